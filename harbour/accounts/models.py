@@ -1,0 +1,130 @@
+"""People who sign in to Harbour, their API tokens and the login throttle."""
+
+import hashlib
+from typing import Any, ClassVar
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from harbour.accounts.policy import ROLE_PERMISSIONS, Perm, Role
+from harbour.core.models import BaseModel
+from harbour.core.sensitivity import Sensitivity
+
+
+class UserManager(BaseUserManager["User"]):
+    def get_by_natural_key(self, username: str | None) -> "User":
+        return self.get(email__iexact=username or "")
+
+
+class User(AbstractBaseUser, BaseModel):
+    """A member of staff of exactly one organisation, with exactly one role."""
+
+    email = models.EmailField(_("e-mail"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=150)
+    job_title = models.CharField(_("job title"), max_length=150, blank=True)
+    org = models.ForeignKey(
+        "orgs.Organisation",
+        on_delete=models.PROTECT,
+        related_name="members",
+        verbose_name=_("organisation"),
+    )
+    role = models.CharField(_("role"), max_length=30, choices=Role.choices)
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=5, choices=[("en", "English"), ("fr", "Français")],
+        default="en",
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    must_change_password = models.BooleanField(default=False)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    sensitivity: ClassVar[dict[str, Sensitivity]] = {
+        "email": Sensitivity.IDENTIFIER,
+        "full_name": Sensitivity.IDENTIFIER,
+        "job_title": Sensitivity.QUASI_IDENTIFIER,
+        "password": Sensitivity.IDENTIFIER,
+        "last_login": Sensitivity.QUASI_IDENTIFIER,
+        "org": Sensitivity.NONE,
+        "role": Sensitivity.NONE,
+        "preferred_language": Sensitivity.NONE,
+        "is_active": Sensitivity.NONE,
+        "must_change_password": Sensitivity.NONE,
+    }
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["full_name"]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    # Django's admin asks these; only system admins reach it, and only for reference data.
+    @property
+    def is_staff(self) -> bool:
+        return self.is_active and Perm.REFERENCE_DATA_MANAGE in ROLE_PERMISSIONS.get(self.role, ())
+
+    @property
+    def is_superuser(self) -> bool:
+        return False
+
+    def has_perm(self, perm: str, obj: Any = None) -> bool:
+        return self.is_staff and perm.split(".")[0] in {"orgs", "standard"}
+
+    def has_module_perms(self, app_label: str) -> bool:
+        return self.is_staff and app_label in {"orgs", "standard"}
+
+
+class ApiToken(BaseModel):
+    """A bearer token for the API. Only its SHA-256 is stored; the token is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=80)
+    prefix = models.CharField(max_length=12)
+    digest = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField(_("expires"))
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    sensitivity: ClassVar[dict[str, Sensitivity]] = {
+        "user": Sensitivity.NONE,
+        "name": Sensitivity.NONE,
+        "prefix": Sensitivity.NONE,
+        "digest": Sensitivity.IDENTIFIER,
+        "expires_at": Sensitivity.NONE,
+        "last_used_at": Sensitivity.QUASI_IDENTIFIER,
+        "revoked_at": Sensitivity.NONE,
+    }
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    @staticmethod
+    def digest_of(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @property
+    def is_live(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class LoginThrottle(models.Model):
+    """Failed sign-ins per account and per address, keyed by a hash (no e-mail or IP stored)."""
+
+    key = models.CharField(max_length=64, primary_key=True)
+    failures = models.PositiveIntegerField(default=0)
+    window_started_at = models.DateTimeField()
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    sensitivity: ClassVar[dict[str, Sensitivity]] = {
+        "key": Sensitivity.NONE,
+        "failures": Sensitivity.NONE,
+        "window_started_at": Sensitivity.NONE,
+        "locked_until": Sensitivity.NONE,
+    }

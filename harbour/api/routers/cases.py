@@ -1,0 +1,279 @@
+"""Survivors and cases of the caller's own organisation."""
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Router, Schema
+from pydantic import Field
+
+from harbour.accounts.policy import Perm, can
+from harbour.api.auth import current_user
+from harbour.api.schemas import ErrorOut, input_model, output_model
+from harbour.cases import actions, policy, queries
+from harbour.cases.models import Case, CaseStatus, Screening, Survivor
+from harbour.cases.values import read_values
+from harbour.core.errors import InvalidInput, NotFound
+from harbour.standard.dictionary import current
+from harbour.standard.validation import MSG_CHOOSE
+
+router = Router(tags=["cases"])
+ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+MAX_PAGE_SIZE = 200
+
+SurvivorIn = input_model("SurvivorIn", "survivor")
+CaseIn = input_model(
+    "CaseIn", "case", skip=frozenset({"status", "owner", "closure_reason", "closure_details"})
+)
+_META = {
+    "id": (str, ...), "reference": (str, ...), "standard_version": (str, ...),
+    "created_at": (dt.datetime, ...), "updated_at": (dt.datetime, ...),
+}
+SurvivorOut = output_model("SurvivorOut", "survivor", _META | {"identity_included": (bool, ...)})
+CaseOut = output_model("CaseOut", "case", _META | {
+    "survivor_id": (str, ...), "survivor_reference": (str, ...),
+    "closed_at": (dt.datetime | None, None),
+})
+
+
+class IntakeIn(Schema):
+    survivor: SurvivorIn = Field(default_factory=SurvivorIn)  # type: ignore[valid-type]
+    case: CaseIn  # type: ignore[valid-type]
+    survivor_id: uuid.UUID | None = None
+
+
+class StatusIn(Schema):
+    transition: str
+    closure_reason: str | None = None
+    closure_details: str | None = None
+
+
+class ScreeningIn(Schema):
+    indicator_set: str
+    indicators: list[str]
+    screened_on: dt.date | None = None
+    details: str | None = None
+
+
+class ScreeningOut(Schema):
+    id: str
+    indicator_set: str
+    indicators: list[str]
+    screened_on: dt.date | None
+    indicators_met: bool | None
+    catalogue_version: str
+    result: dict[str, Any]
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _page(request: HttpRequest, qs: Any, page: int, page_size: int, render: Any) -> dict:
+    if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise InvalidInput({"page_size": [f"1–{MAX_PAGE_SIZE}"]})
+    total = qs.count()
+    rows = qs[(page - 1) * page_size : page * page_size]
+    return {
+        "count": total, "page": page, "page_size": page_size,
+        "next_page": page + 1 if page * page_size < total else None,
+        "results": [render(row) for row in rows],
+    }
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _survivor_out(survivor: Survivor, *, identity: bool) -> dict[str, Any]:
+    values = read_values(survivor, with_identity=identity)
+    return {k: _plain(v) for k, v in values.items()} | {
+        "id": str(survivor.pk), "reference": survivor.reference,
+        "standard_version": survivor.standard_version, "created_at": survivor.created_at,
+        "updated_at": survivor.updated_at, "identity_included": identity,
+    }
+
+
+def _case_out(case: Case, *, identity: bool = False) -> dict[str, Any]:
+    values = read_values(case, with_identity=identity)
+    return {k: _plain(v) for k, v in values.items()} | {
+        "id": str(case.pk), "reference": case.reference, "standard_version": case.standard_version,
+        "created_at": case.created_at, "updated_at": case.updated_at,
+        "survivor_id": str(case.survivor_id), "survivor_reference": case.survivor.reference,
+        "closed_at": case.closed_at,
+    }
+
+
+def _sealed_shown(survivor: Survivor, values: dict[str, Any]) -> list[str]:
+    entity = current().entity("survivor")
+    return [k for k, v in values.items() if v not in (None, "", []) and entity.field(k).is_sealed]
+
+
+def _submission_key(request: HttpRequest, user_id: Any) -> str:
+    """The client's Idempotency-Key, or a fingerprint of the same body from the same user today."""
+    given = request.headers.get("Idempotency-Key", "").strip()
+    if given:
+        if len(given) > 64:
+            raise InvalidInput({"Idempotency-Key": ["≤ 64"]})
+        return f"key:{given}"
+    digest = hashlib.sha256(f"{user_id}:{timezone.localdate()}:".encode() + request.body)
+    return f"fp:{digest.hexdigest()[:40]}"
+
+
+# --- survivors --------------------------------------------------------------------------------
+
+
+@router.get("/survivors", response={200: dict, **ERRORS}, summary="Survivors (no identities)")
+def list_survivors(request: HttpRequest, page: int = 1, page_size: int = 50) -> dict:
+    user = current_user(request)
+    qs = policy.survivors_for(user).order_by("-created_at")
+    return _page(request, qs, page, page_size, lambda s: _survivor_out(s, identity=False))
+
+
+@router.get("/survivors/{survivor_id}", response={200: SurvivorOut, **ERRORS},
+            summary="One survivor, with identity if your role may see it (audited)")
+def get_survivor(request: HttpRequest, survivor_id: uuid.UUID) -> dict:
+    user = current_user(request)
+    survivor = policy.survivor_for(user, survivor_id)
+    identity = policy.may_see_identity(user, survivor)
+    out = _survivor_out(survivor, identity=identity)
+    if identity:
+        actions.record_identity_read(by=user, survivor=survivor,
+                                     fields=_sealed_shown(survivor, out), purpose="api")
+    return out
+
+
+@router.patch("/survivors/{survivor_id}", response={200: SurvivorOut, **ERRORS})
+def patch_survivor(request: HttpRequest, survivor_id: uuid.UUID, payload: SurvivorIn) -> dict:  # type: ignore[valid-type]
+    user = current_user(request)
+    survivor = policy.survivor_for(user, survivor_id, Perm.CASE_EDIT)
+    actions.update_survivor(by=user, survivor=survivor,
+                            values=payload.model_dump(exclude_unset=True))  # type: ignore[attr-defined]
+    return _survivor_out(survivor, identity=policy.may_see_identity(user, survivor))
+
+
+# --- cases ------------------------------------------------------------------------------------
+
+
+@router.get("/cases", response={200: dict, **ERRORS}, summary="Cases of your organisation")
+def list_cases(
+    request: HttpRequest, page: int = 1, page_size: int = 50, status: str = "",
+    updated_since: dt.datetime | None = None,
+) -> dict:
+    user = current_user(request)
+    if status and status not in CaseStatus.values:
+        raise InvalidInput({"status": [MSG_CHOOSE]})
+    qs = queries.filter_cases(policy.cases_for(user), status=status)
+    if updated_since:
+        qs = qs.filter(updated_at__gte=updated_since)
+    return _page(request, qs, page, page_size, _case_out)
+
+
+@router.post("/cases", response={200: CaseOut, 201: CaseOut, **ERRORS},
+             summary="Record an intake: a new (or returning) survivor and a case")
+def create_case(request: HttpRequest, payload: IntakeIn) -> tuple[int, dict]:
+    user = current_user(request)
+    if not can(user, Perm.CASE_CREATE):
+        raise NotFound()
+    survivor = policy.survivor_for(user, payload.survivor_id) if payload.survivor_id else None
+    case, created = actions.start_intake(
+        by=user,
+        survivor_values=payload.survivor.model_dump(exclude_unset=True),  # type: ignore[attr-defined]
+        case_values=payload.case.model_dump(exclude_unset=True),  # type: ignore[attr-defined]
+        submission_key=_submission_key(request, user.pk),
+        survivor=survivor,
+    )
+    return (201 if created else 200), _case_out(case)
+
+
+@router.get("/cases/{case_id}", response={200: CaseOut, **ERRORS})
+def get_case(request: HttpRequest, case_id: uuid.UUID) -> dict:
+    user = current_user(request)
+    case = policy.case_for(user, case_id)
+    return _case_out(case, identity=policy.may_see_identity(user, case.survivor))
+
+
+@router.patch("/cases/{case_id}", response={200: CaseOut, **ERRORS})
+def patch_case(request: HttpRequest, case_id: uuid.UUID, payload: CaseIn) -> dict:  # type: ignore[valid-type]
+    user = current_user(request)
+    case = policy.case_for(user, case_id, Perm.CASE_EDIT)
+    actions.update_case(by=user, case=case, values=payload.model_dump(exclude_unset=True))  # type: ignore[attr-defined]
+    return _case_out(case, identity=policy.may_see_identity(user, case.survivor))
+
+
+@router.post("/cases/{case_id}/status", response={200: CaseOut, **ERRORS})
+def change_status(request: HttpRequest, case_id: uuid.UUID, payload: StatusIn) -> dict:
+    user = current_user(request)
+    case = policy.case_for(user, case_id)
+    case = actions.change_status(
+        by=user, case=case, transition=payload.transition,
+        closure_reason=payload.closure_reason, closure_details=payload.closure_details,
+    )
+    return _case_out(case)
+
+
+# --- records and screenings -------------------------------------------------------------------
+
+
+def _record_model(kind: str) -> Any:
+    model = queries.RECORD_MODELS.get(kind)
+    if model is None:
+        raise NotFound()
+    return model
+
+
+def _record_out(record: Any) -> dict[str, Any]:
+    values = read_values(record, with_identity=True)
+    return {k: _plain(v) for k, v in values.items()} | {
+        "id": str(record.pk), "created_at": record.created_at.isoformat(),
+        "created_by": str(record.created_by_id) if record.created_by_id else None,
+    }
+
+
+@router.get("/cases/{case_id}/records/{kind}", response={200: list[dict], **ERRORS},
+            summary="Events, services, support plans, follow-ups or notes of a case")
+def list_records(request: HttpRequest, case_id: uuid.UUID, kind: str) -> list[dict]:
+    user = current_user(request)
+    case = policy.case_for(user, case_id)
+    model = _record_model(kind)
+    return [_record_out(r) for r in model.objects.filter(case=case, org_id=user.org_id)]
+
+
+@router.post("/cases/{case_id}/records/{kind}", response={201: dict, **ERRORS})
+def add_record(request: HttpRequest, case_id: uuid.UUID, kind: str,
+               payload: dict[str, Any]) -> tuple[int, dict]:
+    user = current_user(request)
+    case = policy.case_for(user, case_id, Perm.CASE_EDIT)
+    record = actions.add_record(by=user, case=case, model=_record_model(kind), values=payload)
+    return 201, _record_out(record)
+
+
+@router.post("/cases/{case_id}/screenings", response={201: ScreeningOut, **ERRORS},
+             summary="Screen with the ILO/EC indicators; the result is computed and stored")
+def screen(request: HttpRequest, case_id: uuid.UUID, payload: ScreeningIn) -> tuple[int, dict]:
+    user = current_user(request)
+    case = policy.case_for(user, case_id, Perm.CASE_EDIT)
+    screening = actions.screen(by=user, case=case, **payload.model_dump())
+    return 201, _screening_out(screening)
+
+
+@router.get("/cases/{case_id}/screenings", response={200: list[ScreeningOut], **ERRORS})
+def list_screenings(request: HttpRequest, case_id: uuid.UUID) -> list[dict]:
+    user = current_user(request)
+    case = policy.case_for(user, case_id)
+    return [_screening_out(s) for s in Screening.objects.filter(case=case, org_id=user.org_id)]
+
+
+def _screening_out(s: Screening) -> dict[str, Any]:
+    return {
+        "id": str(s.pk), "indicator_set": s.indicator_set, "indicators": s.indicators,
+        "screened_on": s.screened_on, "indicators_met": s.indicators_met,
+        "catalogue_version": s.catalogue_version, "result": s.result,
+    }

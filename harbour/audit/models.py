@@ -1,0 +1,103 @@
+"""Append-only, hash-chained audit events (invariant 2).
+
+No foreign keys: an event outlives the record it mentions (erasure keeps the trace). No values:
+events name fields, never their contents.
+"""
+
+from typing import Any, ClassVar, NoReturn
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from harbour.core.sensitivity import Sensitivity
+
+
+class AppendOnlyQuerySet(models.QuerySet["AuditEvent"]):
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise PermissionError("Audit events are append-only.")
+
+    def delete(self) -> NoReturn:
+        raise PermissionError("Audit events are append-only.")
+
+
+class Outcome(models.TextChoices):
+    OK = "ok", _("done")
+    REFUSED = "refused", _("refused")
+
+
+class AuditEvent(models.Model):
+    id = models.BigAutoField(primary_key=True)
+    chain = models.CharField(max_length=64)
+    seq = models.PositiveBigIntegerField()
+    occurred_at = models.DateTimeField()
+    actor_id = models.UUIDField(null=True, blank=True)
+    actor_org_id = models.UUIDField(null=True, blank=True)
+    actor_role = models.CharField(max_length=40)
+    action = models.CharField(max_length=80)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.OK)
+    target_type = models.CharField(max_length=80, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    org_id = models.UUIDField(null=True, blank=True)
+    fields = models.JSONField(default=list)
+    context = models.JSONField(default=dict)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    sensitivity: ClassVar[dict[str, Sensitivity]] = {
+        name: Sensitivity.NONE
+        for name in (
+            "id chain seq actor_id actor_org_id actor_role action outcome target_type "
+            "target_id org_id fields context prev_hash hash"
+        ).split()
+    } | {"occurred_at": Sensitivity.QUASI_IDENTIFIER}
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["chain", "seq"], name="audit_chain_seq")]
+        indexes = [
+            models.Index(fields=["org_id", "-occurred_at"]),
+            models.Index(fields=["actor_org_id", "-occurred_at"]),
+            models.Index(fields=["target_type", "target_id"]),
+        ]
+        ordering = ["chain", "seq"]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise PermissionError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise PermissionError("Audit events are append-only.")
+
+    def hashed_content(self) -> dict[str, Any]:
+        return {
+            "chain": self.chain,
+            "seq": self.seq,
+            "occurred_at": self.occurred_at.isoformat(),
+            "actor_id": str(self.actor_id) if self.actor_id else None,
+            "actor_org_id": str(self.actor_org_id) if self.actor_org_id else None,
+            "actor_role": self.actor_role,
+            "action": self.action,
+            "outcome": self.outcome,
+            "target_type": self.target_type,
+            "target_id": self.target_id,
+            "org_id": str(self.org_id) if self.org_id else None,
+            "fields": self.fields,
+            "context": self.context,
+            "prev_hash": self.prev_hash,
+        }
+
+
+class ChainHead(models.Model):
+    """The last event of each chain; locking this row serialises writers of one chain."""
+
+    chain = models.CharField(max_length=64, primary_key=True)
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64)
+
+    sensitivity: ClassVar[dict[str, Sensitivity]] = {
+        "chain": Sensitivity.NONE,
+        "seq": Sensitivity.NONE,
+        "hash": Sensitivity.NONE,
+    }

@@ -1,0 +1,388 @@
+"""Every write to survivors and cases. Keyword-only, an explicit actor, one transaction, audited."""
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from harbour.accounts.models import User
+from harbour.accounts.policy import Perm, can
+from harbour.audit.actions import Actor, record_event
+from harbour.cases import states
+from harbour.cases.models import (
+    Case,
+    CaseStatus,
+    IntakeDraft,
+    Screening,
+    Survivor,
+    SurvivorIndexEntry,
+)
+from harbour.cases.values import apply_values, entity_of, read_values
+from harbour.core.errors import Conflict, Forbidden, InvalidInput
+from harbour.orgs import crypto
+from harbour.orgs.models import Organisation
+from harbour.standard import delphi
+from harbour.standard.dictionary import current
+from harbour.standard.validation import validate
+
+_REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
+
+
+def _new_reference(model: type[Survivor] | type[Case], org_id: Any, prefix: str) -> str:
+    while True:
+        code = prefix + "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(7))
+        if not model.objects.filter(org_id=org_id, reference=code).exists():
+            return code
+
+
+def _require(by: Any, perm: Perm) -> None:
+    if not can(by, perm):
+        raise Forbidden()
+
+
+def _audit(by: Actor, action: str, record: Any, fields: Any = (), **context: Any) -> None:
+    record_event(
+        by=by, action=action, org_id=record.org_id, target_type=record._meta.model_name,
+        target_id=record.pk, fields=fields, context=context or None,
+    )
+
+
+# --- intake -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def start_intake(
+    *,
+    by: User,
+    survivor_values: dict[str, Any],
+    case_values: dict[str, Any],
+    submission_key: str | None = None,
+    survivor: Survivor | None = None,
+) -> tuple[Case, bool]:
+    """Record a new episode: a new survivor (or a returning one of this organisation) and a case.
+
+    Returns (case, created). A repeated submission (same key) returns the first case unchanged,
+    so a double click or a retried request never makes a second case.
+    """
+    _require(by, Perm.CASE_CREATE)
+    if submission_key:
+        earlier = Case.objects.filter(org_id=by.org_id, submission_key=submission_key).first()
+        if earlier is not None:
+            return earlier, False
+    version = current().latest
+    s_clean = _validate_survivor(survivor_values, version, survivor)
+    c_clean = validate(current().entity("case"), case_values, version=version)
+    _check_intake_rules(s_clean, c_clean, survivor)
+    try:
+        with transaction.atomic():
+            case = _create_case(by, s_clean, c_clean, version, submission_key, survivor)
+    except IntegrityError:
+        # Two identical submissions raced; the other one won. Return it.
+        earlier = Case.objects.filter(org_id=by.org_id, submission_key=submission_key).first()
+        if earlier is None:
+            raise
+        return earlier, False
+    return case, True
+
+
+def _validate_survivor(values: dict[str, Any], version: Any, survivor: Survivor | None) -> dict:
+    entity = current().entity("survivor")
+    if survivor is None:
+        return validate(entity, values, version=version)
+    existing = read_values(survivor, with_identity=True)
+    return validate(entity, values, version=version, existing=existing, partial=True)
+
+
+def _create_case(
+    by: User, s_clean: dict, c_clean: dict, version: Any, key: str | None, survivor: Survivor | None
+) -> Case:
+    if survivor is None:
+        survivor = Survivor(
+            org_id=by.org_id, reference=_new_reference(Survivor, by.org_id, "S-"),
+            standard_version=str(version), created_by=by,
+        )
+        changed = apply_values(survivor, s_clean)
+        survivor.save()
+        _audit(by, "survivor.created", survivor, changed)
+    else:
+        _update_survivor_values(by, survivor, s_clean)
+    _reindex(survivor)
+    case = Case(
+        org_id=by.org_id, survivor=survivor, reference=_new_reference(Case, by.org_id, "C-"),
+        standard_version=str(version), created_by=by, owner=by, submission_key=key or None,
+    )
+    changed = apply_values(case, c_clean | {"owner": by.pk, "status": CaseStatus.ACTIVE})
+    case.save()
+    _audit(by, "case.created", case, changed)
+    return case
+
+
+def _check_intake_rules(s_clean: dict, c_clean: dict, survivor: Survivor | None) -> None:
+    errors: dict[str, list[Any]] = {}
+    intake = c_clean.get("intake_date")
+    birth = s_clean.get("birth_date")
+    if intake and birth and birth > intake:
+        errors["birth_date"] = [_("The birth date cannot be after the intake date.")]
+    age = _age_at(birth, intake) if birth and intake else s_clean.get("estimated_age")
+    trafficked = c_clean.get("age_when_trafficked")
+    if age is not None and trafficked is not None and trafficked > age:
+        errors["age_when_trafficked"] = [
+            _("The age when trafficked cannot be more than the survivor's age at intake.")
+        ]
+    if c_clean.get("consent_to_record") is False and survivor is None and _identifiers(s_clean):
+        errors["consent_to_record"] = [
+            _(
+                "Without the survivor's agreement to be recorded, leave names and contact "
+                "details empty: the case is then recorded anonymously."
+            )
+        ]
+    if errors:
+        raise InvalidInput(errors)
+
+
+def _identifiers(values: dict[str, Any]) -> list[str]:
+    entity = current().entity("survivor")
+    return [k for k, v in values.items() if v not in (None, "", []) and entity.field(k).is_sealed]
+
+
+def _age_at(birth: dt.date, when: dt.date) -> int:
+    return when.year - birth.year - ((when.month, when.day) < (birth.month, birth.day))
+
+
+def _reindex(survivor: Survivor) -> None:
+    """Refresh the blind-index tokens that let staff find this survivor again."""
+    SurvivorIndexEntry.objects.filter(survivor=survivor).delete()
+    tokens = search_tokens(survivor.org_id, read_values(survivor, with_identity=True))
+    SurvivorIndexEntry.objects.bulk_create(
+        SurvivorIndexEntry(org_id=survivor.org_id, survivor=survivor, token=t) for t in tokens
+    )
+
+
+def search_tokens(org_id: Any, values: dict[str, Any]) -> set[str]:
+    words: set[str] = set()
+    for name in ("given_name", "family_name", "preferred_name"):
+        words.update(crypto.normalise(values.get(name) or "").split())
+    tokens = {crypto.blind_index(org_id, "name", w) for w in words}
+    if values.get("birth_date"):
+        tokens.add(crypto.blind_index(org_id, "birth_date", str(values["birth_date"])))
+    return tokens
+
+
+# --- updates ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def update_survivor(*, by: User, survivor: Survivor, values: dict[str, Any]) -> list[str]:
+    _require(by, Perm.CASE_EDIT)
+    existing = read_values(survivor, with_identity=True)
+    version = current().latest
+    cleaned = validate(
+        current().entity("survivor"), values, version=version, existing=existing, partial=True
+    )
+    return _update_survivor_values(by, survivor, cleaned)
+
+
+def _update_survivor_values(by: User, survivor: Survivor, cleaned: dict) -> list[str]:
+    changed = apply_values(survivor, cleaned)
+    if changed:
+        survivor.standard_version = str(current().latest)
+        survivor.save()
+        _reindex(survivor)
+        _audit(by, "survivor.updated", survivor, changed)
+    return changed
+
+
+@transaction.atomic
+def update_case(*, by: User, case: Case, values: dict[str, Any]) -> list[str]:
+    """Change case fields; status and owner change only through their own actions."""
+    _require(by, Perm.CASE_EDIT)
+    for protected in ("status", "owner"):
+        if protected in values:
+            raise InvalidInput({protected: [_("Use the dedicated action to change this.")]})
+    existing = read_values(case, with_identity=True)
+    cleaned = validate(
+        current().entity("case"), values, version=current().latest, existing=existing,
+        partial=True,
+    )
+    changed = apply_values(case, cleaned)
+    if changed:
+        case.standard_version = str(current().latest)
+        case.save()
+        _audit(by, "case.updated", case, changed)
+    return changed
+
+
+@transaction.atomic
+def change_status(
+    *, by: User, case: Case, transition: str, closure_reason: str | None = None,
+    closure_details: str | None = None,
+) -> Case:
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    step = states.transition(case.status, transition)
+    if step is None:
+        raise Conflict(_("This change of status is not possible from the case's current status."))
+    _require(by, step.perm)
+    values: dict[str, Any] = {"status": step.target}
+    if step.needs_closure_reason:
+        if not closure_reason:
+            raise InvalidInput({"closure_reason": [_("Choose why the case is being closed.")]})
+        values |= {"closure_reason": closure_reason, "closure_details": closure_details or None}
+    cleaned = _validate_status_values(case, values)
+    apply_values(case, cleaned)
+    case.closed_at = timezone.now() if step.target in {CaseStatus.CLOSED} else None
+    case.save()
+    _audit(by, f"case.{step.name}", case, list(cleaned), **{"from": step.source, "to": step.target})
+    return case
+
+
+def _validate_status_values(case: Case, values: dict[str, Any]) -> dict[str, Any]:
+    status = values.pop("status")
+    cleaned = validate(
+        current().entity("case"), values, version=current().latest,
+        existing=read_values(case, with_identity=False), partial=True,
+    )
+    return cleaned | {"status": status}
+
+
+@transaction.atomic
+def reassign(*, by: User, case: Case, owner: User) -> Case:
+    _require(by, Perm.CASE_REASSIGN)
+    if owner.org_id != case.org_id or not can(owner, Perm.CASE_EDIT):
+        raise InvalidInput({"owner": [_("Choose a caseworker of this organisation.")]})
+    case.owner = owner
+    case.save(update_fields=["owner", "updated_at"])
+    _audit(by, "case.reassigned", case, ["owner"])
+    return case
+
+
+# --- records inside a case --------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_record(*, by: User, case: Case, model: type[Any], values: dict[str, Any]) -> Any:
+    """Add an event, service, support plan, follow-up or note to a case."""
+    _require(by, Perm.CASE_EDIT)
+    entity = entity_of(model)
+    cleaned = validate(entity, values, version=current().latest)
+    _check_record_rules(case, entity.id, cleaned)
+    record = model(
+        org_id=case.org_id, case=case, created_by=by, standard_version=str(current().latest)
+    )
+    changed = apply_values(record, cleaned)
+    record.save()
+    _audit(by, f"{entity.id}.created", record, changed, case=str(case.pk))
+    return record
+
+
+@transaction.atomic
+def update_record(*, by: User, record: Any, values: dict[str, Any]) -> list[str]:
+    _require(by, Perm.CASE_EDIT)
+    entity = entity_of(record)
+    if entity.id == "case_note":
+        raise Conflict(_("Notes cannot be changed once written; add a new note instead."))
+    existing = read_values(record, with_identity=True)
+    cleaned = validate(
+        entity, values, version=current().latest, existing=existing, partial=True
+    )
+    _check_record_rules(record.case, entity.id, existing | cleaned)
+    changed = apply_values(record, cleaned)
+    if changed:
+        record.standard_version = str(current().latest)
+        record.save()
+        _audit(by, f"{entity.id}.updated", record, changed, case=str(record.case_id))
+    return changed
+
+
+def _check_record_rules(case: Case, entity_id: str, values: dict[str, Any]) -> None:
+    errors: dict[str, list[Any]] = {}
+    if entity_id == "support_plan":
+        start, end = case.intake_date, values.get("actual_end_date")
+        if end and end < start:
+            errors["actual_end_date"] = [_("The end date cannot be before the intake date.")]
+    if entity_id == "follow_up":
+        when, nxt = values.get("follow_up_date"), values.get("next_follow_up_date")
+        if when and nxt and nxt < when:
+            errors["next_follow_up_date"] = [_("The next follow-up must come after this one.")]
+    if entity_id == "service_provided" and values.get("provided_by"):
+        if not User.objects.filter(pk=values["provided_by"], org_id=case.org_id).exists():
+            errors["provided_by"] = [_("Choose a member of staff of this organisation.")]
+    if errors:
+        raise InvalidInput(errors)
+
+
+# --- screening --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def screen(
+    *, by: User, case: Case, indicator_set: str, indicators: list[str],
+    screened_on: Any = None, details: str | None = None,
+) -> Screening:
+    """Evaluate the ILO/EC indicators and store the result with the catalogue version."""
+    _require(by, Perm.CASE_EDIT)
+    values = {
+        "indicator_set": indicator_set, "indicators": indicators,
+        "screened_on": screened_on or timezone.localdate(), "details": details,
+    }
+    cleaned = validate(current().entity("screening"), values, version=current().latest)
+    catalogue = delphi.load_catalogue()
+    chosen = catalogue.get_set(cleaned["indicator_set"])
+    outside = set(cleaned["indicators"]) - chosen.indicator_ids
+    if outside:
+        raise InvalidInput({"indicators": [_("Some indicators do not belong to the chosen list.")]})
+    assessment = delphi.evaluate(chosen, cleaned["indicators"])
+    screening = Screening(
+        org_id=case.org_id, case=case, created_by=by, standard_version=str(current().latest),
+        result=assessment.to_dict(), catalogue_version=catalogue.version,
+        indicators_met=assessment.indicators_met,
+    )
+    apply_values(screening, cleaned)
+    screening.save()
+    _audit(by, "screening.created", screening, list(cleaned), case=str(case.pk))
+    return screening
+
+
+# --- drafts -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def save_draft(
+    *, by: User, data: dict[str, Any], draft: IntakeDraft | None = None,
+    survivor: Survivor | None = None,
+) -> IntakeDraft:
+    """Keep an unfinished intake (everything sealed) so a caseworker can come back to it."""
+    _require(by, Perm.CASE_CREATE)
+    if draft is None:
+        draft = IntakeDraft(org_id=by.org_id, author=by, survivor=survivor)
+    clean = {k: v for k, v in data.items() if isinstance(k, str) and len(k) <= 80}
+    draft.sealed = crypto.seal_record(draft, {"data": clean})
+    draft.save()
+    _audit(by, "intake_draft.saved", draft)
+    return draft
+
+
+def draft_data(draft: IntakeDraft) -> dict[str, Any]:
+    data: dict[str, Any] = crypto.open_record(draft).get("data", {})
+    return data
+
+
+@transaction.atomic
+def discard_draft(*, by: User, draft: IntakeDraft) -> None:
+    _audit(by, "intake_draft.discarded", draft)
+    draft.delete()
+
+
+# --- reads of identifying data ----------------------------------------------------------------
+
+
+@transaction.atomic
+def record_identity_read(*, by: User, survivor: Survivor, fields: list[str], purpose: str) -> None:
+    """Every read of identifying data leaves a trace (which fields, never their values)."""
+    _audit(by, "survivor.identity_viewed", survivor, fields, purpose=purpose)
+
+
+def organisation_choices() -> list[Organisation]:
+    return list(Organisation.objects.filter(is_active=True).order_by("name_en"))

@@ -1,0 +1,232 @@
+"""Forms generated from the data dictionary.
+
+The form fields only collect raw values and render widgets; the rules (types, code lists, lengths,
+dates) are checked by standard.validation, the same code the API and imports use, so a rule and
+its French message exist once.
+"""
+
+from collections.abc import Iterable
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from harbour.core.errors import InvalidInput
+from harbour.standard.dictionary import Entity, Field, Version, current
+from harbour.standard.validation import validate
+
+BOOLEAN_CHOICES = [("", _("Not answered")), ("true", _("Yes")), ("false", _("No"))]
+# Long code lists (countries, languages) become a select; short ones, checkboxes or radios.
+CHECKBOX_LIMIT = 40
+
+
+class LooseChoiceField(forms.ChoiceField):
+    """Choice membership is checked by the dictionary validator (it knows deprecated codes)."""
+
+    def valid_value(self, value: Any) -> bool:
+        return True
+
+
+class LooseMultipleChoiceField(forms.MultipleChoiceField):
+    def valid_value(self, value: Any) -> bool:
+        return True
+
+
+def _choices(field: Field, version: Version, held: Iterable[str]) -> list[tuple[str, str]]:
+    """Offered codes, plus deprecated ones a record already holds (so they are not lost)."""
+    assert field.codelist is not None
+    held = set(held)
+    codes = [c for c in field.codelist.codes if c.lifetime.offered_in(version) or c.code in held]
+    return [(c.code, str(c.label)) for c in codes]
+
+
+def form_field(
+    field: Field, version: Version, held: Any = None, choices: list[tuple[str, str]] | None = None
+) -> forms.Field:
+    """A permissive Django form field with the right widget, label and help for `field`."""
+    common: dict[str, Any] = {
+        "label": field.label, "required": False, "help_text": field.help or "",
+    }
+    kind = field.type
+    if kind == "codes":
+        options = _choices(field, version, held or [])
+        widget = (
+            forms.CheckboxSelectMultiple
+            if len(options) <= CHECKBOX_LIMIT
+            else forms.SelectMultiple(attrs={"size": 8})
+        )
+        return LooseMultipleChoiceField(choices=options, widget=widget, **common)
+    if kind == "code":
+        options = _choices(field, version, [held] if held else [])
+        widget = forms.RadioSelect if len(options) <= 6 else forms.Select
+        blank = [] if widget is forms.RadioSelect else [("", "—")]
+        return LooseChoiceField(choices=blank + options, widget=widget, **common)
+    if kind in {"staff", "organisation"}:
+        return LooseChoiceField(choices=[("", "—"), *(choices or [])], **common)
+    if kind == "boolean":
+        return LooseChoiceField(choices=BOOLEAN_CHOICES, widget=forms.RadioSelect, **common)
+    return forms.CharField(widget=_widget(field), strip=False, **common)
+
+
+def _widget(field: Field) -> forms.Widget:
+    attrs: dict[str, Any] = {}
+    if field.max_length:
+        attrs["maxlength"] = field.max_length
+    if field.type == "long_text":
+        return forms.Textarea(attrs=attrs | {"rows": 4})
+    if field.type == "date":
+        return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    if field.type in {"integer", "decimal"}:
+        attrs = {"inputmode": "numeric" if field.type == "integer" else "decimal"}
+        return forms.TextInput(attrs=attrs)
+    if field.type == "email":
+        return forms.EmailInput(attrs=attrs | {"autocomplete": "off"})
+    if field.type == "phone":
+        return forms.TextInput(attrs=attrs | {"type": "tel", "autocomplete": "off"})
+    return forms.TextInput(attrs=attrs | {"autocomplete": "off"})
+
+
+class DictionaryForm(forms.Form):
+    """A form for some fields of one or more dictionary entities.
+
+    Form field names are `<entity>__<field>` so one form can hold the survivor and the case.
+    After `is_valid()`, `cleaned_by_entity` holds the validated values per entity.
+    """
+
+    def __init__(
+        self,
+        *args: Any,
+        parts: list[tuple[Entity, list[Field]]],
+        existing: dict[str, dict[str, Any]] | None = None,
+        partial: bool = False,
+        choices: dict[str, list[tuple[str, str]]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.version = current().latest
+        self.parts = parts
+        self.existing = existing or {}
+        self.partial = partial
+        self.cleaned_by_entity: dict[str, dict[str, Any]] = {}
+        for entity, fields in parts:
+            held = self.existing.get(entity.id, {})
+            for field in fields:
+                name = f"{entity.id}__{field.id}"
+                self.fields[name] = form_field(
+                    field, self.version, held.get(field.id), (choices or {}).get(field.type)
+                )
+                self.fields[name].dictionary_field = field  # type: ignore[attr-defined]
+                if field.id in held and not self.is_bound:
+                    self.initial[name] = _initial(field, held[field.id])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for entity, fields in self.parts:
+            raw = {f.id: _raw(f, data.get(f"{entity.id}__{f.id}")) for f in fields}
+            try:
+                self.cleaned_by_entity[entity.id] = validate(
+                    entity, raw, version=self.version, existing=self.existing.get(entity.id),
+                    partial=self.partial,
+                )
+            except InvalidInput as exc:
+                self.add_invalid(entity.id, exc)
+        return data
+
+    def add_invalid(self, entity_id: str, exc: InvalidInput) -> None:
+        for field_id, messages in exc.errors.items():
+            name = f"{entity_id}__{field_id}"
+            for message in messages:
+                self.add_error(name if name in self.fields else None, str(message))
+
+    def sections(self) -> list[dict[str, Any]]:
+        """Bound fields grouped for display: core first, then each dictionary group."""
+        out: list[dict[str, Any]] = []
+        for entity, fields in self.parts:
+            for group_id, label in [(g.id, g.label) for g in entity.groups] + [(None, None)]:
+                members = [f for f in fields if f.group == group_id]
+                if members:
+                    out.append({
+                        "entity": entity, "id": f"{entity.id}-{group_id or 'other'}",
+                        "label": label or entity.label,
+                        "fields": [self[f"{entity.id}__{f.id}"] for f in members],
+                        "has_errors": any(self[f"{entity.id}__{f.id}"].errors for f in members),
+                    })
+        return out
+
+
+def _raw(field: Field, value: Any) -> Any:
+    if field.type == "boolean":
+        return {"true": True, "false": False}.get(value or "", None)
+    if field.type == "codes":
+        return list(value or [])
+    return value
+
+
+def _initial(field: Field, value: Any) -> Any:
+    if field.type == "boolean":
+        return "" if value is None else ("true" if value else "false")
+    if field.type == "date" and value:
+        return value.isoformat()
+    if value is None:
+        return ""
+    return str(value) if field.type in {"staff", "organisation"} else value
+
+
+def fields_of(entity: Entity, *, core: bool | None = None, group: str | None = None,
+              only: Iterable[str] | None = None) -> list[Field]:
+    """The entity's fields offered for new data, filtered."""
+    version = current().latest
+    fields = [f for f in entity.offered_fields(version) if not f.computed]
+    if core is not None:
+        fields = [f for f in fields if f.core == core]
+    if group is not None:
+        fields = [f for f in fields if f.group == group]
+    if only is not None:
+        wanted = list(only)
+        fields = sorted((f for f in fields if f.id in wanted), key=lambda f: wanted.index(f.id))
+    return fields
+
+
+class CloseCaseForm(forms.Form):
+    closure_reason = forms.ChoiceField(label=_("Reason for closing"))
+    closure_details = forms.CharField(
+        label=_("Details"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = current().entity("case").field("closure_reason")
+        self.fields["closure_reason"].choices = [("", "—")] + _choices(
+            field, current().latest, []
+        )
+
+
+class SearchForm(forms.Form):
+    """Find a returning survivor. Sent by POST so a name never appears in a URL or a log."""
+
+    name = forms.CharField(label=_("Name"), required=False, max_length=200)
+    birth_date = forms.DateField(
+        label=_("Birth date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reference = forms.CharField(label=_("Reference"), required=False, max_length=16)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not any(data.get(k) for k in ("name", "birth_date", "reference")):
+            raise forms.ValidationError(_("Enter a name, a birth date or a reference."))
+        return data
+
+
+class ScreeningForm(forms.Form):
+    indicators = LooseMultipleChoiceField(
+        label=_("Indicators observed"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    screened_on = forms.CharField(
+        label=_("Date of screening"), required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    details = forms.CharField(
+        label=_("Notes on the screening"), required=False,
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=5000,
+    )

@@ -1,0 +1,129 @@
+"""Multi-model reads for cases: lists, the timeline, search, dashboard counts."""
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, QuerySet
+
+from harbour.cases.actions import search_tokens
+from harbour.cases.models import (
+    Case,
+    CaseNote,
+    FollowUp,
+    Screening,
+    ServiceProvided,
+    SupportPlan,
+    Survivor,
+    SurvivorIndexEntry,
+    TraffickingEvent,
+)
+from harbour.cases.values import entity_of, read_values
+
+RECORD_MODELS: dict[str, type[Any]] = {
+    "trafficking_event": TraffickingEvent,
+    "service_provided": ServiceProvided,
+    "support_plan": SupportPlan,
+    "follow_up": FollowUp,
+    "case_note": CaseNote,
+}
+
+
+def filter_cases(
+    cases: QuerySet[Case], *, status: str = "", owner_id: Any = None, province: str = ""
+) -> QuerySet[Case]:
+    if status:
+        cases = cases.filter(status=status)
+    if owner_id:
+        cases = cases.filter(owner_id=owner_id)
+    if province:
+        cases = cases.filter(intake_province=province)
+    return cases.select_related("owner", "survivor").order_by("-intake_date", "-created_at")
+
+
+def find_survivors(
+    survivors: QuerySet[Survivor], org_id: Any, *, name: str = "", birth_date: Any = None,
+    reference: str = "",
+) -> QuerySet[Survivor]:
+    """Survivors of the organisation whose blind-index tokens match every word and the date."""
+    if reference:
+        survivors = survivors.filter(reference__iexact=reference.strip())
+    values: dict[str, Any] = {"given_name": name, "birth_date": birth_date}
+    for token in search_tokens(org_id, values):
+        survivors = survivors.filter(
+            pk__in=SurvivorIndexEntry.objects.filter(org_id=org_id, token=token).values(
+                "survivor_id"
+            )
+        )
+    return survivors.order_by("-created_at")
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    when: dt.date
+    kind: str
+    record: Any
+    values: dict[str, Any]
+
+
+def timeline(case: Case, *, with_identity: bool) -> list[TimelineItem]:
+    """Everything recorded in a case, newest first."""
+    items = [TimelineItem(case.intake_date, "intake", case, {})]
+    for kind, model in RECORD_MODELS.items():
+        for record in model.objects.filter(case=case).select_related("created_by"):
+            values = read_values(record, with_identity=with_identity)
+            items.append(TimelineItem(_date_of(kind, record, values), kind, record, values))
+    for screening in Screening.objects.filter(case=case):
+        items.append(TimelineItem(screening.screened_on or case.intake_date, "screening",
+                                  screening, read_values(screening, with_identity=False)))
+    return sorted(items, key=lambda i: (i.when, i.record.created_at), reverse=True)
+
+
+_DATE_FIELDS = {
+    "trafficking_event": "event_date",
+    "service_provided": "provided_on",
+    "follow_up": "follow_up_date",
+}
+
+
+def _date_of(kind: str, record: Any, values: dict[str, Any]) -> dt.date:
+    found = values.get(_DATE_FIELDS.get(kind, ""))
+    return found if isinstance(found, dt.date) else record.created_at.date()
+
+
+def case_counts(cases: QuerySet[Case]) -> dict[str, int]:
+    rows = cases.values("status").annotate(n=Count("id"))
+    return {row["status"]: row["n"] for row in rows}
+
+
+def code_counts(cases: QuerySet[Case], field_id: str) -> Counter[str]:
+    """How many cases hold each code of a multi-code field (counted in Python: portable across
+    SQLite and PostgreSQL JSON, and fast enough for one organisation's cases)."""
+    counts: Counter[str] = Counter()
+    for codes in cases.values_list(field_id, flat=True).iterator(chunk_size=2000):
+        counts.update(codes or [])
+    return counts
+
+
+def value_counts(cases: QuerySet[Case], field_id: str) -> Counter[str]:
+    rows = cases.values(field_id).annotate(n=Count("id"))
+    return Counter({row[field_id] or "": row["n"] for row in rows})
+
+
+def monthly_intakes(cases: QuerySet[Case], months: int = 12) -> list[tuple[str, int]]:
+    today = dt.date.today()
+    start = (today.replace(day=1) - dt.timedelta(days=31 * (months - 1))).replace(day=1)
+    counts: Counter[str] = Counter()
+    for day in cases.filter(intake_date__gte=start).values_list("intake_date", flat=True):
+        counts[day.strftime("%Y-%m")] += 1
+    keys = []
+    cursor = start
+    while cursor <= today:
+        keys.append(cursor.strftime("%Y-%m"))
+        cursor = (cursor + dt.timedelta(days=32)).replace(day=1)
+    return [(k, counts.get(k, 0)) for k in keys]
+
+
+def label_for(model_or_record: Any, field_id: str) -> str:
+    return str(entity_of(model_or_record).field(field_id).label)

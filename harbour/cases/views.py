@@ -1,0 +1,441 @@
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.datastructures import MultiValueDict
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from harbour.accounts.models import User
+from harbour.accounts.policy import Perm, can
+from harbour.cases import actions, policy, queries, states
+from harbour.cases.forms import (
+    CloseCaseForm,
+    DictionaryForm,
+    ScreeningForm,
+    SearchForm,
+    fields_of,
+)
+from harbour.cases.models import Case, CaseStatus, Screening
+from harbour.cases.values import display_value, read_values
+from harbour.core.errors import DomainError, NotFound
+from harbour.core.forms import show_errors
+from harbour.standard import delphi
+from harbour.standard.dictionary import current
+
+PAGE_SIZE = 25
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _choices(user: User) -> dict[str, list[tuple[str, str]]]:
+    staff = User.objects.filter(org_id=user.org_id, is_active=True).order_by("full_name")
+    return {
+        "staff": [(str(u.pk), u.full_name) for u in staff if can(u, Perm.CASE_EDIT)],
+        "organisation": [(str(o.pk), o.name) for o in actions.organisation_choices()],
+    }
+
+
+# --- list and search --------------------------------------------------------------------------
+
+
+@login_required
+def case_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    cases = policy.cases_for(user)
+    if not can(user, Perm.CASE_VIEW):
+        raise NotFound()
+    status = request.GET.get("status", "")
+    status = status if status in CaseStatus.values else ""
+    mine = request.GET.get("mine") == "1"
+    filtered = queries.filter_cases(cases, status=status, owner_id=user.pk if mine else None)
+    page = Paginator(filtered, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "status": status,
+        "mine": mine,
+        "statuses": CaseStatus.choices,
+        "counts": queries.case_counts(cases),
+        "drafts": policy.drafts_for(user),
+        "search_form": SearchForm(),
+        "exploitation": current().entity("case").field("exploitation_types"),
+    }
+    return render(request, "cases/list.html", context)
+
+
+@login_required
+def search(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not can(user, Perm.CASE_VIEW):
+        raise NotFound()
+    form = SearchForm(request.POST or None)
+    results = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        results = list(
+            queries.find_survivors(
+                policy.survivors_for(user), user.org_id, name=data["name"],
+                birth_date=data["birth_date"], reference=data["reference"],
+            ).prefetch_related("cases")[:50]
+        )
+    return render(request, "cases/search.html", {"form": form, "results": results})
+
+
+# --- intake -----------------------------------------------------------------------------------
+
+
+def _intake_parts() -> list[tuple[Any, list[Any]]]:
+    survivor, case = current().entity("survivor"), current().entity("case")
+    skip = {"status", "owner", "closure_reason", "closure_details"}
+    return [
+        (survivor, fields_of(survivor)),
+        (case, [f for f in fields_of(case) if f.id not in skip]),
+    ]
+
+
+@login_required
+def intake(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not can(user, Perm.CASE_CREATE):
+        raise NotFound()
+    draft = policy.draft_for(user, request.GET["draft"]) if "draft" in request.GET else None
+    survivor = (
+        policy.survivor_for(user, request.GET["survivor"]) if "survivor" in request.GET else None
+    )
+    parts = _intake_parts()
+    if survivor is not None:
+        parts = parts[1:]  # a returning survivor: only the new episode is asked for
+    data = request.POST or (MultiValueDict(actions.draft_data(draft)) if draft else None)
+    form = DictionaryForm(data, parts=parts, choices=_choices(user))
+    if request.method == "POST":
+        if "save_draft" in request.POST:
+            return _save_draft(request, user, draft, survivor)
+        if form.is_valid():
+            return _submit_intake(request, user, form, draft, survivor)
+    context = {
+        "form": form,
+        "core": [f for f in form if f.field.dictionary_field.core],  # type: ignore[attr-defined]
+        "sections": _non_core_sections(form),
+        "submission_key": request.POST.get("submission_key") or uuid.uuid4().hex,
+        "draft": draft,
+        "survivor": survivor,
+    }
+    return render(request, "cases/intake.html", context)
+
+
+def _non_core_sections(form: DictionaryForm) -> list[dict[str, Any]]:
+    sections = []
+    for section in form.sections():
+        rest = [b for b in section["fields"] if not b.field.dictionary_field.core]
+        if rest:
+            sections.append(section | {"fields": rest,
+                                       "has_errors": any(b.errors for b in rest)})
+    return sections
+
+
+def _save_draft(request: HttpRequest, user: User, draft: Any, survivor: Any) -> HttpResponse:
+    data = {k: request.POST.getlist(k) for k in request.POST if "__" in k}
+    saved = actions.save_draft(by=user, data=data, draft=draft, survivor=survivor)
+    messages.success(request, _("Draft saved. You can finish it later from the case list."))
+    return redirect(f"{request.path}?draft={saved.pk}")
+
+
+def _submit_intake(
+    request: HttpRequest, user: User, form: DictionaryForm, draft: Any, survivor: Any
+) -> HttpResponse:
+    try:
+        case, created = actions.start_intake(
+            by=user,
+            survivor_values=form.cleaned_by_entity.get("survivor", {}),
+            case_values=form.cleaned_by_entity["case"],
+            submission_key=request.POST.get("submission_key", "")[:80] or None,
+            survivor=survivor,
+        )
+    except DomainError as exc:
+        if hasattr(exc, "errors"):
+            for field_id, msgs in exc.errors.items():
+                entity = "case" if f"case__{field_id}" in form.fields else "survivor"
+                for message in msgs:
+                    name = f"{entity}__{field_id}"
+                    form.add_error(name if name in form.fields else None, str(message))
+        else:
+            form.add_error(None, str(exc.message))
+        context = {
+            "form": form,
+            "core": [f for f in form if f.field.dictionary_field.core],  # type: ignore[attr-defined]
+            "sections": _non_core_sections(form),
+            "submission_key": request.POST.get("submission_key"), "draft": draft,
+            "survivor": survivor,
+        }
+        return render(request, "cases/intake.html", context, status=422)
+    if draft is not None:
+        actions.discard_draft(by=user, draft=draft)
+    if created:
+        messages.success(request, _("The case has been recorded. Next: screen with the indicators."))
+    else:
+        messages.info(request, _("This intake had already been saved; here is the case."))
+    return redirect("cases:detail", case_id=case.pk)
+
+
+@login_required
+@require_POST
+def discard_draft(request: HttpRequest, draft_id: str) -> HttpResponse:
+    user = _user(request)
+    actions.discard_draft(by=user, draft=policy.draft_for(user, draft_id))
+    messages.success(request, _("The draft has been discarded."))
+    return redirect("cases:list")
+
+
+# --- one case ---------------------------------------------------------------------------------
+
+
+def _grouped(entity: Any, values: dict[str, Any], names: dict[str, str]) -> list[dict[str, Any]]:
+    """The entity's filled-in values, by group, ready to display."""
+    groups = []
+    for group_id, label in [(g.id, g.label) for g in entity.groups] + [(None, entity.label)]:
+        rows = []
+        for field in entity.fields:
+            if field.group != group_id or field.id not in values:
+                continue
+            value = values[field.id]
+            shown = names.get(str(value), "") if field.type in {"staff", "organisation"} \
+                else display_value(field, value)
+            rows.append({"field": field, "value": shown})
+        groups.append({"id": group_id or "other", "label": label, "rows": rows})
+    return groups
+
+
+@login_required
+def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
+    user = _user(request)
+    case = policy.case_for(user, case_id)
+    identity = policy.may_see_identity(user, case.survivor)
+    survivor_values = read_values(case.survivor, with_identity=identity)
+    if identity:
+        shown = [k for k, v in survivor_values.items() if v not in (None, "", [])
+                 and current().entity("survivor").field(k).is_sealed]
+        actions.record_identity_read(by=user, survivor=case.survivor, fields=shown,
+                                     purpose="case_view")
+    case_values = read_values(case, with_identity=identity)
+    names = _names(case_values)
+    context = {
+        "case": case,
+        "survivor_groups": _grouped(current().entity("survivor"), survivor_values, names),
+        "case_groups": _grouped(current().entity("case"), case_values, names),
+        "display_name": _display_name(survivor_values) if identity else "",
+        "timeline": [_timeline_row(item, names) for item in
+                     queries.timeline(case, with_identity=identity)],
+        "transitions": [t for t in states.available(case.status) if can(user, t.perm)],
+        "close_form": CloseCaseForm(),
+        "other_cases": case.survivor.cases.exclude(pk=case.pk).order_by("-intake_date"),
+        "record_kinds": _record_kinds(),
+        "staff": _choices(user)["staff"] if can(user, Perm.CASE_REASSIGN) else [],
+        "may_edit": can(user, Perm.CASE_EDIT),
+        "sets": delphi.load_catalogue().sets,
+    }
+    return render(request, "cases/detail.html", context)
+
+
+def _timeline_row(item: queries.TimelineItem, names: dict[str, str]) -> dict[str, Any]:
+    if item.kind == "intake":
+        return {"item": item, "label": _("Intake"), "rows": []}
+    entity = current().entity(item.kind)
+    rows = _grouped(entity, item.values, names)
+    flat = [r for g in rows for r in g["rows"] if r["value"]]
+    return {"item": item, "label": entity.label, "rows": flat}
+
+
+def _display_name(values: dict[str, Any]) -> str:
+    preferred = values.get("preferred_name")
+    full = " ".join(v for v in (values.get("given_name"), values.get("family_name")) if v)
+    return preferred or full
+
+
+def _names(values: dict[str, Any]) -> dict[str, str]:
+    from harbour.orgs.models import Organisation
+
+    ids = [v for v in values.values() if isinstance(v, uuid.UUID)]
+    names = {str(u.pk): u.full_name for u in User.objects.filter(pk__in=ids)}
+    names |= {str(o.pk): o.name for o in Organisation.objects.filter(pk__in=ids)}
+    return names
+
+
+def _record_kinds() -> list[dict[str, Any]]:
+    return [
+        {"id": kind, "label": current().entity(kind).label}
+        for kind in queries.RECORD_MODELS
+    ]
+
+
+@login_required
+def edit_section(request: HttpRequest, case_id: str, entity_id: str, group_id: str) -> HttpResponse:
+    user = _user(request)
+    case = policy.case_for(user, case_id, Perm.CASE_EDIT)
+    if entity_id not in {"survivor", "case"}:
+        raise NotFound()
+    entity = current().entity(entity_id)
+    skip = {"status", "owner", "closure_reason", "closure_details"}
+    fields = [f for f in fields_of(entity, group=None if group_id == "other" else group_id)
+              if f.id not in skip]
+    if not fields:
+        raise NotFound()
+    record = case.survivor if entity_id == "survivor" else case
+    identity = policy.may_see_identity(user, case.survivor)
+    if not identity:
+        fields = [f for f in fields if not f.is_sealed]
+    existing = read_values(record, with_identity=identity)
+    form = DictionaryForm(
+        request.POST or None, parts=[(entity, fields)], existing={entity_id: existing},
+        partial=True, choices=_choices(user),
+    )
+    if request.method == "POST" and form.is_valid():
+        values = form.cleaned_by_entity[entity_id]
+        try:
+            if entity_id == "survivor":
+                actions.update_survivor(by=user, survivor=case.survivor, values=values)
+            else:
+                actions.update_case(by=user, case=case, values=values)
+        except DomainError as exc:
+            _show(form, entity_id, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("cases:detail", case_id=case.pk)
+    return render(request, "cases/section_form.html", {"form": form, "case": case,
+                                                       "entity": entity})
+
+
+def _show(form: DictionaryForm, entity_id: str, exc: DomainError) -> None:
+    from harbour.core.errors import InvalidInput
+
+    if isinstance(exc, InvalidInput):
+        form.add_invalid(entity_id, exc)
+    else:
+        show_errors(form, exc)
+
+
+@login_required
+def record_form(
+    request: HttpRequest, case_id: str, kind: str, record_id: str | None = None
+) -> HttpResponse:
+    user = _user(request)
+    case = policy.case_for(user, case_id, Perm.CASE_EDIT)
+    model = queries.RECORD_MODELS.get(kind)
+    if model is None:
+        raise NotFound()
+    entity = current().entity(kind)
+    record = policy.record_for(user, model, case, record_id) if record_id else None
+    existing = {kind: read_values(record, with_identity=True)} if record else {}
+    form = DictionaryForm(
+        request.POST or None, parts=[(entity, fields_of(entity))], existing=existing,
+        partial=record is not None, choices=_choices(user),
+    )
+    if request.method == "POST" and form.is_valid():
+        values = form.cleaned_by_entity[kind]
+        try:
+            if record is None:
+                actions.add_record(by=user, case=case, model=model, values=values)
+            else:
+                actions.update_record(by=user, record=record, values=values)
+        except DomainError as exc:
+            _show(form, kind, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("cases:detail", case_id=case.pk)
+    context = {"form": form, "case": case, "entity": entity, "record": record}
+    return render(request, "cases/record_form.html", context)
+
+
+@login_required
+@require_POST
+def change_status(request: HttpRequest, case_id: str) -> HttpResponse:
+    user = _user(request)
+    case = policy.case_for(user, case_id)
+    form = CloseCaseForm(request.POST)
+    form.is_valid()
+    try:
+        actions.change_status(
+            by=user, case=case, transition=request.POST.get("transition", ""),
+            closure_reason=form.cleaned_data.get("closure_reason"),
+            closure_details=form.cleaned_data.get("closure_details"),
+        )
+    except DomainError as exc:
+        for message in getattr(exc, "errors", {}).values() or [[exc.message]]:
+            for m in message:
+                messages.error(request, str(m))
+    else:
+        messages.success(request, _("The case status has been changed."))
+    return redirect("cases:detail", case_id=case.pk)
+
+
+@login_required
+@require_POST
+def reassign(request: HttpRequest, case_id: str) -> HttpResponse:
+    user = _user(request)
+    case = policy.case_for(user, case_id, Perm.CASE_REASSIGN)
+    owner = User.objects.filter(pk=request.POST.get("owner") or None, org_id=user.org_id).first()
+    if owner is None:
+        messages.error(request, _("Choose a caseworker of this organisation."))
+    else:
+        try:
+            actions.reassign(by=user, case=case, owner=owner)
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("The case has been reassigned."))
+    return redirect("cases:detail", case_id=case.pk)
+
+
+# --- screening --------------------------------------------------------------------------------
+
+
+@login_required
+def screening_new(request: HttpRequest, case_id: str, set_id: str) -> HttpResponse:
+    user = _user(request)
+    case = policy.case_for(user, case_id, Perm.CASE_EDIT)
+    catalogue = delphi.load_catalogue()
+    try:
+        indicator_set = catalogue.get_set(set_id)
+    except (KeyError, ValueError):
+        raise NotFound() from None
+    form = ScreeningForm(request.POST or None)
+    form.fields["indicators"].choices = [(i.id, i.id) for i in indicator_set.indicators()]
+    if request.method == "POST" and form.is_valid():
+        try:
+            screening = actions.screen(
+                by=user, case=case, indicator_set=set_id,
+                indicators=form.cleaned_data["indicators"],
+                screened_on=form.cleaned_data["screened_on"] or None,
+                details=form.cleaned_data["details"] or None,
+            )
+        except DomainError as exc:
+            show_errors(form, exc)
+        else:
+            return redirect("cases:screening", case_id=case.pk, screening_id=screening.pk)
+    selected = set(form["indicators"].value() or [])
+    context = {"case": case, "set": indicator_set, "form": form, "selected": selected}
+    return render(request, "cases/screening_form.html", context)
+
+
+@login_required
+def screening_detail(request: HttpRequest, case_id: str, screening_id: str) -> HttpResponse:
+    user = _user(request)
+    case = policy.case_for(user, case_id)
+    screening: Screening = policy.record_for(user, Screening, case, screening_id)
+    assessment = delphi.Assessment.from_dict(screening.result)
+    indicator_set = delphi.load_catalogue().get_set(assessment.set_id)
+    context = {
+        "case": case, "screening": screening, "assessment": assessment,
+        "set": indicator_set,
+        "dimensions": [
+            {"dimension": indicator_set.dimension(r.dimension_id), "result": r,
+             "fired": [indicator_set.indicator(i) for i in r.fired_indicator_ids]}
+            for r in assessment.dimensions
+        ],
+    }
+    return render(request, "cases/screening_detail.html", context)

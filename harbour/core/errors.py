@@ -1,0 +1,66 @@
+"""Domain errors: raised by actions and policies, turned into messages by the interfaces.
+
+Each error carries a stable machine `code` (for the API and tests) and a translatable message
+(for people). Messages never include survivors' data: they name fields, not values.
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+class DomainError(Exception):
+    code = "error"
+    status = 400
+    default_message: str | Promise = _("The request could not be completed.")
+
+    def __init__(self, message: str | Promise | None = None, *, code: str | None = None) -> None:
+        self.message = message if message is not None else self.default_message
+        if code:
+            self.code = code
+        super().__init__(str(self.message))
+
+
+class NotFound(DomainError):
+    """Missing and forbidden look the same from outside (invariant 1)."""
+
+    code = "not_found"
+    status = 404
+    default_message = _("Not found.")
+
+
+class Forbidden(DomainError):
+    """Only for actions on records the user may already see (e.g. a caseworker closing a case)."""
+
+    code = "forbidden"
+    status = 403
+    default_message = _("You are not allowed to do this.")
+
+
+class Conflict(DomainError):
+    code = "conflict"
+    status = 409
+    default_message = _("This conflicts with the current state of the record.")
+
+
+class InvalidInput(DomainError):
+    """Field-level validation failure: `errors` maps a field name to its messages."""
+
+    code = "invalid"
+    status = 422
+    default_message = _("Some values are not valid. Nothing was saved.")
+
+    def __init__(
+        self,
+        errors: Mapping[str, list[str | Promise]] | None = None,
+        message: str | Promise | None = None,
+        *,
+        code: str | None = None,
+    ) -> None:
+        self.errors: dict[str, list[str | Promise]] = dict(errors or {})
+        super().__init__(message, code=code)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {field: [str(m) for m in msgs] for field, msgs in self.errors.items()}

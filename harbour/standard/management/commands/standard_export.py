@@ -1,0 +1,49 @@
+import json
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from harbour.standard.dictionary import DictionaryError, current
+from harbour.standard.exports import json_schema, table_schema
+
+
+class Command(BaseCommand):
+    help = (
+        "Write the data dictionary as JSON Schema and Frictionless Table Schema files, one per "
+        "record type, plus the whole dictionary as one Frictionless data package descriptor."
+    )
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--out", default="standard-export", help="output directory")
+        parser.add_argument("--version", dest="dict_version", help="dictionary version")
+        parser.add_argument("--language", default="en", choices=["en", "fr"])
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        d = current()
+        try:
+            version = d.version(options["dict_version"]) if options["dict_version"] else d.latest
+        except DictionaryError as exc:
+            raise CommandError(str(exc)) from None
+        out = Path(options["out"])
+        out.mkdir(parents=True, exist_ok=True)
+        resources = []
+        for entity in d.entities.values():
+            schema = json_schema(d, entity, version, options["language"])
+            table = table_schema(d, entity, version)
+            _write(out / f"{entity.id}.schema.json", schema)
+            _write(out / f"{entity.id}.tableschema.json", table)
+            resources.append({"name": entity.id, "path": f"{entity.id}.csv", "schema": table})
+        package = {
+            "name": "harbour-common-terminology",
+            "title": d.title.en,
+            "version": str(version),
+            "licenses": [{"name": "CC-BY-4.0", "title": d.attribution.en}],
+            "resources": resources,
+        }
+        _write(out / "datapackage.json", package)
+        self.stdout.write(f"wrote {2 * len(resources) + 1} files for version {version} to {out}")
+
+
+def _write(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -1,0 +1,35 @@
+"""pytest plugin (loaded with `-p harbour.testenv`): test-only environment defaults.
+
+It runs before Django's settings are imported, so the one settings file can insist on its
+required variables without a second "test settings" file.
+"""
+
+import os
+import shutil
+import tempfile
+
+import pytest
+
+_DEFAULTS = {
+    "HARBOUR_SECRET_KEY": "test-only-secret-key-not-for-any-deployment-0123456789",
+    # 32 zero-free bytes, base64url; test-only.
+    "HARBOUR_MASTER_KEY": "dGVzdC1vbmx5LW1hc3Rlci1rZXktMzItYnl0ZXMhISE",
+    "HARBOUR_FAST_PASSWORD_HASHER": "1",
+    "HARBOUR_DEBUG": "false",
+    "HARBOUR_SECURE_COOKIES": "false",
+    "HARBOUR_STRICT_TEMPLATES": "false",
+    "HARBOUR_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+}
+for _name, _value in _DEFAULTS.items():
+    os.environ.setdefault(_name, _value)
+os.environ.setdefault("HARBOUR_VAR_DIR", tempfile.mkdtemp(prefix="harbour-test-"))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    run_slow = os.environ.get("HARBOUR_SLOW") == "1"
+    chromium = shutil.which("chromium") or os.path.exists("/usr/bin/chromium")
+    for item in items:
+        if "slow" in item.keywords and not run_slow:
+            item.add_marker(pytest.mark.skip(reason="slow test: set HARBOUR_SLOW=1 (CI does)"))
+        if "browser" in item.keywords and not chromium and os.environ.get("CI") != "1":
+            item.add_marker(pytest.mark.skip(reason="Chromium not installed (apt-get install chromium)"))

@@ -1,0 +1,27 @@
+import os
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Serve Harbour with gunicorn (static files by WhiteNoise)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--host", default=os.environ.get("HARBOUR_HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("HARBOUR_PORT", 8000)))
+        parser.add_argument("--workers", type=int, default=2)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        argv = [
+            sys.executable, "-m", "gunicorn", "config.wsgi:application",
+            "--bind", f"{options['host']}:{options['port']}",
+            "--workers", str(options["workers"]), "--threads", "4",
+            "--access-logfile", "-",
+            # The access log shows method, path and status only: never query strings or bodies.
+            "--access-logformat", '%(t)s "%(m)s %(U)s" %(s)s %(M)sms',
+        ]
+        self.stdout.write(f"Harbour on http://{options['host']}:{options['port']}/ (Ctrl+C stops)")
+        sys.stdout.flush()
+        os.execv(sys.executable, argv)

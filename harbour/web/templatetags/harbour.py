@@ -1,0 +1,105 @@
+"""Template helpers: dictionary labels and server-rendered SVG charts (no JavaScript, no CDN)."""
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django import template
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as _noop
+
+register = template.Library()
+
+
+@register.filter
+def get_item(mapping: Mapping[str, Any] | None, key: str) -> Any:
+    return (mapping or {}).get(key)
+
+
+@register.filter
+def codelabel(codelist: Any, code: str) -> str:
+    return str(codelist.label_of(code)) if codelist is not None else code
+
+
+@register.simple_tag
+def bar_chart(rows: Sequence[tuple[str, Any]], title: str, unit: str = "") -> SafeString:
+    """A horizontal bar chart as accessible SVG. A value of None is drawn as suppressed."""
+    width, label_w, bar_h, gap = 640, 230, 20, 8
+    numbers = [v for _label, v in rows if isinstance(v, int | float)]
+    top = max(numbers, default=0) or 1
+    height = len(rows) * (bar_h + gap) + gap
+    bars = format_html_join("", "{}", ((_bar(i, label, v, top, label_w, width, bar_h, gap),)
+                                       for i, (label, v) in enumerate(rows)))
+    return format_html(
+        '<figure class="chart-figure"><svg class="chart" viewBox="0 0 {} {}" role="img" '
+        'aria-label="{}"><title>{}</title>{}</svg><figcaption class="visually-hidden">{}'
+        "</figcaption></figure>",
+        width, height, title, title, bars, _table_text(rows, unit),
+    )
+
+
+def _bar(i: int, label: str, value: Any, top: float, label_w: int, width: int,
+         bar_h: int, gap: int) -> SafeString:
+    y = gap + i * (bar_h + gap)
+    room = width - label_w - 60
+    if value is None:
+        return format_html(
+            '<text x="{}" y="{}" text-anchor="end">{}</text><rect class="bar suppressed" x="{}" '
+            'y="{}" width="24" height="{}"></rect><text x="{}" y="{}">{}</text>',
+            label_w - 8, y + 15, _short(label), label_w, y, bar_h, label_w + 30, y + 15,
+            _("suppressed"),
+        )
+    w = max(1, round(room * float(value) / top))
+    return format_html(
+        '<text x="{}" y="{}" text-anchor="end">{}</text><rect class="bar" x="{}" y="{}" '
+        'width="{}" height="{}"></rect><text x="{}" y="{}">{}</text>',
+        label_w - 8, y + 15, _short(label), label_w, y, w, bar_h, label_w + w + 6, y + 15, value,
+    )
+
+
+def _short(label: str, limit: int = 34) -> str:
+    return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+def _table_text(rows: Sequence[tuple[str, Any]], unit: str) -> str:
+    return "; ".join(f"{label}: {value if value is not None else _('suppressed')}{unit}"
+                     for label, value in rows)
+
+
+@register.filter
+def local(text: Any) -> str:
+    """Pick the current language from a bilingual value (anything with `.en` and `.fr`)."""
+    from django.utils.translation import get_language
+
+    if text is None:
+        return ""
+    return str(text.fr if (get_language() or "en").startswith("fr") else text.en)
+
+
+# Screening codes as people read them (the engine stores codes, never sentences).
+SCREENING_LABELS = {
+    "strong": _noop("strong"),
+    "medium": _noop("medium"),
+    "weak": _noop("weak"),
+    "two_strong": _noop("positive: at least two strong indicators"),
+    "strong_plus_other": _noop("positive: one strong indicator with a medium or weak one"),
+    "three_medium": _noop("positive: three medium indicators"),
+    "two_medium_one_weak": _noop("positive: two medium indicators and a weak one"),
+    "insufficient": _noop("not positive: not enough indicators for this dimension"),
+    "met": _noop("The ILO/EC indicators of trafficking are met."),
+    "no_recruitment": _noop(
+        "Not met: no recruitment dimension (deceptive, coercive or by abuse of vulnerability) "
+        "is positive."
+    ),
+    "no_exploitation": _noop("Not met: the exploitative-conditions dimension is not positive."),
+    "no_coercion_or_abuse_at_destination": _noop(
+        "Not met: neither coercion nor abuse of vulnerability at destination is positive."
+    ),
+}
+
+
+@register.filter
+def screening_label(code: Any) -> str:
+    label = SCREENING_LABELS.get(str(code))
+    return _(label) if label else str(code)

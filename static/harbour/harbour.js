@@ -1,0 +1,41 @@
+// Harbour's small progressive enhancements. Every page works without this file.
+(function () {
+  "use strict";
+
+  // Quick exit: one click or three presses of Escape replace this page (and its history entry)
+  // with a neutral site, so the back button does not bring it back.
+  function quickExit(event) {
+    if (event) { event.preventDefault(); }
+    var link = document.getElementById("quick-exit");
+    document.body.style.display = "none";
+    window.location.replace(link.href);
+  }
+  var escapes = 0, timer = null;
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") { return; }
+    escapes += 1;
+    clearTimeout(timer);
+    timer = setTimeout(function () { escapes = 0; }, 1500);
+    if (escapes >= 3) { quickExit(event); }
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    var link = document.getElementById("quick-exit");
+    if (link) { link.addEventListener("click", quickExit); }
+
+    // Prevent double submission: the first submit disables the buttons of that form.
+    document.querySelectorAll("form[data-once]").forEach(function (form) {
+      form.addEventListener("submit", function () {
+        form.querySelectorAll("button[type=submit]").forEach(function (b) {
+          setTimeout(function () { b.disabled = true; }, 0);
+        });
+      });
+    });
+
+    // Confirmations for destructive actions.
+    document.querySelectorAll("[data-confirm]").forEach(function (el) {
+      el.addEventListener("click", function (event) {
+        if (!window.confirm(el.getAttribute("data-confirm"))) { event.preventDefault(); }
+      });
+    });
+  });
+})();
