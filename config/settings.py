@@ -76,8 +76,10 @@ INSTALLED_APPS = [
     "harbour.accounts",
     "harbour.orgs",
     "harbour.cases",
+    "harbour.directory",
     "harbour.api",
     "harbour.web",
+    "harbour.demo",
 ]
 
 MIDDLEWARE = [
@@ -230,10 +232,16 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 # --- e-mail, logging --------------------------------------------------------------------------
 
-EMAIL_BACKEND = env("HARBOUR_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# The demo prints e-mails to the console; a deployment sets the SMTP backend and its host.
+_MAIL_BACKEND = env("HARBOUR_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+MAILERS: dict[str, dict[str, object]] = {"default": {"BACKEND": _MAIL_BACKEND}}
+if _MAIL_BACKEND.endswith("smtp.EmailBackend"):
+    MAILERS["default"]["OPTIONS"] = {
+        "host": env("HARBOUR_EMAIL_HOST", "localhost"),
+        "port": env_int("HARBOUR_EMAIL_PORT", 25),
+        "use_tls": env_bool("HARBOUR_EMAIL_TLS", True),
+    }
 DEFAULT_FROM_EMAIL = env("HARBOUR_FROM_EMAIL", "harbour@localhost")
-EMAIL_HOST = os.environ.get("HARBOUR_EMAIL_HOST", "localhost")
-EMAIL_PORT = env_int("HARBOUR_EMAIL_PORT", 25)
 
 # Request bodies and query strings are never logged: they can hold survivors' data.
 LOGGING = {

@@ -41,6 +41,7 @@ def ensure_demo_env(path: Path) -> None:
         "HARBOUR_DEBUG=false",
         "HARBOUR_SECURE_COOKIES=false",
         "HARBOUR_DEMO=true",
+        f"HARBOUR_DEMO_PASSWORD=demo-{secrets.token_hex(6)}",
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     path.chmod(0o600)

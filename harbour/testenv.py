@@ -23,6 +23,7 @@ _DEFAULTS = {
 for _name, _value in _DEFAULTS.items():
     os.environ.setdefault(_name, _value)
 os.environ.setdefault("HARBOUR_VAR_DIR", tempfile.mkdtemp(prefix="harbour-test-"))
+os.makedirs(os.path.join(os.environ["HARBOUR_VAR_DIR"], "static"), exist_ok=True)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -37,6 +37,9 @@ class Perm(StrEnum):
     USERS_MANAGE_ALL = "users.manage_all"
     REFERENCE_DATA_MANAGE = "reference.manage"
     API_USE = "api.use"
+    # The service directory: a provider keeps its own entries; the platform keeps everyone's.
+    DIRECTORY_MANAGE = "directory.manage"
+    DIRECTORY_MANAGE_ALL = "directory.manage_all"
 
 
 _CASEWORK = {
@@ -50,11 +53,18 @@ _CASEWORK = {
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.CASEWORKER: frozenset(_CASEWORK),
     Role.SUPERVISOR: frozenset(
-        _CASEWORK | {Perm.CASE_REASSIGN, Perm.CASE_REOPEN, Perm.ORG_DASHBOARD}
+        _CASEWORK
+        | {Perm.CASE_REASSIGN, Perm.CASE_REOPEN, Perm.ORG_DASHBOARD, Perm.DIRECTORY_MANAGE}
     ),
     # A director manages people and sees the organisation's numbers, not survivors' identities.
     Role.ORG_ADMIN: frozenset(
-        {Perm.STAFF_MANAGE, Perm.AUDIT_VIEW_ORG, Perm.ORG_DASHBOARD, Perm.API_USE}
+        {
+            Perm.STAFF_MANAGE,
+            Perm.AUDIT_VIEW_ORG,
+            Perm.ORG_DASHBOARD,
+            Perm.API_USE,
+            Perm.DIRECTORY_MANAGE,
+        }
     ),
     # Never identifying data (invariant 4): aggregate, disclosure-controlled figures only.
     Role.NATIONAL_ANALYST: frozenset({Perm.STATS_NATIONAL, Perm.API_USE}),
@@ -62,7 +72,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.AUDITOR: frozenset({Perm.AUDIT_VIEW_ORG}),
     # Runs the platform; sees no case data at all.
     Role.SYSTEM_ADMIN: frozenset(
-        {Perm.ORGS_MANAGE, Perm.USERS_MANAGE_ALL, Perm.REFERENCE_DATA_MANAGE}
+        {
+            Perm.ORGS_MANAGE,
+            Perm.USERS_MANAGE_ALL,
+            Perm.REFERENCE_DATA_MANAGE,
+            Perm.DIRECTORY_MANAGE_ALL,
+        }
     ),
 }
 

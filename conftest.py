@@ -1,0 +1,129 @@
+"""Shared test fixtures. Everything is created through actions, as the application would."""
+
+import itertools
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from harbour.accounts.actions import create_user, issue_token
+from harbour.accounts.models import User
+from harbour.audit.actions import SystemActor
+from harbour.cases import actions as case_actions
+from harbour.cases.models import Case
+from harbour.orgs.actions import create_organisation
+from harbour.orgs.models import Organisation
+
+SYSTEM = SystemActor("tests")
+PASSWORD = "a-long-test-password-42"
+_counter = itertools.count(1)
+
+
+@pytest.fixture
+def make_org(db: Any) -> Callable[..., Organisation]:
+    def make(**fields: Any) -> Organisation:
+        n = next(_counter)
+        values = {
+            "name_en": f"Test organisation {n}", "name_fr": f"Organisme d'essai {n}",
+            "short_name": f"test-org-{n}", "type": "ngo", "province": "CA-ON",
+            "city": "Toronto", "provinces_served": ["CA-ON"],
+        } | fields
+        return create_organisation(by=SYSTEM, **values)
+
+    return make
+
+
+@pytest.fixture
+def org(make_org: Callable[..., Organisation]) -> Organisation:
+    return make_org()
+
+
+@pytest.fixture
+def other_org(make_org: Callable[..., Organisation]) -> Organisation:
+    return make_org(province="CA-BC", city="Vancouver", provinces_served=["CA-BC"])
+
+
+@pytest.fixture
+def make_user(db: Any) -> Callable[..., User]:
+    def make(role: str, org: Organisation, **fields: Any) -> User:
+        n = next(_counter)
+        values = {
+            "email": f"user{n}@example.org", "full_name": f"Test User {n}",
+            "password": PASSWORD, "must_change_password": False,
+        } | fields
+        return create_user(by=SYSTEM, org_id=org.pk, role=role, **values)
+
+    return make
+
+
+@pytest.fixture
+def caseworker(make_user: Callable[..., User], org: Organisation) -> User:
+    return make_user("caseworker", org)
+
+
+@pytest.fixture
+def supervisor(make_user: Callable[..., User], org: Organisation) -> User:
+    return make_user("supervisor", org)
+
+
+@pytest.fixture
+def org_admin(make_user: Callable[..., User], org: Organisation) -> User:
+    return make_user("org_admin", org)
+
+
+@pytest.fixture
+def outsider(make_user: Callable[..., User], other_org: Organisation) -> User:
+    """A caseworker of another organisation: must never see `org`'s records."""
+    return make_user("caseworker", other_org)
+
+
+SURVIVOR = {
+    "given_name": "Élodie", "family_name": "Tremblay", "birth_date": "1998-04-02",
+    "gender_identity": "woman", "mobile_phone": "+14165550199",
+}
+CASE = {
+    "intake_date": "2026-11-02", "intake_province": "CA-ON", "consent_to_record": True,
+    "exploitation_types": ["sexual_exploitation"], "current_needs": ["safe_housing"],
+    "trafficking_status": "possible",
+}
+
+
+@pytest.fixture
+def make_case(db: Any) -> Callable[..., Case]:
+    def make(by: User, survivor: dict[str, Any] | None = None,
+             case: dict[str, Any] | None = None, **kwargs: Any) -> Case:
+        created, _new = case_actions.start_intake(
+            by=by, survivor_values=SURVIVOR | (survivor or {}),
+            case_values=CASE | (case or {}), **kwargs,
+        )
+        return created
+
+    return make
+
+
+@pytest.fixture
+def case(make_case: Callable[..., Case], caseworker: User) -> Case:
+    return make_case(caseworker)
+
+
+def signed_in(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def client_for() -> Callable[[User], Client]:
+    return signed_in
+
+
+@pytest.fixture
+def api_for(db: Any) -> Callable[[User], Client]:
+    """A test client that sends the user's bearer token on every request."""
+
+    def make(user: User) -> Client:
+        _token, plain = issue_token(by=user, name="tests")
+        return Client(HTTP_AUTHORIZATION=f"Bearer {plain}")
+
+    return make

@@ -1,0 +1,2 @@
+app_name = "directory"
+urlpatterns: list[object] = []

@@ -1,0 +1,46 @@
+import os
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from harbour.orgs.models import Organisation
+
+
+class Command(BaseCommand):
+    help = (
+        "Set up the database, load the standard and the synthetic demo data (once), print the "
+        "demo logins and serve on 127.0.0.1:8000. Safe to run again: it only starts the server."
+    )
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--cases", type=int, default=1200, help="cases to generate")
+        parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument("--no-serve", action="store_true", help="load, then stop")
+        parser.add_argument("--port", type=int, default=8000)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        password = os.environ.get("HARBOUR_DEMO_PASSWORD")
+        if not password:
+            raise CommandError("HARBOUR_DEMO_PASSWORD is not set (var/harbour.env makes it).")
+        self.stdout.write("Preparing the database ...")
+        call_command("migrate", verbosity=0, interactive=False)
+        call_command("collectstatic", verbosity=0, interactive=False)
+        if Organisation.objects.filter(is_synthetic=True).exists():
+            self.stdout.write("Demo data already loaded; starting the server.")
+        else:
+            call_command(
+                "demo_load", cases=options["cases"], seed=options["seed"], password=password,
+                stdout=self.stdout,
+            )
+        self._print_logins(password)
+        if not options["no_serve"]:
+            call_command("web_serve", port=options["port"])
+
+    def _print_logins(self, password: str) -> None:
+        from harbour.demo.people import demo_logins
+
+        self.stdout.write("\nDemo logins (every account uses the same demo password):")
+        for role, email, org in demo_logins():
+            self.stdout.write(f"  {role:<18} {email:<40} {org}")
+        self.stdout.write(f"  password: {password}\n")
