@@ -95,6 +95,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "harbour.web.middleware.NoStoreMiddleware",
+    "harbour.web.middleware.DomainErrorMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -6,12 +6,31 @@ from typing import Any
 from django.db import transaction
 
 from harbour.audit.actions import Actor, record_event
+from harbour.core.errors import InvalidInput
 from harbour.orgs import crypto
 from harbour.orgs.models import KeyPurpose, Organisation, OrgKey
+from harbour.standard.dictionary import current
+from harbour.standard.validation import MSG_CHOOSE
+
+
+def _check_codes(fields: dict[str, Any]) -> None:
+    """The organisation's type and provinces come from the standard's code lists."""
+    d = current()
+    errors: dict[str, list[Any]] = {}
+    checks = {"type": "organisation_type", "province": "province"}
+    for name, list_id in checks.items():
+        if name in fields and d.codelists[list_id].get(fields[name]) is None:
+            errors[name] = [MSG_CHOOSE]
+    served = fields.get("provinces_served", [])
+    if not isinstance(served, list) or any(d.codelists["province"].get(p) is None for p in served):
+        errors["provinces_served"] = [MSG_CHOOSE]
+    if errors:
+        raise InvalidInput(errors)
 
 
 @transaction.atomic
 def create_organisation(*, by: Actor, **fields: Any) -> Organisation:
+    _check_codes(fields)
     org = Organisation(**fields)
     org.full_clean()
     org.save()
@@ -23,6 +42,7 @@ def create_organisation(*, by: Actor, **fields: Any) -> Organisation:
 
 @transaction.atomic
 def update_organisation(*, by: Actor, org: Organisation, **fields: Any) -> Organisation:
+    _check_codes(fields)
     for name, value in fields.items():
         setattr(org, name, value)
     org.full_clean()

@@ -21,7 +21,9 @@ class Organisation(BaseModel):
     city = models.CharField(_("city"), max_length=120, blank=True)
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
-    provinces_served = models.JSONField(_("provinces and territories served"), default=list)
+    provinces_served = models.JSONField(
+        _("provinces and territories served"), default=list, blank=True
+    )
     is_active = models.BooleanField(_("active"), default=True)
     is_synthetic = models.BooleanField(
         _("synthetic demo organisation"), default=False, help_text=_("Created by the demo loader.")

@@ -18,3 +18,27 @@ class NoStoreMiddleware:
             add_never_cache_headers(response)
             response["Cache-Control"] += ", no-store"
         return response
+
+
+class DomainErrorMiddleware:
+    """Domain errors that reach a page become the matching HTTP error: NotFound is a plain 404,
+    so a record of another organisation looks exactly like one that does not exist."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from django.http import Http404
+        from django.shortcuts import render
+
+        from harbour.core.errors import DomainError, NotFound
+
+        if isinstance(exception, NotFound):
+            raise Http404 from exception
+        if isinstance(exception, DomainError):
+            context = {"message": exception.message}
+            return render(request, "web/error.html", context, status=exception.status)
+        return None

@@ -16,7 +16,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--out", default="standard-export", help="output directory")
-        parser.add_argument("--version", dest="dict_version", help="dictionary version")
+        parser.add_argument("--dictionary-version", dest="dict_version", help="e.g. 1.0")
         parser.add_argument("--language", default="en", choices=["en", "fr"])
 
     def handle(self, *args: Any, **options: Any) -> None:

@@ -1,0 +1,117 @@
+"""Envelope encryption: identifying data is never stored in clear, and keys rotate."""
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
+from django.db import connection
+from django.test import override_settings
+
+from harbour.audit.actions import SystemActor
+from harbour.cases.models import Case, Survivor
+from harbour.cases.values import read_values
+from harbour.orgs import actions, crypto
+from harbour.orgs.models import KeyPurpose, OrgKey
+
+pytestmark = pytest.mark.django_db
+ACTOR = SystemActor("tests")
+OLD_MASTER = "dGVzdC1vbmx5LW1hc3Rlci1rZXktMzItYnl0ZXMhISE"
+NEW_MASTER = crypto.new_master_key()
+
+
+def _all_text_in_database() -> str:
+    """Every row of every Harbour table, as text: what someone with the database file sees."""
+    chunks = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            if table.split("_")[0] in {"cases", "accounts", "audit", "orgs"}:
+                cursor.execute(f'SELECT * FROM "{table}"')  # noqa: S608 (table names from the schema)
+                chunks += [repr(row) for row in cursor.fetchall()]
+    return "\n".join(chunks)
+
+
+def test_identifying_values_are_not_in_the_database_in_clear(case) -> None:  # type: ignore[no-untyped-def]
+    dump = _all_text_in_database()
+    for secret in ("Élodie", "Tremblay", "1998-04-02", "4165550199"):
+        assert secret not in dump
+    assert read_values(case.survivor, with_identity=True)["given_name"] == "Élodie"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sqlite_file_does_not_contain_a_name(tmp_path, settings) -> None:  # type: ignore[no-untyped-def]
+    if connection.vendor != "sqlite":
+        pytest.skip("the file check is about the embedded SQLite database")
+    from harbour.cases import actions as case_actions
+
+    # An on-disk copy of the test database, written after an intake with a distinctive name.
+    org = actions.create_organisation(
+        by=ACTOR, name_en="A", name_fr="A", short_name="a-file", type="ngo", province="CA-ON",
+    )
+    from conftest import PASSWORD
+    from harbour.accounts.actions import create_user
+
+    user = create_user(by=ACTOR, email="f@example.org", full_name="F", org_id=org.pk,
+                       role="caseworker", password=PASSWORD, must_change_password=False)
+    case_actions.start_intake(
+        by=user, survivor_values={"given_name": "Zyxwvutsrq", "family_name": "Qrstuvwxyz"},
+        case_values={"intake_date": "2026-01-05", "intake_province": "CA-ON",
+                     "consent_to_record": True},
+    )
+    target = tmp_path / "copy.sqlite3"
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM INTO %s", [str(target)])
+    raw = target.read_bytes()
+    assert b"Zyxwvutsrq" not in raw and "Zyxwvutsrq".encode("utf-16-le") not in raw
+    assert b"case.created" in raw  # the copy is real and holds the audit trail
+
+
+def test_a_ciphertext_moved_to_another_record_does_not_open(make_case, caseworker) -> None:  # type: ignore[no-untyped-def]
+    first = make_case(caseworker)
+    second = make_case(caseworker, survivor={"given_name": "Other"})
+    Survivor.objects.filter(pk=second.survivor_id).update(sealed=first.survivor.sealed)
+    second.survivor.refresh_from_db()
+    with pytest.raises(crypto.KeyError_):
+        read_values(second.survivor, with_identity=True)
+
+
+def test_master_key_rotation_rewraps_every_organisation_key(case) -> None:  # type: ignore[no-untyped-def]
+    with override_settings(HARBOUR_MASTER_KEY=NEW_MASTER, HARBOUR_OLD_MASTER_KEYS=[OLD_MASTER]):
+        changed = actions.rotate_master_key(by=ACTOR)
+        assert changed == OrgKey.objects.count() >= 2
+        crypto._unwrap_cached.cache_clear()
+    with override_settings(HARBOUR_MASTER_KEY=NEW_MASTER, HARBOUR_OLD_MASTER_KEYS=[]):
+        crypto._unwrap_cached.cache_clear()
+        survivor = Survivor.objects.get(pk=case.survivor_id)
+        assert read_values(survivor, with_identity=True)["family_name"] == "Tremblay"
+    crypto._unwrap_cached.cache_clear()
+    with pytest.raises(ImproperlyConfigured):  # the old master alone no longer opens them
+        crypto.unwrap(OrgKey.objects.first())
+    with override_settings(HARBOUR_MASTER_KEY=NEW_MASTER):
+        crypto._unwrap_cached.cache_clear()
+        actions.rotate_master_key(by=ACTOR)  # put things back for other tests
+    crypto._unwrap_cached.cache_clear()
+
+
+def test_data_key_rotation_reseals_and_retires_the_old_key(case, org) -> None:  # type: ignore[no-untyped-def]
+    old_token = Survivor.objects.get(pk=case.survivor_id).sealed
+    actions.start_data_key_rotation(by=ACTOR, org=org)
+    assert actions.reseal_records(by=ACTOR, org=org) >= 1
+    survivor = Survivor.objects.get(pk=case.survivor_id)
+    assert survivor.sealed != old_token and crypto.sealed_version(survivor.sealed) == 2
+    assert actions.retire_old_data_keys(by=ACTOR, org=org) == 1
+    assert not OrgKey.objects.filter(org=org, purpose=KeyPurpose.DATA, version=1).exists()
+    assert read_values(survivor, with_identity=True)["given_name"] == "Élodie"
+    assert Case.objects.filter(org=org).count() == 1
+
+
+def test_key_commands(case, org, capsys) -> None:  # type: ignore[no-untyped-def]
+    call_command("orgs_rotate_data_key", org.short_name)
+    out = capsys.readouterr().out
+    assert "re-encrypted" in out
+    assert read_values(Survivor.objects.get(pk=case.survivor_id), with_identity=True)
+    call_command("orgs_new_master_key")
+    assert len(capsys.readouterr().out.strip()) >= 43
+
+
+def test_blind_index_ignores_case_and_accents(org) -> None:  # type: ignore[no-untyped-def]
+    assert crypto.blind_index(org.pk, "name", "Élodie") == crypto.blind_index(org.pk, "name", "ELODIE")
+    assert crypto.blind_index(org.pk, "name", "Élodie") != crypto.blind_index(org.pk, "name", "Elodia")
