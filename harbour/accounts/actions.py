@@ -158,9 +158,9 @@ def revoke_token(*, by: User, token_id: Any) -> None:
 
 def throttle_keys(email: str, ip: str | None) -> list[str]:
     """Keyed hashes of the account and the address: the table stores neither."""
-    keys = [salted_hmac("login-email", email.strip().lower()).hexdigest()]
+    keys = [salted_hmac("login-email", email.strip().lower(), algorithm="sha256").hexdigest()]
     if ip:
-        keys.append(salted_hmac("login-ip", ip).hexdigest())
+        keys.append(salted_hmac("login-ip", ip, algorithm="sha256").hexdigest())
     return keys
 
 

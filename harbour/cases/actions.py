@@ -72,6 +72,7 @@ def start_intake(
         earlier = Case.objects.filter(org_id=by.org_id, submission_key=submission_key).first()
         if earlier is not None:
             return earlier, False
+    _refuse_protected(case_values)
     version = current().latest
     s_clean = _validate_survivor(survivor_values, version, survivor)
     c_clean = validate(current().entity("case"), case_values, version=version)
@@ -86,6 +87,16 @@ def start_intake(
             raise
         return earlier, False
     return case, True
+
+
+# A case's status, owner and closure change only through their own actions (states.py, reassign).
+PROTECTED_CASE_FIELDS = ("status", "owner", "closure_reason", "closure_details")
+
+
+def _refuse_protected(values: dict[str, Any]) -> None:
+    found = [name for name in PROTECTED_CASE_FIELDS if name in values]
+    if found:
+        raise InvalidInput({name: [_("Use the dedicated action to change this.")] for name in found})
 
 
 def _validate_survivor(values: dict[str, Any], version: Any, survivor: Survivor | None) -> dict:
@@ -199,9 +210,7 @@ def _update_survivor_values(by: User, survivor: Survivor, cleaned: dict) -> list
 def update_case(*, by: User, case: Case, values: dict[str, Any]) -> list[str]:
     """Change case fields; status and owner change only through their own actions."""
     _require(by, Perm.CASE_EDIT)
-    for protected in ("status", "owner"):
-        if protected in values:
-            raise InvalidInput({protected: [_("Use the dedicated action to change this.")]})
+    _refuse_protected(values)
     existing = read_values(case, with_identity=True)
     cleaned = validate(
         current().entity("case"), values, version=current().latest, existing=existing,

@@ -92,7 +92,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 def _intake_parts() -> list[tuple[Any, list[Any]]]:
     survivor, case = current().entity("survivor"), current().entity("case")
-    skip = {"status", "owner", "closure_reason", "closure_details"}
+    skip = set(actions.PROTECTED_CASE_FIELDS)
     return [
         (survivor, fields_of(survivor)),
         (case, [f for f in fields_of(case) if f.id not in skip]),
@@ -280,7 +280,7 @@ def edit_section(request: HttpRequest, case_id: str, entity_id: str, group_id: s
     if entity_id not in {"survivor", "case"}:
         raise NotFound()
     entity = current().entity(entity_id)
-    skip = {"status", "owner", "closure_reason", "closure_details"}
+    skip = set(actions.PROTECTED_CASE_FIELDS)
     fields = [f for f in fields_of(entity, group=None if group_id == "other" else group_id)
               if f.id not in skip]
     if not fields:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
@@ -29,8 +30,12 @@ pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
 DESKTOP = {"width": 1280, "height": 900}
@@ -39,13 +44,16 @@ TIMEOUT_MS = 10_000
 PASSWORD = "a-browser-test-password-77"
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
+QUICK_EXIT_TARGET = settings.HARBOUR_QUICK_EXIT_URL
 SET_ID = "adult-sexual"
 # Ticked indicators and the dimensions they make positive under the Delphi rules:
 # one strong + one medium; three medium (this dimension has no strong indicator); two strong.
 TICKED = {
     "deceptive_recruitment": ["nature_of_job", "conditions_of_work"],
     "exploitative_conditions": [
-        "excessive_working_hours", "bad_living_conditions", "low_or_no_salary",
+        "excessive_working_hours",
+        "bad_living_conditions",
+        "low_or_no_salary",
     ],
     "coercion_at_destination": ["confiscation_of_documents", "forced_tasks_or_clients"],
 }
@@ -73,29 +81,45 @@ class Visit:
         self.page = page
         self.base_url = base_url
         self.problems: list[str] = []
-        page.on("pageerror", lambda exc: self.problems.append(f"JavaScript error: {exc}"))
+        page.on("pageerror", lambda exc: self._note(f"JavaScript error: {exc}"))
         page.on("console", self._console)
         page.on("response", self._response)
 
+    def _note(self, problem: str) -> None:
+        if problem not in self.problems:
+            self.problems.append(problem)
+
     def _console(self, message: Any) -> None:
+        # Content-Security-Policy violations (inline styles or scripts) arrive here too.
         if message.type == "error":
-            self.problems.append(f"console ({self.page.url}): {message.text}")
+            path = self.page.url.removeprefix(self.base_url)
+            self._note(f"console error on {path}: {message.text[:160]}")
 
     def _response(self, response: Any) -> None:
         if response.url.startswith(self.base_url) and response.status >= 400:
-            self.problems.append(f"HTTP {response.status}: {response.url}")
+            self._note(f"HTTP {response.status}: {response.url.removeprefix(self.base_url)}")
+
+    def arrived(self, path: str) -> None:
+        """Wait for a page whose path matches `path`, saying what went wrong if it never comes."""
+        try:
+            expect(self.page).to_have_url(re.compile(f"^{re.escape(self.base_url)}{path}$"))
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\nThe browser reported: {self.problems}") from None
 
     def check(self, shot: str, *, lang: str) -> None:
         """The page is in `lang`, shows the quick exit, does not scroll sideways; screenshot."""
         page = self.page
         expect(page.locator("html")).to_have_attribute("lang", lang)
         quick_exit = page.locator("#quick-exit")
+        expect(quick_exit).to_have_attribute("href", "/exit/")
         expect(quick_exit).to_be_visible()
         expect(quick_exit).to_be_in_viewport()
         overflow = page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         assert overflow <= 0, f"{shot}: the page scrolls sideways by {overflow}px"
+        # From the top, so fixed elements (the quick exit) are drawn where a person first sees them.
+        page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=str(SCREENSHOTS / f"{shot}.png"), full_page=True)
 
 
@@ -110,10 +134,10 @@ def sign_in_and_switch_to_french(visit: Visit, user: User) -> None:
     page.fill('input[name="email"]', user.email)
     page.fill('input[name="password"]', PASSWORD)
     page.locator("main form button[type=submit]").click()
-    expect(page).to_have_url(re.compile(r"/cases/$"))
+    visit.arrived("/cases/")  # a caseworker lands on the case list
     page.get_by_role("button", name="Français").click()
     expect(page.locator("html")).to_have_attribute("lang", "fr")
-    expect(page).to_have_url(re.compile(r"/cases/$"))
+    visit.arrived("/cases/")
     # The switch now offers the way back.
     expect(page.locator('.lang-switch button[value="en"]')).to_have_text("English")
     visit.check("02-case-list-fr", lang="fr")
@@ -122,7 +146,7 @@ def sign_in_and_switch_to_french(visit: Visit, user: User) -> None:
 def fill_intake(visit: Visit, intake_date: dt.date) -> None:
     page = visit.page
     page.locator('main a[href="/cases/intake/"]').first.click()
-    expect(page).to_have_url(re.compile(r"/cases/intake/$"))
+    visit.arrived("/cases/intake/")
     visit.check("03-intake-empty-fr", lang="fr")
     page.fill('input[name="case__intake_date"]', intake_date.isoformat())
     page.select_option('select[name="case__intake_province"]', "CA-QC")
@@ -163,10 +187,11 @@ def intake_on_a_phone(browser: Browser, visit: Visit) -> None:
 def save_intake(visit: Visit) -> str:
     page = visit.page
     page.locator('button[name="submit"]').click()
-    expect(page).to_have_url(re.compile(rf"/cases/({UUID})/$"))
+    visit.arrived(f"/cases/{UUID}/")
     expect(page.locator(".message.success")).to_be_visible()
     expect(page.locator("main")).to_contain_text("Amina")
     expect(page.locator("main h1")).to_contain_text(re.compile(r"C-[0-9A-Z]{7}"))
+    expect(page.locator("main h1 .badge")).to_have_text(re.compile(r"\S"))  # the case status
     visit.check("06-case-fr", lang="fr")
     found = re.search(UUID, page.url)
     assert found is not None
@@ -175,16 +200,19 @@ def save_intake(visit: Visit) -> str:
 
 def screen(visit: Visit, case_id: str, indicator_set: delphi.IndicatorSet) -> None:
     page = visit.page
-    page.locator("main .page-actions details summary.button").first.click()
-    page.locator(f'a[href="/cases/{case_id}/screening/new/{SET_ID}/"]').click()
-    expect(page).to_have_url(re.compile(rf"/screening/new/{SET_ID}/$"))
+    menu = page.locator("main .page-actions details").first
+    menu.locator("summary").click()
+    expect(menu).to_have_attribute("open", "")
+    page.screenshot(path=str(SCREENSHOTS / "07-screening-menu-fr.png"))
+    menu.get_by_role("link", name=indicator_set.title.fr, exact=True).click()
+    visit.arrived(f"/cases/{case_id}/screening/new/{SET_ID}/")
     expect(page.locator("main h1")).to_have_text(indicator_set.title.fr)
     for dimension, names in TICKED.items():
         for name in names:
             page.check(_indicator(dimension, name))
-    visit.check("07-screening-form-fr", lang="fr")
+    visit.check("08-screening-form-fr", lang="fr")
     page.locator("main form button[type=submit]").click()
-    expect(page).to_have_url(re.compile(rf"/cases/{case_id}/screening/{UUID}/$"))
+    visit.arrived(f"/cases/{case_id}/screening/{UUID}/")
 
 
 def check_result(visit: Visit, indicator_set: delphi.IndicatorSet) -> None:
@@ -197,20 +225,37 @@ def check_result(visit: Visit, indicator_set: delphi.IndicatorSet) -> None:
     )
     for dimension, names in TICKED.items():
         title = indicator_set.dimension(dimension).title.fr
-        listed = page.locator("section.dimension.positive").filter(
-            has=page.get_by_role("heading", name=title, exact=True)
-        ).locator("li")
+        listed = (
+            page.locator("section.dimension.positive")
+            .filter(has=page.get_by_role("heading", name=title, exact=True))
+            .locator("li")
+        )
         expect(listed).to_have_count(len(names))
         for name in names:
             text = indicator_set.indicator(f"{SET_ID}.{dimension}.{name}").text.fr
             expect(listed.filter(has_text=text)).to_have_count(1)
-    visit.check("08-screening-result-fr", lang="fr")
+    visit.check("09-screening-result-fr", lang="fr")
 
 
 @pytest.fixture
 def caseworker(make_user: Any, org: Any) -> User:
     user: User = make_user("caseworker", org, password=PASSWORD, full_name="Dominique Lévesque")
     return user
+
+
+def quick_exit(visit: Visit) -> None:
+    """The quick exit leaves for a neutral site (stubbed: no network) and ends the session."""
+    page = visit.page
+    page.route(
+        f"{QUICK_EXIT_TARGET}**",
+        lambda route: route.fulfill(
+            status=200, content_type="text/html", body="<html><body>neutral</body></html>"
+        ),
+    )
+    page.locator("#quick-exit").click()
+    expect(page).to_have_url(QUICK_EXIT_TARGET)
+    page.goto(f"{visit.base_url}/cases/")
+    visit.arrived(r"/accounts/sign-in/\?next=/cases/")
 
 
 def test_sign_in_switch_to_french_intake_and_screening(live_server: Any, caseworker: User) -> None:
@@ -227,11 +272,14 @@ def test_sign_in_switch_to_french_intake_and_screening(live_server: Any, casewor
         case_id = save_intake(visit)
         screen(visit, case_id, indicator_set)
         check_result(visit, indicator_set)
+        quick_exit(visit)
         context.close()
     case = Case.objects.get()
     assert str(case.pk) == case_id
     assert (case.intake_date, case.intake_province, case.org_id) == (
-        intake_date, "CA-QC", caseworker.org_id,
+        intake_date,
+        "CA-QC",
+        caseworker.org_id,
     )
     screening = Screening.objects.get(case=case)
     assert screening.indicators_met is True

@@ -26,9 +26,7 @@ ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 409: Erro
 MAX_PAGE_SIZE = 200
 
 SurvivorIn = input_model("SurvivorIn", "survivor")
-CaseIn = input_model(
-    "CaseIn", "case", skip=frozenset({"status", "owner", "closure_reason", "closure_details"})
-)
+CaseIn = input_model("CaseIn", "case", skip=frozenset(actions.PROTECTED_CASE_FIELDS))
 _META = {
     "id": (str, ...), "reference": (str, ...), "standard_version": (str, ...),
     "created_at": (dt.datetime, ...), "updated_at": (dt.datetime, ...),
@@ -111,9 +109,9 @@ def _case_out(case: Case, *, identity: bool = False) -> dict[str, Any]:
     }
 
 
-def _sealed_shown(survivor: Survivor, values: dict[str, Any]) -> list[str]:
-    entity = current().entity("survivor")
-    return [k for k, v in values.items() if v not in (None, "", []) and entity.field(k).is_sealed]
+def _sealed_shown(values: dict[str, Any]) -> list[str]:
+    sealed = {f.id for f in current().entity("survivor").fields if f.is_sealed}
+    return [k for k, v in values.items() if k in sealed and v not in (None, "", [])]
 
 
 def _submission_key(request: HttpRequest, user_id: Any) -> str:
@@ -146,7 +144,7 @@ def get_survivor(request: HttpRequest, survivor_id: uuid.UUID) -> dict:
     out = _survivor_out(survivor, identity=identity)
     if identity:
         actions.record_identity_read(by=user, survivor=survivor,
-                                     fields=_sealed_shown(survivor, out), purpose="api")
+                                     fields=_sealed_shown(out), purpose="api")
     return out
 
 

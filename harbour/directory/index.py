@@ -1,0 +1,169 @@
+"""The search index (SearchEntry): rebuilt for the services an action touched, in its transaction.
+
+One row per service, place and pathway stage, plus one row per place with stage "*" for plain
+directory search. Built only from what the policy allows anywhere: a hidden location contributes
+its province and nothing else (no coordinates, no address words).
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from harbour.directory.models import (
+    Attribute,
+    Confidentiality,
+    Language,
+    LocationType,
+    SearchEntry,
+    Service,
+    ServiceArea,
+    ServiceAtLocation,
+)
+from harbour.directory.pathway import pathway
+from harbour.directory.places import fold, provinces
+
+ALL_STAGES = "*"
+
+
+def refresh(service_ids: Iterable[Any]) -> int:
+    """Rebuild the index rows of these services; returns the number of rows written."""
+    ids = list(dict.fromkeys(service_ids))
+    written = 0
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        SearchEntry.objects.filter(service_id__in=chunk).delete()
+        rows = build_entries(chunk)
+        SearchEntry.objects.bulk_create(rows, batch_size=1000)
+        written += len(rows)
+    return written
+
+
+def build_entries(service_ids: list[Any]) -> list[SearchEntry]:
+    services = Service.objects.filter(pk__in=service_ids).select_related("provider")
+    terms = _terms_by_service(service_ids)
+    languages = _languages_by_service(service_ids)
+    areas = _areas_by_service(service_ids)
+    places = _places_by_service(service_ids)
+    rows: list[SearchEntry] = []
+    for service in services:
+        codes = terms.get(service.pk, [])
+        stages = [ALL_STAGES, *dict.fromkeys(s for c in codes for s in pathway().stages_of_term(c))]
+        common = _common_fields(service, codes, languages.get(service.pk, set()))
+        spots = places.get(service.pk) or _remote_places(areas.get(service.pk, []) or [""])
+        rows += [_entry(stage, common, place) for place in spots for stage in stages]
+    return rows
+
+
+def _common_fields(service: Service, codes: list[str], langs: set[str]) -> dict[str, Any]:
+    words = [service.name, service.alternate_name, service.description, service.provider.name]
+    for code in codes:
+        term = pathway().terms.get(code)
+        words += [term.label.en, term.label.fr] if term else [code]
+    return {
+        "service_id": service.pk, "terms": _spaced(codes), "status": service.status,
+        "minimum_age": service.minimum_age, "maximum_age": service.maximum_age,
+        "genders": _spaced(service.genders or []), "accepts_children": service.accepts_children,
+        "accepts_pregnant": service.accepts_pregnant,
+        "addiction_accepted": service.addiction_accepted,
+        "immigration_status_not_required": service.immigration_status_not_required,
+        "pets_allowed": service.pets_allowed, "languages": _spaced(sorted(langs)),
+        "capacity_available": service.capacity_available,
+        "text": fold(" ".join(w for w in words if w)),
+    }
+
+
+def _spaced(codes: Iterable[str]) -> str:
+    items = [c for c in codes if c]
+    return f" {' '.join(items)} " if items else ""
+
+
+def _terms_by_service(ids: list[Any]) -> dict[Any, list[str]]:
+    out: dict[Any, list[str]] = defaultdict(list)
+    rows = Attribute.objects.filter(link_entity="service", link_id__in=ids).values_list(
+        "link_id", "term__code"
+    )
+    for service_id, code in rows:
+        if code and code not in out[service_id]:
+            out[service_id].append(code)
+    return out
+
+
+def _languages_by_service(ids: list[Any]) -> dict[Any, set[str]]:
+    out: dict[Any, set[str]] = defaultdict(set)
+    for service_id, code in Language.objects.filter(service_id__in=ids).values_list(
+        "service_id", "code"
+    ):
+        if code:
+            out[service_id].add(code.lower())
+    return out
+
+
+def _areas_by_service(ids: list[Any]) -> dict[Any, list[str]]:
+    out: dict[Any, list[str]] = defaultdict(list)
+    for service_id, name, extent in ServiceArea.objects.filter(service_id__in=ids).values_list(
+        "service_id", "name", "extent"
+    ):
+        code = area_code(name) or area_code(extent)
+        if code:
+            out[service_id].append(code)
+    return out
+
+
+def area_code(text: str) -> str:
+    """A service area's province code, "CA" for all of Canada, or "" when not a region we know."""
+    folded = fold(text or "")
+    if folded in {"ca", "canada", "national", "all of canada", "tout le canada"}:
+        return "CA"
+    for p in provinces().values():
+        if folded in {fold(p.code), fold(p.en), fold(p.fr), fold(p.abbr)}:
+            return p.code
+    return ""
+
+
+def _remote_places(area_codes: list[str]) -> list[dict[str, Any]]:
+    return [_place(None, c, None, None, True, Confidentiality.PUBLIC, None, "")
+            for c in dict.fromkeys(area_codes)]
+
+
+def _places_by_service(ids: list[Any]) -> dict[Any, list[dict[str, Any]]]:
+    out: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+    sals = ServiceAtLocation.objects.filter(service_id__in=ids).select_related("location")
+    cities = _cities_by_location([s.location_id for s in sals])
+    for sal in sals:
+        loc = sal.location
+        hidden = loc.confidentiality == Confidentiality.HIDDEN
+        remote = loc.location_type == LocationType.VIRTUAL
+        lat, lon = (None, None) if hidden or remote else (loc.latitude, loc.longitude)
+        words = "" if hidden else fold(f"{loc.name} {cities.get(loc.pk, '')}")
+        out[sal.service_id].append(
+            _place(sal.pk, loc.province or "", lat, lon, remote, loc.confidentiality,
+                   loc.org_id, words)
+        )
+    return out
+
+
+def _cities_by_location(location_ids: list[Any]) -> dict[Any, str]:
+    from harbour.directory.models import Address
+
+    out: dict[Any, str] = {}
+    for loc_id, city in Address.objects.filter(location_id__in=location_ids).values_list(
+        "location_id", "city"
+    ):
+        out[loc_id] = f"{out.get(loc_id, '')} {city}".strip()
+    return out
+
+
+def _place(sal_id: Any, province: str, lat: float | None, lon: float | None, remote: bool,
+           confidentiality: str, org_id: Any, words: str) -> dict[str, Any]:
+    return {
+        "service_at_location_id": sal_id, "province": province, "latitude": lat,
+        "longitude": lon, "remote": remote, "confidentiality": confidentiality,
+        "org_id": org_id, "_words": words,
+    }
+
+
+def _entry(stage: str, common: dict[str, Any], place: dict[str, Any]) -> SearchEntry:
+    values = dict(common, **{k: v for k, v in place.items() if not k.startswith("_")})
+    if place["_words"]:
+        values["text"] = f"{common['text']} {place['_words']}"
+    return SearchEntry(stage=stage, **values)

