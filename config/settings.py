@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "harbour.orgs",
     "harbour.cases",
     "harbour.directory",
+    "harbour.sharing",
     "harbour.api",
     "harbour.web",
     "harbour.demo",
@@ -257,7 +258,12 @@ LOGGING = {
 
 # --- Harbour ----------------------------------------------------------------------------------
 
+# A referral with no answer after this many days is flagged to its sender.
 HARBOUR_STALE_REFERRAL_DAYS = env_int("HARBOUR_STALE_REFERRAL_DAYS", 7)
+# Consents expiring within this many days are announced to whoever recorded them.
+HARBOUR_CONSENT_WARNING_DAYS = env_int("HARBOUR_CONSENT_WARNING_DAYS", 14)
+# The address people use to reach this Harbour, for links in e-mails.
+HARBOUR_SITE_URL = env("HARBOUR_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 HARBOUR_DEMO_BANNER = env_bool("HARBOUR_DEMO", False)
 # Where the quick-exit control sends someone: an everyday site that raises no suspicion.
 HARBOUR_QUICK_EXIT_URL = env("HARBOUR_QUICK_EXIT_URL", "https://www.google.ca/")

@@ -7,6 +7,7 @@ urlpatterns = [
     path("standard/", include("harbour.standard.urls")),
     path("cases/", include("harbour.cases.urls")),
     path("organisations/", include("harbour.orgs.urls")),
+    path("sharing/", include("harbour.sharing.urls")),
     path("", include("harbour.directory.urls")),
     path("audit/", include("harbour.audit.urls")),
     path("api/", include("harbour.api.urls")),

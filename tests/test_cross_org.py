@@ -17,6 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from harbour.accounts.actions import issue_token
 from harbour.cases import actions
 from harbour.cases.models import CaseNote, Screening
+from harbour.sharing import actions as sharing
 from harbour.standard import delphi
 
 pytestmark = pytest.mark.django_db
@@ -41,9 +42,24 @@ def all_routes() -> list[str]:
 
 
 @pytest.fixture
-def victim_world(org, caseworker, supervisor, org_admin, make_case) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    """Organisation A with a case that has something of every kind in it."""
+def victim_world(org, caseworker, supervisor, org_admin, make_case, make_org, make_user) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """Organisation A with a case that has something of every kind in it, shared with a partner
+    C (never with the outsiders' organisation B)."""
     case = make_case(caseworker, survivor={"given_name": "Zephyrine", "family_name": "Quillfeather"})
+    partner = make_org(province="CA-QC")
+    make_user("caseworker", partner)
+    consent = sharing.record_consent(
+        by=caseworker, survivor=case.survivor, recipient_kind="organisation",
+        recipient_org=partner, categories=["identity_contact", "case_summary"],
+        purposes=["referral"], method="verbal",
+    )
+    agreement = sharing.propose_agreement(
+        by=org_admin, title="A-C", partners=[partner], categories=["identity_contact", "case_summary"],
+        purposes=["referral"], valid_from=consent.starts_on,
+    )
+    sharing.accept_agreement(by=make_user("org_admin", partner), agreement=agreement)
+    referral = sharing.send_referral(by=caseworker, case=case, receiving_org=partner,
+                                     values={"referral_date": consent.starts_on, "reason": "other"})
     note = actions.add_record(by=caseworker, case=case, model=CaseNote, values={"body": "Private"})
     chosen = delphi.load_catalogue().get_set("adult-labour")
     screening = actions.screen(by=caseworker, case=case, indicator_set="adult-labour",
@@ -52,6 +68,7 @@ def victim_world(org, caseworker, supervisor, org_admin, make_case) -> dict[str,
     token, _plain = issue_token(by=caseworker, name="victim token")
     return {
         "case": case, "note": note, "screening": screening, "draft": draft, "token": token,
+        "consent": consent, "agreement": agreement, "referral": referral,
         "users": [caseworker, supervisor, org_admin],
         # (Record ids are not secrets here: the requester typed them into the URL.)
         "secrets": ["Zephyrine", "Quillfeather", case.reference, case.survivor.reference],
@@ -61,6 +78,9 @@ def victim_world(org, caseworker, supervisor, org_admin, make_case) -> dict[str,
 def _values(world: dict[str, Any]) -> dict[str, str]:
     case = world["case"]
     return {
+        "consent_id": str(world["consent"].pk), "agreement_id": str(world["agreement"].pk),
+        "referral_id": str(world["referral"].pk), "code": world["consent"].receipt_code,
+        "move": "accept", "name": "accept",
         "case_id": str(case.pk), "survivor_id": str(case.survivor_id),
         "draft_id": str(world["draft"].pk), "record_id": str(world["note"].pk),
         "screening_id": str(world["screening"].pk), "user_id": str(world["users"][0].pk),
@@ -132,7 +152,8 @@ def _random_ids(values: dict[str, str]) -> dict[str, str]:
 
 def _names_a_record(route: str) -> bool:
     return any(p in route for p in ("case_id", "survivor_id", "draft_id", "record_id",
-                                    "screening_id", "user_id", "token_id"))
+                                    "screening_id", "user_id", "token_id", "consent_id",
+                                    "agreement_id", "referral_id"))
 
 
 def _assert_nothing_leaks(response: Any, secrets: list[str], where: str) -> None:

@@ -78,11 +78,12 @@ def _message_for(item: dict[str, Any]) -> str:
 
 
 def _routes() -> None:
-    from harbour.api.routers import cases, me, standard
+    from harbour.api.routers import cases, me, sharing, standard
 
     api.add_router("/standard", standard.router)
     api.add_router("/", me.router)
     api.add_router("/", cases.router)
+    api.add_router("/", sharing.router)
 
 
 _routes()

@@ -257,6 +257,20 @@ def _validate_status_values(case: Case, values: dict[str, Any]) -> dict[str, Any
 
 
 @transaction.atomic
+def close_as_referred(*, by: Actor, case: Case) -> Case:
+    """Close a case whose survivor was transferred (HTCDS ClosedReferred). Only the sharing domain
+    calls this, when the receiving organisation accepts the transfer."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if not case.is_open:
+        raise Conflict(_("Only an open case can be transferred."))
+    source = case.status
+    case.status, case.closed_at = CaseStatus.CLOSED_REFERRED, timezone.now()
+    case.save(update_fields=["status", "closed_at", "updated_at"])
+    _audit(by, "case.closed_referred", case, ["status"], **{"from": source, "to": case.status})
+    return case
+
+
+@transaction.atomic
 def reassign(*, by: User, case: Case, owner: User) -> Case:
     _require(by, Perm.CASE_REASSIGN)
     if owner.org_id != case.org_id or not can(owner, Perm.CASE_EDIT):

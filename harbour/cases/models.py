@@ -49,10 +49,13 @@ class Survivor(SurvivorColumns, SealedRecord):  # type: ignore[misc, valid-type]
 
     reference = models.CharField(_("reference"), max_length=16)
     erased_at = models.DateTimeField(null=True, blank=True)
+    # Set while the law requires the file to be kept (e.g. a court case): erasure is refused.
+    legal_hold = models.BooleanField(_("legal hold"), default=False)
 
     sensitivity: ClassVar[dict[str, Sensitivity]] = {
         "reference": Sensitivity.NONE,
         "erased_at": Sensitivity.NONE,
+        "legal_hold": Sensitivity.NONE,
     }
 
     class Meta:

@@ -238,8 +238,15 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
         "staff": _choices(user)["staff"] if can(user, Perm.CASE_REASSIGN) else [],
         "may_edit": can(user, Perm.CASE_EDIT),
         "sets": delphi.load_catalogue().sets,
+        "referrals": _referrals_of(case),
     }
     return render(request, "cases/detail.html", context)
+
+
+def _referrals_of(case: Case) -> Any:
+    from harbour.sharing.models import Referral
+
+    return Referral.objects.filter(case=case).select_related("receiving_org")
 
 
 def _timeline_row(item: queries.TimelineItem, names: dict[str, str]) -> dict[str, Any]:

@@ -21,8 +21,10 @@ class NavItem:
 NAV = (
     NavItem(_("Cases"), "cases:list", Perm.CASE_VIEW),
     NavItem(_("New intake"), "cases:intake", Perm.CASE_CREATE),
+    NavItem(_("Referrals"), "sharing:referrals", Perm.CASE_VIEW),
     NavItem(_("Organisation dashboard"), "web:org_dashboard", Perm.ORG_DASHBOARD),
     NavItem(_("Staff"), "accounts:staff", Perm.STAFF_MANAGE),
+    NavItem(_("Agreements"), "sharing:agreements", Perm.STAFF_MANAGE),
     NavItem(_("National overview"), "web:national", Perm.STATS_NATIONAL),
     NavItem(_("Research data"), "web:research", Perm.RESEARCH_EXTRACT),
     NavItem(_("Organisations"), "orgs:list", Perm.ORGS_MANAGE),
@@ -41,4 +43,16 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
                 url = reverse(item.url_name)
                 active = request.path.startswith(url) and url != "/"
                 items.append({"label": item.label, "url": url, "active": active})
-    return {"nav_items": items, "demo_banner": settings.HARBOUR_DEMO_BANNER}
+    return {
+        "nav_items": items,
+        "demo_banner": settings.HARBOUR_DEMO_BANNER,
+        "unread_notifications": _unread(user),
+    }
+
+
+def _unread(user: Any) -> int:
+    if user is None or not user.is_authenticated:
+        return 0
+    from harbour.sharing.queries import unread_count
+
+    return unread_count(user)

@@ -31,6 +31,10 @@
       });
     });
 
+    document.querySelectorAll("[data-print]").forEach(function (el) {
+      el.addEventListener("click", function (event) { event.preventDefault(); window.print(); });
+    });
+
     // Confirmations for destructive actions.
     document.querySelectorAll("[data-confirm]").forEach(function (el) {
       el.addEventListener("click", function (event) {

@@ -103,3 +103,29 @@ SCREENING_LABELS = {
 def screening_label(code: Any) -> str:
     label = SCREENING_LABELS.get(str(code))
     return _(label) if label else str(code)
+
+
+@register.simple_tag
+def shown(field: Any, value: Any) -> str:
+    """A dictionary value as people read it (codes as labels, references as names)."""
+    from harbour.cases.values import display_value
+
+    if field is None:
+        return str(value)
+    if field.type in {"staff", "organisation"} and value:
+        return _reference_name(field.type, value)
+    return display_value(field, value)
+
+
+def _reference_name(kind: str, value: Any) -> str:
+    from harbour.accounts.models import User
+    from harbour.orgs.models import Organisation
+
+    model = User if kind == "staff" else Organisation
+    found = model.objects.filter(pk=value).first()
+    return str(found) if found else "—"
+
+
+@register.simple_tag
+def bilingual_label(field: Any) -> str:
+    return f"{field.label.en} / {field.label.fr}" if field is not None else ""

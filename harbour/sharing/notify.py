@@ -1,0 +1,80 @@
+"""Notifications: in-app rows, plus an e-mail sent once the transaction commits.
+
+E-mails say only that something is waiting in Harbour — never a name, a case detail or a
+reason — because mailboxes are shared, forwarded and read on lock screens.
+"""
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from harbour.accounts.models import User
+from harbour.accounts.policy import Role
+from harbour.sharing.models import Consent, Notification, Referral
+
+SUBJECTS = {
+    "referral_received": _("Harbour: a new referral is waiting for your organisation"),
+    "referral_answered": _("Harbour: a referral you sent has been answered"),
+    "referral_withdrawn": _("Harbour: a referral to your organisation was withdrawn"),
+    "referral_overdue": _("Harbour: a referral has had no answer"),
+    "consent_expiring": _("Harbour: a survivor's consent expires soon"),
+    "consent_withdrawn_elsewhere": _("Harbour: a survivor withdrew a consent"),
+}
+BODY = _(
+    "Something is waiting for you in Harbour. Sign in to see it:\n%(url)s\n\n"
+    "For everyone's safety this e-mail contains no details."
+)
+
+
+def _caseworkers(org_id: Any) -> Iterable[User]:
+    return User.objects.filter(
+        Q(role=Role.CASEWORKER) | Q(role=Role.SUPERVISOR), org_id=org_id, is_active=True
+    )
+
+
+def _notify(users: Iterable[User], kind: str, **target: Any) -> None:
+    created = [Notification.objects.create(user=u, kind=kind, **target) for u in users]
+    transaction.on_commit(lambda: _email(created))
+
+
+def _email(notifications: list[Notification]) -> None:
+    for notification in notifications:
+        user = notification.user
+        with translation.override(user.preferred_language):
+            send_mail(
+                str(SUBJECTS[notification.kind]),
+                str(BODY) % {"url": settings.HARBOUR_SITE_URL + "/sharing/notifications/"},
+                settings.DEFAULT_FROM_EMAIL, [user.email], fail_silently=True,
+            )
+        Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
+
+
+def referral_received(referral: Referral) -> None:
+    _notify(_caseworkers(referral.receiving_org_id), "referral_received", referral=referral)
+
+
+def referral_answered(referral: Referral) -> None:
+    sender = [referral.sent_by] if referral.sent_by.is_active else []
+    _notify(sender or _caseworkers(referral.org_id), "referral_answered", referral=referral)
+
+
+def referral_withdrawn(referral: Referral) -> None:
+    _notify(_caseworkers(referral.receiving_org_id), "referral_withdrawn", referral=referral)
+
+
+def referral_overdue(referral: Referral) -> None:
+    _notify([referral.sent_by], "referral_overdue", referral=referral)
+
+
+def consent_expiring(consent: Consent) -> None:
+    _notify([consent.recorded_by], "consent_expiring", consent=consent)
+
+
+def consent_withdrawn_elsewhere(consent: Consent) -> None:
+    _notify([consent.recorded_by], "consent_withdrawn_elsewhere", consent=consent)

@@ -1,0 +1,237 @@
+"""THE access choke point between organisations.
+
+Interface code reaches another organisation's records only through these functions. What they
+return is computed at every call from live consents and agreements (rules.py), so a withdrawal or
+an expiry takes effect on the next read. Every decision, allowed or refused, is audited.
+"""
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from harbour.accounts.policy import Perm, can
+from harbour.audit.actions import record_event
+from harbour.audit.models import Outcome
+from harbour.cases.models import Case, Survivor
+from harbour.cases.values import read_values
+from harbour.core.errors import NotFound
+from harbour.orgs.models import Organisation
+from harbour.sharing import rules
+from harbour.sharing.models import Agreement, Consent, Referral, SurvivorLink
+from harbour.standard.dictionary import current
+
+# --- facts for the pure rule --------------------------------------------------------------------
+
+
+def consent_facts(consent: Consent) -> rules.ConsentFacts:
+    return rules.ConsentFacts(
+        holder_org=consent.org_id, survivor=consent.survivor_id,
+        recipient_kind=consent.recipient_kind, recipient_org=consent.recipient_org_id,
+        recipient_org_type=consent.recipient_org_type or None,
+        categories=frozenset(consent.categories), purposes=frozenset(consent.purposes),
+        starts_on=consent.starts_on, expires_on=consent.expires_on,
+        withdrawn_at=consent.withdrawn_at,
+    )
+
+
+def agreement_facts(agreement: Agreement) -> rules.AgreementFacts:
+    parties = frozenset(
+        p.org_id for p in agreement.parties.all() if p.accepted_at and not p.left_at
+    )
+    return rules.AgreementFacts(
+        parties=parties, categories=frozenset(agreement.categories),
+        purposes=frozenset(agreement.purposes), valid_from=agreement.valid_from,
+        valid_until=agreement.valid_until, terminated_at=agreement.terminated_at,
+    )
+
+
+def allowed_categories(
+    *, viewer_org: Organisation, holder_org_id: uuid.UUID, survivor_id: uuid.UUID,
+    now: dt.datetime | None = None, purposes: frozenset[str] = rules.CARE_PURPOSES,
+) -> frozenset[str]:
+    """The categories of this survivor's data at the holder that the viewer may see now."""
+    if viewer_org.pk == holder_org_id:
+        raise ValueError("own data is not shared")
+    consents = Consent.objects.filter(org_id=holder_org_id, survivor_id=survivor_id,
+                                      withdrawn_at__isnull=True)
+    agreements = Agreement.objects.filter(
+        parties__org_id=holder_org_id, terminated_at__isnull=True
+    ).filter(parties__org_id=viewer_org.pk).prefetch_related("parties").distinct()
+    return rules.allowed_categories(
+        holder_org=holder_org_id, viewer_org=viewer_org.pk, viewer_org_type=viewer_org.type,
+        survivor=survivor_id, consents=[consent_facts(c) for c in consents],
+        agreements=[agreement_facts(a) for a in agreements], now=now or timezone.now(),
+        purposes=purposes,
+    )
+
+
+# --- links between organisations' records -------------------------------------------------------
+
+
+def linked_survivors(survivor_id: uuid.UUID) -> set[uuid.UUID]:
+    """All records of the same person reachable through referral/transfer links (incl. itself)."""
+    seen, frontier = {survivor_id}, {survivor_id}
+    while frontier:
+        links = SurvivorLink.objects.filter(
+            Q(survivor_a__in=frontier) | Q(survivor_b__in=frontier)
+        ).values_list("survivor_a", "survivor_b")
+        found = {s for pair in links for s in pair} - seen
+        seen |= found
+        frontier = found
+    return seen
+
+
+def _is_connected(viewer_org_id: uuid.UUID, survivor_id: uuid.UUID) -> bool:
+    """The viewer has a reason to look: a referral about this person was sent to it, or it holds
+    a linked record of the same person. Without one, nobody browses another organisation."""
+    referred = Referral.objects.filter(survivor_id=survivor_id, receiving_org_id=viewer_org_id)
+    if referred.exists():
+        return True
+    linked = linked_survivors(survivor_id) - {survivor_id}
+    return Survivor.objects.filter(pk__in=linked, org_id=viewer_org_id).exists()
+
+
+# --- the shared view of a case -----------------------------------------------------------------
+
+
+@dataclass
+class SharedRecord:
+    """What a recipient sees of one record: the visible values and the names of withheld fields."""
+
+    record: Any
+    entity_id: str
+    values: dict[str, Any] = field(default_factory=dict)
+    withheld: list[str] = field(default_factory=list)
+
+    @property
+    def fully_withheld(self) -> bool:
+        return not self.values
+
+
+def filter_values(record: Any, entity_id: str, categories: frozenset[str]) -> SharedRecord:
+    entity = current().entity(entity_id)
+    wants_identity = any(f.is_sealed and f.category in categories for f in entity.fields)
+    values = read_values(record, with_identity=wants_identity)
+    shared = SharedRecord(record, entity_id)
+    for f in entity.fields:
+        if f.category in categories:
+            shared.values[f.id] = values.get(f.id)
+        else:
+            shared.withheld.append(f.id)
+    return shared
+
+
+@dataclass
+class SharedCase:
+    case: Case
+    categories: frozenset[str]
+    survivor: SharedRecord
+    case_values: SharedRecord
+
+
+def shared_case_for(user: Any, case_id: Any) -> SharedCase:
+    """Another organisation's case, as far as consent and agreements allow this user now.
+
+    The decision is audited (in the owner's chain) before a refusal is raised, so refused
+    attempts are in the trail too.
+    """
+    case = Case.objects.select_related("org", "survivor").filter(pk=case_id).first()
+    if case is None or case.org_id == user.org_id:
+        raise NotFound()
+    with transaction.atomic():
+        connected = can(user, Perm.CASE_VIEW) and _is_connected(user.org_id, case.survivor_id)
+        if not connected:
+            _decision(user, case, frozenset(), reason="no_link")
+            shared = None
+        else:
+            shared = _shared(user, case)
+    if shared is None:
+        raise NotFound()
+    return shared
+
+
+def _shared(user: Any, case: Case) -> SharedCase:
+    categories = allowed_categories(
+        viewer_org=user.org, holder_org_id=case.org_id, survivor_id=case.survivor_id
+    )
+    survivor = filter_values(case.survivor, "survivor", categories)
+    _decision(user, case, categories, shown=[k for k, v in survivor.values.items() if v])
+    return SharedCase(case, categories, survivor, filter_values(case, "case", categories))
+
+
+def _decision(user: Any, case: Case, categories: frozenset[str], *, reason: str = "",
+              shown: list[str] | None = None) -> None:
+    """Audit a sharing decision in the owner's chain: who asked, what was allowed or refused."""
+    record_event(
+        by=user, action="sharing.case_viewed", org_id=case.org_id, target_type="case",
+        target_id=case.pk, fields=shown or [],
+        outcome=Outcome.OK if categories else Outcome.REFUSED,
+        context={"categories": sorted(categories), "reason": reason or None,
+                 "viewer_org": str(user.org_id)},
+    )
+
+
+# --- referrals and consents -----------------------------------------------------------------------
+
+
+def referrals_for(user: Any) -> QuerySet[Referral]:
+    """Referrals the user's organisation sent or received."""
+    if not can(user, Perm.CASE_VIEW):
+        return Referral.objects.none()
+    return Referral.objects.filter(Q(org_id=user.org_id) | Q(receiving_org_id=user.org_id))
+
+
+def referral_for(user: Any, referral_id: Any) -> Referral:
+    found = (referrals_for(user).select_related("org", "receiving_org", "case", "consent")
+             .filter(pk=referral_id).first())
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def consents_of(user: Any, survivor: Survivor) -> QuerySet[Consent]:
+    """The consents a survivor gave at the user's own organisation."""
+    if not can(user, Perm.CASE_VIEW) or survivor.org_id != user.org_id:
+        return Consent.objects.none()
+    return Consent.objects.filter(org_id=user.org_id, survivor=survivor)
+
+
+def consent_for(user: Any, consent_id: Any) -> Consent:
+    found = Consent.objects.filter(pk=consent_id, org_id=user.org_id).first()
+    if found is None or not can(user, Perm.CASE_VIEW):
+        raise NotFound()
+    return found
+
+
+def consent_by_receipt(user: Any, code: str) -> Consent:
+    """Any caseworker may find a consent by the code on the survivor's receipt, to withdraw it
+    at the survivor's request. The lookup shows no identifying data."""
+    normalised = code.strip().upper().replace(" ", "")
+    if not can(user, Perm.CASE_EDIT) or len(normalised) != 14:
+        raise NotFound()
+    found = Consent.objects.select_related("org", "recipient_org").filter(
+        receipt_code=normalised
+    ).first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def agreements_for(user: Any) -> QuerySet[Agreement]:
+    if can(user, Perm.ORGS_MANAGE):
+        return Agreement.objects.all()
+    return Agreement.objects.filter(
+        Q(parties__org_id=user.org_id) | Q(is_national_protocol=True)
+    ).distinct()
+
+
+def agreement_for(user: Any, agreement_id: Any) -> Agreement:
+    found = agreements_for(user).filter(pk=agreement_id).first()
+    if found is None:
+        raise NotFound()
+    return found
