@@ -54,8 +54,11 @@ def main(argv: list[str] | None = None) -> None:
         ensure_demo_env(env_file)
     load_env_file(env_file)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
     from django.core.management import execute_from_command_line
 
+    # Apps must be loaded before the command list is read: it is cached on first use.
+    django.setup()
     execute_from_command_line(["harbour", *translate(args)])
 
 

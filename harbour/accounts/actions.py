@@ -48,9 +48,13 @@ def _check_role_grant(by: User, org_id: Any, role: str) -> None:
 def create_user(
     *, by: User | Actor, email: str, full_name: str, org_id: Any, role: str, password: str,
     job_title: str = "", preferred_language: str = "en", must_change_password: bool = True,
+    password_hash: str | None = None,
 ) -> User:
+    """Create an account. `password_hash` lets a system loader that already validated and
+    hashed one password (the demo) skip re-hashing it for every account."""
     if isinstance(by, User):
         _check_role_grant(by, org_id, role)
+        password_hash = None
     email = User.objects.normalize_email(email).strip().lower()
     if User.objects.filter(email__iexact=email).exists():
         raise InvalidInput({"email": [_("An account with this e-mail address already exists.")]})
@@ -58,8 +62,11 @@ def create_user(
         email=email, full_name=full_name.strip(), org_id=org_id, role=role, job_title=job_title,
         preferred_language=preferred_language, must_change_password=must_change_password,
     )
-    _check_password(password, user)
-    user.set_password(password)
+    if password_hash:
+        user.password = password_hash
+    else:
+        _check_password(password, user)
+        user.set_password(password)
     user.save()
     _staff_event(by, "user.created", user, ["email", "full_name", "role"])
     return user

@@ -121,9 +121,12 @@ def _create_case(
     else:
         _update_survivor_values(by, survivor, s_clean)
     _reindex(survivor)
+    # A returning survivor's new episode follows their latest one (the continuum reads it).
+    earlier = Case.objects.filter(survivor=survivor).order_by("-intake_date", "-created_at").first()
     case = Case(
         org_id=by.org_id, survivor=survivor, reference=_new_reference(Case, by.org_id, "C-"),
         standard_version=str(version), created_by=by, owner=by, submission_key=key or None,
+        previous_case=earlier,
     )
     changed = apply_values(case, c_clean | {"owner": by.pk, "status": CaseStatus.ACTIVE})
     case.save()

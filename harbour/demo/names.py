@@ -55,6 +55,8 @@ STAFF_FAMILY: tuple[str, ...] = (
 
 def all_survivor_words() -> set[str]:
     return {
-        *SURVIVOR_GIVEN_FEMININE, *SURVIVOR_GIVEN_MASCULINE, *SURVIVOR_GIVEN_NEUTRAL,
+        *SURVIVOR_GIVEN_FEMININE,
+        *SURVIVOR_GIVEN_MASCULINE,
+        *SURVIVOR_GIVEN_NEUTRAL,
         *SURVIVOR_FAMILY,
     }

@@ -136,9 +136,17 @@ def create_one(*, by: Actor, spec: OrgSpec) -> Organisation:
     place = spec.place
     assert place.province is not None
     return create_organisation(
-        by=by, name_en=spec.name_en, name_fr=spec.name_fr, short_name=spec.short_name,
-        type=spec.type, province=place.province, city=place.city, latitude=place.latitude,
-        longitude=place.longitude, provinces_served=list(spec.served), is_synthetic=True,
+        by=by,
+        name_en=spec.name_en,
+        name_fr=spec.name_fr,
+        short_name=spec.short_name,
+        type=spec.type,
+        province=place.province,
+        city=place.city,
+        latitude=place.latitude,
+        longitude=place.longitude,
+        provinces_served=list(spec.served),
+        is_synthetic=True,
     )
 
 

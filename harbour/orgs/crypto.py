@@ -123,14 +123,26 @@ def seal(org_id: uuid.UUID, payload: dict[str, Any], *, aad: str) -> str:
 
 def open_sealed(org_id: uuid.UUID, token: str, *, aad: str) -> dict[str, Any]:
     prefix, version, body = _split(token)
-    key = OrgKey.objects.get(org_id=org_id, purpose=KeyPurpose.DATA, version=version)
     raw = base64.b64decode(body)
     try:
-        plain = AESGCM(unwrap(key)).decrypt(raw[:_NONCE], raw[_NONCE:], aad.encode())
+        plain = AESGCM(_data_key(org_id, version)).decrypt(raw[:_NONCE], raw[_NONCE:], aad.encode())
     except InvalidTag as exc:
         raise KeyError_("sealed value does not open for this record") from exc
     result: dict[str, Any] = json.loads(plain)
     return result
+
+
+def _data_key(org_id: uuid.UUID, version: int) -> bytes:
+    """A data key version never changes once made (re-wrapping changes only its envelope), so
+    the opened key is kept per process; the active version for new writes is always re-read."""
+    cached = _OPENED.get((org_id, version))
+    if cached is None:
+        key = OrgKey.objects.get(org_id=org_id, purpose=KeyPurpose.DATA, version=version)
+        cached = _OPENED[(org_id, version)] = unwrap(key)
+    return cached
+
+
+_OPENED: dict[tuple[uuid.UUID, int], bytes] = {}
 
 
 def sealed_version(token: str) -> int:

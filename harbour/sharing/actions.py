@@ -460,6 +460,7 @@ def open_case_for_referral(
 ) -> Case:
     """The receiving organisation opens its own episode for an accepted referral. Nothing of the
     sender's record is copied: it stays readable here only while consent and agreement last."""
+    referral = Referral.objects.select_for_update().get(pk=referral.pk)
     if referral.receiving_org_id != by.org_id:
         raise NotFound()
     if referral.status != states.ReferralStatus.ACCEPTED:
@@ -493,9 +494,10 @@ def erase_survivor(*, by: User, survivor: Survivor) -> dict[str, int]:
     )
     if open_referrals.exists():
         raise Conflict(_("Close or withdraw the open referrals about this survivor first."))
+    survivor_id = survivor.pk
     counts = _delete_everything(survivor)
     record_event(by=by, action="survivor.erased", org_id=by.org_id, target_type="survivor",
-                 target_id=survivor.pk, context=counts)
+                 target_id=survivor_id, context=counts)
     return counts
 
 

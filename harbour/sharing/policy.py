@@ -22,7 +22,7 @@ from harbour.cases.values import read_values
 from harbour.core.errors import NotFound
 from harbour.orgs.models import Organisation
 from harbour.sharing import rules
-from harbour.sharing.models import Agreement, Consent, Referral, SurvivorLink
+from harbour.sharing.models import Agreement, Consent, Party, Referral, SurvivorLink
 from harbour.standard.dictionary import current
 
 # --- facts for the pure rule --------------------------------------------------------------------
@@ -39,17 +39,6 @@ def consent_facts(consent: Consent) -> rules.ConsentFacts:
     )
 
 
-def agreement_facts(agreement: Agreement) -> rules.AgreementFacts:
-    parties = frozenset(
-        p.org_id for p in agreement.parties.all() if p.accepted_at and not p.left_at
-    )
-    return rules.AgreementFacts(
-        parties=parties, categories=frozenset(agreement.categories),
-        purposes=frozenset(agreement.purposes), valid_from=agreement.valid_from,
-        valid_until=agreement.valid_until, terminated_at=agreement.terminated_at,
-    )
-
-
 def allowed_categories(
     *, viewer_org: Organisation, holder_org_id: uuid.UUID, survivor_id: uuid.UUID,
     now: dt.datetime | None = None, purposes: frozenset[str] = rules.CARE_PURPOSES,
@@ -59,15 +48,33 @@ def allowed_categories(
         raise ValueError("own data is not shared")
     consents = Consent.objects.filter(org_id=holder_org_id, survivor_id=survivor_id,
                                       withdrawn_at__isnull=True)
-    agreements = Agreement.objects.filter(
-        parties__org_id=holder_org_id, terminated_at__isnull=True
-    ).filter(parties__org_id=viewer_org.pk).prefetch_related("parties").distinct()
     return rules.allowed_categories(
         holder_org=holder_org_id, viewer_org=viewer_org.pk, viewer_org_type=viewer_org.type,
         survivor=survivor_id, consents=[consent_facts(c) for c in consents],
-        agreements=[agreement_facts(a) for a in agreements], now=now or timezone.now(),
+        agreements=_agreements_between(holder_org_id, viewer_org.pk), now=now or timezone.now(),
         purposes=purposes,
     )
+
+
+def _agreements_between(a: uuid.UUID, b: uuid.UUID) -> list[rules.AgreementFacts]:
+    """Agreements both organisations are active parties to, in one query."""
+    parties = Party.objects.filter(
+        org_id__in=[a, b], accepted_at__isnull=False, left_at__isnull=True,
+        agreement__terminated_at__isnull=True,
+    ).select_related("agreement")
+    members: dict[uuid.UUID, set[uuid.UUID]] = {}
+    found: dict[uuid.UUID, Agreement] = {}
+    for party in parties:
+        members.setdefault(party.agreement_id, set()).add(party.org_id)
+        found[party.agreement_id] = party.agreement
+    return [
+        rules.AgreementFacts(
+            parties=frozenset(orgs), categories=frozenset(found[k].categories),
+            purposes=frozenset(found[k].purposes), valid_from=found[k].valid_from,
+            valid_until=found[k].valid_until, terminated_at=found[k].terminated_at,
+        )
+        for k, orgs in members.items() if orgs >= {a, b}
+    ]
 
 
 # --- links between organisations' records -------------------------------------------------------

@@ -16,6 +16,7 @@ machine-readable reason and summary codes.
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -462,8 +463,21 @@ def parse_catalogue(raw: object) -> IndicatorCatalogue:
 
 
 def load_catalogue(path: str | Path | None = None) -> IndicatorCatalogue:
-    """Load and strictly validate a catalogue file (default: the bundled ILO/EC 2009 lists)."""
-    file_path = DEFAULT_CATALOGUE_PATH if path is None else Path(path)
+    """Load and strictly validate a catalogue file (default: the bundled ILO/EC 2009 lists).
+
+    The bundled file never changes while Harbour runs, so it is parsed once per process.
+    """
+    if path is None:
+        return _bundled_catalogue()
+    return _read_catalogue(Path(path))
+
+
+@functools.cache
+def _bundled_catalogue() -> IndicatorCatalogue:
+    return _read_catalogue(DEFAULT_CATALOGUE_PATH)
+
+
+def _read_catalogue(file_path: Path) -> IndicatorCatalogue:
     with file_path.open(encoding="utf-8") as handle:
         try:
             raw = yaml.load(handle, Loader=_StrictLoader)  # noqa: S506 - SafeLoader subclass

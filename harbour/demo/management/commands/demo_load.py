@@ -1,0 +1,67 @@
+import datetime as dt
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from harbour.demo import loader
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the synthetic demo dataset (organisations, staff accounts, survivors and cases) "
+        "through the real actions. Does nothing if demo data is already loaded."
+    )
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--cases", type=int, default=1200, help="cases (default 1200)")
+        parser.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
+        parser.add_argument(
+            "--password", required=True, help="the one password of every demo account"
+        )
+        parser.add_argument(
+            "--today",
+            type=dt.date.fromisoformat,
+            default=None,
+            help="the date the data is built around, YYYY-MM-DD (default: today); with the "
+            "same seed and date the dataset is the same",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        today = options["today"] or timezone.localdate()
+        if today > timezone.localdate():
+            raise CommandError("--today cannot be in the future: intake dates must be in the past.")
+        if options["cases"] < 1:
+            raise CommandError("--cases must be at least 1.")
+        if loader.demo_exists():
+            self.stdout.write("Demo data is already loaded; nothing to do.")
+            return
+        self.stdout.write(f"Loading the synthetic demo data ({options['cases']} cases) ...")
+        try:
+            summary = loader.load(
+                cases=options["cases"],
+                seed=options["seed"],
+                password=options["password"],
+                today=today,
+                report=self._report,
+            )
+        except Exception as exc:
+            detail = getattr(exc, "errors", None) or exc  # field names and messages, never values
+            raise CommandError(
+                f"Loading the demo data failed ({type(exc).__name__}: {detail}). Part of it may "
+                "be saved: start again with an empty database (a new HARBOUR_VAR_DIR)."
+            ) from exc
+        if summary is None:
+            self.stdout.write("Demo data is already loaded; nothing to do.")
+            return
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Loaded {summary.organisations} organisations ({summary.provinces} provinces and "
+                f"territories), {summary.accounts} accounts, {summary.cases} cases of "
+                f"{summary.survivors} survivors in {summary.seconds:.1f} s."
+            )
+        )
+
+    def _report(self, line: str) -> None:
+        self.stdout.write(line)
+        self.stdout.flush()
