@@ -8,7 +8,6 @@ committed, and the command says to start again from an empty database.
 """
 
 import datetime as dt
-import importlib
 import itertools
 import random
 import time
@@ -31,11 +30,12 @@ from harbour.cases.models import (
     Survivor,
     TraffickingEvent,
 )
-from harbour.demo import organisations, people
+from harbour.demo import organisations, people, sharing
 from harbour.demo.identities import given_name
 from harbour.demo.names import SURVIVOR_FAMILY
 from harbour.demo.people import Staff
 from harbour.demo.stories import OrgContext, Story, iter_stories
+from harbour.directory import demo as directory_demo
 from harbour.orgs.models import Organisation
 
 ACTOR = SystemActor("demo")
@@ -88,6 +88,7 @@ def load(
     users = {u.pk: u for s in staff.values() for u in s.all}
     loaded = _apply_all(stories, cases, users, batch, report)
     _save_drafts(contexts, users, seed, today)
+    sharing.load(partners=partners, national=national, today=today, seed=seed, report=report)
     return Summary(
         organisations=len(partners) + 1,
         provinces=len({o.province for o in partners}),
@@ -117,20 +118,9 @@ def _context(org: Organisation, staff: Staff, partners: list[Organisation]) -> O
 
 
 def _load_directory(partners: list[Organisation], seed: int, report: Report) -> None:
-    """The service directory's own demo entries, once another app provides them."""
-    try:
-        module = importlib.import_module("harbour.directory.demo")
-    except ModuleNotFoundError as exc:
-        if exc.name != "harbour.directory.demo":
-            raise
-        report("No service-directory demo data yet (harbour.directory.demo); skipped.")
-        return
-    load_demo = getattr(module, "load_demo", None)
-    if not callable(load_demo):
-        report("harbour.directory.demo has no load_demo(); skipped.")
-        return
+    """The service directory's own demo entries (services of every province, safe houses...)."""
     started = time.perf_counter()
-    load_demo(by=ACTOR, orgs=partners, seed=seed)
+    directory_demo.load_demo(by=ACTOR, orgs=partners, seed=seed)
     report(f"Loaded the service-directory demo data in {time.perf_counter() - started:.1f} s.")
 
 

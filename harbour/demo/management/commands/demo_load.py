@@ -2,9 +2,12 @@ import datetime as dt
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from harbour.demo import loader
+
+DUMMY_MAIL = "django.core.mail.backends.dummy.EmailBackend"
 
 
 class Command(BaseCommand):
@@ -38,13 +41,16 @@ class Command(BaseCommand):
             return
         self.stdout.write(f"Loading the synthetic demo data ({options['cases']} cases) ...")
         try:
-            summary = loader.load(
-                cases=options["cases"],
-                seed=options["seed"],
-                password=options["password"],
-                today=today,
-                report=self._report,
-            )
+            # The synthetic staff have no mailboxes: the notifications the demo's referrals
+            # raise are kept in-app only instead of being printed by the console e-mail backend.
+            with override_settings(MAILERS={"default": {"BACKEND": DUMMY_MAIL}}):
+                summary = loader.load(
+                    cases=options["cases"],
+                    seed=options["seed"],
+                    password=options["password"],
+                    today=today,
+                    report=self._report,
+                )
         except Exception as exc:
             detail = getattr(exc, "errors", None) or exc  # field names and messages, never values
             raise CommandError(
