@@ -189,7 +189,9 @@ API_TOKEN_DAYS = env_int("HARBOUR_API_TOKEN_DAYS", 90)
 # --- security headers -------------------------------------------------------------------------
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "no-referrer"
+# "same-origin": other sites never see our URLs, while our own forms keep a real Origin
+# header ("no-referrer" makes browsers send `Origin: null`, which fails the CSRF check).
+SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_SSL_REDIRECT = env_bool("HARBOUR_SSL_REDIRECT", False)

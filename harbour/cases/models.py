@@ -103,7 +103,9 @@ class Case(CaseColumns, SealedRecord):  # type: ignore[misc, valid-type]
 
     survivor = models.ForeignKey(Survivor, on_delete=models.PROTECT, related_name="cases")
     reference = models.CharField(_("reference"), max_length=16)
-    status = models.CharField(_("status"), max_length=20, default=CaseStatus.ACTIVE)
+    status = models.CharField(
+        _("status"), max_length=20, choices=CaseStatus.choices, default=CaseStatus.ACTIVE
+    )
     intake_date = models.DateField(_("intake date"))
     intake_province = models.CharField(_("intake province or territory"), max_length=5)
     owner = models.ForeignKey(

@@ -196,18 +196,25 @@ def discard_draft(request: HttpRequest, draft_id: str) -> HttpResponse:
 
 
 def _grouped(entity: Any, values: dict[str, Any], names: dict[str, str]) -> list[dict[str, Any]]:
-    """The entity's filled-in values, by group, ready to display."""
+    """The entity's filled-in values, by group, ready to display; `editable` says whether the
+    group has fields a caseworker may edit on its own page."""
+    editable_ids = {f.id for f in fields_of(entity)} - set(actions.PROTECTED_CASE_FIELDS)
     groups = []
     for group_id, label in [(g.id, g.label) for g in entity.groups] + [(None, entity.label)]:
+        members = [f for f in entity.fields if f.group == group_id]
+        if not members:
+            continue
         rows = []
-        for field in entity.fields:
-            if field.group != group_id or field.id not in values:
+        for field in members:
+            if field.id not in values:
                 continue
             value = values[field.id]
             shown = names.get(str(value), "") if field.type in {"staff", "organisation"} \
                 else display_value(field, value)
             rows.append({"field": field, "value": shown})
-        groups.append({"id": group_id or "other", "label": label, "rows": rows})
+        editable = any(f.id in editable_ids for f in members)
+        groups.append({"id": group_id or "other", "label": label, "rows": rows,
+                       "editable": editable})
     return groups
 
 

@@ -78,12 +78,8 @@ def receipt(request: HttpRequest, consent_id: str) -> HttpResponse:
     cats = [current().category(c) for c in consent.categories]
     context = {"consent": consent, "categories": cats, "status": queries.consent_status(consent),
                "purposes": [Purpose(p) for p in consent.purposes],
-               "org_type": _org_type_label(consent.recipient_org_type)}
+               "org_types": current().codelists["organisation_type"]}
     return render(request, "sharing/receipt.html", context)
-
-
-def _org_type_label(code: str) -> str:
-    return current().codelists["organisation_type"].label_of(code) if code else ""
 
 
 @login_required
