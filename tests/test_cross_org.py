@@ -42,7 +42,7 @@ def all_routes() -> list[str]:
 
 
 @pytest.fixture
-def victim_world(org, caseworker, supervisor, org_admin, make_case, make_org, make_user) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def victim_world(org, caseworker, supervisor, org_admin, make_case, make_org, make_user) -> dict[str, Any]:
     """Organisation A with a case that has something of every kind in it, shared with a partner
     C (never with the outsiders' organisation B)."""
     case = make_case(caseworker, survivor={"given_name": "Zephyrine", "family_name": "Quillfeather"})
@@ -104,7 +104,7 @@ def concrete(route: str, values: dict[str, str]) -> str | None:
     return "/" + _PARAM.sub(substitute, route)
 
 
-def _clients(make_user, other_org) -> Iterator[tuple[Any, Client, dict[str, str]]]:  # type: ignore[no-untyped-def]
+def _clients(make_user, other_org) -> Iterator[tuple[Any, Client, dict[str, str]]]:
     for role in OUTSIDER_ROLES:
         user = make_user(role, other_org)
         web = Client()
@@ -119,7 +119,7 @@ def _clients(make_user, other_org) -> Iterator[tuple[Any, Client, dict[str, str]
 
 def test_every_page_and_endpoint_refuses_another_organisation(
     victim_world, make_user, other_org
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     values = _values(victim_world)
     routes = [r for r in all_routes() if not r.startswith(PUBLIC)]
     assert len(routes) > 30
@@ -165,7 +165,7 @@ def _assert_nothing_leaks(response: Any, secrets: list[str], where: str) -> None
 
 def test_a_name_search_never_reaches_another_organisation(
     victim_world, make_user, other_org
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     user = make_user("caseworker", other_org)
     web = Client()
     web.force_login(user)
@@ -179,7 +179,7 @@ def test_a_name_search_never_reaches_another_organisation(
 
 def test_the_audit_trail_of_another_organisation_is_not_visible(
     victim_world, make_user, other_org
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     auditor = make_user("auditor", other_org)
     web = Client()
     web.force_login(auditor)
@@ -187,6 +187,6 @@ def test_the_audit_trail_of_another_organisation_is_not_visible(
     assert "case.created" not in page.content.decode()
 
 
-def test_screening_and_note_records_stay_with_their_case(victim_world) -> None:  # type: ignore[no-untyped-def]
+def test_screening_and_note_records_stay_with_their_case(victim_world) -> None:
     assert Screening.objects.filter(org=victim_world["case"].org).count() == 1
     assert CaseNote.objects.filter(case=victim_world["case"]).count() == 1

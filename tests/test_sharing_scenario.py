@@ -17,7 +17,7 @@ from harbour.cases.models import Case
 pytestmark = pytest.mark.django_db
 
 
-def call(client, method: str, url: str, body: Any = None, **headers):  # type: ignore[no-untyped-def]
+def call(client, method: str, url: str, body: Any = None, **headers):
     kwargs = {"content_type": "application/json"} if body is not None else {}
     data = json.dumps(body) if body is not None else None
     response = getattr(client, method)(url, data, **kwargs, **headers) if data else \
@@ -26,7 +26,7 @@ def call(client, method: str, url: str, body: Any = None, **headers):  # type: i
 
 
 @pytest.fixture
-def world(make_org, make_user, api_for):  # type: ignore[no-untyped-def]
+def world(make_org, make_user, api_for):
     a, b, c = (make_org(province=p) for p in ("CA-ON", "CA-MB", "CA-QC"))
     users = {name: {role: make_user(role, org) for role in ("caseworker", "org_admin")}
              for name, org in (("a", a), ("b", b), ("c", c))}
@@ -36,7 +36,7 @@ def world(make_org, make_user, api_for):  # type: ignore[no-untyped-def]
 
 def test_consent_agreement_referral_withdrawal_over_the_api(
     world, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     a_api, b_api, c_api = (world["api"][k]["caseworker"] for k in "abc")
     orgs = world["orgs"]
     # A records an intake.
@@ -126,7 +126,7 @@ def test_consent_agreement_referral_withdrawal_over_the_api(
     assert Case.objects.filter(org=orgs["b"]).count() == 0  # nothing was copied to B
 
 
-def test_a_transfer_opens_a_case_with_only_consented_data(world, make_case) -> None:  # type: ignore[no-untyped-def]
+def test_a_transfer_opens_a_case_with_only_consented_data(world, make_case) -> None:
     from harbour.sharing import actions
 
     orgs, users = world["orgs"], world["users"]

@@ -326,11 +326,11 @@ def _replace(facts: ConsentFacts, **changes: Any) -> ConsentFacts:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("part", range(PARTS))
-def test_sharing_state_machine_many_sequences(part, make_org, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
+def test_sharing_state_machine_many_sequences(part, make_org, make_user, make_case) -> None:
     _run(make_org, make_user, make_case, _examples())
 
 
-def test_sharing_state_machine(make_org, make_user, make_case) -> None:  # type: ignore[no-untyped-def]
+def test_sharing_state_machine(make_org, make_user, make_case) -> None:
     if os.environ.get("HARBOUR_SLOW") == "1":
         pytest.skip("the slow variant runs the many sequences")
     _run(make_org, make_user, make_case, _examples())

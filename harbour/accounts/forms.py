@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from harbour.core.forms import set_choices
+
 from harbour.accounts.policy import ORG_ASSIGNABLE_ROLES, Role
 
 
@@ -45,7 +47,7 @@ class StaffForm(forms.Form):
 
     def __init__(self, *args: object, all_roles: bool = False, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["role"].choices = role_choices(all_roles)
+        set_choices(self, "role", role_choices(all_roles))
 
 
 class StaffEditForm(forms.Form):
@@ -56,7 +58,7 @@ class StaffEditForm(forms.Form):
 
     def __init__(self, *args: object, all_roles: bool = False, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["role"].choices = role_choices(all_roles)
+        set_choices(self, "role", role_choices(all_roles))
 
 
 class PasswordResetForm(forms.Form):

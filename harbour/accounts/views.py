@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
@@ -140,7 +142,7 @@ def staff_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _org_choices(user: User, all_roles: bool) -> list:  # type: ignore[type-arg]
+def _org_choices(user: User, all_roles: bool) -> list[Any]:
     from harbour.orgs.models import Organisation
 
     return list(Organisation.objects.all()) if all_roles else [user.org]

@@ -27,7 +27,7 @@ def input_model(name: str, entity_id: str, *, skip: frozenset[str] = frozenset()
         for f in entity.offered_fields(current().latest)
         if not f.computed and f.id not in skip
     }
-    return create_model(name, __base__=_Strict, **fields)  # type: ignore[no-any-return]
+    return create_model(name, __base__=_Strict, **fields)
 
 
 def output_model(name: str, entity_id: str, extra: dict[str, Any]) -> type[Schema]:
@@ -36,7 +36,7 @@ def output_model(name: str, entity_id: str, extra: dict[str, Any]) -> type[Schem
         f.id: (Any, Field(default=None, json_schema_extra=_field_schema(entity, f.id)))
         for f in entity.fields
     }
-    return create_model(name, __base__=Schema, **(extra | fields))  # type: ignore[no-any-return]
+    return create_model(name, __base__=Schema, **(extra | fields))
 
 
 class _Strict(Schema):

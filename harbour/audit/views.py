@@ -20,5 +20,5 @@ def trail(request: HttpRequest) -> HttpResponse:
         events = events.filter(action__startswith=action)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     actors = {u.pk: u for u in User.objects.filter(pk__in=[e.actor_id for e in page])}
-    rows = [{"event": e, "actor": actors.get(e.actor_id)} for e in page]
+    rows = [{"event": e, "actor": actors.get(e.actor_id) if e.actor_id else None} for e in page]
     return render(request, "audit/trail.html", {"page": page, "rows": rows, "action": action})

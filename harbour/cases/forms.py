@@ -11,6 +11,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from harbour.core.forms import set_choices
+
 from harbour.core.errors import InvalidInput
 from harbour.standard.dictionary import Entity, Field, Version, current
 from harbour.standard.validation import validate
@@ -45,12 +47,14 @@ def form_field(
 ) -> forms.Field:
     """A permissive Django form field with the right widget, label and help for `field`."""
     common: dict[str, Any] = {
-        "label": field.label, "required": False, "help_text": field.help or "",
+        "label": field.label,
+        "required": False,
+        "help_text": field.help or "",
     }
     kind = field.type
     if kind == "codes":
         options = _choices(field, version, held or [])
-        widget = (
+        widget: Any = (
             forms.CheckboxSelectMultiple
             if len(options) <= CHECKBOX_LIMIT
             else forms.SelectMultiple(attrs={"size": 8})
@@ -125,7 +129,10 @@ class DictionaryForm(forms.Form):
             raw = {f.id: _raw(f, data.get(f"{entity.id}__{f.id}")) for f in fields}
             try:
                 self.cleaned_by_entity[entity.id] = validate(
-                    entity, raw, version=self.version, existing=self.existing.get(entity.id),
+                    entity,
+                    raw,
+                    version=self.version,
+                    existing=self.existing.get(entity.id),
                     partial=self.partial,
                 )
             except InvalidInput as exc:
@@ -145,12 +152,15 @@ class DictionaryForm(forms.Form):
             for group_id, label in [(g.id, g.label) for g in entity.groups] + [(None, None)]:
                 members = [f for f in fields if f.group == group_id]
                 if members:
-                    out.append({
-                        "entity": entity, "id": f"{entity.id}-{group_id or 'other'}",
-                        "label": label or entity.label,
-                        "fields": [self[f"{entity.id}__{f.id}"] for f in members],
-                        "has_errors": any(self[f"{entity.id}__{f.id}"].errors for f in members),
-                    })
+                    out.append(
+                        {
+                            "entity": entity,
+                            "id": f"{entity.id}-{group_id or 'other'}",
+                            "label": label or entity.label,
+                            "fields": [self[f"{entity.id}__{f.id}"] for f in members],
+                            "has_errors": any(self[f"{entity.id}__{f.id}"].errors for f in members),
+                        }
+                    )
         return out
 
 
@@ -172,8 +182,13 @@ def _initial(field: Field, value: Any) -> Any:
     return str(value) if field.type in {"staff", "organisation"} else value
 
 
-def fields_of(entity: Entity, *, core: bool | None = None, group: str | None = None,
-              only: Iterable[str] | None = None) -> list[Field]:
+def fields_of(
+    entity: Entity,
+    *,
+    core: bool | None = None,
+    group: str | None = None,
+    only: Iterable[str] | None = None,
+) -> list[Field]:
     """The entity's fields offered for new data, filtered."""
     version = current().latest
     fields = [f for f in entity.offered_fields(version) if not f.computed]
@@ -190,16 +205,16 @@ def fields_of(entity: Entity, *, core: bool | None = None, group: str | None = N
 class CloseCaseForm(forms.Form):
     closure_reason = forms.ChoiceField(label=_("Reason for closing"))
     closure_details = forms.CharField(
-        label=_("Details"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Details"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
         max_length=5000,
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = current().entity("case").field("closure_reason")
-        self.fields["closure_reason"].choices = [("", "—")] + _choices(
-            field, current().latest, []
-        )
+        set_choices(self, "closure_reason", [("", "—"), *_choices(field, current().latest, [])])
 
 
 class SearchForm(forms.Form):
@@ -223,10 +238,13 @@ class ScreeningForm(forms.Form):
         label=_("Indicators observed"), required=False, widget=forms.CheckboxSelectMultiple
     )
     screened_on = forms.CharField(
-        label=_("Date of screening"), required=False,
+        label=_("Date of screening"),
+        required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     details = forms.CharField(
-        label=_("Notes on the screening"), required=False,
-        widget=forms.Textarea(attrs={"rows": 3}), max_length=5000,
+        label=_("Notes on the screening"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
     )

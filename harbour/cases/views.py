@@ -23,7 +23,7 @@ from harbour.cases.forms import (
 from harbour.cases.models import Case, CaseStatus, Screening
 from harbour.cases.values import display_value, read_values
 from harbour.core.errors import DomainError, NotFound
-from harbour.core.forms import show_errors
+from harbour.core.forms import set_choices, show_errors, uuid_or_none
 from harbour.standard import delphi
 from harbour.standard.dictionary import current
 
@@ -392,7 +392,8 @@ def change_status(request: HttpRequest, case_id: str) -> HttpResponse:
 def reassign(request: HttpRequest, case_id: str) -> HttpResponse:
     user = _user(request)
     case = policy.case_for(user, case_id, Perm.CASE_REASSIGN)
-    owner = User.objects.filter(pk=request.POST.get("owner") or None, org_id=user.org_id).first()
+    owner_id = uuid_or_none(request.POST.get("owner"))
+    owner = User.objects.filter(pk=owner_id, org_id=user.org_id).first() if owner_id else None
     if owner is None:
         messages.error(request, _("Choose a caseworker of this organisation."))
     else:
@@ -418,7 +419,7 @@ def screening_new(request: HttpRequest, case_id: str, set_id: str) -> HttpRespon
     except (KeyError, ValueError):
         raise NotFound() from None
     form = ScreeningForm(request.POST or None)
-    form.fields["indicators"].choices = [(i.id, i.id) for i in indicator_set.indicators()]
+    set_choices(form, "indicators", [(i.id, i.id) for i in indicator_set.indicators()])
     if request.method == "POST" and form.is_valid():
         try:
             screening = actions.screen(

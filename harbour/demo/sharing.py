@@ -213,7 +213,7 @@ def _consent(
             purposes=["referral"],
         )
     partner = next(o for o in orgs.values() if o.pk != worker.org_id)
-    dates = (
+    dates: dict[str, Any] = (
         {"starts_on": today - dt.timedelta(days=500), "expires_on": today - dt.timedelta(days=135)}
         if variant == "expired"
         else {}

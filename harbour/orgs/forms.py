@@ -3,6 +3,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from harbour.core.forms import set_choices
+
 from harbour.standard.dictionary import current
 
 
@@ -28,6 +30,6 @@ class OrganisationForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["type"].choices = _codes("organisation_type")
-        self.fields["province"].choices = _codes("province")
-        self.fields["provinces_served"].choices = _codes("province")
+        set_choices(self, "type", _codes("organisation_type"))
+        set_choices(self, "province", _codes("province"))
+        set_choices(self, "provinces_served", _codes("province"))

@@ -507,7 +507,8 @@ def _delete_everything(survivor: Survivor) -> dict[str, int]:
 
     cases = Case.objects.filter(survivor=survivor)
     counts = {"cases": cases.count()}
-    for kind, model in [*RECORD_MODELS.items(), ("screening", Screening)]:
+    record_models: list[tuple[str, Any]] = [*RECORD_MODELS.items(), ("screening", Screening)]
+    for kind, model in record_models:
         counts[kind] = model.objects.filter(case__in=cases).delete()[0]
     counts["referrals"] = Referral.objects.filter(survivor=survivor).delete()[0]
     counts["consents"] = Consent.objects.filter(survivor=survivor).delete()[0]

@@ -3,6 +3,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from harbour.core.forms import set_choices
+
 from harbour.orgs.models import Organisation
 from harbour.sharing.models import ConsentMethod, Purpose, RecipientKind, ReferralKind
 from harbour.sharing.states import DeclineReason, Outcome
@@ -48,9 +50,9 @@ class ConsentForm(forms.Form):
 
     def __init__(self, *args: Any, org_id: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["recipient_org"].choices = _orgs(org_id)
-        self.fields["recipient_org_type"].choices = _org_types()
-        self.fields["categories"].choices = _categories()
+        set_choices(self, "recipient_org", _orgs(org_id))
+        set_choices(self, "recipient_org_type", _org_types())
+        set_choices(self, "categories", _categories())
 
 
 class ReferralForm(forms.Form):
@@ -66,8 +68,8 @@ class ReferralForm(forms.Form):
     def __init__(self, *args: Any, org_id: Any, services: list[tuple[str, str]],
                  **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["receiving_org"].choices = _orgs(org_id)
-        self.fields["service"].choices = [("", "—"), *services]
+        set_choices(self, "receiving_org", _orgs(org_id))
+        set_choices(self, "service", [("", "—"), *services])
 
 
 class DeclineForm(forms.Form):
@@ -105,8 +107,8 @@ class AgreementForm(forms.Form):
 
     def __init__(self, *args: Any, org_id: Any, national: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["categories"].choices = _categories()
+        set_choices(self, "categories", _categories())
         if national:
             del self.fields["partners"]
         else:
-            self.fields["partners"].choices = _orgs(org_id)[1:]
+            set_choices(self, "partners", _orgs(org_id)[1:])

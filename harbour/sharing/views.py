@@ -14,7 +14,7 @@ from harbour.accounts.policy import Perm, can
 from harbour.cases import policy as case_policy
 from harbour.cases.forms import DictionaryForm, fields_of
 from harbour.core.errors import DomainError, NotFound
-from harbour.core.forms import show_errors
+from harbour.core.forms import show_errors, uuid_or_none
 from harbour.orgs.models import Organisation
 from harbour.sharing import actions, policy, queries, states
 from harbour.sharing.forms import (
@@ -50,7 +50,8 @@ def consents(request: HttpRequest, survivor_id: str) -> HttpResponse:
     form = ConsentForm(request.POST or None, org_id=user.org_id)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        org = Organisation.objects.filter(pk=data["recipient_org"] or None).first()
+        org_id = uuid_or_none(data["recipient_org"])
+        org = Organisation.objects.filter(pk=org_id).first() if org_id else None
         try:
             consent = actions.record_consent(
                 by=user, survivor=survivor, recipient_kind=data["recipient_kind"],
@@ -134,8 +135,8 @@ def _referral_fields() -> list[Any]:
 def _services() -> list[tuple[str, str]]:
     from harbour.directory.models import Service
 
-    rows = Service.objects.filter(org__isnull=False).select_related("org")
-    return [(str(s.pk), f"{s.name} — {s.org.name}") for s in rows.order_by("name")[:500]]
+    rows = Service.objects.filter(org__isnull=False).select_related("org").order_by("name")
+    return [(str(s.pk), f"{s.name} — {s.org.name if s.org else ''}") for s in rows[:500]]
 
 
 @login_required
@@ -177,7 +178,8 @@ def _send(request: HttpRequest, user: User, case: Any, receiving: Organisation,
           choose: ReferralForm, details: DictionaryForm) -> HttpResponse:
     from harbour.directory.models import Service
 
-    service = Service.objects.filter(pk=choose.cleaned_data["service"] or None).first()
+    service_id = uuid_or_none(choose.cleaned_data["service"])
+    service = Service.objects.filter(pk=service_id).first() if service_id else None
     try:
         referral = actions.send_referral(
             by=user, case=case, receiving_org=receiving, values=details.cleaned_by_entity["referral"],

@@ -122,7 +122,8 @@ def _text(field: Field, raw: Any) -> str:
             _("Text may not start with =, +, -, @ or a tab: spreadsheets would run it as a formula.")
         )
     if field.pattern and not re.fullmatch(field.pattern, text):
-        raise FieldError(field.pattern_message or _("Enter a value in the expected format."))
+        message = field.pattern_message
+        raise FieldError(str(message) if message else _("Enter a value in the expected format."))
     return text
 
 

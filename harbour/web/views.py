@@ -17,7 +17,7 @@ from harbour.core.errors import NotFound
 from harbour.standard.dictionary import current
 from harbour.stats.core.suppression import safe_total, suppress
 
-LANDING = {
+LANDING: dict[str, str] = {
     Role.CASEWORKER: "cases:list",
     Role.SUPERVISOR: "web:org_dashboard",
     Role.ORG_ADMIN: "web:org_dashboard",
@@ -31,7 +31,7 @@ LANDING = {
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user.is_authenticated:
-        return redirect(LANDING.get(user.role, "standard:index"))  # type: ignore[union-attr]
+        return redirect(LANDING.get(str(getattr(user, "role", "")), "standard:index"))
     return render(request, "web/landing.html")
 
 

@@ -16,11 +16,11 @@ from harbour.core.errors import Conflict, InvalidInput, NotFound
 pytestmark = pytest.mark.django_db
 
 
-def _sign_in(client, email: str, password: str):  # type: ignore[no-untyped-def]
+def _sign_in(client, email: str, password: str):
     return client.post("/accounts/sign-in/", {"email": email, "password": password})
 
 
-def test_sign_in_lands_each_role_on_its_page(client, make_user, org) -> None:  # type: ignore[no-untyped-def]
+def test_sign_in_lands_each_role_on_its_page(client, make_user, org) -> None:
     landings = {
         "caseworker": "/cases/", "supervisor": "/dashboard/", "org_admin": "/dashboard/",
         "national_analyst": "/national/", "researcher": "/research/", "auditor": "/audit/",
@@ -35,13 +35,13 @@ def test_sign_in_lands_each_role_on_its_page(client, make_user, org) -> None:  #
         assert client.get(url).status_code == 200, role
 
 
-def test_wrong_password_is_refused_and_audited(client, caseworker) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_password_is_refused_and_audited(client, caseworker) -> None:
     page = _sign_in(client, caseworker.email, "wrong password!!")
     assert page.status_code == 200 and "not correct" in page.content.decode()
     assert AuditEvent.objects.filter(action="user.sign_in_failed").count() == 1
 
 
-def test_throttling_locks_the_account_after_repeated_failures(client, caseworker) -> None:  # type: ignore[no-untyped-def]
+def test_throttling_locks_the_account_after_repeated_failures(client, caseworker) -> None:
     for _ in range(settings.LOGIN_THROTTLE_FAILURES):
         _sign_in(client, caseworker.email, "wrong password!!")
     page = _sign_in(client, caseworker.email, PASSWORD)  # right password, but locked
@@ -49,7 +49,7 @@ def test_throttling_locks_the_account_after_repeated_failures(client, caseworker
     assert "_auth_user_id" not in client.session
 
 
-def test_a_temporary_password_must_be_changed_first(client, make_user, org) -> None:  # type: ignore[no-untyped-def]
+def test_a_temporary_password_must_be_changed_first(client, make_user, org) -> None:
     user = make_user("caseworker", org, must_change_password=True)
     _sign_in(client, user.email, PASSWORD)
     assert client.get("/cases/")["Location"] == "/accounts/password/"
@@ -69,7 +69,7 @@ def test_sessions_expire_when_idle() -> None:
     assert settings.SESSION_COOKIE_HTTPONLY
 
 
-def test_org_admin_manages_only_their_own_staff(make_user, org, other_org, org_admin) -> None:  # type: ignore[no-untyped-def]
+def test_org_admin_manages_only_their_own_staff(make_user, org, other_org, org_admin) -> None:
     mine = actions.create_user(by=org_admin, email="new@example.org", full_name="New Person",
                                org_id=org.pk, role="caseworker", password="temporary pass 123")
     assert mine.must_change_password
@@ -86,7 +86,7 @@ def test_org_admin_manages_only_their_own_staff(make_user, org, other_org, org_a
         actions.update_user(by=org_admin, user=org_admin, is_active=False)
 
 
-def test_staff_pages(client_for, org_admin, outsider) -> None:  # type: ignore[no-untyped-def]
+def test_staff_pages(client_for, org_admin, outsider) -> None:
     client = client_for(org_admin)
     assert client.get("/accounts/staff/").status_code == 200
     assert client.get(f"/accounts/staff/{outsider.pk}/").status_code == 404
@@ -103,7 +103,7 @@ def test_roles_never_mix_case_data_with_national_or_platform_work() -> None:
         assert Perm.CASE_VIEW not in ROLE_PERMISSIONS[role]
 
 
-def test_tokens_are_stored_hashed_and_can_be_revoked(caseworker) -> None:  # type: ignore[no-untyped-def]
+def test_tokens_are_stored_hashed_and_can_be_revoked(caseworker) -> None:
     token, plain = actions.issue_token(by=caseworker, name="laptop")
     assert plain not in ApiToken.objects.values_list("digest", flat=True)
     assert token.digest == ApiToken.digest_of(plain) and token.is_live
@@ -112,12 +112,12 @@ def test_tokens_are_stored_hashed_and_can_be_revoked(caseworker) -> None:  # typ
     assert not token.is_live
 
 
-def test_inactive_users_have_no_permissions(caseworker) -> None:  # type: ignore[no-untyped-def]
+def test_inactive_users_have_no_permissions(caseworker) -> None:
     caseworker.is_active = False
     assert not can(caseworker, Perm.CASE_VIEW)
 
 
-def test_expired_tokens_do_not_authenticate(api_for, caseworker, client) -> None:  # type: ignore[no-untyped-def]
+def test_expired_tokens_do_not_authenticate(api_for, caseworker, client) -> None:
     _token, plain = actions.issue_token(by=caseworker, name="old")
     ApiToken.objects.filter(prefix=plain[:12]).update(expires_at=timezone.now() - dt.timedelta(1))
     response = client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {plain}")

@@ -18,17 +18,17 @@ INTAKE = {
 }
 
 
-def post(client, url, body, **headers):  # type: ignore[no-untyped-def]
+def post(client, url, body, **headers):
     return client.post(url, json.dumps(body), content_type="application/json", **headers)
 
 
-def test_requests_without_a_valid_token_are_refused(client) -> None:  # type: ignore[no-untyped-def]
+def test_requests_without_a_valid_token_are_refused(client) -> None:
     assert client.get("/api/v1/cases").status_code == 401
     bad = client.get("/api/v1/cases", HTTP_AUTHORIZATION="Bearer hbr_nope")
     assert bad.status_code == 401 and bad.json()["error"]["code"] == "unauthenticated"
 
 
-def test_the_standard_is_public(client) -> None:  # type: ignore[no-untyped-def]
+def test_the_standard_is_public(client) -> None:
     body = client.get("/api/v1/standard").json()
     assert body["latest_version"] == "1.0" and len(body["entities"]) >= 10
     schema = client.get("/api/v1/standard/entities/case/json-schema").json()
@@ -38,7 +38,7 @@ def test_the_standard_is_public(client) -> None:  # type: ignore[no-untyped-def]
     assert client.get("/api/v1/standard/codelists/nope").status_code == 404
 
 
-def test_create_read_list_and_patch_a_case(api_for, caseworker) -> None:  # type: ignore[no-untyped-def]
+def test_create_read_list_and_patch_a_case(api_for, caseworker) -> None:
     api = api_for(caseworker)
     created = post(api, "/api/v1/cases", INTAKE, HTTP_IDEMPOTENCY_KEY="one")
     assert created.status_code == 201, created.content
@@ -55,7 +55,7 @@ def test_create_read_list_and_patch_a_case(api_for, caseworker) -> None:  # type
     assert survivor["given_name"] == "Amara" and survivor["identity_included"] is True
 
 
-def test_a_retried_request_without_a_key_is_not_recorded_twice(api_for, caseworker) -> None:  # type: ignore[no-untyped-def]
+def test_a_retried_request_without_a_key_is_not_recorded_twice(api_for, caseworker) -> None:
     api = api_for(caseworker)
     assert post(api, "/api/v1/cases", INTAKE).status_code == 201
     assert post(api, "/api/v1/cases", INTAKE).status_code == 200
@@ -76,7 +76,7 @@ def test_a_retried_request_without_a_key_is_not_recorded_twice(api_for, casework
 )
 def test_bad_bodies_get_specific_errors_and_change_nothing(
     api_for, caseworker, body, code, status
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     response = post(api_for(caseworker), "/api/v1/cases", body)
     assert response.status_code == status, response.content
     error = response.json()["error"]
@@ -84,7 +84,7 @@ def test_bad_bodies_get_specific_errors_and_change_nothing(
     assert Case.objects.count() == 0 and Survivor.objects.count() == 0
 
 
-def test_malformed_json_and_bad_utf8(api_for, caseworker) -> None:  # type: ignore[no-untyped-def]
+def test_malformed_json_and_bad_utf8(api_for, caseworker) -> None:
     api = api_for(caseworker)
     for raw in (b"{not json", b'{"case": "\xff\xfe"}'):
         response = api.post("/api/v1/cases", raw, content_type="application/json")
@@ -93,14 +93,14 @@ def test_malformed_json_and_bad_utf8(api_for, caseworker) -> None:  # type: igno
     assert Case.objects.count() == 0
 
 
-def test_errors_come_in_french_when_asked(api_for, caseworker) -> None:  # type: ignore[no-untyped-def]
+def test_errors_come_in_french_when_asked(api_for, caseworker) -> None:
     response = post(api_for(caseworker), "/api/v1/cases", {"case": {}},
                     HTTP_ACCEPT_LANGUAGE="fr")
     fields = response.json()["error"]["fields"]
     assert fields["intake_date"] == ["Ce champ est obligatoire."]
 
 
-def test_pagination_limits(api_for, caseworker, make_case) -> None:  # type: ignore[no-untyped-def]
+def test_pagination_limits(api_for, caseworker, make_case) -> None:
     for _ in range(3):
         make_case(caseworker)
     api = api_for(caseworker)
@@ -110,7 +110,7 @@ def test_pagination_limits(api_for, caseworker, make_case) -> None:  # type: ign
     assert api.get("/api/v1/cases?status=lost").status_code == 422
 
 
-def test_another_organisation_sees_nothing(api_for, caseworker, outsider, case) -> None:  # type: ignore[no-untyped-def]
+def test_another_organisation_sees_nothing(api_for, caseworker, outsider, case) -> None:
     api = api_for(outsider)
     assert api.get("/api/v1/cases").json()["count"] == 0
     assert api.get("/api/v1/survivors").json()["count"] == 0
@@ -120,7 +120,7 @@ def test_another_organisation_sees_nothing(api_for, caseworker, outsider, case) 
         assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
 
 
-def test_roles_without_case_access_get_nothing(api_for, make_user, org, case) -> None:  # type: ignore[no-untyped-def]
+def test_roles_without_case_access_get_nothing(api_for, make_user, org, case) -> None:
     analyst = make_user("national_analyst", org)
     api = api_for(analyst)
     assert api.get("/api/v1/cases").json()["count"] == 0

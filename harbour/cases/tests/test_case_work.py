@@ -28,7 +28,7 @@ def test_the_transition_table_is_complete_and_consistent() -> None:
 @pytest.mark.parametrize("name", sorted({t.name for t in states.TRANSITIONS}))
 def test_every_status_and_transition_pair_is_either_allowed_or_refused(
     source: str, name: str, case, supervisor
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     Case.objects.filter(pk=case.pk).update(status=source)
     step = states.transition(source, name)
     kwargs = {"closure_reason": "goals_met"} if step and step.needs_closure_reason else {}
@@ -42,7 +42,7 @@ def test_every_status_and_transition_pair_is_either_allowed_or_refused(
         assert AuditEvent.objects.filter(action=f"case.{name}", target_id=str(case.pk)).exists()
 
 
-def test_closing_needs_a_reason_and_reopening_needs_a_supervisor(case, caseworker, supervisor) -> None:  # type: ignore[no-untyped-def]
+def test_closing_needs_a_reason_and_reopening_needs_a_supervisor(case, caseworker, supervisor) -> None:
     with pytest.raises(InvalidInput):
         actions.change_status(by=caseworker, case=case, transition="close")
     closed = actions.change_status(by=caseworker, case=case, transition="close",
@@ -54,7 +54,7 @@ def test_closing_needs_a_reason_and_reopening_needs_a_supervisor(case, caseworke
     assert reopened.status == "active" and reopened.closed_at is None
 
 
-def test_records_are_added_validated_and_notes_are_append_only(case, caseworker) -> None:  # type: ignore[no-untyped-def]
+def test_records_are_added_validated_and_notes_are_append_only(case, caseworker) -> None:
     event = actions.add_record(by=caseworker, case=case, model=TraffickingEvent, values={
         "event_type": "recruitment", "event_date": "2025-06-01", "city": "Winnipeg",
         "province": "CA-MB", "country": "CA", "description": "Met online.",
@@ -69,7 +69,7 @@ def test_records_are_added_validated_and_notes_are_append_only(case, caseworker)
         actions.update_record(by=caseworker, record=note, values={"body": "changed"})
 
 
-def test_screening_is_evaluated_and_stored_with_its_version(case, caseworker) -> None:  # type: ignore[no-untyped-def]
+def test_screening_is_evaluated_and_stored_with_its_version(case, caseworker) -> None:
     catalogue = delphi.load_catalogue()
     chosen = catalogue.get_set("adult-sexual")
     selected = [
@@ -96,7 +96,7 @@ def positive(dimension: delphi.Dimension) -> list[str]:
     return strong[:1] + other[:1] if strong else medium[:3]
 
 
-def test_screening_pages(client_for, case, caseworker) -> None:  # type: ignore[no-untyped-def]
+def test_screening_pages(client_for, case, caseworker) -> None:
     client = client_for(caseworker)
     form = client.get(f"/cases/{case.pk}/screening/new/adult-labour/")
     assert form.status_code == 200
@@ -110,7 +110,7 @@ def test_screening_pages(client_for, case, caseworker) -> None:  # type: ignore[
     assert client.get(f"/cases/{case.pk}/screening/new/no-such-list/").status_code == 404
 
 
-def test_case_page_sections_and_record_forms(client_for, case, caseworker) -> None:  # type: ignore[no-untyped-def]
+def test_case_page_sections_and_record_forms(client_for, case, caseworker) -> None:
     client = client_for(caseworker)
     page = client.get(f"/cases/{case.pk}/")
     assert page.status_code == 200 and AuditEvent.objects.filter(
@@ -125,7 +125,7 @@ def test_case_page_sections_and_record_forms(client_for, case, caseworker) -> No
     assert client.get(f"/cases/{case.pk}/records/nonsense/new/").status_code == 404
 
 
-def test_org_admin_sees_numbers_not_cases(client_for, org_admin, case) -> None:  # type: ignore[no-untyped-def]
+def test_org_admin_sees_numbers_not_cases(client_for, org_admin, case) -> None:
     client = client_for(org_admin)
     assert client.get("/dashboard/").status_code == 200
     assert client.get(f"/cases/{case.pk}/").status_code == 404

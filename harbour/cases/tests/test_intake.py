@@ -24,7 +24,7 @@ def _counts() -> tuple[int, int]:
     return Case.objects.count(), Survivor.objects.count()
 
 
-def test_intake_records_a_survivor_and_a_case_with_audit(caseworker) -> None:  # type: ignore[no-untyped-def]
+def test_intake_records_a_survivor_and_a_case_with_audit(caseworker) -> None:
     case, created = actions.start_intake(
         by=caseworker, survivor_values={"given_name": "Nadia", "birth_date": "2001-05-06"},
         case_values={"intake_date": "2026-10-14", "intake_province": "CA-MB",
@@ -40,7 +40,7 @@ def test_intake_records_a_survivor_and_a_case_with_audit(caseworker) -> None:  #
     assert "given_name" in survivor_event.fields and "Nadia" not in str(survivor_event.context)
 
 
-def test_the_same_submission_twice_makes_one_case(caseworker) -> None:  # type: ignore[no-untyped-def]
+def test_the_same_submission_twice_makes_one_case(caseworker) -> None:
     values = {"intake_date": "2026-10-14", "intake_province": "CA-MB", "consent_to_record": True}
     first, created = actions.start_intake(by=caseworker, survivor_values={}, case_values=values,
                                           submission_key="abc")
@@ -63,7 +63,7 @@ def test_the_same_submission_twice_makes_one_case(caseworker) -> None:  # type: 
         ({}, {"status": "closed"}, "status"),
     ],
 )
-def test_bad_intakes_save_nothing(caseworker, survivor, case, field) -> None:  # type: ignore[no-untyped-def]
+def test_bad_intakes_save_nothing(caseworker, survivor, case, field) -> None:
     base = {"intake_date": "2026-10-14", "intake_province": "CA-MB", "consent_to_record": True}
     events = AuditEvent.objects.count()
     with pytest.raises(InvalidInput) as info:
@@ -72,7 +72,7 @@ def test_bad_intakes_save_nothing(caseworker, survivor, case, field) -> None:  #
     assert _counts() == (0, 0) and AuditEvent.objects.count() == events
 
 
-def test_web_intake_happy_path_and_double_submit(client_for, caseworker) -> None:  # type: ignore[no-untyped-def]
+def test_web_intake_happy_path_and_double_submit(client_for, caseworker) -> None:
     client = client_for(caseworker)
     form = client.get("/cases/intake/")
     assert form.status_code == 200
@@ -89,7 +89,7 @@ def test_web_intake_happy_path_and_double_submit(client_for, caseworker) -> None
     assert "Nadia" not in first["Location"]
 
 
-def test_web_intake_shows_field_errors_and_saves_nothing(client_for, caseworker) -> None:  # type: ignore[no-untyped-def]
+def test_web_intake_shows_field_errors_and_saves_nothing(client_for, caseworker) -> None:
     client = client_for(caseworker)
     bad = ESSENTIALS | {"case__intake_date": "2026-02-30", "survivor__number_of_children": "lots",
                         "submission_key": "form-2"}
@@ -102,7 +102,7 @@ def test_web_intake_shows_field_errors_and_saves_nothing(client_for, caseworker)
     assert _counts() == (0, 0)
 
 
-def test_web_intake_in_french_shows_french_errors(client_for, caseworker) -> None:  # type: ignore[no-untyped-def]
+def test_web_intake_in_french_shows_french_errors(client_for, caseworker) -> None:
     client = client_for(caseworker)
     client.cookies["django_language"] = "fr"
     page = client.post("/cases/intake/", ESSENTIALS | {"case__intake_date": "", "submission_key": "x"})
@@ -111,7 +111,7 @@ def test_web_intake_in_french_shows_french_errors(client_for, caseworker) -> Non
     assert "Ce champ est obligatoire." in text
 
 
-def test_drafts_are_sealed_and_private(client_for, caseworker, make_user, org) -> None:  # type: ignore[no-untyped-def]
+def test_drafts_are_sealed_and_private(client_for, caseworker, make_user, org) -> None:
     client = client_for(caseworker)
     saved = client.post("/cases/intake/", ESSENTIALS | {"save_draft": "1"})
     assert saved.status_code == 302 and "?draft=" in saved["Location"]
@@ -125,7 +125,7 @@ def test_drafts_are_sealed_and_private(client_for, caseworker, make_user, org) -
     assert done.status_code == 302 and IntakeDraft.objects.count() == 0
 
 
-def test_returning_survivor_search_and_new_episode(client_for, caseworker, case) -> None:  # type: ignore[no-untyped-def]
+def test_returning_survivor_search_and_new_episode(client_for, caseworker, case) -> None:
     client = client_for(caseworker)
     found = client.post("/cases/search/", {"name": "elodie TREMBLAY"})
     assert case.survivor.reference in found.content.decode()
@@ -141,7 +141,7 @@ def test_returning_survivor_search_and_new_episode(client_for, caseworker, case)
     assert Survivor.objects.count() == 1
 
 
-def test_search_never_puts_a_name_in_the_url(client_for, caseworker) -> None:  # type: ignore[no-untyped-def]
+def test_search_never_puts_a_name_in_the_url(client_for, caseworker) -> None:
     page = client_for(caseworker).get("/cases/")
     assert 'method="post" action="/cases/search/"' in page.content.decode()
     assert client_for(caseworker).get("/cases/search/?name=x").status_code == 200

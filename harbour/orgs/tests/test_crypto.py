@@ -29,7 +29,7 @@ def _all_text_in_database() -> str:
     return "\n".join(chunks)
 
 
-def test_identifying_values_are_not_in_the_database_in_clear(case) -> None:  # type: ignore[no-untyped-def]
+def test_identifying_values_are_not_in_the_database_in_clear(case) -> None:
     dump = _all_text_in_database()
     for secret in ("Élodie", "Tremblay", "1998-04-02", "4165550199"):
         assert secret not in dump
@@ -37,7 +37,7 @@ def test_identifying_values_are_not_in_the_database_in_clear(case) -> None:  # t
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_sqlite_file_does_not_contain_a_name(tmp_path, settings) -> None:  # type: ignore[no-untyped-def]
+def test_the_sqlite_file_does_not_contain_a_name(tmp_path, settings) -> None:
     if connection.vendor != "sqlite":
         pytest.skip("the file check is about the embedded SQLite database")
     from harbour.cases import actions as case_actions
@@ -64,7 +64,7 @@ def test_the_sqlite_file_does_not_contain_a_name(tmp_path, settings) -> None:  #
     assert b"case.created" in raw  # the copy is real and holds the audit trail
 
 
-def test_a_ciphertext_moved_to_another_record_does_not_open(make_case, caseworker) -> None:  # type: ignore[no-untyped-def]
+def test_a_ciphertext_moved_to_another_record_does_not_open(make_case, caseworker) -> None:
     first = make_case(caseworker)
     second = make_case(caseworker, survivor={"given_name": "Other"})
     Survivor.objects.filter(pk=second.survivor_id).update(sealed=first.survivor.sealed)
@@ -73,7 +73,7 @@ def test_a_ciphertext_moved_to_another_record_does_not_open(make_case, caseworke
         read_values(second.survivor, with_identity=True)
 
 
-def test_master_key_rotation_rewraps_every_organisation_key(case) -> None:  # type: ignore[no-untyped-def]
+def test_master_key_rotation_rewraps_every_organisation_key(case) -> None:
     with override_settings(HARBOUR_MASTER_KEY=NEW_MASTER, HARBOUR_OLD_MASTER_KEYS=[OLD_MASTER]):
         changed = actions.rotate_master_key(by=ACTOR)
         assert changed == OrgKey.objects.count() >= 2
@@ -91,7 +91,7 @@ def test_master_key_rotation_rewraps_every_organisation_key(case) -> None:  # ty
     crypto._unwrap_cached.cache_clear()
 
 
-def test_data_key_rotation_reseals_and_retires_the_old_key(case, org) -> None:  # type: ignore[no-untyped-def]
+def test_data_key_rotation_reseals_and_retires_the_old_key(case, org) -> None:
     old_token = Survivor.objects.get(pk=case.survivor_id).sealed
     actions.start_data_key_rotation(by=ACTOR, org=org)
     assert actions.reseal_records(by=ACTOR, org=org) >= 1
@@ -103,7 +103,7 @@ def test_data_key_rotation_reseals_and_retires_the_old_key(case, org) -> None:  
     assert Case.objects.filter(org=org).count() == 1
 
 
-def test_key_commands(case, org, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_key_commands(case, org, capsys) -> None:
     call_command("orgs_rotate_data_key", org.short_name)
     out = capsys.readouterr().out
     assert "re-encrypted" in out
@@ -112,6 +112,6 @@ def test_key_commands(case, org, capsys) -> None:  # type: ignore[no-untyped-def
     assert len(capsys.readouterr().out.strip()) >= 43
 
 
-def test_blind_index_ignores_case_and_accents(org) -> None:  # type: ignore[no-untyped-def]
+def test_blind_index_ignores_case_and_accents(org) -> None:
     assert crypto.blind_index(org.pk, "name", "Élodie") == crypto.blind_index(org.pk, "name", "ELODIE")
     assert crypto.blind_index(org.pk, "name", "Élodie") != crypto.blind_index(org.pk, "name", "Elodia")

@@ -15,17 +15,17 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def partner(make_org):  # type: ignore[no-untyped-def]
+def partner(make_org):
     return make_org(province="CA-NS", type="shelter")
 
 
 @pytest.fixture
-def partner_worker(make_user, partner):  # type: ignore[no-untyped-def]
+def partner_worker(make_user, partner):
     return make_user("caseworker", partner)
 
 
 @pytest.fixture
-def agreement(org_admin, make_user, partner, case):  # type: ignore[no-untyped-def]
+def agreement(org_admin, make_user, partner, case):
     proposed = actions.propose_agreement(
         by=org_admin, title="Protocol", partners=[partner],
         categories=["identity_contact", "needs", "case_summary", "services_history"],
@@ -34,14 +34,14 @@ def agreement(org_admin, make_user, partner, case):  # type: ignore[no-untyped-d
     return proposed
 
 
-def consent_to(caseworker, case, partner, **kwargs):  # type: ignore[no-untyped-def]
+def consent_to(caseworker, case, partner, **kwargs):
     values = dict(recipient_kind="organisation", recipient_org=partner,
                   categories=["identity_contact", "needs"], purposes=["referral"],
                   method="verbal") | kwargs
     return actions.record_consent(by=caseworker, survivor=case.survivor, **values)
 
 
-def refer(caseworker, case, partner, **kwargs):  # type: ignore[no-untyped-def]
+def refer(caseworker, case, partner, **kwargs):
     return actions.send_referral(by=caseworker, case=case, receiving_org=partner,
                                  values={"referral_date": case.intake_date, "reason": "other"},
                                  **kwargs)
@@ -56,7 +56,7 @@ def _state() -> tuple[int, int, int]:
                                        "twice", "withdrawn", "wrong_purpose"])
 def test_referrals_that_must_be_refused(
     situation: str, caseworker, case, partner, org, make_user, org_admin
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     if situation != "no_agreement":
         proposed = actions.propose_agreement(
             by=org_admin, title="P", partners=[partner], categories=["needs"],
@@ -83,7 +83,7 @@ def test_referrals_that_must_be_refused(
         assert AuditEvent.objects.filter(action="referral.refused").exists()
 
 
-def test_answers_follow_the_table(caseworker, case, partner, partner_worker, agreement) -> None:  # type: ignore[no-untyped-def]
+def test_answers_follow_the_table(caseworker, case, partner, partner_worker, agreement) -> None:
     consent_to(caseworker, case, partner)
     referral = refer(caseworker, case, partner)
     with pytest.raises(NotFound):
@@ -108,7 +108,7 @@ def test_the_referral_table_is_complete() -> None:
 
 def test_closing_the_loop_notifies_the_sender(
     caseworker, case, partner, partner_worker, agreement
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     consent_to(caseworker, case, partner)
     referral = refer(caseworker, case, partner)
     assert Notification.objects.filter(user=partner_worker, kind="referral_received").exists()
@@ -120,7 +120,7 @@ def test_closing_the_loop_notifies_the_sender(
 
 def test_unanswered_referrals_and_expiring_consents_are_flagged(
     caseworker, case, partner, agreement
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     consent = consent_to(caseworker, case, partner)
     referral = refer(caseworker, case, partner)
     Referral.objects.filter(pk=referral.pk).update(created_at=timezone.now() - dt.timedelta(days=9))
@@ -135,7 +135,7 @@ def test_unanswered_referrals_and_expiring_consents_are_flagged(
 
 def test_the_continuum_shows_other_episodes_as_withheld_without_consent(
     caseworker, case, partner, partner_worker, agreement, client_for
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     consent = consent_to(caseworker, case, partner)
     referral = refer(caseworker, case, partner)
     actions.accept_referral(by=partner_worker, referral=referral)
@@ -157,7 +157,7 @@ def test_the_continuum_shows_other_episodes_as_withheld_without_consent(
 
 def test_erasure_leaves_a_trace_without_the_data(
     caseworker, supervisor, case, partner, agreement
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     consent_to(caseworker, case, partner)
     actions.set_legal_hold(by=supervisor, survivor=case.survivor, hold=True)
     with pytest.raises(Conflict):
@@ -171,7 +171,7 @@ def test_erasure_leaves_a_trace_without_the_data(
     assert AuditEvent.objects.filter(target_id=str(case.pk), action="case.created").exists()
 
 
-def test_export_contains_everything_held(caseworker, case, partner, agreement, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_export_contains_everything_held(caseworker, case, partner, agreement, client_for) -> None:
     consent_to(caseworker, case, partner)
     data = queries.survivor_export(case.survivor)
     assert data["survivor"]["values"]["given_name"] == "Élodie"
@@ -183,7 +183,7 @@ def test_export_contains_everything_held(caseworker, case, partner, agreement, c
 
 def test_web_pages_of_the_sharing_flow(
     caseworker, case, partner, partner_worker, agreement, client_for
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     web = client_for(caseworker)
     page = web.post(f"/sharing/survivors/{case.survivor_id}/consents/", {
         "recipient_kind": "organisation", "recipient_org": str(partner.pk),

@@ -17,7 +17,7 @@ CATS = ["identity_contact", "case_summary", "needs", "screening", "trafficking_d
 PURPOSES = ["referral", "continuity_of_care", "statistics", "research"]
 
 
-def consent(**kw) -> ConsentFacts:  # type: ignore[no-untyped-def]
+def consent(**kw) -> ConsentFacts:
     base = dict(holder_org=H, survivor=S, recipient_kind="organisation", recipient_org=V,
                 recipient_org_type=None, categories=frozenset({"needs", "case_summary"}),
                 purposes=frozenset({"referral"}), starts_on=dt.date(2026, 1, 1),
@@ -25,14 +25,14 @@ def consent(**kw) -> ConsentFacts:  # type: ignore[no-untyped-def]
     return ConsentFacts(**(base | kw))
 
 
-def agreement(**kw) -> AgreementFacts:  # type: ignore[no-untyped-def]
+def agreement(**kw) -> AgreementFacts:
     base = dict(parties=frozenset({H, V}), categories=frozenset({"needs", "notes"}),
                 purposes=frozenset({"referral"}), valid_from=dt.date(2025, 1, 1),
                 valid_until=None, terminated_at=None)
     return AgreementFacts(**(base | kw))
 
 
-def allowed(consents, agreements, viewer=V, viewer_type="ngo", now=NOW):  # type: ignore[no-untyped-def]
+def allowed(consents, agreements, viewer=V, viewer_type="ngo", now=NOW):
     return allowed_categories(holder_org=H, viewer_org=viewer, viewer_org_type=viewer_type,
                               survivor=S, consents=consents, agreements=agreements, now=now)
 
@@ -85,7 +85,7 @@ agreements = st.builds(agreement, categories=categories, purposes=purposes,
 
 
 @given(st.lists(consents, max_size=4), st.lists(agreements, max_size=4))
-def test_result_is_within_every_live_consent_and_agreement_union(cs, ags) -> None:  # type: ignore[no-untyped-def]
+def test_result_is_within_every_live_consent_and_agreement_union(cs, ags) -> None:
     result = allowed(cs, ags)
     consented = {c for x in cs if x.live(NOW) and x.names(V, "ngo") for c in x.categories}
     agreed = {c for a in ags if a.live(NOW) and a.binds(H, V) for c in a.categories}
@@ -93,11 +93,11 @@ def test_result_is_within_every_live_consent_and_agreement_union(cs, ags) -> Non
 
 
 @given(st.lists(consents, max_size=4), st.lists(agreements, max_size=4), consents)
-def test_more_consent_never_means_less_sharing(cs, ags, extra) -> None:  # type: ignore[no-untyped-def]
+def test_more_consent_never_means_less_sharing(cs, ags, extra) -> None:
     assert allowed(cs, ags) <= allowed([*cs, extra], ags)
 
 
 @given(st.lists(consents, max_size=4), st.lists(agreements, max_size=4))
-def test_withdrawing_everything_shares_nothing(cs, ags) -> None:  # type: ignore[no-untyped-def]
+def test_withdrawing_everything_shares_nothing(cs, ags) -> None:
     withdrawn = [ConsentFacts(**(c.__dict__ | {"withdrawn_at": NOW})) for c in cs]
     assert allowed(withdrawn, ags) == frozenset()

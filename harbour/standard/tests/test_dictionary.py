@@ -74,7 +74,7 @@ def copy_of_dictionary(tmp_path: Path) -> Path:
     return target
 
 
-def _edit(path: Path, change) -> None:  # type: ignore[no-untyped-def]
+def _edit(path: Path, change) -> None:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     change(data)
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
@@ -96,7 +96,7 @@ def _edit(path: Path, change) -> None:  # type: ignore[no-untyped-def]
     ],
 )
 def test_a_broken_file_stops_loading_with_a_message_naming_it(
-    copy_of_dictionary: Path, file: str, change, message: str  # type: ignore[no-untyped-def]
+    copy_of_dictionary: Path, file: str, change, message: str
 ) -> None:
     _edit(copy_of_dictionary / file, change)
     with pytest.raises(DictionaryError) as info:

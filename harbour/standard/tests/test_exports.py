@@ -50,7 +50,7 @@ def test_table_schema_validates_a_csv(tmp_path: Path) -> None:
             "exploitation_types": "sexual_exploitation|forced_labour"}
     path = tmp_path / "case.csv"
     path.write_text(",".join(names) + "\n" + ",".join(row[n] for n in names) + "\n")
-    def validate():  # type: ignore[no-untyped-def]
+    def validate():
         resource = Resource(path="case.csv", basepath=str(tmp_path),
                             schema=Schema.from_descriptor(descriptor))
         return resource.validate()
@@ -77,7 +77,7 @@ def test_the_export_command_writes_every_schema(tmp_path: Path) -> None:
     assert (tmp_path / "survivor.tableschema.json").exists()
 
 
-def test_public_pages_and_downloads(client) -> None:  # type: ignore[no-untyped-def]
+def test_public_pages_and_downloads(client) -> None:
     assert client.get("/standard/").status_code == 200
     assert client.get("/standard/htcds/").status_code == 200
     assert client.get("/standard/indicators/").status_code == 200

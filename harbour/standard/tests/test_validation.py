@@ -14,7 +14,7 @@ SURVIVOR, CASE = D.entity("survivor"), D.entity("case")
 V = D.latest
 
 
-def errors_for(entity, values, **kwargs):  # type: ignore[no-untyped-def]
+def errors_for(entity, values, **kwargs):
     with pytest.raises(InvalidInput) as info:
         validate(entity, values, version=V, **kwargs)
     return info.value.as_dict()
