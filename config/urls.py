@@ -14,3 +14,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("reference-admin/", admin.site.urls),
 ]
+
+handler400 = "harbour.web.views.bad_request"

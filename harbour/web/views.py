@@ -142,3 +142,22 @@ def research(request: HttpRequest) -> HttpResponse:
     _require(request, Perm.RESEARCH_EXTRACT)
     context = national_tables() | {"entities": current().entities.values()}
     return render(request, "web/research.html", context)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """A refused request says why, in the user's language (JSON for the API)."""
+    from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+    from django.http import JsonResponse
+    from django.utils.translation import gettext as _
+
+    if isinstance(exception, RequestDataTooBig):
+        code, message = "too_large", _(
+            "The submission is too large (more than %(mb)s MB). Nothing was saved."
+        ) % {"mb": round(settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1_048_576, 1)}
+    elif isinstance(exception, TooManyFieldsSent):
+        code, message = "too_many_fields", _("The submission has too many fields. Nothing was saved.")
+    else:
+        code, message = "bad_request", _("The request could not be understood. Nothing was saved.")
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": {"code": code, "message": message, "fields": {}}}, status=400)
+    return render(request, "web/error.html", {"message": message}, status=400)

@@ -133,3 +133,14 @@ def test_the_committed_openapi_document_matches_the_code() -> None:
     assert committed.read_text(encoding="utf-8") == openapi_text(), (
         "The API changed: run `harbour api openapi` and commit docs/reference/openapi.json"
     )
+
+
+def test_an_oversized_body_is_refused_with_a_reason(api_for, caseworker, client_for) -> None:
+    huge = json.dumps({"case": {"needs_notes": "x" * 3_000_000}})
+    response = api_for(caseworker).post("/api/v1/cases", huge, content_type="application/json")
+    assert response.status_code == 400 and response.json()["error"]["code"] == "too_large"
+    page = client_for(caseworker).post("/cases/intake/", {"case__needs_notes": "x" * 3_000_000},
+                                       HTTP_ACCEPT_LANGUAGE="fr")
+    assert page.status_code == 400
+    assert '<html lang="fr">' in page.content.decode() and "MB" in page.content.decode()
+    assert Case.objects.count() == 0
