@@ -102,7 +102,6 @@ class DictionaryForm(forms.Form):
         *args: Any,
         parts: list[tuple[Entity, list[Field]]],
         existing: dict[str, dict[str, Any]] | None = None,
-        partial: bool = False,
         choices: dict[str, list[tuple[str, str]]] | None = None,
         **kwargs: Any,
     ) -> None:
@@ -110,7 +109,6 @@ class DictionaryForm(forms.Form):
         self.version = current().latest
         self.parts = parts
         self.existing = existing or {}
-        self.partial = partial
         self.cleaned_by_entity: dict[str, dict[str, Any]] = {}
         for entity, fields in parts:
             held = self.existing.get(entity.id, {})
@@ -128,12 +126,14 @@ class DictionaryForm(forms.Form):
         for entity, fields in self.parts:
             raw = {f.id: _raw(f, data.get(f"{entity.id}__{f.id}")) for f in fields}
             try:
+                # Every shown field is in `raw`, so an empty required one is reported; fields
+                # not on this form are the action's business (it validates the whole record).
                 self.cleaned_by_entity[entity.id] = validate(
                     entity,
                     raw,
                     version=self.version,
                     existing=self.existing.get(entity.id),
-                    partial=self.partial,
+                    partial=True,
                 )
             except InvalidInput as exc:
                 self.add_invalid(entity.id, exc)

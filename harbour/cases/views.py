@@ -305,8 +305,7 @@ def edit_section(request: HttpRequest, case_id: str, entity_id: str, group_id: s
         fields = [f for f in fields if not f.is_sealed]
     existing = read_values(record, with_identity=identity)
     form = DictionaryForm(
-        request.POST or None, parts=[(entity, fields)], existing={entity_id: existing},
-        partial=True, choices=_choices(user),
+        request.POST or None, parts=[(entity, fields)], existing={entity_id: existing}, choices=_choices(user),
     )
     if request.method == "POST" and form.is_valid():
         values = form.cleaned_by_entity[entity_id]
@@ -346,8 +345,7 @@ def record_form(
     record = policy.record_for(user, model, case, record_id) if record_id else None
     existing = {kind: read_values(record, with_identity=True)} if record else {}
     form = DictionaryForm(
-        request.POST or None, parts=[(entity, fields_of(entity))], existing=existing,
-        partial=record is not None, choices=_choices(user),
+        request.POST or None, parts=[(entity, fields_of(entity))], existing=existing, choices=_choices(user),
     )
     if request.method == "POST" and form.is_valid():
         values = form.cleaned_by_entity[kind]

@@ -140,6 +140,10 @@ class SharedCase:
     survivor: SharedRecord
     case_values: SharedRecord
 
+    @property
+    def withheld_count(self) -> int:
+        return len(self.survivor.withheld) + len(self.case_values.withheld)
+
 
 def shared_case_for(user: Any, case_id: Any) -> SharedCase:
     """Another organisation's case, as far as consent and agreements allow this user now.

@@ -165,6 +165,9 @@ class Field:
     pattern_message: Bilingual | None = None
     not_future: bool = False
 
+    def __str__(self) -> str:
+        return str(self.label)
+
     @property
     def is_multi(self) -> bool:
         return self.type == "codes"
