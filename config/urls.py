@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from harbour.web.views import set_language
+
 urlpatterns = [
     path("", include("harbour.web.urls")),
     path("accounts/", include("harbour.accounts.urls")),
@@ -11,7 +13,7 @@ urlpatterns = [
     path("", include("harbour.directory.urls")),
     path("audit/", include("harbour.audit.urls")),
     path("api/", include("harbour.api.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", set_language, name="set_language"),
     path("reference-admin/", admin.site.urls),
 ]
 

@@ -1,5 +1,6 @@
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
@@ -36,11 +37,14 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         user = _authenticate(request, form)
         if user is not None:
             login(request, user)
-            request.session["django_language"] = user.preferred_language
             target = request.GET.get("next", "")
             safe = url_has_allowed_host_and_scheme(target, {request.get_host()})
             response = redirect(target if safe and target else "web:home")
-            response.set_cookie("django_language", user.preferred_language, samesite="Lax")
+            # The account's language wins at sign-in; the switch updates it (web.set_language).
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME, user.preferred_language,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE, secure=settings.LANGUAGE_COOKIE_SECURE,
+            )
             return response
     return render(request, "accounts/sign_in.html", {"form": form})
 

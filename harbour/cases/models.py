@@ -138,9 +138,10 @@ class Case(CaseColumns, SealedRecord):  # type: ignore[misc, valid-type]
                 condition=models.Q(submission_key__isnull=False),
             ),
         ]
+        # Match the list's filters and order, so deep pages are read from the index.
         indexes = [
-            models.Index(fields=["org", "-intake_date"]),
-            models.Index(fields=["org", "status"]),
+            models.Index(fields=["org", "-intake_date", "-created_at"]),
+            models.Index(fields=["org", "status", "-intake_date", "-created_at"]),
             models.Index(fields=["org", "owner"]),
         ]
 

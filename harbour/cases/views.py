@@ -55,6 +55,11 @@ def case_list(request: HttpRequest) -> HttpResponse:
     status = status if status in CaseStatus.values else ""
     mine = request.GET.get("mine") == "1"
     filtered = queries.filter_cases(cases, status=status, owner_id=user.pk if mine else None)
+    # The list shows a few columns: never drag sealed payloads or password hashes along.
+    filtered = filtered.only(
+        "id", "org_id", "reference", "intake_date", "status", "exploitation_types", "created_at",
+        "owner__full_name", "survivor__reference",
+    )
     page = Paginator(filtered, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "page": page,
@@ -120,13 +125,19 @@ def intake(request: HttpRequest) -> HttpResponse:
             return _submit_intake(request, user, form, draft, survivor)
     context = {
         "form": form,
-        "core": [f for f in form if f.field.dictionary_field.core],  # type: ignore[attr-defined]
+        "core": _essentials(form),
         "sections": _non_core_sections(form),
         "submission_key": request.POST.get("submission_key") or uuid.uuid4().hex,
         "draft": draft,
         "survivor": survivor,
     }
     return render(request, "cases/intake.html", context)
+
+
+def _essentials(form: DictionaryForm) -> list[Any]:
+    """The quick first step: the required fields first, then the other core fields."""
+    core = [b for b in form if b.field.dictionary_field.core]  # type: ignore[attr-defined]
+    return sorted(core, key=lambda b: not b.field.dictionary_field.required)  # type: ignore[attr-defined]
 
 
 def _non_core_sections(form: DictionaryForm) -> list[dict[str, Any]]:
@@ -168,7 +179,7 @@ def _submit_intake(
             form.add_error(None, str(exc.message))
         context = {
             "form": form,
-            "core": [f for f in form if f.field.dictionary_field.core],  # type: ignore[attr-defined]
+            "core": _essentials(form),
             "sections": _non_core_sections(form),
             "submission_key": request.POST.get("submission_key"), "draft": draft,
             "survivor": survivor,

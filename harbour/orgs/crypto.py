@@ -145,6 +145,17 @@ def _data_key(org_id: uuid.UUID, version: int) -> bytes:
 _OPENED: dict[tuple[uuid.UUID, int], bytes] = {}
 
 
+def _index_key(org_id: uuid.UUID) -> bytes:
+    """Index keys never rotate (see OrgKey), so each organisation's is opened once per process."""
+    cached = _INDEX_KEYS.get(org_id)
+    if cached is None:
+        cached = _INDEX_KEYS[org_id] = unwrap(active_key(org_id, KeyPurpose.INDEX))
+    return cached
+
+
+_INDEX_KEYS: dict[uuid.UUID, bytes] = {}
+
+
 def sealed_version(token: str) -> int:
     return _split(token)[1]
 
@@ -168,7 +179,7 @@ def normalise(text: str) -> str:
 
 def blind_index(org_id: uuid.UUID, purpose: str, text: str) -> str:
     """A keyed hash for equality search on an encrypted value, never reversible without the key."""
-    key = unwrap(active_key(org_id, KeyPurpose.INDEX))
+    key = _index_key(org_id)
     message = f"{purpose}:{normalise(text)}".encode()
     return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
 

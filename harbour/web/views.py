@@ -161,3 +161,16 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
     if request.path.startswith("/api/"):
         return JsonResponse({"error": {"code": code, "message": message, "fields": {}}}, status=400)
     return render(request, "web/error.html", {"message": message}, status=400)
+
+
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch, which also remembers the choice on the person's account so it
+    follows them to their next sign-in and device."""
+    from django.views.i18n import set_language as switch
+
+    from harbour.accounts.actions import set_language as remember
+
+    language = request.POST.get("language", "")
+    if request.method == "POST" and request.user.is_authenticated and language in {"en", "fr"}:
+        remember(by=request.user, language=language)  # type: ignore[arg-type]
+    return switch(request)

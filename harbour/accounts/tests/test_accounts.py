@@ -122,3 +122,14 @@ def test_expired_tokens_do_not_authenticate(api_for, caseworker, client) -> None
     ApiToken.objects.filter(prefix=plain[:12]).update(expires_at=timezone.now() - dt.timedelta(1))
     response = client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {plain}")
     assert response.status_code == 401
+
+
+def test_the_language_choice_follows_the_account(client, caseworker) -> None:
+    _sign_in(client, caseworker.email, PASSWORD)
+    client.post("/i18n/setlang/", {"language": "fr", "next": "/cases/"})
+    caseworker.refresh_from_db()
+    assert caseworker.preferred_language == "fr"
+    client.logout()
+    client.cookies.pop("django_language", None)
+    _sign_in(client, caseworker.email, PASSWORD)
+    assert '<html lang="fr">' in client.get("/cases/").content.decode()
