@@ -6,7 +6,7 @@ across three organisations. After every step, every caseworker looks at every ot
 organisation's cases through the API and through the web, and must see exactly what the pure rule
 (harbour.sharing.rules) applied to the test's own record of events allows — no more, no less.
 
-The default run checks 40 sequences; CI (HARBOUR_SLOW=1) checks 1,000 on SQLite and 200 on
+The default run checks 25 sequences; CI (HARBOUR_SLOW=1) checks 1,000 on SQLite and 200 on
 PostgreSQL, split into four tests so that pytest-xdist spreads them over the cores.
 """
 
@@ -44,7 +44,7 @@ PARTS = 4
 def _examples() -> int:
     """Sequences per test: the slow variant's four parts add up to 1,000 (SQLite) or 200."""
     if os.environ.get("HARBOUR_SLOW") != "1":
-        return 40
+        return 25
     return (1000 if connection.vendor == "sqlite" else 200) // PARTS
 
 
