@@ -5,7 +5,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client
+from django.utils import translation
 
 from harbour.accounts.actions import create_user, issue_token
 from harbour.accounts.models import User
@@ -16,6 +18,13 @@ from harbour.orgs.actions import create_organisation
 from harbour.orgs.models import Organisation
 
 SYSTEM = SystemActor("tests")
+
+
+@pytest.fixture(autouse=True)
+def english_after_each_test() -> Any:
+    """A request in French activates French in this thread; the next test starts in English."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 PASSWORD = "a-long-test-password-42"
 _counter = itertools.count(1)
 

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from harbour.accounts.models import User
 from harbour.accounts.policy import Perm, can
 from harbour.cases import policy as case_policy
+from harbour.cases import queries as case_queries
 from harbour.cases.forms import DictionaryForm, fields_of
 from harbour.core.errors import DomainError, NotFound
 from harbour.core.forms import show_errors, uuid_or_none
@@ -339,9 +340,15 @@ def rights(request: HttpRequest, survivor_id: str) -> HttpResponse:
                                     content_type="application/json; charset=utf-8")
             response["Content-Disposition"] = f'attachment; filename="{survivor.reference}.json"'
             return response
-        return render(request, "sharing/export.html", {"survivor": survivor, "data": data,
-                                                      "labels": _labels("survivor"),
-                                                      "case_labels": _labels("case")})
+        kinds = list(case_queries.RECORD_MODELS)
+        context = {
+            "survivor": survivor, "data": data, "labels": _labels("survivor"),
+            "case_labels": _labels("case"),
+            "record_labels": {k: _labels(k) for k in kinds},
+            "kind_labels": {k: current().entity(k).label for k in kinds},
+            "categories": {c.id: c.label for c in current().categories},
+        }
+        return render(request, "sharing/export.html", context)
     return render(request, "sharing/rights.html", {"survivor": survivor,
                                                   "may_erase": can(user, Perm.CASE_REOPEN)})
 

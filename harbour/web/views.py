@@ -148,12 +148,13 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
     """A refused request says why, in the user's language (JSON for the API)."""
     from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
     from django.http import JsonResponse
+    from django.utils.formats import number_format
     from django.utils.translation import gettext as _
 
     if isinstance(exception, RequestDataTooBig):
         code, message = "too_large", _(
             "The submission is too large (more than %(mb)s MB). Nothing was saved."
-        ) % {"mb": round(settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1_048_576, 1)}
+        ) % {"mb": number_format(settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1_048_576, 1)}
     elif isinstance(exception, TooManyFieldsSent):
         code, message = "too_many_fields", _("The submission has too many fields. Nothing was saved.")
     else:

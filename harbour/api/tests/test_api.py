@@ -142,5 +142,5 @@ def test_an_oversized_body_is_refused_with_a_reason(api_for, caseworker, client_
     page = client_for(caseworker).post("/cases/intake/", {"case__needs_notes": "x" * 3_000_000},
                                        HTTP_ACCEPT_LANGUAGE="fr")
     assert page.status_code == 400
-    assert '<html lang="fr">' in page.content.decode() and "MB" in page.content.decode()
+    assert '<html lang="fr">' in page.content.decode() and "2,5" in page.content.decode()
     assert Case.objects.count() == 0

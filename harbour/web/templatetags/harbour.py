@@ -7,7 +7,7 @@ from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as _noop
+from django.utils.translation import gettext_noop
 
 register = template.Library()
 
@@ -63,8 +63,9 @@ def _short(label: str, limit: int = 34) -> str:
 
 
 def _table_text(rows: Sequence[tuple[str, Any]], unit: str) -> str:
-    return "; ".join(f"{label}: {value if value is not None else _('suppressed')}{unit}"
-                     for label, value in rows)
+    return "; ".join(_("%(label)s: %(value)s") % {
+        "label": label, "value": f"{value}{unit}" if value is not None else _("suppressed")}
+        for label, value in rows)
 
 
 @register.filter
@@ -79,21 +80,21 @@ def local(text: Any) -> str:
 
 # Screening codes as people read them (the engine stores codes, never sentences).
 SCREENING_LABELS = {
-    "strong": _noop("strong"),
-    "medium": _noop("medium"),
-    "weak": _noop("weak"),
-    "two_strong": _noop("positive: at least two strong indicators"),
-    "strong_plus_other": _noop("positive: one strong indicator with a medium or weak one"),
-    "three_medium": _noop("positive: three medium indicators"),
-    "two_medium_one_weak": _noop("positive: two medium indicators and a weak one"),
-    "insufficient": _noop("not positive: not enough indicators for this dimension"),
-    "met": _noop("The ILO/EC indicators of trafficking are met."),
-    "no_recruitment": _noop(
+    "strong": gettext_noop("strong"),
+    "medium": gettext_noop("medium"),
+    "weak": gettext_noop("weak"),
+    "two_strong": gettext_noop("positive: at least two strong indicators"),
+    "strong_plus_other": gettext_noop("positive: one strong indicator with a medium or weak one"),
+    "three_medium": gettext_noop("positive: three medium indicators"),
+    "two_medium_one_weak": gettext_noop("positive: two medium indicators and a weak one"),
+    "insufficient": gettext_noop("not positive: not enough indicators for this dimension"),
+    "met": gettext_noop("The ILO/EC indicators of trafficking are met."),
+    "no_recruitment": gettext_noop(
         "Not met: no recruitment dimension (deceptive, coercive or by abuse of vulnerability) "
         "is positive."
     ),
-    "no_exploitation": _noop("Not met: the exploitative-conditions dimension is not positive."),
-    "no_coercion_or_abuse_at_destination": _noop(
+    "no_exploitation": gettext_noop("Not met: the exploitative-conditions dimension is not positive."),
+    "no_coercion_or_abuse_at_destination": gettext_noop(
         "Not met: neither coercion nor abuse of vulnerability at destination is positive."
     ),
 }
@@ -129,3 +130,62 @@ def _reference_name(kind: str, value: Any) -> str:
 @register.simple_tag
 def bilingual_label(field: Any) -> str:
     return f"{field.label.en} / {field.label.fr}" if field is not None else ""
+
+
+@register.filter
+def category_label(category_id: str) -> str:
+    from harbour.standard.dictionary import current
+
+    try:
+        return str(current().category(category_id).label)
+    except StopIteration:
+        return category_id
+
+
+@register.filter
+def list_label(code: str, list_id: str) -> str:
+    """`{{ org.province|list_label:"province" }}`: a code as its label in the current language."""
+    from harbour.standard.dictionary import current
+
+    codelist = current().codelists.get(list_id)
+    return codelist.label_of(code) if codelist and code else code
+
+
+@register.filter
+def purpose_label(code: str) -> str:
+    from harbour.sharing.models import Purpose
+
+    return str(Purpose(code).label) if code in Purpose.values else code
+
+
+@register.filter
+def role_label(code: str) -> str:
+    from harbour.accounts.policy import Role
+
+    return str(Role(code).label) if code in Role.values else code
+
+
+FIELD_TYPES = {
+    "text": gettext_noop("text"), "long_text": gettext_noop("free text"),
+    "integer": gettext_noop("whole number"), "decimal": gettext_noop("number"),
+    "date": gettext_noop("date"), "boolean": gettext_noop("yes or no"),
+    "code": gettext_noop("one code"), "codes": gettext_noop("several codes"),
+    "email": gettext_noop("e-mail address"), "phone": gettext_noop("phone number"),
+    "postal_code": gettext_noop("postal code"), "staff": gettext_noop("staff member"),
+    "organisation": gettext_noop("organisation"),
+}
+MATCHES = {
+    "exact": gettext_noop("exact"), "close": gettext_noop("close"),
+    "broader": gettext_noop("broader"), "narrower": gettext_noop("narrower"),
+    "related": gettext_noop("related"),
+}
+
+
+@register.filter
+def field_type_label(kind: str) -> str:
+    return _(FIELD_TYPES[kind]) if kind in FIELD_TYPES else kind
+
+
+@register.filter
+def match_label(kind: str) -> str:
+    return _(MATCHES[kind]) if kind in MATCHES else kind
