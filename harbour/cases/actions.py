@@ -405,9 +405,12 @@ def discard_draft(*, by: User, draft: IntakeDraft) -> None:
 
 
 @transaction.atomic
-def record_identity_read(*, by: User, survivor: Survivor, fields: list[str], purpose: str) -> None:
-    """Every read of identifying data leaves a trace (which fields, never their values)."""
-    _audit(by, "survivor.identity_viewed", survivor, fields, purpose=purpose)
+def record_identity_read(*, by: User, record: Any, fields: list[str], purpose: str) -> None:
+    """Every read of identifying data leaves a trace (which fields, never their values).
+    Nothing is written when nothing identifying was shown."""
+    if fields:
+        action = f"{record._meta.model_name}.identity_viewed"
+        _audit(by, action, record, fields, purpose=purpose)
 
 
 def organisation_choices() -> list[Organisation]:

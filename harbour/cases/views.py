@@ -235,20 +235,17 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
     case = policy.case_for(user, case_id)
     identity = policy.may_see_identity(user, case.survivor)
     survivor_values = read_values(case.survivor, with_identity=identity)
-    if identity:
-        shown = [k for k, v in survivor_values.items() if v not in (None, "", [])
-                 and current().entity("survivor").field(k).is_sealed]
-        actions.record_identity_read(by=user, survivor=case.survivor, fields=shown,
-                                     purpose="case_view")
     case_values = read_values(case, with_identity=identity)
+    timeline = queries.timeline(case, with_identity=identity)
+    if identity:
+        _audit_case_view(user, case, survivor_values, case_values, timeline)
     names = _names(case_values)
     context = {
         "case": case,
         "survivor_groups": _grouped(current().entity("survivor"), survivor_values, names),
         "case_groups": _grouped(current().entity("case"), case_values, names),
         "display_name": _display_name(survivor_values) if identity else "",
-        "timeline": [_timeline_row(item, names) for item in
-                     queries.timeline(case, with_identity=identity)],
+        "timeline": [_timeline_row(item, names) for item in timeline],
         "transitions": [t for t in states.available(case.status) if can(user, t.perm)],
         "close_form": CloseCaseForm(),
         "other_cases": case.survivor.cases.exclude(pk=case.pk).order_by("-intake_date"),
@@ -265,6 +262,22 @@ def _referrals_of(case: Case) -> Any:
     from harbour.sharing.models import Referral
 
     return Referral.objects.filter(case=case).select_related("receiving_org")
+
+
+def _audit_case_view(
+    user: User, case: Case, survivor_values: dict[str, Any], case_values: dict[str, Any],
+    timeline: list[queries.TimelineItem],
+) -> None:
+    """The case page shows identifying values: the survivor's, and free text in the case and
+    its records. Each read is recorded, field by field, without the values."""
+    actions.record_identity_read(by=user, record=case.survivor, purpose="case_view",
+                                 fields=queries.sealed_shown("survivor", survivor_values))
+    in_case = queries.sealed_shown("case", case_values)
+    for item in timeline:
+        if item.kind != "intake":
+            in_case += queries.sealed_shown(item.kind, item.values, prefix=f"{item.kind}.")
+    actions.record_identity_read(by=user, record=case, fields=sorted(set(in_case)),
+                                 purpose="case_view")
 
 
 def _timeline_row(item: queries.TimelineItem, names: dict[str, str]) -> dict[str, Any]:
@@ -315,6 +328,9 @@ def edit_section(request: HttpRequest, case_id: str, entity_id: str, group_id: s
     if not identity:
         fields = [f for f in fields if not f.is_sealed]
     existing = read_values(record, with_identity=identity)
+    if request.method == "GET":
+        shown = queries.sealed_shown(entity_id, {f.id: existing.get(f.id) for f in fields})
+        actions.record_identity_read(by=user, record=record, fields=shown, purpose="edit")
     form = DictionaryForm(
         request.POST or None, parts=[(entity, fields)], existing={entity_id: existing}, choices=_choices(user),
     )
@@ -355,6 +371,9 @@ def record_form(
     entity = current().entity(kind)
     record = policy.record_for(user, model, case, record_id) if record_id else None
     existing = {kind: read_values(record, with_identity=True)} if record else {}
+    if record is not None and request.method == "GET":
+        actions.record_identity_read(by=user, record=record, purpose="edit",
+                                     fields=queries.sealed_shown(kind, existing[kind]))
     form = DictionaryForm(
         request.POST or None, parts=[(entity, fields_of(entity))], existing=existing, choices=_choices(user),
     )

@@ -109,11 +109,6 @@ def _case_out(case: Case, *, identity: bool = False) -> dict[str, Any]:
     }
 
 
-def _sealed_shown(values: dict[str, Any]) -> list[str]:
-    sealed = {f.id for f in current().entity("survivor").fields if f.is_sealed}
-    return [k for k, v in values.items() if k in sealed and v not in (None, "", [])]
-
-
 def _submission_key(request: HttpRequest, user_id: Any) -> str:
     """The client's Idempotency-Key, or a fingerprint of the same body from the same user today."""
     given = request.headers.get("Idempotency-Key", "").strip()
@@ -143,8 +138,8 @@ def get_survivor(request: HttpRequest, survivor_id: uuid.UUID) -> dict:
     identity = policy.may_see_identity(user, survivor)
     out = _survivor_out(survivor, identity=identity)
     if identity:
-        actions.record_identity_read(by=user, survivor=survivor,
-                                     fields=_sealed_shown(out), purpose="api")
+        actions.record_identity_read(by=user, record=survivor, purpose="api",
+                                     fields=queries.sealed_shown("survivor", out))
     return out
 
 

@@ -130,3 +130,16 @@ def test_org_admin_sees_numbers_not_cases(client_for, org_admin, case) -> None:
     assert client.get("/dashboard/").status_code == 200
     assert client.get(f"/cases/{case.pk}/").status_code == 404
     assert client.get("/cases/").status_code == 404
+
+
+def test_every_read_of_identifying_values_is_audited(client_for, case, caseworker) -> None:
+    actions.add_record(by=caseworker, case=case, model=CaseNote, values={"body": "Spoke briefly."})
+    client = client_for(caseworker)
+    client.get(f"/cases/{case.pk}/")
+    survivor_read = AuditEvent.objects.filter(action="survivor.identity_viewed").latest("id")
+    assert {"given_name", "family_name", "birth_date"} <= set(survivor_read.fields)
+    case_read = AuditEvent.objects.filter(action="case.identity_viewed").latest("id")
+    assert "case_note.body" in case_read.fields
+    client.get(f"/cases/{case.pk}/edit/survivor/name/")
+    edit_read = AuditEvent.objects.filter(action="survivor.identity_viewed").latest("id")
+    assert edit_read.context == {"purpose": "edit"} and "given_name" in edit_read.fields
