@@ -1,6 +1,6 @@
 from typing import Any
 
-from django.core.management import get_commands
+from django.core.management import get_commands, load_command_class
 from django.core.management.base import BaseCommand
 
 MAIN = [
@@ -8,18 +8,20 @@ MAIN = [
     ("serve", "serve Harbour"),
     ("check", "check settings, dictionary, migrations, keys and the audit trail"),
 ]
+APPS = ("accounts", "api", "audit", "cases", "demo", "directory", "orgs", "sharing", "standard")
 
 
 class Command(BaseCommand):
     help = "List Harbour's commands."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        self.stdout.write("usage: harbour <command> [options]\n")
+        self.stdout.write("usage: harbour <command> [options]   (harbour <command> --help)\n")
         for name, text in MAIN:
-            self.stdout.write(f"  harbour {name:<24} {text}")
-        prefixes = ("audit_", "standard_", "orgs_", "accounts_", "cases_", "api_", "demo_")
-        for name in sorted(get_commands()):
-            if name.startswith(prefixes):
-                app, verb = name.split("_", 1)
-                self.stdout.write(f"  harbour {app} {verb.replace('_', '-'):<{23 - len(app)}}")
+            self.stdout.write(f"  harbour {name:<28} {text}")
+        commands = get_commands()
+        for name in sorted(commands):
+            app, _, verb = name.partition("_")
+            if app in APPS and verb:
+                summary = load_command_class(commands[name], name).help.split(". ")[0]
+                self.stdout.write(f"  harbour {app + ' ' + verb.replace('_', '-'):<28} {summary}")
         self.stdout.write("\nAny Django command works too, e.g. `harbour migrate`, `harbour shell`.")

@@ -1,0 +1,39 @@
+"""The `harbour` command: its mapping onto management commands, and `harbour check`."""
+
+import re
+
+import pytest
+from django.core.management import call_command
+
+from harbour.cli import translate
+
+pytestmark = pytest.mark.django_db
+
+
+def test_subcommands_map_onto_management_commands() -> None:
+    assert translate(["demo", "--no-serve"]) == ["web_demo", "--no-serve"]
+    assert translate(["audit", "verify"]) == ["audit_verify"]
+    assert translate(["orgs", "rotate-data-key", "x"]) == ["orgs_rotate_data_key", "x"]
+    assert translate(["migrate"]) == ["migrate"]
+    assert translate([]) == ["help_harbour"]
+
+
+def test_check_passes_on_a_healthy_installation(case, capsys: pytest.CaptureFixture[str]) -> None:
+    call_command("web_check")
+    out = capsys.readouterr().out
+    assert "Harbour check passed." in out and "audit trail intact" in out
+
+
+def test_help_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    call_command("help_harbour")
+    out = capsys.readouterr().out
+    for command in ("harbour demo", "harbour audit verify", "harbour standard export"):
+        assert command in out
+
+
+def test_identifying_data_is_never_in_a_page_title(client_for, caseworker, case) -> None:
+    for url in (f"/cases/{case.pk}/", f"/sharing/survivors/{case.survivor_id}/consents/",
+                f"/sharing/survivors/{case.survivor_id}/rights/"):
+        page = client_for(caseworker).get(url).content.decode()
+        title = re.search(r"<title>(.*?)</title>", page, re.S)
+        assert title and "Élodie" not in title.group(1) and "Tremblay" not in title.group(1)
