@@ -25,6 +25,8 @@ def english_after_each_test() -> Any:
     """A request in French activates French in this thread; the next test starts in English."""
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
 PASSWORD = "a-long-test-password-42"
 _counter = itertools.count(1)
 
@@ -34,9 +36,13 @@ def make_org(db: Any) -> Callable[..., Organisation]:
     def make(**fields: Any) -> Organisation:
         n = next(_counter)
         values = {
-            "name_en": f"Test organisation {n}", "name_fr": f"Organisme d'essai {n}",
-            "short_name": f"test-org-{n}", "type": "ngo", "province": "CA-ON",
-            "city": "Toronto", "provinces_served": ["CA-ON"],
+            "name_en": f"Test organisation {n}",
+            "name_fr": f"Organisme d'essai {n}",
+            "short_name": f"test-org-{n}",
+            "type": "ngo",
+            "province": "CA-ON",
+            "city": "Toronto",
+            "provinces_served": ["CA-ON"],
         } | fields
         return create_organisation(by=SYSTEM, **values)
 
@@ -58,8 +64,10 @@ def make_user(db: Any) -> Callable[..., User]:
     def make(role: str, org: Organisation, **fields: Any) -> User:
         n = next(_counter)
         values = {
-            "email": f"user{n}@example.org", "full_name": f"Test User {n}",
-            "password": PASSWORD, "must_change_password": False,
+            "email": f"user{n}@example.org",
+            "full_name": f"Test User {n}",
+            "password": PASSWORD,
+            "must_change_password": False,
         } | fields
         return create_user(by=SYSTEM, org_id=org.pk, role=role, **values)
 
@@ -88,23 +96,35 @@ def outsider(make_user: Callable[..., User], other_org: Organisation) -> User:
 
 
 SURVIVOR = {
-    "given_name": "Élodie", "family_name": "Tremblay", "birth_date": "1998-04-02",
-    "gender_identity": "woman", "mobile_phone": "+14165550199",
+    "given_name": "Élodie",
+    "family_name": "Tremblay",
+    "birth_date": "1998-04-02",
+    "gender_identity": "woman",
+    "mobile_phone": "+14165550199",
 }
 CASE = {
-    "intake_date": "2026-11-02", "intake_province": "CA-ON", "consent_to_record": True,
-    "exploitation_types": ["sexual_exploitation"], "current_needs": ["safe_housing"],
+    "intake_date": "2026-11-02",
+    "intake_province": "CA-ON",
+    "consent_to_record": True,
+    "exploitation_types": ["sexual_exploitation"],
+    "current_needs": ["safe_housing"],
     "trafficking_status": "possible",
 }
 
 
 @pytest.fixture
 def make_case(db: Any) -> Callable[..., Case]:
-    def make(by: User, survivor: dict[str, Any] | None = None,
-             case: dict[str, Any] | None = None, **kwargs: Any) -> Case:
+    def make(
+        by: User,
+        survivor: dict[str, Any] | None = None,
+        case: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> Case:
         created, _new = case_actions.start_intake(
-            by=by, survivor_values=SURVIVOR | (survivor or {}),
-            case_values=CASE | (case or {}), **kwargs,
+            by=by,
+            survivor_values=SURVIVOR | (survivor or {}),
+            case_values=CASE | (case or {}),
+            **kwargs,
         )
         return created
 

@@ -120,7 +120,9 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "harbour.web.context_processors.navigation",
             ],
-            "string_if_invalid": "" if not env_bool("HARBOUR_STRICT_TEMPLATES", False) else "!!%s!!",
+            "string_if_invalid": ""
+            if not env_bool("HARBOUR_STRICT_TEMPLATES", False)
+            else "!!%s!!",
         },
     }
 ]
@@ -145,9 +147,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"].setdefault("TEST", {})["NAME"] = os.environ.get(
-        "HARBOUR_SQLITE_TEST_NAME"
-    )
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = os.environ.get("HARBOUR_SQLITE_TEST_NAME")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -32,8 +32,11 @@ def test_help_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_identifying_data_is_never_in_a_page_title(client_for, caseworker, case) -> None:
-    for url in (f"/cases/{case.pk}/", f"/sharing/survivors/{case.survivor_id}/consents/",
-                f"/sharing/survivors/{case.survivor_id}/rights/"):
+    for url in (
+        f"/cases/{case.pk}/",
+        f"/sharing/survivors/{case.survivor_id}/consents/",
+        f"/sharing/survivors/{case.survivor_id}/rights/",
+    ):
         page = client_for(caseworker).get(url).content.decode()
         title = re.search(r"<title>(.*?)</title>", page, re.S)
         assert title and "Élodie" not in title.group(1) and "Tremblay" not in title.group(1)

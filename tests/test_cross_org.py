@@ -24,8 +24,14 @@ pytestmark = pytest.mark.django_db
 
 # URL prefixes that are public or not about any organisation's records.
 PUBLIC = ("standard/", "api/v1/standard", "i18n/", "static/", "reference-admin/", "exit/")
-OUTSIDER_ROLES = ("caseworker", "supervisor", "org_admin", "auditor", "national_analyst",
-                  "researcher")
+OUTSIDER_ROLES = (
+    "caseworker",
+    "supervisor",
+    "org_admin",
+    "auditor",
+    "national_analyst",
+    "researcher",
+)
 
 
 def _walk(patterns: list[Any], prefix: str = "") -> Iterator[str]:
@@ -42,33 +48,59 @@ def all_routes() -> list[str]:
 
 
 @pytest.fixture
-def victim_world(org, caseworker, supervisor, org_admin, make_case, make_org, make_user) -> dict[str, Any]:
+def victim_world(
+    org, caseworker, supervisor, org_admin, make_case, make_org, make_user
+) -> dict[str, Any]:
     """Organisation A with a case that has something of every kind in it, shared with a partner
     C (never with the outsiders' organisation B)."""
-    case = make_case(caseworker, survivor={"given_name": "Zephyrine", "family_name": "Quillfeather"})
+    case = make_case(
+        caseworker, survivor={"given_name": "Zephyrine", "family_name": "Quillfeather"}
+    )
     partner = make_org(province="CA-QC")
     make_user("caseworker", partner)
     consent = sharing.record_consent(
-        by=caseworker, survivor=case.survivor, recipient_kind="organisation",
-        recipient_org=partner, categories=["identity_contact", "case_summary"],
-        purposes=["referral"], method="verbal",
+        by=caseworker,
+        survivor=case.survivor,
+        recipient_kind="organisation",
+        recipient_org=partner,
+        categories=["identity_contact", "case_summary"],
+        purposes=["referral"],
+        method="verbal",
     )
     agreement = sharing.propose_agreement(
-        by=org_admin, title="A-C", partners=[partner], categories=["identity_contact", "case_summary"],
-        purposes=["referral"], valid_from=consent.starts_on,
+        by=org_admin,
+        title="A-C",
+        partners=[partner],
+        categories=["identity_contact", "case_summary"],
+        purposes=["referral"],
+        valid_from=consent.starts_on,
     )
     sharing.accept_agreement(by=make_user("org_admin", partner), agreement=agreement)
-    referral = sharing.send_referral(by=caseworker, case=case, receiving_org=partner,
-                                     values={"referral_date": consent.starts_on, "reason": "other"})
+    referral = sharing.send_referral(
+        by=caseworker,
+        case=case,
+        receiving_org=partner,
+        values={"referral_date": consent.starts_on, "reason": "other"},
+    )
     note = actions.add_record(by=caseworker, case=case, model=CaseNote, values={"body": "Private"})
     chosen = delphi.load_catalogue().get_set("adult-labour")
-    screening = actions.screen(by=caseworker, case=case, indicator_set="adult-labour",
-                               indicators=[next(chosen.indicators()).id])
+    screening = actions.screen(
+        by=caseworker,
+        case=case,
+        indicator_set="adult-labour",
+        indicators=[next(chosen.indicators()).id],
+    )
     draft = actions.save_draft(by=caseworker, data={"survivor__given_name": ["Zephyrine"]})
     token, _plain = issue_token(by=caseworker, name="victim token")
     return {
-        "case": case, "note": note, "screening": screening, "draft": draft, "token": token,
-        "consent": consent, "agreement": agreement, "referral": referral,
+        "case": case,
+        "note": note,
+        "screening": screening,
+        "draft": draft,
+        "token": token,
+        "consent": consent,
+        "agreement": agreement,
+        "referral": referral,
         "users": [caseworker, supervisor, org_admin],
         # (Record ids are not secrets here: the requester typed them into the URL.)
         "secrets": ["Zephyrine", "Quillfeather", case.reference, case.survivor.reference],
@@ -78,15 +110,26 @@ def victim_world(org, caseworker, supervisor, org_admin, make_case, make_org, ma
 def _values(world: dict[str, Any]) -> dict[str, str]:
     case = world["case"]
     return {
-        "consent_id": str(world["consent"].pk), "agreement_id": str(world["agreement"].pk),
-        "referral_id": str(world["referral"].pk), "code": world["consent"].receipt_code,
-        "move": "accept", "name": "accept",
-        "case_id": str(case.pk), "survivor_id": str(case.survivor_id),
-        "draft_id": str(world["draft"].pk), "record_id": str(world["note"].pk),
-        "screening_id": str(world["screening"].pk), "user_id": str(world["users"][0].pk),
-        "token_id": str(world["token"].pk), "kind": "case_note", "entity_id": "case",
-        "group_id": "needs", "set_id": "adult-labour", "list_id": "province",
-        "org_id": str(case.org_id), "path": "x",
+        "consent_id": str(world["consent"].pk),
+        "agreement_id": str(world["agreement"].pk),
+        "referral_id": str(world["referral"].pk),
+        "code": world["consent"].receipt_code,
+        "move": "accept",
+        "name": "accept",
+        "case_id": str(case.pk),
+        "survivor_id": str(case.survivor_id),
+        "draft_id": str(world["draft"].pk),
+        "record_id": str(world["note"].pk),
+        "screening_id": str(world["screening"].pk),
+        "user_id": str(world["users"][0].pk),
+        "token_id": str(world["token"].pk),
+        "kind": "case_note",
+        "entity_id": "case",
+        "group_id": "needs",
+        "set_id": "adult-labour",
+        "list_id": "province",
+        "org_id": str(case.org_id),
+        "path": "x",
     }
 
 
@@ -96,11 +139,13 @@ _PARAM = re.compile(r"<(?:(\w+):)?(\w+)>|\{(\w+)\}")
 def concrete(route: str, values: dict[str, str]) -> str | None:
     if route.startswith("^") or "(?P" in route:
         return None  # regex routes: only Django's own admin and static helpers
+
     def substitute(match: re.Match[str]) -> str:
         name = match.group(2) or match.group(3)
         if name not in values:
             raise AssertionError(f"add URL parameter {name!r} (in {route}) to test_cross_org")
         return values[name]
+
     return "/" + _PARAM.sub(substitute, route)
 
 
@@ -112,7 +157,7 @@ def _clients(make_user, other_org) -> Iterator[tuple[Any, Client, dict[str, str]
         try:
             _token, plain = issue_token(by=user, name="outsider")
             headers = {"HTTP_AUTHORIZATION": f"Bearer {plain}"}
-        except Exception:  # noqa: BLE001 (roles without API access simply have no token)
+        except Exception:
             headers = {}
         yield user, web, headers
 
@@ -146,14 +191,27 @@ def test_every_page_and_endpoint_refuses_another_organisation(
 
 
 def _random_ids(values: dict[str, str]) -> dict[str, str]:
-    return {k: (str(uuid.uuid4()) if k.endswith("_id") and "-" in v else v)
-            for k, v in values.items()}
+    return {
+        k: (str(uuid.uuid4()) if k.endswith("_id") and "-" in v else v) for k, v in values.items()
+    }
 
 
 def _names_a_record(route: str) -> bool:
-    return any(p in route for p in ("case_id", "survivor_id", "draft_id", "record_id",
-                                    "screening_id", "user_id", "token_id", "consent_id",
-                                    "agreement_id", "referral_id"))
+    return any(
+        p in route
+        for p in (
+            "case_id",
+            "survivor_id",
+            "draft_id",
+            "record_id",
+            "screening_id",
+            "user_id",
+            "token_id",
+            "consent_id",
+            "agreement_id",
+            "referral_id",
+        )
+    )
 
 
 def _assert_nothing_leaks(response: Any, secrets: list[str], where: str) -> None:

@@ -34,12 +34,29 @@ def test_every_marked_string_is_in_the_catalogue(tmp_path: Path) -> None:
     """Re-extract the strings from the code and templates: none may be missing from the .po."""
     project = Path(settings.BASE_DIR)
     work = tmp_path / "project"
-    shutil.copytree(project, work, ignore=shutil.ignore_patterns(
-        ".venv", ".git", "var", "node_modules", "*.pyc", "__pycache__", ".hypothesis"))
+    shutil.copytree(
+        project,
+        work,
+        ignore=shutil.ignore_patterns(
+            ".venv", ".git", "var", "node_modules", "*.pyc", "__pycache__", ".hypothesis"
+        ),
+    )
     subprocess.run(
-        [sys.executable, "-m", "django", "makemessages", "-l", "fr", "--no-location",
-         "--ignore=.venv/*", "--ignore=benchmarks/*", "--ignore=tests/*"],
-        cwd=work, check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "django",
+            "makemessages",
+            "-l",
+            "fr",
+            "--no-location",
+            "--ignore=.venv/*",
+            "--ignore=benchmarks/*",
+            "--ignore=tests/*",
+        ],
+        cwd=work,
+        check=True,
+        capture_output=True,
         env={**_env(), "PYTHONPATH": str(work)},
     )
     extracted = polib.pofile(str(work / "locale" / "fr" / "LC_MESSAGES" / "django.po"))
@@ -50,4 +67,4 @@ def test_every_marked_string_is_in_the_catalogue(tmp_path: Path) -> None:
 def _env() -> dict[str, str]:
     import os
 
-    return {k: v for k, v in os.environ.items()} | {"DJANGO_SETTINGS_MODULE": "config.settings"}
+    return dict(os.environ.items()) | {"DJANGO_SETTINGS_MODULE": "config.settings"}

@@ -33,8 +33,15 @@ from harbour.sharing.rules import AgreementFacts, ConsentFacts, allowed_categori
 
 pytestmark = pytest.mark.django_db
 
-CATEGORIES = ["identity_contact", "case_summary", "needs", "screening", "trafficking_details",
-              "services_history", "notes"]
+CATEGORIES = [
+    "identity_contact",
+    "case_summary",
+    "needs",
+    "screening",
+    "trafficking_details",
+    "services_history",
+    "notes",
+]
 CARE = ["referral", "continuity_of_care"]
 
 
@@ -57,20 +64,32 @@ class Model:
     referred: set[tuple[uuid.UUID, uuid.UUID]] = field(default_factory=set)  # (survivor, org)
     links: set[frozenset[uuid.UUID]] = field(default_factory=set)
     open_referrals: dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID, str]] = field(default_factory=dict)
-    cases: dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID]] = field(default_factory=dict)  # holder, survivor
+    cases: dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID]] = field(
+        default_factory=dict
+    )  # holder, survivor
 
     def agreement_facts(self) -> list[AgreementFacts]:
-        return [AgreementFacts(parties=frozenset(a["accepted"]), categories=a["categories"],
-                               purposes=a["purposes"], valid_from=a["valid_from"],
-                               valid_until=None, terminated_at=None)
-                for a in self.agreements.values()]
+        return [
+            AgreementFacts(
+                parties=frozenset(a["accepted"]),
+                categories=a["categories"],
+                purposes=a["purposes"],
+                valid_from=a["valid_from"],
+                valid_until=None,
+                terminated_at=None,
+            )
+            for a in self.agreements.values()
+        ]
 
     def connected(self, org: uuid.UUID, survivor: uuid.UUID) -> bool:
         if (survivor, org) in self.referred:
             return True
         component = self._component(survivor)
-        return any(holder == org for holder, surv in self.cases.values()
-                   if surv in component and surv != survivor)
+        return any(
+            holder == org
+            for holder, surv in self.cases.values()
+            if surv in component and surv != survivor
+        )
 
     def _component(self, survivor: uuid.UUID) -> set[uuid.UUID]:
         seen, frontier = {survivor}, {survivor}
@@ -85,14 +104,20 @@ class World:
     """Organisations, people and cases created once per test; each sequence rolls back to it."""
 
     def __init__(self, make_org: Any, make_user: Any, make_case: Any) -> None:
-        self.orgs = [make_org(province=p, type=t) for p, t in
-                     (("CA-ON", "ngo"), ("CA-BC", "shelter"), ("CA-NU", "indigenous_led"))]
+        self.orgs = [
+            make_org(province=p, type=t)
+            for p, t in (("CA-ON", "ngo"), ("CA-BC", "shelter"), ("CA-NU", "indigenous_led"))
+        ]
         self.workers = [make_user("caseworker", o) for o in self.orgs]
         self.admins = [make_user("org_admin", o) for o in self.orgs]
-        self.cases = [make_case(self.workers[0], survivor={"given_name": "Aurore"}),
-                      make_case(self.workers[1], survivor={"given_name": "Birgit"})]
-        self.api = [Client(HTTP_AUTHORIZATION=f"Bearer {issue_token(by=w, name='t')[1]}")
-                    for w in self.workers]
+        self.cases = [
+            make_case(self.workers[0], survivor={"given_name": "Aurore"}),
+            make_case(self.workers[1], survivor={"given_name": "Birgit"}),
+        ]
+        self.api = [
+            Client(HTTP_AUTHORIZATION=f"Bearer {issue_token(by=w, name='t')[1]}")
+            for w in self.workers
+        ]
         self.web = []
         for worker in self.workers:
             client = Client()
@@ -119,27 +144,47 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
 
         # --- steps ------------------------------------------------------------------------
 
-        @rule(case=st.integers(0, 1), recipient=orgs, categories=cats, purposes=purposes,
-              by_type=st.booleans())
-        def record_consent(self, case: int, recipient: int, categories: frozenset[str],
-                           purposes: frozenset[str], by_type: bool) -> None:
+        @rule(
+            case=st.integers(0, 1),
+            recipient=orgs,
+            categories=cats,
+            purposes=purposes,
+            by_type=st.booleans(),
+        )
+        def record_consent(
+            self,
+            case: int,
+            recipient: int,
+            categories: frozenset[str],
+            purposes: frozenset[str],
+            by_type: bool,
+        ) -> None:
             holder = world.cases[case].org_id
             target = world.orgs[recipient]
             if target.pk == holder:
                 return
             consent = actions.record_consent(
-                by=world.workers[case], survivor=world.cases[case].survivor,
+                by=world.workers[case],
+                survivor=world.cases[case].survivor,
                 recipient_kind="organisation_type" if by_type else "organisation",
                 recipient_org=None if by_type else target,
                 recipient_org_type=target.type if by_type else "",
-                categories=sorted(categories), purposes=sorted(purposes), method="verbal")
+                categories=sorted(categories),
+                purposes=sorted(purposes),
+                method="verbal",
+            )
             self.model.consents[consent.pk] = ConsentFacts(
-                holder_org=holder, survivor=world.cases[case].survivor_id,
+                holder_org=holder,
+                survivor=world.cases[case].survivor_id,
                 recipient_kind=consent.recipient_kind,
                 recipient_org=None if by_type else target.pk,
-                recipient_org_type=target.type if by_type else None, categories=categories,
-                purposes=purposes, starts_on=self.today, expires_on=consent.expires_on,
-                withdrawn_at=None)
+                recipient_org_type=target.type if by_type else None,
+                categories=categories,
+                purposes=purposes,
+                starts_on=self.today,
+                expires_on=consent.expires_on,
+                withdrawn_at=None,
+            )
 
         @rule(data=st.data(), by=orgs, with_code=st.booleans())
         def withdraw(self, data: st.DataObject, by: int, with_code: bool) -> None:
@@ -159,48 +204,62 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
                 return
             consent_id = data.draw(st.sampled_from(sorted(self.model.consents)))
             Consent.objects.filter(pk=consent_id).update(
-                starts_on=self.today - dt.timedelta(days=400), expires_on=self.today)
+                starts_on=self.today - dt.timedelta(days=400), expires_on=self.today
+            )
             facts = self.model.consents[consent_id]
             self.model.consents[consent_id] = _replace(
-                facts, starts_on=self.today - dt.timedelta(days=400), expires_on=self.today)
+                facts, starts_on=self.today - dt.timedelta(days=400), expires_on=self.today
+            )
 
         @rule(a=orgs, b=orgs, categories=cats, purposes=purposes, accept=st.booleans())
-        def agree(self, a: int, b: int, categories: frozenset[str], purposes: frozenset[str],
-                  accept: bool) -> None:
+        def agree(
+            self, a: int, b: int, categories: frozenset[str], purposes: frozenset[str], accept: bool
+        ) -> None:
             if a == b:
                 return
             agreement = actions.propose_agreement(
-                by=world.admins[a], title="p", partners=[world.orgs[b]],
-                categories=sorted(categories), purposes=sorted(purposes),
-                valid_from=self.today)
+                by=world.admins[a],
+                title="p",
+                partners=[world.orgs[b]],
+                categories=sorted(categories),
+                purposes=sorted(purposes),
+                valid_from=self.today,
+            )
             accepted = {world.orgs[a].pk}
             if accept:
                 actions.accept_agreement(by=world.admins[b], agreement=agreement)
                 accepted.add(world.orgs[b].pk)
             self.model.agreements[agreement.pk] = {
-                "accepted": accepted, "categories": categories, "purposes": purposes,
-                "valid_from": self.today}
+                "accepted": accepted,
+                "categories": categories,
+                "purposes": purposes,
+                "valid_from": self.today,
+            }
 
         @rule(data=st.data(), org=orgs)
         def leave(self, data: st.DataObject, org: int) -> None:
-            mine = [k for k, a in self.model.agreements.items()
-                    if world.orgs[org].pk in a["accepted"]]
+            mine = [
+                k for k, a in self.model.agreements.items() if world.orgs[org].pk in a["accepted"]
+            ]
             if not mine:
                 return
             agreement_id = data.draw(st.sampled_from(sorted(mine)))
             from harbour.sharing.models import Agreement
 
-            actions.leave_agreement(by=world.admins[org],
-                                    agreement=Agreement.objects.get(pk=agreement_id))
+            actions.leave_agreement(
+                by=world.admins[org], agreement=Agreement.objects.get(pk=agreement_id)
+            )
             self.model.agreements[agreement_id]["accepted"].discard(world.orgs[org].pk)
 
         @rule(case=st.integers(0, 1), to=orgs, categories=cats, transfer=st.booleans())
-        def consent_agree_and_refer(self, case: int, to: int, categories: frozenset[str],
-                                    transfer: bool) -> None:
+        def consent_agree_and_refer(
+            self, case: int, to: int, categories: frozenset[str], transfer: bool
+        ) -> None:
             """The everyday path in one step, so that deep states (a live referral, then a
             withdrawal or a departure) are reached often."""
-            holder = world.orgs.index(next(o for o in world.orgs
-                                           if o.pk == world.cases[case].org_id))
+            holder = world.orgs.index(
+                next(o for o in world.orgs if o.pk == world.cases[case].org_id)
+            )
             if to == holder:
                 return
             purpose = frozenset({"continuity_of_care" if transfer else "referral"})
@@ -216,8 +275,12 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
             expected = self._may_refer(source, receiver, kind)
             try:
                 referral = actions.send_referral(
-                    by=_worker_of(source.org_id), case=source, receiving_org=receiver,
-                    kind=kind, values={"referral_date": self.today})
+                    by=_worker_of(source.org_id),
+                    case=source,
+                    receiving_org=receiver,
+                    kind=kind,
+                    values={"referral_date": self.today},
+                )
             except DomainError:
                 assert not expected, f"refused a referral the rules allow ({kind})"
                 return
@@ -229,13 +292,17 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
             purpose = "continuity_of_care" if kind == "transfer" else "referral"
             if receiver.pk == case.org_id or not case.is_open:
                 return False
-            if any(c == case.pk and r == receiver.pk for c, r, _k in
-                   self.model.open_referrals.values()):
+            if any(
+                c == case.pk and r == receiver.pk for c, r, _k in self.model.open_referrals.values()
+            ):
                 return False
             consented = any(
-                c.live(timezone.now()) and c.names(receiver.pk, receiver.type)
-                and purpose in c.purposes and c.survivor == case.survivor_id
-                for c in self.model.consents.values())
+                c.live(timezone.now())
+                and c.names(receiver.pk, receiver.type)
+                and purpose in c.purposes
+                and c.survivor == case.survivor_id
+                for c in self.model.consents.values()
+            )
             return consented and bool(self._allowed(receiver, case, frozenset({purpose})))
 
         @rule(data=st.data(), accept=st.booleans())
@@ -260,13 +327,21 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
 
         # --- what everyone sees -------------------------------------------------------------
 
-        def _allowed(self, viewer: Any, case: Any, purposes: frozenset[str] | None = None) -> frozenset[str]:
+        def _allowed(
+            self, viewer: Any, case: Any, purposes: frozenset[str] | None = None
+        ) -> frozenset[str]:
             holder, survivor = self.model.cases[case.pk]
             kwargs = {"purposes": purposes} if purposes else {}
             return allowed_categories(
-                holder_org=holder, viewer_org=viewer.pk, viewer_org_type=viewer.type,
-                survivor=survivor, consents=self.model.consents.values(),
-                agreements=self.model.agreement_facts(), now=timezone.now(), **kwargs)
+                holder_org=holder,
+                viewer_org=viewer.pk,
+                viewer_org_type=viewer.type,
+                survivor=survivor,
+                consents=self.model.consents.values(),
+                agreements=self.model.agreement_facts(),
+                now=timezone.now(),
+                **kwargs,
+            )
 
         @invariant()
         def everyone_sees_exactly_what_the_rules_allow(self) -> None:
@@ -340,6 +415,11 @@ def _run(make_org: Any, make_user: Any, make_case: Any, examples: int) -> None:
     world = World(make_org, make_user, make_case)
     run_state_machine_as_test(
         machine_for(world),
-        settings=settings(max_examples=examples, stateful_step_count=8, deadline=None,
-                          suppress_health_check=list(HealthCheck), derandomize=False),
+        settings=settings(
+            max_examples=examples,
+            stateful_step_count=8,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            derandomize=False,
+        ),
     )

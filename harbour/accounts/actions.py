@@ -20,7 +20,11 @@ from harbour.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 def _staff_event(by: Actor, action: str, user: User, fields: Any = ()) -> None:
     record_event(
-        by=by, action=action, org_id=user.org_id, target_type="user", target_id=user.pk,
+        by=by,
+        action=action,
+        org_id=user.org_id,
+        target_type="user",
+        target_id=user.pk,
         fields=fields,
     )
 
@@ -46,8 +50,16 @@ def _check_role_grant(by: User, org_id: Any, role: str) -> None:
 
 @transaction.atomic
 def create_user(
-    *, by: User | Actor, email: str, full_name: str, org_id: Any, role: str, password: str,
-    job_title: str = "", preferred_language: str = "en", must_change_password: bool = True,
+    *,
+    by: User | Actor,
+    email: str,
+    full_name: str,
+    org_id: Any,
+    role: str,
+    password: str,
+    job_title: str = "",
+    preferred_language: str = "en",
+    must_change_password: bool = True,
     password_hash: str | None = None,
 ) -> User:
     """Create an account. `password_hash` lets a system loader that already validated and
@@ -59,8 +71,13 @@ def create_user(
     if User.objects.filter(email__iexact=email).exists():
         raise InvalidInput({"email": [_("An account with this e-mail address already exists.")]})
     user = User(
-        email=email, full_name=full_name.strip(), org_id=org_id, role=role, job_title=job_title,
-        preferred_language=preferred_language, must_change_password=must_change_password,
+        email=email,
+        full_name=full_name.strip(),
+        org_id=org_id,
+        role=role,
+        job_title=job_title,
+        preferred_language=preferred_language,
+        must_change_password=must_change_password,
     )
     if password_hash:
         user.password = password_hash
@@ -74,11 +91,19 @@ def create_user(
 
 @transaction.atomic
 def update_user(
-    *, by: User, user: User, role: str | None = None, full_name: str | None = None,
-    job_title: str | None = None, is_active: bool | None = None,
+    *,
+    by: User,
+    user: User,
+    role: str | None = None,
+    full_name: str | None = None,
+    job_title: str | None = None,
+    is_active: bool | None = None,
 ) -> User:
     changes = {
-        "role": role, "full_name": full_name, "job_title": job_title, "is_active": is_active,
+        "role": role,
+        "full_name": full_name,
+        "job_title": job_title,
+        "is_active": is_active,
     }
     changes = {k: v for k, v in changes.items() if v is not None and getattr(user, k) != v}
     _check_role_grant(by, user.org_id, role or user.role)
@@ -136,11 +161,17 @@ def issue_token(*, by: User, name: str, days: int | None = None) -> tuple[ApiTok
         raise InvalidInput({"name": [_("Give the token a name of at most 80 characters.")]})
     plain = "hbr_" + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        user=by, name=name, prefix=plain[:12], digest=ApiToken.digest_of(plain),
+        user=by,
+        name=name,
+        prefix=plain[:12],
+        digest=ApiToken.digest_of(plain),
         expires_at=timezone.now() + dt.timedelta(days=days or settings.API_TOKEN_DAYS),
     )
     record_event(
-        by=by, action="api_token.issued", org_id=by.org_id, target_type="api_token",
+        by=by,
+        action="api_token.issued",
+        org_id=by.org_id,
+        target_type="api_token",
         target_id=token.pk,
     )
     return token, plain
@@ -155,7 +186,10 @@ def revoke_token(*, by: User, token_id: Any) -> None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at", "updated_at"])
         record_event(
-            by=by, action="api_token.revoked", org_id=by.org_id, target_type="api_token",
+            by=by,
+            action="api_token.revoked",
+            org_id=by.org_id,
+            target_type="api_token",
             target_id=token.pk,
         )
 

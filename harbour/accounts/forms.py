@@ -1,9 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from harbour.core.forms import set_choices
-
 from harbour.accounts.policy import ORG_ASSIGNABLE_ROLES, Role
+from harbour.core.forms import set_choices
 
 
 class SignInForm(forms.Form):
@@ -16,7 +15,9 @@ class PasswordChangeForm(forms.Form):
         label=_("Current password"), widget=forms.PasswordInput, max_length=256
     )
     new_password = forms.CharField(
-        label=_("New password"), widget=forms.PasswordInput, max_length=256,
+        label=_("New password"),
+        widget=forms.PasswordInput,
+        max_length=256,
         help_text=_("At least 12 characters; not a common password; not only numbers."),
     )
     confirm_password = forms.CharField(
@@ -41,8 +42,12 @@ class StaffForm(forms.Form):
     email = forms.EmailField(label=_("E-mail"), max_length=254)
     role = forms.ChoiceField(label=_("Role"))
     password = forms.CharField(
-        label=_("Temporary password"), widget=forms.PasswordInput, max_length=256,
-        help_text=_("Give it to the person privately; they must change it when they first sign in."),
+        label=_("Temporary password"),
+        widget=forms.PasswordInput,
+        max_length=256,
+        help_text=_(
+            "Give it to the person privately; they must change it when they first sign in."
+        ),
     )
 
     def __init__(self, *args: object, all_roles: bool = False, **kwargs: object) -> None:
@@ -69,6 +74,7 @@ class PasswordResetForm(forms.Form):
 
 class TokenForm(forms.Form):
     name = forms.CharField(
-        label=_("Token name"), max_length=80,
+        label=_("Token name"),
+        max_length=80,
         help_text=_("What the token is for, e.g. 'KoBo import laptop'."),
     )

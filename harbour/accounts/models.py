@@ -32,7 +32,9 @@ class User(AbstractBaseUser, BaseModel):
     )
     role = models.CharField(_("role"), max_length=30, choices=Role.choices)
     preferred_language = models.CharField(
-        _("preferred language"), max_length=5, choices=[("en", "English"), ("fr", "Français")],
+        _("preferred language"),
+        max_length=5,
+        choices=[("en", "English"), ("fr", "Français")],
         default="en",
     )
     is_active = models.BooleanField(_("active"), default=True)
@@ -121,6 +123,9 @@ class LoginThrottle(models.Model):
     failures = models.PositiveIntegerField(default=0)
     window_started_at = models.DateTimeField()
     locked_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.key[:8]}… {self.failures} failure(s)"
 
     sensitivity: ClassVar[dict[str, Sensitivity]] = {
         "key": Sensitivity.NONE,

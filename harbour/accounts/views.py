@@ -42,8 +42,10 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             response = redirect(target if safe and target else "web:home")
             # The account's language wins at sign-in; the switch updates it (web.set_language).
             response.set_cookie(
-                settings.LANGUAGE_COOKIE_NAME, user.preferred_language,
-                samesite=settings.LANGUAGE_COOKIE_SAMESITE, secure=settings.LANGUAGE_COOKIE_SECURE,
+                settings.LANGUAGE_COOKIE_NAME,
+                user.preferred_language,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
             )
             return response
     return render(request, "accounts/sign_in.html", {"form": form})
@@ -158,7 +160,9 @@ def staff_edit(request: HttpRequest, user_id: str) -> HttpResponse:
     member = staff_member_for(user, user_id)
     all_roles = can(user, Perm.USERS_MANAGE_ALL)
     initial = {
-        "full_name": member.full_name, "job_title": member.job_title, "role": member.role,
+        "full_name": member.full_name,
+        "job_title": member.job_title,
+        "role": member.role,
         "is_active": member.is_active,
     }
     form = StaffEditForm(request.POST or None, initial=initial, all_roles=all_roles)

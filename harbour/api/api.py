@@ -27,8 +27,13 @@ api = NinjaAPI(
 )
 
 
-def error(request: HttpRequest, status: int, code: str, message: str,
-          fields: dict[str, list[str]] | None = None) -> HttpResponse:
+def error(
+    request: HttpRequest,
+    status: int,
+    code: str,
+    message: str,
+    fields: dict[str, list[str]] | None = None,
+) -> HttpResponse:
     body = {"error": {"code": code, "message": message, "fields": fields or {}}}
     return api.create_response(request, body, status=status)
 
@@ -41,8 +46,9 @@ def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 
 @api.exception_handler(AuthenticationError)
 def auth_error(request: HttpRequest, exc: Exception) -> HttpResponse:
-    return error(request, 401, "unauthenticated",
-                 _("Send a valid API token: Authorization: Bearer <token>."))
+    return error(
+        request, 401, "unauthenticated", _("Send a valid API token: Authorization: Bearer <token>.")
+    )
 
 
 @api.exception_handler(HttpError)
@@ -61,7 +67,9 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
         loc = [str(p) for p in item.get("loc", ()) if p not in ("body", "payload", "query")]
         name = ".".join(loc) or "body"
         fields.setdefault(name, []).append(_message_for(item))
-    return error(request, 422, "invalid", _("Some values are not valid. Nothing was saved."), fields)
+    return error(
+        request, 422, "invalid", _("Some values are not valid. Nothing was saved."), fields
+    )
 
 
 def _message_for(item: dict[str, Any]) -> str:

@@ -20,8 +20,11 @@ class TokenAuth(HttpBearer):
             return None
         found = (
             ApiToken.objects.select_related("user", "user__org")
-            .filter(digest=ApiToken.digest_of(token), revoked_at__isnull=True,
-                    expires_at__gt=timezone.now())
+            .filter(
+                digest=ApiToken.digest_of(token),
+                revoked_at__isnull=True,
+                expires_at__gt=timezone.now(),
+            )
             .first()
         )
         if found is None or not can(found.user, Perm.API_USE):

@@ -110,7 +110,9 @@ def _clean_context(context: Mapping[str, Any]) -> dict[str, Any]:
                 continue
             if not _CODE.match(str(item)):
                 raise ValueError(f"audit context {key!r} must hold ids or codes, not free text")
-        clean[key] = [_plain(v) for v in value] if isinstance(value, list | tuple) else _plain(value)
+        clean[key] = (
+            [_plain(v) for v in value] if isinstance(value, list | tuple) else _plain(value)
+        )
     return clean
 
 

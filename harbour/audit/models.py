@@ -45,13 +45,13 @@ class AuditEvent(models.Model):
 
     objects = AppendOnlyQuerySet.as_manager()
 
-    sensitivity: ClassVar[dict[str, Sensitivity]] = {
-        name: Sensitivity.NONE
-        for name in (
-            "id chain seq actor_id actor_org_id actor_role action outcome target_type "
-            "target_id org_id fields context prev_hash hash"
-        ).split()
-    } | {"occurred_at": Sensitivity.QUASI_IDENTIFIER}
+    sensitivity: ClassVar[dict[str, Sensitivity]] = dict.fromkeys(
+        [
+            "id", "chain", "seq", "actor_id", "actor_org_id", "actor_role", "action", "outcome",
+            "target_type", "target_id", "org_id", "fields", "context", "prev_hash", "hash",
+        ],
+        Sensitivity.NONE,
+    ) | {"occurred_at": Sensitivity.QUASI_IDENTIFIER}  # fmt: skip
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["chain", "seq"], name="audit_chain_seq")]
@@ -61,6 +61,9 @@ class AuditEvent(models.Model):
             models.Index(fields=["target_type", "target_id"]),
         ]
         ordering = ["chain", "seq"]
+
+    def __str__(self) -> str:
+        return f"{self.chain} #{self.seq} {self.action}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
@@ -101,3 +104,6 @@ class ChainHead(models.Model):
         "seq": Sensitivity.NONE,
         "hash": Sensitivity.NONE,
     }
+
+    def __str__(self) -> str:
+        return f"{self.chain} @ {self.seq}"

@@ -45,8 +45,13 @@ def _require(by: Any, perm: Perm) -> None:
 
 def _audit(by: Actor, action: str, record: Any, fields: Any = (), **context: Any) -> None:
     record_event(
-        by=by, action=action, org_id=record.org_id, target_type=record._meta.model_name,
-        target_id=record.pk, fields=fields, context=context or None,
+        by=by,
+        action=action,
+        org_id=record.org_id,
+        target_type=record._meta.model_name,
+        target_id=record.pk,
+        fields=fields,
+        context=context or None,
     )
 
 
@@ -96,7 +101,9 @@ PROTECTED_CASE_FIELDS = ("status", "owner", "closure_reason", "closure_details")
 def _refuse_protected(values: dict[str, Any]) -> None:
     found = [name for name in PROTECTED_CASE_FIELDS if name in values]
     if found:
-        raise InvalidInput({name: [_("Use the dedicated action to change this.")] for name in found})
+        raise InvalidInput(
+            {name: [_("Use the dedicated action to change this.")] for name in found}
+        )
 
 
 def _validate_survivor(values: dict[str, Any], version: Any, survivor: Survivor | None) -> dict:
@@ -112,8 +119,10 @@ def _create_case(
 ) -> Case:
     if survivor is None:
         survivor = Survivor(
-            org_id=by.org_id, reference=_new_reference(Survivor, by.org_id, "S-"),
-            standard_version=str(version), created_by=by,
+            org_id=by.org_id,
+            reference=_new_reference(Survivor, by.org_id, "S-"),
+            standard_version=str(version),
+            created_by=by,
         )
         changed = apply_values(survivor, s_clean)
         survivor.save()
@@ -124,8 +133,13 @@ def _create_case(
     # A returning survivor's new episode follows their latest one (the continuum reads it).
     earlier = Case.objects.filter(survivor=survivor).order_by("-intake_date", "-created_at").first()
     case = Case(
-        org_id=by.org_id, survivor=survivor, reference=_new_reference(Case, by.org_id, "C-"),
-        standard_version=str(version), created_by=by, owner=by, submission_key=key or None,
+        org_id=by.org_id,
+        survivor=survivor,
+        reference=_new_reference(Case, by.org_id, "C-"),
+        standard_version=str(version),
+        created_by=by,
+        owner=by,
+        submission_key=key or None,
         previous_case=earlier,
     )
     changed = apply_values(case, c_clean | {"owner": by.pk, "status": CaseStatus.ACTIVE})
@@ -216,7 +230,10 @@ def update_case(*, by: User, case: Case, values: dict[str, Any]) -> list[str]:
     _refuse_protected(values)
     existing = read_values(case, with_identity=True)
     cleaned = validate(
-        current().entity("case"), values, version=current().latest, existing=existing,
+        current().entity("case"),
+        values,
+        version=current().latest,
+        existing=existing,
         partial=True,
     )
     changed = apply_values(case, cleaned)
@@ -229,7 +246,11 @@ def update_case(*, by: User, case: Case, values: dict[str, Any]) -> list[str]:
 
 @transaction.atomic
 def change_status(
-    *, by: User, case: Case, transition: str, closure_reason: str | None = None,
+    *,
+    by: User,
+    case: Case,
+    transition: str,
+    closure_reason: str | None = None,
     closure_details: str | None = None,
 ) -> Case:
     case = Case.objects.select_for_update().get(pk=case.pk)
@@ -253,8 +274,11 @@ def change_status(
 def _validate_status_values(case: Case, values: dict[str, Any]) -> dict[str, Any]:
     status = values.pop("status")
     cleaned = validate(
-        current().entity("case"), values, version=current().latest,
-        existing=read_values(case, with_identity=False), partial=True,
+        current().entity("case"),
+        values,
+        version=current().latest,
+        existing=read_values(case, with_identity=False),
+        partial=True,
     )
     return cleaned | {"status": status}
 
@@ -310,9 +334,7 @@ def update_record(*, by: User, record: Any, values: dict[str, Any]) -> list[str]
     if entity.id == "case_note":
         raise Conflict(_("Notes cannot be changed once written; add a new note instead."))
     existing = read_values(record, with_identity=True)
-    cleaned = validate(
-        entity, values, version=current().latest, existing=existing, partial=True
-    )
+    cleaned = validate(entity, values, version=current().latest, existing=existing, partial=True)
     _check_record_rules(record.case, entity.id, existing | cleaned)
     changed = apply_values(record, cleaned)
     if changed:
@@ -332,9 +354,9 @@ def _check_record_rules(case: Case, entity_id: str, values: dict[str, Any]) -> N
         when, nxt = values.get("follow_up_date"), values.get("next_follow_up_date")
         if when and nxt and nxt < when:
             errors["next_follow_up_date"] = [_("The next follow-up must come after this one.")]
-    if entity_id == "service_provided" and values.get("provided_by"):
-        if not User.objects.filter(pk=values["provided_by"], org_id=case.org_id).exists():
-            errors["provided_by"] = [_("Choose a member of staff of this organisation.")]
+    staff = values.get("provided_by") if entity_id == "service_provided" else None
+    if staff and not User.objects.filter(pk=staff, org_id=case.org_id).exists():
+        errors["provided_by"] = [_("Choose a member of staff of this organisation.")]
     if errors:
         raise InvalidInput(errors)
 
@@ -344,14 +366,21 @@ def _check_record_rules(case: Case, entity_id: str, values: dict[str, Any]) -> N
 
 @transaction.atomic
 def screen(
-    *, by: User, case: Case, indicator_set: str, indicators: list[str],
-    screened_on: Any = None, details: str | None = None,
+    *,
+    by: User,
+    case: Case,
+    indicator_set: str,
+    indicators: list[str],
+    screened_on: Any = None,
+    details: str | None = None,
 ) -> Screening:
     """Evaluate the ILO/EC indicators and store the result with the catalogue version."""
     _require(by, Perm.CASE_EDIT)
     values = {
-        "indicator_set": indicator_set, "indicators": indicators,
-        "screened_on": screened_on or timezone.localdate(), "details": details,
+        "indicator_set": indicator_set,
+        "indicators": indicators,
+        "screened_on": screened_on or timezone.localdate(),
+        "details": details,
     }
     cleaned = validate(current().entity("screening"), values, version=current().latest)
     catalogue = delphi.load_catalogue()
@@ -361,8 +390,12 @@ def screen(
         raise InvalidInput({"indicators": [_("Some indicators do not belong to the chosen list.")]})
     assessment = delphi.evaluate(chosen, cleaned["indicators"])
     screening = Screening(
-        org_id=case.org_id, case=case, created_by=by, standard_version=str(current().latest),
-        result=assessment.to_dict(), catalogue_version=catalogue.version,
+        org_id=case.org_id,
+        case=case,
+        created_by=by,
+        standard_version=str(current().latest),
+        result=assessment.to_dict(),
+        catalogue_version=catalogue.version,
         indicators_met=assessment.indicators_met,
     )
     apply_values(screening, cleaned)
@@ -376,7 +409,10 @@ def screen(
 
 @transaction.atomic
 def save_draft(
-    *, by: User, data: dict[str, Any], draft: IntakeDraft | None = None,
+    *,
+    by: User,
+    data: dict[str, Any],
+    draft: IntakeDraft | None = None,
     survivor: Survivor | None = None,
 ) -> IntakeDraft:
     """Keep an unfinished intake (everything sealed) so a caseworker can come back to it."""

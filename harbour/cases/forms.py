@@ -11,9 +11,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from harbour.core.forms import set_choices
-
 from harbour.core.errors import InvalidInput
+from harbour.core.forms import set_choices
 from harbour.standard.dictionary import Entity, Field, Version, current
 from harbour.standard.validation import validate
 
@@ -166,7 +165,7 @@ class DictionaryForm(forms.Form):
 
 def _raw(field: Field, value: Any) -> Any:
     if field.type == "boolean":
-        return {"true": True, "false": False}.get(value or "", None)
+        return {"true": True, "false": False}.get(value or "")
     if field.type == "codes":
         return list(value or [])
     return value

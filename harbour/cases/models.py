@@ -39,9 +39,7 @@ class SealedRecord(TenantModel):
         abstract = True
 
 
-SurvivorColumns = dictionary_model(
-    "SurvivorColumns", "survivor", module=__name__, sealed=True
-)
+SurvivorColumns = dictionary_model("SurvivorColumns", "survivor", module=__name__, sealed=True)
 
 
 class Survivor(SurvivorColumns, SealedRecord):  # type: ignore[misc, valid-type]
@@ -84,7 +82,10 @@ class SurvivorIndexEntry(TenantModel):
 
 
 CaseColumns = dictionary_model(
-    "CaseColumns", "case", module=__name__, sealed=True,
+    "CaseColumns",
+    "case",
+    module=__name__,
+    sealed=True,
     exclude=frozenset({"status", "intake_date", "intake_province", "owner"}),
 )
 
@@ -109,11 +110,16 @@ class Case(CaseColumns, SealedRecord):  # type: ignore[misc, valid-type]
     intake_date = models.DateField(_("intake date"))
     intake_province = models.CharField(_("intake province or territory"), max_length=5)
     owner = models.ForeignKey(
-        "accounts.User", on_delete=models.PROTECT, related_name="owned_cases", null=True,
-        blank=True, verbose_name=_("case owner"),
+        "accounts.User",
+        on_delete=models.PROTECT,
+        related_name="owned_cases",
+        null=True,
+        blank=True,
+        verbose_name=_("case owner"),
     )
     closed_at = models.DateTimeField(null=True, blank=True)
-    submission_key = models.CharField(max_length=80, null=True, blank=True)
+    # NULL, not "": the unique constraint must ignore cases recorded without a key.
+    submission_key = models.CharField(max_length=80, null=True, blank=True)  # noqa: DJ001
     previous_case = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="next_cases"
     )
@@ -134,7 +140,8 @@ class Case(CaseColumns, SealedRecord):  # type: ignore[misc, valid-type]
         constraints = [
             models.UniqueConstraint(fields=["org", "reference"], name="case_reference"),
             models.UniqueConstraint(
-                fields=["org", "submission_key"], name="case_submission_once",
+                fields=["org", "submission_key"],
+                name="case_submission_once",
                 condition=models.Q(submission_key__isnull=False),
             ),
         ]

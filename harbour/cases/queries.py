@@ -44,7 +44,11 @@ def filter_cases(
 
 
 def find_survivors(
-    survivors: QuerySet[Survivor], org_id: Any, *, name: str = "", birth_date: Any = None,
+    survivors: QuerySet[Survivor],
+    org_id: Any,
+    *,
+    name: str = "",
+    birth_date: Any = None,
     reference: str = "",
 ) -> QuerySet[Survivor]:
     """Survivors of the organisation whose blind-index tokens match every word and the date."""
@@ -76,8 +80,14 @@ def timeline(case: Case, *, with_identity: bool) -> list[TimelineItem]:
             values = read_values(record, with_identity=with_identity)
             items.append(TimelineItem(_date_of(kind, record, values), kind, record, values))
     for screening in Screening.objects.filter(case=case):
-        items.append(TimelineItem(screening.screened_on or case.intake_date, "screening",
-                                  screening, read_values(screening, with_identity=False)))
+        items.append(
+            TimelineItem(
+                screening.screened_on or case.intake_date,
+                "screening",
+                screening,
+                read_values(screening, with_identity=False),
+            )
+        )
     return sorted(items, key=lambda i: (i.when, i.record.created_at), reverse=True)
 
 

@@ -60,7 +60,14 @@ def apply_values(record: models.Model, cleaned: dict[str, Any]) -> list[str]:
 
 
 def _to_column(field: Field, value: Any) -> Any:
-    if value is None and field.type in {"text", "code", "email", "phone", "postal_code", "long_text"}:
+    if value is None and field.type in {
+        "text",
+        "code",
+        "email",
+        "phone",
+        "postal_code",
+        "long_text",
+    }:
         return ""
     if value is None and field.type == "codes":
         return []

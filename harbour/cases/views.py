@@ -57,8 +57,15 @@ def case_list(request: HttpRequest) -> HttpResponse:
     filtered = queries.filter_cases(cases, status=status, owner_id=user.pk if mine else None)
     # The list shows a few columns: never drag sealed payloads or password hashes along.
     filtered = filtered.only(
-        "id", "org_id", "reference", "intake_date", "status", "exploitation_types", "created_at",
-        "owner__full_name", "survivor__reference",
+        "id",
+        "org_id",
+        "reference",
+        "intake_date",
+        "status",
+        "exploitation_types",
+        "created_at",
+        "owner__full_name",
+        "survivor__reference",
     )
     page = Paginator(filtered, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
@@ -85,8 +92,11 @@ def search(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         results = list(
             queries.find_survivors(
-                policy.survivors_for(user), user.org_id, name=data["name"],
-                birth_date=data["birth_date"], reference=data["reference"],
+                policy.survivors_for(user),
+                user.org_id,
+                name=data["name"],
+                birth_date=data["birth_date"],
+                reference=data["reference"],
             ).prefetch_related("cases")[:50]
         )
     return render(request, "cases/search.html", {"form": form, "results": results})
@@ -145,8 +155,7 @@ def _non_core_sections(form: DictionaryForm) -> list[dict[str, Any]]:
     for section in form.sections():
         rest = [b for b in section["fields"] if not b.field.dictionary_field.core]
         if rest:
-            sections.append(section | {"fields": rest,
-                                       "has_errors": any(b.errors for b in rest)})
+            sections.append(section | {"fields": rest, "has_errors": any(b.errors for b in rest)})
     return sections
 
 
@@ -181,14 +190,17 @@ def _submit_intake(
             "form": form,
             "core": _essentials(form),
             "sections": _non_core_sections(form),
-            "submission_key": request.POST.get("submission_key"), "draft": draft,
+            "submission_key": request.POST.get("submission_key"),
+            "draft": draft,
             "survivor": survivor,
         }
         return render(request, "cases/intake.html", context, status=422)
     if draft is not None:
         actions.discard_draft(by=user, draft=draft)
     if created:
-        messages.success(request, _("The case has been recorded. Next: screen with the indicators."))
+        messages.success(
+            request, _("The case has been recorded. Next: screen with the indicators.")
+        )
     else:
         messages.info(request, _("This intake had already been saved; here is the case."))
     return redirect("cases:detail", case_id=case.pk)
@@ -220,12 +232,16 @@ def _grouped(entity: Any, values: dict[str, Any], names: dict[str, str]) -> list
             if field.id not in values:
                 continue
             value = values[field.id]
-            shown = names.get(str(value), "") if field.type in {"staff", "organisation"} \
+            shown = (
+                names.get(str(value), "")
+                if field.type in {"staff", "organisation"}
                 else display_value(field, value)
+            )
             rows.append({"field": field, "value": shown})
         editable = any(f.id in editable_ids for f in members)
-        groups.append({"id": group_id or "other", "label": label, "rows": rows,
-                       "editable": editable})
+        groups.append(
+            {"id": group_id or "other", "label": label, "rows": rows, "editable": editable}
+        )
     return groups
 
 
@@ -265,19 +281,27 @@ def _referrals_of(case: Case) -> Any:
 
 
 def _audit_case_view(
-    user: User, case: Case, survivor_values: dict[str, Any], case_values: dict[str, Any],
+    user: User,
+    case: Case,
+    survivor_values: dict[str, Any],
+    case_values: dict[str, Any],
     timeline: list[queries.TimelineItem],
 ) -> None:
     """The case page shows identifying values: the survivor's, and free text in the case and
     its records. Each read is recorded, field by field, without the values."""
-    actions.record_identity_read(by=user, record=case.survivor, purpose="case_view",
-                                 fields=queries.sealed_shown("survivor", survivor_values))
+    actions.record_identity_read(
+        by=user,
+        record=case.survivor,
+        purpose="case_view",
+        fields=queries.sealed_shown("survivor", survivor_values),
+    )
     in_case = queries.sealed_shown("case", case_values)
     for item in timeline:
         if item.kind != "intake":
             in_case += queries.sealed_shown(item.kind, item.values, prefix=f"{item.kind}.")
-    actions.record_identity_read(by=user, record=case, fields=sorted(set(in_case)),
-                                 purpose="case_view")
+    actions.record_identity_read(
+        by=user, record=case, fields=sorted(set(in_case)), purpose="case_view"
+    )
 
 
 def _timeline_row(item: queries.TimelineItem, names: dict[str, str]) -> dict[str, Any]:
@@ -305,10 +329,7 @@ def _names(values: dict[str, Any]) -> dict[str, str]:
 
 
 def _record_kinds() -> list[dict[str, Any]]:
-    return [
-        {"id": kind, "label": current().entity(kind).label}
-        for kind in queries.RECORD_MODELS
-    ]
+    return [{"id": kind, "label": current().entity(kind).label} for kind in queries.RECORD_MODELS]
 
 
 @login_required
@@ -319,8 +340,11 @@ def edit_section(request: HttpRequest, case_id: str, entity_id: str, group_id: s
         raise NotFound()
     entity = current().entity(entity_id)
     skip = set(actions.PROTECTED_CASE_FIELDS)
-    fields = [f for f in fields_of(entity, group=None if group_id == "other" else group_id)
-              if f.id not in skip]
+    fields = [
+        f
+        for f in fields_of(entity, group=None if group_id == "other" else group_id)
+        if f.id not in skip
+    ]
     if not fields:
         raise NotFound()
     record = case.survivor if entity_id == "survivor" else case
@@ -332,7 +356,10 @@ def edit_section(request: HttpRequest, case_id: str, entity_id: str, group_id: s
         shown = queries.sealed_shown(entity_id, {f.id: existing.get(f.id) for f in fields})
         actions.record_identity_read(by=user, record=record, fields=shown, purpose="edit")
     form = DictionaryForm(
-        request.POST or None, parts=[(entity, fields)], existing={entity_id: existing}, choices=_choices(user),
+        request.POST or None,
+        parts=[(entity, fields)],
+        existing={entity_id: existing},
+        choices=_choices(user),
     )
     if request.method == "POST" and form.is_valid():
         values = form.cleaned_by_entity[entity_id]
@@ -346,8 +373,9 @@ def edit_section(request: HttpRequest, case_id: str, entity_id: str, group_id: s
         else:
             messages.success(request, _("Saved."))
             return redirect("cases:detail", case_id=case.pk)
-    return render(request, "cases/section_form.html", {"form": form, "case": case,
-                                                       "entity": entity})
+    return render(
+        request, "cases/section_form.html", {"form": form, "case": case, "entity": entity}
+    )
 
 
 def _show(form: DictionaryForm, entity_id: str, exc: DomainError) -> None:
@@ -372,10 +400,17 @@ def record_form(
     record = policy.record_for(user, model, case, record_id) if record_id else None
     existing = {kind: read_values(record, with_identity=True)} if record else {}
     if record is not None and request.method == "GET":
-        actions.record_identity_read(by=user, record=record, purpose="edit",
-                                     fields=queries.sealed_shown(kind, existing[kind]))
+        actions.record_identity_read(
+            by=user,
+            record=record,
+            purpose="edit",
+            fields=queries.sealed_shown(kind, existing[kind]),
+        )
     form = DictionaryForm(
-        request.POST or None, parts=[(entity, fields_of(entity))], existing=existing, choices=_choices(user),
+        request.POST or None,
+        parts=[(entity, fields_of(entity))],
+        existing=existing,
+        choices=_choices(user),
     )
     if request.method == "POST" and form.is_valid():
         values = form.cleaned_by_entity[kind]
@@ -402,7 +437,9 @@ def change_status(request: HttpRequest, case_id: str) -> HttpResponse:
     form.is_valid()
     try:
         actions.change_status(
-            by=user, case=case, transition=request.POST.get("transition", ""),
+            by=user,
+            case=case,
+            transition=request.POST.get("transition", ""),
             closure_reason=form.cleaned_data.get("closure_reason"),
             closure_details=form.cleaned_data.get("closure_details"),
         )
@@ -451,7 +488,9 @@ def screening_new(request: HttpRequest, case_id: str, set_id: str) -> HttpRespon
     if request.method == "POST" and form.is_valid():
         try:
             screening = actions.screen(
-                by=user, case=case, indicator_set=set_id,
+                by=user,
+                case=case,
+                indicator_set=set_id,
                 indicators=form.cleaned_data["indicators"],
                 screened_on=form.cleaned_data["screened_on"] or None,
                 details=form.cleaned_data["details"] or None,
@@ -473,11 +512,16 @@ def screening_detail(request: HttpRequest, case_id: str, screening_id: str) -> H
     assessment = delphi.Assessment.from_dict(screening.result)
     indicator_set = delphi.load_catalogue().get_set(assessment.set_id)
     context = {
-        "case": case, "screening": screening, "assessment": assessment,
+        "case": case,
+        "screening": screening,
+        "assessment": assessment,
         "set": indicator_set,
         "dimensions": [
-            {"dimension": indicator_set.dimension(r.dimension_id), "result": r,
-             "fired": [indicator_set.indicator(i) for i in r.fired_indicator_ids]}
+            {
+                "dimension": indicator_set.dimension(r.dimension_id),
+                "result": r,
+                "fired": [indicator_set.indicator(i) for i in r.fired_indicator_ids],
+            }
             for r in assessment.dimensions
         ],
     }

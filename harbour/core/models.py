@@ -30,7 +30,10 @@ class TenantModel(BaseModel):
     """A record that belongs to exactly one organisation (invariant 1)."""
 
     org = models.ForeignKey(
-        "orgs.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("organisation")
+        "orgs.Organisation",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("organisation"),
     )
 
     sensitivity: ClassVar[dict[str, Sensitivity]] = {"org": Sensitivity.NONE}

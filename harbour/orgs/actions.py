@@ -48,7 +48,11 @@ def update_organisation(*, by: Actor, org: Organisation, **fields: Any) -> Organ
     org.full_clean()
     org.save()
     record_event(
-        by=by, action="org.updated", org_id=org.id, target_type="org", target_id=org.id,
+        by=by,
+        action="org.updated",
+        org_id=org.id,
+        target_type="org",
+        target_id=org.id,
         fields=fields.keys(),
     )
     return org
@@ -75,8 +79,12 @@ def rotate_master_key(*, by: Actor) -> int:
         )
         key.save(update_fields=["wrapped", "master_key_id", "updated_at"])
         record_event(
-            by=by, action="org.key.rewrapped", org_id=key.org_id, target_type="org_key",
-            target_id=key.id, context={"purpose": key.purpose, "version": key.version},
+            by=by,
+            action="org.key.rewrapped",
+            org_id=key.org_id,
+            target_type="org_key",
+            target_id=key.id,
+            context={"purpose": key.purpose, "version": key.version},
         )
         changed += 1
     return changed
@@ -85,14 +93,16 @@ def rotate_master_key(*, by: Actor) -> int:
 @transaction.atomic
 def start_data_key_rotation(*, by: Actor, org: Organisation) -> OrgKey:
     """Make a new data key active; existing ciphertexts still open with the old versions."""
-    old = OrgKey.objects.select_for_update().get(
-        org=org, purpose=KeyPurpose.DATA, is_active=True
-    )
+    old = OrgKey.objects.select_for_update().get(org=org, purpose=KeyPurpose.DATA, is_active=True)
     old.is_active = False
     old.save(update_fields=["is_active", "updated_at"])
     new = _add_key(org.id, KeyPurpose.DATA, version=old.version + 1)
     record_event(
-        by=by, action="org.key.rotated", org_id=org.id, target_type="org_key", target_id=new.id,
+        by=by,
+        action="org.key.rotated",
+        org_id=org.id,
+        target_type="org_key",
+        target_id=new.id,
         context={"purpose": KeyPurpose.DATA, "version": new.version},
     )
     return new
@@ -104,7 +114,8 @@ def sealed_models() -> list[type[Any]]:
 
     names = ("sealed", "org")
     return [
-        m for m in apps.get_models()
+        m
+        for m in apps.get_models()
         if all(any(f.name == n for f in m._meta.concrete_fields) for n in names)
     ]
 
@@ -123,7 +134,11 @@ def reseal_records(*, by: Actor, org: Organisation, batch_size: int = 500) -> in
             model.objects.filter(pk=record.pk).update(sealed=record.sealed)
             changed += 1
     record_event(
-        by=by, action="org.records.resealed", org_id=org.id, target_type="org", target_id=org.id,
+        by=by,
+        action="org.records.resealed",
+        org_id=org.id,
+        target_type="org",
+        target_id=org.id,
         context={"version": active, "records": changed},
     )
     return changed
@@ -136,9 +151,9 @@ def retire_old_data_keys(*, by: Actor, org: Organisation) -> int:
     still_used = {
         crypto.sealed_version(token)
         for model in sealed_models()
-        for token in model.objects.filter(org=org).exclude(sealed="").values_list(
-            "sealed", flat=True
-        )
+        for token in model.objects.filter(org=org)
+        .exclude(sealed="")
+        .values_list("sealed", flat=True)
     }
     old = OrgKey.objects.filter(org=org, purpose=KeyPurpose.DATA, is_active=False).exclude(
         version__in=still_used | {active}
@@ -146,7 +161,11 @@ def retire_old_data_keys(*, by: Actor, org: Organisation) -> int:
     count = old.count()
     old.delete()
     record_event(
-        by=by, action="org.key.retired", org_id=org.id, target_type="org", target_id=org.id,
+        by=by,
+        action="org.key.retired",
+        org_id=org.id,
+        target_type="org",
+        target_id=org.id,
         context={"keys": count},
     )
     return count

@@ -77,7 +77,10 @@ def wrap(key: bytes, *, org_id: uuid.UUID, purpose: str, version: int) -> tuple[
 
 def unwrap(org_key: OrgKey) -> bytes:
     return _unwrap_cached(
-        org_key.wrapped, org_key.master_key_id, str(org_key.org_id), org_key.purpose,
+        org_key.wrapped,
+        org_key.master_key_id,
+        str(org_key.org_id),
+        org_key.purpose,
         org_key.version,
     )
 
@@ -122,7 +125,7 @@ def seal(org_id: uuid.UUID, payload: dict[str, Any], *, aad: str) -> str:
 
 
 def open_sealed(org_id: uuid.UUID, token: str, *, aad: str) -> dict[str, Any]:
-    prefix, version, body = _split(token)
+    _prefix, version, body = _split(token)
     raw = base64.b64decode(body)
     try:
         plain = AESGCM(_data_key(org_id, version)).decrypt(raw[:_NONCE], raw[_NONCE:], aad.encode())

@@ -4,7 +4,6 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from harbour.core.forms import set_choices
-
 from harbour.standard.dictionary import current
 
 
@@ -17,7 +16,8 @@ class OrganisationForm(forms.Form):
     name_en = forms.CharField(label=_("Name (English)"), max_length=200)
     name_fr = forms.CharField(label=_("Name (French)"), max_length=200)
     short_name = forms.SlugField(
-        label=_("Short name"), max_length=40,
+        label=_("Short name"),
+        max_length=40,
         help_text=_("Letters, digits and hyphens; used in exports."),
     )
     type = forms.ChoiceField(label=_("Type"))

@@ -29,13 +29,13 @@ class Organisation(BaseModel):
         _("synthetic demo organisation"), default=False, help_text=_("Created by the demo loader.")
     )
 
-    sensitivity: ClassVar[dict[str, Sensitivity]] = {
-        name: Sensitivity.NONE
-        for name in (
-            "name_en name_fr short_name type province city latitude longitude "
-            "provinces_served is_active is_synthetic"
-        ).split()
-    }
+    sensitivity: ClassVar[dict[str, Sensitivity]] = dict.fromkeys(
+        [
+            "name_en", "name_fr", "short_name", "type", "province", "city", "latitude",
+            "longitude", "provinces_served", "is_active", "is_synthetic",
+        ],
+        Sensitivity.NONE,
+    )  # fmt: skip
 
     class Meta:
         verbose_name = _("organisation")

@@ -42,8 +42,14 @@ def _require(by: Any, perm: Perm) -> None:
 
 
 def _audit(by: Actor, action: str, org_id: Any, target: Any, **context: Any) -> None:
-    record_event(by=by, action=action, org_id=org_id, target_type=target._meta.model_name,
-                 target_id=target.pk, context=context or None)
+    record_event(
+        by=by,
+        action=action,
+        org_id=org_id,
+        target_type=target._meta.model_name,
+        target_id=target.pk,
+        context=context or None,
+    )
 
 
 def _category_ids() -> set[str]:
@@ -55,9 +61,16 @@ def _category_ids() -> set[str]:
 
 @transaction.atomic
 def record_consent(
-    *, by: User, survivor: Survivor, recipient_kind: str, categories: list[str],
-    purposes: list[str], method: str, recipient_org: Organisation | None = None,
-    recipient_org_type: str = "", starts_on: dt.date | None = None,
+    *,
+    by: User,
+    survivor: Survivor,
+    recipient_kind: str,
+    categories: list[str],
+    purposes: list[str],
+    method: str,
+    recipient_org: Organisation | None = None,
+    recipient_org_type: str = "",
+    starts_on: dt.date | None = None,
     expires_on: dt.date | None = None,
 ) -> Consent:
     """Record what the survivor agreed to share, with whom, why, and until when."""
@@ -66,23 +79,54 @@ def record_consent(
         raise NotFound()
     starts_on = starts_on or timezone.localdate()
     expires_on = expires_on or _months_later(starts_on, DEFAULT_CONSENT_MONTHS)
-    _check_consent(by, recipient_kind, recipient_org, recipient_org_type, categories, purposes,
-                   method, starts_on, expires_on)
-    consent = Consent.objects.create(
-        org_id=by.org_id, survivor=survivor, recipient_kind=recipient_kind,
-        recipient_org=recipient_org, recipient_org_type=recipient_org_type or "",
-        categories=sorted(set(categories)), purposes=sorted(set(purposes)), method=method,
-        recorded_by=by, starts_on=starts_on, expires_on=expires_on, receipt_code=_receipt_code(),
+    _check_consent(
+        by,
+        recipient_kind,
+        recipient_org,
+        recipient_org_type,
+        categories,
+        purposes,
+        method,
+        starts_on,
+        expires_on,
     )
-    _audit(by, "consent.recorded", by.org_id, consent, categories=consent.categories,
-           purposes=consent.purposes, recipient_kind=recipient_kind,
-           recipient_org=str(recipient_org.pk) if recipient_org else None)
+    consent = Consent.objects.create(
+        org_id=by.org_id,
+        survivor=survivor,
+        recipient_kind=recipient_kind,
+        recipient_org=recipient_org,
+        recipient_org_type=recipient_org_type or "",
+        categories=sorted(set(categories)),
+        purposes=sorted(set(purposes)),
+        method=method,
+        recorded_by=by,
+        starts_on=starts_on,
+        expires_on=expires_on,
+        receipt_code=_receipt_code(),
+    )
+    _audit(
+        by,
+        "consent.recorded",
+        by.org_id,
+        consent,
+        categories=consent.categories,
+        purposes=consent.purposes,
+        recipient_kind=recipient_kind,
+        recipient_org=str(recipient_org.pk) if recipient_org else None,
+    )
     return consent
 
 
 def _check_consent(
-    by: User, kind: str, org: Organisation | None, org_type: str, categories: list[str],
-    purposes: list[str], method: str, starts_on: dt.date, expires_on: dt.date,
+    by: User,
+    kind: str,
+    org: Organisation | None,
+    org_type: str,
+    categories: list[str],
+    purposes: list[str],
+    method: str,
+    starts_on: dt.date,
+    expires_on: dt.date,
 ) -> None:
     errors: dict[str, list[Any]] = {}
     if kind not in RecipientKind.values:
@@ -148,8 +192,14 @@ def withdraw_consent(*, by: User, consent: Consent) -> Consent:
 
 @transaction.atomic
 def propose_agreement(
-    *, by: User, title: str, partners: list[Organisation], categories: list[str],
-    purposes: list[str], valid_from: dt.date, valid_until: dt.date | None = None,
+    *,
+    by: User,
+    title: str,
+    partners: list[Organisation],
+    categories: list[str],
+    purposes: list[str],
+    valid_from: dt.date,
+    valid_until: dt.date | None = None,
     signatories: str = "",
 ) -> Agreement:
     """An organisation admin proposes an agreement; each partner's admin must accept it."""
@@ -159,21 +209,34 @@ def propose_agreement(
     if not others:
         raise InvalidInput({"partners": [_("Choose at least one other organisation.")]})
     agreement = Agreement.objects.create(
-        title=title.strip(), categories=sorted(set(categories)), purposes=sorted(set(purposes)),
-        valid_from=valid_from, valid_until=valid_until, signatories=signatories.strip(),
+        title=title.strip(),
+        categories=sorted(set(categories)),
+        purposes=sorted(set(purposes)),
+        valid_from=valid_from,
+        valid_until=valid_until,
+        signatories=signatories.strip(),
         created_by=by,
     )
-    Party.objects.create(agreement=agreement, org_id=by.org_id, accepted_at=timezone.now(),
-                         accepted_by=by)
+    Party.objects.create(
+        agreement=agreement, org_id=by.org_id, accepted_at=timezone.now(), accepted_by=by
+    )
     for org in others.values():
         Party.objects.create(agreement=agreement, org=org)
-    _audit(by, "agreement.proposed", by.org_id, agreement,
-           parties=[str(p) for p in [by.org_id, *others]])
+    _audit(
+        by,
+        "agreement.proposed",
+        by.org_id,
+        agreement,
+        parties=[str(p) for p in [by.org_id, *others]],
+    )
     return agreement
 
 
 def _check_agreement(
-    title: str, categories: list[str], purposes: list[str], valid_from: dt.date,
+    title: str,
+    categories: list[str],
+    purposes: list[str],
+    valid_from: dt.date,
     valid_until: dt.date | None,
 ) -> None:
     errors: dict[str, list[Any]] = {}
@@ -207,8 +270,11 @@ def accept_agreement(*, by: User, agreement: Agreement) -> Party:
 def leave_agreement(*, by: User, agreement: Agreement) -> None:
     """Leaving takes effect at once for every future read."""
     _require(by, Perm.STAFF_MANAGE)
-    party = Party.objects.select_for_update().filter(agreement=agreement, org_id=by.org_id,
-                                                     left_at__isnull=True).first()
+    party = (
+        Party.objects.select_for_update()
+        .filter(agreement=agreement, org_id=by.org_id, left_at__isnull=True)
+        .first()
+    )
     if party is None:
         raise Conflict(_("Your organisation is not a party to this agreement."))
     party.left_at = timezone.now()
@@ -218,18 +284,31 @@ def leave_agreement(*, by: User, agreement: Agreement) -> None:
 
 @transaction.atomic
 def create_national_protocol(
-    *, by: User, title: str, categories: list[str], purposes: list[str], valid_from: dt.date,
-    valid_until: dt.date | None = None, signatories: str = "",
+    *,
+    by: User,
+    title: str,
+    categories: list[str],
+    purposes: list[str],
+    valid_from: dt.date,
+    valid_until: dt.date | None = None,
+    signatories: str = "",
 ) -> Agreement:
     """The optional national default protocol; organisations opt in one by one."""
-    if not (can(by, Perm.ORGS_MANAGE) or by.org.type == "national_coordinating_body"
-            and by.role == Role.ORG_ADMIN):
+    if not (
+        can(by, Perm.ORGS_MANAGE)
+        or (by.org.type == "national_coordinating_body" and by.role == Role.ORG_ADMIN)
+    ):
         raise Forbidden()
     _check_agreement(title, categories, purposes, valid_from, valid_until)
     agreement = Agreement.objects.create(
-        title=title.strip(), is_national_protocol=True, categories=sorted(set(categories)),
-        purposes=sorted(set(purposes)), valid_from=valid_from, valid_until=valid_until,
-        signatories=signatories, created_by=by,
+        title=title.strip(),
+        is_national_protocol=True,
+        categories=sorted(set(categories)),
+        purposes=sorted(set(purposes)),
+        valid_from=valid_from,
+        valid_until=valid_until,
+        signatories=signatories,
+        created_by=by,
     )
     _audit(by, "agreement.national_protocol_created", None, agreement)
     return agreement
@@ -253,8 +332,13 @@ def adopt_national_protocol(*, by: User, agreement: Agreement) -> Party:
 
 
 def send_referral(
-    *, by: User, case: Case, receiving_org: Organisation, values: dict[str, Any],
-    kind: str = ReferralKind.REFERRAL, service: Any = None,
+    *,
+    by: User,
+    case: Case,
+    receiving_org: Organisation,
+    values: dict[str, Any],
+    kind: str = ReferralKind.REFERRAL,
+    service: Any = None,
 ) -> Referral:
     """Refer (or transfer) a case to another organisation, with the survivor's consent and an
     agreement between the two organisations, both live now.
@@ -272,7 +356,11 @@ def send_referral(
 
 
 def _send_referral(
-    by: User, case: Case, receiving_org: Organisation, values: dict[str, Any], kind: str,
+    by: User,
+    case: Case,
+    receiving_org: Organisation,
+    values: dict[str, Any],
+    kind: str,
     service: Any,
 ) -> Referral:
     _require(by, Perm.CASE_EDIT)
@@ -280,25 +368,47 @@ def _send_referral(
         raise NotFound()
     _check_can_refer(case, receiving_org, kind)
     purpose = Purpose.CONTINUITY if kind == ReferralKind.TRANSFER else Purpose.REFERRAL
-    categories = allowed_categories(viewer_org=receiving_org, holder_org_id=case.org_id,
-                                    survivor_id=case.survivor_id, purposes=frozenset({purpose}))
+    categories = allowed_categories(
+        viewer_org=receiving_org,
+        holder_org_id=case.org_id,
+        survivor_id=case.survivor_id,
+        purposes=frozenset({purpose}),
+    )
     consent = _covering_consent(case, receiving_org, purpose)
     if consent is None:
         raise InvalidInput({"receiving_org": [MSG_NO_CONSENT]}, MSG_NO_CONSENT, code="no_consent")
     if not categories:
-        raise InvalidInput({"receiving_org": [MSG_NO_AGREEMENT]}, MSG_NO_AGREEMENT,
-                           code="no_agreement")
-    cleaned = validate(current().entity("referral"), values | {"receiving_org": receiving_org.pk},
-                       version=current().latest)
+        raise InvalidInput(
+            {"receiving_org": [MSG_NO_AGREEMENT]}, MSG_NO_AGREEMENT, code="no_agreement"
+        )
+    cleaned = validate(
+        current().entity("referral"),
+        values | {"receiving_org": receiving_org.pk},
+        version=current().latest,
+    )
     referral = Referral(
-        org_id=by.org_id, case=case, survivor_id=case.survivor_id, receiving_org=receiving_org,
-        service=service, kind=kind, status=states.ReferralStatus.SENT, consent=consent,
-        sent_by=by, standard_version=str(current().latest),
+        org_id=by.org_id,
+        case=case,
+        survivor_id=case.survivor_id,
+        receiving_org=receiving_org,
+        service=service,
+        kind=kind,
+        status=states.ReferralStatus.SENT,
+        consent=consent,
+        sent_by=by,
+        standard_version=str(current().latest),
     )
     apply_values(referral, {k: v for k, v in cleaned.items() if k != "receiving_org"})
     referral.save()
-    _audit(by, "referral.sent", case.org_id, referral, kind=kind,
-           receiving_org=str(receiving_org.pk), categories=sorted(categories))
+    _audit(
+        by,
+        "referral.sent",
+        case.org_id,
+        referral,
+        kind=kind,
+        receiving_org=str(receiving_org.pk),
+        categories=sorted(categories),
+    )
     notify.referral_received(referral)
     return referral
 
@@ -307,14 +417,17 @@ def _check_can_refer(case: Case, receiving_org: Organisation, kind: str) -> None
     if kind not in ReferralKind.values:
         raise InvalidInput({"kind": [MSG_CHOOSE]})
     if receiving_org.pk == case.org_id:
-        raise InvalidInput({"receiving_org": [_("A case cannot be referred to its own organisation.")]})
+        raise InvalidInput(
+            {"receiving_org": [_("A case cannot be referred to its own organisation.")]}
+        )
     if not receiving_org.is_active:
         raise InvalidInput({"receiving_org": [_("This organisation is not active in Harbour.")]})
     if not case.is_open:
         raise Conflict(_("Only an open case can be referred."))
     open_statuses = [states.ReferralStatus.SENT, states.ReferralStatus.ACCEPTED]
-    if Referral.objects.filter(case=case, receiving_org=receiving_org,
-                               status__in=open_statuses).exists():
+    if Referral.objects.filter(
+        case=case, receiving_org=receiving_org, status__in=open_statuses
+    ).exists():
         raise Conflict(_("This case already has an open referral to that organisation."))
 
 
@@ -322,11 +435,15 @@ def _covering_consent(case: Case, receiving_org: Organisation, purpose: str) -> 
     from harbour.sharing.policy import consent_facts
 
     now = timezone.now()
-    for consent in Consent.objects.filter(org_id=case.org_id, survivor_id=case.survivor_id,
-                                          withdrawn_at__isnull=True):
+    for consent in Consent.objects.filter(
+        org_id=case.org_id, survivor_id=case.survivor_id, withdrawn_at__isnull=True
+    ):
         facts = consent_facts(consent)
-        if (facts.live(now) and facts.names(receiving_org.pk, receiving_org.type)
-                and purpose in facts.purposes):
+        if (
+            facts.live(now)
+            and facts.names(receiving_org.pk, receiving_org.type)
+            and purpose in facts.purposes
+        ):
             return consent
     return None
 
@@ -344,8 +461,12 @@ MSG_NO_AGREEMENT = _(
 @transaction.atomic
 def _record_refusal(by: User, case: Case, receiving_org: Organisation, error: DomainError) -> None:
     record_event(
-        by=by, action="referral.refused", org_id=case.org_id, target_type="case",
-        target_id=case.pk, outcome="refused",
+        by=by,
+        action="referral.refused",
+        org_id=case.org_id,
+        target_type="case",
+        target_id=case.pk,
+        outcome="refused",
         context={"reason": error.code, "receiving_org": str(receiving_org.pk)},
     )
 
@@ -373,8 +494,13 @@ def _move(
     if side == states.Side.RECEIVER:
         referral.responded_at, referral.responded_by = timezone.now(), by
     referral.save()
-    _audit(by, f"referral.{name}", referral.org_id, referral,
-           **{"from": step.source, "to": step.target} | (updates or {}))
+    _audit(
+        by,
+        f"referral.{name}",
+        referral.org_id,
+        referral,
+        **{"from": step.source, "to": step.target} | (updates or {}),
+    )
     return referral
 
 
@@ -417,18 +543,32 @@ def withdraw_referral(*, by: User, referral: Referral) -> Referral:
 def _open_transferred_case(by: User, referral: Referral) -> Case:
     """The receiving organisation's new episode carries only what the survivor consented to."""
     source = Case.objects.select_related("survivor").get(pk=referral.case_id)
-    categories = allowed_categories(viewer_org=by.org, holder_org_id=source.org_id,
-                                    survivor_id=source.survivor_id,
-                                    purposes=frozenset({Purpose.CONTINUITY}))
+    categories = allowed_categories(
+        viewer_org=by.org,
+        holder_org_id=source.org_id,
+        survivor_id=source.survivor_id,
+        purposes=frozenset({Purpose.CONTINUITY}),
+    )
     survivor_values = _copyable(filter_values(source.survivor, "survivor", categories).values)
     case_values = _copyable(filter_values(source, "case", categories).values)
-    fresh = {*case_actions.PROTECTED_CASE_FIELDS, "intake_date", "intake_province",
-             "intake_city", "intake_method", "consent_to_record"}
+    fresh = {
+        *case_actions.PROTECTED_CASE_FIELDS,
+        "intake_date",
+        "intake_province",
+        "intake_city",
+        "intake_method",
+        "consent_to_record",
+    }
     case_values = {k: v for k, v in case_values.items() if k not in fresh}
-    case_values |= {"intake_date": timezone.localdate(), "intake_province": by.org.province,
-                    "consent_to_record": True}
+    case_values |= {
+        "intake_date": timezone.localdate(),
+        "intake_province": by.org.province,
+        "consent_to_record": True,
+    }
     new_case, _created = case_actions.start_intake(
-        by=by, survivor_values=survivor_values, case_values=case_values,
+        by=by,
+        survivor_values=survivor_values,
+        case_values=case_values,
         submission_key=f"transfer:{referral.pk}",
     )
     new_case.previous_case = source
@@ -467,8 +607,9 @@ def open_case_for_referral(
         raise Conflict(_("Accept the referral before opening a case for it."))
     if referral.receiving_case_id:
         raise Conflict(_("A case is already open for this referral."))
-    case, _created = case_actions.start_intake(by=by, survivor_values={}, case_values=case_values,
-                                               submission_key=submission_key)
+    case, _created = case_actions.start_intake(
+        by=by, survivor_values={}, case_values=case_values, submission_key=submission_key
+    )
     Referral.objects.filter(pk=referral.pk).update(receiving_case=case)
     link_survivors(a=referral.survivor, b=case.survivor, referral=referral)
     _audit(by, "referral.case_opened", by.org_id, referral, case=str(case.pk))
@@ -488,7 +629,9 @@ def erase_survivor(*, by: User, survivor: Survivor) -> dict[str, int]:
     if survivor.org_id != by.org_id:
         raise NotFound()
     if survivor.legal_hold:
-        raise Conflict(_("A legal hold is set on this file: it cannot be erased until it is lifted."))
+        raise Conflict(
+            _("A legal hold is set on this file: it cannot be erased until it is lifted.")
+        )
     open_referrals = Referral.objects.filter(
         survivor=survivor, status__in=[states.ReferralStatus.SENT, states.ReferralStatus.ACCEPTED]
     )
@@ -496,8 +639,14 @@ def erase_survivor(*, by: User, survivor: Survivor) -> dict[str, int]:
         raise Conflict(_("Close or withdraw the open referrals about this survivor first."))
     survivor_id = survivor.pk
     counts = _delete_everything(survivor)
-    record_event(by=by, action="survivor.erased", org_id=by.org_id, target_type="survivor",
-                 target_id=survivor_id, context=counts)
+    record_event(
+        by=by,
+        action="survivor.erased",
+        org_id=by.org_id,
+        target_type="survivor",
+        target_id=survivor_id,
+        context=counts,
+    )
     return counts
 
 
@@ -528,8 +677,13 @@ def set_legal_hold(*, by: User, survivor: Survivor, hold: bool) -> Survivor:
         raise NotFound()
     survivor.legal_hold = hold
     survivor.save(update_fields=["legal_hold", "updated_at"])
-    record_event(by=by, action="survivor.legal_hold_set" if hold else "survivor.legal_hold_lifted",
-                 org_id=by.org_id, target_type="survivor", target_id=survivor.pk)
+    record_event(
+        by=by,
+        action="survivor.legal_hold_set" if hold else "survivor.legal_hold_lifted",
+        org_id=by.org_id,
+        target_type="survivor",
+        target_id=survivor.pk,
+    )
     return survivor
 
 
@@ -537,8 +691,14 @@ def set_legal_hold(*, by: User, survivor: Survivor, hold: bool) -> Survivor:
 def record_export(*, by: User, survivor: Survivor, output: str) -> None:
     """The right of access: exporting a survivor's file is a read of identifying data."""
     _require(by, Perm.SURVIVOR_IDENTITY_VIEW)
-    record_event(by=by, action="survivor.exported", org_id=survivor.org_id,
-                 target_type="survivor", target_id=survivor.pk, context={"format": output})
+    record_event(
+        by=by,
+        action="survivor.exported",
+        org_id=survivor.org_id,
+        target_type="survivor",
+        target_id=survivor.pk,
+        context={"format": output},
+    )
 
 
 # --- reminders ----------------------------------------------------------------------------------

@@ -4,7 +4,6 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from harbour.core.forms import set_choices
-
 from harbour.orgs.models import Organisation
 from harbour.sharing.models import ConsentMethod, Purpose, RecipientKind, ReferralKind
 from harbour.sharing.states import DeclineReason, Outcome
@@ -27,24 +26,34 @@ def _orgs(exclude: Any) -> list[tuple[str, str]]:
 
 class ConsentForm(forms.Form):
     recipient_kind = forms.ChoiceField(
-        label=_("Who may receive the information"), choices=RecipientKind.choices,
+        label=_("Who may receive the information"),
+        choices=RecipientKind.choices,
         widget=forms.RadioSelect,
     )
     recipient_org = forms.ChoiceField(label=_("The organisation"), required=False)
-    recipient_org_type = forms.ChoiceField(label=_("Or any organisation of this type"),
-                                           required=False)
+    recipient_org_type = forms.ChoiceField(
+        label=_("Or any organisation of this type"), required=False
+    )
     categories = forms.MultipleChoiceField(
-        label=_("What information"), widget=forms.CheckboxSelectMultiple,
+        label=_("What information"),
+        widget=forms.CheckboxSelectMultiple,
         help_text=_("Only what the survivor agreed to. They can withdraw at any moment."),
     )
-    purposes = forms.MultipleChoiceField(label=_("For what purpose"), choices=Purpose.choices,
-                                         widget=forms.CheckboxSelectMultiple)
-    method = forms.ChoiceField(label=_("How the consent was given"),
-                               choices=ConsentMethod.choices, widget=forms.RadioSelect)
-    starts_on = forms.DateField(label=_("Starts on"), required=False,
-                                widget=forms.DateInput(attrs={"type": "date"}))
+    purposes = forms.MultipleChoiceField(
+        label=_("For what purpose"), choices=Purpose.choices, widget=forms.CheckboxSelectMultiple
+    )
+    method = forms.ChoiceField(
+        label=_("How the consent was given"),
+        choices=ConsentMethod.choices,
+        widget=forms.RadioSelect,
+    )
+    starts_on = forms.DateField(
+        label=_("Starts on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     expires_on = forms.DateField(
-        label=_("Expires on"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        label=_("Expires on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("Leave empty for 12 months."),
     )
 
@@ -58,15 +67,20 @@ class ConsentForm(forms.Form):
 class ReferralForm(forms.Form):
     receiving_org = forms.ChoiceField(label=_("Refer to"))
     kind = forms.ChoiceField(
-        label=_("Kind"), choices=ReferralKind.choices, widget=forms.RadioSelect,
+        label=_("Kind"),
+        choices=ReferralKind.choices,
+        widget=forms.RadioSelect,
         initial=ReferralKind.REFERRAL,
-        help_text=_("A transfer moves the case: accepting it opens the case at the receiving "
-                    "organisation and closes it here."),
+        help_text=_(
+            "A transfer moves the case: accepting it opens the case at the receiving "
+            "organisation and closes it here."
+        ),
     )
     service = forms.ChoiceField(label=_("Service (from the directory)"), required=False)
 
-    def __init__(self, *args: Any, org_id: Any, services: list[tuple[str, str]],
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, org_id: Any, services: list[tuple[str, str]], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         set_choices(self, "receiving_org", _orgs(org_id))
         set_choices(self, "service", [("", "—"), *services])
@@ -82,28 +96,40 @@ class OutcomeForm(forms.Form):
 
 class ReceiptLookupForm(forms.Form):
     code = forms.CharField(
-        label=_("Code on the consent receipt"), max_length=20,
+        label=_("Code on the consent receipt"),
+        max_length=20,
         help_text=_("Twelve letters and digits, e.g. K7QX-3MZP-9TRA."),
     )
 
 
 class AgreementForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
-    partners = forms.MultipleChoiceField(label=_("Partner organisations"),
-                                         widget=forms.CheckboxSelectMultiple)
-    categories = forms.MultipleChoiceField(label=_("Information covered"),
-                                           widget=forms.CheckboxSelectMultiple)
-    purposes = forms.MultipleChoiceField(
-        label=_("Purposes"), widget=forms.CheckboxSelectMultiple,
-        choices=[(Purpose.REFERRAL, Purpose.REFERRAL.label),
-                 (Purpose.CONTINUITY, Purpose.CONTINUITY.label)],
+    partners = forms.MultipleChoiceField(
+        label=_("Partner organisations"), widget=forms.CheckboxSelectMultiple
     )
-    valid_from = forms.DateField(label=_("Valid from"),
-                                 widget=forms.DateInput(attrs={"type": "date"}))
-    valid_until = forms.DateField(label=_("Valid until"), required=False,
-                                  widget=forms.DateInput(attrs={"type": "date"}))
-    signatories = forms.CharField(label=_("Signatories (names and titles)"), required=False,
-                                  widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    categories = forms.MultipleChoiceField(
+        label=_("Information covered"), widget=forms.CheckboxSelectMultiple
+    )
+    purposes = forms.MultipleChoiceField(
+        label=_("Purposes"),
+        widget=forms.CheckboxSelectMultiple,
+        choices=[
+            (Purpose.REFERRAL, Purpose.REFERRAL.label),
+            (Purpose.CONTINUITY, Purpose.CONTINUITY.label),
+        ],
+    )
+    valid_from = forms.DateField(
+        label=_("Valid from"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    valid_until = forms.DateField(
+        label=_("Valid until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    signatories = forms.CharField(
+        label=_("Signatories (names and titles)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )
 
     def __init__(self, *args: Any, org_id: Any, national: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -139,7 +139,10 @@ class Party(BaseModel):
 
 
 ReferralColumns = dictionary_model(
-    "ReferralColumns", "referral", module=__name__, sealed=True,
+    "ReferralColumns",
+    "referral",
+    module=__name__,
+    sealed=True,
     exclude=frozenset({"receiving_org"}),
 )
 
@@ -155,7 +158,9 @@ class Referral(ReferralColumns, TenantModel):  # type: ignore[misc, valid-type]
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+")
     survivor = models.ForeignKey("cases.Survivor", on_delete=models.CASCADE, related_name="+")
     receiving_org = models.ForeignKey(
-        "orgs.Organisation", on_delete=models.PROTECT, related_name="+",
+        "orgs.Organisation",
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("receiving organisation"),
     )
     service = models.ForeignKey(
@@ -233,10 +238,12 @@ class Notification(BaseModel):
 
     user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=40)
-    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, null=True, blank=True,
-                                 related_name="+")
-    consent = models.ForeignKey(Consent, on_delete=models.CASCADE, null=True, blank=True,
-                                related_name="+")
+    referral = models.ForeignKey(
+        Referral, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    consent = models.ForeignKey(
+        Consent, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
 

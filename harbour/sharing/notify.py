@@ -50,7 +50,9 @@ def _email(notifications: list[Notification]) -> None:
             send_mail(
                 str(SUBJECTS[notification.kind]),
                 str(BODY) % {"url": settings.HARBOUR_SITE_URL + "/sharing/notifications/"},
-                settings.DEFAULT_FROM_EMAIL, [user.email], fail_silently=True,
+                settings.DEFAULT_FROM_EMAIL,
+                [user.email],
+                fail_silently=True,
             )
         Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
 

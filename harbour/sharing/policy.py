@@ -30,28 +30,41 @@ from harbour.standard.dictionary import current
 
 def consent_facts(consent: Consent) -> rules.ConsentFacts:
     return rules.ConsentFacts(
-        holder_org=consent.org_id, survivor=consent.survivor_id,
-        recipient_kind=consent.recipient_kind, recipient_org=consent.recipient_org_id,
+        holder_org=consent.org_id,
+        survivor=consent.survivor_id,
+        recipient_kind=consent.recipient_kind,
+        recipient_org=consent.recipient_org_id,
         recipient_org_type=consent.recipient_org_type or None,
-        categories=frozenset(consent.categories), purposes=frozenset(consent.purposes),
-        starts_on=consent.starts_on, expires_on=consent.expires_on,
+        categories=frozenset(consent.categories),
+        purposes=frozenset(consent.purposes),
+        starts_on=consent.starts_on,
+        expires_on=consent.expires_on,
         withdrawn_at=consent.withdrawn_at,
     )
 
 
 def allowed_categories(
-    *, viewer_org: Organisation, holder_org_id: uuid.UUID, survivor_id: uuid.UUID,
-    now: dt.datetime | None = None, purposes: frozenset[str] = rules.CARE_PURPOSES,
+    *,
+    viewer_org: Organisation,
+    holder_org_id: uuid.UUID,
+    survivor_id: uuid.UUID,
+    now: dt.datetime | None = None,
+    purposes: frozenset[str] = rules.CARE_PURPOSES,
 ) -> frozenset[str]:
     """The categories of this survivor's data at the holder that the viewer may see now."""
     if viewer_org.pk == holder_org_id:
         raise ValueError("own data is not shared")
-    consents = Consent.objects.filter(org_id=holder_org_id, survivor_id=survivor_id,
-                                      withdrawn_at__isnull=True)
+    consents = Consent.objects.filter(
+        org_id=holder_org_id, survivor_id=survivor_id, withdrawn_at__isnull=True
+    )
     return rules.allowed_categories(
-        holder_org=holder_org_id, viewer_org=viewer_org.pk, viewer_org_type=viewer_org.type,
-        survivor=survivor_id, consents=[consent_facts(c) for c in consents],
-        agreements=_agreements_between(holder_org_id, viewer_org.pk), now=now or timezone.now(),
+        holder_org=holder_org_id,
+        viewer_org=viewer_org.pk,
+        viewer_org_type=viewer_org.type,
+        survivor=survivor_id,
+        consents=[consent_facts(c) for c in consents],
+        agreements=_agreements_between(holder_org_id, viewer_org.pk),
+        now=now or timezone.now(),
         purposes=purposes,
     )
 
@@ -59,7 +72,9 @@ def allowed_categories(
 def _agreements_between(a: uuid.UUID, b: uuid.UUID) -> list[rules.AgreementFacts]:
     """Agreements both organisations are active parties to, in one query."""
     parties = Party.objects.filter(
-        org_id__in=[a, b], accepted_at__isnull=False, left_at__isnull=True,
+        org_id__in=[a, b],
+        accepted_at__isnull=False,
+        left_at__isnull=True,
         agreement__terminated_at__isnull=True,
     ).select_related("agreement")
     members: dict[uuid.UUID, set[uuid.UUID]] = {}
@@ -69,11 +84,15 @@ def _agreements_between(a: uuid.UUID, b: uuid.UUID) -> list[rules.AgreementFacts
         found[party.agreement_id] = party.agreement
     return [
         rules.AgreementFacts(
-            parties=frozenset(orgs), categories=frozenset(found[k].categories),
-            purposes=frozenset(found[k].purposes), valid_from=found[k].valid_from,
-            valid_until=found[k].valid_until, terminated_at=found[k].terminated_at,
+            parties=frozenset(orgs),
+            categories=frozenset(found[k].categories),
+            purposes=frozenset(found[k].purposes),
+            valid_from=found[k].valid_from,
+            valid_until=found[k].valid_until,
+            terminated_at=found[k].terminated_at,
         )
-        for k, orgs in members.items() if orgs >= {a, b}
+        for k, orgs in members.items()
+        if orgs >= {a, b}
     ]
 
 
@@ -175,15 +194,28 @@ def _shared(user: Any, case: Case) -> SharedCase:
     return SharedCase(case, categories, survivor, filter_values(case, "case", categories))
 
 
-def _decision(user: Any, case: Case, categories: frozenset[str], *, reason: str = "",
-              shown: list[str] | None = None) -> None:
+def _decision(
+    user: Any,
+    case: Case,
+    categories: frozenset[str],
+    *,
+    reason: str = "",
+    shown: list[str] | None = None,
+) -> None:
     """Audit a sharing decision in the owner's chain: who asked, what was allowed or refused."""
     record_event(
-        by=user, action="sharing.case_viewed", org_id=case.org_id, target_type="case",
-        target_id=case.pk, fields=shown or [],
+        by=user,
+        action="sharing.case_viewed",
+        org_id=case.org_id,
+        target_type="case",
+        target_id=case.pk,
+        fields=shown or [],
         outcome=Outcome.OK if categories else Outcome.REFUSED,
-        context={"categories": sorted(categories), "reason": reason or None,
-                 "viewer_org": str(user.org_id)},
+        context={
+            "categories": sorted(categories),
+            "reason": reason or None,
+            "viewer_org": str(user.org_id),
+        },
     )
 
 
@@ -198,8 +230,12 @@ def referrals_for(user: Any) -> QuerySet[Referral]:
 
 
 def referral_for(user: Any, referral_id: Any) -> Referral:
-    found = (referrals_for(user).select_related("org", "receiving_org", "case", "consent")
-             .filter(pk=referral_id).first())
+    found = (
+        referrals_for(user)
+        .select_related("org", "receiving_org", "case", "consent")
+        .filter(pk=referral_id)
+        .first()
+    )
     if found is None:
         raise NotFound()
     return found
@@ -225,9 +261,11 @@ def consent_by_receipt(user: Any, code: str) -> Consent:
     normalised = code.strip().upper().replace(" ", "")
     if not can(user, Perm.CASE_EDIT) or len(normalised) != 14:
         raise NotFound()
-    found = Consent.objects.select_related("org", "recipient_org").filter(
-        receipt_code=normalised
-    ).first()
+    found = (
+        Consent.objects.select_related("org", "recipient_org")
+        .filter(receipt_code=normalised)
+        .first()
+    )
     if found is None:
         raise NotFound()
     return found

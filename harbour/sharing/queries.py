@@ -74,34 +74,53 @@ def _case_items(case: Case, own: bool, categories: frozenset[str] | None) -> lis
         if item.kind == "intake":
             continue
         shown = visible(item.kind)
-        items.append(ContinuumItem(item.when, case.org, item.kind, own, not shown, case,
-                                   item.record if shown else None,
-                                   item.values if shown and own else {}))
+        items.append(
+            ContinuumItem(
+                item.when,
+                case.org,
+                item.kind,
+                own,
+                not shown,
+                case,
+                item.record if shown else None,
+                item.values if shown and own else {},
+            )
+        )
     return items
 
 
 def referral_lists(user: User) -> dict[str, QuerySet[Referral]]:
     qs = policy.referrals_for(user).select_related("org", "receiving_org", "case")
-    return {"received": qs.filter(receiving_org_id=user.org_id),
-            "sent": qs.filter(org_id=user.org_id)}
+    return {
+        "received": qs.filter(receiving_org_id=user.org_id),
+        "sent": qs.filter(org_id=user.org_id),
+    }
 
 
 def is_overdue(referral: Referral, now: dt.datetime | None = None) -> bool:
     limit = dt.timedelta(days=settings.HARBOUR_STALE_REFERRAL_DAYS)
-    return referral.status == ReferralStatus.SENT and (now or timezone.now()) - referral.created_at > limit
+    return (
+        referral.status == ReferralStatus.SENT
+        and (now or timezone.now()) - referral.created_at > limit
+    )
 
 
 def overdue_referrals(now: dt.datetime | None = None) -> QuerySet[Referral]:
     limit = (now or timezone.now()) - dt.timedelta(days=settings.HARBOUR_STALE_REFERRAL_DAYS)
-    return Referral.objects.filter(status=ReferralStatus.SENT, created_at__lt=limit,
-                                   overdue_notified_at__isnull=True)
+    return Referral.objects.filter(
+        status=ReferralStatus.SENT, created_at__lt=limit, overdue_notified_at__isnull=True
+    )
 
 
 def expiring_consents(now: dt.datetime | None = None) -> QuerySet[Consent]:
     today = (now or timezone.now()).date()
     soon = today + dt.timedelta(days=settings.HARBOUR_CONSENT_WARNING_DAYS)
-    return Consent.objects.filter(withdrawn_at__isnull=True, expires_on__gt=today,
-                                  expires_on__lte=soon, expiry_notified_at__isnull=True)
+    return Consent.objects.filter(
+        withdrawn_at__isnull=True,
+        expires_on__gt=today,
+        expires_on__lte=soon,
+        expiry_notified_at__isnull=True,
+    )
 
 
 def consent_status(consent: Consent, today: dt.date | None = None) -> str:
@@ -121,28 +140,49 @@ def survivor_export(survivor: Survivor) -> dict[str, Any]:
     """Everything this organisation holds about the survivor (the right of access)."""
     cases = []
     for case in Case.objects.filter(survivor=survivor).order_by("intake_date"):
-        records = {kind: [read_values(r, with_identity=True) for r in model.objects.filter(case=case)]
-                   for kind, model in case_queries.RECORD_MODELS.items()}
+        records = {
+            kind: [read_values(r, with_identity=True) for r in model.objects.filter(case=case)]
+            for kind, model in case_queries.RECORD_MODELS.items()
+        }
         screenings = [s.result for s in Screening.objects.filter(case=case)]
-        cases.append({"reference": case.reference, "values": read_values(case, with_identity=True),
-                      "records": records, "screenings": screenings})
+        cases.append(
+            {
+                "reference": case.reference,
+                "values": read_values(case, with_identity=True),
+                "records": records,
+                "screenings": screenings,
+            }
+        )
     consents = Consent.objects.filter(survivor=survivor).select_related("recipient_org")
     referrals = Referral.objects.filter(survivor=survivor).select_related("receiving_org")
     return {
-        "survivor": {"reference": survivor.reference,
-                     "values": read_values(survivor, with_identity=True)},
+        "survivor": {
+            "reference": survivor.reference,
+            "values": read_values(survivor, with_identity=True),
+        },
         "cases": cases,
         "consents": [_consent_row(c) for c in consents],
-        "referrals": [{"to": r.receiving_org.name, "status": r.status, "kind": r.kind,
-                       "sent": r.created_at.date().isoformat()} for r in referrals],
+        "referrals": [
+            {
+                "to": r.receiving_org.name,
+                "status": r.status,
+                "kind": r.kind,
+                "sent": r.created_at.date().isoformat(),
+            }
+            for r in referrals
+        ],
     }
 
 
 def _consent_row(consent: Consent) -> dict[str, Any]:
     return {
-        "recipient": consent.recipient_org.name if consent.recipient_org else
-        consent.recipient_org_type or consent.recipient_kind,
-        "categories": consent.categories, "purposes": consent.purposes,
-        "starts_on": consent.starts_on.isoformat(), "expires_on": consent.expires_on.isoformat(),
-        "status": consent_status(consent), "receipt_code": consent.receipt_code,
+        "recipient": consent.recipient_org.name
+        if consent.recipient_org
+        else consent.recipient_org_type or consent.recipient_kind,
+        "categories": consent.categories,
+        "purposes": consent.purposes,
+        "starts_on": consent.starts_on.isoformat(),
+        "expires_on": consent.expires_on.isoformat(),
+        "status": consent_status(consent),
+        "receipt_code": consent.receipt_code,
     }

@@ -74,9 +74,7 @@ def allowed_categories(
     """Categories of the survivor's data at `holder_org` that `viewer_org` may see now."""
     if holder_org == viewer_org:
         raise ValueError("an organisation's own data is not shared with itself")
-    live_agreements = [
-        a for a in agreements if a.live(now) and a.binds(holder_org, viewer_org)
-    ]
+    live_agreements = [a for a in agreements if a.live(now) and a.binds(holder_org, viewer_org)]
     allowed: set[str] = set()
     for consent in consents:
         if not _consent_applies(consent, holder_org, viewer_org, viewer_org_type, survivor, now):
@@ -89,8 +87,12 @@ def allowed_categories(
 
 
 def _consent_applies(
-    consent: ConsentFacts, holder: uuid.UUID, viewer: uuid.UUID, viewer_type: str,
-    survivor: uuid.UUID, now: dt.datetime,
+    consent: ConsentFacts,
+    holder: uuid.UUID,
+    viewer: uuid.UUID,
+    viewer_type: str,
+    survivor: uuid.UUID,
+    now: dt.datetime,
 ) -> bool:
     return (
         consent.holder_org == holder

@@ -19,7 +19,8 @@ urlpatterns = [
     path("consents/<uuid:consent_id>/withdraw/", views.withdraw, name="withdraw"),
     path("consents/lookup/", views.lookup, name="lookup"),
     path("agreements/", views.agreements, name="agreements"),
-    path("agreements/<uuid:agreement_id>/<slug:name>/", views.agreement_move,
-         name="agreement_move"),
+    path(
+        "agreements/<uuid:agreement_id>/<slug:name>/", views.agreement_move, name="agreement_move"
+    ),
     path("notifications/", views.notifications, name="notifications"),
 ]

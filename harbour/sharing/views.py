@@ -55,21 +55,33 @@ def consents(request: HttpRequest, survivor_id: str) -> HttpResponse:
         org = Organisation.objects.filter(pk=org_id).first() if org_id else None
         try:
             consent = actions.record_consent(
-                by=user, survivor=survivor, recipient_kind=data["recipient_kind"],
-                recipient_org=org, recipient_org_type=data["recipient_org_type"],
-                categories=data["categories"], purposes=data["purposes"], method=data["method"],
-                starts_on=data["starts_on"], expires_on=data["expires_on"],
+                by=user,
+                survivor=survivor,
+                recipient_kind=data["recipient_kind"],
+                recipient_org=org,
+                recipient_org_type=data["recipient_org_type"],
+                categories=data["categories"],
+                purposes=data["purposes"],
+                method=data["method"],
+                starts_on=data["starts_on"],
+                expires_on=data["expires_on"],
             )
         except DomainError as exc:
             show_errors(form, exc)
         else:
             messages.success(request, _("Consent recorded. Print or show the receipt now."))
             return redirect("sharing:receipt", consent_id=consent.pk)
-    rows = [{"consent": c, "status": queries.consent_status(c)}
-            for c in policy.consents_of(user, survivor).select_related("recipient_org")]
-    context = {"survivor": survivor, "form": form, "rows": rows,
-               "categories": {c.id: c for c in current().categories},
-               "cases": survivor.cases.order_by("-intake_date")}
+    rows = [
+        {"consent": c, "status": queries.consent_status(c)}
+        for c in policy.consents_of(user, survivor).select_related("recipient_org")
+    ]
+    context = {
+        "survivor": survivor,
+        "form": form,
+        "rows": rows,
+        "categories": {c.id: c for c in current().categories},
+        "cases": survivor.cases.order_by("-intake_date"),
+    }
     return render(request, "sharing/consents.html", context)
 
 
@@ -78,9 +90,13 @@ def receipt(request: HttpRequest, consent_id: str) -> HttpResponse:
     user = _user(request)
     consent = policy.consent_for(user, consent_id)
     cats = [current().category(c) for c in consent.categories]
-    context = {"consent": consent, "categories": cats, "status": queries.consent_status(consent),
-               "purposes": [Purpose(p) for p in consent.purposes],
-               "org_types": current().codelists["organisation_type"]}
+    context = {
+        "consent": consent,
+        "categories": cats,
+        "status": queries.consent_status(consent),
+        "purposes": [Purpose(p) for p in consent.purposes],
+        "org_types": current().codelists["organisation_type"],
+    }
     return render(request, "sharing/receipt.html", context)
 
 
@@ -118,11 +134,19 @@ def lookup(request: HttpRequest) -> HttpResponse:
                 except DomainError as exc:
                     form.add_error(None, str(exc.message))
                 else:
-                    messages.success(request, _("The consent is withdrawn. Sharing stopped "
-                                                "immediately, and its organisation is told."))
+                    messages.success(
+                        request,
+                        _(
+                            "The consent is withdrawn. Sharing stopped "
+                            "immediately, and its organisation is told."
+                        ),
+                    )
                     return redirect("sharing:lookup")
-    context = {"form": form, "found": found,
-               "status": queries.consent_status(found) if found else None}
+    context = {
+        "form": form,
+        "found": found,
+        "status": queries.consent_status(found) if found else None,
+    }
     return render(request, "sharing/lookup.html", context)
 
 
@@ -145,8 +169,9 @@ def refer(request: HttpRequest, case_id: str) -> HttpResponse:
     user = _user(request)
     case = case_policy.case_for(user, case_id, Perm.CASE_EDIT)
     choose = ReferralForm(request.POST or None, org_id=user.org_id, services=_services())
-    details = DictionaryForm(request.POST or None, parts=[(current().entity("referral"),
-                                                           _referral_fields())])
+    details = DictionaryForm(
+        request.POST or None, parts=[(current().entity("referral"), _referral_fields())]
+    )
     preview = None
     if request.method == "POST" and choose.is_valid() and details.is_valid():
         receiving = Organisation.objects.filter(pk=choose.cleaned_data["receiving_org"]).first()
@@ -163,28 +188,47 @@ def _preview(case: Any, receiving: Organisation, kind: str) -> dict[str, Any]:
     """Exactly which fields will be shared, before anything is sent."""
     purpose = Purpose.CONTINUITY if kind == ReferralKind.TRANSFER else Purpose.REFERRAL
     categories = policy.allowed_categories(
-        viewer_org=receiving, holder_org_id=case.org_id, survivor_id=case.survivor_id,
+        viewer_org=receiving,
+        holder_org_id=case.org_id,
+        survivor_id=case.survivor_id,
         purposes=frozenset({purpose}),
     )
     fields = [
-        {"entity": e.label, "category": current().category(cat).label,
-         "fields": [f.label for f in e.fields if f.category == cat]}
+        {
+            "entity": e.label,
+            "category": current().category(cat).label,
+            "fields": [f.label for f in e.fields if f.category == cat],
+        }
         for e in (current().entity("survivor"), current().entity("case"))
         for cat in sorted(categories)
     ]
-    return {"org": receiving, "categories": categories, "fields": [f for f in fields if f["fields"]]}
+    return {
+        "org": receiving,
+        "categories": categories,
+        "fields": [f for f in fields if f["fields"]],
+    }
 
 
-def _send(request: HttpRequest, user: User, case: Any, receiving: Organisation,
-          choose: ReferralForm, details: DictionaryForm) -> HttpResponse:
+def _send(
+    request: HttpRequest,
+    user: User,
+    case: Any,
+    receiving: Organisation,
+    choose: ReferralForm,
+    details: DictionaryForm,
+) -> HttpResponse:
     from harbour.directory.models import Service
 
     service_id = uuid_or_none(choose.cleaned_data["service"])
     service = Service.objects.filter(pk=service_id).first() if service_id else None
     try:
         referral = actions.send_referral(
-            by=user, case=case, receiving_org=receiving, values=details.cleaned_by_entity["referral"],
-            kind=choose.cleaned_data["kind"], service=service,
+            by=user,
+            case=case,
+            receiving_org=receiving,
+            values=details.cleaned_by_entity["referral"],
+            kind=choose.cleaned_data["kind"],
+            service=service,
         )
     except DomainError as exc:
         _fail(request, exc)
@@ -200,8 +244,10 @@ def referral_list(request: HttpRequest) -> HttpResponse:
         raise NotFound()
     lists = queries.referral_lists(user)
     now = timezone.now()
-    rows = {name: [{"referral": r, "overdue": queries.is_overdue(r, now)} for r in qs[:200]]
-            for name, qs in lists.items()}
+    rows = {
+        name: [{"referral": r, "overdue": queries.is_overdue(r, now)} for r in qs[:200]]
+        for name, qs in lists.items()
+    }
     return render(request, "sharing/referrals.html", {"rows": rows})
 
 
@@ -218,13 +264,16 @@ def referral_detail(request: HttpRequest, referral_id: str) -> HttpResponse:
         except NotFound:
             shared = None
     context = {
-        "referral": referral, "receiving": receiving, "shared": shared,
-        "transitions": states.available(referral.status, side) if can(user, Perm.CASE_EDIT)
-        else [],
-        "decline_form": DeclineForm(), "outcome_form": OutcomeForm(),
+        "referral": referral,
+        "receiving": receiving,
+        "shared": shared,
+        "transitions": states.available(referral.status, side) if can(user, Perm.CASE_EDIT) else [],
+        "decline_form": DeclineForm(),
+        "outcome_form": OutcomeForm(),
         "overdue": queries.is_overdue(referral),
         "details": _referral_values(referral, shared, receiving),
-        "survivor_labels": _labels("survivor"), "case_labels": _labels("case"),
+        "survivor_labels": _labels("survivor"),
+        "case_labels": _labels("case"),
     }
     return render(request, "sharing/referral.html", context)
 
@@ -239,11 +288,15 @@ def _referral_values(referral: Any, shared: Any, receiving: bool) -> list[tuple[
 
     if receiving and (shared is None or not shared.categories):
         return []
-    values = policy.filter_values(referral, "referral", frozenset(
-        c.id for c in current().categories)).values
+    values = policy.filter_values(
+        referral, "referral", frozenset(c.id for c in current().categories)
+    ).values
     entity = current().entity("referral")
-    return [(entity.field(k).label, display_value(entity.field(k), v))
-            for k, v in values.items() if v not in (None, "", []) and k != "receiving_org"]
+    return [
+        (entity.field(k).label, display_value(entity.field(k), v))
+        for k, v in values.items()
+        if v not in (None, "", []) and k != "receiving_org"
+    ]
 
 
 @login_required
@@ -255,11 +308,13 @@ def referral_move(request: HttpRequest, referral_id: str, name: str) -> HttpResp
         if name == "accept":
             actions.accept_referral(by=user, referral=referral)
         elif name == "decline":
-            actions.decline_referral(by=user, referral=referral,
-                                     reason=request.POST.get("decline_reason", ""))
+            actions.decline_referral(
+                by=user, referral=referral, reason=request.POST.get("decline_reason", "")
+            )
         elif name == "complete":
-            actions.complete_referral(by=user, referral=referral,
-                                      outcome=request.POST.get("outcome", ""))
+            actions.complete_referral(
+                by=user, referral=referral, outcome=request.POST.get("outcome", "")
+            )
         elif name == "withdraw":
             actions.withdraw_referral(by=user, referral=referral)
         else:
@@ -281,13 +336,24 @@ def open_case(request: HttpRequest, referral_id: str) -> HttpResponse:
     if referral.receiving_org_id != user.org_id or not can(user, Perm.CASE_CREATE):
         raise NotFound()
     case_entity = current().entity("case")
-    form = DictionaryForm(request.POST or None, parts=[(case_entity, fields_of(case_entity,
-                          only=["intake_date", "intake_province", "consent_to_record",
-                                "current_needs"]))])
+    form = DictionaryForm(
+        request.POST or None,
+        parts=[
+            (
+                case_entity,
+                fields_of(
+                    case_entity,
+                    only=["intake_date", "intake_province", "consent_to_record", "current_needs"],
+                ),
+            )
+        ],
+    )
     if request.method == "POST" and form.is_valid():
         try:
             case = actions.open_case_for_referral(
-                by=user, referral=referral, case_values=form.cleaned_by_entity["case"],
+                by=user,
+                referral=referral,
+                case_values=form.cleaned_by_entity["case"],
                 submission_key=f"referral:{referral.pk}",
             )
         except DomainError as exc:
@@ -303,8 +369,12 @@ def open_case(request: HttpRequest, referral_id: str) -> HttpResponse:
 @login_required
 def shared_case(request: HttpRequest, case_id: str) -> HttpResponse:
     shared = policy.shared_case_for(_user(request), case_id)
-    context = {"shared": shared, "survivor_labels": _labels("survivor"),
-               "case_labels": _labels("case"), "categories": current().categories}
+    context = {
+        "shared": shared,
+        "survivor_labels": _labels("survivor"),
+        "case_labels": _labels("case"),
+        "categories": current().categories,
+    }
     return render(request, "sharing/shared_case.html", context)
 
 
@@ -313,13 +383,17 @@ def continuum(request: HttpRequest, survivor_id: str) -> HttpResponse:
     user = _user(request)
     survivor = case_policy.survivor_for(user, survivor_id)
     items = queries.continuum(user, survivor)
-    return render(request, "sharing/continuum.html", {"survivor": survivor, "items": items,
-                                                     "labels": _kind_labels()})
+    return render(
+        request,
+        "sharing/continuum.html",
+        {"survivor": survivor, "items": items, "labels": _kind_labels()},
+    )
 
 
 def _kind_labels() -> dict[str, Any]:
-    labels: dict[str, Any] = {k: current().entity(k).label for k in queries.RECORD_CATEGORY
-                              if k in current().entities}
+    labels: dict[str, Any] = {
+        k: current().entity(k).label for k in queries.RECORD_CATEGORY if k in current().entities
+    }
     labels["intake"] = _("Intake (episode opened)")
     return labels
 
@@ -336,21 +410,28 @@ def rights(request: HttpRequest, survivor_id: str) -> HttpResponse:
         actions.record_export(by=user, survivor=survivor, output=output)
         data = queries.survivor_export(survivor)
         if output == "json":
-            response = HttpResponse(json.dumps(data, indent=2, ensure_ascii=False, default=str),
-                                    content_type="application/json; charset=utf-8")
+            response = HttpResponse(
+                json.dumps(data, indent=2, ensure_ascii=False, default=str),
+                content_type="application/json; charset=utf-8",
+            )
             response["Content-Disposition"] = f'attachment; filename="{survivor.reference}.json"'
             return response
         kinds = list(case_queries.RECORD_MODELS)
         context = {
-            "survivor": survivor, "data": data, "labels": _labels("survivor"),
+            "survivor": survivor,
+            "data": data,
+            "labels": _labels("survivor"),
             "case_labels": _labels("case"),
             "record_labels": {k: _labels(k) for k in kinds},
             "kind_labels": {k: current().entity(k).label for k in kinds},
             "categories": {c.id: c.label for c in current().categories},
         }
         return render(request, "sharing/export.html", context)
-    return render(request, "sharing/rights.html", {"survivor": survivor,
-                                                  "may_erase": can(user, Perm.CASE_REOPEN)})
+    return render(
+        request,
+        "sharing/rights.html",
+        {"survivor": survivor, "may_erase": can(user, Perm.CASE_REOPEN)},
+    )
 
 
 @login_required
@@ -366,8 +447,13 @@ def erase(request: HttpRequest, survivor_id: str) -> HttpResponse:
     except DomainError as exc:
         _fail(request, exc)
         return redirect("sharing:rights", survivor_id=survivor.pk)
-    messages.success(request, _("Everything this organisation held about the survivor has been "
-                                "erased. The audit trail keeps a trace without the data."))
+    messages.success(
+        request,
+        _(
+            "Everything this organisation held about the survivor has been "
+            "erased. The audit trail keeps a trace without the data."
+        ),
+    )
     return redirect("cases:list")
 
 
@@ -401,16 +487,24 @@ def agreements(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Saved. Each partner's administrator must accept it."))
             return redirect("sharing:agreements")
-    rows = [{"agreement": a, "parties": list(a.parties.select_related("org")),
-             "mine": _my_party(a, user)}
-            for a in policy.agreements_for(user).prefetch_related("parties")]
-    return render(request, "sharing/agreements.html", {"rows": rows, "form": form,
-                                                      "national": national})
+    rows = [
+        {
+            "agreement": a,
+            "parties": list(a.parties.select_related("org")),
+            "mine": _my_party(a, user),
+        }
+        for a in policy.agreements_for(user).prefetch_related("parties")
+    ]
+    return render(
+        request, "sharing/agreements.html", {"rows": rows, "form": form, "national": national}
+    )
 
 
 def _create_agreement(user: User, data: dict[str, Any], national: bool) -> Agreement:
-    common = {k: data[k] for k in ("title", "categories", "purposes", "valid_from",
-                                   "valid_until", "signatories")}
+    common = {
+        k: data[k]
+        for k in ("title", "categories", "purposes", "valid_from", "valid_until", "signatories")
+    }
     if national:
         return actions.create_national_protocol(by=user, **common)
     partners = list(Organisation.objects.filter(pk__in=data["partners"]))
@@ -426,8 +520,11 @@ def _my_party(agreement: Agreement, user: User) -> Any:
 def agreement_move(request: HttpRequest, agreement_id: str, name: str) -> HttpResponse:
     user = _user(request)
     agreement = policy.agreement_for(user, agreement_id)
-    moves = {"accept": actions.accept_agreement, "leave": actions.leave_agreement,
-             "adopt": actions.adopt_national_protocol}
+    moves = {
+        "accept": actions.accept_agreement,
+        "leave": actions.leave_agreement,
+        "adopt": actions.adopt_national_protocol,
+    }
     if name not in moves:
         raise NotFound()
     try:

@@ -24,9 +24,11 @@ from harbour.standard.delphi import IndicatorCatalogue, load_catalogue
 DATA_DIR = Path(__file__).parent / "data" / "dictionary"
 
 FIELD_TYPES = frozenset(
-    "text long_text integer decimal date boolean code codes email phone postal_code staff "
-    "organisation".split()
-)
+    [
+        "text", "long_text", "integer", "decimal", "date", "boolean", "code", "codes", "email",
+        "phone", "postal_code", "staff", "organisation",
+    ]
+)  # fmt: skip
 MATCHES = frozenset({"exact", "close", "broader", "narrower", "related"})
 _FIELD_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
@@ -366,7 +368,9 @@ def _codelist(data: Mapping[str, Any], first: Version) -> CodeList:
 def _code(data: Mapping[str, Any], default: Version) -> Code:
     _only(data, {"code", "en", "fr", "htcds", "description", "since", "deprecated"})
     if not isinstance(data["code"], str):
-        raise DictionaryError(f"code {data['code']!r} must be quoted text (YAML reads yes/no/1 as values)")
+        raise DictionaryError(
+            f"code {data['code']!r} must be quoted text (YAML reads yes/no/1 as values)"
+        )
     code = data["code"]
     if not _CODE.match(code):
         raise DictionaryError(f"code {code!r} has characters other than letters, digits, _ . : -")

@@ -155,7 +155,9 @@ def htcds_mapping(dictionary: Dictionary) -> list[HtcdsRow]:
             by_field.setdefault(field.htcds.field, []).append(field)
     return [
         HtcdsRow(
-            section=row["section"], core=row["core"] == "core", field=row["field"],
+            section=row["section"],
+            core=row["core"] == "core",
+            field=row["field"],
             label=row["label"],
             values=tuple(v for v in row["value_names"].split("|") if v and " " not in v),
             mapped_by=tuple(by_field.get(row["field"], [])),
@@ -205,7 +207,7 @@ def _entity_lines(entity: Entity) -> Iterator[str]:
     for f in entity.fields:
         kind = f"{f.type} ({f.codelist.id})" if f.codelist else f.type
         htcds = f"{f.htcds.field} ({f.htcds.match})" if f.htcds else ""
-        status = " *(deprecated {})*".format(f.lifetime.deprecated) if f.lifetime.deprecated else ""
+        status = f" *(deprecated {f.lifetime.deprecated})*" if f.lifetime.deprecated else ""
         yield (
             f"| `{f.id}`{status} | {f.label.en} / {f.label.fr} | {kind} | "
             f"{'yes' if f.required else ''} | {'yes' if f.core else ''} | {f.sensitivity} | "

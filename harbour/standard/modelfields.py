@@ -35,7 +35,12 @@ def column_for(field: Field) -> "models.Field[Any, Any]":
         return models.BooleanField(label, null=True, blank=True)
     target = {"staff": "accounts.User", "organisation": "orgs.Organisation"}[kind]
     return models.ForeignKey(
-        target, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=label
+        target,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=label,
     )
 
 

@@ -119,7 +119,10 @@ def _text(field: Field, raw: Any) -> str:
         )
     if text.startswith(_FORMULA_START if not multiline else ("=", "@")):
         raise FieldError(
-            _("Text may not start with =, +, -, @ or a tab: spreadsheets would run it as a formula.")
+            _(
+                "Text may not start with =, +, -, @ or a tab: spreadsheets would run it as a "
+                "formula."
+            )
         )
     if field.pattern and not re.fullmatch(field.pattern, text):
         message = field.pattern_message

@@ -29,8 +29,12 @@ def entity(request: HttpRequest, entity_id: str) -> HttpResponse:
         raise Http404
     version = _version(request)
     found = d.entity(entity_id)
-    context = {"d": d, "entity": found, "version": version,
-               "fields": found.existing_fields(version)}
+    context = {
+        "d": d,
+        "entity": found,
+        "version": version,
+        "fields": found.existing_fields(version),
+    }
     return render(request, "standard/entity.html", context)
 
 
@@ -41,15 +45,22 @@ def codelist(request: HttpRequest, list_id: str) -> HttpResponse:
     version = _version(request)
     found = d.codelists[list_id]
     codes = [c for c in found.codes if c.lifetime.exists_in(version)]
-    return render(request, "standard/codelist.html",
-                  {"d": d, "codelist": found, "codes": codes, "version": version})
+    return render(
+        request,
+        "standard/codelist.html",
+        {"d": d, "codelist": found, "codes": codes, "version": version},
+    )
 
 
 def htcds(request: HttpRequest) -> HttpResponse:
     rows = htcds_mapping(current())
     core = [r for r in rows if r.core]
-    context = {"d": current(), "rows": rows,
-               "covered": sum(1 for r in core if r.mapped_by), "core_total": len(core)}
+    context = {
+        "d": current(),
+        "rows": rows,
+        "covered": sum(1 for r in core if r.mapped_by),
+        "core_total": len(core),
+    }
     return render(request, "standard/htcds.html", context)
 
 

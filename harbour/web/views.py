@@ -72,11 +72,13 @@ def org_dashboard(request: HttpRequest) -> HttpResponse:
         "open": counts.get(CaseStatus.ACTIVE, 0) + counts.get(CaseStatus.FOLLOW_UP, 0),
         "total": sum(counts.values()),
         "monthly": queries.monthly_intakes(cases),
-        "exploitation": _labelled("exploitation_types",
-                                  queries.code_counts(cases, "exploitation_types"))[:10],
+        "exploitation": _labelled(
+            "exploitation_types", queries.code_counts(cases, "exploitation_types")
+        )[:10],
         "needs": _labelled("current_needs", queries.code_counts(cases, "current_needs"))[:10],
-        "recruitment": _labelled("recruitment_methods",
-                                 queries.code_counts(cases, "recruitment_methods"))[:8],
+        "recruitment": _labelled(
+            "recruitment_methods", queries.code_counts(cases, "recruitment_methods")
+        )[:8],
         "screened": Screening.objects.filter(org_id=user.org_id).values("case").distinct().count(),
         "completeness": _completeness(cases),
         "owners": _owner_load(cases),
@@ -95,8 +97,11 @@ def _completeness(cases: Any) -> list[tuple[str, int]]:
         if field.type == "codes":
             filled = sum(1 for v in cases.values_list(column, flat=True) if v)
         else:
-            filled = cases.exclude(**{column: None}).exclude(**{column: ""}).count() \
-                if field.type in {"text", "code"} else cases.exclude(**{column: None}).count()
+            filled = (
+                cases.exclude(**{column: None}).exclude(**{column: ""}).count()
+                if field.type in {"text", "code"}
+                else cases.exclude(**{column: None}).count()
+            )
         rows.append((str(field.label), round(100 * filled / total)))
     return rows
 
@@ -104,8 +109,12 @@ def _completeness(cases: Any) -> list[tuple[str, int]]:
 def _owner_load(cases: Any) -> list[tuple[str, int]]:
     from django.db.models import Count
 
-    rows = (cases.filter(status__in=[CaseStatus.ACTIVE, CaseStatus.FOLLOW_UP])
-            .values("owner__full_name").annotate(n=Count("id")).order_by("-n"))
+    rows = (
+        cases.filter(status__in=[CaseStatus.ACTIVE, CaseStatus.FOLLOW_UP])
+        .values("owner__full_name")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+    )
     return [(r["owner__full_name"] or "—", r["n"]) for r in rows[:12]]
 
 
@@ -120,12 +129,15 @@ def national_tables() -> dict[str, Any]:
     return {
         "total": safe_total({"all": cases.count()}),
         "provinces": [(province_codes.label_of(k), v) for k, v in suppress(provinces).items()],
-        "exploitation": _labelled("exploitation_types",
-                                  suppress(queries.code_counts(cases, "exploitation_types"))),
-        "recruitment": _labelled("recruitment_methods",
-                                 suppress(queries.code_counts(cases, "recruitment_methods"))),
-        "control": _labelled("control_methods",
-                             suppress(queries.code_counts(cases, "control_methods"))),
+        "exploitation": _labelled(
+            "exploitation_types", suppress(queries.code_counts(cases, "exploitation_types"))
+        ),
+        "recruitment": _labelled(
+            "recruitment_methods", suppress(queries.code_counts(cases, "recruitment_methods"))
+        ),
+        "control": _labelled(
+            "control_methods", suppress(queries.code_counts(cases, "control_methods"))
+        ),
         "monthly": [(m, v) for m, v in suppress(dict(queries.monthly_intakes(cases))).items()],
         "contributors": safe_total({"orgs": cases.values("org").distinct().count()}),
     }
@@ -152,11 +164,16 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
     from django.utils.translation import gettext as _
 
     if isinstance(exception, RequestDataTooBig):
-        code, message = "too_large", _(
-            "The submission is too large (more than %(mb)s MB). Nothing was saved."
-        ) % {"mb": number_format(settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1_048_576, 1)}
+        code, message = (
+            "too_large",
+            _("The submission is too large (more than %(mb)s MB). Nothing was saved.")
+            % {"mb": number_format(settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1_048_576, 1)},
+        )
     elif isinstance(exception, TooManyFieldsSent):
-        code, message = "too_many_fields", _("The submission has too many fields. Nothing was saved.")
+        code, message = (
+            "too_many_fields",
+            _("The submission has too many fields. Nothing was saved."),
+        )
     else:
         code, message = "bad_request", _("The request could not be understood. Nothing was saved.")
     if request.path.startswith("/api/"):

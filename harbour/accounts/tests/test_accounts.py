@@ -22,8 +22,12 @@ def _sign_in(client, email: str, password: str):
 
 def test_sign_in_lands_each_role_on_its_page(client, make_user, org) -> None:
     landings = {
-        "caseworker": "/cases/", "supervisor": "/dashboard/", "org_admin": "/dashboard/",
-        "national_analyst": "/national/", "researcher": "/research/", "auditor": "/audit/",
+        "caseworker": "/cases/",
+        "supervisor": "/dashboard/",
+        "org_admin": "/dashboard/",
+        "national_analyst": "/national/",
+        "researcher": "/research/",
+        "auditor": "/audit/",
         "system_admin": "/organisations/",
     }
     for role, url in landings.items():
@@ -53,12 +57,19 @@ def test_a_temporary_password_must_be_changed_first(client, make_user, org) -> N
     user = make_user("caseworker", org, must_change_password=True)
     _sign_in(client, user.email, PASSWORD)
     assert client.get("/cases/")["Location"] == "/accounts/password/"
-    weak = client.post("/accounts/password/", {
-        "old_password": PASSWORD, "new_password": "12345678", "confirm_password": "12345678"})
+    weak = client.post(
+        "/accounts/password/",
+        {"old_password": PASSWORD, "new_password": "12345678", "confirm_password": "12345678"},
+    )
     assert weak.status_code == 200 and not User.objects.get(pk=user.pk).check_password("12345678")
-    done = client.post("/accounts/password/", {
-        "old_password": PASSWORD, "new_password": "a brand new passphrase 7",
-        "confirm_password": "a brand new passphrase 7"})
+    done = client.post(
+        "/accounts/password/",
+        {
+            "old_password": PASSWORD,
+            "new_password": "a brand new passphrase 7",
+            "confirm_password": "a brand new passphrase 7",
+        },
+    )
     assert done.status_code == 302
     assert client.get("/cases/").status_code == 200
 
@@ -70,15 +81,33 @@ def test_sessions_expire_when_idle() -> None:
 
 
 def test_org_admin_manages_only_their_own_staff(make_user, org, other_org, org_admin) -> None:
-    mine = actions.create_user(by=org_admin, email="new@example.org", full_name="New Person",
-                               org_id=org.pk, role="caseworker", password="temporary pass 123")
+    mine = actions.create_user(
+        by=org_admin,
+        email="new@example.org",
+        full_name="New Person",
+        org_id=org.pk,
+        role="caseworker",
+        password="temporary pass 123",
+    )
     assert mine.must_change_password
     with pytest.raises(NotFound):
-        actions.create_user(by=org_admin, email="x@example.org", full_name="X",
-                            org_id=other_org.pk, role="caseworker", password="temporary pass 123")
+        actions.create_user(
+            by=org_admin,
+            email="x@example.org",
+            full_name="X",
+            org_id=other_org.pk,
+            role="caseworker",
+            password="temporary pass 123",
+        )
     with pytest.raises(InvalidInput):
-        actions.create_user(by=org_admin, email="y@example.org", full_name="Y", org_id=org.pk,
-                            role="national_analyst", password="temporary pass 123")
+        actions.create_user(
+            by=org_admin,
+            email="y@example.org",
+            full_name="Y",
+            org_id=org.pk,
+            role="national_analyst",
+            password="temporary pass 123",
+        )
     theirs = make_user("caseworker", other_org)
     with pytest.raises(NotFound):
         actions.update_user(by=org_admin, user=theirs, role="supervisor")
@@ -90,9 +119,16 @@ def test_staff_pages(client_for, org_admin, outsider) -> None:
     client = client_for(org_admin)
     assert client.get("/accounts/staff/").status_code == 200
     assert client.get(f"/accounts/staff/{outsider.pk}/").status_code == 404
-    created = client.post("/accounts/staff/new/", {
-        "full_name": "Marie Roy", "email": "marie@example.org", "role": "caseworker",
-        "password": "temporary pass 123", "job_title": "Intervenante"})
+    created = client.post(
+        "/accounts/staff/new/",
+        {
+            "full_name": "Marie Roy",
+            "email": "marie@example.org",
+            "role": "caseworker",
+            "password": "temporary pass 123",
+            "job_title": "Intervenante",
+        },
+    )
     assert created.status_code == 302
     assert User.objects.get(email="marie@example.org").org_id == org_admin.org_id
 

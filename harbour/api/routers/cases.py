@@ -2,7 +2,6 @@
 
 import datetime as dt
 import hashlib
-import json
 import uuid
 from typing import Any
 
@@ -18,7 +17,6 @@ from harbour.cases import actions, policy, queries
 from harbour.cases.models import Case, CaseStatus, Screening, Survivor
 from harbour.cases.values import read_values
 from harbour.core.errors import InvalidInput, NotFound
-from harbour.standard.dictionary import current
 from harbour.standard.validation import MSG_CHOOSE
 
 router = Router(tags=["cases"])
@@ -28,14 +26,23 @@ MAX_PAGE_SIZE = 200
 SurvivorIn = input_model("SurvivorIn", "survivor")
 CaseIn = input_model("CaseIn", "case", skip=frozenset(actions.PROTECTED_CASE_FIELDS))
 _META = {
-    "id": (str, ...), "reference": (str, ...), "standard_version": (str, ...),
-    "created_at": (dt.datetime, ...), "updated_at": (dt.datetime, ...),
+    "id": (str, ...),
+    "reference": (str, ...),
+    "standard_version": (str, ...),
+    "created_at": (dt.datetime, ...),
+    "updated_at": (dt.datetime, ...),
 }
 SurvivorOut = output_model("SurvivorOut", "survivor", _META | {"identity_included": (bool, ...)})
-CaseOut = output_model("CaseOut", "case", _META | {
-    "survivor_id": (str, ...), "survivor_reference": (str, ...),
-    "closed_at": (dt.datetime | None, None),
-})
+CaseOut = output_model(
+    "CaseOut",
+    "case",
+    _META
+    | {
+        "survivor_id": (str, ...),
+        "survivor_reference": (str, ...),
+        "closed_at": (dt.datetime | None, None),
+    },
+)
 
 
 class IntakeIn(Schema):
@@ -76,7 +83,9 @@ def _page(request: HttpRequest, qs: Any, page: int, page_size: int, render: Any)
     total = qs.count()
     rows = qs[(page - 1) * page_size : page * page_size]
     return {
-        "count": total, "page": page, "page_size": page_size,
+        "count": total,
+        "page": page,
+        "page_size": page_size,
         "next_page": page + 1 if page * page_size < total else None,
         "results": [render(row) for row in rows],
     }
@@ -93,18 +102,25 @@ def _plain(value: Any) -> Any:
 def _survivor_out(survivor: Survivor, *, identity: bool) -> dict[str, Any]:
     values = read_values(survivor, with_identity=identity)
     return {k: _plain(v) for k, v in values.items()} | {
-        "id": str(survivor.pk), "reference": survivor.reference,
-        "standard_version": survivor.standard_version, "created_at": survivor.created_at,
-        "updated_at": survivor.updated_at, "identity_included": identity,
+        "id": str(survivor.pk),
+        "reference": survivor.reference,
+        "standard_version": survivor.standard_version,
+        "created_at": survivor.created_at,
+        "updated_at": survivor.updated_at,
+        "identity_included": identity,
     }
 
 
 def _case_out(case: Case, *, identity: bool = False) -> dict[str, Any]:
     values = read_values(case, with_identity=identity)
     return {k: _plain(v) for k, v in values.items()} | {
-        "id": str(case.pk), "reference": case.reference, "standard_version": case.standard_version,
-        "created_at": case.created_at, "updated_at": case.updated_at,
-        "survivor_id": str(case.survivor_id), "survivor_reference": case.survivor.reference,
+        "id": str(case.pk),
+        "reference": case.reference,
+        "standard_version": case.standard_version,
+        "created_at": case.created_at,
+        "updated_at": case.updated_at,
+        "survivor_id": str(case.survivor_id),
+        "survivor_reference": case.survivor.reference,
         "closed_at": case.closed_at,
     }
 
@@ -130,16 +146,20 @@ def list_survivors(request: HttpRequest, page: int = 1, page_size: int = 50) -> 
     return _page(request, qs, page, page_size, lambda s: _survivor_out(s, identity=False))
 
 
-@router.get("/survivors/{survivor_id}", response={200: SurvivorOut, **ERRORS},
-            summary="One survivor, with identity if your role may see it (audited)")
+@router.get(
+    "/survivors/{survivor_id}",
+    response={200: SurvivorOut, **ERRORS},
+    summary="One survivor, with identity if your role may see it (audited)",
+)
 def get_survivor(request: HttpRequest, survivor_id: uuid.UUID) -> dict:
     user = current_user(request)
     survivor = policy.survivor_for(user, survivor_id)
     identity = policy.may_see_identity(user, survivor)
     out = _survivor_out(survivor, identity=identity)
     if identity:
-        actions.record_identity_read(by=user, record=survivor, purpose="api",
-                                     fields=queries.sealed_shown("survivor", out))
+        actions.record_identity_read(
+            by=user, record=survivor, purpose="api", fields=queries.sealed_shown("survivor", out)
+        )
     return out
 
 
@@ -147,8 +167,9 @@ def get_survivor(request: HttpRequest, survivor_id: uuid.UUID) -> dict:
 def patch_survivor(request: HttpRequest, survivor_id: uuid.UUID, payload: SurvivorIn) -> dict:  # type: ignore[valid-type]
     user = current_user(request)
     survivor = policy.survivor_for(user, survivor_id, Perm.CASE_EDIT)
-    actions.update_survivor(by=user, survivor=survivor,
-                            values=payload.model_dump(exclude_unset=True))  # type: ignore[attr-defined]
+    actions.update_survivor(
+        by=user, survivor=survivor, values=payload.model_dump(exclude_unset=True)
+    )  # type: ignore[attr-defined]
     return _survivor_out(survivor, identity=policy.may_see_identity(user, survivor))
 
 
@@ -157,7 +178,10 @@ def patch_survivor(request: HttpRequest, survivor_id: uuid.UUID, payload: Surviv
 
 @router.get("/cases", response={200: dict, **ERRORS}, summary="Cases of your organisation")
 def list_cases(
-    request: HttpRequest, page: int = 1, page_size: int = 50, status: str = "",
+    request: HttpRequest,
+    page: int = 1,
+    page_size: int = 50,
+    status: str = "",
     updated_since: dt.datetime | None = None,
 ) -> dict:
     user = current_user(request)
@@ -169,8 +193,11 @@ def list_cases(
     return _page(request, qs, page, page_size, _case_out)
 
 
-@router.post("/cases", response={200: CaseOut, 201: CaseOut, **ERRORS},
-             summary="Record an intake: a new (or returning) survivor and a case")
+@router.post(
+    "/cases",
+    response={200: CaseOut, 201: CaseOut, **ERRORS},
+    summary="Record an intake: a new (or returning) survivor and a case",
+)
 def create_case(request: HttpRequest, payload: IntakeIn) -> tuple[int, dict]:
     user = current_user(request)
     if not can(user, Perm.CASE_CREATE):
@@ -206,8 +233,11 @@ def change_status(request: HttpRequest, case_id: uuid.UUID, payload: StatusIn) -
     user = current_user(request)
     case = policy.case_for(user, case_id)
     case = actions.change_status(
-        by=user, case=case, transition=payload.transition,
-        closure_reason=payload.closure_reason, closure_details=payload.closure_details,
+        by=user,
+        case=case,
+        transition=payload.transition,
+        closure_reason=payload.closure_reason,
+        closure_details=payload.closure_details,
     )
     return _case_out(case)
 
@@ -225,13 +255,17 @@ def _record_model(kind: str) -> Any:
 def _record_out(record: Any) -> dict[str, Any]:
     values = read_values(record, with_identity=True)
     return {k: _plain(v) for k, v in values.items()} | {
-        "id": str(record.pk), "created_at": record.created_at.isoformat(),
+        "id": str(record.pk),
+        "created_at": record.created_at.isoformat(),
         "created_by": str(record.created_by_id) if record.created_by_id else None,
     }
 
 
-@router.get("/cases/{case_id}/records/{kind}", response={200: list[dict], **ERRORS},
-            summary="Events, services, support plans, follow-ups or notes of a case")
+@router.get(
+    "/cases/{case_id}/records/{kind}",
+    response={200: list[dict], **ERRORS},
+    summary="Events, services, support plans, follow-ups or notes of a case",
+)
 def list_records(request: HttpRequest, case_id: uuid.UUID, kind: str) -> list[dict]:
     user = current_user(request)
     case = policy.case_for(user, case_id)
@@ -240,16 +274,20 @@ def list_records(request: HttpRequest, case_id: uuid.UUID, kind: str) -> list[di
 
 
 @router.post("/cases/{case_id}/records/{kind}", response={201: dict, **ERRORS})
-def add_record(request: HttpRequest, case_id: uuid.UUID, kind: str,
-               payload: dict[str, Any]) -> tuple[int, dict]:
+def add_record(
+    request: HttpRequest, case_id: uuid.UUID, kind: str, payload: dict[str, Any]
+) -> tuple[int, dict]:
     user = current_user(request)
     case = policy.case_for(user, case_id, Perm.CASE_EDIT)
     record = actions.add_record(by=user, case=case, model=_record_model(kind), values=payload)
     return 201, _record_out(record)
 
 
-@router.post("/cases/{case_id}/screenings", response={201: ScreeningOut, **ERRORS},
-             summary="Screen with the ILO/EC indicators; the result is computed and stored")
+@router.post(
+    "/cases/{case_id}/screenings",
+    response={201: ScreeningOut, **ERRORS},
+    summary="Screen with the ILO/EC indicators; the result is computed and stored",
+)
 def screen(request: HttpRequest, case_id: uuid.UUID, payload: ScreeningIn) -> tuple[int, dict]:
     user = current_user(request)
     case = policy.case_for(user, case_id, Perm.CASE_EDIT)
@@ -266,7 +304,11 @@ def list_screenings(request: HttpRequest, case_id: uuid.UUID) -> list[dict]:
 
 def _screening_out(s: Screening) -> dict[str, Any]:
     return {
-        "id": str(s.pk), "indicator_set": s.indicator_set, "indicators": s.indicators,
-        "screened_on": s.screened_on, "indicators_met": s.indicators_met,
-        "catalogue_version": s.catalogue_version, "result": s.result,
+        "id": str(s.pk),
+        "indicator_set": s.indicator_set,
+        "indicators": s.indicators,
+        "screened_on": s.screened_on,
+        "indicators_met": s.indicators_met,
+        "catalogue_version": s.catalogue_version,
+        "result": s.result,
     }

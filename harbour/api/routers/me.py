@@ -20,7 +20,10 @@ class MeOut(Schema):
 def me(request: HttpRequest) -> dict[str, object]:
     user = current_user(request)
     return {
-        "id": str(user.pk), "full_name": user.full_name, "role": user.role,
-        "organisation_id": str(user.org_id), "organisation": user.org.name,
+        "id": str(user.pk),
+        "full_name": user.full_name,
+        "role": user.role,
+        "organisation_id": str(user.org_id),
+        "organisation": user.org.name,
         "permissions": sorted(permissions_of(user.role)),
     }

@@ -47,12 +47,18 @@ class ConsentOut(Schema):
 
 def _consent_out(consent: Consent, *, with_code: bool = True) -> dict[str, Any]:
     return {
-        "id": str(consent.pk), "survivor_id": str(consent.survivor_id),
-        "holder_org_id": str(consent.org_id), "recipient_kind": consent.recipient_kind,
+        "id": str(consent.pk),
+        "survivor_id": str(consent.survivor_id),
+        "holder_org_id": str(consent.org_id),
+        "recipient_kind": consent.recipient_kind,
         "recipient_org_id": str(consent.recipient_org_id) if consent.recipient_org_id else None,
-        "recipient_org_type": consent.recipient_org_type, "categories": consent.categories,
-        "purposes": consent.purposes, "method": consent.method, "starts_on": consent.starts_on,
-        "expires_on": consent.expires_on, "status": queries.consent_status(consent),
+        "recipient_org_type": consent.recipient_org_type,
+        "categories": consent.categories,
+        "purposes": consent.purposes,
+        "method": consent.method,
+        "starts_on": consent.starts_on,
+        "expires_on": consent.expires_on,
+        "status": queries.consent_status(consent),
         "receipt_code": consent.receipt_code if with_code else None,
     }
 
@@ -73,10 +79,14 @@ def list_consents(request: HttpRequest, survivor_id: uuid.UUID) -> list[dict[str
     return [_consent_out(c) for c in policy.consents_of(user, survivor)]
 
 
-@router.post("/survivors/{survivor_id}/consents", response={201: ConsentOut, **ERRORS},
-             summary="Record a survivor's consent (specific, time-limited, revocable)")
-def record_consent(request: HttpRequest, survivor_id: uuid.UUID,
-                   payload: ConsentIn) -> tuple[int, dict[str, Any]]:
+@router.post(
+    "/survivors/{survivor_id}/consents",
+    response={201: ConsentOut, **ERRORS},
+    summary="Record a survivor's consent (specific, time-limited, revocable)",
+)
+def record_consent(
+    request: HttpRequest, survivor_id: uuid.UUID, payload: ConsentIn
+) -> tuple[int, dict[str, Any]]:
     user = current_user(request)
     survivor = case_policy.survivor_for(user, survivor_id)
     data = payload.model_dump()
@@ -93,15 +103,21 @@ def withdraw_consent(request: HttpRequest, consent_id: uuid.UUID) -> dict[str, A
     return _consent_out(consent)
 
 
-@router.get("/consents/by-receipt/{code}", response={200: ConsentOut, **ERRORS},
-            summary="Find a consent by its receipt code (any organisation; no identities)")
+@router.get(
+    "/consents/by-receipt/{code}",
+    response={200: ConsentOut, **ERRORS},
+    summary="Find a consent by its receipt code (any organisation; no identities)",
+)
 def consent_by_receipt(request: HttpRequest, code: str) -> dict[str, Any]:
     consent = policy.consent_by_receipt(current_user(request), code)
     return _consent_out(consent, with_code=False) | {"survivor_id": ""}
 
 
-@router.post("/consents/by-receipt/{code}/withdraw", response={200: ConsentOut, **ERRORS},
-             summary="Withdraw a consent at the survivor's request, from any organisation")
+@router.post(
+    "/consents/by-receipt/{code}/withdraw",
+    response={200: ConsentOut, **ERRORS},
+    summary="Withdraw a consent at the survivor's request, from any organisation",
+)
 def withdraw_by_receipt(request: HttpRequest, code: str) -> dict[str, Any]:
     user = current_user(request)
     consent = actions.withdraw_consent(by=user, consent=policy.consent_by_receipt(user, code))
@@ -134,12 +150,21 @@ class AgreementOut(Schema):
 
 def _agreement_out(agreement: Any) -> dict[str, Any]:
     return {
-        "id": str(agreement.pk), "title": agreement.title,
+        "id": str(agreement.pk),
+        "title": agreement.title,
         "is_national_protocol": agreement.is_national_protocol,
-        "categories": agreement.categories, "purposes": agreement.purposes,
-        "valid_from": agreement.valid_from, "valid_until": agreement.valid_until,
-        "parties": [{"org_id": str(p.org_id), "accepted": p.accepted_at is not None,
-                     "left": p.left_at is not None} for p in agreement.parties.all()],
+        "categories": agreement.categories,
+        "purposes": agreement.purposes,
+        "valid_from": agreement.valid_from,
+        "valid_until": agreement.valid_until,
+        "parties": [
+            {
+                "org_id": str(p.org_id),
+                "accepted": p.accepted_at is not None,
+                "left": p.left_at is not None,
+            }
+            for p in agreement.parties.all()
+        ],
     }
 
 
@@ -149,8 +174,11 @@ def list_agreements(request: HttpRequest) -> list[dict[str, Any]]:
     return [_agreement_out(a) for a in policy.agreements_for(user).prefetch_related("parties")]
 
 
-@router.post("/agreements", response={201: AgreementOut, **ERRORS},
-             summary="Propose an agreement; each partner's organisation admin accepts it")
+@router.post(
+    "/agreements",
+    response={201: AgreementOut, **ERRORS},
+    summary="Propose an agreement; each partner's organisation admin accepts it",
+)
 def propose_agreement(request: HttpRequest, payload: AgreementIn) -> tuple[int, dict[str, Any]]:
     user = current_user(request)
     data = payload.model_dump()
@@ -158,13 +186,19 @@ def propose_agreement(request: HttpRequest, payload: AgreementIn) -> tuple[int, 
     return 201, _agreement_out(actions.propose_agreement(by=user, partners=partners, **data))
 
 
-@router.post("/agreements/{agreement_id}/{move}", response={200: AgreementOut, **ERRORS},
-             summary="accept, leave, or adopt (the national protocol)")
+@router.post(
+    "/agreements/{agreement_id}/{move}",
+    response={200: AgreementOut, **ERRORS},
+    summary="accept, leave, or adopt (the national protocol)",
+)
 def move_agreement(request: HttpRequest, agreement_id: uuid.UUID, move: str) -> dict[str, Any]:
     user = current_user(request)
     agreement = policy.agreement_for(user, agreement_id)
-    moves = {"accept": actions.accept_agreement, "leave": actions.leave_agreement,
-             "adopt": actions.adopt_national_protocol}
+    moves = {
+        "accept": actions.accept_agreement,
+        "leave": actions.leave_agreement,
+        "adopt": actions.adopt_national_protocol,
+    }
     if move not in moves:
         raise NotFound()
     moves[move](by=user, agreement=agreement)
@@ -205,21 +239,32 @@ class ReferralOut(Schema):
 def _referral_out(referral: Referral, user: Any) -> dict[str, Any]:
     receiving = referral.receiving_org_id == user.org_id
     return {
-        "id": str(referral.pk), "kind": referral.kind, "status": referral.status,
-        "sending_org_id": str(referral.org_id), "receiving_org_id": str(referral.receiving_org_id),
-        "case_id": None if receiving else str(referral.case_id), "sent_at": referral.created_at,
-        "responded_at": referral.responded_at, "decline_reason": referral.decline_reason,
-        "outcome": referral.outcome, "overdue": queries.is_overdue(referral),
-        "receiving_case_id": str(referral.receiving_case_id) if referral.receiving_case_id and
-        receiving else None,
+        "id": str(referral.pk),
+        "kind": referral.kind,
+        "status": referral.status,
+        "sending_org_id": str(referral.org_id),
+        "receiving_org_id": str(referral.receiving_org_id),
+        "case_id": None if receiving else str(referral.case_id),
+        "sent_at": referral.created_at,
+        "responded_at": referral.responded_at,
+        "decline_reason": referral.decline_reason,
+        "outcome": referral.outcome,
+        "overdue": queries.is_overdue(referral),
+        "receiving_case_id": str(referral.receiving_case_id)
+        if referral.receiving_case_id and receiving
+        else None,
         "shared": _shared_out(user, referral.case_id) if receiving else None,
     }
 
 
-@router.post("/cases/{case_id}/referrals", response={201: ReferralOut, **ERRORS},
-             summary="Refer or transfer a case (needs live consent AND a live agreement)")
-def send_referral(request: HttpRequest, case_id: uuid.UUID,
-                  payload: ReferralIn) -> tuple[int, dict[str, Any]]:
+@router.post(
+    "/cases/{case_id}/referrals",
+    response={201: ReferralOut, **ERRORS},
+    summary="Refer or transfer a case (needs live consent AND a live agreement)",
+)
+def send_referral(
+    request: HttpRequest, case_id: uuid.UUID, payload: ReferralIn
+) -> tuple[int, dict[str, Any]]:
     from harbour.directory.models import Service
 
     user = current_user(request)
@@ -228,8 +273,14 @@ def send_referral(request: HttpRequest, case_id: uuid.UUID,
     receiving = _org(data.pop("receiving_org_id"))
     service = Service.objects.filter(pk=data.pop("service_id", None)).first()
     kind = data.pop("kind", "referral")
-    referral = actions.send_referral(by=user, case=case, receiving_org=receiving,  # type: ignore[arg-type]
-                                     values=data, kind=kind, service=service)
+    referral = actions.send_referral(
+        by=user,
+        case=case,
+        receiving_org=receiving,  # type: ignore[arg-type]
+        values=data,
+        kind=kind,
+        service=service,
+    )
     return 201, _referral_out(referral, user)
 
 
@@ -253,17 +304,22 @@ class MoveIn(Schema):
     outcome: str = ""
 
 
-@router.post("/referrals/{referral_id}/{move}", response={200: ReferralOut, **ERRORS},
-             summary="accept, decline (with decline_reason), complete (with outcome), withdraw")
-def move_referral(request: HttpRequest, referral_id: uuid.UUID, move: str,
-                  payload: MoveIn) -> dict[str, Any]:
+@router.post(
+    "/referrals/{referral_id}/{move}",
+    response={200: ReferralOut, **ERRORS},
+    summary="accept, decline (with decline_reason), complete (with outcome), withdraw",
+)
+def move_referral(
+    request: HttpRequest, referral_id: uuid.UUID, move: str, payload: MoveIn
+) -> dict[str, Any]:
     user = current_user(request)
     referral = policy.referral_for(user, referral_id)
     if move == "accept":
         referral = actions.accept_referral(by=user, referral=referral)
     elif move == "decline":
-        referral = actions.decline_referral(by=user, referral=referral,
-                                            reason=payload.decline_reason)
+        referral = actions.decline_referral(
+            by=user, referral=referral, reason=payload.decline_reason
+        )
     elif move == "complete":
         referral = actions.complete_referral(by=user, referral=referral, outcome=payload.outcome)
     elif move == "withdraw":
@@ -291,7 +347,8 @@ def _shared_out(user: Any, case_id: Any) -> dict[str, Any] | None:
     except NotFound:
         return None
     return {
-        "case_id": str(shared.case.pk), "org_id": str(shared.case.org_id),
+        "case_id": str(shared.case.pk),
+        "org_id": str(shared.case.org_id),
         "categories": sorted(shared.categories),
         "survivor": {k: _plain(v) for k, v in shared.survivor.values.items()},
         "case": {k: _plain(v) for k, v in shared.case_values.values.items()},
@@ -299,8 +356,11 @@ def _shared_out(user: Any, case_id: Any) -> dict[str, Any] | None:
     }
 
 
-@router.get("/shared/cases/{case_id}", response={200: SharedOut, **ERRORS},
-            summary="Another organisation's case, as far as consent and agreements allow now")
+@router.get(
+    "/shared/cases/{case_id}",
+    response={200: SharedOut, **ERRORS},
+    summary="Another organisation's case, as far as consent and agreements allow now",
+)
 def shared_case(request: HttpRequest, case_id: uuid.UUID) -> dict[str, Any]:
     out = _shared_out(current_user(request), case_id)
     if out is None:
@@ -323,14 +383,24 @@ def continuum(request: HttpRequest, survivor_id: uuid.UUID) -> list[dict[str, An
     user = current_user(request)
     survivor = case_policy.survivor_for(user, survivor_id)
     return [
-        {"date": i.when, "org_id": str(i.org.pk), "org": i.org.name, "kind": i.kind,
-         "own": i.own, "withheld": i.withheld, "case_id": str(i.case.pk) if i.own else None}
+        {
+            "date": i.when,
+            "org_id": str(i.org.pk),
+            "org": i.org.name,
+            "kind": i.kind,
+            "own": i.own,
+            "withheld": i.withheld,
+            "case_id": str(i.case.pk) if i.own else None,
+        }
         for i in queries.continuum(user, survivor)
     ]
 
 
-@router.get("/survivors/{survivor_id}/export", response={200: dict, **ERRORS},
-            summary="Everything your organisation holds about the survivor (right of access)")
+@router.get(
+    "/survivors/{survivor_id}/export",
+    response={200: dict, **ERRORS},
+    summary="Everything your organisation holds about the survivor (right of access)",
+)
 def export(request: HttpRequest, survivor_id: uuid.UUID) -> dict[str, Any]:
     from harbour.accounts.policy import Perm
 
@@ -340,8 +410,11 @@ def export(request: HttpRequest, survivor_id: uuid.UUID) -> dict[str, Any]:
     return queries.survivor_export(survivor)
 
 
-@router.post("/survivors/{survivor_id}/erase", response={200: dict, **ERRORS},
-             summary="Erase everything your organisation holds about the survivor")
+@router.post(
+    "/survivors/{survivor_id}/erase",
+    response={200: dict, **ERRORS},
+    summary="Erase everything your organisation holds about the survivor",
+)
 def erase(request: HttpRequest, survivor_id: uuid.UUID) -> dict[str, Any]:
     user = current_user(request)
     survivor = case_policy.survivor_for(user, survivor_id)
@@ -361,8 +434,13 @@ class NotificationOut(Schema):
 def notifications(request: HttpRequest) -> list[dict[str, Any]]:
     user = current_user(request)
     return [
-        {"id": str(n.pk), "kind": n.kind, "created_at": n.created_at, "read": bool(n.read_at),
-         "referral_id": str(n.referral_id) if n.referral_id else None,
-         "consent_id": str(n.consent_id) if n.consent_id else None}
+        {
+            "id": str(n.pk),
+            "kind": n.kind,
+            "created_at": n.created_at,
+            "read": bool(n.read_at),
+            "referral_id": str(n.referral_id) if n.referral_id else None,
+            "consent_id": str(n.consent_id) if n.consent_id else None,
+        }
         for n in Notification.objects.filter(user=user)[:200]
     ]

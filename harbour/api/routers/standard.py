@@ -41,13 +41,19 @@ def _version(text: str | None) -> Version:
 def standard(request: HttpRequest) -> dict[str, Any]:
     d = current()
     return {
-        "id": d.id, "title": d.title.as_dict(), "latest_version": str(d.latest),
+        "id": d.id,
+        "title": d.title.as_dict(),
+        "latest_version": str(d.latest),
         "versions": [str(v.version) for v in d.versions],
         "attribution": d.attribution.as_dict(),
         "entities": [
-            {"id": e.id, "label": e.label.as_dict(), "fields": len(e.fields),
-             "json_schema_url": f"/api/v1/standard/entities/{e.id}/json-schema",
-             "table_schema_url": f"/api/v1/standard/entities/{e.id}/table-schema"}
+            {
+                "id": e.id,
+                "label": e.label.as_dict(),
+                "fields": len(e.fields),
+                "json_schema_url": f"/api/v1/standard/entities/{e.id}/json-schema",
+                "table_schema_url": f"/api/v1/standard/entities/{e.id}/table-schema",
+            }
             for e in d.entities.values()
         ],
         "codelists": sorted(d.codelists),
@@ -95,11 +101,17 @@ def codelist(request: HttpRequest, list_id: str) -> dict[str, Any]:
     if found is None:
         raise NotFound()
     return {
-        "id": found.id, "label": found.label.as_dict(), "source": found.source,
+        "id": found.id,
+        "label": found.label.as_dict(),
+        "source": found.source,
         "codes": [
-            {"code": c.code, "label": c.label.as_dict(), "htcds": c.htcds,
-             "since": str(c.lifetime.since),
-             "deprecated": str(c.lifetime.deprecated) if c.lifetime.deprecated else None}
+            {
+                "code": c.code,
+                "label": c.label.as_dict(),
+                "htcds": c.htcds,
+                "since": str(c.lifetime.since),
+                "deprecated": str(c.lifetime.deprecated) if c.lifetime.deprecated else None,
+            }
             for c in found.codes
         ],
     }

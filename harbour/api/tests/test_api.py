@@ -13,8 +13,12 @@ pytestmark = pytest.mark.django_db
 
 INTAKE = {
     "survivor": {"given_name": "Amara", "gender_identity": "woman", "birth_date": "1999-09-09"},
-    "case": {"intake_date": "2026-09-01", "intake_province": "CA-AB", "consent_to_record": True,
-             "exploitation_types": ["sexual_exploitation"]},
+    "case": {
+        "intake_date": "2026-09-01",
+        "intake_province": "CA-AB",
+        "consent_to_record": True,
+        "exploitation_types": ["sexual_exploitation"],
+    },
 }
 
 
@@ -48,8 +52,11 @@ def test_create_read_list_and_patch_a_case(api_for, caseworker) -> None:
     assert again.status_code == 200 and again.json()["id"] == case["id"]
     listing = api.get("/api/v1/cases?page_size=10").json()
     assert listing["count"] == 1 and listing["results"][0]["id"] == case["id"]
-    patched = api.patch(f"/api/v1/cases/{case['id']}", json.dumps({"current_needs": ["legal"]}),
-                        content_type="application/json")
+    patched = api.patch(
+        f"/api/v1/cases/{case['id']}",
+        json.dumps({"current_needs": ["legal"]}),
+        content_type="application/json",
+    )
     assert patched.status_code == 200 and patched.json()["current_needs"] == ["legal"]
     survivor = api.get(f"/api/v1/survivors/{case['survivor_id']}").json()
     assert survivor["given_name"] == "Amara" and survivor["identity_included"] is True
@@ -65,11 +72,30 @@ def test_a_retried_request_without_a_key_is_not_recorded_twice(api_for, casework
 @pytest.mark.parametrize(
     ("body", "code", "status"),
     [
-        ({"case": {"intake_date": "2026-13-01", "intake_province": "CA-AB",
-                   "consent_to_record": True}}, "invalid", 422),
+        (
+            {
+                "case": {
+                    "intake_date": "2026-13-01",
+                    "intake_province": "CA-AB",
+                    "consent_to_record": True,
+                }
+            },
+            "invalid",
+            422,
+        ),
         ({"case": {"intake_province": "CA-AB", "consent_to_record": "yes please"}}, "invalid", 422),
-        ({"case": {"intake_date": "2026-09-01", "intake_province": "CA-AB",
-                   "consent_to_record": True, "favourite_colour": "blue"}}, "invalid", 422),
+        (
+            {
+                "case": {
+                    "intake_date": "2026-09-01",
+                    "intake_province": "CA-AB",
+                    "consent_to_record": True,
+                    "favourite_colour": "blue",
+                }
+            },
+            "invalid",
+            422,
+        ),
         ({"case": "not an object"}, "invalid", 422),
         ({"survivor": {"given_name": ["a", "list"]}, "case": INTAKE["case"]}, "invalid", 422),
     ],
@@ -94,8 +120,7 @@ def test_malformed_json_and_bad_utf8(api_for, caseworker) -> None:
 
 
 def test_errors_come_in_french_when_asked(api_for, caseworker) -> None:
-    response = post(api_for(caseworker), "/api/v1/cases", {"case": {}},
-                    HTTP_ACCEPT_LANGUAGE="fr")
+    response = post(api_for(caseworker), "/api/v1/cases", {"case": {}}, HTTP_ACCEPT_LANGUAGE="fr")
     fields = response.json()["error"]["fields"]
     assert fields["intake_date"] == ["Ce champ est obligatoire."]
 
@@ -114,8 +139,12 @@ def test_another_organisation_sees_nothing(api_for, caseworker, outsider, case) 
     api = api_for(outsider)
     assert api.get("/api/v1/cases").json()["count"] == 0
     assert api.get("/api/v1/survivors").json()["count"] == 0
-    for url in (f"/api/v1/cases/{case.pk}", f"/api/v1/survivors/{case.survivor_id}",
-                f"/api/v1/cases/{case.pk}/screenings", f"/api/v1/cases/{case.pk}/records/case_note"):
+    for url in (
+        f"/api/v1/cases/{case.pk}",
+        f"/api/v1/survivors/{case.survivor_id}",
+        f"/api/v1/cases/{case.pk}/screenings",
+        f"/api/v1/cases/{case.pk}/records/case_note",
+    ):
         response = api.get(url)
         assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
 
@@ -139,8 +168,9 @@ def test_an_oversized_body_is_refused_with_a_reason(api_for, caseworker, client_
     huge = json.dumps({"case": {"needs_notes": "x" * 3_000_000}})
     response = api_for(caseworker).post("/api/v1/cases", huge, content_type="application/json")
     assert response.status_code == 400 and response.json()["error"]["code"] == "too_large"
-    page = client_for(caseworker).post("/cases/intake/", {"case__needs_notes": "x" * 3_000_000},
-                                       HTTP_ACCEPT_LANGUAGE="fr")
+    page = client_for(caseworker).post(
+        "/cases/intake/", {"case__needs_notes": "x" * 3_000_000}, HTTP_ACCEPT_LANGUAGE="fr"
+    )
     assert page.status_code == 400
     assert '<html lang="fr">' in page.content.decode() and "2,5" in page.content.decode()
     assert Case.objects.count() == 0

@@ -4,45 +4,63 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='ChainHead',
+            name="ChainHead",
             fields=[
-                ('chain', models.CharField(max_length=64, primary_key=True, serialize=False)),
-                ('seq', models.PositiveBigIntegerField(default=0)),
-                ('hash', models.CharField(max_length=64)),
+                ("chain", models.CharField(max_length=64, primary_key=True, serialize=False)),
+                ("seq", models.PositiveBigIntegerField(default=0)),
+                ("hash", models.CharField(max_length=64)),
             ],
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(primary_key=True, serialize=False)),
-                ('chain', models.CharField(max_length=64)),
-                ('seq', models.PositiveBigIntegerField()),
-                ('occurred_at', models.DateTimeField()),
-                ('actor_id', models.UUIDField(blank=True, null=True)),
-                ('actor_org_id', models.UUIDField(blank=True, null=True)),
-                ('actor_role', models.CharField(max_length=40)),
-                ('action', models.CharField(max_length=80)),
-                ('outcome', models.CharField(choices=[('ok', 'done'), ('refused', 'refused')], default='ok', max_length=10)),
-                ('target_type', models.CharField(blank=True, max_length=80)),
-                ('target_id', models.CharField(blank=True, max_length=64)),
-                ('org_id', models.UUIDField(blank=True, null=True)),
-                ('fields', models.JSONField(default=list)),
-                ('context', models.JSONField(default=dict)),
-                ('prev_hash', models.CharField(max_length=64)),
-                ('hash', models.CharField(max_length=64)),
+                ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                ("chain", models.CharField(max_length=64)),
+                ("seq", models.PositiveBigIntegerField()),
+                ("occurred_at", models.DateTimeField()),
+                ("actor_id", models.UUIDField(blank=True, null=True)),
+                ("actor_org_id", models.UUIDField(blank=True, null=True)),
+                ("actor_role", models.CharField(max_length=40)),
+                ("action", models.CharField(max_length=80)),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[("ok", "done"), ("refused", "refused")],
+                        default="ok",
+                        max_length=10,
+                    ),
+                ),
+                ("target_type", models.CharField(blank=True, max_length=80)),
+                ("target_id", models.CharField(blank=True, max_length=64)),
+                ("org_id", models.UUIDField(blank=True, null=True)),
+                ("fields", models.JSONField(default=list)),
+                ("context", models.JSONField(default=dict)),
+                ("prev_hash", models.CharField(max_length=64)),
+                ("hash", models.CharField(max_length=64)),
             ],
             options={
-                'ordering': ['chain', 'seq'],
-                'indexes': [models.Index(fields=['org_id', '-occurred_at'], name='audit_audit_org_id_b3ade9_idx'), models.Index(fields=['actor_org_id', '-occurred_at'], name='audit_audit_actor_o_5481b6_idx'), models.Index(fields=['target_type', 'target_id'], name='audit_audit_target__59bbff_idx')],
-                'constraints': [models.UniqueConstraint(fields=('chain', 'seq'), name='audit_chain_seq')],
+                "ordering": ["chain", "seq"],
+                "indexes": [
+                    models.Index(
+                        fields=["org_id", "-occurred_at"], name="audit_audit_org_id_b3ade9_idx"
+                    ),
+                    models.Index(
+                        fields=["actor_org_id", "-occurred_at"],
+                        name="audit_audit_actor_o_5481b6_idx",
+                    ),
+                    models.Index(
+                        fields=["target_type", "target_id"], name="audit_audit_target__59bbff_idx"
+                    ),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("chain", "seq"), name="audit_chain_seq")
+                ],
             },
         ),
     ]

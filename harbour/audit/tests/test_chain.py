@@ -13,10 +13,20 @@ def _chain(n: int) -> list[dict[str, Any]]:
     events, prev = [], GENESIS
     for seq in range(1, n + 1):
         event = {
-            "chain": "c", "seq": seq, "occurred_at": f"2026-01-01T00:00:{seq:02d}+00:00",
-            "actor_id": None, "actor_org_id": None, "actor_role": "system:test",
-            "action": f"thing.{seq}", "outcome": "ok", "target_type": "t", "target_id": str(seq),
-            "org_id": None, "fields": ["a"], "context": {}, "prev_hash": prev,
+            "chain": "c",
+            "seq": seq,
+            "occurred_at": f"2026-01-01T00:00:{seq:02d}+00:00",
+            "actor_id": None,
+            "actor_org_id": None,
+            "actor_role": "system:test",
+            "action": f"thing.{seq}",
+            "outcome": "ok",
+            "target_type": "t",
+            "target_id": str(seq),
+            "org_id": None,
+            "fields": ["a"],
+            "context": {},
+            "prev_hash": prev,
         }
         event["hash"] = event_hash(event)
         prev = event["hash"]
@@ -57,7 +67,7 @@ def test_any_reordering_is_detected(n: int, data: st.DataObject) -> None:
     events = _chain(n)
     head = _head(events)
     i = data.draw(st.integers(0, n - 2))
-    swapped = events[:i] + [events[i + 1], events[i]] + events[i + 2 :]
+    swapped = [*events[:i], events[i + 1], events[i], *events[i + 2 :]]
     assert verify_chain("c", swapped, head)
 
 

@@ -102,8 +102,11 @@ def test_an_action_fails_when_its_audit_event_cannot_be_written(
         case_actions.start_intake(
             by=caseworker,
             survivor_values={"given_name": "Ana"},
-            case_values={"intake_date": "2026-01-05", "intake_province": "CA-QC",
-                         "consent_to_record": True},
+            case_values={
+                "intake_date": "2026-01-05",
+                "intake_province": "CA-QC",
+                "consent_to_record": True,
+            },
         )
     after = (Case.objects.count(), Survivor.objects.count(), AuditEvent.objects.count())
     assert after == before
@@ -113,9 +116,13 @@ def test_an_action_and_its_event_roll_back_together(caseworker) -> None:
     events_before = AuditEvent.objects.count()
     with pytest.raises(RuntimeError), transaction.atomic():
         case_actions.start_intake(
-            by=caseworker, survivor_values={},
-            case_values={"intake_date": "2026-01-05", "intake_province": "CA-QC",
-                         "consent_to_record": False},
+            by=caseworker,
+            survivor_values={},
+            case_values={
+                "intake_date": "2026-01-05",
+                "intake_province": "CA-QC",
+                "consent_to_record": False,
+            },
         )
         raise RuntimeError("the caller's transaction fails later")
     assert AuditEvent.objects.count() == events_before

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0001_initial'),
+        ("cases", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='survivor',
-            name='legal_hold',
-            field=models.BooleanField(default=False, verbose_name='legal hold'),
+            model_name="survivor",
+            name="legal_hold",
+            field=models.BooleanField(default=False, verbose_name="legal hold"),
         ),
     ]

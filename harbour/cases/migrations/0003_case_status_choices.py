@@ -4,15 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0002_survivor_legal_hold'),
+        ("cases", "0002_survivor_legal_hold"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='case',
-            name='status',
-            field=models.CharField(choices=[('active', 'Active'), ('follow_up', 'Follow-up'), ('closed', 'Closed'), ('closed_referred', 'Closed – referred')], default='active', max_length=20, verbose_name='status'),
+            model_name="case",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("active", "Active"),
+                    ("follow_up", "Follow-up"),
+                    ("closed", "Closed"),
+                    ("closed_referred", "Closed – referred"),
+                ],
+                default="active",
+                max_length=20,
+                verbose_name="status",
+            ),
         ),
     ]

@@ -5,28 +5,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0003_case_status_choices'),
-        ('orgs', '0001_initial'),
+        ("cases", "0003_case_status_choices"),
+        ("orgs", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='case',
-            name='cases_case_org_id_fb0b76_idx',
+            model_name="case",
+            name="cases_case_org_id_fb0b76_idx",
         ),
         migrations.RemoveIndex(
-            model_name='case',
-            name='cases_case_org_id_978d05_idx',
+            model_name="case",
+            name="cases_case_org_id_978d05_idx",
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['org', '-intake_date', '-created_at'], name='cases_case_org_id_cb7db6_idx'),
+            model_name="case",
+            index=models.Index(
+                fields=["org", "-intake_date", "-created_at"], name="cases_case_org_id_cb7db6_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['org', 'status', '-intake_date', '-created_at'], name='cases_case_org_id_6e3486_idx'),
+            model_name="case",
+            index=models.Index(
+                fields=["org", "status", "-intake_date", "-created_at"],
+                name="cases_case_org_id_6e3486_idx",
+            ),
         ),
     ]

@@ -42,11 +42,18 @@ def test_every_status_and_transition_pair_is_either_allowed_or_refused(
         assert AuditEvent.objects.filter(action=f"case.{name}", target_id=str(case.pk)).exists()
 
 
-def test_closing_needs_a_reason_and_reopening_needs_a_supervisor(case, caseworker, supervisor) -> None:
+def test_closing_needs_a_reason_and_reopening_needs_a_supervisor(
+    case, caseworker, supervisor
+) -> None:
     with pytest.raises(InvalidInput):
         actions.change_status(by=caseworker, case=case, transition="close")
-    closed = actions.change_status(by=caseworker, case=case, transition="close",
-                                   closure_reason="goals_met", closure_details="Moved on safely.")
+    closed = actions.change_status(
+        by=caseworker,
+        case=case,
+        transition="close",
+        closure_reason="goals_met",
+        closure_details="Moved on safely.",
+    )
     assert closed.status == "closed" and closed.closed_at is not None
     with pytest.raises(Forbidden):
         actions.change_status(by=caseworker, case=closed, transition="reopen")
@@ -55,16 +62,27 @@ def test_closing_needs_a_reason_and_reopening_needs_a_supervisor(case, caseworke
 
 
 def test_records_are_added_validated_and_notes_are_append_only(case, caseworker) -> None:
-    event = actions.add_record(by=caseworker, case=case, model=TraffickingEvent, values={
-        "event_type": "recruitment", "event_date": "2025-06-01", "city": "Winnipeg",
-        "province": "CA-MB", "country": "CA", "description": "Met online.",
-    })
+    event = actions.add_record(
+        by=caseworker,
+        case=case,
+        model=TraffickingEvent,
+        values={
+            "event_type": "recruitment",
+            "event_date": "2025-06-01",
+            "city": "Winnipeg",
+            "province": "CA-MB",
+            "country": "CA",
+            "description": "Met online.",
+        },
+    )
     assert event.city == "Winnipeg" and "Met online." not in event.sealed
     with pytest.raises(InvalidInput):
-        actions.add_record(by=caseworker, case=case, model=TraffickingEvent,
-                           values={"event_type": "teleportation"})
-    note = actions.add_record(by=caseworker, case=case, model=CaseNote,
-                              values={"body": "Called back; safe."})
+        actions.add_record(
+            by=caseworker, case=case, model=TraffickingEvent, values={"event_type": "teleportation"}
+        )
+    note = actions.add_record(
+        by=caseworker, case=case, model=CaseNote, values={"body": "Called back; safe."}
+    )
     with pytest.raises(Conflict):
         actions.update_record(by=caseworker, record=note, values={"body": "changed"})
 
@@ -77,14 +95,19 @@ def test_screening_is_evaluated_and_stored_with_its_version(case, caseworker) ->
         *positive(chosen.dimension("exploitative_conditions")),
         *positive(chosen.dimension("coercion_at_destination")),
     ]
-    screening = actions.screen(by=caseworker, case=case, indicator_set="adult-sexual",
-                               indicators=selected)
+    screening = actions.screen(
+        by=caseworker, case=case, indicator_set="adult-sexual", indicators=selected
+    )
     assert screening.indicators_met is True
     assert screening.catalogue_version == catalogue.version
     assert screening.result["set_id"] == "adult-sexual"
     with pytest.raises(InvalidInput):
-        actions.screen(by=caseworker, case=case, indicator_set="adult-sexual",
-                       indicators=[catalogue.get_set("child-labour").dimensions[0].indicators[0].id])
+        actions.screen(
+            by=caseworker,
+            case=case,
+            indicator_set="adult-sexual",
+            indicators=[catalogue.get_set("child-labour").dimensions[0].indicators[0].id],
+        )
     assert Screening.objects.count() == 1
 
 
@@ -113,14 +136,20 @@ def test_screening_pages(client_for, case, caseworker) -> None:
 def test_case_page_sections_and_record_forms(client_for, case, caseworker) -> None:
     client = client_for(caseworker)
     page = client.get(f"/cases/{case.pk}/")
-    assert page.status_code == 200 and AuditEvent.objects.filter(
-        action="survivor.identity_viewed").exists()
-    edit = client.post(f"/cases/{case.pk}/edit/case/needs/", {
-        "case__current_needs": ["legal", "mental_health"], "case__needs_notes": ""})
+    assert (
+        page.status_code == 200
+        and AuditEvent.objects.filter(action="survivor.identity_viewed").exists()
+    )
+    edit = client.post(
+        f"/cases/{case.pk}/edit/case/needs/",
+        {"case__current_needs": ["legal", "mental_health"], "case__needs_notes": ""},
+    )
     assert edit.status_code == 302
     assert Case.objects.get(pk=case.pk).current_needs == ["legal", "mental_health"]
-    add = client.post(f"/cases/{case.pk}/records/follow_up/new/", {
-        "follow_up__follow_up_date": "2026-11-10", "follow_up__method": "phone"})
+    add = client.post(
+        f"/cases/{case.pk}/records/follow_up/new/",
+        {"follow_up__follow_up_date": "2026-11-10", "follow_up__method": "phone"},
+    )
     assert add.status_code in (200, 302)
     assert client.get(f"/cases/{case.pk}/records/nonsense/new/").status_code == 404
 

@@ -13,9 +13,12 @@ from harbour.core.errors import InvalidInput
 pytestmark = pytest.mark.django_db
 
 ESSENTIALS = {
-    "case__intake_date": "2026-10-14", "case__intake_province": "CA-MB",
-    "case__consent_to_record": "true", "case__exploitation_types": ["forced_labour"],
-    "survivor__given_name": "Nadia", "survivor__family_name": "Okafor",
+    "case__intake_date": "2026-10-14",
+    "case__intake_province": "CA-MB",
+    "case__consent_to_record": "true",
+    "case__exploitation_types": ["forced_labour"],
+    "survivor__given_name": "Nadia",
+    "survivor__family_name": "Okafor",
     "survivor__gender_identity": "woman",
 }
 
@@ -26,9 +29,14 @@ def _counts() -> tuple[int, int]:
 
 def test_intake_records_a_survivor_and_a_case_with_audit(caseworker) -> None:
     case, created = actions.start_intake(
-        by=caseworker, survivor_values={"given_name": "Nadia", "birth_date": "2001-05-06"},
-        case_values={"intake_date": "2026-10-14", "intake_province": "CA-MB",
-                     "consent_to_record": True, "current_needs": ["legal", "income"]},
+        by=caseworker,
+        survivor_values={"given_name": "Nadia", "birth_date": "2001-05-06"},
+        case_values={
+            "intake_date": "2026-10-14",
+            "intake_province": "CA-MB",
+            "consent_to_record": True,
+            "current_needs": ["legal", "income"],
+        },
     )
     assert created and case.owner == caseworker and case.status == "active"
     assert case.current_needs == ["income", "legal"] and case.standard_version == "1.0"
@@ -42,10 +50,12 @@ def test_intake_records_a_survivor_and_a_case_with_audit(caseworker) -> None:
 
 def test_the_same_submission_twice_makes_one_case(caseworker) -> None:
     values = {"intake_date": "2026-10-14", "intake_province": "CA-MB", "consent_to_record": True}
-    first, created = actions.start_intake(by=caseworker, survivor_values={}, case_values=values,
-                                          submission_key="abc")
-    again, created_again = actions.start_intake(by=caseworker, survivor_values={},
-                                                case_values=values, submission_key="abc")
+    first, created = actions.start_intake(
+        by=caseworker, survivor_values={}, case_values=values, submission_key="abc"
+    )
+    again, created_again = actions.start_intake(
+        by=caseworker, survivor_values={}, case_values=values, submission_key="abc"
+    )
     assert created and not created_again and first.pk == again.pk
     assert _counts() == (1, 1)
 
@@ -91,8 +101,11 @@ def test_web_intake_happy_path_and_double_submit(client_for, caseworker) -> None
 
 def test_web_intake_shows_field_errors_and_saves_nothing(client_for, caseworker) -> None:
     client = client_for(caseworker)
-    bad = ESSENTIALS | {"case__intake_date": "2026-02-30", "survivor__number_of_children": "lots",
-                        "submission_key": "form-2"}
+    bad = ESSENTIALS | {
+        "case__intake_date": "2026-02-30",
+        "survivor__number_of_children": "lots",
+        "submission_key": "form-2",
+    }
     page = client.post("/cases/intake/", bad)
     assert page.status_code == 200
     text = page.content.decode()
@@ -105,7 +118,9 @@ def test_web_intake_shows_field_errors_and_saves_nothing(client_for, caseworker)
 def test_web_intake_in_french_shows_french_errors(client_for, caseworker) -> None:
     client = client_for(caseworker)
     client.cookies["django_language"] = "fr"
-    page = client.post("/cases/intake/", ESSENTIALS | {"case__intake_date": "", "submission_key": "x"})
+    page = client.post(
+        "/cases/intake/", ESSENTIALS | {"case__intake_date": "", "submission_key": "x"}
+    )
     text = page.content.decode()
     assert '<html lang="fr">' in text
     assert "Ce champ est obligatoire." in text
@@ -133,9 +148,15 @@ def test_returning_survivor_search_and_new_episode(client_for, caseworker, case)
     assert case.survivor.reference not in none.content.decode()
     by_date = client.post("/cases/search/", {"birth_date": "1998-04-02"})
     assert case.survivor.reference in by_date.content.decode()
-    new = client.post(f"/cases/intake/?survivor={case.survivor_id}", {
-        "case__intake_date": "2026-11-20", "case__intake_province": "CA-ON",
-        "case__consent_to_record": "true", "submission_key": "episode-2"})
+    new = client.post(
+        f"/cases/intake/?survivor={case.survivor_id}",
+        {
+            "case__intake_date": "2026-11-20",
+            "case__intake_province": "CA-ON",
+            "case__consent_to_record": "true",
+            "submission_key": "episode-2",
+        },
+    )
     assert new.status_code == 302
     assert Case.objects.filter(survivor=case.survivor).count() == 2
     assert Survivor.objects.count() == 1

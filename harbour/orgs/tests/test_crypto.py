@@ -44,17 +44,33 @@ def test_the_sqlite_file_does_not_contain_a_name(tmp_path, settings) -> None:
 
     # An on-disk copy of the test database, written after an intake with a distinctive name.
     org = actions.create_organisation(
-        by=ACTOR, name_en="A", name_fr="A", short_name="a-file", type="ngo", province="CA-ON",
+        by=ACTOR,
+        name_en="A",
+        name_fr="A",
+        short_name="a-file",
+        type="ngo",
+        province="CA-ON",
     )
     from conftest import PASSWORD
     from harbour.accounts.actions import create_user
 
-    user = create_user(by=ACTOR, email="f@example.org", full_name="F", org_id=org.pk,
-                       role="caseworker", password=PASSWORD, must_change_password=False)
+    user = create_user(
+        by=ACTOR,
+        email="f@example.org",
+        full_name="F",
+        org_id=org.pk,
+        role="caseworker",
+        password=PASSWORD,
+        must_change_password=False,
+    )
     case_actions.start_intake(
-        by=user, survivor_values={"given_name": "Zyxwvutsrq", "family_name": "Qrstuvwxyz"},
-        case_values={"intake_date": "2026-01-05", "intake_province": "CA-ON",
-                     "consent_to_record": True},
+        by=user,
+        survivor_values={"given_name": "Zyxwvutsrq", "family_name": "Qrstuvwxyz"},
+        case_values={
+            "intake_date": "2026-01-05",
+            "intake_province": "CA-ON",
+            "consent_to_record": True,
+        },
     )
     target = tmp_path / "copy.sqlite3"
     with connection.cursor() as cursor:
@@ -113,5 +129,9 @@ def test_key_commands(case, org, capsys) -> None:
 
 
 def test_blind_index_ignores_case_and_accents(org) -> None:
-    assert crypto.blind_index(org.pk, "name", "Élodie") == crypto.blind_index(org.pk, "name", "ELODIE")
-    assert crypto.blind_index(org.pk, "name", "Élodie") != crypto.blind_index(org.pk, "name", "Elodia")
+    assert crypto.blind_index(org.pk, "name", "Élodie") == crypto.blind_index(
+        org.pk, "name", "ELODIE"
+    )
+    assert crypto.blind_index(org.pk, "name", "Élodie") != crypto.blind_index(
+        org.pk, "name", "Elodia"
+    )

@@ -1,6 +1,7 @@
-"""Consent, referral and rights actions: every refusal is specific, translated and changes nothing."""
+"""Consent, referral and rights actions: every refusal is specific, translated, changes nothing."""
 
 import datetime as dt
+
 import pytest
 from django.core.management import call_command
 from django.utils import timezone, translation
@@ -27,48 +28,70 @@ def partner_worker(make_user, partner):
 @pytest.fixture
 def agreement(org_admin, make_user, partner, case):
     proposed = actions.propose_agreement(
-        by=org_admin, title="Protocol", partners=[partner],
+        by=org_admin,
+        title="Protocol",
+        partners=[partner],
         categories=["identity_contact", "needs", "case_summary", "services_history"],
-        purposes=["referral", "continuity_of_care"], valid_from=case.intake_date)
+        purposes=["referral", "continuity_of_care"],
+        valid_from=case.intake_date,
+    )
     actions.accept_agreement(by=make_user("org_admin", partner), agreement=proposed)
     return proposed
 
 
 def consent_to(caseworker, case, partner, **kwargs):
-    values = dict(recipient_kind="organisation", recipient_org=partner,
-                  categories=["identity_contact", "needs"], purposes=["referral"],
-                  method="verbal") | kwargs
+    values = {
+        "recipient_kind": "organisation",
+        "recipient_org": partner,
+        "categories": ["identity_contact", "needs"],
+        "purposes": ["referral"],
+        "method": "verbal",
+    } | kwargs
     return actions.record_consent(by=caseworker, survivor=case.survivor, **values)
 
 
 def refer(caseworker, case, partner, **kwargs):
-    return actions.send_referral(by=caseworker, case=case, receiving_org=partner,
-                                 values={"referral_date": case.intake_date, "reason": "other"},
-                                 **kwargs)
+    return actions.send_referral(
+        by=caseworker,
+        case=case,
+        receiving_org=partner,
+        values={"referral_date": case.intake_date, "reason": "other"},
+        **kwargs,
+    )
 
 
 def _state() -> tuple[int, int, int]:
-    return Referral.objects.count(), Consent.objects.filter(withdrawn_at__isnull=True).count(), \
-        Case.objects.count()
+    return (
+        Referral.objects.count(),
+        Consent.objects.filter(withdrawn_at__isnull=True).count(),
+        Case.objects.count(),
+    )
 
 
-@pytest.mark.parametrize("situation", ["no_consent", "no_agreement", "expired", "self",
-                                       "twice", "withdrawn", "wrong_purpose"])
+@pytest.mark.parametrize(
+    "situation",
+    ["no_consent", "no_agreement", "expired", "self", "twice", "withdrawn", "wrong_purpose"],
+)
 def test_referrals_that_must_be_refused(
     situation: str, caseworker, case, partner, org, make_user, org_admin
 ) -> None:
     if situation != "no_agreement":
         proposed = actions.propose_agreement(
-            by=org_admin, title="P", partners=[partner], categories=["needs"],
-            purposes=["referral"], valid_from=case.intake_date)
+            by=org_admin,
+            title="P",
+            partners=[partner],
+            categories=["needs"],
+            purposes=["referral"],
+            valid_from=case.intake_date,
+        )
         actions.accept_agreement(by=make_user("org_admin", partner), agreement=proposed)
     if situation not in {"no_consent"}:
         purposes = ["research"] if situation == "wrong_purpose" else ["referral"]
         consent = consent_to(caseworker, case, partner, purposes=purposes)
         if situation == "expired":
             Consent.objects.filter(pk=consent.pk).update(
-                starts_on=case.intake_date - dt.timedelta(days=400),
-                expires_on=timezone.localdate())
+                starts_on=case.intake_date - dt.timedelta(days=400), expires_on=timezone.localdate()
+            )
         if situation == "withdrawn":
             actions.withdraw_consent(by=caseworker, consent=consent)
     if situation == "twice":
@@ -94,8 +117,9 @@ def test_answers_follow_the_table(caseworker, case, partner, partner_worker, agr
     referral.refresh_from_db()
     assert referral.status == "declined" and referral.decline_reason == "no_capacity"
     with pytest.raises(InvalidInput):
-        actions.decline_referral(by=partner_worker, referral=refer(caseworker, case, partner),
-                                 reason="because")
+        actions.decline_referral(
+            by=partner_worker, referral=refer(caseworker, case, partner), reason="because"
+        )
 
 
 def test_the_referral_table_is_complete() -> None:
@@ -140,9 +164,15 @@ def test_the_continuum_shows_other_episodes_as_withheld_without_consent(
     referral = refer(caseworker, case, partner)
     actions.accept_referral(by=partner_worker, referral=referral)
     theirs = actions.open_case_for_referral(
-        by=partner_worker, referral=referral, submission_key=None,
-        case_values={"intake_date": timezone.localdate(), "intake_province": "CA-NS",
-                     "consent_to_record": True})
+        by=partner_worker,
+        referral=referral,
+        submission_key=None,
+        case_values={
+            "intake_date": timezone.localdate(),
+            "intake_province": "CA-NS",
+            "consent_to_record": True,
+        },
+    )
     items = queries.continuum(partner_worker, theirs.survivor)
     elsewhere = [i for i in items if not i.own]
     assert elsewhere and all(i.org == case.org for i in elsewhere)
@@ -163,7 +193,9 @@ def test_erasure_leaves_a_trace_without_the_data(
     with pytest.raises(Conflict):
         actions.erase_survivor(by=supervisor, survivor=case.survivor)
     actions.set_legal_hold(by=supervisor, survivor=case.survivor, hold=False)
-    counts = actions.erase_survivor(by=supervisor, survivor=Survivor.objects.get(pk=case.survivor_id))
+    counts = actions.erase_survivor(
+        by=supervisor, survivor=Survivor.objects.get(pk=case.survivor_id)
+    )
     assert counts["cases"] == 1 and counts["consents"] == 1
     assert not Survivor.objects.filter(pk=case.survivor_id).exists()
     event = AuditEvent.objects.get(action="survivor.erased")
@@ -185,23 +217,44 @@ def test_web_pages_of_the_sharing_flow(
     caseworker, case, partner, partner_worker, agreement, client_for
 ) -> None:
     web = client_for(caseworker)
-    page = web.post(f"/sharing/survivors/{case.survivor_id}/consents/", {
-        "recipient_kind": "organisation", "recipient_org": str(partner.pk),
-        "categories": ["identity_contact", "needs"], "purposes": ["referral"], "method": "written"})
+    page = web.post(
+        f"/sharing/survivors/{case.survivor_id}/consents/",
+        {
+            "recipient_kind": "organisation",
+            "recipient_org": str(partner.pk),
+            "categories": ["identity_contact", "needs"],
+            "purposes": ["referral"],
+            "method": "written",
+        },
+    )
     assert page.status_code == 302
     receipt = web.get(page["Location"])
     text = receipt.content.decode()
     assert "Your consent receipt" in text and "Votre reçu de consentement" in text
     consent = Consent.objects.get()
     assert consent.receipt_code in text
-    preview = web.post(f"/sharing/cases/{case.pk}/refer/", {
-        "receiving_org": str(partner.pk), "kind": "referral", "preview": "1",
-        "referral__referral_date": case.intake_date.isoformat(), "referral__reason": "other"})
+    preview = web.post(
+        f"/sharing/cases/{case.pk}/refer/",
+        {
+            "receiving_org": str(partner.pk),
+            "kind": "referral",
+            "preview": "1",
+            "referral__referral_date": case.intake_date.isoformat(),
+            "referral__reason": "other",
+        },
+    )
     assert preview.status_code == 200 and "will be able to see" in preview.content.decode()
     assert Referral.objects.count() == 0
-    sent = web.post(f"/sharing/cases/{case.pk}/refer/", {
-        "receiving_org": str(partner.pk), "kind": "referral", "confirm": "1",
-        "referral__referral_date": case.intake_date.isoformat(), "referral__reason": "other"})
+    sent = web.post(
+        f"/sharing/cases/{case.pk}/refer/",
+        {
+            "receiving_org": str(partner.pk),
+            "kind": "referral",
+            "confirm": "1",
+            "referral__referral_date": case.intake_date.isoformat(),
+            "referral__reason": "other",
+        },
+    )
     assert sent.status_code == 302
     referral = Referral.objects.get()
     theirs = client_for(partner_worker)
@@ -213,4 +266,3 @@ def test_web_pages_of_the_sharing_flow(
     assert Consent.objects.get().withdrawn_at is not None
     after = theirs.get(f"/sharing/referrals/{referral.pk}/").content.decode()
     assert "Élodie" not in after and "Nothing is shared" in after
-

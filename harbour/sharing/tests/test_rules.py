@@ -12,29 +12,56 @@ from harbour.sharing.rules import AgreementFacts, ConsentFacts, allowed_categori
 H, V, X = uuid.UUID(int=1), uuid.UUID(int=2), uuid.UUID(int=3)
 S = uuid.UUID(int=10)
 NOW = dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC)
-CATS = ["identity_contact", "case_summary", "needs", "screening", "trafficking_details",
-        "services_history", "notes"]
+CATS = [
+    "identity_contact",
+    "case_summary",
+    "needs",
+    "screening",
+    "trafficking_details",
+    "services_history",
+    "notes",
+]
 PURPOSES = ["referral", "continuity_of_care", "statistics", "research"]
 
 
 def consent(**kw) -> ConsentFacts:
-    base = dict(holder_org=H, survivor=S, recipient_kind="organisation", recipient_org=V,
-                recipient_org_type=None, categories=frozenset({"needs", "case_summary"}),
-                purposes=frozenset({"referral"}), starts_on=dt.date(2026, 1, 1),
-                expires_on=dt.date(2027, 1, 1), withdrawn_at=None)
+    base = {
+        "holder_org": H,
+        "survivor": S,
+        "recipient_kind": "organisation",
+        "recipient_org": V,
+        "recipient_org_type": None,
+        "categories": frozenset({"needs", "case_summary"}),
+        "purposes": frozenset({"referral"}),
+        "starts_on": dt.date(2026, 1, 1),
+        "expires_on": dt.date(2027, 1, 1),
+        "withdrawn_at": None,
+    }
     return ConsentFacts(**(base | kw))
 
 
 def agreement(**kw) -> AgreementFacts:
-    base = dict(parties=frozenset({H, V}), categories=frozenset({"needs", "notes"}),
-                purposes=frozenset({"referral"}), valid_from=dt.date(2025, 1, 1),
-                valid_until=None, terminated_at=None)
+    base = {
+        "parties": frozenset({H, V}),
+        "categories": frozenset({"needs", "notes"}),
+        "purposes": frozenset({"referral"}),
+        "valid_from": dt.date(2025, 1, 1),
+        "valid_until": None,
+        "terminated_at": None,
+    }
     return AgreementFacts(**(base | kw))
 
 
 def allowed(consents, agreements, viewer=V, viewer_type="ngo", now=NOW):
-    return allowed_categories(holder_org=H, viewer_org=viewer, viewer_org_type=viewer_type,
-                              survivor=S, consents=consents, agreements=agreements, now=now)
+    return allowed_categories(
+        holder_org=H,
+        viewer_org=viewer,
+        viewer_org_type=viewer_type,
+        survivor=S,
+        consents=consents,
+        agreements=agreements,
+        now=now,
+    )
 
 
 def test_both_consent_and_agreement_are_needed_and_intersected() -> None:
@@ -61,8 +88,9 @@ def test_purposes_must_meet() -> None:
 
 
 def test_a_consent_to_a_type_of_organisation() -> None:
-    typed = consent(recipient_kind="organisation_type", recipient_org=None,
-                    recipient_org_type="shelter")
+    typed = consent(
+        recipient_kind="organisation_type", recipient_org=None, recipient_org_type="shelter"
+    )
     assert allowed([typed], [agreement()], viewer_type="shelter") == {"needs"}
     assert allowed([typed], [agreement()], viewer_type="ngo") == frozenset()
 
@@ -75,13 +103,23 @@ def test_own_data_is_not_a_sharing_question() -> None:
 categories = st.frozensets(st.sampled_from(CATS))
 purposes = st.frozensets(st.sampled_from(PURPOSES), min_size=1)
 days = st.integers(-400, 400).map(lambda d: NOW.date() + dt.timedelta(days=d))
-consents = st.builds(consent, categories=categories, purposes=purposes, starts_on=days,
-                     expires_on=days, withdrawn_at=st.one_of(st.none(), st.just(NOW)),
-                     recipient_org=st.sampled_from([V, X]))
-agreements = st.builds(agreement, categories=categories, purposes=purposes,
-                       valid_from=days, valid_until=st.one_of(st.none(), days),
-                       parties=st.sampled_from([frozenset({H, V}), frozenset({H, X}),
-                                                frozenset({H, V, X})]))
+consents = st.builds(
+    consent,
+    categories=categories,
+    purposes=purposes,
+    starts_on=days,
+    expires_on=days,
+    withdrawn_at=st.one_of(st.none(), st.just(NOW)),
+    recipient_org=st.sampled_from([V, X]),
+)
+agreements = st.builds(
+    agreement,
+    categories=categories,
+    purposes=purposes,
+    valid_from=days,
+    valid_until=st.one_of(st.none(), days),
+    parties=st.sampled_from([frozenset({H, V}), frozenset({H, X}), frozenset({H, V, X})]),
+)
 
 
 @given(st.lists(consents, max_size=4), st.lists(agreements, max_size=4))

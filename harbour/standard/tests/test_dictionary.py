@@ -43,7 +43,9 @@ def test_canadian_needs_are_covered() -> None:
     provinces = D.codelists["province"]
     assert len(provinces.codes) == 13 and provinces.get("CA-NU") is not None
     assert provinces.get("CA-QC").label.fr == "Québec"
-    assert {"first_nations", "metis", "inuit"} <= {c.code for c in D.codelists["indigenous_identity"].codes}
+    assert {"first_nations", "metis", "inuit"} <= {
+        c.code for c in D.codelists["indigenous_identity"].codes
+    }
     assert D.codelists["exploitation_type"].get("forced_criminality") is not None
     assert D.codelists["language"].get("iku") is not None  # Inuktitut
     assert D.codelists["language"].get("mic") is not None  # Mi'kmaq
@@ -55,8 +57,9 @@ def test_identifiers_and_free_text_are_classified_as_identifiers() -> None:
     survivor = D.entity("survivor")
     for field_id in ("given_name", "family_name", "birth_date", "email", "mobile_phone"):
         assert survivor.field(field_id).sensitivity == Sensitivity.IDENTIFIER
-    assert all(f.sensitivity == Sensitivity.IDENTIFIER for f in D.all_fields()
-               if f.type == "long_text")
+    assert all(
+        f.sensitivity == Sensitivity.IDENTIFIER for f in D.all_fields() if f.type == "long_text"
+    )
 
 
 def test_every_field_belongs_to_a_consent_category() -> None:
@@ -88,10 +91,16 @@ def _edit(path: Path, change) -> None:
         ("entities/case.yaml", lambda d: d["fields"][0].update(type="money"), "unknown type"),
         ("entities/case.yaml", lambda d: d["fields"][0].update(sensitivity="low"), "sensitivity"),
         ("entities/case.yaml", lambda d: d["fields"][0].update(category="x"), "category"),
-        ("entities/survivor.yaml",
-         lambda d: d["fields"].append(dict(d["fields"][0])), "duplicate field"),
-        ("codelists/province.yaml",
-         lambda d: d["codes"].append(dict(d["codes"][0])), "duplicate code"),
+        (
+            "entities/survivor.yaml",
+            lambda d: d["fields"].append(dict(d["fields"][0])),
+            "duplicate field",
+        ),
+        (
+            "codelists/province.yaml",
+            lambda d: d["codes"].append(dict(d["codes"][0])),
+            "duplicate code",
+        ),
         ("codelists/province.yaml", lambda d: d["codes"][0].update(code=True), "quoted"),
     ],
 )
@@ -112,17 +121,28 @@ def _add_version_1_1(directory: Path) -> None:
     """Version 1.1 retires a field and a code and adds a field."""
 
     def versions(d: dict) -> None:  # type: ignore[type-arg]
-        d["versions"].append({"version": "1.1", "date": "2027-06-01",
-                              "notes": {"en": "Test release", "fr": "Version d'essai"}})
+        d["versions"].append(
+            {
+                "version": "1.1",
+                "date": "2027-06-01",
+                "notes": {"en": "Test release", "fr": "Version d'essai"},
+            }
+        )
 
     def case(d: dict) -> None:  # type: ignore[type-arg]
         for f in d["fields"]:
             if f["id"] == "intake_method":
                 f["deprecated"] = "1.1"
-        d["fields"].append({
-            "id": "first_contact_channel", "label": {"en": "First contact", "fr": "Premier contact"},
-            "type": "text", "sensitivity": "none", "category": "case_summary", "since": "1.1",
-        })
+        d["fields"].append(
+            {
+                "id": "first_contact_channel",
+                "label": {"en": "First contact", "fr": "Premier contact"},
+                "type": "text",
+                "sensitivity": "none",
+                "category": "case_summary",
+                "since": "1.1",
+            }
+        )
 
     def provinces(d: dict) -> None:  # type: ignore[type-arg]
         d["codes"][0]["deprecated"] = "1.1"
@@ -151,8 +171,12 @@ def test_a_new_version_adds_and_retires_without_breaking_old_records(
     assert kept["intake_province"] == retired_province
     # ...but new data cannot use them,
     with pytest.raises(InvalidInput) as info:
-        validate(case, {"intake_province": retired_province, "intake_method": "walk_in"},
-                 version=v11, partial=True)
+        validate(
+            case,
+            {"intake_province": retired_province, "intake_method": "walk_in"},
+            version=v11,
+            partial=True,
+        )
     assert set(info.value.errors) == {"intake_province", "intake_method"}
     # and version 1.0 data cannot use the new field.
     with pytest.raises(InvalidInput):

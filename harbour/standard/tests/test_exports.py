@@ -20,7 +20,7 @@ def test_json_schema_is_valid_and_accepts_a_real_record(entity_id: str) -> None:
     schema = json_schema(D, D.entity(entity_id), D.latest)
     Draft202012Validator.check_schema(schema)
     validator = Draft202012Validator(schema)
-    assert validator.is_valid({})  is (not schema["required"])
+    assert validator.is_valid({}) is (not schema["required"])
     assert not validator.is_valid({"no_such_field": 1})
 
 
@@ -46,13 +46,19 @@ def test_table_schema_validates_a_csv(tmp_path: Path) -> None:
     descriptor = table_schema(D, D.entity("case"), D.latest)
     names = [f["name"] for f in descriptor["fields"]]
     row = dict.fromkeys(names, "")
-    row |= {"intake_date": "2026-01-02", "intake_province": "CA-ON", "consent_to_record": "true",
-            "exploitation_types": "sexual_exploitation|forced_labour"}
+    row |= {
+        "intake_date": "2026-01-02",
+        "intake_province": "CA-ON",
+        "consent_to_record": "true",
+        "exploitation_types": "sexual_exploitation|forced_labour",
+    }
     path = tmp_path / "case.csv"
     path.write_text(",".join(names) + "\n" + ",".join(row[n] for n in names) + "\n")
+
     def validate():
-        resource = Resource(path="case.csv", basepath=str(tmp_path),
-                            schema=Schema.from_descriptor(descriptor))
+        resource = Resource(
+            path="case.csv", basepath=str(tmp_path), schema=Schema.from_descriptor(descriptor)
+        )
         return resource.validate()
 
     report = validate()

@@ -29,32 +29,60 @@ def bar_chart(rows: Sequence[tuple[str, Any]], title: str, unit: str = "") -> Sa
     numbers = [v for _label, v in rows if isinstance(v, int | float)]
     top = max(numbers, default=0) or 1
     height = len(rows) * (bar_h + gap) + gap
-    bars = format_html_join("", "{}", ((_bar(i, label, v, top, label_w, width, bar_h, gap),)
-                                       for i, (label, v) in enumerate(rows)))
+    bars = format_html_join(
+        "",
+        "{}",
+        (
+            (_bar(i, label, v, top, label_w, width, bar_h, gap),)
+            for i, (label, v) in enumerate(rows)
+        ),
+    )
     return format_html(
         '<figure class="chart-figure"><svg class="chart" viewBox="0 0 {} {}" role="img" '
         'aria-label="{}"><title>{}</title>{}</svg><figcaption class="visually-hidden">{}'
         "</figcaption></figure>",
-        width, height, title, title, bars, _table_text(rows, unit),
+        width,
+        height,
+        title,
+        title,
+        bars,
+        _table_text(rows, unit),
     )
 
 
-def _bar(i: int, label: str, value: Any, top: float, label_w: int, width: int,
-         bar_h: int, gap: int) -> SafeString:
+def _bar(
+    i: int, label: str, value: Any, top: float, label_w: int, width: int, bar_h: int, gap: int
+) -> SafeString:
     y = gap + i * (bar_h + gap)
     room = width - label_w - 60
     if value is None:
         return format_html(
             '<text x="{}" y="{}" text-anchor="end">{}</text><rect class="bar suppressed" x="{}" '
             'y="{}" width="24" height="{}"></rect><text x="{}" y="{}">{}</text>',
-            label_w - 8, y + 15, _short(label), label_w, y, bar_h, label_w + 30, y + 15,
+            label_w - 8,
+            y + 15,
+            _short(label),
+            label_w,
+            y,
+            bar_h,
+            label_w + 30,
+            y + 15,
             _("suppressed"),
         )
     w = max(1, round(room * float(value) / top))
     return format_html(
         '<text x="{}" y="{}" text-anchor="end">{}</text><rect class="bar" x="{}" y="{}" '
         'width="{}" height="{}"></rect><text x="{}" y="{}">{}</text>',
-        label_w - 8, y + 15, _short(label), label_w, y, w, bar_h, label_w + w + 6, y + 15, value,
+        label_w - 8,
+        y + 15,
+        _short(label),
+        label_w,
+        y,
+        w,
+        bar_h,
+        label_w + w + 6,
+        y + 15,
+        value,
     )
 
 
@@ -63,9 +91,11 @@ def _short(label: str, limit: int = 34) -> str:
 
 
 def _table_text(rows: Sequence[tuple[str, Any]], unit: str) -> str:
-    return "; ".join(_("%(label)s: %(value)s") % {
-        "label": label, "value": f"{value}{unit}" if value is not None else _("suppressed")}
-        for label, value in rows)
+    return "; ".join(
+        _("%(label)s: %(value)s")
+        % {"label": label, "value": f"{value}{unit}" if value is not None else _("suppressed")}
+        for label, value in rows
+    )
 
 
 @register.filter
@@ -93,7 +123,9 @@ SCREENING_LABELS = {
         "Not met: no recruitment dimension (deceptive, coercive or by abuse of vulnerability) "
         "is positive."
     ),
-    "no_exploitation": gettext_noop("Not met: the exploitative-conditions dimension is not positive."),
+    "no_exploitation": gettext_noop(
+        "Not met: the exploitative-conditions dimension is not positive."
+    ),
     "no_coercion_or_abuse_at_destination": gettext_noop(
         "Not met: neither coercion nor abuse of vulnerability at destination is positive."
     ),
@@ -166,17 +198,25 @@ def role_label(code: str) -> str:
 
 
 FIELD_TYPES = {
-    "text": gettext_noop("text"), "long_text": gettext_noop("free text"),
-    "integer": gettext_noop("whole number"), "decimal": gettext_noop("number"),
-    "date": gettext_noop("date"), "boolean": gettext_noop("yes or no"),
-    "code": gettext_noop("one code"), "codes": gettext_noop("several codes"),
-    "email": gettext_noop("e-mail address"), "phone": gettext_noop("phone number"),
-    "postal_code": gettext_noop("postal code"), "staff": gettext_noop("staff member"),
+    "text": gettext_noop("text"),
+    "long_text": gettext_noop("free text"),
+    "integer": gettext_noop("whole number"),
+    "decimal": gettext_noop("number"),
+    "date": gettext_noop("date"),
+    "boolean": gettext_noop("yes or no"),
+    "code": gettext_noop("one code"),
+    "codes": gettext_noop("several codes"),
+    "email": gettext_noop("e-mail address"),
+    "phone": gettext_noop("phone number"),
+    "postal_code": gettext_noop("postal code"),
+    "staff": gettext_noop("staff member"),
     "organisation": gettext_noop("organisation"),
 }
 MATCHES = {
-    "exact": gettext_noop("exact"), "close": gettext_noop("close"),
-    "broader": gettext_noop("broader"), "narrower": gettext_noop("narrower"),
+    "exact": gettext_noop("exact"),
+    "close": gettext_noop("close"),
+    "broader": gettext_noop("broader"),
+    "narrower": gettext_noop("narrower"),
     "related": gettext_noop("related"),
 }
 

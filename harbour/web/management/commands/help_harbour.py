@@ -24,4 +24,6 @@ class Command(BaseCommand):
             if app in APPS and verb:
                 summary = load_command_class(commands[name], name).help.split(". ")[0]
                 self.stdout.write(f"  harbour {app + ' ' + verb.replace('_', '-'):<28} {summary}")
-        self.stdout.write("\nAny Django command works too, e.g. `harbour migrate`, `harbour shell`.")
+        self.stdout.write(
+            "\nAny Django command works too, e.g. `harbour migrate`, `harbour shell`."
+        )

@@ -30,7 +30,10 @@ class Command(BaseCommand):
             self.stdout.write("Demo data already loaded; starting the server.")
         else:
             call_command(
-                "demo_load", cases=options["cases"], seed=options["seed"], password=password,
+                "demo_load",
+                cases=options["cases"],
+                seed=options["seed"],
+                password=password,
                 stdout=self.stdout,
             )
         self._print_logins(password)

@@ -15,13 +15,22 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         argv = [
-            sys.executable, "-m", "gunicorn", "config.wsgi:application",
-            "--bind", f"{options['host']}:{options['port']}",
-            "--workers", str(options["workers"]), "--threads", "4",
-            "--access-logfile", "-",
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi:application",
+            "--bind",
+            f"{options['host']}:{options['port']}",
+            "--workers",
+            str(options["workers"]),
+            "--threads",
+            "4",
+            "--access-logfile",
+            "-",
             # The access log shows method, path and status only: never query strings or bodies.
-            "--access-logformat", '%(t)s "%(m)s %(U)s" %(s)s %(M)sms',
+            "--access-logformat",
+            '%(t)s "%(m)s %(U)s" %(s)s %(M)sms',
         ]
         self.stdout.write(f"Harbour on http://{options['host']}:{options['port']}/ (Ctrl+C stops)")
         sys.stdout.flush()
-        os.execv(sys.executable, argv)
+        os.execv(sys.executable, argv)  # noqa: S606 (replace this process with gunicorn)
