@@ -34,12 +34,29 @@ from harbour.orgs import crypto
 from harbour.standard.dictionary import current
 
 SERVICE_FIELDS = (
-    "name", "alternate_name", "description", "url", "email", "status",
-    "interpretation_services", "application_process", "fees_description",
-    "eligibility_description", "minimum_age", "maximum_age", "alert", "genders",
-    "accepts_children", "accepts_pregnant", "addiction_accepted",
-    "immigration_status_not_required", "pets_allowed", "capacity_unit", "capacity_total",
-    "capacity_available", "waitlist",
+    "name",
+    "alternate_name",
+    "description",
+    "url",
+    "email",
+    "status",
+    "interpretation_services",
+    "application_process",
+    "fees_description",
+    "eligibility_description",
+    "minimum_age",
+    "maximum_age",
+    "alert",
+    "genders",
+    "accepts_children",
+    "accepts_pregnant",
+    "addiction_accepted",
+    "immigration_status_not_required",
+    "pets_allowed",
+    "capacity_unit",
+    "capacity_total",
+    "capacity_available",
+    "waitlist",
 )
 LOCATION_FIELDS = ("name", "description", "transportation", "location_type", "confidentiality")
 ADDRESS_FIELDS = ("address_1", "address_2", "city", "state_province", "postal_code")
@@ -47,8 +64,12 @@ ADDRESS_FIELDS = ("address_1", "address_2", "city", "state_province", "postal_co
 
 def _audit(by: Actor, action: str, record: Any, fields: Any = (), **context: Any) -> None:
     record_event(
-        by=by, action=f"directory.{action}", org_id=getattr(record, "org_id", None),
-        target_type=record._meta.model_name, target_id=record.pk, fields=fields,
+        by=by,
+        action=f"directory.{action}",
+        org_id=getattr(record, "org_id", None),
+        target_type=record._meta.model_name,
+        target_id=record.pk,
+        fields=fields,
         context=context or None,
     )
 
@@ -75,18 +96,27 @@ def ensure_taxonomy(*, by: Actor) -> Taxonomy:
     info = pathway().taxonomy
     taxonomy, created = Taxonomy.objects.update_or_create(
         pk=info["id"],
-        defaults={"name": info["name"]["en"], "description": info["description"]["en"],
-                  "uri": TAXONOMY_URI, "version": str(info["version"]),
-                  "extra": {"name_fr": info["name"]["fr"],
-                            "description_fr": info["description"]["fr"]}},
+        defaults={
+            "name": info["name"]["en"],
+            "description": info["description"]["en"],
+            "uri": TAXONOMY_URI,
+            "version": str(info["version"]),
+            "extra": {"name_fr": info["name"]["fr"], "description_fr": info["description"]["fr"]},
+        },
     )
     for term in pathway().terms.values():
         TaxonomyTerm.objects.update_or_create(
             pk=term.id,
-            defaults={"taxonomy": taxonomy, "code": term.code, "name": term.label.en,
-                      "name_fr": term.label.fr, "description": term.label.en,
-                      "taxonomy_label": info["name"]["en"], "language": "en",
-                      "term_uri": f"{TAXONOMY_URI}#{term.code}"},
+            defaults={
+                "taxonomy": taxonomy,
+                "code": term.code,
+                "name": term.label.en,
+                "name_fr": term.label.fr,
+                "description": term.label.en,
+                "taxonomy_label": info["name"]["en"],
+                "language": "en",
+                "term_uri": f"{TAXONOMY_URI}#{term.code}",
+            },
         )
     if created:
         _audit(by, "taxonomy.created", taxonomy, ["name", "terms"])
@@ -97,16 +127,27 @@ def ensure_taxonomy(*, by: Actor) -> Taxonomy:
 
 
 @transaction.atomic
-def create_provider(*, by: Actor, name: str, description: str = "", org: Any = None,
-                    is_synthetic: bool = False, **values: Any) -> Provider:
+def create_provider(
+    *,
+    by: Actor,
+    name: str,
+    description: str = "",
+    org: Any = None,
+    is_synthetic: bool = False,
+    **values: Any,
+) -> Provider:
     _require_manage(by, None)
     if not name.strip():
         raise InvalidInput({"name": [_("Enter the organisation's name.")]})
     if org is None and not (policy.may_manage_all(by) or _is_system(by)):
         org = by.org_id
-    provider = Provider.objects.create(name=name.strip(), description=description,
-                                       org_id=getattr(org, "pk", org), is_synthetic=is_synthetic,
-                                       **values)
+    provider = Provider.objects.create(
+        name=name.strip(),
+        description=description,
+        org_id=getattr(org, "pk", org),
+        is_synthetic=is_synthetic,
+        **values,
+    )
     _audit(by, "provider.created", provider, ["name", "description", *values])
     return provider
 
@@ -134,24 +175,39 @@ def _validated_service(values: dict[str, Any]) -> dict[str, Any]:
 
 
 @transaction.atomic
-def create_service(*, by: Actor, provider: Provider, values: dict[str, Any],
-                   terms: list[str] = (), languages: list[str] = (),  # type: ignore[assignment]
-                   areas: list[str] = (), phone: str = "",  # type: ignore[assignment]
-                   is_synthetic: bool = False) -> Service:
+def create_service(
+    *,
+    by: Actor,
+    provider: Provider,
+    values: dict[str, Any],
+    terms: list[str] | None = None,
+    languages: list[str] | None = None,
+    areas: list[str] | None = None,
+    phone: str = "",
+    is_synthetic: bool = False,
+) -> Service:
     _require_manage(by, provider)
     clean = _validated_service(values)
-    service = Service.objects.create(provider=provider, org_id=provider.org_id,
-                                     is_synthetic=is_synthetic, **clean)
-    _set_links(service, terms, languages, areas, phone)
+    service = Service.objects.create(
+        provider=provider, org_id=provider.org_id, is_synthetic=is_synthetic, **clean
+    )
+    _set_links(service, terms or [], languages or [], areas or [], phone)
     _audit(by, "service.created", service, [*clean, "terms", "languages", "areas"])
     index.refresh([service.pk])
     return service
 
 
 @transaction.atomic
-def update_service(*, by: Actor, service: Service, values: dict[str, Any],
-                   terms: list[str] | None = None, languages: list[str] | None = None,
-                   areas: list[str] | None = None, phone: str | None = None) -> list[str]:
+def update_service(
+    *,
+    by: Actor,
+    service: Service,
+    values: dict[str, Any],
+    terms: list[str] | None = None,
+    languages: list[str] | None = None,
+    areas: list[str] | None = None,
+    phone: str | None = None,
+) -> list[str]:
     _require_manage(by, service)
     clean = _validated_service({**{f: getattr(service, f) for f in SERVICE_FIELDS}, **values})
     changed = [k for k, v in clean.items() if getattr(service, k) != v]
@@ -168,16 +224,19 @@ def update_service(*, by: Actor, service: Service, values: dict[str, Any],
 
 
 @transaction.atomic
-def update_vacancy(*, by: Actor, service: Service, available: int | None,
-                   waitlist: int | None = None) -> Service:
-    """"Beds available today": the one thing a provider changes every day. Seconds, audited."""
+def update_vacancy(
+    *, by: Actor, service: Service, available: int | None, waitlist: int | None = None
+) -> Service:
+    """ "Beds available today": the one thing a provider changes every day. Seconds, audited."""
     _require_manage(by, service)
     service = Service.objects.select_for_update().get(pk=service.pk)
     errors: dict[str, list[Any]] = {}
     if available is not None and available < 0:
         errors["capacity_available"] = [_("Enter zero or more.")]
-    if available is not None and service.capacity_total is not None and (
-        available > service.capacity_total
+    if (
+        available is not None
+        and service.capacity_total is not None
+        and (available > service.capacity_total)
     ):
         errors["capacity_available"] = [_("More places are available than the total capacity.")]
     if waitlist is not None and waitlist < 0:
@@ -186,8 +245,9 @@ def update_vacancy(*, by: Actor, service: Service, available: int | None,
         raise InvalidInput(errors)
     service.capacity_available, service.waitlist = available, waitlist
     service.capacity_updated_at = timezone.now()
-    service.save(update_fields=["capacity_available", "waitlist", "capacity_updated_at",
-                                "updated_at"])
+    service.save(
+        update_fields=["capacity_available", "waitlist", "capacity_updated_at", "updated_at"]
+    )
     _audit(by, "service.vacancy_updated", service, ["capacity_available", "waitlist"])
     index.refresh([service.pk])
     return service
@@ -204,13 +264,15 @@ def verify_service(*, by: Actor, service: Service, on: dt.date | None = None) ->
 
 
 @transaction.atomic
-def add_closure(*, by: Actor, service: Service, starts_on: dt.date, ends_on: dt.date,
-                reason: str = "") -> Closure:
+def add_closure(
+    *, by: Actor, service: Service, starts_on: dt.date, ends_on: dt.date, reason: str = ""
+) -> Closure:
     _require_manage(by, service)
     if ends_on < starts_on:
         raise InvalidInput({"ends_on": [_("The closure must end on or after its first day.")]})
-    closure = Closure.objects.create(service=service, starts_on=starts_on, ends_on=ends_on,
-                                     reason=reason[:250])
+    closure = Closure.objects.create(
+        service=service, starts_on=starts_on, ends_on=ends_on, reason=reason[:250]
+    )
     _audit(by, "service.closure_added", service, ["closures"])
     return closure
 
@@ -222,17 +284,23 @@ def remove_closure(*, by: Actor, closure: Closure) -> None:
     closure.delete()
 
 
-def _set_links(service: Service, terms: Any, languages: Any, areas: Any,
-               phone: str | None) -> list[str]:
+def _set_links(
+    service: Service, terms: Any, languages: Any, areas: Any, phone: str | None
+) -> list[str]:
     changed = []
     if terms is not None:
         _check_codes("terms", terms, set(pathway().terms))
         Attribute.objects.filter(link_entity="service", link_id=service.pk).delete()
-        ids = {t.code: t.pk for t in TaxonomyTerm.objects.filter(pk__in=[
-            pathway().terms[c].id for c in terms])}
+        ids = {
+            t.code: t.pk
+            for t in TaxonomyTerm.objects.filter(pk__in=[pathway().terms[c].id for c in terms])
+        }
         Attribute.objects.bulk_create(
-            Attribute(link_id=service.pk, link_entity="service", link_type="service_type",
-                      term_id=ids[c]) for c in dict.fromkeys(terms) if c in ids
+            Attribute(
+                link_id=service.pk, link_entity="service", link_type="service_type", term_id=ids[c]
+            )
+            for c in dict.fromkeys(terms)
+            if c in ids
         )
         changed.append("terms")
     if languages is not None:
@@ -248,8 +316,13 @@ def _set_links(service: Service, terms: Any, languages: Any, areas: Any,
         _check_codes("areas", areas, {*provinces(), "CA"})
         ServiceArea.objects.filter(service=service).delete()
         ServiceArea.objects.bulk_create(
-            ServiceArea(service=service, name=c, extent_type="province" if c != "CA" else
-                        "country", description=_area_description(c)) for c in dict.fromkeys(areas)
+            ServiceArea(
+                service=service,
+                name=c,
+                extent_type="province" if c != "CA" else "country",
+                description=_area_description(c),
+            )
+            for c in dict.fromkeys(areas)
         )
         changed.append("areas")
     if phone is not None:
@@ -277,8 +350,7 @@ def _set_service_phone(service: Service, number: str) -> None:
             intake.delete()
         return
     if intake is None:
-        Phone.objects.create(service=service, number=number, type="intake",
-                             description="Intake")
+        Phone.objects.create(service=service, number=number, type="intake", description="Intake")
     else:
         intake.number = number
         intake.save(update_fields=["number", "updated_at"])
@@ -287,8 +359,9 @@ def _set_service_phone(service: Service, number: str) -> None:
 # --- locations --------------------------------------------------------------------------------
 
 
-def _validated_location(values: dict[str, Any], address: dict[str, Any],
-                        confidentiality: str, org_id: Any) -> tuple[dict, dict]:
+def _validated_location(
+    values: dict[str, Any], address: dict[str, Any], confidentiality: str, org_id: Any
+) -> tuple[dict, dict]:
     errors: dict[str, list[Any]] = {}
     clean = {k: v for k, v in values.items() if k in LOCATION_FIELDS}
     addr = {k: (address.get(k) or "").strip() for k in ADDRESS_FIELDS}
@@ -304,9 +377,8 @@ def _validated_location(values: dict[str, Any], address: dict[str, Any],
         if not addr["city"]:
             errors["city"] = [_("Enter the city or town.")]
     lat, lon = values.get("latitude"), values.get("longitude")
-    if (lat is None) != (lon is None) or (lat is not None and not (
-        41 <= lat <= 84 and -142 <= lon <= -52
-    )):
+    inside = lat is not None and lon is not None and 41 <= lat <= 84 and -142 <= lon <= -52
+    if (lat is None) != (lon is None) or (lat is not None and not inside):
         errors["latitude"] = [_("Enter both coordinates, inside Canada, or neither.")]
     if errors:
         raise InvalidInput(errors)
@@ -314,14 +386,22 @@ def _validated_location(values: dict[str, Any], address: dict[str, Any],
 
 
 @transaction.atomic
-def save_location(*, by: Actor, service: Service, values: dict[str, Any],
-                  address: dict[str, Any], location: Location | None = None) -> Location:
+def save_location(
+    *,
+    by: Actor,
+    service: Service,
+    values: dict[str, Any],
+    address: dict[str, Any],
+    location: Location | None = None,
+) -> Location:
     """Create or change a service's location. A hidden location's address and coordinates are
     sealed with the owning organisation's key; they never sit in a column."""
     _require_manage(by, service)
     confidentiality = values.get("confidentiality", Confidentiality.PUBLIC)
-    if location is not None and location.confidentiality == Confidentiality.HIDDEN and (
-        not policy.may_edit_hidden_address(by, location) and not _is_system(by)
+    if (
+        location is not None
+        and location.confidentiality == Confidentiality.HIDDEN
+        and (not policy.may_edit_hidden_address(by, location) and not _is_system(by))
     ):
         raise Forbidden()
     clean, addr = _validated_location(values, address, confidentiality, service.org_id)
@@ -340,8 +420,13 @@ def save_location(*, by: Actor, service: Service, values: dict[str, Any],
     _store_address(location, addr, lat, lon)
     if created:
         ServiceAtLocation.objects.create(service=service, location=location)
-    _audit(by, "location.created" if created else "location.updated", location,
-           [*clean, "address", "coordinates"], confidentiality=location.confidentiality)
+    _audit(
+        by,
+        "location.created" if created else "location.updated",
+        location,
+        [*clean, "address", "coordinates"],
+        confidentiality=location.confidentiality,
+    )
     index.refresh(_services_at(location))
     return location
 
@@ -350,22 +435,27 @@ def _store_address(location: Location, addr: dict[str, Any], lat: Any, lon: Any)
     Address.objects.filter(location=location).delete()
     hidden = location.confidentiality == Confidentiality.HIDDEN
     if hidden:
-        payload = {"addresses": [dict(addr, country="CA", address_type="physical")] if addr.get(
-            "city") else [], "latitude": lat, "longitude": lon}
+        payload = {
+            "addresses": [dict(addr, country="CA", address_type="physical")]
+            if addr.get("city")
+            else [],
+            "latitude": lat,
+            "longitude": lon,
+        }
         location.sealed = crypto.seal_record(location, payload)
         location.latitude = location.longitude = None
     else:
         location.sealed = ""
         location.latitude, location.longitude = lat, lon
         if addr.get("city"):
-            Address.objects.create(location=location, country="CA", address_type="physical",
-                                   **addr)
+            Address.objects.create(location=location, country="CA", address_type="physical", **addr)
     location.save(update_fields=["sealed", "latitude", "longitude", "updated_at"])
 
 
 def _services_at(location: Location) -> list[Any]:
-    return list(ServiceAtLocation.objects.filter(location=location).values_list(
-        "service_id", flat=True))
+    return list(
+        ServiceAtLocation.objects.filter(location=location).values_list("service_id", flat=True)
+    )
 
 
 @transaction.atomic

@@ -66,7 +66,11 @@ class Owned(HsdsRecord):
     """A record a Harbour organisation may own: its staff with directory.manage keep it current."""
 
     org = models.ForeignKey(
-        "orgs.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "orgs.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("managed by"),
     )
     is_synthetic = models.BooleanField(_("synthetic demo record"), default=False)
@@ -103,8 +107,15 @@ class TaxonomyTerm(HsdsRecord):
     term_uri = models.CharField(max_length=500, blank=True)
 
     sensitivity: ClassVar[dict[str, Sensitivity]] = _plain(
-        "taxonomy", "code", "name", "name_fr", "description", "parent", "taxonomy_label",
-        "language", "term_uri",
+        "taxonomy",
+        "code",
+        "name",
+        "name_fr",
+        "description",
+        "parent",
+        "taxonomy_label",
+        "language",
+        "term_uri",
     )
 
     class Meta:
@@ -133,8 +144,18 @@ class Provider(Owned):
     )
 
     sensitivity: ClassVar[dict[str, Sensitivity]] = _plain(
-        "name", "alternate_name", "description", "email", "website", "tax_status", "tax_id",
-        "year_incorporated", "legal_status", "logo", "uri", "parent_organization",
+        "name",
+        "alternate_name",
+        "description",
+        "email",
+        "website",
+        "tax_status",
+        "tax_id",
+        "year_incorporated",
+        "legal_status",
+        "logo",
+        "uri",
+        "parent_organization",
     )
 
     class Meta:
@@ -183,12 +204,34 @@ class Service(Owned):
     capacity_updated_at = models.DateTimeField(_("vacancy updated"), null=True, blank=True)
 
     sensitivity: ClassVar[dict[str, Sensitivity]] = _plain(
-        "provider", "name", "alternate_name", "description", "url", "email", "status",
-        "interpretation_services", "application_process", "fees_description", "accreditations",
-        "eligibility_description", "minimum_age", "maximum_age", "assured_date", "assurer_email",
-        "alert", "genders", "accepts_children", "accepts_pregnant", "addiction_accepted",
-        "immigration_status_not_required", "pets_allowed", "capacity_unit", "capacity_total",
-        "capacity_available", "waitlist", "capacity_updated_at",
+        "provider",
+        "name",
+        "alternate_name",
+        "description",
+        "url",
+        "email",
+        "status",
+        "interpretation_services",
+        "application_process",
+        "fees_description",
+        "accreditations",
+        "eligibility_description",
+        "minimum_age",
+        "maximum_age",
+        "assured_date",
+        "assurer_email",
+        "alert",
+        "genders",
+        "accepts_children",
+        "accepts_pregnant",
+        "addiction_accepted",
+        "immigration_status_not_required",
+        "pets_allowed",
+        "capacity_unit",
+        "capacity_total",
+        "capacity_available",
+        "waitlist",
+        "capacity_updated_at",
     )
 
     class Meta:
@@ -225,7 +268,9 @@ class Location(Owned):
     external_identifier = models.CharField(max_length=250, blank=True)
     external_identifier_type = models.CharField(max_length=250, blank=True)
     confidentiality = models.CharField(
-        _("who may see the address"), max_length=10, choices=Confidentiality.choices,
+        _("who may see the address"),
+        max_length=10,
+        choices=Confidentiality.choices,
         default=Confidentiality.PUBLIC,
     )
     # The one geographic fact shown for a hidden location.
@@ -233,8 +278,16 @@ class Location(Owned):
     sealed = models.TextField(blank=True, default="")
 
     sensitivity: ClassVar[dict[str, Sensitivity]] = _plain(
-        "provider", "location_type", "url", "name", "alternate_name", "description",
-        "transportation", "external_identifier", "external_identifier_type", "confidentiality",
+        "provider",
+        "location_type",
+        "url",
+        "name",
+        "alternate_name",
+        "description",
+        "transportation",
+        "external_identifier",
+        "external_identifier_type",
+        "confidentiality",
         "province",
     ) | {
         # Public for public locations; for hidden ones these stay empty and the values are sealed.
@@ -270,7 +323,13 @@ class Address(HsdsRecord):
     address_type = models.CharField(max_length=10, default="physical")
 
     sensitivity: ClassVar[dict[str, Sensitivity]] = _plain(
-        "location", "attention", "region", "state_province", "country", "address_type", "city",
+        "location",
+        "attention",
+        "region",
+        "state_province",
+        "country",
+        "address_type",
+        "city",
     ) | {
         "address_1": Sensitivity.QUASI_IDENTIFIER,
         "address_2": Sensitivity.QUASI_IDENTIFIER,
@@ -298,8 +357,15 @@ class Phone(HsdsRecord):
     description = models.TextField(blank=True)
 
     sensitivity: ClassVar[dict[str, Sensitivity]] = _plain(
-        "provider", "service", "location", "service_at_location", "contact_id", "number",
-        "extension", "type", "description",
+        "provider",
+        "service",
+        "location",
+        "service_at_location",
+        "contact_id",
+        "number",
+        "extension",
+        "type",
+        "description",
     )
 
 
@@ -311,7 +377,10 @@ class Schedule(HsdsRecord):
         Location, on_delete=models.CASCADE, null=True, blank=True, related_name="schedules"
     )
     service_at_location = models.ForeignKey(
-        ServiceAtLocation, on_delete=models.CASCADE, null=True, blank=True,
+        ServiceAtLocation,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="schedules",
     )
     valid_from = models.DateField(null=True, blank=True)
@@ -335,10 +404,28 @@ class Schedule(HsdsRecord):
     notes = models.TextField(blank=True)
 
     sensitivity: ClassVar[dict[str, Sensitivity]] = _plain(
-        "service", "location", "service_at_location", "valid_from", "valid_to", "dtstart",
-        "timezone", "until", "count", "wkst", "freq", "interval", "byday", "byweekno",
-        "bymonthday", "byyearday", "description", "opens_at", "closes_at", "schedule_link",
-        "attending_type", "notes",
+        "service",
+        "location",
+        "service_at_location",
+        "valid_from",
+        "valid_to",
+        "dtstart",
+        "timezone",
+        "until",
+        "count",
+        "wkst",
+        "freq",
+        "interval",
+        "byday",
+        "byweekno",
+        "bymonthday",
+        "byyearday",
+        "description",
+        "opens_at",
+        "closes_at",
+        "schedule_link",
+        "attending_type",
+        "notes",
     )
 
 
@@ -500,16 +587,37 @@ class SearchEntry(models.Model):
     text = models.TextField()  # lower-cased searchable words, never from a hidden location
 
     sensitivity: ClassVar[dict[str, Sensitivity]] = _plain(
-        "id", "service", "service_at_location", "stage", "terms", "province", "remote",
-        "confidentiality", "org_id", "status", "minimum_age", "maximum_age", "genders",
-        "accepts_children", "accepts_pregnant", "addiction_accepted",
-        "immigration_status_not_required", "pets_allowed", "languages", "capacity_available",
+        "id",
+        "service",
+        "service_at_location",
+        "stage",
+        "terms",
+        "province",
+        "remote",
+        "confidentiality",
+        "org_id",
+        "status",
+        "minimum_age",
+        "maximum_age",
+        "genders",
+        "accepts_children",
+        "accepts_pregnant",
+        "addiction_accepted",
+        "immigration_status_not_required",
+        "pets_allowed",
+        "languages",
+        "capacity_available",
         "text",
     ) | {"latitude": Sensitivity.QUASI_IDENTIFIER, "longitude": Sensitivity.QUASI_IDENTIFIER}
 
     class Meta:
         indexes = [
-            models.Index(fields=["stage", "latitude"], name="dir_entry_stage_lat"),
-            models.Index(fields=["stage", "province", "remote"], name="dir_entry_stage_prov"),
-            models.Index(fields=["service"], name="dir_entry_service"),
+            # Longitude in the index: the latitude range scan checks the box on index entries
+            # and reads only the rows inside it.
+            models.Index(fields=["stage", "latitude", "longitude"], name="dir_entry_stage_box"),
+            # Rows without a disclosed position, by province (phone, online, hidden).
+            models.Index(fields=["province", "latitude", "stage"], name="dir_entry_area"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.service_id}:{self.stage}"

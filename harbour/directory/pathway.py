@@ -83,7 +83,10 @@ def pathway() -> Pathway:
     terms = {t["code"]: Term(uuid.UUID(t["id"]), t["code"], _bi(t)) for t in raw["terms"]}
     needs = {code: NeedMapping(m["stage"], tuple(m["terms"])) for code, m in raw["needs"].items()}
     return Pathway(
-        taxonomy=raw["taxonomy"], stages=stages, terms=terms, needs=needs,
+        taxonomy=raw["taxonomy"],
+        stages=stages,
+        terms=terms,
+        needs=needs,
         modifiers=frozenset(raw["modifiers"]),
         handout={k: _bi(v) for k, v in raw["handout"].items()},
     )

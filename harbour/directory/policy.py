@@ -172,8 +172,11 @@ def shown_place(aud: Audience, location: Location) -> ShownPlace | None:
         detail = sealed_detail(location) if location.confidentiality == HIDDEN else {}
         addresses = detail.get("addresses") or [_address_dict(a) for a in location.addresses.all()]
         return ShownPlace(
-            confidential=False, province=location.province, location=location,
-            name=location.name, addresses=addresses,
+            confidential=False,
+            province=location.province,
+            location=location,
+            name=location.name,
+            addresses=addresses,
             latitude=detail.get("latitude", location.latitude),
             longitude=detail.get("longitude", location.longitude),
             phones=list(location.phones.all()),
@@ -203,11 +206,17 @@ def sealed_detail(location: Location) -> dict[str, Any]:
 
 def _address_dict(address: Any) -> dict[str, Any]:
     return {
-        "id": str(address.pk), "address_1": address.address_1, "address_2": address.address_2,
-        "city": address.city, "state_province": address.state_province,
-        "postal_code": address.postal_code, "country": address.country,
-        "attention": address.attention, "region": address.region,
-        "address_type": address.address_type, "extra": address.extra,
+        "id": str(address.pk),
+        "address_1": address.address_1,
+        "address_2": address.address_2,
+        "city": address.city,
+        "state_province": address.state_province,
+        "postal_code": address.postal_code,
+        "country": address.country,
+        "attention": address.attention,
+        "region": address.region,
+        "address_type": address.address_type,
+        "extra": address.extra,
     }
 
 

@@ -9,12 +9,14 @@ language (docs/adr/0012).
 
 import datetime as dt
 import math
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import F, FloatField, Q, QuerySet
-from django.db.models.functions import Cast
+from django.db import connections
+from django.db.models import F, FloatField, Q, QuerySet, Window
+from django.db.models.functions import Cast, RowNumber
 from django.utils import timezone
 
 from harbour.directory import policy
@@ -24,15 +26,30 @@ from harbour.directory.pathway import Stage, pathway, stages_for_needs
 from harbour.directory.places import Place, bounding_box, km_between
 
 NEAR_CANDIDATES = 60
+STEPS_KM = (10.0, 40.0)
 AREA_CANDIDATES = 30
 SHOWN_PER_STAGE = 5
 ALTERNATIVES = 3
 MEN = {"man", "trans_man"}
 _ENTRY_FIELDS = (
-    "service_id", "service_at_location_id", "terms", "latitude", "longitude", "province",
-    "remote", "confidentiality", "languages", "capacity_available", "genders",
-    "accepts_children", "accepts_pregnant", "addiction_accepted",
-    "immigration_status_not_required", "pets_allowed", "minimum_age", "maximum_age",
+    "service_id",
+    "service_at_location_id",
+    "terms",
+    "latitude",
+    "longitude",
+    "province",
+    "remote",
+    "confidentiality",
+    "languages",
+    "capacity_available",
+    "genders",
+    "accepts_children",
+    "accepts_pregnant",
+    "addiction_accepted",
+    "immigration_status_not_required",
+    "pets_allowed",
+    "minimum_age",
+    "maximum_age",
 )
 
 
@@ -63,6 +80,10 @@ class Match:
     row: dict[str, Any]
     service: Service | None = None
     place: Any = None
+
+    @property
+    def name(self) -> str:
+        return self.service.name if self.service is not None else ""
 
     @property
     def available(self) -> int | None:
@@ -106,8 +127,10 @@ def eligibility_q(profile: Profile) -> Q:
     if profile.gender and profile.gender not in {"unknown", "prefers_not_to_say"}:
         q &= Q(genders="") | Q(genders__contains=f" {profile.gender} ")
     flags = {
-        "accepts_children": profile.children, "accepts_pregnant": profile.pregnant,
-        "addiction_accepted": profile.addiction, "pets_allowed": profile.pets,
+        "accepts_children": profile.children,
+        "accepts_pregnant": profile.pregnant,
+        "addiction_accepted": profile.addiction,
+        "pets_allowed": profile.pets,
         "immigration_status_not_required": profile.status_precarious,
     }
     for name, needed in flags.items():
@@ -120,13 +143,16 @@ def _open_today(service_ids: Iterable[Any], today: dt.date) -> set[Any]:
     """Services not closed today (closures) and in season (dated schedules)."""
     ids = set(service_ids)
     closed = set(
-        Closure.objects.filter(service_id__in=ids, starts_on__lte=today, ends_on__gte=today)
-        .values_list("service_id", flat=True)
+        Closure.objects.filter(
+            service_id__in=ids, starts_on__lte=today, ends_on__gte=today
+        ).values_list("service_id", flat=True)
     )
     seasons: dict[Any, bool] = {}
-    dated = Schedule.objects.filter(service_id__in=ids).filter(
-        Q(valid_from__isnull=False) | Q(valid_to__isnull=False)
-    ).values_list("service_id", "valid_from", "valid_to")
+    dated = (
+        Schedule.objects.filter(service_id__in=ids)
+        .filter(Q(valid_from__isnull=False) | Q(valid_to__isnull=False))
+        .values_list("service_id", "valid_from", "valid_to")
+    )
     for sid, start, end in dated:
         inside = (start is None or start <= today) and (end is None or end >= today)
         seasons[sid] = seasons.get(sid, False) or inside
@@ -136,28 +162,10 @@ def _open_today(service_ids: Iterable[Any], today: dt.date) -> set[Any]:
 # --- candidates -------------------------------------------------------------------------------
 
 
-def _base(aud: policy.Audience, stage: str, profile: Profile) -> QuerySet[SearchEntry]:
-    return policy.entries_for(aud).filter(stage=stage, status=ServiceStatus.ACTIVE).filter(
-        eligibility_q(profile)
+def _base(aud: policy.Audience, profile: Profile) -> QuerySet[SearchEntry]:
+    return (
+        policy.entries_for(aud).filter(status=ServiceStatus.ACTIVE).filter(eligibility_q(profile))
     )
-
-
-def _near(qs: QuerySet[SearchEntry], place: Place, km: float, limit: int) -> list[dict]:
-    lat0, lat1, lon0, lon1 = bounding_box(place.latitude, place.longitude, km)
-    rows = (
-        qs.filter(latitude__gte=lat0, latitude__lte=lat1, longitude__gte=lon0,
-                  longitude__lte=lon1)
-        .annotate(d2=Cast(_d2(place), FloatField()))
-        .order_by("d2")
-        .values(*_ENTRY_FIELDS)[:limit]
-    )
-    out = []
-    for row in rows:
-        row["distance_km"] = km_between(place.latitude, place.longitude, row["latitude"],
-                                        row["longitude"])
-        if row["distance_km"] <= km:
-            out.append(row)
-    return out
 
 
 def _d2(place: Place) -> Any:
@@ -168,24 +176,145 @@ def _d2(place: Place) -> Any:
     )
 
 
-def _in_area(qs: QuerySet[SearchEntry], place: Place, limit: int) -> list[dict]:
-    rows = (
-        qs.filter(latitude__isnull=True, province__in=[place.province, "CA"])
-        .order_by(F("capacity_available").desc(nulls_last=True), "service_id")
-        .values(*_ENTRY_FIELDS)[:limit]
+def _box_q(place: Place, km: float) -> Q:
+    lat0, lat1, lon0, lon1 = bounding_box(place.latitude, place.longitude, km)
+    return Q(latitude__gte=lat0, latitude__lte=lat1, longitude__gte=lon0, longitude__lte=lon1)
+
+
+def _near(
+    qs: QuerySet[SearchEntry], place: Place, radii: dict[str, float], limit: int
+) -> dict[str, list[dict]]:
+    """For each stage, the `limit` nearest rows within its radius, all stages in one statement
+    per round. Boxes grow from 10 km: once a stage's box holds `limit` rows inside its circle,
+    nothing outside can be nearer, so a dense city reads a few hundred rows, not every row
+    within 150 km (docs/adr/0012)."""
+    template = _part_template(qs, place, limit)
+    out: dict[str, list[dict]] = {}
+    pending = dict(radii)
+    for step in (*STEPS_KM, math.inf):
+        current = {code: min(step, km) for code, km in pending.items()}
+        found = _ranked_in_boxes(template, place, current, qs.db)
+        for code, radius in current.items():
+            if len(found[code]) >= limit or radius >= radii[code]:
+                out[code] = found[code]
+                pending.pop(code)
+        if not pending:
+            break
+    return out
+
+
+_SENTINELS = ("__stage__", 1111.25, 2222.25, 3333.25, 4444.25)
+
+
+def _part_template(qs: QuerySet[SearchEntry], place: Place, limit: int) -> tuple[str, list]:
+    """The SQL of one stage's "nearest in the box" query, compiled once per care map with
+    sentinel values for the stage and the box, which `_ranked_in_boxes` swaps per stage."""
+    stage, lat0, lat1, lon0, lon1 = _SENTINELS
+    part = (
+        qs.filter(stage=stage)
+        .filter(latitude__gte=lat0, latitude__lte=lat1, longitude__gte=lon0, longitude__lte=lon1)
+        .annotate(d2=Cast(_d2(place), FloatField()))
+        .order_by("d2", "id")
+        .values(*_NEAR_COLUMNS)[:limit]
     )
-    return [dict(row, distance_km=None) for row in rows]
+    sql, params = part.query.sql_with_params()
+    return sql, list(params)
 
 
-def _nearest_beyond(qs: QuerySet[SearchEntry], place: Place, radius: float) -> list[dict]:
-    """Closest options when nothing is within reach: widen the box until something appears."""
-    km = radius * 2
-    while km <= 8000:
-        rows = _near(qs, place, km, ALTERNATIVES * 4)
-        if rows:
-            return rows
-        km *= 2
-    return []
+_NEAR_COLUMNS = ["stage", *_ENTRY_FIELDS, "d2"]
+
+
+def _ranked_in_boxes(
+    template: tuple[str, list], place: Place, radii: dict[str, float], db: str
+) -> dict[str, list[dict]]:
+    """Each stage's nearest rows in its box: one ORDER BY … LIMIT per stage (a top-N sort over
+    an index range), sent as one UNION ALL statement. The SQL is the ORM's compilation of the
+    policy's queryset, so the policy still decides which rows exist."""
+    sql, params = template
+    parts: list[str] = []
+    values: list[Any] = []
+    for n, (code, km) in enumerate(radii.items()):
+        swap = dict(
+            zip(_SENTINELS, (code, *bounding_box(place.latitude, place.longitude, km)), strict=True)
+        )
+        parts.append(f"SELECT * FROM ({sql}) AS near_{n}")  # noqa: S608 (compiled by the ORM)
+        values += [swap.get(p, p) if isinstance(p, str | float) else p for p in params]
+    out: dict[str, list[dict]] = {code: [] for code in radii}
+    with connections[db].cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), values)
+        fetched = cursor.fetchall()
+    for raw in fetched:
+        row = _plain_row(dict(zip(_NEAR_COLUMNS, raw, strict=True)))
+        row["distance_km"] = km_between(
+            place.latitude, place.longitude, row["latitude"], row["longitude"]
+        )
+        if row["distance_km"] <= radii[row["stage"]]:
+            out[row["stage"]].append(row)
+    for items in out.values():
+        items.sort(key=lambda r: r["distance_km"])
+    return out
+
+
+_BOOLEANS = (
+    "remote",
+    "accepts_children",
+    "accepts_pregnant",
+    "addiction_accepted",
+    "immigration_status_not_required",
+    "pets_allowed",
+)
+
+
+def _plain_row(row: dict[str, Any]) -> dict[str, Any]:
+    """Raw rows as the ORM would give them (SQLite returns UUIDs as hex and booleans as 0/1)."""
+    for name in ("service_id", "service_at_location_id"):
+        value = row[name]
+        if value is not None and not isinstance(value, uuid.UUID):
+            row[name] = uuid.UUID(str(value))
+    for name in _BOOLEANS:
+        if row[name] is not None:
+            row[name] = bool(row[name])
+    return row
+
+
+def _in_area(
+    qs: QuerySet[SearchEntry], place: Place, codes: list[str], limit: int
+) -> dict[str, list[dict]]:
+    """Rows that cover the province without a disclosed position (phone, online, hidden)."""
+    rows = (
+        qs.filter(stage__in=codes, latitude__isnull=True, province__in=[place.province, "CA"])
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("stage")],
+                order_by=[F("capacity_available").desc(nulls_last=True), F("id").asc()],
+            )
+        )
+        .filter(rank__lte=limit)
+        .values("stage", *_ENTRY_FIELDS)
+    )
+    out: dict[str, list[dict]] = {code: [] for code in codes}
+    for row in rows:
+        out[row["stage"]].append(dict(row, distance_km=None))
+    return out
+
+
+def _nearest_beyond(
+    qs: QuerySet[SearchEntry], place: Place, stages: list[Stage]
+) -> dict[str, list[dict]]:
+    """Closest options for stages with nothing within reach: widen the boxes until each stage
+    finds something (one query per widening, for all the stages still empty)."""
+    found: dict[str, list[dict]] = {s.code: [] for s in stages}
+    factor = 2.0
+    waiting = {s.code: s.radius_km for s in stages}
+    while waiting and factor <= 64:
+        rows = _near(qs, place, {c: km * factor for c, km in waiting.items()}, ALTERNATIVES * 4)
+        for code, items in rows.items():
+            if items:
+                found[code] = items
+                waiting.pop(code)
+        factor *= 2
+    return found
 
 
 # --- ranking ----------------------------------------------------------------------------------
@@ -227,8 +356,10 @@ def _modifiers(profile: Profile) -> dict[str, bool]:
 
 def _relevant_flags(profile: Profile) -> list[str]:
     flags = {
-        "accepts_children": profile.children, "accepts_pregnant": profile.pregnant,
-        "addiction_accepted": profile.addiction, "pets_allowed": profile.pets,
+        "accepts_children": profile.children,
+        "accepts_pregnant": profile.pregnant,
+        "addiction_accepted": profile.addiction,
+        "pets_allowed": profile.pets,
         "immigration_status_not_required": profile.status_precarious,
     }
     return [name for name, needed in flags.items() if needed]
@@ -242,15 +373,22 @@ def _language_score(row: dict, terms: set[str], profile: Profile) -> float:
     return 0.7 if "interpretation" in terms else 0.2
 
 
-def _ranked(rows: list[dict], stage: Stage, wanted: set[str], profile: Profile,
-            open_ids: set[Any]) -> list[Match]:
+def _ranked(
+    rows: list[dict], stage: Stage, wanted: set[str], profile: Profile, open_ids: set[Any]
+) -> list[Match]:
     best: dict[Any, Match] = {}
     for row in rows:
         if row["service_id"] not in open_ids:
             continue
         score, reasons = _score(row, stage, wanted, profile)
-        match = Match(row["service_id"], row["service_at_location_id"], row["distance_km"],
-                      score, reasons, row)
+        match = Match(
+            row["service_id"],
+            row["service_at_location_id"],
+            row["distance_km"],
+            score,
+            reasons,
+            row,
+        )
         current = best.get(match.service_id)
         if current is None or match.score > current.score:
             best[match.service_id] = match
@@ -260,35 +398,63 @@ def _ranked(rows: list[dict], stage: Stage, wanted: set[str], profile: Profile,
 # --- the care map -----------------------------------------------------------------------------
 
 
-def care_map(aud: policy.Audience, place: Place, needs: list[str], profile: Profile,
-             *, today: dt.date | None = None) -> CareMap:
+def care_map(
+    aud: policy.Audience,
+    place: Place,
+    needs: list[str],
+    profile: Profile,
+    *,
+    today: dt.date | None = None,
+) -> CareMap:
     today = today or timezone.localdate()
     wanted = stages_for_needs(needs)
-    raw: dict[str, list[dict]] = {}
-    for stage in pathway().stages:
-        qs = _base(aud, stage.code, profile)
-        raw[stage.code] = _near(qs, place, stage.radius_km, NEAR_CANDIDATES) + _in_area(
-            qs, place, AREA_CANDIDATES
-        )
-    open_ids = _open_today({r["service_id"] for rows in raw.values() for r in rows}, today)
+    stages = list(pathway().stages)
+    base = _base(aud, profile)
+    near = _near(base, place, {s.code: s.radius_km for s in stages}, NEAR_CANDIDATES)
+    area = _in_area(base, place, [s.code for s in stages], AREA_CANDIDATES)
+    raw = {s.code: near[s.code] + area[s.code] for s in stages}
+    ids = {r["service_id"] for rows in raw.values() for r in rows}
+    open_ids = _open_today(ids, today)
     results = []
-    for stage in pathway().stages:
+    for stage in stages:
         ranked = _ranked(raw[stage.code], stage, wanted.get(stage.code, set()), profile, open_ids)
-        result = StageResult(stage, stage.code in wanted, ranked[:SHOWN_PER_STAGE])
-        if result.is_gap:
-            result.alternatives = _alternatives(aud, stage, place, profile, today)
-        results.append(result)
-    cmap = CareMap(place, profile, needs, results)
+        results.append(StageResult(stage, stage.code in wanted, ranked[:SHOWN_PER_STAGE]))
+    _add_alternatives(base, place, profile, [r for r in results if r.is_gap], today)
     attach_services(aud, [m for s in results for m in s.matches + s.alternatives])
-    return cmap
+    return CareMap(place, profile, needs, results)
 
 
-def _alternatives(aud: policy.Audience, stage: Stage, place: Place, profile: Profile,
-                  today: dt.date) -> list[Match]:
-    rows = _nearest_beyond(_base(aud, stage.code, profile), place, stage.radius_km)
-    open_ids = _open_today({r["service_id"] for r in rows}, today)
-    far = Stage(stage.code, stage.label, 10_000, stage.remote_ok, stage.terms, stage.order)
-    return _ranked(rows, far, set(), profile, open_ids)[:ALTERNATIVES]
+def _add_alternatives(
+    base: QuerySet[SearchEntry],
+    place: Place,
+    profile: Profile,
+    gaps: list[StageResult],
+    today: dt.date,
+) -> None:
+    if not gaps:
+        return
+    rows = _nearest_beyond(base, place, [g.stage for g in gaps])
+    open_ids = _open_today({r["service_id"] for items in rows.values() for r in items}, today)
+    for gap in gaps:
+        stage = gap.stage
+        far = Stage(stage.code, stage.label, 10_000, stage.remote_ok, stage.terms, stage.order)
+        gap.alternatives = _ranked(rows[stage.code], far, set(), profile, open_ids)[:ALTERNATIVES]
+
+
+# What a result card shows (the full record is loaded on the service's own page).
+_SHOWN_SERVICE_FIELDS = (
+    "id",
+    "name",
+    "status",
+    "is_synthetic",
+    "capacity_unit",
+    "capacity_total",
+    "capacity_available",
+    "waitlist",
+    "capacity_updated_at",
+    "provider__name",
+    "org_id",
+)
 
 
 def attach_services(aud: policy.Audience, matches: list[Match]) -> None:
@@ -298,14 +464,17 @@ def attach_services(aud: policy.Audience, matches: list[Match]) -> None:
     ids = {m.service_id for m in matches}
     services = {
         s.pk: s
-        for s in Service.objects.filter(pk__in=ids).select_related("provider")
-        .prefetch_related("phones", "languages")
+        for s in Service.objects.filter(pk__in=ids)
+        .select_related("provider")
+        .only(*_SHOWN_SERVICE_FIELDS)
+        .prefetch_related("phones")
     }
     sal_ids = {m.service_at_location_id for m in matches if m.service_at_location_id}
     sals = {
         s.pk: s
         for s in ServiceAtLocation.objects.filter(pk__in=sal_ids)
-        .select_related("location").prefetch_related("location__addresses", "location__phones")
+        .select_related("location")
+        .prefetch_related("location__addresses", "location__phones")
     }
     for m in matches:
         m.service = services.get(m.service_id)
@@ -328,9 +497,17 @@ class SearchPage:
         return max(1, math.ceil(self.total / self.page_size))
 
 
-def search(aud: policy.Audience, *, text: str = "", term: str = "", place: Place | None = None,
-           radius_km: float = 100, profile: Profile | None = None, page: int = 1,
-           page_size: int = 20) -> SearchPage:
+def search(
+    aud: policy.Audience,
+    *,
+    text: str = "",
+    term: str = "",
+    place: Place | None = None,
+    radius_km: float = 100,
+    profile: Profile | None = None,
+    page: int = 1,
+    page_size: int = 20,
+) -> SearchPage:
     from harbour.directory.places import fold
 
     qs = policy.entries_for(aud).filter(stage=ALL_STAGES).exclude(status=ServiceStatus.DEFUNCT)
@@ -365,15 +542,18 @@ def _search_matches(rows: list[dict], place: Place | None, radius_km: float) -> 
     for row in rows:
         distance = None
         if place is not None and row["latitude"] is not None:
-            distance = km_between(place.latitude, place.longitude, row["latitude"],
-                                  row["longitude"])
+            distance = km_between(
+                place.latitude, place.longitude, row["latitude"], row["longitude"]
+            )
             if distance > radius_km:
                 continue
         current = seen.get(row["service_id"])
-        if current is None or (distance is not None and
-                               (current.distance_km is None or distance < current.distance_km)):
-            seen[row["service_id"]] = Match(row["service_id"], row["service_at_location_id"],
-                                            distance, 0.0, [], row)
+        if current is None or (
+            distance is not None and (current.distance_km is None or distance < current.distance_km)
+        ):
+            seen[row["service_id"]] = Match(
+                row["service_id"], row["service_at_location_id"], distance, 0.0, [], row
+            )
     return list(seen.values())
 
 

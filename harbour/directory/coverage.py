@@ -1,0 +1,196 @@
+"""Coverage and disparities: services, capacity, distance and demand per province and stage.
+
+- services: distinct services with a place in the province (what the audience may know of);
+- capacity per 100,000 people: beds or places declared, over the 2021 census population;
+- distance: from every population centre (GeoNames places of 1,000+ people, 500+ in the
+  territories) to the nearest service of the stage whose position the audience may see; people
+  beyond the stage's reasonable distance are estimated by giving the province's census population
+  the centres' distribution (docs/adr/0015). Hidden locations never enter a distance;
+- demand: open cases whose current needs fall in the stage, by intake province, across all
+  organisations, through small-cell suppression (harbour.stats.core.suppression).
+"""
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import Max
+
+from harbour.cases.models import Case, CaseStatus
+from harbour.directory import policy
+from harbour.directory.models import SearchEntry, Service, ServiceStatus
+from harbour.directory.pathway import Stage, pathway
+from harbour.directory.places import City, km_between, population_centres, provinces
+from harbour.stats.core.suppression import suppress
+
+CACHE_SECONDS = 300
+
+
+@dataclass
+class Cell:
+    province: str
+    stage: str
+    services: int = 0
+    capacity: int = 0
+    per_100k: float | None = None
+    median_km: float | None = None
+    share_far: float = 0.0
+    people_far: int = 0
+    remote: bool = False
+    demand: int | None = 0
+    centres: list[tuple[City, float | None]] = field(default_factory=list)
+
+    @property
+    def stage_obj(self) -> Stage:
+        return pathway().stage(self.stage)
+
+    @property
+    def severity(self) -> int:
+        """0 (well covered) to 4 (most people far from any service), for the map's colours."""
+        if self.services == 0 and not self.remote:
+            return 4
+        return min(4, int(self.share_far * 4 + 0.999)) if self.share_far else 0
+
+
+@dataclass
+class Coverage:
+    cells: dict[tuple[str, str], Cell]
+    national: dict[str, int]
+
+    def cell(self, province: str, stage: str) -> Cell:
+        return self.cells[(province, stage)]
+
+    def ranking(self, limit: int = 15) -> list[Cell]:
+        cells = [c for c in self.cells.values() if c.people_far or c.services == 0]
+        cells.sort(key=lambda c: (-c.people_far, -(c.demand or 0), c.services, c.province))
+        return cells[:limit]
+
+
+def coverage(aud: policy.Audience) -> Coverage:
+    key = f"directory-coverage:{int(aud.signed_in)}:{_version()}"
+    found = cache.get(key)
+    if found is None:
+        found = compute(aud)
+        cache.set(key, found, CACHE_SECONDS)
+    return found
+
+
+def _version() -> str:
+    latest = SearchEntry.objects.aggregate(n=Max("id"))["n"]
+    cases = Case.objects.aggregate(n=Max("updated_at"))["n"]
+    return f"{latest}:{cases}"
+
+
+def compute(aud: policy.Audience) -> Coverage:
+    entries = list(
+        policy.entries_for(aud)
+        .exclude(stage="*")
+        .filter(status=ServiceStatus.ACTIVE)
+        .values_list("stage", "province", "service_id", "latitude", "longitude", "remote")
+    )
+    cells = {(p, s.code): Cell(p, s.code) for p in provinces() for s in pathway().stages}
+    services: dict[tuple[str, str], set[Any]] = defaultdict(set)
+    points: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    national: dict[str, set[Any]] = defaultdict(set)
+    for stage, prov, service_id, lat, lon, remote in entries:
+        if prov == "CA":
+            national[stage].add(service_id)
+        elif (prov, stage) in cells:
+            services[(prov, stage)].add(service_id)
+            cells[(prov, stage)].remote |= bool(remote)
+        if lat is not None and lon is not None:
+            points[stage].append((lat, lon))
+    _capacity(cells, services)
+    _distances(cells, points, national)
+    _demand(cells)
+    return Coverage(cells, {k: len(v) for k, v in national.items()})
+
+
+def _capacity(cells: dict[tuple[str, str], Cell], services: dict) -> None:
+    all_ids = set().union(*services.values()) if services else set()
+    totals = dict(
+        Service.objects.filter(pk__in=all_ids, capacity_total__isnull=False).values_list(
+            "pk", "capacity_total"
+        )
+    )
+    for key, ids in services.items():
+        cell = cells[key]
+        cell.services = len(ids)
+        cell.capacity = sum(totals.get(i) or 0 for i in ids)
+        population = provinces()[cell.province].population
+        cell.per_100k = round(cell.capacity * 100_000 / population, 1) if cell.capacity else 0.0
+
+
+class Grid:
+    """Nearest-point search on a 1° grid: a ring search, exact (haversine) on candidates."""
+
+    def __init__(self, points: list[tuple[float, float]]) -> None:
+        self.cells: dict[tuple[int, int], list[tuple[float, float]]] = defaultdict(list)
+        for lat, lon in points:
+            self.cells[(math.floor(lat), math.floor(lon))].append((lat, lon))
+
+    def nearest_km(self, lat: float, lon: float, limit_rings: int = 60) -> float | None:
+        if not self.cells:
+            return None
+        best: float | None = None
+        ci, cj = math.floor(lat), math.floor(lon)
+        for ring in range(limit_rings):
+            for i in range(ci - ring, ci + ring + 1):
+                for j in range(cj - ring * 3, cj + ring * 3 + 1):
+                    if max(abs(i - ci), math.ceil(abs(j - cj) / 3)) != ring:
+                        continue
+                    for plat, plon in self.cells.get((i, j), ()):
+                        d = km_between(lat, lon, plat, plon)
+                        best = d if best is None or d < best else best
+            if best is not None and best < ring * 111:
+                return best
+        return best
+
+
+def _distances(cells: dict[tuple[str, str], Cell], points: dict, national: dict) -> None:
+    centres = population_centres()
+    by_province: dict[str, list[City]] = defaultdict(list)
+    for c in centres:
+        by_province[c.province].append(c)
+    for stage in pathway().stages:
+        grid = Grid(points.get(stage.code, []))
+        for prov, towns in by_province.items():
+            cell = cells.get((prov, stage.code))
+            if cell is None:
+                continue
+            cell.centres = [(t, grid.nearest_km(t.latitude, t.longitude)) for t in towns]
+            _summarise(cell, stage, bool(national.get(stage.code)))
+
+
+def _summarise(cell: Cell, stage: Stage, national_remote: bool) -> None:
+    weights = sum(t.population for t, _d in cell.centres) or 1
+    far = sum(t.population for t, d in cell.centres if d is None or d > stage.radius_km)
+    ordered = sorted((d if d is not None else math.inf, t.population) for t, d in cell.centres)
+    running, median = 0, None
+    for distance, population in ordered:
+        running += population
+        if running >= weights / 2:
+            median = None if math.isinf(distance) else round(distance)
+            break
+    cell.median_km = median
+    reachable_remotely = stage.remote_ok and (cell.remote or national_remote)
+    cell.remote = cell.remote or (stage.remote_ok and national_remote)
+    cell.share_far = 0.0 if reachable_remotely else far / weights
+    cell.people_far = round(cell.share_far * provinces()[cell.province].population)
+
+
+def _demand(cells: dict[tuple[str, str], Cell]) -> None:
+    stage_of = {need: m.stage for need, m in pathway().needs.items() if m.stage}
+    counts: dict[str, dict[str, int]] = {
+        s.code: dict.fromkeys(provinces(), 0) for s in pathway().stages
+    }
+    open_cases = Case.objects.filter(status__in=[CaseStatus.ACTIVE, CaseStatus.FOLLOW_UP])
+    for prov, needs in open_cases.values_list("intake_province", "current_needs").iterator():
+        for stage in {stage_of[n] for n in needs or [] if n in stage_of}:
+            if prov in counts[stage]:
+                counts[stage][prov] += 1
+    for stage, table in counts.items():
+        for prov, value in suppress(table).items():
+            cells[(prov, stage)].demand = value

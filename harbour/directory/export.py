@@ -1,0 +1,227 @@
+"""Reading the directory as HSDS 3.0 for one audience: the API, JSON export and the tabular data
+package all start here, and here the confidentiality policy is applied once (docs/adr/0010)."""
+
+import csv
+import io
+import json
+import zipfile
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from harbour.directory import hsds, policy
+from harbour.directory import models as m
+from harbour.directory.hsds import BY_NAME, TABLES, Bundle, row_of
+
+PROFILE_URI = "https://harbour.example/directory/hsds-profile"
+
+
+def bundle_for(
+    aud: policy.Audience,
+    services: QuerySet[m.Service] | None = None,
+    *,
+    providers: QuerySet[m.Provider] | None = None,
+    with_taxonomies: bool = True,
+) -> Bundle:
+    """Everything the audience may see about these services (default: all it may see)."""
+    bundle = hsds.empty_bundle()
+    service_qs = (
+        policy.services_for(aud)
+        if services is None
+        else services.filter(pk__in=policy.services_for(aud).values("pk"))
+    )
+    svc = list(service_qs.order_by("name", "id"))
+    service_ids = [s.pk for s in svc]
+    provider_qs = m.Provider.objects.filter(
+        Q(pk__in={s.provider_id for s in svc})
+        | Q(pk__in=(providers if providers is not None else m.Provider.objects.none()).values("pk"))
+    ).order_by("name", "id")
+    prov = list(provider_qs)
+    provider_ids = [p.pk for p in prov]
+    sals = list(
+        m.ServiceAtLocation.objects.filter(service_id__in=service_ids)
+        .filter(policy.address_q(aud, "location__"))
+        .order_by("id")
+    )
+    loc_qs = m.Location.objects.filter(policy.address_q(aud)).filter(
+        Q(pk__in={s.location_id for s in sals})
+        | Q(provider_id__in=provider_ids, at_services__isnull=True)
+    )
+    locs = list(loc_qs.distinct().order_by("id"))
+    location_ids = [loc.pk for loc in locs]
+    sal_ids = [s.pk for s in sals]
+    bundle["service"] = [row_of(BY_NAME["service"], s) for s in svc]
+    bundle["organization"] = [row_of(BY_NAME["organization"], p) for p in prov]
+    bundle["service_at_location"] = [row_of(BY_NAME["service_at_location"], s) for s in sals]
+    bundle["location"], bundle["address"] = _locations(locs)
+    _children(bundle, service_ids, location_ids, provider_ids, sal_ids)
+    if with_taxonomies:
+        _taxonomies(bundle)
+    _attributes_and_extras(bundle)
+    return bundle
+
+
+def _locations(locs: list[m.Location]) -> tuple[list[dict], list[dict]]:
+    """Rows of locations the audience may see in full; a hidden one (seen only by its own
+    organisation) is opened from its sealed payload."""
+    rows, addresses = [], []
+    plain = m.Address.objects.filter(location__in=[x for x in locs if not x.sealed]).order_by("id")
+    by_location: dict[Any, list[m.Address]] = {}
+    for address in plain:
+        by_location.setdefault(address.location_id, []).append(address)
+    for loc in locs:
+        row = row_of(BY_NAME["location"], loc)
+        if loc.confidentiality == m.Confidentiality.HIDDEN:
+            detail = policy.sealed_detail(loc)
+            row.update(
+                hsds.compact(
+                    {"latitude": detail.get("latitude"), "longitude": detail.get("longitude")}
+                )
+            )
+            for i, a in enumerate(detail.get("addresses", [])):
+                addresses.append(
+                    hsds.compact(
+                        {
+                            **a,
+                            "id": a.get("id") or _sealed_address_id(loc, i),
+                            "location_id": str(loc.pk),
+                        }
+                    )
+                )
+        for a in by_location.get(loc.pk, []):
+            addresses.append(row_of(BY_NAME["address"], a))
+        rows.append(row)
+    return rows, addresses
+
+
+def _sealed_address_id(loc: m.Location, i: int) -> str:
+    import uuid
+
+    return str(uuid.uuid5(loc.pk, f"address-{i}"))
+
+
+def _children(
+    bundle: Bundle, service_ids: list, location_ids: list, provider_ids: list, sal_ids: list
+) -> None:
+    owners = (
+        Q(service_id__in=service_ids)
+        | Q(location_id__in=location_ids)
+        | Q(provider_id__in=provider_ids, service__isnull=True, location__isnull=True)
+        | Q(service_at_location_id__in=sal_ids)
+    )
+    phones = list(
+        m.Phone.objects.filter(owners)
+        .filter(Q(location__isnull=True) | Q(location_id__in=location_ids))
+        .order_by("id")
+    )
+    bundle["phone"] = [row_of(BY_NAME["phone"], p) for p in phones]
+    schedules = m.Schedule.objects.filter(
+        Q(service_id__in=service_ids)
+        | Q(location_id__in=location_ids)
+        | Q(service_at_location_id__in=sal_ids)
+    ).filter(Q(location__isnull=True) | Q(location_id__in=location_ids))
+    bundle["schedule"] = [row_of(BY_NAME["schedule"], s) for s in schedules.order_by("id")]
+    phone_ids = [p.pk for p in phones]
+    langs = m.Language.objects.filter(
+        Q(service_id__in=service_ids) | Q(location_id__in=location_ids) | Q(phone_id__in=phone_ids)
+    )
+    bundle["language"] = [row_of(BY_NAME["language"], x) for x in langs.order_by("id")]
+    simple = {
+        "service_area": m.ServiceArea.objects.filter(service_id__in=service_ids),
+        "accessibility": m.Accessibility.objects.filter(location_id__in=location_ids),
+        "cost_option": m.CostOption.objects.filter(service_id__in=service_ids),
+        "funding": m.Funding.objects.filter(
+            Q(service_id__in=service_ids) | Q(provider_id__in=provider_ids)
+        ),
+        "closure": m.Closure.objects.filter(service_id__in=service_ids),
+    }
+    for name, qs in simple.items():
+        bundle[name] = [row_of(BY_NAME[name], x) for x in qs.order_by("id")]
+
+
+def _taxonomies(bundle: Bundle) -> None:
+    bundle["taxonomy"] = [
+        row_of(BY_NAME["taxonomy"], t) for t in m.Taxonomy.objects.order_by("name", "id")
+    ]
+    bundle["taxonomy_term"] = [
+        row_of(BY_NAME["taxonomy_term"], t) for t in m.TaxonomyTerm.objects.order_by("code", "id")
+    ]
+
+
+def _exported_ids(bundle: Bundle) -> set[str]:
+    return {r["id"] for name, rows in bundle.items() for r in rows}
+
+
+def _attributes_and_extras(bundle: Bundle) -> None:
+    ids = _exported_ids(bundle)
+    attrs = m.Attribute.objects.filter(link_id__in=ids).order_by("id")
+    bundle["attribute"] = [row_of(BY_NAME["attribute"], a) for a in attrs]
+    extras = m.ExtraRecord.objects.filter(Q(parent_id__in=ids) | Q(parent_id__isnull=True))
+    for extra in extras.order_by("table", "id"):
+        bundle.setdefault(extra.table, []).append(extra.row)
+    # contacts' own phones and languages follow their contact
+    contact_ids = {r["id"] for r in bundle.get("contact", [])}
+    more = m.Phone.objects.filter(contact_id__in=contact_ids).exclude(
+        pk__in=[r["id"] for r in bundle["phone"]]
+    )
+    bundle["phone"] += [row_of(BY_NAME["phone"], p) for p in more]
+
+
+# --- files ------------------------------------------------------------------------------------
+
+
+def json_document(bundle: Bundle) -> dict[str, Any]:
+    """Harbour's HSDS 3.0 JSON export: nested services and organizations, as the API returns
+    them, plus the taxonomies, with attribution."""
+    return {
+        "hsds_version": hsds.HSDS_VERSION,
+        "profile": PROFILE_URI,
+        "attribution": hsds.ATTRIBUTION,
+        "organizations": hsds.nested_organizations(bundle),
+        "services": hsds.nested_services(bundle),
+        "taxonomies": bundle["taxonomy"],
+        "taxonomy_terms": bundle["taxonomy_term"],
+        "meta_table_descriptions": bundle.get("meta_table_description", []),
+    }
+
+
+def json_bytes(bundle: Bundle) -> bytes:
+    return json.dumps(json_document(bundle), ensure_ascii=False, indent=1).encode("utf-8")
+
+
+def tabular_zip(bundle: Bundle) -> bytes:
+    """The HSDS tabular data package: datapackage.json and one CSV per table, zipped."""
+    from harbour.directory.tabular import csv_columns, datapackage_descriptor
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        columns = {t.name: csv_columns(t.name, bundle.get(t.name, [])) for t in TABLES}
+        archive.writestr(
+            "datapackage.json",
+            json.dumps(datapackage_descriptor(columns), ensure_ascii=False, indent=1),
+        )
+        for table in TABLES:
+            archive.writestr(
+                f"{table.plural}.csv", _csv(columns[table.name], bundle.get(table.name, []))
+            )
+    return buffer.getvalue()
+
+
+def _csv(columns: list[str], rows: Iterable[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(row.get(c)) for c in columns])
+    return out.getvalue()
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)

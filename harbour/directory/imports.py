@@ -1,0 +1,591 @@
+"""Importing HSDS 3.0 data (JSON or the tabular data package): all or nothing (invariant 5).
+
+Every problem is collected into a validation report — where (table, record, field) and a
+translated message naming the rule, never the offending value — and if there is any, nothing is
+written. A valid file is written in one transaction with one audit event, and the search index is
+rebuilt for the services it brought.
+"""
+
+import datetime as dt
+import json
+import uuid
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from django.db import models, transaction
+from django.utils.translation import gettext as _
+
+from harbour.audit.actions import Actor, record_event
+from harbour.directory import index, tabular
+from harbour.directory import models as m
+from harbour.directory.hsds import BY_NAME, TABLES, Bundle, Table, flatten, model_fields
+from harbour.directory.index import area_code
+from harbour.orgs import crypto
+
+SCHEMAS = Path(__file__).resolve().parent / "data" / "hsds-3.0"
+MAX_BYTES = 20 * 1024 * 1024
+MAX_PROBLEMS = 200
+Problem = tuple[str, str]
+# child column -> referenced table (checked against the file and the database)
+REFERENCES = {
+    ("taxonomy_term", "taxonomy_id"): "taxonomy",
+    ("taxonomy_term", "parent_id"): "taxonomy_term",
+    ("organization", "parent_organization_id"): "organization",
+    ("service", "organization_id"): "organization",
+    ("service", "program_id"): "program",
+    ("program", "organization_id"): "organization",
+    ("location", "organization_id"): "organization",
+    ("service_at_location", "service_id"): "service",
+    ("service_at_location", "location_id"): "location",
+    ("address", "location_id"): "location",
+    ("phone", "organization_id"): "organization",
+    ("phone", "service_id"): "service",
+    ("phone", "location_id"): "location",
+    ("phone", "contact_id"): "contact",
+    ("phone", "service_at_location_id"): "service_at_location",
+    ("schedule", "service_id"): "service",
+    ("schedule", "location_id"): "location",
+    ("schedule", "service_at_location_id"): "service_at_location",
+    ("service_area", "service_id"): "service",
+    ("language", "service_id"): "service",
+    ("language", "location_id"): "location",
+    ("language", "phone_id"): "phone",
+    ("accessibility", "location_id"): "location",
+    ("cost_option", "service_id"): "service",
+    ("funding", "organization_id"): "organization",
+    ("funding", "service_id"): "service",
+    ("attribute", "taxonomy_term_id"): "taxonomy_term",
+    ("closure", "service_id"): "service",
+    ("contact", "organization_id"): "organization",
+    ("contact", "service_id"): "service",
+    ("contact", "location_id"): "location",
+    ("contact", "service_at_location_id"): "service_at_location",
+    ("required_document", "service_id"): "service",
+    ("organization_identifier", "organization_id"): "organization",
+}
+REQUIRED_REFERENCES = {
+    ("service", "organization_id"),
+    ("service_at_location", "service_id"),
+    ("service_at_location", "location_id"),
+    ("address", "location_id"),
+    ("service_area", "service_id"),
+    ("accessibility", "location_id"),
+    ("cost_option", "service_id"),
+    ("attribute", "taxonomy_term_id"),
+    ("attribute", "link_id"),
+    ("closure", "service_id"),
+}
+
+
+class ImportFailed(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems[:MAX_PROBLEMS]
+        super().__init__(f"{len(problems)} problems")
+
+
+@dataclass
+class ImportReport:
+    ok: bool
+    counts: dict[str, int] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+
+# --- reading files ----------------------------------------------------------------------------
+
+
+def read_file(data: bytes, filename: str = "") -> Bundle:
+    if len(data) > MAX_BYTES:
+        raise ImportFailed(
+            [("file", _("The file is larger than %(mb)d MB.") % {"mb": MAX_BYTES // (1024 * 1024)})]
+        )
+    if data[:2] == b"PK" or filename.lower().endswith(".zip"):
+        try:
+            return tabular.read_zip(data, MAX_BYTES * 5)
+        except tabular.PackageProblem as exc:
+            raise ImportFailed(exc.problems) from None
+    return read_json(data)
+
+
+def read_json(data: bytes) -> Bundle:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportFailed([("file", _("The file is not UTF-8 text."))]) from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ImportFailed(
+            [
+                (
+                    "file",
+                    _("The file is not valid JSON (line %(line)d, column %(column)d).")
+                    % {"line": exc.lineno, "column": exc.colno},
+                )
+            ]
+        ) from None
+    objects = _top_objects(document)
+    problems = _schema_problems(objects)
+    flat = flatten(objects)
+    problems += [
+        (f"{t}[{i}]", _("The same id is used by two different records."))
+        for t, i in flat.duplicates + flat.conflicts
+    ]
+    if problems:
+        raise ImportFailed(problems)
+    return flat.result()
+
+
+def _top_objects(document: Any) -> list[tuple[str, dict[str, Any]]]:
+    if isinstance(document, dict) and isinstance(document.get("contents"), list):
+        document = document["contents"]
+    if isinstance(document, dict) and "id" in document and "status" in document:
+        document = [document]
+    if isinstance(document, list):
+        return [
+            ("service", o) if isinstance(o, dict) else ("service", {"_bad": o}) for o in document
+        ]
+    if isinstance(document, dict) and any(
+        k in document for k in ("services", "organizations", "taxonomies", "taxonomy_terms")
+    ):
+        out: list[tuple[str, dict[str, Any]]] = []
+        for key, table in (
+            ("taxonomies", "taxonomy"),
+            ("taxonomy_terms", "taxonomy_term"),
+            ("organizations", "organization"),
+            ("services", "service"),
+            ("meta_table_descriptions", "meta_table_description"),
+        ):
+            items = document.get(key, [])
+            if not isinstance(items, list):
+                raise ImportFailed([(key, _("This must be a list."))])
+            out += [(table, o if isinstance(o, dict) else {"_bad": o}) for o in items]
+        return out
+    raise ImportFailed(
+        [
+            (
+                "file",
+                _(
+                    "This is not HSDS 3.0 data: expected services, or an object "
+                    "with services, organizations and taxonomies."
+                ),
+            )
+        ]
+    )
+
+
+# --- schema validation ------------------------------------------------------------------------
+
+
+@cache
+def _registry() -> Any:
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
+    resources = []
+    for path in SCHEMAS.glob("*.json"):
+        if path.name != "openapi.json":
+            schema = json.loads(path.read_text(encoding="utf-8"))
+            resources.append((path.name, Resource.from_contents(schema, DRAFT202012)))
+    return Registry().with_resources(resources)
+
+
+@cache
+def validator(name: str, compiled: bool = False) -> Any:
+    """A Draft 2020-12 validator (with formats) for an official HSDS 3.0 schema."""
+    from jsonschema import Draft202012Validator
+
+    folder = SCHEMAS / "compiled" if compiled else SCHEMAS
+    schema = json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
+    return Draft202012Validator(
+        schema, registry=_registry(), format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
+
+
+def _schema_problems(objects: list[tuple[str, dict[str, Any]]]) -> list[Problem]:
+    problems: list[Problem] = []
+    counters: dict[str, int] = {}
+    for table, obj in objects:
+        n = counters[table] = counters.get(table, -1) + 1
+        if "_bad" in obj:
+            problems.append((f"{table}[{n}]", _("Each record must be a JSON object.")))
+            continue
+        compiled = table in {"service", "organization"}
+        for error in validator(table, compiled).iter_errors(obj):
+            where = f"{table}[{n}]" + "".join(
+                f".{p}" if isinstance(p, str) else f"[{p}]" for p in error.absolute_path
+            )
+            problems.append((where, schema_message(error)))
+    return problems
+
+
+def schema_message(error: Any) -> str:
+    """A translated message for a JSON Schema error; never echoes the value."""
+    kind = error.validator
+    if kind == "required":
+        missing = str(error.message).split("'")[1] if "'" in error.message else ""
+        return _("The required property “%(name)s” is missing.") % {"name": missing}
+    if kind == "type":
+        return _("This value must be of type %(type)s.") % {"type": error.validator_value}
+    if kind == "enum":
+        return _("This value must be one of: %(values)s.") % {
+            "values": ", ".join(str(v) for v in error.validator_value)
+        }
+    if kind == "format":
+        return _("This value is not a valid %(format)s.") % {"format": error.validator_value}
+    return _("This value does not follow the HSDS 3.0 schema.")
+
+
+# --- checks on the whole bundle ---------------------------------------------------------------
+
+
+def check_bundle(bundle: Bundle, *, org: Any = None) -> list[Problem]:
+    problems: list[Problem] = []
+    ids = {name: {str(r.get("id")) for r in rows} for name, rows in bundle.items()}
+    for name, rows in bundle.items():
+        seen: set[str] = set()
+        for row in rows:
+            rid = str(row.get("id"))
+            if rid in seen:
+                problems.append(
+                    (f"{name} {rid}", _("The same id is used by two different records."))
+                )
+            seen.add(rid)
+            problems += _row_problems(name, row)
+    problems += _reference_problems(bundle, ids)
+    problems += _profile_problems(bundle, org)
+    return problems
+
+
+def _row_problems(table: str, row: dict[str, Any]) -> list[Problem]:
+    where = f"{table} {row.get('id')}"
+    try:
+        uuid.UUID(str(row.get("id")))
+    except ValueError:
+        return [(where, _("The id must be a UUID."))]
+    problems = (
+        [
+            (f"{where}.{'.'.join(str(p) for p in e.absolute_path)}", schema_message(e))
+            for e in validator(table).iter_errors(_scalars(row))
+        ]
+        if table in _official()
+        else []
+    )
+    spec = BY_NAME[table]
+    if spec.model is not None:
+        for name, f in model_fields(spec).items():
+            message = _field_problem(f, row.get(name))
+            if message:
+                problems.append((f"{where}.{name}", message))
+    return problems
+
+
+@cache
+def _official() -> frozenset[str]:
+    return frozenset(p.stem for p in SCHEMAS.glob("*.json")) - {"openapi"}
+
+
+def _scalars(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if not isinstance(v, list | dict) or k in {"genders"}}
+
+
+def _field_problem(f: models.Field, value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(f, models.BooleanField):
+        return None if isinstance(value, bool) else _("This value must be true or false.")
+    if isinstance(f, models.IntegerField):
+        if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+            return _("This value must be a whole number.")
+        if isinstance(f, models.PositiveIntegerField | models.PositiveSmallIntegerField) and (
+            value < 0
+        ):
+            return _("This value cannot be negative.")
+        return None
+    if isinstance(f, models.FloatField):
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        return None if ok else _("This value must be a number.")
+    if isinstance(f, models.DateField) and not isinstance(f, models.DateTimeField):
+        try:
+            dt.date.fromisoformat(str(value))
+        except ValueError:
+            return _("This value must be a date (YYYY-MM-DD).")
+        return None
+    if isinstance(f, models.CharField | models.TextField) and not isinstance(value, str):
+        return _("This value must be text.")
+    if isinstance(f, models.CharField) and f.max_length and len(value) > f.max_length:
+        return _("This value is longer than %(n)d characters.") % {"n": f.max_length}
+    if isinstance(f, models.JSONField) and not isinstance(value, list):
+        return _("This value must be a list.")
+    if f.choices and value not in {c[0] for c in f.choices}:
+        return _("This value must be one of: %(values)s.") % {
+            "values": ", ".join(str(c[0]) for c in f.choices)
+        }
+    return None
+
+
+def _reference_problems(bundle: Bundle, ids: dict[str, set[str]]) -> list[Problem]:
+    problems: list[Problem] = []
+    existing = _existing_ids(bundle)
+    every_id = set().union(*ids.values()) | existing["*"]
+    for (table, column), target in REFERENCES.items():
+        for row in bundle.get(table, []):
+            value = row.get(column)
+            if value is None:
+                if (table, column) in REQUIRED_REFERENCES:
+                    problems.append(
+                        (f"{table} {row.get('id')}.{column}", _("This reference is required."))
+                    )
+                continue
+            if str(value) not in ids.get(target, set()) | existing.get(target, set()):
+                problems.append(
+                    (
+                        f"{table} {row.get('id')}.{column}",
+                        _("This refers to a record that is neither in the file nor in Harbour."),
+                    )
+                )
+    for row in bundle.get("attribute", []):
+        if row.get("link_id") and str(row["link_id"]) not in every_id:
+            problems.append(
+                (
+                    f"attribute {row.get('id')}.link_id",
+                    _("This refers to a record that is neither in the file nor in Harbour."),
+                )
+            )
+    return problems
+
+
+def _existing_ids(bundle: Bundle) -> dict[str, set[str]]:
+    wanted = set(REFERENCES.values())
+    out: dict[str, set[str]] = {"*": set()}
+    refs = {str(r.get(c)) for (t, c) in REFERENCES for r in bundle.get(t, []) if r.get(c)}
+    refs |= {str(r.get("link_id")) for r in bundle.get("attribute", []) if r.get("link_id")}
+    valid = [x for x in refs if _is_uuid(x)]
+    for name in wanted:
+        spec = BY_NAME[name]
+        if spec.model is not None:
+            found = spec.model._default_manager.filter(pk__in=valid).values_list("pk", flat=True)
+        else:
+            found = m.ExtraRecord.objects.filter(table=name, pk__in=valid).values_list(
+                "pk", flat=True
+            )
+        out[name] = {str(x) for x in found}
+        out["*"] |= out[name]
+    return out
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _profile_problems(bundle: Bundle, org: Any) -> list[Problem]:
+    from harbour.standard.dictionary import current
+
+    problems: list[Problem] = []
+    genders = {c.code for c in current().codelists["gender_identity"].codes}
+    for row in bundle.get("service", []):
+        if any(g not in genders for g in row.get("genders") or []):
+            problems.append(
+                (
+                    f"service {row['id']}.genders",
+                    _("Choose genders from Harbour's gender identity list."),
+                )
+            )
+        low, high = row.get("minimum_age"), row.get("maximum_age")
+        if isinstance(low, int | float) and isinstance(high, int | float) and low > high:
+            problems.append(
+                (
+                    f"service {row['id']}.maximum_age",
+                    _("The maximum age cannot be less than the minimum age."),
+                )
+            )
+    for row in bundle.get("location", []):
+        if row.get("confidentiality") == m.Confidentiality.HIDDEN and org is None:
+            problems.append(
+                (
+                    f"location {row['id']}.confidentiality",
+                    _(
+                        "A hidden location must belong to a Harbour organisation: choose "
+                        "the organisation that owns this data."
+                    ),
+                )
+            )
+    for row in bundle.get("closure", []):
+        if str(row.get("starts_on", "")) > str(row.get("ends_on", "")):
+            problems.append(
+                (
+                    f"closure {row['id']}.ends_on",
+                    _("The closure must end on or after its first day."),
+                )
+            )
+    return problems
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+def import_file(*, by: Actor, data: bytes, filename: str = "", org: Any = None) -> ImportReport:
+    """Read, check and import a file; on any problem nothing is written."""
+    try:
+        bundle = read_file(data, filename)
+        problems = check_bundle(bundle, org=org)
+        if problems:
+            raise ImportFailed(problems)
+        counts = import_bundle(by=by, bundle=bundle, org=org)
+    except ImportFailed as exc:
+        return ImportReport(ok=False, problems=exc.problems)
+    return ImportReport(ok=True, counts=counts)
+
+
+@transaction.atomic
+def import_bundle(*, by: Actor, bundle: Bundle, org: Any = None) -> dict[str, int]:
+    org_id = getattr(org, "pk", org)
+    replaced = _delete_replaced(bundle)
+    counts: dict[str, int] = {}
+    hidden_addresses = _hidden_addresses(bundle)
+    for table in TABLES:
+        rows = [
+            r
+            for r in bundle.get(table.name, [])
+            if not (table.name == "address" and r.get("location_id") in hidden_addresses)
+        ]
+        if not rows:
+            continue
+        counts[table.name] = len(rows)
+        if table.model is None:
+            _write_extra(table, rows)
+        else:
+            _write_rows(table, rows, org_id, hidden_addresses)
+    _restore_last_modified(bundle)
+    index.refresh([r["id"] for r in bundle.get("service", [])] + replaced)
+    record_event(
+        by=by,
+        action="directory.imported",
+        org_id=org_id,
+        target_type="import",
+        target_id=uuid.uuid4(),
+        fields=sorted(counts),
+        context=counts,
+    )
+    return counts
+
+
+def _delete_replaced(bundle: Bundle) -> list[Any]:
+    """Records with the same id are replaced whole (their old children go with them)."""
+    affected = list(
+        m.ServiceAtLocation.objects.filter(
+            location_id__in=[r["id"] for r in bundle.get("location", [])]
+        ).values_list("service_id", flat=True)
+    )
+    for table in reversed(TABLES):
+        ids = [r["id"] for r in bundle.get(table.name, [])]
+        if not ids or table.name in {"organization", "taxonomy", "taxonomy_term"}:
+            continue
+        if table.model is None:
+            m.ExtraRecord.objects.filter(table=table.name, pk__in=ids).delete()
+            continue
+        m.Attribute.objects.filter(link_id__in=ids).delete()
+        table.model._default_manager.filter(pk__in=ids).delete()
+    return affected
+
+
+def _hidden_addresses(bundle: Bundle) -> dict[str, list[dict[str, Any]]]:
+    hidden = {
+        r["id"]
+        for r in bundle.get("location", [])
+        if r.get("confidentiality") == m.Confidentiality.HIDDEN
+    }
+    out: dict[str, list[dict[str, Any]]] = {h: [] for h in hidden}
+    for row in bundle.get("address", []):
+        if row.get("location_id") in hidden:
+            out[row["location_id"]].append(row)
+    return out
+
+
+def _write_extra(table: Table, rows: list[dict[str, Any]]) -> None:
+    m.ExtraRecord.objects.bulk_create(
+        m.ExtraRecord(
+            pk=r["id"], table=table.name, row=r, parent_id=r.get(table.parent_key) or None
+        )
+        for r in rows
+    )
+
+
+def _write_rows(
+    table: Table, rows: list[dict[str, Any]], org_id: Any, hidden: dict[str, list[dict[str, Any]]]
+) -> None:
+    assert table.model is not None
+    fields = model_fields(table)
+    objects = []
+    for row in rows:
+        values = {fields[k].attname: _python(fields[k], v) for k, v in row.items() if k in fields}
+        extra = {k: v for k, v in row.items() if k not in fields and k != "last_modified"}
+        obj = table.model(**values, extra=extra)
+        if hasattr(obj, "org_id") and table.name != "closure":
+            obj.org_id = org_id
+        if table.name == "location":
+            _prepare_location(obj, row, hidden.get(row["id"]))
+        objects.append(obj)
+    if table.name in {"organization", "taxonomy", "taxonomy_term"}:
+        _upsert(table.model, objects)
+    else:
+        table.model._default_manager.bulk_create(objects, batch_size=500)
+
+
+def _prepare_location(obj: Any, row: dict[str, Any], hidden: list[dict[str, Any]] | None) -> None:
+    if not obj.province:
+        obj.province = area_code(str(row.get("state_province", "")))
+    if hidden is None:
+        return
+    first = hidden[0] if hidden else {}
+    obj.province = obj.province or area_code(str(first.get("state_province", "")))
+    obj.sealed = crypto.seal_record(
+        obj, {"addresses": hidden, "latitude": obj.latitude, "longitude": obj.longitude}
+    )
+    obj.latitude = obj.longitude = None
+
+
+def _upsert(model: type[models.Model], objects: list[Any]) -> None:
+    existing = set(
+        model._default_manager.filter(pk__in=[o.pk for o in objects]).values_list("pk", flat=True)
+    )
+    new = [o for o in objects if o.pk not in existing]
+    old = [o for o in objects if o.pk in existing]
+    model._default_manager.bulk_create(new, batch_size=500)
+    names = [
+        f.name
+        for f in model._meta.concrete_fields
+        if not f.primary_key and f.name not in {"created_at", "updated_at"}
+    ]
+    if old:
+        model._default_manager.bulk_update(old, names, batch_size=500)
+
+
+def _python(f: models.Field, value: Any) -> Any:
+    if isinstance(f, models.ForeignKey | models.UUIDField) and value is not None:
+        return uuid.UUID(str(value))
+    if isinstance(f, models.DateField) and not isinstance(f, models.DateTimeField):
+        return dt.date.fromisoformat(str(value)) if value else None
+    if isinstance(f, models.IntegerField) and value is not None:
+        return int(value)
+    return value
+
+
+def _restore_last_modified(bundle: Bundle) -> None:
+    """Keep the publisher's last_modified (updated_at) rather than the import time."""
+    for row in bundle.get("service", []):
+        stamp = row.get("last_modified")
+        if not stamp:
+            continue
+        try:
+            when = dt.datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
+        except ValueError:
+            continue
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=dt.UTC)
+        m.Service.objects.filter(pk=row["id"]).update(updated_at=when)
