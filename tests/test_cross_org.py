@@ -16,11 +16,15 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from harbour.accounts.actions import issue_token
 from harbour.cases import actions
+from harbour.audit.actions import SystemActor
 from harbour.cases.models import CaseNote, Screening
+from harbour.directory import actions as directory
 from harbour.sharing import actions as sharing
 from harbour.standard import delphi
 
 pytestmark = pytest.mark.django_db
+SYSTEM = SystemActor("tests")
+HIDDEN_STREET, HIDDEN_POSTAL = "1717 Zephyr Hollow Road", "M4Y 7Z7"
 
 # URL prefixes that are public or not about any organisation's records.
 PUBLIC = ("standard/", "api/v1/standard", "i18n/", "static/", "reference-admin/", "exit/")
@@ -82,6 +86,7 @@ def victim_world(
         receiving_org=partner,
         values={"referral_date": consent.starts_on, "reason": "other"},
     )
+    safe_house, hidden, closure = _safe_house(org, consent.starts_on)
     note = actions.add_record(by=caseworker, case=case, model=CaseNote, values={"body": "Private"})
     chosen = delphi.load_catalogue().get_set("adult-labour")
     screening = actions.screen(
@@ -101,10 +106,54 @@ def victim_world(
         "consent": consent,
         "agreement": agreement,
         "referral": referral,
+        "service": safe_house,
+        "location": hidden,
+        "closure": closure,
         "users": [caseworker, supervisor, org_admin],
         # (Record ids are not secrets here: the requester typed them into the URL.)
-        "secrets": ["Zephyrine", "Quillfeather", case.reference, case.survivor.reference],
+        "secrets": [
+            "Zephyrine",
+            "Quillfeather",
+            case.reference,
+            case.survivor.reference,
+            HIDDEN_STREET,
+            HIDDEN_POSTAL,
+        ],
     }
+
+
+def _safe_house(org: Any, today: Any) -> tuple[Any, Any, Any]:
+    """A hidden safe house of organisation A, with a closure: its address must never leak."""
+    directory.ensure_taxonomy(by=SYSTEM)
+    provider = directory.create_provider(by=SYSTEM, name="Zephyr House", org=org)
+    service = directory.create_service(
+        by=SYSTEM,
+        provider=provider,
+        values={"name": "Zephyr Safe House"},
+        terms=["safe_house"],
+        languages=["eng"],
+        areas=[],
+        phone="+1 416 555 0100",
+    )
+    location = directory.save_location(
+        by=SYSTEM,
+        service=service,
+        values={
+            "name": "Zephyr",
+            "confidentiality": "hidden",
+            "latitude": 43.7,
+            "longitude": -79.4,
+            "location_type": "physical",
+        },
+        address={
+            "address_1": HIDDEN_STREET,
+            "city": "Toronto",
+            "state_province": "CA-ON",
+            "postal_code": HIDDEN_POSTAL,
+        },
+    )
+    closure = directory.add_closure(by=SYSTEM, service=service, starts_on=today, ends_on=today)
+    return service, location, closure
 
 
 def _values(world: dict[str, Any]) -> dict[str, str]:
@@ -116,6 +165,10 @@ def _values(world: dict[str, Any]) -> dict[str, str]:
         "code": world["consent"].receipt_code,
         "move": "accept",
         "name": "accept",
+        "service_id": str(world["service"].pk),
+        "location_id": str(world["location"].pk),
+        "closure_id": str(world["closure"].pk),
+        "id": str(world["service"].pk),
         "case_id": str(case.pk),
         "survivor_id": str(case.survivor_id),
         "draft_id": str(world["draft"].pk),
@@ -142,6 +195,8 @@ def concrete(route: str, values: dict[str, str]) -> str | None:
 
     def substitute(match: re.Match[str]) -> str:
         name = match.group(2) or match.group(3)
+        if name == "code" and route.startswith("directory/coverage/"):
+            return "CA-ON"  # a province here, a consent receipt code elsewhere
         if name not in values:
             raise AssertionError(f"add URL parameter {name!r} (in {route}) to test_cross_org")
         return values[name]
@@ -197,6 +252,8 @@ def _random_ids(values: dict[str, str]) -> dict[str, str]:
 
 
 def _names_a_record(route: str) -> bool:
+    if route.startswith("directory/manage/") and "service_id" in route:
+        return True  # another organisation's directory entries are not theirs to manage
     return any(
         p in route
         for p in (

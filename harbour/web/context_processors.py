@@ -30,6 +30,7 @@ NAV = (
     NavItem(_("Organisations"), "orgs:list", Perm.ORGS_MANAGE),
     NavItem(_("All users"), "accounts:staff", Perm.USERS_MANAGE_ALL),
     NavItem(_("Audit trail"), "audit:trail", Perm.AUDIT_VIEW_ORG),
+    NavItem(_("Service directory"), "directory:index", None),
     NavItem(_("Common terminology"), "standard:index", None),
 )
 
