@@ -1,0 +1,155 @@
+"""Recording and withdrawing consent."""
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from harbour.accounts.models import User
+from harbour.accounts.policy import Perm
+from harbour.cases.models import Survivor
+from harbour.core.errors import Conflict, InvalidInput, NotFound
+from harbour.orgs.models import Organisation
+from harbour.sharing import notify
+from harbour.sharing.actions.common import audit, category_ids, require
+from harbour.sharing.models import (
+    Consent,
+    Purpose,
+    RecipientKind,
+)
+from harbour.standard.dictionary import current
+from harbour.standard.validation import MSG_CHOOSE
+
+DEFAULT_CONSENT_MONTHS = 12
+_RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+@transaction.atomic
+def record_consent(
+    *,
+    by: User,
+    survivor: Survivor,
+    recipient_kind: str,
+    categories: list[str],
+    purposes: list[str],
+    method: str,
+    recipient_org: Organisation | None = None,
+    recipient_org_type: str = "",
+    starts_on: dt.date | None = None,
+    expires_on: dt.date | None = None,
+) -> Consent:
+    """Record what the survivor agreed to share, with whom, why, and until when."""
+    require(by, Perm.CASE_EDIT)
+    if survivor.org_id != by.org_id:
+        raise NotFound()
+    starts_on = starts_on or timezone.localdate()
+    expires_on = expires_on or _months_later(starts_on, DEFAULT_CONSENT_MONTHS)
+    _check_consent(
+        by,
+        recipient_kind,
+        recipient_org,
+        recipient_org_type,
+        categories,
+        purposes,
+        method,
+        starts_on,
+        expires_on,
+    )
+    consent = Consent.objects.create(
+        org_id=by.org_id,
+        survivor=survivor,
+        recipient_kind=recipient_kind,
+        recipient_org=recipient_org,
+        recipient_org_type=recipient_org_type or "",
+        categories=sorted(set(categories)),
+        purposes=sorted(set(purposes)),
+        method=method,
+        recorded_by=by,
+        starts_on=starts_on,
+        expires_on=expires_on,
+        receipt_code=_receipt_code(),
+    )
+    audit(
+        by,
+        "consent.recorded",
+        by.org_id,
+        consent,
+        categories=consent.categories,
+        purposes=consent.purposes,
+        recipient_kind=recipient_kind,
+        recipient_org=str(recipient_org.pk) if recipient_org else None,
+    )
+    return consent
+
+
+def _check_consent(
+    by: User,
+    kind: str,
+    org: Organisation | None,
+    org_type: str,
+    categories: list[str],
+    purposes: list[str],
+    method: str,
+    starts_on: dt.date,
+    expires_on: dt.date,
+) -> None:
+    errors: dict[str, list[Any]] = {}
+    if kind not in RecipientKind.values:
+        errors["recipient_kind"] = [MSG_CHOOSE]
+    if kind == RecipientKind.ORGANISATION and (org is None or org.pk == by.org_id):
+        errors["recipient_org"] = [_("Choose another organisation as the recipient.")]
+    if kind == RecipientKind.ORGANISATION_TYPE and (
+        current().codelists["organisation_type"].get(org_type) is None
+    ):
+        errors["recipient_org_type"] = [MSG_CHOOSE]
+    if not categories or not set(categories) <= category_ids():
+        errors["categories"] = [_("Choose at least one kind of information to share.")]
+    if not purposes or not set(purposes) <= set(Purpose.values):
+        errors["purposes"] = [_("Choose at least one purpose.")]
+    if method not in {"verbal", "written", "electronic"}:
+        errors["method"] = [MSG_CHOOSE]
+    if expires_on <= starts_on:
+        errors["expires_on"] = [_("The consent must end after it starts.")]
+    if expires_on > _months_later(starts_on, 36):
+        errors["expires_on"] = [_("A consent can last at most three years; renew it after.")]
+    if errors:
+        raise InvalidInput(errors)
+
+
+def _months_later(day: dt.date, months: int) -> dt.date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, 28))
+
+
+def _receipt_code() -> str:
+    """12 random characters (60 bits) in groups of four: short enough to read over the phone."""
+    while True:
+        raw = "".join(secrets.choice(_RECEIPT_ALPHABET) for _ in range(12))
+        code = f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+        if not Consent.objects.filter(receipt_code=code).exists():
+            return code
+
+
+@transaction.atomic
+def withdraw_consent(*, by: User, consent: Consent) -> Consent:
+    """Withdrawal takes effect at once: every later read recomputes access without it.
+
+    Any caseworker may do this at the survivor's request, in any organisation (via the receipt
+    code); it is recorded where it happened.
+    """
+    require(by, Perm.CASE_EDIT)
+    consent = Consent.objects.select_for_update().get(pk=consent.pk)
+    if consent.withdrawn_at is not None:
+        raise Conflict(_("This consent has already been withdrawn."))
+    consent.withdrawn_at = timezone.now()
+    consent.withdrawn_by = by
+    consent.withdrawn_at_org_id = by.org_id
+    consent.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawn_at_org", "updated_at"])
+    audit(by, "consent.withdrawn", consent.org_id, consent, at_org=str(by.org_id))
+    if by.org_id != consent.org_id:
+        notify.consent_withdrawn_elsewhere(consent)
+    return consent
