@@ -63,7 +63,7 @@ def other_org(make_org: Callable[..., Organisation]) -> Organisation:
 def make_user(db: Any) -> Callable[..., User]:
     def make(role: str, org: Organisation, **fields: Any) -> User:
         n = next(_counter)
-        values = {
+        values: dict[str, Any] = {
             "email": f"user{n}@example.org",
             "full_name": f"Test User {n}",
             "password": PASSWORD,

@@ -15,8 +15,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from harbour.accounts.actions import issue_token
-from harbour.cases import actions
 from harbour.audit.actions import SystemActor
+from harbour.cases import actions
 from harbour.cases.models import CaseNote, Screening
 from harbour.directory import actions as directory
 from harbour.sharing import actions as sharing

@@ -147,7 +147,7 @@ def intake(request: HttpRequest) -> HttpResponse:
 def _essentials(form: DictionaryForm) -> list[Any]:
     """The quick first step: the required fields first, then the other core fields."""
     core = [b for b in form if b.field.dictionary_field.core]  # type: ignore[attr-defined]
-    return sorted(core, key=lambda b: not b.field.dictionary_field.required)  # type: ignore[attr-defined]
+    return sorted(core, key=lambda b: not b.field.dictionary_field.required)
 
 
 def _non_core_sections(form: DictionaryForm) -> list[dict[str, Any]]:

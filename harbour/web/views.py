@@ -190,5 +190,5 @@ def set_language(request: HttpRequest) -> HttpResponse:
 
     language = request.POST.get("language", "")
     if request.method == "POST" and request.user.is_authenticated and language in {"en", "fr"}:
-        remember(by=request.user, language=language)  # type: ignore[arg-type]
+        remember(by=request.user, language=language)
     return switch(request)

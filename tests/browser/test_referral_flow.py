@@ -20,8 +20,14 @@ from harbour.sharing.models import Consent, Referral
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
 PASSWORD = "a-long-test-password-42"
 
@@ -45,20 +51,29 @@ def test_a_consented_referral_accepted_by_another_organisation(
 ) -> None:
     a, b = make_org(province="CA-ON"), make_org(province="CA-MB", type="shelter")
     sender, receiver = make_user("caseworker", a), make_user("caseworker", b)
-    case = make_case(sender, survivor={"given_name": "Ophélie", "family_name": "Marchand"},
-                     case={"current_needs": ["safe_housing", "legal"],
-                           "exploitation_types": ["forced_labour"]})
+    case = make_case(
+        sender,
+        survivor={"given_name": "Ophélie", "family_name": "Marchand"},
+        case={"current_needs": ["safe_housing", "legal"], "exploitation_types": ["forced_labour"]},
+    )
     agreement = actions.propose_agreement(
-        by=make_user("org_admin", a), title="ON–MB", partners=[b],
-        categories=["identity_contact", "needs", "case_summary"], purposes=["referral"],
-        valid_from=timezone.localdate())
+        by=make_user("org_admin", a),
+        title="ON–MB",
+        partners=[b],
+        categories=["identity_contact", "needs", "case_summary"],
+        purposes=["referral"],
+        valid_from=timezone.localdate(),
+    )
     actions.accept_agreement(by=make_user("org_admin", b), agreement=agreement)
     base = live_server.url
 
     with tempfile.TemporaryDirectory() as profile, sync_playwright() as playwright:
         browser = playwright.chromium.launch_persistent_context(
-            profile, executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS,
-            viewport={"width": 1280, "height": 900})
+            profile,
+            executable_path="/usr/bin/chromium",
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1280, "height": 900},
+        )
         page = browser.new_page()
         # A: the consent, then its receipt.
         _sign_in(page, base, sender.email)

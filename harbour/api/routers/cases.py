@@ -167,9 +167,8 @@ def get_survivor(request: HttpRequest, survivor_id: uuid.UUID) -> dict:
 def patch_survivor(request: HttpRequest, survivor_id: uuid.UUID, payload: SurvivorIn) -> dict:  # type: ignore[valid-type]
     user = current_user(request)
     survivor = policy.survivor_for(user, survivor_id, Perm.CASE_EDIT)
-    actions.update_survivor(
-        by=user, survivor=survivor, values=payload.model_dump(exclude_unset=True)
-    )  # type: ignore[attr-defined]
+    values = payload.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
+    actions.update_survivor(by=user, survivor=survivor, values=values)
     return _survivor_out(survivor, identity=policy.may_see_identity(user, survivor))
 
 

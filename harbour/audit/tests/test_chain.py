@@ -12,7 +12,7 @@ from harbour.audit.chain import GENESIS, event_hash, verify_chain
 def _chain(n: int) -> list[dict[str, Any]]:
     events, prev = [], GENESIS
     for seq in range(1, n + 1):
-        event = {
+        event: dict[str, Any] = {
             "chain": "c",
             "seq": seq,
             "occurred_at": f"2026-01-01T00:00:{seq:02d}+00:00",

@@ -1,5 +1,7 @@
 """The trail in the database: append-only, same transaction as the action, verifiable."""
 
+from typing import Any
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -45,7 +47,7 @@ def test_context_refuses_free_text() -> None:
         record_event(by=ACTOR, action="test.event", context={"note": "Élodie Tremblay called"})
 
 
-def _raw(sql: str, params: list[object]) -> None:
+def _raw(sql: str, params: list[Any]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
 

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import uuid
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -25,7 +26,7 @@ PURPOSES = ["referral", "continuity_of_care", "statistics", "research"]
 
 
 def consent(**kw) -> ConsentFacts:
-    base = {
+    base: dict[str, Any] = {
         "holder_org": H,
         "survivor": S,
         "recipient_kind": "organisation",
@@ -41,7 +42,7 @@ def consent(**kw) -> ConsentFacts:
 
 
 def agreement(**kw) -> AgreementFacts:
-    base = {
+    base: dict[str, Any] = {
         "parties": frozenset({H, V}),
         "categories": frozenset({"needs", "notes"}),
         "purposes": frozenset({"referral"}),

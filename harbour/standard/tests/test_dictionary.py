@@ -42,14 +42,16 @@ def test_every_htcds_picklist_value_of_a_mapped_field_has_a_code() -> None:
 def test_canadian_needs_are_covered() -> None:
     provinces = D.codelists["province"]
     assert len(provinces.codes) == 13 and provinces.get("CA-NU") is not None
-    assert provinces.get("CA-QC").label.fr == "Québec"
+    quebec = provinces.get("CA-QC")
+    assert quebec is not None and quebec.label.fr == "Québec"
     assert {"first_nations", "metis", "inuit"} <= {
         c.code for c in D.codelists["indigenous_identity"].codes
     }
     assert D.codelists["exploitation_type"].get("forced_criminality") is not None
     assert D.codelists["language"].get("iku") is not None  # Inuktitut
     assert D.codelists["language"].get("mic") is not None  # Mi'kmaq
-    assert D.codelists["country"].get("CA").label.fr == "Canada"
+    canada = D.codelists["country"].get("CA")
+    assert canada is not None and canada.label.fr == "Canada"
     assert any("trp" in f.id for f in D.entity("survivor").fields)
 
 
@@ -120,7 +122,7 @@ def test_a_broken_file_stops_loading_with_a_message_naming_it(
 def _add_version_1_1(directory: Path) -> None:
     """Version 1.1 retires a field and a code and adds a field."""
 
-    def versions(d: dict) -> None:  # type: ignore[type-arg]
+    def versions(d: dict) -> None:
         d["versions"].append(
             {
                 "version": "1.1",
@@ -129,7 +131,7 @@ def _add_version_1_1(directory: Path) -> None:
             }
         )
 
-    def case(d: dict) -> None:  # type: ignore[type-arg]
+    def case(d: dict) -> None:
         for f in d["fields"]:
             if f["id"] == "intake_method":
                 f["deprecated"] = "1.1"
@@ -144,7 +146,7 @@ def _add_version_1_1(directory: Path) -> None:
             }
         )
 
-    def provinces(d: dict) -> None:  # type: ignore[type-arg]
+    def provinces(d: dict) -> None:
         d["codes"][0]["deprecated"] = "1.1"
 
     _edit(directory / "dictionary.yaml", versions)

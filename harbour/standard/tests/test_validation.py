@@ -1,6 +1,7 @@
 """Server-side validation: every kind of bad input gets a specific, translated message."""
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.utils import translation
@@ -71,7 +72,7 @@ def test_good_values_are_normalised() -> None:
         ({"shoe_size": 9}, "shoe_size"),
     ],
 )
-def test_bad_values_are_refused_field_by_field(values: dict, field: str) -> None:  # type: ignore[type-arg]
+def test_bad_values_are_refused_field_by_field(values: dict[str, Any], field: str) -> None:
     assert field in errors_for(SURVIVOR, values, partial=True)
 
 
