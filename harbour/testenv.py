@@ -33,4 +33,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if "slow" in item.keywords and not run_slow:
             item.add_marker(pytest.mark.skip(reason="slow test: set HARBOUR_SLOW=1 (CI does)"))
         if "browser" in item.keywords and not chromium and os.environ.get("CI") != "1":
-            item.add_marker(pytest.mark.skip(reason="Chromium not installed (apt-get install chromium)"))
+            item.add_marker(
+                pytest.mark.skip(reason="Chromium not installed (apt-get install chromium)")
+            )
