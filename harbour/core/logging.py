@@ -12,10 +12,9 @@ class ScrubFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.msg, str):
             record.msg = _QUERY.sub("?[scrubbed]", record.msg)
-        if record.args:
+        if isinstance(record.args, tuple):
             record.args = tuple(
-                _QUERY.sub("?[scrubbed]", a) if isinstance(a, str) else a
-                for a in (record.args if isinstance(record.args, tuple) else (record.args,))
+                _QUERY.sub("?[scrubbed]", a) if isinstance(a, str) else a for a in record.args
             )
         # The request object holds bodies and cookies; handlers must not format it.
         if hasattr(record, "request"):
