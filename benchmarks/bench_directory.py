@@ -5,7 +5,11 @@ filtering on the same database. Prints p50/p95 in milliseconds and the ratio Har
     HARBOUR_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_directory \
         .venv/bin/python benchmarks/bench_directory.py             # PostgreSQL (database is reset)
 
-Options: --services N (default 100000), --queries N (default 200), --seed N.
+Options: --services N (default 100000), --queries N (default 200), --seed N, and --reuse:
+measure the data already in HARBOUR_VAR_DIR (SQLite) or HARBOUR_DATABASE_URL (PostgreSQL)
+instead of generating it (about 10 minutes at 100,000 services); its schema is migrated first.
+Generated data is VACUUMed and ANALYZEd on PostgreSQL (the state autovacuum reaches after a bulk
+load; the index-only scans of the search index need the visibility map), ANALYZEd on SQLite.
 """
 
 import argparse
@@ -56,72 +60,83 @@ def timed(fn: Callable[[Any], Any], inputs: list[Any]) -> list[float]:
     return out
 
 
+_ROW = (
+    "stage, service_id, service_at_location_id, terms, latitude, longitude, province, remote, "
+    "confidentiality, languages, capacity_available, dates"
+)
+_WHERE = "status = 'active' AND confidentiality IN ('public', 'hidden')"
+
+
 def raw_care_map(case: tuple[Place, list[str], queries.Profile]) -> None:
     """The same filtering as queries.care_map for the public audience and the same profile, in
-    hand-written SQL: for each stage the nearest 60 eligible rows in a box growing 10 km →
-    40 km → the stage's radius, 30 province-wide rows, then the candidates' closures and
-    dated schedules."""
+    hand-written SQL: per round one statement reading the rows whose ids the per-stage "nearest
+    60 eligible rows in the box" subqueries (and, in the first round, the "30 province-wide
+    rows with most room" subquery) pick, boxes growing from the same first box by the same rule
+    until each stage has 60 rows in its circle or reaches its radius."""
     place, _needs, profile = case
-    k = math.cos(math.radians(place.latitude))
     eligible, extra = _raw_eligibility(profile)
-    ids: set[Any] = set()
+    radii = {s.code: s.radius_km for s in pathway().stages}
+    current = {code: min(queries.FIRST_BOX_KM, km) for code, km in radii.items()}
+    area = _raw_area(place, list(radii), eligible, extra)
     with connection.cursor() as cursor:
-        for stage in pathway().stages:
-            for radius in [*(s for s in queries.STEPS_KM if s < stage.radius_km), stage.radius_km]:
-                lat0, lat1, lon0, lon1 = bounding_box(place.latitude, place.longitude, radius)
-                cursor.execute(
-                    "SELECT service_id, service_at_location_id, terms, latitude, longitude, "  # noqa: S608
-                    "capacity_available, languages FROM directory_searchentry WHERE stage = %s "
-                    "AND status = 'active' AND confidentiality IN ('public', 'hidden') AND "
-                    "latitude >= %s AND latitude <= %s AND longitude >= %s AND longitude <= %s"
-                    + eligible
-                    + " ORDER BY (latitude - %s) * (latitude - %s) + (longitude - %s) * %s * "
-                    "(longitude - %s) * %s LIMIT 60",
-                    [
-                        stage.code,
-                        lat0,
-                        lat1,
-                        lon0,
-                        lon1,
-                        *extra,
-                        place.latitude,
-                        place.latitude,
-                        place.longitude,
-                        k,
-                        place.longitude,
-                        k,
-                    ],
-                )
-                rows = cursor.fetchall()
-                near = [
-                    r
-                    for r in rows
-                    if km_between(place.latitude, place.longitude, r[3], r[4]) <= radius
-                ]
-                if len(near) >= 60:
-                    break
-            ids.update(r[0] for r in near)
+        while current:
+            parts, params = _raw_near_parts(place, current, eligible, extra)
+            if area is not None:
+                parts.append(area[0])
+                params += area[1]
+                area = None
             cursor.execute(
-                "SELECT service_id, service_at_location_id, terms, capacity_available, "  # noqa: S608
-                "languages FROM directory_searchentry WHERE stage = %s AND status = 'active' "
-                "AND confidentiality IN ('public', 'hidden') AND latitude IS NULL AND "
-                "province IN (%s, 'CA')" + eligible + " ORDER BY capacity_available DESC "
-                "LIMIT 30",
-                [stage.code, place.province, *extra],
+                f"SELECT {_ROW} FROM directory_searchentry WHERE id IN ("  # noqa: S608
+                + " UNION ALL ".join(parts)
+                + ")",
+                params,
             )
-            ids.update(r[0] for r in cursor.fetchall())
-        marks = ",".join(["%s"] * len(ids)) or "NULL"
-        cursor.execute(
-            f"SELECT service_id FROM directory_closure WHERE service_id IN ({marks})",  # noqa: S608
-            list(ids),
+            counts = dict.fromkeys(current, 0)
+            for row in cursor.fetchall():
+                lat, lon = row[4], row[5]
+                if lat is not None and row[0] in counts:
+                    inside = km_between(place.latitude, place.longitude, lat, lon)
+                    counts[row[0]] += inside <= current[row[0]]
+            for code, radius in list(current.items()):
+                if counts[code] >= queries.NEAR_CANDIDATES or radius >= radii[code]:
+                    del current[code]
+                else:
+                    current[code] = min(
+                        radii[code], queries._wider(radius, counts[code], queries.NEAR_CANDIDATES)
+                    )
+
+
+def _raw_near_parts(
+    place: Place, radii: dict[str, float], eligible: str, extra: list[Any]
+) -> tuple[list[str], list[Any]]:
+    k = math.cos(math.radians(place.latitude))
+    parts, params = [], []
+    for n, (code, km) in enumerate(radii.items()):
+        lat0, lat1, lon0, lon1 = bounding_box(place.latitude, place.longitude, km)
+        parts.append(
+            f"SELECT * FROM (SELECT id FROM directory_searchentry WHERE stage = %s AND {_WHERE} "  # noqa: S608
+            "AND latitude >= %s AND latitude <= %s AND longitude >= %s AND longitude <= %s"
+            + eligible
+            + " ORDER BY (latitude - %s) * (latitude - %s) + (longitude - %s) * %s * "
+            f"(longitude - %s) * %s, id LIMIT {queries.NEAR_CANDIDATES}) AS near_{n}"
         )
-        cursor.fetchall()
-        cursor.execute(
-            f"SELECT service_id, valid_from, valid_to FROM directory_schedule "  # noqa: S608
-            f"WHERE service_id IN ({marks})",
-            list(ids),
-        )
-        cursor.fetchall()
+        params += [code, lat0, lat1, lon0, lon1, *extra]
+        params += [place.latitude, place.latitude, place.longitude, k, place.longitude, k]
+    return parts, params
+
+
+def _raw_area(
+    place: Place, codes: list[str], eligible: str, extra: list[Any]
+) -> tuple[str, list[Any]]:
+    marks = ", ".join(["%s"] * len(codes))
+    sql = (
+        "SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY stage ORDER BY "  # noqa: S608
+        "capacity_available DESC NULLS LAST, id) AS r FROM directory_searchentry "
+        f"WHERE stage IN ({marks}) AND {_WHERE} AND latitude IS NULL AND province IN (%s, 'CA')"
+        + eligible
+        + f") AS area WHERE r <= {queries.AREA_CANDIDATES}"
+    )
+    return sql, [*codes, place.province, *extra]
 
 
 def _raw_eligibility(profile: queries.Profile) -> tuple[str, list[Any]]:
@@ -180,6 +195,8 @@ def main() -> None:
     if args.reuse:
         from harbour.directory.models import Service
 
+        call_command("migrate", verbosity=0)
+        _analyze(vendor)
         print(f"database: {vendor}; reusing {Service.objects.count():,} services")
     else:
         _fresh(vendor, args.services, args.seed)
@@ -194,12 +211,16 @@ def _fresh(vendor: str, services: int, seed: int) -> None:
     start = time.perf_counter()
     with transaction.atomic():
         generate(services, seed=seed)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    _analyze(vendor)
     print(
         f"database: {vendor}; generated {services:,} services in "
         f"{time.perf_counter() - start:.0f} s (CPU cores: {os.cpu_count()})"
     )
+
+
+def _analyze(vendor: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE" if vendor == "postgresql" else "ANALYZE")
 
 
 def run_queries(count: int, seed: int) -> None:

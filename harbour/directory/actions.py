@@ -274,6 +274,7 @@ def add_closure(
         service=service, starts_on=starts_on, ends_on=ends_on, reason=reason[:250]
     )
     _audit(by, "service.closure_added", service, ["closures"])
+    index.refresh([service.pk])  # the index knows who is closed when (docs/adr/0012)
     return closure
 
 
@@ -282,6 +283,7 @@ def remove_closure(*, by: Actor, closure: Closure) -> None:
     _require_manage(by, closure.service)
     _audit(by, "service.closure_removed", closure.service, ["closures"])
     closure.delete()
+    index.refresh([closure.service_id])
 
 
 def _set_links(

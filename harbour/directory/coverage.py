@@ -10,19 +10,20 @@
   organisations, through small-cell suppression (harbour.stats.core.suppression).
 """
 
+import hashlib
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Max
+from django.db.models import Count, Max
 
 from harbour.cases.models import Case, CaseStatus
 from harbour.directory import policy
-from harbour.directory.models import SearchEntry, Service, ServiceStatus
+from harbour.directory.models import SearchEntry, ServiceStatus
 from harbour.directory.pathway import Stage, pathway
-from harbour.directory.places import City, km_between, population_centres, provinces
+from harbour.directory.places import City, Nearest, population_centres, provinces
 from harbour.stats.core.suppression import suppress
 
 CACHE_SECONDS = 300
@@ -69,7 +70,7 @@ class Coverage:
 
 
 def coverage(aud: policy.Audience) -> Coverage:
-    key = f"directory-coverage:{int(aud.signed_in)}:{_version()}"
+    key = cache_key(aud)
     found = cache.get(key)
     if found is None:
         found = compute(aud)
@@ -77,28 +78,46 @@ def coverage(aud: policy.Audience) -> Coverage:
     return found
 
 
+def cache_key(aud: policy.Audience) -> str:
+    """Per audience level (the public, or signed-in staff of any organisation: they all see
+    the same rows, hidden rows having no position) and data version."""
+    return f"directory-coverage:{int(aud.signed_in)}:{_version()}"
+
+
 def _version() -> str:
-    latest = SearchEntry.objects.aggregate(n=Max("id"))["n"]
-    cases = Case.objects.aggregate(n=Max("updated_at"))["n"]
-    return f"{latest}:{cases}"
+    """Changes when the index or the cases change: rebuilt index rows get new ids, a removed
+    service lowers the count. Hashed, so the key is safe for every cache backend (memcached
+    refuses spaces, which a timestamp has)."""
+    entries = SearchEntry.objects.aggregate(n=Max("id"), c=Count("id"))
+    cases = Case.objects.aggregate(n=Max("updated_at"), c=Count("id"))
+    raw = f"{entries['n']}:{entries['c']}:{cases['n']}:{cases['c']}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
 def compute(aud: policy.Audience) -> Coverage:
-    entries = list(
+    entries = (
         policy.entries_for(aud)
         .exclude(stage="*")
         .filter(status=ServiceStatus.ACTIVE)
-        .values_list("stage", "province", "service_id", "latitude", "longitude", "remote")
+        .values_list(
+            "stage",
+            "province",
+            "service_id",
+            "latitude",
+            "longitude",
+            "remote",
+            "service__capacity_total",
+        )
     )
     cells = {(p, s.code): Cell(p, s.code) for p in provinces() for s in pathway().stages}
-    services: dict[tuple[str, str], set[Any]] = defaultdict(set)
+    services: dict[tuple[str, str], dict[Any, int]] = defaultdict(dict)
     points: dict[str, list[tuple[float, float]]] = defaultdict(list)
     national: dict[str, set[Any]] = defaultdict(set)
-    for stage, prov, service_id, lat, lon, remote in entries:
+    for stage, prov, service_id, lat, lon, remote, capacity in entries:
         if prov == "CA":
             national[stage].add(service_id)
         elif (prov, stage) in cells:
-            services[(prov, stage)].add(service_id)
+            services[(prov, stage)][service_id] = capacity or 0
             cells[(prov, stage)].remote |= bool(remote)
         if lat is not None and lon is not None:
             points[stage].append((lat, lon))
@@ -108,59 +127,26 @@ def compute(aud: policy.Audience) -> Coverage:
     return Coverage(cells, {k: len(v) for k, v in national.items()})
 
 
-def _capacity(cells: dict[tuple[str, str], Cell], services: dict) -> None:
-    all_ids = set().union(*services.values()) if services else set()
-    totals = dict(
-        Service.objects.filter(pk__in=all_ids, capacity_total__isnull=False).values_list(
-            "pk", "capacity_total"
-        )
-    )
-    for key, ids in services.items():
+def _capacity(cells: dict[tuple[str, str], Cell], services: dict[tuple, dict[Any, int]]) -> None:
+    for key, capacities in services.items():
         cell = cells[key]
-        cell.services = len(ids)
-        cell.capacity = sum(totals.get(i) or 0 for i in ids)
+        cell.services = len(capacities)
+        cell.capacity = sum(capacities.values())
         population = provinces()[cell.province].population
         cell.per_100k = round(cell.capacity * 100_000 / population, 1) if cell.capacity else 0.0
 
 
-class Grid:
-    """Nearest-point search on a 1° grid: a ring search, exact (haversine) on candidates."""
-
-    def __init__(self, points: list[tuple[float, float]]) -> None:
-        self.cells: dict[tuple[int, int], list[tuple[float, float]]] = defaultdict(list)
-        for lat, lon in points:
-            self.cells[(math.floor(lat), math.floor(lon))].append((lat, lon))
-
-    def nearest_km(self, lat: float, lon: float, limit_rings: int = 60) -> float | None:
-        if not self.cells:
-            return None
-        best: float | None = None
-        ci, cj = math.floor(lat), math.floor(lon)
-        for ring in range(limit_rings):
-            for i in range(ci - ring, ci + ring + 1):
-                for j in range(cj - ring * 3, cj + ring * 3 + 1):
-                    if max(abs(i - ci), math.ceil(abs(j - cj) / 3)) != ring:
-                        continue
-                    for plat, plon in self.cells.get((i, j), ()):
-                        d = km_between(lat, lon, plat, plon)
-                        best = d if best is None or d < best else best
-            if best is not None and best < ring * 111:
-                return best
-        return best
-
-
 def _distances(cells: dict[tuple[str, str], Cell], points: dict, national: dict) -> None:
-    centres = population_centres()
     by_province: dict[str, list[City]] = defaultdict(list)
-    for c in centres:
+    for c in population_centres():
         by_province[c.province].append(c)
     for stage in pathway().stages:
-        grid = Grid(points.get(stage.code, []))
+        nearest = Nearest(points.get(stage.code, []))
         for prov, towns in by_province.items():
             cell = cells.get((prov, stage.code))
             if cell is None:
                 continue
-            cell.centres = [(t, grid.nearest_km(t.latitude, t.longitude)) for t in towns]
+            cell.centres = [(t, nearest.km(t.latitude, t.longitude)) for t in towns]
             _summarise(cell, stage, bool(national.get(stage.code)))
 
 

@@ -5,15 +5,21 @@ directory search. Built only from what the policy allows anywhere: a hidden loca
 its province and nothing else (no coordinates, no address words).
 """
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
+
+from django.db.models import Q
 
 from harbour.directory.models import (
     Attribute,
+    Closure,
     Confidentiality,
     Language,
     LocationType,
+    Schedule,
     SearchEntry,
     Service,
     ServiceArea,
@@ -44,11 +50,13 @@ def build_entries(service_ids: list[Any]) -> list[SearchEntry]:
     languages = _languages_by_service(service_ids)
     areas = _areas_by_service(service_ids)
     places = _places_by_service(service_ids)
+    dates = _dates_by_service(service_ids)
     rows: list[SearchEntry] = []
     for service in services:
         codes = terms.get(service.pk, [])
         stages = [ALL_STAGES, *dict.fromkeys(s for c in codes for s in pathway().stages_of_term(c))]
         common = _common_fields(service, codes, languages.get(service.pk, set()))
+        common["dates"] = dates.get(service.pk, "")
         spots = places.get(service.pk) or _remote_places(areas.get(service.pk, []) or [""])
         rows += [_entry(stage, common, place) for place in spots for stage in stages]
     return rows
@@ -112,6 +120,55 @@ def _areas_by_service(ids: list[Any]) -> dict[Any, list[str]]:
         if code:
             out[service_id].append(code)
     return out
+
+
+def _dates_by_service(ids: list[Any]) -> dict[Any, str]:
+    closures: dict[Any, list[tuple]] = defaultdict(list)
+    seasons: dict[Any, list[tuple]] = defaultdict(list)
+    for sid, first, last in Closure.objects.filter(service_id__in=ids).values_list(
+        "service_id", "starts_on", "ends_on"
+    ):
+        closures[sid].append((first, last))
+    dated = Schedule.objects.filter(service_id__in=ids).filter(
+        Q(valid_from__isnull=False) | Q(valid_to__isnull=False)
+    )
+    for sid, start, end in dated.values_list("service_id", "valid_from", "valid_to"):
+        seasons[sid].append((start, end))
+    return {sid: dates_text(closures[sid], seasons[sid]) for sid in {*closures, *seasons}}
+
+
+def dates_text(closures: Iterable[tuple], seasons: Iterable[tuple]) -> str:
+    """Closures ("c:") and dated schedules ("s:") as "c:2026-09-15/2026-11-30 s:/2026-10-31";
+    an open end is empty. Sorted, so a rebuild of unchanged data writes the same text."""
+
+    def day(value: dt.date | None) -> str:
+        return value.isoformat() if value else ""
+
+    items = sorted(f"c:{day(a)}/{day(b)}" for a, b in closures)
+    items += sorted(f"s:{day(a)}/{day(b)}" for a, b in seasons)
+    return " ".join(items)
+
+
+def open_on(dates: str, today: dt.date) -> bool:
+    """Not closed today, and in season if the service has dated schedules (any one will do)."""
+    if not dates:
+        return True
+    closures, seasons = _parsed(dates)
+    if any(start <= today <= end for start, end in closures):
+        return False
+    return not seasons or any(start <= today <= end for start, end in seasons)
+
+
+@lru_cache(maxsize=4096)
+def _parsed(dates: str) -> tuple[tuple[tuple[dt.date, dt.date], ...], ...]:
+    out: dict[str, list[tuple[dt.date, dt.date]]] = {"c": [], "s": []}
+    for item in dates.split():
+        kind, _sep, period = item.partition(":")
+        start, _sep, end = period.partition("/")
+        first = dt.date.fromisoformat(start) if start else dt.date.min
+        last = dt.date.fromisoformat(end) if end else dt.date.max
+        out[kind].append((first, last))
+    return tuple(out["c"]), tuple(out["s"])
 
 
 def area_code(text: str) -> str:

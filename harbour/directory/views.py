@@ -21,6 +21,7 @@ from harbour.directory.forms import CareMapForm, SearchForm, secure_status
 from harbour.directory.models import Closure
 from harbour.directory.pathway import pathway
 from harbour.directory.places import provinces, resolve
+from harbour.directory.templatetags.directory import km
 
 PAGE_SIZE = 20
 
@@ -248,7 +249,7 @@ def handout(request: HttpRequest) -> HttpResponse:
                 {
                     "lang": lang,
                     "stages": [
-                        _handout_stage(s) for s in cmap.stages if s.needed or not cmap.needs
+                        _handout_stage(s, lang) for s in cmap.stages if s.needed or not cmap.needs
                     ],
                 }
             )
@@ -270,17 +271,19 @@ def handout(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _handout_stage(result: queries.StageResult) -> dict[str, Any]:
+def _handout_stage(result: queries.StageResult, lang: str) -> dict[str, Any]:
+    """One stage of one column, written in that column's language (the caller activated it)."""
     items = result.matches[:3] if result.matches else result.alternatives
+    phone = getattr(pathway().handout["phone"], lang)
     return {
         "label": str(result.stage.label),
         "gap": result.is_gap,
         "items": [
             {
                 "name": m.service.name if m.service else "",
-                "phones": [p.number for p in (m.service.phones.all() if m.service else [])][:2],
+                "phone_line": phone % {"numbers": ", ".join(m.phones[:2])} if m.phones else "",
                 "place": m.place,
-                "distance": m.distance_km,
+                "distance": None if m.distance_km is None else km(m.distance_km),
                 "province": (m.place.province if m.place else m.row["province"]),
             }
             for m in items

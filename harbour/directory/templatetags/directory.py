@@ -6,10 +6,11 @@ from pathlib import Path
 from typing import Any
 
 from django import template
+from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as _noop
+from django.utils.translation import gettext_noop
 
 from harbour.directory.places import provinces
 
@@ -44,7 +45,7 @@ def canada_map(cells: dict[str, Any], title: str) -> SafeString:
         severity = getattr(cell, "severity", 0)
         label = _("%(name)s: %(people)s people beyond a reasonable distance") % {
             "name": prov.name,
-            "people": f"{getattr(cell, 'people_far', 0):,}",
+            "people": grouped(getattr(cell, "people_far", 0)),
         }
         parts.append((shapes[prov.svg_id], severity, label, code))
     paths = format_html_join(
@@ -61,11 +62,18 @@ def canada_map(cells: dict[str, Any], title: str) -> SafeString:
     )
 
 
+def grouped(value: Any, decimals: int = 0) -> str:
+    """A number as the current language writes it: 1,234 in English, 1 234 in French (rounded:
+    number_format alone cuts the extra decimals off)."""
+    return number_format(round(value, decimals), decimals, force_grouping=True)
+
+
 @register.filter
 def km(value: Any) -> str:
     if value is None:
         return "—"
-    return f"{value:,.0f} km" if value >= 10 else f"{value:.1f} km"
+    # A no-break space: a number never ends a line without its unit.
+    return f"{grouped(value)}\u00a0km" if value >= 10 else f"{grouped(value, 1)}\u00a0km"
 
 
 @register.filter
@@ -80,15 +88,16 @@ def provname(code: str) -> str:
     return province_name(code or "")
 
 
+# gettext_noop by its own name: xgettext only extracts the names it knows.
 REASONS = {
-    "meets_need": _noop("meets a need you chose"),
-    "vacancy": _noop("has room today"),
-    "language": _noop("speaks the survivor's language"),
-    "youth": _noop("for youth"),
-    "men_and_boys": _noop("for men and boys"),
-    "indigenous_cultural": _noop("Indigenous-led or cultural"),
-    "twoslgbtqi_affirming": _noop("2SLGBTQI+-affirming"),
-    "interpretation": _noop("offers interpretation"),
+    "meets_need": gettext_noop("meets a need you chose"),
+    "vacancy": gettext_noop("has room today"),
+    "language": gettext_noop("speaks the survivor's language"),
+    "youth": gettext_noop("for youth"),
+    "men_and_boys": gettext_noop("for men and boys"),
+    "indigenous_cultural": gettext_noop("Indigenous-led or cultural"),
+    "twoslgbtqi_affirming": gettext_noop("2SLGBTQI+-affirming"),
+    "interpretation": gettext_noop("offers interpretation"),
 }
 
 
@@ -115,7 +124,40 @@ def genders(codes: list[str]) -> str:
 
 @register.filter
 def thousands(value: Any) -> str:
-    """12345 → "12 345" (a thin space reads right in English and French)."""
+    """12345 → "12,345" in English, "12 345" in French."""
     if value is None:
         return "—"
-    return f"{int(value):,}".replace(",", "\u202f")
+    return grouped(int(value))
+
+
+# The tables of HSDS 3.0 as people call them (an import report counts records per table).
+HSDS_TABLES = {
+    "taxonomy": gettext_noop("Taxonomies"),
+    "taxonomy_term": gettext_noop("Taxonomy terms"),
+    "organization": gettext_noop("Organisations"),
+    "program": gettext_noop("Programs"),
+    "service": gettext_noop("Services"),
+    "location": gettext_noop("Locations"),
+    "service_at_location": gettext_noop("Services at locations"),
+    "address": gettext_noop("Addresses"),
+    "contact": gettext_noop("Contacts"),
+    "phone": gettext_noop("Phone numbers"),
+    "schedule": gettext_noop("Schedules"),
+    "service_area": gettext_noop("Service areas"),
+    "language": gettext_noop("Languages"),
+    "accessibility": gettext_noop("Accessibility"),
+    "cost_option": gettext_noop("Cost options"),
+    "funding": gettext_noop("Funding"),
+    "required_document": gettext_noop("Required documents"),
+    "organization_identifier": gettext_noop("Organisation identifiers"),
+    "attribute": gettext_noop("Attributes (taxonomy terms of records)"),
+    "metadata": gettext_noop("Metadata"),
+    "meta_table_description": gettext_noop("Table descriptions"),
+    "closure": gettext_noop("Closures"),
+}
+
+
+@register.filter
+def hsds_table(name: str) -> str:
+    label = HSDS_TABLES.get(name)
+    return _(label) if label else name

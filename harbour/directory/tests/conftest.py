@@ -4,9 +4,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 
 from harbour.audit.actions import SystemActor
-from harbour.directory import actions
+from harbour.directory import actions, demo
 from harbour.directory.models import Location, Provider, Service
 
 SYSTEM = SystemActor("tests")
@@ -15,6 +16,19 @@ HIDDEN_STREET = "1313 Mockingbird Lane"
 HIDDEN_POSTAL = "M4Y 9Z9"
 HIDDEN_LAT, HIDDEN_LON = 43.66871, -79.38573
 PARTNER_STREET = "77 Quiet Court"
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache() -> None:
+    """Coverage is cached by data version; on SQLite a rolled-back test's ids come back in the
+    next test, so each test starts with an empty cache."""
+    cache.clear()
+
+
+@pytest.fixture
+def demo_world(org: Any, other_org: Any) -> int:
+    """The demo directory (300+ services); returns the number of services."""
+    return demo.load_demo(by=SystemActor("demo"), orgs=[org, other_org], seed=7)
 
 
 @dataclass

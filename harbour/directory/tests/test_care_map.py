@@ -7,7 +7,8 @@ import pytest
 from django.test import Client
 
 from harbour.audit.actions import SystemActor
-from harbour.directory import actions, policy, queries
+from harbour.directory import actions, index, policy, queries
+from harbour.directory.models import SearchEntry
 from harbour.directory.pathway import pathway
 from harbour.directory.places import resolve
 from harbour.directory.tests.conftest import make_service, place
@@ -88,6 +89,42 @@ def test_a_closed_service_is_left_out(world) -> None:
     assert "Lighthouse Emergency Shelter" in {m.name for m in _stage(later, "shelter").matches}
 
 
+def test_closures_and_seasons_are_kept_in_the_index(world) -> None:
+    june = (dt.date(2026, 6, 1), dt.date(2026, 6, 30))
+    dates = index.dates_text([june], [(dt.date(2026, 5, 1), None)])
+    assert dates == "c:2026-06-01/2026-06-30 s:2026-05-01/"
+    assert index.open_on(dates, dt.date(2026, 7, 1)) and index.open_on("", dt.date(2026, 7, 1))
+    assert not index.open_on(dates, dt.date(2026, 6, 15))  # closed
+    assert not index.open_on(dates, dt.date(2026, 4, 30))  # out of season
+    closure = actions.add_closure(
+        by=SystemActor("t"), service=world.public_shelter, starts_on=june[0], ends_on=june[1]
+    )
+    rows = SearchEntry.objects.filter(service=world.public_shelter)
+    assert {r.dates for r in rows} == {"c:2026-06-01/2026-06-30"}
+    actions.remove_closure(by=SystemActor("t"), closure=closure)
+    assert {r.dates for r in rows.all()} == {""}
+
+
+def test_growing_boxes_find_what_one_wide_box_finds(demo_world) -> None:
+    """The care map's rounds (a 10 km box first, then as wide as the density seen suggests)
+    return exactly the rows one query over each stage's whole reasonable distance returns."""
+    radii = {s.code: s.radius_km for s in pathway().stages}
+
+    def found(rows: dict) -> dict:
+        return {
+            c: sorted((r["distance_km"], str(r["service_id"])) for r in v) for c, v in rows.items()
+        }
+
+    for where in ("Toronto", "Kamloops", "Moncton", "Yellowknife", "Iqaluit"):
+        place = resolve(where)
+        for profile in (queries.Profile(), queries.Profile(age=19, gender="woman", addiction=True)):
+            base = queries._base(PUBLIC, profile)
+            for limit in (2, 6, queries.NEAR_CANDIDATES):
+                grown, _area = queries._near(base, place, radii, limit)
+                wide, _area = queries._near(base, place, radii, limit, start=radii)
+                assert found(grown) == found(wide), (where, profile, limit)
+
+
 def test_south_and_north(world) -> None:
     south = queries.care_map(PUBLIC, resolve("Toronto"), ["emergency_shelter"], queries.Profile())
     assert not _stage(south, "shelter").is_gap
@@ -124,7 +161,7 @@ def test_the_handout_is_bilingual(world) -> None:
     )
     page = html.unescape(raw)
     assert "Shelter or safe housing" in page and "Hébergement d'urgence ou sécuritaire" in page
-    assert "Your care map" in page and "Votre carte des services" in page
+    assert "Your care map" in page and "Votre parcours de soins" in page
     assert "style=" not in raw and "<script>" not in raw
 
 

@@ -7,6 +7,7 @@ a partners-only location is seen by signed-in Harbour staff only; the public see
 import io
 import json
 import zipfile
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from harbour.directory import export, policy, queries
-from harbour.directory.models import Address, Location, SearchEntry
+from harbour.directory.models import Address, Location, SearchEntry, ServiceAtLocation
 from harbour.directory.places import resolve
 from harbour.directory.tests.conftest import (
     HIDDEN_LAT,
@@ -105,7 +106,7 @@ def test_a_hidden_safe_house_is_never_revealed_through_any_interface(
         _assert_no(secrets, _text(response), f"{who} {url}")
     # the service itself is listed, as phone intake in its province
     page = client.get(f"/directory/services/{world.safe_house.pk}/").content.decode()
-    assert "Lighthouse Safe House" in page and "Confidential location in Ontario" in page
+    assert "Lighthouse Safe House" in page and "Confidential location (Ontario)" in page
 
 
 def test_the_hidden_service_at_location_is_missing_for_outsiders(
@@ -169,6 +170,24 @@ def test_the_policy_applies_to_queries_and_exports_directly(world) -> None:
     _assert_no([*HIDDEN_SECRETS, PARTNER_STREET], public_json, "public export")
     _assert_no(HIDDEN_SECRETS, partner_json, "partner export")
     assert PARTNER_STREET in partner_json
+
+
+def test_result_cards_show_places_exactly_as_the_policy_does(world, make_user, other_org) -> None:
+    """Cards (care map, search) read places in bulk: the same answer as `shown_place`."""
+    sals = list(ServiceAtLocation.objects.select_related("location"))
+    for aud in (
+        policy.PUBLIC_AUDIENCE,
+        policy.system_audience(),
+        policy.audience_of(make_user("caseworker", other_org)),
+        policy.audience_of(make_user("caseworker", world.org)),  # owns the safe house
+    ):
+        cards = policy.card_places(aud, {sal.pk for sal in sals})
+        for sal in sals:
+            expected, card = policy.shown_place(aud, sal.location), cards[sal.pk]
+            if expected is None or card is None:
+                assert card is expected is None
+            else:
+                assert replace(card, location=None) == replace(expected, location=None)
 
 
 def test_the_export_command_never_writes_a_hidden_address(world, tmp_path) -> None:

@@ -3,24 +3,24 @@
 import csv
 import io
 import random
+import warnings
 
 import pytest
+from django.core.cache import cache
+from django.core.cache.backends.base import memcache_key_warnings
 from django.test import Client
 
-from harbour.audit.actions import SystemActor
 from harbour.core.errors import InvalidInput
-from harbour.directory import coverage, demo, policy, queries
+from harbour.directory import actions, coverage, demo, policy, queries
 from harbour.directory.models import Confidentiality, Location, Service
 from harbour.directory.pathway import pathway
-from harbour.directory.places import provinces, resolve
+from harbour.directory.places import Nearest, km_between, provinces, resolve
+from harbour.directory.tests.conftest import SYSTEM
 from harbour.standard.dictionary import current
 
+compute = coverage.compute
+
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def demo_world(org, other_org):
-    return demo.load_demo(by=SystemActor("demo"), orgs=[org, other_org], seed=7)
 
 
 def test_the_demo_directory(demo_world) -> None:
@@ -61,6 +61,46 @@ def test_demand_is_suppressed_below_ten(world, make_case, caseworker) -> None:
     data = coverage.compute(policy.PUBLIC_AUDIENCE)
     assert data.cell("CA-ON", "shelter").demand is None  # 3 cases: suppressed
     assert data.cell("CA-BC", "shelter").demand == 0
+
+
+def test_nearest_distances_are_exact() -> None:
+    """Coverage asks for the distance from every population centre to the nearest service of
+    every stage: the banded search must give what comparing with every point gives."""
+    rng = random.Random(5)
+    for count in (0, 1, 3, 40, 800):
+        points = [(rng.uniform(42, 83), rng.uniform(-141, -52)) for _i in range(count)]
+        points += points[: count // 4]  # services at the same place
+        nearest = Nearest(points)
+        for _i in range(40):
+            lat, lon = rng.uniform(42, 83), rng.uniform(-141, -52)
+            want = min((km_between(lat, lon, *p) for p in points), default=None)
+            got = nearest.km(lat, lon)
+            assert got is None if want is None else got == pytest.approx(want, abs=1e-6)
+        for lat, lon in points[:10]:
+            assert nearest.km(lat, lon) == pytest.approx(0, abs=1e-6)
+
+
+def test_coverage_is_cached_under_a_safe_key_until_the_data_changes(
+    world, make_case, caseworker, monkeypatch
+) -> None:
+    make_case(caseworker)  # the data version now holds a timestamp (spaces, colons)
+    key = cache.make_key(coverage.cache_key(policy.PUBLIC_AUDIENCE))
+    assert list(memcache_key_warnings(key)) == []
+    computed = []
+
+    def counted(aud: policy.Audience) -> coverage.Coverage:
+        computed.append(aud)
+        return compute(aud)
+
+    monkeypatch.setattr(coverage, "compute", counted)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # CacheKeyWarning included
+        before = coverage.coverage(policy.PUBLIC_AUDIENCE)
+        assert coverage.coverage(policy.PUBLIC_AUDIENCE) == before and len(computed) == 1
+    actions.update_service(by=SYSTEM, service=world.public_shelter, values={"capacity_total": 30})
+    after = coverage.coverage(policy.PUBLIC_AUDIENCE)
+    assert len(computed) == 2
+    assert after.cell("CA-ON", "shelter").capacity == before.cell("CA-ON", "shelter").capacity + 10
 
 
 def test_coverage_page_map_and_csv(world) -> None:

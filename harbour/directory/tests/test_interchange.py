@@ -273,3 +273,43 @@ def test_the_import_and_export_commands(tmp_path, world) -> None:
     bad.write_text('{"services": [{"id": "x", "name": "A", "status": "active"}]}')
     with pytest.raises(CommandError):
         call_command("directory_import", str(bad))
+
+
+def test_the_import_page_names_tables_and_problems_in_the_readers_language(
+    world, make_user, client_for
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = client_for(make_user("system_admin", world.org))
+    client.cookies["django_language"] = "fr"
+
+    def upload(name: str, data: bytes) -> str:
+        file = SimpleUploadedFile(name, data, content_type="application/json")
+        return client.post("/directory/manage/import/", {"file": file}).content.decode()
+
+    page = upload("foreign.json", FOREIGN.read_bytes())
+    assert "Importation terminée." in page and "Services\u00a0: 1" in page
+    assert "Numéros de téléphone\u00a0: " in page and "phone:" not in page
+    page = upload("bad.json", b'{"services": [{"id": "x", "name": "A", "status": "active"}]}')
+    assert "(emplacement dans le fichier\u00a0: <code>" in page
+
+
+def test_numbers_and_tables_are_written_for_the_reader() -> None:
+    from django.utils import translation
+
+    from harbour.directory.hsds import TABLES
+    from harbour.directory.templatetags.directory import HSDS_TABLES, km, thousands
+
+    assert {t.name for t in TABLES} == set(HSDS_TABLES)
+    with translation.override("en"):
+        assert (km(1234.4), km(2.46), thousands(12345)) == (
+            "1,234\u00a0km",
+            "2.5\u00a0km",
+            "12,345",
+        )
+    with translation.override("fr"):
+        assert (km(1234.4), km(2.46), thousands(12345)) == (
+            "1\u00a0234\u00a0km",
+            "2,5\u00a0km",
+            "12\u00a0345",
+        )
