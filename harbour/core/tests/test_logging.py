@@ -5,7 +5,7 @@ from harbour.core.logging import ScrubFilter
 
 def _record(msg: str, *args: object) -> logging.LogRecord:
     record = logging.LogRecord("django.request", logging.WARNING, __file__, 1, msg, args, None)
-    record.request = object()  # type: ignore[attr-defined]
+    setattr(record, "request", object())  # noqa: B010 - LogRecord declares no such attribute
     return record
 
 
