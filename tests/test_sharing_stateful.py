@@ -64,6 +64,8 @@ class Model:
     referred: set[tuple[uuid.UUID, uuid.UUID]] = field(default_factory=set)  # (survivor, org)
     links: set[frozenset[uuid.UUID]] = field(default_factory=set)
     open_referrals: dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID, str]] = field(default_factory=dict)
+    # Accepted and not yet completed: still open, so they block a second referral.
+    accepted: dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID, str]] = field(default_factory=dict)
     cases: dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID]] = field(
         default_factory=dict
     )  # holder, survivor
@@ -292,9 +294,8 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
             purpose = "continuity_of_care" if kind == "transfer" else "referral"
             if receiver.pk == case.org_id or not case.is_open:
                 return False
-            if any(
-                c == case.pk and r == receiver.pk for c, r, _k in self.model.open_referrals.values()
-            ):
+            still_open = [*self.model.open_referrals.values(), *self.model.accepted.values()]
+            if any(c == case.pk and r == receiver.pk for c, r, _k in still_open):
                 return False
             consented = any(
                 c.live(timezone.now())
@@ -319,11 +320,26 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
                 actions.decline_referral(by=worker, referral=referral, reason="no_capacity")
                 return
             actions.accept_referral(by=worker, referral=referral)
+            self.model.accepted[referral_id] = (case_id, receiver_id, kind)
             if kind == "transfer":
                 new = Case.objects.get(previous_case_id=case_id, org_id=receiver_id)
                 self.model.cases[new.pk] = (receiver_id, new.survivor_id)
                 self.model.links.add(frozenset({self.model.cases[case_id][1], new.survivor_id}))
                 # The sender's case is now closed: its other open referrals stay as they are.
+
+        @rule(data=st.data())
+        def complete(self, data: st.DataObject) -> None:
+            if not self.model.accepted:
+                return
+            referral_id = data.draw(st.sampled_from(sorted(self.model.accepted)))
+            _case, receiver_id, _kind = self.model.accepted.pop(referral_id)
+            from harbour.sharing.models import Referral
+
+            actions.complete_referral(
+                by=_worker_of(receiver_id),
+                referral=Referral.objects.get(pk=referral_id),
+                outcome="served",
+            )
 
         # --- what everyone sees -------------------------------------------------------------
 
