@@ -1,16 +1,19 @@
-"""Invariant 1: a user of another organisation gets nothing from any page or API endpoint.
+"""Invariant 1: a user of another organisation gets nothing from any page, API endpoint or
+command.
 
 Every URL the project defines is enumerated from the URL resolver, so a new page or endpoint is
 covered the day it is added: a URL parameter this test does not know makes it fail, asking for
 the parameter to be added below.
 """
 
+import io
 import re
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.core.management import call_command, get_commands
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -305,3 +308,46 @@ def test_the_audit_trail_of_another_organisation_is_not_visible(
 def test_screening_and_note_records_stay_with_their_case(victim_world) -> None:
     assert Screening.objects.filter(org=victim_world["case"].org).count() == 1
     assert CaseNote.objects.filter(case=victim_world["case"]).count() == 1
+
+
+# Commands are run by the operator of the host, never by a user of an organisation: none signs
+# in, so none can act "as another organisation". What can leak through a command is its output,
+# so every Harbour command is either run below (and its output searched for organisation A's
+# secrets) or listed here with the reason it is not.
+COMMANDS_NOT_RUN = {
+    "demo_load": "loads the demo data set (run by the demo and its own tests)",
+    "web_demo": "loads the demo and serves it",
+    "web_serve": "starts a web server",
+    "directory_import": "reads a file the operator gives; its report names HSDS tables only",
+}
+
+
+def _commands_to_run(tmp_path: Any, org: Any) -> dict[str, list[str]]:
+    return {
+        "api_openapi": ["--out", str(tmp_path / "openapi.json")],
+        "audit_verify": [],
+        "directory_export": [str(tmp_path / "directory.json")],
+        "help_harbour": [],
+        "orgs_new_master_key": [],
+        "orgs_rotate_data_key": [org.short_name],
+        "orgs_rotate_master_key": [],
+        "sharing_remind": [],
+        "standard_docs": ["--out", str(tmp_path / "dictionary.md")],
+        "standard_export": ["--out", str(tmp_path / "standard")],
+        "web_check": [],
+    }
+
+
+def test_no_command_writes_an_organisations_survivors_or_hidden_places(
+    victim_world, org, tmp_path
+) -> None:
+    ours = {name for name, app in get_commands().items() if app.startswith("harbour.")}
+    runs = _commands_to_run(tmp_path, org)
+    assert ours == set(runs) | set(COMMANDS_NOT_RUN), "classify the new command here"
+    for name, args in runs.items():
+        out, err = io.StringIO(), io.StringIO()
+        call_command(name, *args, stdout=out, stderr=err)
+        written = [p.read_text(errors="replace") for p in tmp_path.rglob("*") if p.is_file()]
+        for text in (out.getvalue(), err.getvalue(), *written):
+            for secret in victim_world["secrets"]:
+                assert secret not in text, f"harbour {name} writes {secret!r}"
