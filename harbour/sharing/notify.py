@@ -4,6 +4,8 @@ E-mails say only that something is waiting in Harbour — never a name, a case d
 reason — because mailboxes are shared, forwarded and read on lock screens.
 """
 
+import logging
+import smtplib
 from collections.abc import Iterable
 from typing import Any
 
@@ -17,6 +19,8 @@ from django.utils.translation import gettext_lazy as _
 from harbour.accounts.models import User
 from harbour.accounts.policy import Role
 from harbour.sharing.models import Consent, Notification, Referral
+
+logger = logging.getLogger(__name__)
 
 SUBJECTS = {
     "referral_received": _("Harbour: a new referral is waiting for your organisation"),
@@ -46,14 +50,19 @@ def _notify(users: Iterable[User], kind: str, **target: Any) -> None:
 def _email(notifications: list[Notification]) -> None:
     for notification in notifications:
         user = notification.user
-        with translation.override(user.preferred_language):
-            send_mail(
-                str(SUBJECTS[notification.kind]),
-                str(BODY) % {"url": settings.HARBOUR_SITE_URL + "/sharing/notifications/"},
-                settings.DEFAULT_FROM_EMAIL,
-                [user.email],
-                fail_silently=True,
-            )
+        try:
+            with translation.override(user.preferred_language):
+                send_mail(
+                    str(SUBJECTS[notification.kind]),
+                    str(BODY) % {"url": settings.HARBOUR_SITE_URL + "/sharing/notifications/"},
+                    settings.DEFAULT_FROM_EMAIL,
+                    [user.email],
+                )
+        except (OSError, smtplib.SMTPException) as exc:
+            # The in-app notification is saved; a mail outage must not fail the request that
+            # already committed. Left without `emailed_at`, so the failure is visible.
+            logger.warning("notification %s not e-mailed: %s", notification.pk, type(exc).__name__)
+            continue
         Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
 
 

@@ -11,16 +11,13 @@ every database check after it has closed. The live server answers from its own t
 
 import datetime as dt
 import re
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings
 from django.utils import timezone
-from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from harbour.accounts.models import User
 from harbour.cases.models import Case, Screening
@@ -28,15 +25,6 @@ from harbour.standard import delphi
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
 DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 PHONE: ViewportSize = {"width": 390, "height": 844}
@@ -57,21 +45,6 @@ TICKED = {
     ],
     "coercion_at_destination": ["confiscation_of_documents", "forced_tasks_or_clients"],
 }
-
-
-@contextmanager
-def chromium() -> Iterator[Browser]:
-    with (
-        tempfile.TemporaryDirectory(prefix="harbour-chromium-") as downloads,
-        sync_playwright() as playwright,
-    ):
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, downloads_path=downloads
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 class Visit:
@@ -258,7 +231,9 @@ def quick_exit(visit: Visit) -> None:
     visit.arrived(r"/accounts/sign-in/\?next=/cases/")
 
 
-def test_sign_in_switch_to_french_intake_and_screening(live_server: Any, caseworker: User) -> None:
+def test_sign_in_switch_to_french_intake_and_screening(
+    live_server: Any, caseworker: User, chromium: Any
+) -> None:
     SCREENSHOTS.mkdir(exist_ok=True)
     intake_date = timezone.localdate() - dt.timedelta(days=2)
     indicator_set = delphi.load_catalogue().get_set(SET_ID)

@@ -8,26 +8,17 @@ closes: Playwright's loop runs in this thread, where Django forbids ORM calls.
 """
 
 import re
-import tempfile
 from pathlib import Path
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from harbour.sharing import actions
 from harbour.sharing.models import Consent, Referral
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
 PASSWORD = "a-long-test-password-42"
 
@@ -47,7 +38,7 @@ def _shot(page: Page, name: str) -> None:
 
 
 def test_a_consented_referral_accepted_by_another_organisation(
-    live_server, make_org, make_user, make_case
+    live_server, make_org, make_user, make_case, chromium
 ) -> None:
     a, b = make_org(province="CA-ON"), make_org(province="CA-MB", type="shelter")
     sender, receiver = make_user("caseworker", a), make_user("caseworker", b)
@@ -67,14 +58,8 @@ def test_a_consented_referral_accepted_by_another_organisation(
     actions.accept_agreement(by=make_user("org_admin", b), agreement=agreement)
     base = live_server.url
 
-    with tempfile.TemporaryDirectory() as profile, sync_playwright() as playwright:
-        browser = playwright.chromium.launch_persistent_context(
-            profile,
-            executable_path="/usr/bin/chromium",
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1280, "height": 900},
-        )
-        page = browser.new_page()
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
         # A: the consent, then its receipt.
         _sign_in(page, base, sender.email)
         page.goto(f"{base}/cases/{case.pk}/")
@@ -115,7 +100,6 @@ def test_a_consented_referral_accepted_by_another_organisation(
         page.click("main form button:has-text('Accept')")
         expect(page.locator(".badge").first).to_contain_text("Accepted")
         _shot(page, "5-accepted")
-        browser.close()
 
     referral = Referral.objects.get()
     assert referral.status == "accepted" and referral.receiving_org_id == b.pk

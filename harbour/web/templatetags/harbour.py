@@ -4,6 +4,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django import template
+from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
@@ -82,8 +83,13 @@ def _bar(
         bar_h,
         label_w + w + 6,
         y + 15,
-        value,
+        _number(value),
     )
+
+
+def _number(value: Any) -> str:
+    """As the reader's language writes it: 137,541 in English, 137 541 in French."""
+    return number_format(value, force_grouping=True)
 
 
 def _short(label: str, limit: int = 30) -> str:
@@ -93,7 +99,7 @@ def _short(label: str, limit: int = 30) -> str:
 def _table_text(rows: Sequence[tuple[str, Any]], unit: str) -> str:
     return "; ".join(
         _("%(label)s: %(value)s")
-        % {"label": label, "value": f"{value}{unit}" if value is not None else _("suppressed")}
+        % {"label": label, "value": f"{_number(value)}{unit}" if value is not None else _("suppressed")}
         for label, value in rows
     )
 

@@ -1,0 +1,55 @@
+"""Notification e-mails: in the recipient's language, without details, and never fatal."""
+
+import pytest
+from django.core import mail
+
+from harbour.sharing import notify
+from harbour.sharing.models import Notification
+from harbour.sharing.tests.test_actions import consent_to, refer
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def french_partner_worker(make_user, partner):
+    return make_user("caseworker", partner, preferred_language="fr")
+
+
+def test_the_email_is_in_the_recipients_language_and_names_nobody(
+    caseworker,
+    case,
+    partner,
+    french_partner_worker,
+    agreement,
+    django_capture_on_commit_callbacks,
+) -> None:
+    consent_to(caseworker, case, partner)
+    with django_capture_on_commit_callbacks(execute=True):
+        refer(caseworker, case, partner)
+    (sent,) = [m for m in mail.outbox if m.to == [french_partner_worker.email]]
+    assert sent.subject == "Harbour\u00a0: une nouvelle orientation attend votre organisme"
+    for secret in (case.reference, case.survivor.reference, "given_name"):
+        assert secret not in sent.subject + sent.body
+    notification = Notification.objects.get(user=french_partner_worker)
+    assert notification.emailed_at is not None
+
+
+def test_a_mail_outage_keeps_the_notification_and_fails_nothing(
+    caseworker,
+    case,
+    partner,
+    french_partner_worker,
+    agreement,
+    django_capture_on_commit_callbacks,
+    monkeypatch,
+) -> None:
+    def refused(*args: object, **kwargs: object) -> None:
+        raise ConnectionRefusedError("mail server down")
+
+    monkeypatch.setattr(notify, "send_mail", refused)
+    consent_to(caseworker, case, partner)
+    with django_capture_on_commit_callbacks(execute=True):
+        referral = refer(caseworker, case, partner)
+    assert referral.pk and mail.outbox == []
+    notification = Notification.objects.get(user=french_partner_worker)
+    assert notification.emailed_at is None

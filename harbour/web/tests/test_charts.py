@@ -1,0 +1,21 @@
+from django.utils import translation
+
+from harbour.web.templatetags.harbour import bar_chart
+
+
+def test_values_are_written_as_the_readers_language_writes_numbers() -> None:
+    rows = [("Ontario", 137541), ("Nunavut", 7.4)]
+    with translation.override("en"):
+        svg = bar_chart(rows, "People")
+        assert ">137,541<" in svg and ">7.4<" in svg and "Ontario: 137,541" in svg
+    with translation.override("fr"):
+        svg = bar_chart(rows, "Personnes")
+        assert ">137\u202f541<" in svg or ">137\u00a0541<" in svg
+        assert ">7,4<" in svg
+
+
+def test_a_suppressed_value_is_drawn_as_suppressed_and_labels_are_escaped() -> None:
+    with translation.override("en"):
+        svg = bar_chart([("<script>x</script>", None), ("Yukon", 3)], "Cases")
+    assert "<script>" not in svg and "&lt;script&gt;" in svg
+    assert 'class="bar suppressed"' in svg and "suppressed" in svg.split("<figcaption")[1]

@@ -1,0 +1,124 @@
+"""The care map and the coverage map in a real browser, as the public and as a partner.
+
+The public builds a care map for a city in the south and a community in the north (where the
+demo directory has deliberate gaps), prints the bilingual handout, and opens the national
+coverage map; a caseworker builds the care map from a case. No hidden address may appear on
+any of these pages. Screenshots go to tests/screenshots/ (gitignored).
+"""
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from harbour.audit.actions import SystemActor
+from harbour.directory import actions, demo
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SYSTEM = SystemActor("tests")
+PASSWORD = "a-long-test-password-42"  # the make_user fixture's
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
+
+
+def _shot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"care-map-{name}.png"), full_page=True)
+    expect(page.locator("#quick-exit")).to_be_visible()
+
+
+def _build(page: Page, base: str, place: str, needs: list[str]) -> None:
+    page.goto(f"{base}/directory/care-map/")
+    page.fill("#id_place", place)
+    for need in needs:
+        page.check(f"input[name=needs][value={need}]")
+    page.click("main form button[type=submit]")
+    expect(page.locator("ol.pathway")).to_be_visible()
+
+
+def _no_hidden_address(page: Page, hidden: list[str], where: str) -> None:
+    text = page.content()
+    for street in hidden:
+        assert street not in text, f"{where} shows the hidden address {street!r}"
+
+
+def _hidden_safe_house_in_toronto(org: Any) -> list[str]:
+    """Returns what must never be shown: its street and postal code."""
+    provider = actions.create_provider(by=SYSTEM, name="Quiet Harbour", org=org)
+    service = actions.create_service(
+        by=SYSTEM,
+        provider=provider,
+        values={"name": "Quiet Harbour Safe House"},
+        terms=["safe_house"],
+        languages=["eng"],
+        areas=[],
+        phone="+1 416 555 0199",
+    )
+    street, postal = "4242 Vesper Lane", "M5V 9Z9"
+    actions.save_location(
+        by=SYSTEM,
+        service=service,
+        values={
+            "name": "Quiet Harbour",
+            "confidentiality": "hidden",
+            "latitude": 43.65,
+            "longitude": -79.38,
+            "location_type": "physical",
+        },
+        address={
+            "address_1": street,
+            "city": "Toronto",
+            "state_province": "CA-ON",
+            "postal_code": postal,
+        },
+    )
+    return [street, postal, "43.65", "-79.38"]
+
+
+def test_care_maps_south_and_north_the_handout_and_the_coverage_map(
+    live_server, make_org, make_user, make_case, chromium: Any
+) -> None:
+    org, other = make_org(province="CA-ON", city="Toronto"), make_org(province="CA-NU")
+    demo.load_demo(by=SYSTEM, orgs=[org, other], seed=7)
+    hidden = _hidden_safe_house_in_toronto(org)
+    worker = make_user("caseworker", org)
+    case = make_case(worker, case={"current_needs": ["safe_housing", "trauma_care"]})
+    base = live_server.url
+
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        _build(page, base, "Toronto", ["safe_housing", "trauma_care"])
+        expect(page.locator("ol.pathway > li.needed").first).to_be_visible()
+        expect(page.locator("ol.pathway .match").first).to_be_visible()
+        expect(page.locator("ol.pathway")).to_contain_text("Quiet Harbour Safe House")
+        _no_hidden_address(page, hidden, "Toronto care map")
+        _shot(page, "1-toronto")
+
+        _build(page, base, "Iqaluit", ["safe_housing", "detox_addiction_treatment"])
+        expect(page.locator("ol.pathway > li.gap").first).to_be_visible()
+        expect(page.locator("ol.pathway")).to_contain_text("Nearest alternatives")
+        _no_hidden_address(page, hidden, "Iqaluit care map")
+        _shot(page, "2-iqaluit")
+
+        page.click("text=Printable handout (English and French)")
+        expect(page.locator("body")).to_contain_text("Your care map")
+        expect(page.locator("body")).to_contain_text("Votre parcours de soins")
+        _no_hidden_address(page, hidden, "handout")
+        _shot(page, "3-handout")
+
+        page.goto(f"{base}/directory/coverage/?stage=shelter")
+        expect(page.locator("main svg").first).to_be_visible()
+        national = page.locator("main table:has(th:has-text('Median distance')) tbody tr")
+        expect(national).to_have_count(13)
+        _shot(page, "4-coverage")
+
+        page.goto(f"{base}/accounts/sign-in/")
+        page.fill("#id_email", worker.email)
+        page.fill("#id_password", PASSWORD)
+        page.click("main button[type=submit]")
+        expect(page.locator(".user-menu")).to_be_visible()
+        page.goto(f"{base}/directory/care-map/case/{case.pk}/")
+        expect(page.locator("input[name=needs][value=safe_housing]")).to_be_checked()
+        expect(page.locator("ol.pathway")).to_be_visible()
+        _shot(page, "5-from-a-case")
