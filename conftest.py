@@ -16,6 +16,7 @@ from harbour.cases import actions as case_actions
 from harbour.cases.models import Case
 from harbour.orgs.actions import create_organisation
 from harbour.orgs.models import Organisation
+from harbour.testenv import PASSWORD
 
 SYSTEM = SystemActor("tests")
 
@@ -27,7 +28,6 @@ def english_after_each_test() -> Any:
     translation.activate(settings.LANGUAGE_CODE)
 
 
-PASSWORD = "a-long-test-password-42"
 _counter = itertools.count(1)
 
 

@@ -10,6 +10,9 @@ import tempfile
 
 import pytest
 
+# The password of every user the `make_user` fixture (conftest.py) creates.
+PASSWORD = "a-long-test-password-42"  # noqa: S105 - test users only
+
 _DEFAULTS = {
     "HARBOUR_SECRET_KEY": "test-only-secret-key-not-for-any-deployment-0123456789",
     # 32 zero-free bytes, base64url; test-only.

@@ -14,11 +14,11 @@ from playwright.sync_api import Page, expect
 
 from harbour.audit.actions import SystemActor
 from harbour.directory import actions, demo
+from harbour.testenv import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SYSTEM = SystemActor("tests")
-PASSWORD = "a-long-test-password-42"  # the make_user fixture's
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
 
 

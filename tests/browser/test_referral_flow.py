@@ -16,11 +16,11 @@ from playwright.sync_api import Page, expect
 
 from harbour.sharing import actions
 from harbour.sharing.models import Consent, Referral
+from harbour.testenv import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
-PASSWORD = "a-long-test-password-42"
 
 
 def _sign_in(page: Page, base: str, email: str) -> None:

@@ -6,12 +6,12 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from conftest import PASSWORD
 from harbour.accounts import actions
 from harbour.accounts.models import ApiToken, User
 from harbour.accounts.policy import ROLE_PERMISSIONS, Perm, Role, can
 from harbour.audit.models import AuditEvent
 from harbour.core.errors import Conflict, InvalidInput, NotFound
+from harbour.testenv import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -51,8 +51,8 @@ def test_the_sqlite_file_does_not_contain_a_name(tmp_path, settings) -> None:
         type="ngo",
         province="CA-ON",
     )
-    from conftest import PASSWORD
     from harbour.accounts.actions import create_user
+    from harbour.testenv import PASSWORD
 
     user = create_user(
         by=ACTOR,

@@ -97,10 +97,11 @@ def _short(label: str, limit: int = 30) -> str:
 
 
 def _table_text(rows: Sequence[tuple[str, Any]], unit: str) -> str:
+    def shown(value: Any) -> str:
+        return f"{_number(value)}{unit}" if value is not None else _("suppressed")
+
     return "; ".join(
-        _("%(label)s: %(value)s")
-        % {"label": label, "value": f"{_number(value)}{unit}" if value is not None else _("suppressed")}
-        for label, value in rows
+        _("%(label)s: %(value)s") % {"label": label, "value": shown(value)} for label, value in rows
     )
 
 
