@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from pydantic import Field
 
 from harbour.accounts.policy import Perm, can
@@ -197,7 +197,7 @@ def list_cases(
     response={200: CaseOut, 201: CaseOut, **ERRORS},
     summary="Record an intake: a new (or returning) survivor and a case",
 )
-def create_case(request: HttpRequest, payload: IntakeIn) -> tuple[int, dict]:
+def create_case(request: HttpRequest, payload: IntakeIn) -> Status[dict[str, Any]]:
     user = current_user(request)
     if not can(user, Perm.CASE_CREATE):
         raise NotFound()
@@ -209,7 +209,7 @@ def create_case(request: HttpRequest, payload: IntakeIn) -> tuple[int, dict]:
         submission_key=_submission_key(request, user.pk),
         survivor=survivor,
     )
-    return (201 if created else 200), _case_out(case)
+    return Status(201 if created else 200, _case_out(case))
 
 
 @router.get("/cases/{case_id}", response={200: CaseOut, **ERRORS})
@@ -275,11 +275,11 @@ def list_records(request: HttpRequest, case_id: uuid.UUID, kind: str) -> list[di
 @router.post("/cases/{case_id}/records/{kind}", response={201: dict, **ERRORS})
 def add_record(
     request: HttpRequest, case_id: uuid.UUID, kind: str, payload: dict[str, Any]
-) -> tuple[int, dict]:
+) -> Status[dict[str, Any]]:
     user = current_user(request)
     case = policy.case_for(user, case_id, Perm.CASE_EDIT)
     record = actions.add_record(by=user, case=case, model=_record_model(kind), values=payload)
-    return 201, _record_out(record)
+    return Status(201, _record_out(record))
 
 
 @router.post(
@@ -287,11 +287,13 @@ def add_record(
     response={201: ScreeningOut, **ERRORS},
     summary="Screen with the ILO/EC indicators; the result is computed and stored",
 )
-def screen(request: HttpRequest, case_id: uuid.UUID, payload: ScreeningIn) -> tuple[int, dict]:
+def screen(
+    request: HttpRequest, case_id: uuid.UUID, payload: ScreeningIn
+) -> Status[dict[str, Any]]:
     user = current_user(request)
     case = policy.case_for(user, case_id, Perm.CASE_EDIT)
     screening = actions.screen(by=user, case=case, **payload.model_dump())
-    return 201, _screening_out(screening)
+    return Status(201, _screening_out(screening))
 
 
 @router.get("/cases/{case_id}/screenings", response={200: list[ScreeningOut], **ERRORS})

@@ -5,7 +5,7 @@ import uuid
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from harbour.api.auth import current_user
 from harbour.api.routers.cases import ERRORS, _plain
@@ -86,14 +86,14 @@ def list_consents(request: HttpRequest, survivor_id: uuid.UUID) -> list[dict[str
 )
 def record_consent(
     request: HttpRequest, survivor_id: uuid.UUID, payload: ConsentIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     user = current_user(request)
     survivor = case_policy.survivor_for(user, survivor_id)
     data = payload.model_dump()
     consent = actions.record_consent(
         by=user, survivor=survivor, recipient_org=_org(data.pop("recipient_org_id")), **data
     )
-    return 201, _consent_out(consent)
+    return Status(201, _consent_out(consent))
 
 
 @router.post("/consents/{consent_id}/withdraw", response={200: ConsentOut, **ERRORS})
@@ -179,11 +179,13 @@ def list_agreements(request: HttpRequest) -> list[dict[str, Any]]:
     response={201: AgreementOut, **ERRORS},
     summary="Propose an agreement; each partner's organisation admin accepts it",
 )
-def propose_agreement(request: HttpRequest, payload: AgreementIn) -> tuple[int, dict[str, Any]]:
+def propose_agreement(request: HttpRequest, payload: AgreementIn) -> Status[dict[str, Any]]:
     user = current_user(request)
     data = payload.model_dump()
     partners = list(Organisation.objects.filter(pk__in=data.pop("partner_org_ids")))
-    return 201, _agreement_out(actions.propose_agreement(by=user, partners=partners, **data))
+    return Status(
+        201, _agreement_out(actions.propose_agreement(by=user, partners=partners, **data))
+    )
 
 
 @router.post(
@@ -264,7 +266,7 @@ def _referral_out(referral: Referral, user: Any) -> dict[str, Any]:
 )
 def send_referral(
     request: HttpRequest, case_id: uuid.UUID, payload: ReferralIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     from harbour.directory.models import Service
 
     user = current_user(request)
@@ -281,7 +283,7 @@ def send_referral(
         kind=kind,
         service=service,
     )
-    return 201, _referral_out(referral, user)
+    return Status(201, _referral_out(referral, user))
 
 
 @router.get("/referrals", response={200: list[ReferralOut], **ERRORS})
