@@ -271,6 +271,11 @@ def handout(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _unbroken(numbers: list[str]) -> str:
+    """Phone numbers that never break across lines on the printed handout."""
+    return ", ".join(n.replace(" ", "\u00a0") for n in numbers)
+
+
 def _handout_stage(result: queries.StageResult, lang: str) -> dict[str, Any]:
     """One stage of one column, written in that column's language (the caller activated it)."""
     items = result.matches[:3] if result.matches else result.alternatives
@@ -281,7 +286,7 @@ def _handout_stage(result: queries.StageResult, lang: str) -> dict[str, Any]:
         "items": [
             {
                 "name": m.service.name if m.service else "",
-                "phone_line": phone % {"numbers": ", ".join(m.phones[:2])} if m.phones else "",
+                "phone_line": phone % {"numbers": _unbroken(m.phones[:2])} if m.phones else "",
                 "place": m.place,
                 "distance": None if m.distance_km is None else km(m.distance_km),
                 "province": (m.place.province if m.place else m.row["province"]),

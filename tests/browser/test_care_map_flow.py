@@ -86,8 +86,10 @@ def test_care_maps_south_and_north_the_handout_and_the_coverage_map(
     case = make_case(worker, case={"current_needs": ["safe_housing", "trauma_care"]})
     base = live_server.url
 
+    errors: list[str] = []
     with chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         _build(page, base, "Toronto", ["safe_housing", "trauma_care"])
         expect(page.locator("ol.pathway > li.needed").first).to_be_visible()
         expect(page.locator("ol.pathway .match").first).to_be_visible()
@@ -105,10 +107,14 @@ def test_care_maps_south_and_north_the_handout_and_the_coverage_map(
         expect(page.locator("body")).to_contain_text("Your care map")
         expect(page.locator("body")).to_contain_text("Votre parcours de soins")
         _no_hidden_address(page, hidden, "handout")
+        page.emulate_media(media="print")
+        expect(page.locator("#quick-exit")).to_be_hidden()  # not on the survivor's printout
+        page.screenshot(path=str(SCREENSHOTS / "care-map-3-handout-print.png"), full_page=True)
+        page.emulate_media(media="screen")
         _shot(page, "3-handout")
 
         page.goto(f"{base}/directory/coverage/?stage=shelter")
-        expect(page.locator("main svg").first).to_be_visible()
+        expect(page.locator("svg.canada-map path")).to_have_count(13)
         national = page.locator("main table:has(th:has-text('Median distance')) tbody tr")
         expect(national).to_have_count(13)
         _shot(page, "4-coverage")
@@ -122,3 +128,5 @@ def test_care_maps_south_and_north_the_handout_and_the_coverage_map(
         expect(page.locator("input[name=needs][value=safe_housing]")).to_be_checked()
         expect(page.locator("ol.pathway")).to_be_visible()
         _shot(page, "5-from-a-case")
+    # Everything is served from Harbour itself under a strict Content Security Policy.
+    assert not [e for e in errors if "Content Security Policy" in e], errors

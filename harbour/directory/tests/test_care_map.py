@@ -162,6 +162,8 @@ def test_the_handout_is_bilingual(world) -> None:
     page = html.unescape(raw)
     assert "Shelter or safe housing" in page and "Hébergement d'urgence ou sécuritaire" in page
     assert "Your care map" in page and "Votre parcours de soins" in page
+    # French typography, and phone numbers that do not break across lines when printed
+    assert "Téléphone\u00a0: +1\u00a0" in page and "Phone: +1\u00a0" in page
     assert "style=" not in raw and "<script>" not in raw
 
 
