@@ -184,6 +184,8 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 
 LOGIN_THROTTLE_FAILURES = env_int("HARBOUR_LOGIN_THROTTLE_FAILURES", 5)
 LOGIN_THROTTLE_MINUTES = env_int("HARBOUR_LOGIN_THROTTLE_MINUTES", 15)
+# Consent receipt codes that match nothing, per user, before lookups wait for the same window.
+RECEIPT_LOOKUP_FAILURES = env_int("HARBOUR_RECEIPT_LOOKUP_FAILURES", 10)
 API_TOKEN_DAYS = env_int("HARBOUR_API_TOKEN_DAYS", 90)
 
 # --- security headers -------------------------------------------------------------------------

@@ -158,13 +158,13 @@ def test_consent_agreement_referral_withdrawal_over_the_api(
     assert call(c_api, "get", f"/api/v1/cases/{case_id}").status_code == 404
 
     # The survivor asks C to stop the sharing; C withdraws with the receipt code.
-    found = call(c_api, "get", f"/api/v1/consents/by-receipt/{code}").json()
+    found = call(c_api, "post", "/api/v1/consent-receipts/find", {"code": code}).json()
     assert (
         found["status"] == "active" and found["survivor_id"] == "" and found["receipt_code"] is None
     )
-    withdrawn = call(c_api, "post", f"/api/v1/consents/by-receipt/{code}/withdraw", {})
+    withdrawn = call(c_api, "post", "/api/v1/consent-receipts/withdraw", {"code": code})
     assert withdrawn.status_code == 200 and withdrawn.json()["status"] == "withdrawn"
-    again = call(c_api, "post", f"/api/v1/consents/by-receipt/{code}/withdraw", {})
+    again = call(c_api, "post", "/api/v1/consent-receipts/withdraw", {"code": code})
     assert again.status_code == 409
 
     # B now sees nothing (the referral itself stays B's to close), and is refused in the audit.

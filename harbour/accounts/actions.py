@@ -211,7 +211,10 @@ def is_locked(keys: list[str]) -> bool:
 
 
 @transaction.atomic
-def register_failure(*, keys: list[str]) -> None:
+def register_failure(*, keys: list[str], limit: int | None = None) -> None:
+    """Count a failure against each key; at `limit` (sign-in's by default) the key is locked for
+    the throttle window."""
+    limit = limit or settings.LOGIN_THROTTLE_FAILURES
     now = timezone.now()
     window = dt.timedelta(minutes=settings.LOGIN_THROTTLE_MINUTES)
     for key in keys:
@@ -221,7 +224,7 @@ def register_failure(*, keys: list[str]) -> None:
         if now - row.window_started_at > window:
             row.failures, row.window_started_at = 0, now
         row.failures += 1
-        if row.failures >= settings.LOGIN_THROTTLE_FAILURES:
+        if row.failures >= limit:
             row.locked_until = now + window
         row.save()
 

@@ -45,6 +45,14 @@ class Conflict(DomainError):
     default_message = _("This conflicts with the current state of the record.")
 
 
+class TooManyAttempts(DomainError):
+    """Guessing is slowed down: too many misses in a short time."""
+
+    code = "too_many_attempts"
+    status = 429
+    default_message = _("Too many attempts. Wait a few minutes and try again.")
+
+
 class InvalidInput(DomainError):
     """Field-level validation failure: `errors` maps a field name to its messages."""
 

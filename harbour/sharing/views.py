@@ -14,7 +14,7 @@ from harbour.accounts.policy import Perm, can
 from harbour.cases import policy as case_policy
 from harbour.cases import queries as case_queries
 from harbour.cases.forms import DictionaryForm, fields_of
-from harbour.core.errors import DomainError, NotFound
+from harbour.core.errors import DomainError, NotFound, TooManyAttempts
 from harbour.core.forms import show_errors, uuid_or_none
 from harbour.orgs.models import Organisation
 from harbour.sharing import actions, policy, queries, states
@@ -124,9 +124,11 @@ def lookup(request: HttpRequest) -> HttpResponse:
     found = None
     if request.method == "POST" and form.is_valid():
         try:
-            found = policy.consent_by_receipt(user, form.cleaned_data["code"])
+            found = actions.find_consent_by_receipt(by=user, code=form.cleaned_data["code"])
         except NotFound:
             form.add_error("code", _("No consent has this code. Check it with the survivor."))
+        except TooManyAttempts as exc:
+            form.add_error("code", str(exc.message))
         else:
             if request.POST.get("withdraw") == "1":
                 try:

@@ -5,10 +5,11 @@ import uuid
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from harbour.api.auth import current_user
 from harbour.api.routers.cases import ERRORS, _plain
+from harbour.api.schemas import ErrorOut
 from harbour.cases import policy as case_policy
 from harbour.core.errors import NotFound
 from harbour.orgs.models import Organisation
@@ -103,24 +104,31 @@ def withdraw_consent(request: HttpRequest, consent_id: uuid.UUID) -> dict[str, A
     return _consent_out(consent)
 
 
-@router.get(
-    "/consents/by-receipt/{code}",
-    response={200: ConsentOut, **ERRORS},
+class ReceiptIn(Schema):
+    code: str = Field(max_length=40, description="The code printed on the survivor's receipt")
+
+
+# The code is a secret that finds a consent: it travels in the body, never in a URL (URLs end up
+# in access logs, proxies and browser histories).
+@router.post(
+    "/consent-receipts/find",
+    response={200: ConsentOut, 429: ErrorOut, **ERRORS},
     summary="Find a consent by its receipt code (any organisation; no identities)",
 )
-def consent_by_receipt(request: HttpRequest, code: str) -> dict[str, Any]:
-    consent = policy.consent_by_receipt(current_user(request), code)
+def consent_by_receipt(request: HttpRequest, payload: ReceiptIn) -> dict[str, Any]:
+    consent = actions.find_consent_by_receipt(by=current_user(request), code=payload.code)
     return _consent_out(consent, with_code=False) | {"survivor_id": ""}
 
 
 @router.post(
-    "/consents/by-receipt/{code}/withdraw",
-    response={200: ConsentOut, **ERRORS},
+    "/consent-receipts/withdraw",
+    response={200: ConsentOut, 429: ErrorOut, **ERRORS},
     summary="Withdraw a consent at the survivor's request, from any organisation",
 )
-def withdraw_by_receipt(request: HttpRequest, code: str) -> dict[str, Any]:
+def withdraw_by_receipt(request: HttpRequest, payload: ReceiptIn) -> dict[str, Any]:
     user = current_user(request)
-    consent = actions.withdraw_consent(by=user, consent=policy.consent_by_receipt(user, code))
+    found = actions.find_consent_by_receipt(by=user, code=payload.code)
+    consent = actions.withdraw_consent(by=user, consent=found)
     return _consent_out(consent, with_code=False) | {"survivor_id": ""}
 
 

@@ -11,7 +11,12 @@ from harbour.sharing.actions.agreements import (
     leave_agreement,
     propose_agreement,
 )
-from harbour.sharing.actions.consent import DEFAULT_CONSENT_MONTHS, record_consent, withdraw_consent
+from harbour.sharing.actions.consent import (
+    DEFAULT_CONSENT_MONTHS,
+    find_consent_by_receipt,
+    record_consent,
+    withdraw_consent,
+)
 from harbour.sharing.actions.referrals import (
     MSG_NO_AGREEMENT,
     MSG_NO_CONSENT,
@@ -42,6 +47,7 @@ __all__ = [
     "create_national_protocol",
     "decline_referral",
     "erase_survivor",
+    "find_consent_by_receipt",
     "leave_agreement",
     "link_survivors",
     "mark_notifications_read",

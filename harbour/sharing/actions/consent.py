@@ -4,14 +4,18 @@ import datetime as dt
 import secrets
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from harbour.accounts.actions import is_locked, register_failure
 from harbour.accounts.models import User
 from harbour.accounts.policy import Perm
+from harbour.audit.actions import record_event
 from harbour.cases.models import Survivor
-from harbour.core.errors import Conflict, InvalidInput, NotFound
+from harbour.core.errors import Conflict, InvalidInput, NotFound, TooManyAttempts
 from harbour.orgs.models import Organisation
 from harbour.sharing import notify
 from harbour.sharing.actions.common import audit, category_ids, require
@@ -153,3 +157,33 @@ def withdraw_consent(*, by: User, consent: Consent) -> Consent:
     if by.org_id != consent.org_id:
         notify.consent_withdrawn_elsewhere(consent)
     return consent
+
+
+def find_consent_by_receipt(*, by: User, code: str) -> Consent:
+    """A receipt code lets any caseworker withdraw a survivor's consent, so guessing is slowed
+    down: each miss is counted (and audited, without the code) against the user, and after too
+    many in the throttle window even a right code waits."""
+    from harbour.sharing.policy import consent_by_receipt
+
+    keys = [salted_hmac("receipt-lookup", str(by.pk), algorithm="sha256").hexdigest()]
+    if is_locked(keys):
+        raise TooManyAttempts(
+            _("Too many receipt codes that match nothing. Wait a few minutes and try again.")
+        )
+    try:
+        return consent_by_receipt(by, code)
+    except NotFound:
+        _record_miss(by=by, keys=keys)
+        raise
+
+
+@transaction.atomic
+def _record_miss(*, by: User, keys: list[str]) -> None:
+    register_failure(keys=keys, limit=settings.RECEIPT_LOOKUP_FAILURES)
+    record_event(
+        by=by,
+        action="consent.receipt_lookup_missed",
+        org_id=by.org_id,
+        target_type="user",
+        target_id=by.pk,
+    )

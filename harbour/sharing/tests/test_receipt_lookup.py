@@ -1,0 +1,66 @@
+"""Finding a consent by its receipt code: any caseworker may, but guessing is slowed down."""
+
+from typing import Any
+
+import pytest
+from django.utils import translation
+
+from harbour.audit.models import AuditEvent
+from harbour.core.errors import NotFound, TooManyAttempts
+from harbour.sharing import actions
+from harbour.sharing.tests.test_actions import consent_to
+
+pytestmark = pytest.mark.django_db
+WRONG = "0000-0000-0000"
+
+
+@pytest.fixture
+def consent(caseworker, case, partner, agreement):
+    return consent_to(caseworker, case, partner)
+
+
+@pytest.fixture
+def elsewhere(make_user, make_org):
+    """A caseworker at a third organisation, where the survivor asks to withdraw."""
+    return make_user("caseworker", make_org(province="CA-BC"))
+
+
+def test_misses_are_counted_audited_and_then_even_a_right_code_waits(
+    consent, elsewhere, caseworker, settings
+) -> None:
+    settings.RECEIPT_LOOKUP_FAILURES = 3
+    assert actions.find_consent_by_receipt(by=elsewhere, code=consent.receipt_code) == consent
+    for _attempt in range(3):
+        with pytest.raises(NotFound):
+            actions.find_consent_by_receipt(by=elsewhere, code=WRONG)
+    with pytest.raises(TooManyAttempts):
+        actions.find_consent_by_receipt(by=elsewhere, code=consent.receipt_code)
+    # Another user is not held back by someone else's misses.
+    assert actions.find_consent_by_receipt(by=caseworker, code=consent.receipt_code) == consent
+    missed = AuditEvent.objects.filter(action="consent.receipt_lookup_missed")
+    assert missed.count() == 3 and {e.org_id for e in missed} == {elsewhere.org_id}
+    assert WRONG not in str(list(missed.values()))  # the guessed code is not kept
+
+
+def test_the_api_and_the_page_say_so_in_the_users_language(
+    consent, elsewhere, settings, api_for, client_for
+) -> None:
+    settings.RECEIPT_LOOKUP_FAILURES = 2
+    api = api_for(elsewhere)
+
+    def post(url: str, code: str) -> Any:
+        return api.post(url, {"code": code}, content_type="application/json")
+
+    for _attempt in range(2):
+        assert post("/api/v1/consent-receipts/find", WRONG).status_code == 404
+    answer = post("/api/v1/consent-receipts/withdraw", consent.receipt_code)
+    assert answer.status_code == 429
+    assert answer.json()["error"]["code"] == "too_many_attempts"
+    consent.refresh_from_db()
+    assert consent.withdrawn_at is None  # nothing changed
+
+    web = client_for(elsewhere)
+    web.cookies["django_language"] = "fr"
+    page = web.post("/sharing/consents/lookup/", {"code": consent.receipt_code})
+    with translation.override("fr"):
+        assert "Trop de codes de reçu" in page.content.decode()
