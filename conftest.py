@@ -156,3 +156,42 @@ def api_for(db: Any) -> Callable[[User], Client]:
         return Client(HTTP_AUTHORIZATION=f"Bearer {plain}")
 
     return make
+
+
+@pytest.fixture
+def make_hidden_safe_house(db: Any) -> Callable[..., Any]:
+    """A safe house of `org` whose location is hidden: its address must never leave `org`."""
+    from harbour.directory import actions as directory
+
+    def make(org: Organisation, *, name: str, street: str, postal: str, at: tuple) -> Any:
+        directory.ensure_taxonomy(by=SYSTEM)
+        provider = directory.create_provider(by=SYSTEM, name=f"{name} House", org=org)
+        service = directory.create_service(
+            by=SYSTEM,
+            provider=provider,
+            values={"name": f"{name} Safe House"},
+            terms=["safe_house"],
+            languages=["eng"],
+            areas=[],
+            phone="+1 416 555 0100",
+        )
+        location = directory.save_location(
+            by=SYSTEM,
+            service=service,
+            values={
+                "name": name,
+                "confidentiality": "hidden",
+                "latitude": at[0],
+                "longitude": at[1],
+                "location_type": "physical",
+            },
+            address={
+                "address_1": street,
+                "city": "Toronto",
+                "state_province": "CA-ON",
+                "postal_code": postal,
+            },
+        )
+        return service, location
+
+    return make

@@ -56,7 +56,7 @@ def all_routes() -> list[str]:
 
 @pytest.fixture
 def victim_world(
-    org, caseworker, supervisor, org_admin, make_case, make_org, make_user
+    org, caseworker, supervisor, org_admin, make_case, make_org, make_user, make_hidden_safe_house
 ) -> dict[str, Any]:
     """Organisation A with a case that has something of every kind in it, shared with a partner
     C (never with the outsiders' organisation B)."""
@@ -89,7 +89,7 @@ def victim_world(
         receiving_org=partner,
         values={"referral_date": consent.starts_on, "reason": "other"},
     )
-    safe_house, hidden, closure = _safe_house(org, consent.starts_on)
+    safe_house, hidden, closure = _safe_house(make_hidden_safe_house, org, consent.starts_on)
     note = actions.add_record(by=caseworker, case=case, model=CaseNote, values={"body": "Private"})
     chosen = delphi.load_catalogue().get_set("adult-labour")
     screening = actions.screen(
@@ -125,35 +125,10 @@ def victim_world(
     }
 
 
-def _safe_house(org: Any, today: Any) -> tuple[Any, Any, Any]:
+def _safe_house(make: Any, org: Any, today: Any) -> tuple[Any, Any, Any]:
     """A hidden safe house of organisation A, with a closure: its address must never leak."""
-    directory.ensure_taxonomy(by=SYSTEM)
-    provider = directory.create_provider(by=SYSTEM, name="Zephyr House", org=org)
-    service = directory.create_service(
-        by=SYSTEM,
-        provider=provider,
-        values={"name": "Zephyr Safe House"},
-        terms=["safe_house"],
-        languages=["eng"],
-        areas=[],
-        phone="+1 416 555 0100",
-    )
-    location = directory.save_location(
-        by=SYSTEM,
-        service=service,
-        values={
-            "name": "Zephyr",
-            "confidentiality": "hidden",
-            "latitude": 43.7,
-            "longitude": -79.4,
-            "location_type": "physical",
-        },
-        address={
-            "address_1": HIDDEN_STREET,
-            "city": "Toronto",
-            "state_province": "CA-ON",
-            "postal_code": HIDDEN_POSTAL,
-        },
+    service, location = make(
+        org, name="Zephyr", street=HIDDEN_STREET, postal=HIDDEN_POSTAL, at=(43.7, -79.4)
     )
     closure = directory.add_closure(by=SYSTEM, service=service, starts_on=today, ends_on=today)
     return service, location, closure

@@ -70,6 +70,17 @@ class Profile:
     indigenous: bool = False
     twoslgbtqi: bool = False
 
+    def needed_flags(self) -> tuple[str, ...]:
+        """The eligibility columns a service must not answer "no" to for this survivor."""
+        needs = {
+            "accepts_children": self.children,
+            "accepts_pregnant": self.pregnant,
+            "addiction_accepted": self.addiction,
+            "pets_allowed": self.pets,
+            "immigration_status_not_required": self.status_precarious,
+        }
+        return tuple(name for name, needed in needs.items() if needed)
+
 
 @dataclass(frozen=True)
 class ServiceCard:
@@ -150,16 +161,8 @@ def eligibility_q(profile: Profile) -> Q:
         q &= Q(maximum_age__isnull=True) | Q(maximum_age__gte=profile.age)
     if profile.gender and profile.gender not in {"unknown", "prefers_not_to_say"}:
         q &= Q(genders="") | Q(genders__contains=f" {profile.gender} ")
-    flags = {
-        "accepts_children": profile.children,
-        "accepts_pregnant": profile.pregnant,
-        "addiction_accepted": profile.addiction,
-        "pets_allowed": profile.pets,
-        "immigration_status_not_required": profile.status_precarious,
-    }
-    for name, needed in flags.items():
-        if needed:
-            q &= ~Q(**{name: False})
+    for name in profile.needed_flags():
+        q &= ~Q(**{name: False})
     return q
 
 
@@ -386,16 +389,9 @@ class _Scorer:
             "twoslgbtqi_affirming": profile.twoslgbtqi,
             "interpretation": profile.interpreter,
         }
-        flags = {
-            "accepts_children": profile.children,
-            "accepts_pregnant": profile.pregnant,
-            "addiction_accepted": profile.addiction,
-            "pets_allowed": profile.pets,
-            "immigration_status_not_required": profile.status_precarious,
-        }
         return cls(
             tuple(term for term, applies in modifiers.items() if applies),
-            tuple(name for name, needed in flags.items() if needed),
+            profile.needed_flags(),
             f" {profile.language} " if profile.language else "",
         )
 

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from harbour.audit.actions import SystemActor
-from harbour.directory import actions, demo
+from harbour.directory import demo
 from harbour.testenv import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -43,45 +43,16 @@ def _no_hidden_address(page: Page, hidden: list[str], where: str) -> None:
         assert street not in text, f"{where} shows the hidden address {street!r}"
 
 
-def _hidden_safe_house_in_toronto(org: Any) -> list[str]:
-    """Returns what must never be shown: its street and postal code."""
-    provider = actions.create_provider(by=SYSTEM, name="Quiet Harbour", org=org)
-    service = actions.create_service(
-        by=SYSTEM,
-        provider=provider,
-        values={"name": "Quiet Harbour Safe House"},
-        terms=["safe_house"],
-        languages=["eng"],
-        areas=[],
-        phone="+1 416 555 0199",
-    )
-    street, postal = "4242 Vesper Lane", "M5V 9Z9"
-    actions.save_location(
-        by=SYSTEM,
-        service=service,
-        values={
-            "name": "Quiet Harbour",
-            "confidentiality": "hidden",
-            "latitude": 43.65,
-            "longitude": -79.38,
-            "location_type": "physical",
-        },
-        address={
-            "address_1": street,
-            "city": "Toronto",
-            "state_province": "CA-ON",
-            "postal_code": postal,
-        },
-    )
-    return [street, postal, "43.65", "-79.38"]
-
-
 def test_care_maps_south_and_north_the_handout_and_the_coverage_map(
-    live_server, make_org, make_user, make_case, chromium: Any
+    live_server, make_org, make_user, make_case, make_hidden_safe_house, chromium: Any
 ) -> None:
     org, other = make_org(province="CA-ON", city="Toronto"), make_org(province="CA-NU")
     demo.load_demo(by=SYSTEM, orgs=[org, other], seed=7)
-    hidden = _hidden_safe_house_in_toronto(org)
+    street, postal = "4242 Vesper Lane", "M5V 9Z9"
+    make_hidden_safe_house(
+        org, name="Quiet Harbour", street=street, postal=postal, at=(43.65, -79.38)
+    )
+    hidden = [street, postal, "43.65", "-79.38"]
     worker = make_user("caseworker", org)
     case = make_case(worker, case={"current_needs": ["safe_housing", "trauma_care"]})
     base = live_server.url
