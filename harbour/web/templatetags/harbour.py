@@ -34,7 +34,7 @@ def bar_chart(rows: Sequence[tuple[str, Any]], title: str, unit: str = "") -> Sa
         "",
         "{}",
         (
-            (_bar(i, label, v, top, label_w, width, bar_h, gap),)
+            (_bar(i, label, v, _with_unit(v, unit), top, label_w, width, bar_h, gap),)
             for i, (label, v) in enumerate(rows)
         ),
     )
@@ -52,7 +52,15 @@ def bar_chart(rows: Sequence[tuple[str, Any]], title: str, unit: str = "") -> Sa
 
 
 def _bar(
-    i: int, label: str, value: Any, top: float, label_w: int, width: int, bar_h: int, gap: int
+    i: int,
+    label: str,
+    value: Any,
+    shown: str,
+    top: float,
+    label_w: int,
+    width: int,
+    bar_h: int,
+    gap: int,
 ) -> SafeString:
     y = gap + i * (bar_h + gap)
     room = width - label_w - 60
@@ -83,8 +91,19 @@ def _bar(
         bar_h,
         label_w + w + 6,
         y + 15,
-        _number(value),
+        shown,
     )
+
+
+@register.filter
+def number(value: Any) -> str:
+    """A count as the reader's language writes it ("" for None, so `|default` can say why)."""
+    return "" if value is None else _number(value)
+
+
+def _with_unit(value: Any, unit: str) -> str:
+    # A no-break space: the unit never ends up alone on a line ("100 %", as the directory does).
+    return _number(value) + (f"\u00a0{unit}" if unit else "") if value is not None else ""
 
 
 def _number(value: Any) -> str:
@@ -98,7 +117,7 @@ def _short(label: str, limit: int = 30) -> str:
 
 def _table_text(rows: Sequence[tuple[str, Any]], unit: str) -> str:
     def shown(value: Any) -> str:
-        return f"{_number(value)}{unit}" if value is not None else _("suppressed")
+        return _with_unit(value, unit) if value is not None else _("suppressed")
 
     return "; ".join(
         _("%(label)s: %(value)s") % {"label": label, "value": shown(value)} for label, value in rows

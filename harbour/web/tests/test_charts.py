@@ -19,3 +19,18 @@ def test_a_suppressed_value_is_drawn_as_suppressed_and_labels_are_escaped() -> N
         svg = bar_chart([("<script>x</script>", None), ("Yukon", 3)], "Cases")
     assert "<script>" not in svg and "&lt;script&gt;" in svg
     assert 'class="bar suppressed"' in svg and "suppressed" in svg.split("<figcaption")[1]
+
+
+def test_a_unit_follows_every_value_without_breaking_from_it() -> None:
+    with translation.override("en"):
+        svg = bar_chart([("Intake date", 100), ("Needs", 87.5)], "Completeness", "%")
+    assert ">100\u00a0%<" in svg and ">87.5\u00a0%<" in svg and "Needs: 87.5\u00a0%" in svg
+
+
+def test_counts_are_grouped_and_a_suppressed_count_stays_empty_for_default() -> None:
+    from harbour.web.templatetags.harbour import number
+
+    with translation.override("en"):
+        assert (number(1202), number(None)) == ("1,202", "")
+    with translation.override("fr"):
+        assert number(1202) in {"1\u202f202", "1\u00a0202"}
