@@ -40,3 +40,5 @@ def test_identifying_data_is_never_in_a_page_title(client_for, caseworker, case)
         page = client_for(caseworker).get(url).content.decode()
         title = re.search(r"<title>(.*?)</title>", page, re.S)
         assert title and "Élodie" not in title.group(1) and "Tremblay" not in title.group(1)
+        # "Page · Harbour": what a browser tab or a history entry shows
+        assert re.fullmatch(r"\S.* · Harbour", title.group(1).strip()), title.group(1)
