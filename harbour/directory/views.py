@@ -318,7 +318,8 @@ def coverage(request: HttpRequest) -> HttpResponse:
             "ranking": data.ranking(),
             "map_cells": {c.province: c for c in rows},
             "chart_far": [(provinces()[c.province].name, c.people_far) for c in rows],
-            "chart_capacity": [(provinces()[c.province].name, c.per_100k) for c in rows],
+            # No service means no capacity, not a suppressed figure: drawn as 0.
+            "chart_capacity": [(provinces()[c.province].name, c.per_100k or 0) for c in rows],
             "national": data.national.get(stage_code, 0),
             "matrix": [
                 (p, [data.cell(p.code, s.code) for s in pathway().stages])

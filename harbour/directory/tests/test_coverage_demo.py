@@ -108,6 +108,8 @@ def test_coverage_page_map_and_csv(world) -> None:
     page = client.get("/directory/coverage/?stage=health").content.decode()
     assert page.count("<path ") == 13 and 'class="canada-map"' in page
     assert "style=" not in page.split("<main")[1]
+    # Provinces without a service have no capacity (0), which is not a suppressed figure.
+    assert 'class="bar suppressed"' not in page
     response = client.get("/directory/coverage/coverage.csv")
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[0][0] == "province" and len(rows) == 1 + 13 * len(pathway().stages)
