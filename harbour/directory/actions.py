@@ -13,6 +13,7 @@ from harbour.audit.actions import Actor, record_event
 from harbour.core.errors import Forbidden, InvalidInput
 from harbour.directory import index, policy
 from harbour.directory.models import (
+    ELIGIBILITY_FLAGS,
     Address,
     Attribute,
     Closure,
@@ -48,11 +49,7 @@ SERVICE_FIELDS = (
     "maximum_age",
     "alert",
     "genders",
-    "accepts_children",
-    "accepts_pregnant",
-    "addiction_accepted",
-    "immigration_status_not_required",
-    "pets_allowed",
+    *ELIGIBILITY_FLAGS,
     "capacity_unit",
     "capacity_total",
     "capacity_available",

@@ -165,6 +165,17 @@ class Provider(Owned):
         return self.name
 
 
+# Yes/no/not-stated eligibility a caseworker filters on (Harbour profile), in this order
+# wherever they are listed.
+ELIGIBILITY_FLAGS = (
+    "accepts_children",
+    "accepts_pregnant",
+    "addiction_accepted",
+    "immigration_status_not_required",
+    "pets_allowed",
+)
+
+
 class Service(Owned):
     provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="services")
     name = models.CharField(_("name"), max_length=250)
@@ -222,11 +233,7 @@ class Service(Owned):
         "assurer_email",
         "alert",
         "genders",
-        "accepts_children",
-        "accepts_pregnant",
-        "addiction_accepted",
-        "immigration_status_not_required",
-        "pets_allowed",
+        *ELIGIBILITY_FLAGS,
         "capacity_unit",
         "capacity_total",
         "capacity_available",
@@ -552,7 +559,8 @@ class ExtraRecord(BaseModel):
         indexes = [models.Index(fields=["table", "parent_id"])]
 
 
-# What the policy and the eligibility filters read on a search-index row, and its id.
+# What the policy and the eligibility filters read on a search-index row, and its id (the order
+# is the covering indexes' column order).
 _FILTERED = [
     "confidentiality",
     "org_id",
@@ -560,11 +568,7 @@ _FILTERED = [
     "minimum_age",
     "maximum_age",
     "genders",
-    "accepts_children",
-    "accepts_pregnant",
-    "addiction_accepted",
-    "immigration_status_not_required",
-    "pets_allowed",
+    *ELIGIBILITY_FLAGS,
     "id",
 ]
 

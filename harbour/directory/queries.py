@@ -21,7 +21,13 @@ from django.utils import timezone
 
 from harbour.directory import policy
 from harbour.directory.index import ALL_STAGES, open_on
-from harbour.directory.models import CapacityUnit, SearchEntry, Service, ServiceStatus
+from harbour.directory.models import (
+    ELIGIBILITY_FLAGS,
+    CapacityUnit,
+    SearchEntry,
+    Service,
+    ServiceStatus,
+)
 from harbour.directory.pathway import Stage, pathway, stages_for_needs
 from harbour.directory.places import Place, bounding_box, km_between
 
@@ -43,11 +49,7 @@ _ENTRY_FIELDS = (
     "languages",
     "capacity_available",
     "genders",
-    "accepts_children",
-    "accepts_pregnant",
-    "addiction_accepted",
-    "immigration_status_not_required",
-    "pets_allowed",
+    *ELIGIBILITY_FLAGS,
     "minimum_age",
     "maximum_age",
     "dates",
@@ -309,11 +311,7 @@ def _sorted_rows(
 
 _BOOLEANS = (
     "remote",
-    "accepts_children",
-    "accepts_pregnant",
-    "addiction_accepted",
-    "immigration_status_not_required",
-    "pets_allowed",
+    *ELIGIBILITY_FLAGS,
 )
 
 
