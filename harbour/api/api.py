@@ -5,11 +5,12 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.errors import HttpError, ValidationError
 
 from harbour.api.auth import TokenAuth
-from harbour.core.errors import DomainError, InvalidInput
+from harbour.api.errors import error_response, handle_domain_and_auth_errors
 from harbour.standard.validation import MSG_UNKNOWN_FIELD
 
 api = NinjaAPI(
@@ -27,6 +28,11 @@ api = NinjaAPI(
 )
 
 
+handle_domain_and_auth_errors(
+    api, unauthenticated=gettext_lazy("Send a valid API token: Authorization: Bearer <token>.")
+)
+
+
 def error(
     request: HttpRequest,
     status: int,
@@ -34,21 +40,7 @@ def error(
     message: str,
     fields: dict[str, list[str]] | None = None,
 ) -> HttpResponse:
-    body = {"error": {"code": code, "message": message, "fields": fields or {}}}
-    return api.create_response(request, body, status=status)
-
-
-@api.exception_handler(DomainError)
-def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    fields = exc.as_dict() if isinstance(exc, InvalidInput) else {}
-    return error(request, exc.status, exc.code, str(exc.message), fields)
-
-
-@api.exception_handler(AuthenticationError)
-def auth_error(request: HttpRequest, exc: Exception) -> HttpResponse:
-    return error(
-        request, 401, "unauthenticated", _("Send a valid API token: Authorization: Bearer <token>.")
-    )
+    return error_response(api, request, status, code, message, fields)
 
 
 @api.exception_handler(HttpError)

@@ -16,11 +16,13 @@ from django.db.models.functions import Cast
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from harbour.api.auth import TokenAuth
-from harbour.core.errors import DomainError, InvalidInput, NotFound
+from harbour.api.errors import error_response, handle_domain_and_auth_errors
+from harbour.core.errors import InvalidInput, NotFound
 from harbour.directory import export, hsds, policy
 from harbour.directory import models as m
 from harbour.directory.index import ALL_STAGES
@@ -42,6 +44,14 @@ hsds_api = NinjaAPI(
 MAX_PER_PAGE = 200
 
 
+handle_domain_and_auth_errors(
+    hsds_api,
+    unauthenticated=gettext_lazy(
+        "Send a valid API token: Authorization: Bearer <token>, or none at all."
+    ),
+)
+
+
 def _error(
     request: HttpRequest,
     status: int,
@@ -49,24 +59,7 @@ def _error(
     message: str,
     fields: dict[str, list[str]] | None = None,
 ) -> HttpResponse:
-    body = {"error": {"code": code, "message": message, "fields": fields or {}}}
-    return hsds_api.create_response(request, body, status=status)
-
-
-@hsds_api.exception_handler(DomainError)
-def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    fields = exc.as_dict() if isinstance(exc, InvalidInput) else {}
-    return _error(request, exc.status, exc.code, str(exc.message), fields)
-
-
-@hsds_api.exception_handler(AuthenticationError)
-def _auth_error(request: HttpRequest, exc: Exception) -> HttpResponse:
-    return _error(
-        request,
-        401,
-        "unauthenticated",
-        _("Send a valid API token: Authorization: Bearer <token>, or none at all."),
-    )
+    return error_response(hsds_api, request, status, code, message, fields)
 
 
 @hsds_api.exception_handler(ValidationError)
