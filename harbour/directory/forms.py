@@ -5,7 +5,13 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from harbour.directory.models import CapacityUnit, Confidentiality, LocationType, ServiceStatus
+from harbour.directory.models import (
+    ELIGIBILITY_FLAGS,
+    CapacityUnit,
+    Confidentiality,
+    LocationType,
+    ServiceStatus,
+)
 from harbour.directory.pathway import pathway
 from harbour.directory.places import provinces
 from harbour.directory.queries import Profile
@@ -198,75 +204,37 @@ class ServiceForm(forms.Form):
 
     def values(self) -> dict[str, Any]:
         d = self.cleaned_data
-        tri = {"": None, "yes": True, "no": False}
-        flags = (
-            "accepts_children",
-            "accepts_pregnant",
-            "addiction_accepted",
-            "immigration_status_not_required",
-            "pets_allowed",
-        )
-        plain = (
-            "name",
-            "status",
-            "description",
-            "url",
-            "email",
-            "application_process",
-            "eligibility_description",
-            "minimum_age",
-            "maximum_age",
-            "genders",
-            "capacity_unit",
-            "capacity_total",
-            "alert",
-        )
-        return {
-            k: d.get(k)
-            or (
-                ""
-                if k not in {"minimum_age", "maximum_age", "capacity_total", "genders"}
-                else d.get(k)
-            )
-            for k in plain
-        } | {f: tri[d.get(f) or ""] for f in flags}
+        plain = {k: d.get(k) if k in _NULLABLE else (d.get(k) or "") for k in _PLAIN}
+        return plain | {f: _TRI[d.get(f) or ""] for f in ELIGIBILITY_FLAGS}
 
     @staticmethod
     def initial_for(
         service: Any, terms: list[str], languages: list[str], areas: list[str], phone: str
     ) -> dict[str, Any]:
-        def tri(value: bool | None) -> str:
-            return "" if value is None else ("yes" if value else "no")
-
-        initial = {
-            f: getattr(service, f)
-            for f in (
-                "name",
-                "status",
-                "description",
-                "url",
-                "email",
-                "application_process",
-                "eligibility_description",
-                "minimum_age",
-                "maximum_age",
-                "genders",
-                "capacity_unit",
-                "capacity_total",
-                "alert",
-            )
-        }
-        initial |= {
-            f: tri(getattr(service, f))
-            for f in (
-                "accepts_children",
-                "accepts_pregnant",
-                "addiction_accepted",
-                "immigration_status_not_required",
-                "pets_allowed",
-            )
-        }
+        initial = {f: getattr(service, f) for f in _PLAIN}
+        initial |= {f: _TRI_CHOICE[getattr(service, f)] for f in ELIGIBILITY_FLAGS}
         return initial | {"terms": terms, "languages": languages, "areas": areas, "phone": phone}
+
+
+# The service form's plain fields (saved as typed; empty text as ""), and yes/no/not stated.
+_PLAIN = (
+    "name",
+    "status",
+    "description",
+    "url",
+    "email",
+    "application_process",
+    "eligibility_description",
+    "minimum_age",
+    "maximum_age",
+    "genders",
+    "capacity_unit",
+    "capacity_total",
+    "alert",
+)
+_NULLABLE = {"minimum_age", "maximum_age", "capacity_total", "genders"}
+_TRI = {"": None, "yes": True, "no": False}
+_TRI_CHOICE = {v: k for k, v in _TRI.items()}
 
 
 class LocationForm(forms.Form):
