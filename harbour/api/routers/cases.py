@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router, Schema, Status
+from ninja import Body, Router, Schema, Status
 from pydantic import Field
 
 from harbour.accounts.policy import Perm, can
@@ -125,6 +125,14 @@ def _case_out(case: Case, *, identity: bool = False) -> dict[str, Any]:
     }
 
 
+def _audited(user: Any, record: Any, out: dict[str, Any], entity_id: str) -> dict[str, Any]:
+    """An API answer that holds identifying values is a read of them: recorded, field by
+    field, without the values (as the web pages do)."""
+    fields = queries.sealed_shown(entity_id, out)
+    actions.record_identity_read(by=user, record=record, purpose="api", fields=fields)
+    return out
+
+
 def _submission_key(request: HttpRequest, user_id: Any) -> str:
     """The client's Idempotency-Key, or a fingerprint of the same body from the same user today."""
     given = request.headers.get("Idempotency-Key", "").strip()
@@ -155,12 +163,7 @@ def get_survivor(request: HttpRequest, survivor_id: uuid.UUID) -> dict:
     user = current_user(request)
     survivor = policy.survivor_for(user, survivor_id)
     identity = policy.may_see_identity(user, survivor)
-    out = _survivor_out(survivor, identity=identity)
-    if identity:
-        actions.record_identity_read(
-            by=user, record=survivor, purpose="api", fields=queries.sealed_shown("survivor", out)
-        )
-    return out
+    return _audited(user, survivor, _survivor_out(survivor, identity=identity), "survivor")
 
 
 @router.patch("/survivors/{survivor_id}", response={200: SurvivorOut, **ERRORS})
@@ -169,7 +172,8 @@ def patch_survivor(request: HttpRequest, survivor_id: uuid.UUID, payload: Surviv
     survivor = policy.survivor_for(user, survivor_id, Perm.CASE_EDIT)
     values = payload.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
     actions.update_survivor(by=user, survivor=survivor, values=values)
-    return _survivor_out(survivor, identity=policy.may_see_identity(user, survivor))
+    out = _survivor_out(survivor, identity=policy.may_see_identity(user, survivor))
+    return _audited(user, survivor, out, "survivor")
 
 
 # --- cases ------------------------------------------------------------------------------------
@@ -216,7 +220,8 @@ def create_case(request: HttpRequest, payload: IntakeIn) -> Status[dict[str, Any
 def get_case(request: HttpRequest, case_id: uuid.UUID) -> dict:
     user = current_user(request)
     case = policy.case_for(user, case_id)
-    return _case_out(case, identity=policy.may_see_identity(user, case.survivor))
+    out = _case_out(case, identity=policy.may_see_identity(user, case.survivor))
+    return _audited(user, case, out, "case")
 
 
 @router.patch("/cases/{case_id}", response={200: CaseOut, **ERRORS})
@@ -224,7 +229,8 @@ def patch_case(request: HttpRequest, case_id: uuid.UUID, payload: CaseIn) -> dic
     user = current_user(request)
     case = policy.case_for(user, case_id, Perm.CASE_EDIT)
     actions.update_case(by=user, case=case, values=payload.model_dump(exclude_unset=True))  # type: ignore[attr-defined]
-    return _case_out(case, identity=policy.may_see_identity(user, case.survivor))
+    out = _case_out(case, identity=policy.may_see_identity(user, case.survivor))
+    return _audited(user, case, out, "case")
 
 
 @router.post("/cases/{case_id}/status", response={200: CaseOut, **ERRORS})
@@ -269,12 +275,16 @@ def list_records(request: HttpRequest, case_id: uuid.UUID, kind: str) -> list[di
     user = current_user(request)
     case = policy.case_for(user, case_id)
     model = _record_model(kind)
-    return [_record_out(r) for r in model.objects.filter(case=case, org_id=user.org_id)]
+    records = [_record_out(r) for r in model.objects.filter(case=case, org_id=user.org_id)]
+    # One trace on the case for the whole list, fields named as the case page names them.
+    shown = {f for r in records for f in queries.sealed_shown(kind, r, prefix=f"{kind}.")}
+    actions.record_identity_read(by=user, record=case, purpose="api", fields=sorted(shown))
+    return records
 
 
 @router.post("/cases/{case_id}/records/{kind}", response={201: dict, **ERRORS})
 def add_record(
-    request: HttpRequest, case_id: uuid.UUID, kind: str, payload: dict[str, Any]
+    request: HttpRequest, case_id: uuid.UUID, kind: str, payload: Body[dict[str, Any]]
 ) -> Status[dict[str, Any]]:
     user = current_user(request)
     case = policy.case_for(user, case_id, Perm.CASE_EDIT)

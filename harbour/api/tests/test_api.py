@@ -174,3 +174,25 @@ def test_an_oversized_body_is_refused_with_a_reason(api_for, caseworker, client_
     assert page.status_code == 400
     assert '<html lang="fr">' in page.content.decode() and "2,5" in page.content.decode()
     assert Case.objects.count() == 0
+
+
+def test_every_answer_with_identifying_values_is_an_audited_read(api_for, caseworker) -> None:
+    from harbour.audit.models import AuditEvent
+
+    api = api_for(caseworker)
+    intake = INTAKE | {"case": INTAKE["case"] | {"needs_notes": "Needs a quiet room"}}
+    case = post(api, "/api/v1/cases", intake).json()
+    note = post(api, f"/api/v1/cases/{case['id']}/records/case_note", {"body": "Met at the clinic"})
+    assert note.status_code == 201, note.content
+
+    def reads(action: str) -> list[list[str]]:
+        events = AuditEvent.objects.filter(action=action, context__purpose="api")
+        return [e.fields for e in events.order_by("id")]
+
+    assert api.get(f"/api/v1/cases/{case['id']}").json()["needs_notes"] == "Needs a quiet room"
+    assert api.get(f"/api/v1/cases/{case['id']}/records/case_note").json()[0]["body"]
+    api.get(f"/api/v1/survivors/{case['survivor_id']}")
+    assert reads("case.identity_viewed") == [["needs_notes"], ["case_note.body"]]
+    assert reads("survivor.identity_viewed") == [["birth_date", "given_name"]]
+    for event in AuditEvent.objects.filter(action__endswith="identity_viewed"):
+        assert "quiet room" not in json.dumps(event.context) and "Amara" not in str(event.fields)
