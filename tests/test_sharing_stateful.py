@@ -195,7 +195,11 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
                 return
             consent_id = data.draw(st.sampled_from(sorted(live)))
             consent = Consent.objects.get(pk=consent_id)
-            worker = world.workers[by] if with_code else _worker_of(consent.org_id)
+            if with_code:  # the survivor asks any organisation, showing her receipt
+                worker = world.workers[by]
+                consent = actions.find_consent_by_receipt(by=worker, code=consent.receipt_code)
+            else:
+                worker = _worker_of(consent.org_id)
             actions.withdraw_consent(by=worker, consent=consent)
             facts = self.model.consents[consent_id]
             self.model.consents[consent_id] = _replace(facts, withdrawn_at=timezone.now())

@@ -255,11 +255,18 @@ def consent_for(user: Any, consent_id: Any) -> Consent:
     return found
 
 
+RECEIPT_CODE_LENGTH = 14  # XXXX-XXXX-XXXX
+
+
+def normalised_code(code: str) -> str:
+    return code.strip().upper().replace(" ", "")
+
+
 def consent_by_receipt(user: Any, code: str) -> Consent:
     """Any caseworker may find a consent by the code on the survivor's receipt, to withdraw it
     at the survivor's request. The lookup shows no identifying data."""
-    normalised = code.strip().upper().replace(" ", "")
-    if not can(user, Perm.CASE_EDIT) or len(normalised) != 14:
+    normalised = normalised_code(code)
+    if not can(user, Perm.CASE_EDIT) or len(normalised) != RECEIPT_CODE_LENGTH:
         raise NotFound()
     found = (
         Consent.objects.select_related("org", "recipient_org")

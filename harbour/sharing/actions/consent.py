@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from harbour.accounts.actions import is_locked, register_failure
 from harbour.accounts.models import User
-from harbour.accounts.policy import Perm
+from harbour.accounts.policy import Perm, can
 from harbour.audit.actions import record_event
 from harbour.cases.models import Survivor
 from harbour.core.errors import Conflict, InvalidInput, NotFound, TooManyAttempts
@@ -163,8 +163,10 @@ def find_consent_by_receipt(*, by: User, code: str) -> Consent:
     """A receipt code lets any caseworker withdraw a survivor's consent, so guessing is slowed
     down: each miss is counted (and audited, without the code) against the user, and after too
     many in the throttle window even a right code waits."""
-    from harbour.sharing.policy import consent_by_receipt
+    from harbour.sharing.policy import RECEIPT_CODE_LENGTH, consent_by_receipt, normalised_code
 
+    if not can(by, Perm.CASE_EDIT) or len(normalised_code(code)) != RECEIPT_CODE_LENGTH:
+        raise NotFound()  # not a guess at a code: not counted
     keys = [salted_hmac("receipt-lookup", str(by.pk), algorithm="sha256").hexdigest()]
     if is_locked(keys):
         raise TooManyAttempts(

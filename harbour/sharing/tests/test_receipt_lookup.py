@@ -3,7 +3,6 @@
 from typing import Any
 
 import pytest
-from django.utils import translation
 
 from harbour.audit.models import AuditEvent
 from harbour.core.errors import NotFound, TooManyAttempts
@@ -20,9 +19,9 @@ def consent(caseworker, case, partner, agreement):
 
 
 @pytest.fixture
-def elsewhere(make_user, make_org):
+def elsewhere(outsider):
     """A caseworker at a third organisation, where the survivor asks to withdraw."""
-    return make_user("caseworker", make_org(province="CA-BC"))
+    return outsider
 
 
 def test_misses_are_counted_audited_and_then_even_a_right_code_waits(
@@ -62,5 +61,18 @@ def test_the_api_and_the_page_say_so_in_the_users_language(
     web = client_for(elsewhere)
     web.cookies["django_language"] = "fr"
     page = web.post("/sharing/consents/lookup/", {"code": consent.receipt_code})
-    with translation.override("fr"):
-        assert "Trop de codes de reçu" in page.content.decode()
+    assert "Trop de codes de reçu" in page.content.decode()
+
+
+def test_what_is_not_a_guess_is_not_counted(consent, elsewhere, make_user, org, settings) -> None:
+    settings.RECEIPT_LOOKUP_FAILURES = 1
+    analyst = make_user("national_analyst", org)  # may not withdraw consents at all
+    for by, code in (
+        (elsewhere, "ABC"),
+        (elsewhere, "far too long to be a code"),
+        (analyst, WRONG),
+    ):
+        with pytest.raises(NotFound):
+            actions.find_consent_by_receipt(by=by, code=code)
+    assert not AuditEvent.objects.filter(action="consent.receipt_lookup_missed").exists()
+    assert actions.find_consent_by_receipt(by=elsewhere, code=consent.receipt_code) == consent
