@@ -299,30 +299,32 @@ def organizations(
     items, meta = page_of(qs.order_by("name", "id"), page, per_page)
     if not full:
         return meta | {"contents": [hsds.row_of(hsds.BY_NAME["organization"], p) for p in items]}
-    return meta | {"contents": [_organization(aud, p, full_service) for p in items]}
+    return meta | {"contents": _organizations(aud, items, full_service)}
 
 
 @hsds_api.get("/organizations/{id}", response=dict, summary="One fully nested organization")
 def organization(request: HttpRequest, id: str, full_service: bool = False) -> dict[str, Any]:
     aud = audience(request)
-    return _organization(aud, policy.provider_for(aud, _uuid(id)), full_service)
+    return _organizations(aud, [policy.provider_for(aud, _uuid(id))], full_service)[0]
 
 
-def _organization(aud: policy.Audience, provider: m.Provider, full_service: bool) -> dict:
+def _organizations(
+    aud: policy.Audience, providers: list[m.Provider], full_service: bool
+) -> list[dict[str, Any]]:
+    """Fully nested organizations, from one bundle for all of them, in the given order."""
+    ids = [p.pk for p in providers]
     bundle = export.bundle_for(
         aud,
-        m.Service.objects.filter(provider=provider),
-        providers=m.Provider.objects.filter(pk=provider.pk),
+        m.Service.objects.filter(provider_id__in=ids),
+        providers=m.Provider.objects.filter(pk__in=ids),
         with_taxonomies=False,
     )
-    org = next(
-        o
-        for o in hsds.nested_organizations(bundle, with_services=True)
-        if o["id"] == str(provider.pk)
-    )
+    nested = {o["id"]: o for o in hsds.nested_organizations(bundle, with_services=True)}
+    out = [nested[str(pk)] for pk in ids]
     if not full_service:
-        org["services"] = [_scalars(s) for s in org.get("services", [])]
-    return org
+        for org in out:
+            org["services"] = [_scalars(s) for s in org.get("services", [])]
+    return out
 
 
 @hsds_api.get("/service_at_locations", response=dict, summary="Paginated services at locations")
@@ -353,7 +355,8 @@ def service_at_locations(
         proximity=proximity,
     ).order_by("service__name", "id")
     items, meta = page_of(qs, page, per_page)
-    return meta | {"contents": [_sal(aud, sal, full) for sal in items]}
+    nester = _sal_nester(aud, {sal.service_id for sal in items})
+    return meta | {"contents": [_sal(nester, sal, full) for sal in items]}
 
 
 @hsds_api.get(
@@ -364,17 +367,19 @@ def service_at_location(request: HttpRequest, id: str) -> dict[str, Any]:
     found = policy.service_at_locations_for(aud).filter(pk=_uuid(id)).first()
     if found is None:
         raise NotFound()
-    return _sal(aud, found, True)
+    return _sal(_sal_nester(aud, {found.service_id}), found, True)
 
 
-def _sal(aud: policy.Audience, sal: m.ServiceAtLocation, full: bool) -> dict[str, Any]:
-    bundle = export.bundle_for(
-        aud, m.Service.objects.filter(pk=sal.service_id), with_taxonomies=False
-    )
-    nester = hsds.Nester(bundle)
-    row = next(r for r in bundle["service_at_location"] if r["id"] == str(sal.pk))
+def _sal_nester(aud: policy.Audience, service_ids: set[Any]) -> hsds.Nester:
+    """One bundle for a whole page (its services and everything they hold), not one per item."""
+    services = m.Service.objects.filter(pk__in=service_ids)
+    return hsds.Nester(export.bundle_for(aud, services, with_taxonomies=False))
+
+
+def _sal(nester: hsds.Nester, sal: m.ServiceAtLocation, full: bool) -> dict[str, Any]:
+    row = nester.rows["service_at_location"][str(sal.pk)]
     nested = nester.nest("service_at_location", row)
-    service_row = next(r for r in bundle["service"] if r["id"] == str(sal.service_id))
+    service_row = nester.rows["service"][str(sal.service_id)]
     nested["service"] = (
         nester.nest("service", service_row, skip=frozenset({"service_at_locations"}))
         if full
@@ -417,7 +422,7 @@ def taxonomy_terms(
     top_only: bool = False,
     parent_id: str = "",
 ) -> dict[str, Any]:
-    qs = m.TaxonomyTerm.objects.all()
+    qs = m.TaxonomyTerm.objects.select_related("taxonomy")
     for word in (search or "").split()[:8]:
         qs = qs.filter(
             Q(name__icontains=word) | Q(name_fr__icontains=word) | Q(code__icontains=word)

@@ -144,3 +144,23 @@ def test_a_bad_token_is_refused_and_no_token_is_public(world) -> None:
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "unauthenticated"
     assert Client().get("/hsds/services").status_code == 200
+
+
+def test_list_pages_cost_the_same_queries_for_one_item_or_many(world) -> None:
+    """Nested lists are built from one bundle per page, not one per item: about the same
+    number of queries for one item as for many."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    for url in ("/hsds/service_at_locations?full=true", "/hsds/organizations?full=true"):
+        counts = []
+        for per_page in (1, 50):
+            with CaptureQueriesContext(connection) as queries:
+                page = client.get(f"{url}&per_page={per_page}").json()
+            counts.append(len(queries))
+        # A bundle skips tables that are empty for its services, hence "about": one bundle per
+        # item cost ~15 queries each.
+        assert len(page["contents"]) > 1 and counts[1] < counts[0] + 5, (url, counts)
+        for item in page["contents"]:
+            _valid(item, "organization" if "organizations" in url else "service_at_location")
