@@ -21,6 +21,7 @@ from django.db.models import Count, Max
 
 from harbour.cases.models import Case, CaseStatus
 from harbour.directory import policy
+from harbour.directory.index import ALL_STAGES
 from harbour.directory.models import SearchEntry, ServiceStatus
 from harbour.directory.pathway import Stage, pathway
 from harbour.directory.places import City, Nearest, population_centres, provinces
@@ -97,7 +98,7 @@ def _version() -> str:
 def compute(aud: policy.Audience) -> Coverage:
     entries = (
         policy.entries_for(aud)
-        .exclude(stage="*")
+        .exclude(stage=ALL_STAGES)
         .filter(status=ServiceStatus.ACTIVE)
         .values_list(
             "stage",

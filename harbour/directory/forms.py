@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from harbour.core.forms import set_choices
 from harbour.directory.models import (
     ELIGIBILITY_FLAGS,
     CapacityUnit,
@@ -27,12 +28,6 @@ SECURE_STATUS = {
     "prefers_not_to_say",
     "",
 }
-
-
-def _choices(form: forms.Form, name: str) -> forms.ChoiceField:
-    field = form.fields[name]
-    assert isinstance(field, forms.ChoiceField)
-    return field
 
 
 def _codes(listname: str) -> list[tuple[str, str]]:
@@ -68,7 +63,7 @@ class ProfileFields(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _choices(self, "gender").choices = [("", _("Any")), *_codes("gender_identity")]
+        set_choices(self, "gender", [("", _("Any")), *_codes("gender_identity")])
 
     def profile(self) -> Profile:
         d = self.cleaned_data
@@ -97,7 +92,7 @@ class SearchForm(ProfileFields):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _choices(self, "term").choices = [("", _("Any")), *term_choices()]
+        set_choices(self, "term", [("", _("Any")), *term_choices()])
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -128,8 +123,8 @@ class CareMapForm(ProfileFields):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _choices(self, "needs").choices = [c for c in _codes("need") if c[0] != "other"]
-        _choices(self, "language").choices = [("", _("English or French")), *language_choices()]
+        set_choices(self, "needs", [c for c in _codes("need") if c[0] != "other"])
+        set_choices(self, "language", [("", _("English or French")), *language_choices()])
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -190,10 +185,10 @@ class ServiceForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _choices(self, "terms").choices = term_choices()
-        _choices(self, "genders").choices = _codes("gender_identity")
-        _choices(self, "languages").choices = language_choices()
-        _choices(self, "areas").choices = province_choices(national=True)
+        set_choices(self, "terms", term_choices())
+        set_choices(self, "genders", _codes("gender_identity"))
+        set_choices(self, "languages", language_choices())
+        set_choices(self, "areas", province_choices(national=True))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -265,7 +260,7 @@ class LocationForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _choices(self, "state_province").choices = [("", "—"), *province_choices()]
+        set_choices(self, "state_province", [("", "—"), *province_choices()])
 
 
 class VacancyForm(forms.Form):

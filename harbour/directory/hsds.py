@@ -28,7 +28,6 @@ ATTRIBUTION = (
     "are Harbour extensions."
 )
 SKIP = {"created_at", "updated_at", "extra", "org", "is_synthetic", "sealed"}
-LIST_FIELDS = {"genders"}
 
 
 @dataclass(frozen=True)

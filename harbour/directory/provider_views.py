@@ -3,7 +3,6 @@ current in seconds; system admins import HSDS data. Every change is an audited a
 
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -15,11 +14,10 @@ from django.views.decorators.http import require_POST
 
 from harbour.accounts.policy import Perm, can
 from harbour.core.errors import DomainError
-from harbour.core.forms import show_errors
+from harbour.core.forms import set_choices, show_errors
 from harbour.directory import actions, imports, policy, queries
 from harbour.directory.forms import ClosureForm, ImportForm, LocationForm, ServiceForm, VacancyForm
 from harbour.directory.models import Attribute, Closure, Language, Phone, ServiceArea
-from harbour.directory.views import not_found_as_404
 from harbour.orgs.models import Organisation
 
 
@@ -64,7 +62,6 @@ def manage(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-@not_found_as_404
 def vacancy(request: HttpRequest, service_id: Any) -> HttpResponse:
     """Beds available today: one number, one click."""
     user = _require_manager(request)
@@ -88,7 +85,6 @@ def vacancy(request: HttpRequest, service_id: Any) -> HttpResponse:
 
 @login_required
 @require_POST
-@not_found_as_404
 def verify(request: HttpRequest, service_id: Any) -> HttpResponse:
     user = _require_manager(request)
     service = policy.manageable_service(user, service_id)
@@ -110,7 +106,6 @@ def _current_links(service: Any) -> tuple[list[str], list[str], list[str], str]:
 
 
 @login_required
-@not_found_as_404
 def service_edit(request: HttpRequest, service_id: Any = None) -> HttpResponse:
     user = _require_manager(request)
     service = policy.manageable_service(user, service_id) if service_id else None
@@ -151,7 +146,6 @@ def _provider_for(user: Any) -> Any:
 
 
 @login_required
-@not_found_as_404
 def location_edit(request: HttpRequest, service_id: Any, location_id: Any = None) -> HttpResponse:
     user = _require_manager(request)
     service = policy.manageable_service(user, service_id)
@@ -206,7 +200,6 @@ def _location_initial(user: Any, location: Any) -> dict[str, Any] | None:
 
 @login_required
 @require_POST
-@not_found_as_404
 def closure_add(request: HttpRequest, service_id: Any) -> HttpResponse:
     user = _require_manager(request)
     service = policy.manageable_service(user, service_id)
@@ -224,7 +217,6 @@ def closure_add(request: HttpRequest, service_id: Any) -> HttpResponse:
 
 @login_required
 @require_POST
-@not_found_as_404
 def closure_remove(request: HttpRequest, service_id: Any, closure_id: Any) -> HttpResponse:
     user = _require_manager(request)
     service = policy.manageable_service(user, service_id)
@@ -242,11 +234,10 @@ def import_page(request: HttpRequest) -> HttpResponse:
     if not policy.may_manage_all(user):
         raise Http404()
     form = ImportForm(request.POST or None, request.FILES or None)
-    org_field = form.fields["org"]
-    assert isinstance(org_field, forms.ChoiceField)
-    org_field.choices = [("", _("None (platform-managed)"))] + [
-        (str(o.pk), o.name) for o in Organisation.objects.filter(is_active=True)
-    ]
+    orgs = Organisation.objects.filter(is_active=True)
+    set_choices(
+        form, "org", [("", _("None (platform-managed)")), *((str(o.pk), o.name) for o in orgs)]
+    )
     report = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]

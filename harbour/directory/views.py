@@ -3,9 +3,7 @@ handout, coverage and disparities, and downloads. Every record goes through `pol
 
 import csv
 import datetime as dt
-import functools
 import io
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -13,7 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone, translation
 
-from harbour.core.errors import DomainError, NotFound
+from harbour.core.errors import DomainError
 from harbour.core.forms import show_errors
 from harbour.directory import coverage as cov
 from harbour.directory import export, policy, queries
@@ -24,19 +22,6 @@ from harbour.directory.places import provinces, resolve
 from harbour.directory.templatetags.directory import km
 
 PAGE_SIZE = 20
-
-
-def not_found_as_404(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Missing and not allowed both answer 404 (invariant 1)."""
-
-    @functools.wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound:
-            raise Http404() from None
-
-    return wrapped
 
 
 def _aud(request: HttpRequest) -> policy.Audience:
@@ -89,7 +74,6 @@ def _page_number(request: HttpRequest) -> int:
         return 1
 
 
-@not_found_as_404
 def service_detail(request: HttpRequest, service_id: Any) -> HttpResponse:
     aud = _aud(request)
     service = policy.service_for(aud, service_id)
@@ -151,7 +135,6 @@ def _build(request: HttpRequest, form: CareMapForm) -> queries.CareMap | None:
 
 
 @login_required
-@not_found_as_404
 def case_care_map(request: HttpRequest, case_id: Any) -> HttpResponse:
     from harbour.cases.policy import case_for
 
@@ -410,14 +393,14 @@ def safe_cell(value: Any) -> Any:
 
 def download(request: HttpRequest, kind: str) -> HttpResponse:
     """The directory as HSDS 3.0, as this person may see it."""
+    if kind not in {"json", "tabular"}:
+        raise Http404()
     bundle = export.bundle_for(_aud(request))
     stamp = dt.date.today().isoformat()
     if kind == "json":
         response = HttpResponse(export.json_bytes(bundle), content_type="application/json")
         response["Content-Disposition"] = f'attachment; filename="harbour-hsds-{stamp}.json"'
-        return response
-    if kind == "tabular":
+    else:
         response = HttpResponse(export.tabular_zip(bundle), content_type="application/zip")
         response["Content-Disposition"] = f'attachment; filename="harbour-hsds-{stamp}.zip"'
-        return response
-    raise Http404()
+    return response

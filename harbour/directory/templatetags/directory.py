@@ -78,7 +78,7 @@ def km(value: Any) -> str:
 
 @register.filter
 def percent(value: Any) -> str:
-    return "—" if value is None else f"{value * 100:.0f} %"
+    return "—" if value is None else f"{value * 100:.0f}\u00a0%"
 
 
 @register.filter
