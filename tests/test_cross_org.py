@@ -23,6 +23,7 @@ from harbour.cases import actions
 from harbour.cases.models import CaseNote, Screening
 from harbour.core.errors import Forbidden
 from harbour.directory import actions as directory
+from harbour.directory.models import ServiceAtLocation
 from harbour.sharing import actions as sharing
 from harbour.standard import delphi
 
@@ -141,13 +142,18 @@ def _values(world: dict[str, Any]) -> dict[str, str]:
         "consent_id": str(world["consent"].pk),
         "agreement_id": str(world["agreement"].pk),
         "referral_id": str(world["referral"].pk),
-        "code": world["consent"].receipt_code,
+        "code": "CA-ON",  # a province (the coverage pages); receipt codes never go in a URL
         "move": "accept",
         "name": "accept",
         "service_id": str(world["service"].pk),
         "location_id": str(world["location"].pk),
         "closure_id": str(world["closure"].pk),
+        # HSDS record ids, per collection: the hidden safe house's records
         "id": str(world["service"].pk),
+        "id:organizations": str(world["service"].provider_id),
+        "id:service_at_locations": str(
+            ServiceAtLocation.objects.get(location=world["location"]).pk
+        ),
         "case_id": str(case.pk),
         "survivor_id": str(case.survivor_id),
         "draft_id": str(world["draft"].pk),
@@ -161,7 +167,6 @@ def _values(world: dict[str, Any]) -> dict[str, str]:
         "set_id": "adult-labour",
         "list_id": "province",
         "org_id": str(case.org_id),
-        "path": "x",
     }
 
 
@@ -174,8 +179,9 @@ def concrete(route: str, values: dict[str, str]) -> str | None:
 
     def substitute(match: re.Match[str]) -> str:
         name = match.group(2) or match.group(3)
-        if name == "code" and route.startswith("directory/coverage/"):
-            return "CA-ON"  # a province here, a consent receipt code elsewhere
+        collection = route.split("/")[1] if route.startswith("hsds/") else ""
+        if name == "id" and f"id:{collection}" in values:
+            return values[f"id:{collection}"]
         if name not in values:
             raise AssertionError(f"add URL parameter {name!r} (in {route}) to test_cross_org")
         return values[name]

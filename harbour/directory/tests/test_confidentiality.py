@@ -204,6 +204,7 @@ def test_the_export_command_never_writes_a_hidden_address(world, tmp_path) -> No
             )
         )
         _assert_no(HIDDEN_SECRETS, text, f"export {fmt}")
+        assert PARTNER_STREET in text and "Lighthouse Safe House" in text  # a real export
 
 
 def test_a_system_admin_cannot_open_another_organisations_hidden_location(

@@ -115,7 +115,7 @@ def test_other_public_hsds_data_is_imported_and_exported_without_loss() -> None:
 
 
 def test_a_json_round_trip_is_a_fixpoint(world) -> None:
-    imports.import_file(by=BY, data=FOREIGN.read_bytes())
+    assert imports.import_file(by=BY, data=FOREIGN.read_bytes()).ok
     first = _export()
     data = json.dumps(first).encode()
     _wipe()
@@ -125,7 +125,7 @@ def test_a_json_round_trip_is_a_fixpoint(world) -> None:
 
 
 def test_a_tabular_round_trip_is_a_fixpoint(world) -> None:
-    imports.import_file(by=BY, data=FOREIGN.read_bytes())
+    assert imports.import_file(by=BY, data=FOREIGN.read_bytes()).ok
     first = _export()
     package = export.tabular_zip(export.bundle_for(policy.system_audience()))
     names = zipfile.ZipFile(io.BytesIO(package)).namelist()
