@@ -109,7 +109,7 @@ def overdue_referrals(now: dt.datetime | None = None) -> QuerySet[Referral]:
     limit = (now or timezone.now()) - dt.timedelta(days=settings.HARBOUR_STALE_REFERRAL_DAYS)
     return Referral.objects.filter(
         status=ReferralStatus.SENT, created_at__lt=limit, overdue_notified_at__isnull=True
-    )
+    ).select_related("sent_by")  # the reminder goes to the sender
 
 
 def expiring_consents(now: dt.datetime | None = None) -> QuerySet[Consent]:
@@ -120,7 +120,7 @@ def expiring_consents(now: dt.datetime | None = None) -> QuerySet[Consent]:
         expires_on__gt=today,
         expires_on__lte=soon,
         expiry_notified_at__isnull=True,
-    )
+    ).select_related("recorded_by")  # the reminder goes to whoever recorded it
 
 
 def consent_status(consent: Consent, today: dt.date | None = None) -> str:

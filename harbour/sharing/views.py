@@ -425,8 +425,10 @@ def rights(request: HttpRequest, survivor_id: str) -> HttpResponse:
             "labels": _labels("survivor"),
             "case_labels": _labels("case"),
             "record_labels": {k: _labels(k) for k in kinds},
-            "kind_labels": {k: current().entity(k).label for k in kinds},
+            "kind_labels": _kind_labels(),
             "categories": {c.id: c.label for c in current().categories},
+            "referral_kinds": dict(ReferralKind.choices),
+            "referral_statuses": dict(states.ReferralStatus.choices),
         }
         return render(request, "sharing/export.html", context)
     return render(

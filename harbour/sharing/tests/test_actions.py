@@ -181,11 +181,15 @@ def test_erasure_leaves_a_trace_without_the_data(
 
 def test_export_contains_everything_held(caseworker, case, partner, agreement, client_for) -> None:
     consent_to(caseworker, case, partner)
+    refer(caseworker, case, partner)
     data = queries.survivor_export(case.survivor)
     assert data["survivor"]["values"]["given_name"] == "Élodie"
     assert data["cases"][0]["reference"] == case.reference and data["consents"]
     page = client_for(caseworker).get(f"/sharing/survivors/{case.survivor_id}/rights/?format=print")
-    assert page.status_code == 200 and "Élodie" in page.content.decode()
+    text = page.content.decode()
+    assert page.status_code == 200 and "Élodie" in text
+    # statuses in words, not codes: the copy is for the survivor to read
+    assert ">active<" in text and "(Referral, Sent, waiting for an answer)" in text
     assert AuditEvent.objects.filter(action="survivor.exported").exists()
 
 
