@@ -44,7 +44,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             response.set_cookie(
                 settings.LANGUAGE_COOKIE_NAME,
                 user.preferred_language,
-                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,  # type: ignore[arg-type]  # a str setting
                 secure=settings.LANGUAGE_COOKIE_SECURE,
             )
             return response

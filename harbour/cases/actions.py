@@ -20,7 +20,7 @@ from harbour.cases.models import (
     Survivor,
     SurvivorIndexEntry,
 )
-from harbour.cases.values import apply_values, entity_of, read_values
+from harbour.cases.values import apply_values, entity_of, read_values, sealed_shown
 from harbour.core.errors import Conflict, Forbidden, InvalidInput
 from harbour.orgs import crypto
 from harbour.orgs.models import Organisation
@@ -160,7 +160,11 @@ def _check_intake_rules(s_clean: dict, c_clean: dict, survivor: Survivor | None)
         errors["age_when_trafficked"] = [
             _("The age when trafficked cannot be more than the survivor's age at intake.")
         ]
-    if c_clean.get("consent_to_record") is False and survivor is None and _identifiers(s_clean):
+    if (
+        c_clean.get("consent_to_record") is False
+        and survivor is None
+        and sealed_shown("survivor", s_clean)
+    ):
         errors["consent_to_record"] = [
             _(
                 "Without the survivor's agreement to be recorded, leave names and contact "
@@ -169,11 +173,6 @@ def _check_intake_rules(s_clean: dict, c_clean: dict, survivor: Survivor | None)
         ]
     if errors:
         raise InvalidInput(errors)
-
-
-def _identifiers(values: dict[str, Any]) -> list[str]:
-    entity = current().entity("survivor")
-    return [k for k, v in values.items() if v not in (None, "", []) and entity.field(k).is_sealed]
 
 
 def _age_at(birth: dt.date, when: dt.date) -> int:

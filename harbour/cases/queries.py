@@ -20,7 +20,6 @@ from harbour.cases.models import (
     TraffickingEvent,
 )
 from harbour.cases.values import entity_of, read_values
-from harbour.standard.dictionary import current
 
 RECORD_MODELS: dict[str, type[Any]] = {
     "trafficking_event": TraffickingEvent,
@@ -134,12 +133,6 @@ def monthly_intakes(cases: QuerySet[Case], months: int = 12) -> list[tuple[str, 
         keys.append(cursor.strftime("%Y-%m"))
         cursor = (cursor + dt.timedelta(days=32)).replace(day=1)
     return [(k, counts.get(k, 0)) for k in keys]
-
-
-def sealed_shown(entity_id: str, values: dict[str, Any], prefix: str = "") -> list[str]:
-    """The identifying fields that hold a value here: what a read of these values reveals."""
-    sealed = {f.id for f in current().entity(entity_id).fields if f.is_sealed}
-    return [prefix + k for k, v in values.items() if k in sealed and v not in (None, "", [])]
 
 
 def label_for(model_or_record: Any, field_id: str) -> str:

@@ -104,3 +104,9 @@ def display_value(field: Field, value: Any) -> str:
 
         return gettext("Yes") if value else gettext("No")
     return str(value)
+
+
+def sealed_shown(entity_id: str, values: dict[str, Any], prefix: str = "") -> list[str]:
+    """The identifying fields that hold a value here: what a read of these values reveals."""
+    sealed = {f.id for f in current().entity(entity_id).fields if f.is_sealed}
+    return [prefix + k for k, v in values.items() if k in sealed and v not in (None, "", [])]

@@ -21,7 +21,7 @@ from harbour.cases.forms import (
     fields_of,
 )
 from harbour.cases.models import Case, CaseStatus, Screening
-from harbour.cases.values import display_value, read_values
+from harbour.cases.values import display_value, read_values, sealed_shown
 from harbour.core.errors import DomainError, NotFound
 from harbour.core.forms import set_choices, show_errors, uuid_or_none
 from harbour.standard import delphi
@@ -293,12 +293,12 @@ def _audit_case_view(
         by=user,
         record=case.survivor,
         purpose="case_view",
-        fields=queries.sealed_shown("survivor", survivor_values),
+        fields=sealed_shown("survivor", survivor_values),
     )
-    in_case = queries.sealed_shown("case", case_values)
+    in_case = sealed_shown("case", case_values)
     for item in timeline:
         if item.kind != "intake":
-            in_case += queries.sealed_shown(item.kind, item.values, prefix=f"{item.kind}.")
+            in_case += sealed_shown(item.kind, item.values, prefix=f"{item.kind}.")
     actions.record_identity_read(
         by=user, record=case, fields=sorted(set(in_case)), purpose="case_view"
     )
@@ -353,7 +353,7 @@ def edit_section(request: HttpRequest, case_id: str, entity_id: str, group_id: s
         fields = [f for f in fields if not f.is_sealed]
     existing = read_values(record, with_identity=identity)
     if request.method == "GET":
-        shown = queries.sealed_shown(entity_id, {f.id: existing.get(f.id) for f in fields})
+        shown = sealed_shown(entity_id, {f.id: existing.get(f.id) for f in fields})
         actions.record_identity_read(by=user, record=record, fields=shown, purpose="edit")
     form = DictionaryForm(
         request.POST or None,
@@ -404,7 +404,7 @@ def record_form(
             by=user,
             record=record,
             purpose="edit",
-            fields=queries.sealed_shown(kind, existing[kind]),
+            fields=sealed_shown(kind, existing[kind]),
         )
     form = DictionaryForm(
         request.POST or None,

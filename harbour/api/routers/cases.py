@@ -15,7 +15,7 @@ from harbour.api.auth import current_user
 from harbour.api.schemas import ErrorOut, input_model, output_model
 from harbour.cases import actions, policy, queries
 from harbour.cases.models import Case, CaseStatus, Screening, Survivor
-from harbour.cases.values import read_values
+from harbour.cases.values import read_values, sealed_shown
 from harbour.core.errors import InvalidInput, NotFound
 from harbour.standard.validation import MSG_CHOOSE
 
@@ -128,7 +128,7 @@ def _case_out(case: Case, *, identity: bool = False) -> dict[str, Any]:
 def _audited(user: Any, record: Any, out: dict[str, Any], entity_id: str) -> dict[str, Any]:
     """An API answer that holds identifying values is a read of them: recorded, field by
     field, without the values (as the web pages do)."""
-    fields = queries.sealed_shown(entity_id, out)
+    fields = sealed_shown(entity_id, out)
     actions.record_identity_read(by=user, record=record, purpose="api", fields=fields)
     return out
 
@@ -277,7 +277,7 @@ def list_records(request: HttpRequest, case_id: uuid.UUID, kind: str) -> list[di
     model = _record_model(kind)
     records = [_record_out(r) for r in model.objects.filter(case=case, org_id=user.org_id)]
     # One trace on the case for the whole list, fields named as the case page names them.
-    shown = {f for r in records for f in queries.sealed_shown(kind, r, prefix=f"{kind}.")}
+    shown = {f for r in records for f in sealed_shown(kind, r, prefix=f"{kind}.")}
     actions.record_identity_read(by=user, record=case, purpose="api", fields=sorted(shown))
     return records
 

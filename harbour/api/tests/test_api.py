@@ -180,7 +180,8 @@ def test_every_answer_with_identifying_values_is_an_audited_read(api_for, casewo
     from harbour.audit.models import AuditEvent
 
     api = api_for(caseworker)
-    intake = INTAKE | {"case": INTAKE["case"] | {"needs_notes": "Needs a quiet room"}}
+    intake = json.loads(json.dumps(INTAKE))
+    intake["case"]["needs_notes"] = "Needs a quiet room"
     case = post(api, "/api/v1/cases", intake).json()
     note = post(api, f"/api/v1/cases/{case['id']}/records/case_note", {"body": "Met at the clinic"})
     assert note.status_code == 201, note.content
