@@ -78,12 +78,25 @@ def _message_for(item: dict[str, Any]) -> str:
 
 
 def _routes() -> None:
-    from harbour.api.routers import cases, me, sharing, standard
+    from harbour.api.routers import (
+        cases,
+        grants,
+        interchange,
+        linkage,
+        me,
+        sharing,
+        standard,
+        stats,
+    )
 
     api.add_router("/standard", standard.router)
     api.add_router("/", me.router)
     api.add_router("/", cases.router)
     api.add_router("/", sharing.router)
+    api.add_router("/statistics", stats.router)
+    api.add_router("/linkage", linkage.router)
+    api.add_router("/grants", grants.router)
+    api.add_router("/interchange", interchange.router)
 
 
 _routes()

@@ -8,7 +8,21 @@ MAIN = [
     ("serve", "serve Harbour"),
     ("check", "check settings, dictionary, migrations, keys and the audit trail"),
 ]
-APPS = ("accounts", "api", "audit", "cases", "demo", "directory", "orgs", "sharing", "standard")
+APPS = (
+    "accounts",
+    "api",
+    "audit",
+    "cases",
+    "demo",
+    "directory",
+    "grants",
+    "interchange",
+    "linkage",
+    "orgs",
+    "sharing",
+    "standard",
+    "stats",
+)
 
 
 class Command(BaseCommand):
