@@ -268,6 +268,8 @@ LOGGING = {
 
 # A referral with no answer after this many days is flagged to its sender.
 HARBOUR_STALE_REFERRAL_DAYS = env_int("HARBOUR_STALE_REFERRAL_DAYS", 7)
+# ... and after this many days it expires: it opens nothing and can no longer be accepted (ADR 8).
+HARBOUR_REFERRAL_EXPIRY_DAYS = env_int("HARBOUR_REFERRAL_EXPIRY_DAYS", 30)
 # Consents expiring within this many days are announced to whoever recorded them.
 HARBOUR_CONSENT_WARNING_DAYS = env_int("HARBOUR_CONSENT_WARNING_DAYS", 14)
 # The address people use to reach this Harbour, for links in e-mails.

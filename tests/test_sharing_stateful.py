@@ -1,10 +1,13 @@
 """Stateful property test of the sharing rules, end to end.
 
 Hypothesis generates random sequences of consents, withdrawals (also through the receipt code at
-another organisation), expiries, agreements (proposed, accepted, left), referrals and transfers
-across three organisations. After every step, every caseworker looks at every other
-organisation's cases through the API and through the web, and must see exactly what the pure rule
-(harbour.sharing.rules) applied to the test's own record of events allows — no more, no less.
+another organisation), expiries, agreements (proposed, accepted, left, expired), referrals and
+transfers in every state (sent, expired, accepted, declined, withdrawn, completed, a case opened
+for an accepted referral) across three organisations. After every step, every caseworker looks at
+every other organisation's cases, at every referral it received and at the continuum of its own
+survivors, through the API and through the web, and must see exactly what the test's own access
+table (ACCESS below, written independently of the product's) and the pure consent × agreement rule
+allow for the test's own record of events — no more, no less.
 
 The default run checks 25 sequences; CI (HARBOUR_SLOW=1) checks 1,000 on SQLite and 200 on
 PostgreSQL, split into four tests so that pytest-xdist spreads them over the cores.
@@ -26,9 +29,9 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 
 from harbour.accounts.actions import issue_token
 from harbour.cases.models import Case
-from harbour.core.errors import DomainError
+from harbour.core.errors import Conflict, DomainError
 from harbour.sharing import actions
-from harbour.sharing.models import Consent
+from harbour.sharing.models import Agreement, Consent, Referral
 from harbour.sharing.rules import AgreementFacts, ConsentFacts, allowed_categories
 
 pytestmark = pytest.mark.django_db
@@ -55,17 +58,44 @@ def _examples() -> int:
     return (1000 if connection.vendor == "sqlite" else 200) // PARTS
 
 
+# ADR 8's table, written here independently of harbour.sharing.rules.GRANTS: which purposes a
+# referral or transfer in each state opens for its receiver. Expired (sent, unanswered too long),
+# declined, withdrawn and completed referrals open nothing.
+ACCESS = {
+    ("referral", "sent"): {"referral"},
+    ("referral", "accepted"): {"referral"},
+    ("transfer", "sent"): {"continuity_of_care"},
+    ("transfer", "accepted"): {"continuity_of_care"},
+    ("transfer", "completed"): {"continuity_of_care"},
+}
+
+
+@dataclass
+class Sent:
+    case: uuid.UUID
+    survivor: uuid.UUID
+    receiver: uuid.UUID
+    kind: str
+    status: str = "sent"
+    expired: bool = False
+
+    def opens(self) -> set[str]:
+        if self.status == "sent" and self.expired:
+            return set()
+        return ACCESS.get((self.kind, self.status), set())
+
+    def still_open(self) -> bool:
+        return self.status == "accepted" or (self.status == "sent" and not self.expired)
+
+
 @dataclass
 class Model:
     """The test's own record of what happened (the oracle's input)."""
 
     consents: dict[uuid.UUID, ConsentFacts] = field(default_factory=dict)
     agreements: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
-    referred: set[tuple[uuid.UUID, uuid.UUID]] = field(default_factory=set)  # (survivor, org)
-    links: set[frozenset[uuid.UUID]] = field(default_factory=set)
-    open_referrals: dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID, str]] = field(default_factory=dict)
-    # Accepted and not yet completed: still open, so they block a second referral.
-    accepted: dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID, str]] = field(default_factory=dict)
+    referrals: dict[uuid.UUID, Sent] = field(default_factory=dict)
+    links: list[tuple[frozenset[uuid.UUID], uuid.UUID]] = field(default_factory=list)
     cases: dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID]] = field(
         default_factory=dict
     )  # holder, survivor
@@ -77,29 +107,36 @@ class Model:
                 categories=a["categories"],
                 purposes=a["purposes"],
                 valid_from=a["valid_from"],
-                valid_until=None,
+                valid_until=a.get("valid_until"),
                 terminated_at=None,
             )
             for a in self.agreements.values()
         ]
 
-    def connected(self, org: uuid.UUID, survivor: uuid.UUID) -> bool:
-        if (survivor, org) in self.referred:
-            return True
-        component = self._component(survivor)
-        return any(
-            holder == org
-            for holder, surv in self.cases.values()
-            if surv in component and surv != survivor
-        )
+    def purposes(self, org: uuid.UUID, survivor: uuid.UUID) -> set[str]:
+        """Why `org` may look at the record `survivor` now: referrals to it, and live links."""
+        found: set[str] = set()
+        for sent in self.referrals.values():
+            if sent.survivor == survivor and sent.receiver == org:
+                found |= sent.opens()
+        component, opened = self.component(survivor)
+        holders = {surv: holder for holder, surv in self.cases.values()}
+        if any(holders[s] == org for s in component - {survivor}):
+            found |= opened
+        return found
 
-    def _component(self, survivor: uuid.UUID) -> set[uuid.UUID]:
-        seen, frontier = {survivor}, {survivor}
+    def component(self, survivor: uuid.UUID) -> tuple[set[uuid.UUID], set[str]]:
+        live = [(pair, self.referrals[r].opens()) for pair, r in self.links]
+        live = [(pair, opened) for pair, opened in live if opened]
+        seen, frontier, opened_by = {survivor}, {survivor}, set()
         while frontier:
-            found = {s for link in self.links if link & frontier for s in link} - seen
+            touching = [(pair, opened) for pair, opened in live if pair & frontier]
+            for _pair, opened in touching:
+                opened_by |= opened
+            found = {s for pair, _opened in touching for s in pair} - seen
             seen |= found
             frontier = found
-        return seen
+        return seen, opened_by
 
 
 class World:
@@ -138,6 +175,7 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
             self.atomic = transaction.atomic()
             self.atomic.__enter__()
             self.model = Model(cases={c.pk: (c.org_id, c.survivor_id) for c in world.cases})
+            # Referrals, consents and agreements left by an earlier sequence were rolled back.
             self.today = timezone.localdate()
 
         def teardown(self) -> None:
@@ -250,8 +288,6 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
             if not mine:
                 return
             agreement_id = data.draw(st.sampled_from(sorted(mine)))
-            from harbour.sharing.models import Agreement
-
             actions.leave_agreement(
                 by=world.admins[org], agreement=Agreement.objects.get(pk=agreement_id)
             )
@@ -291,15 +327,18 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
                 assert not expected, f"refused a referral the rules allow ({kind})"
                 return
             assert expected, f"sent a referral the rules forbid ({kind})"
-            self.model.referred.add((source.survivor_id, receiver.pk))
-            self.model.open_referrals[referral.pk] = (source.pk, receiver.pk, kind)
+            self.model.referrals[referral.pk] = Sent(
+                source.pk, source.survivor_id, receiver.pk, kind
+            )
 
         def _may_refer(self, case: Case, receiver: Any, kind: str) -> bool:
             purpose = "continuity_of_care" if kind == "transfer" else "referral"
             if receiver.pk == case.org_id or not case.is_open:
                 return False
-            still_open = [*self.model.open_referrals.values(), *self.model.accepted.values()]
-            if any(c == case.pk and r == receiver.pk for c, r, _k in still_open):
+            if any(
+                r.case == case.pk and r.receiver == receiver.pk and r.still_open()
+                for r in self.model.referrals.values()
+            ):
                 return False
             consented = any(
                 c.live(timezone.now())
@@ -310,40 +349,102 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
             )
             return consented and bool(self._allowed(receiver, case, frozenset({purpose})))
 
+        def _pick(self, data: st.DataObject, *statuses: str) -> uuid.UUID | None:
+            found = sorted(k for k, r in self.model.referrals.items() if r.status in statuses)
+            return data.draw(st.sampled_from(found)) if found else None
+
         @rule(data=st.data(), accept=st.booleans())
         def answer(self, data: st.DataObject, accept: bool) -> None:
-            if not self.model.open_referrals:
+            referral_id = self._pick(data, "sent")
+            if referral_id is None:
                 return
-            referral_id = data.draw(st.sampled_from(sorted(self.model.open_referrals)))
-            case_id, receiver_id, kind = self.model.open_referrals.pop(referral_id)
-            from harbour.sharing.models import Referral
-
+            sent = self.model.referrals[referral_id]
             referral = Referral.objects.get(pk=referral_id)
-            worker = _worker_of(receiver_id)
+            worker = _worker_of(sent.receiver)
             if not accept:
                 actions.decline_referral(by=worker, referral=referral, reason="no_capacity")
+                sent.status = "declined"
+                return
+            if sent.expired:
+                with pytest.raises(Conflict):
+                    actions.accept_referral(by=worker, referral=referral)
                 return
             actions.accept_referral(by=worker, referral=referral)
-            self.model.accepted[referral_id] = (case_id, receiver_id, kind)
-            if kind == "transfer":
-                new = Case.objects.get(previous_case_id=case_id, org_id=receiver_id)
-                self.model.cases[new.pk] = (receiver_id, new.survivor_id)
-                self.model.links.add(frozenset({self.model.cases[case_id][1], new.survivor_id}))
-                # The sender's case is now closed: its other open referrals stay as they are.
+            sent.status = "accepted"
+            if sent.kind == "transfer":
+                new = Case.objects.get(previous_case_id=sent.case, org_id=sent.receiver)
+                self._linked(new, referral_id)
+
+        def _linked(self, new: Case, referral_id: uuid.UUID) -> None:
+            sent = self.model.referrals[referral_id]
+            self.model.cases[new.pk] = (new.org_id, new.survivor_id)
+            self.model.links.append((frozenset({sent.survivor, new.survivor_id}), referral_id))
+
+        @rule(data=st.data())
+        def open_case_for_referral(self, data: st.DataObject) -> None:
+            referral_id = self._pick(data, "accepted")
+            if referral_id is None or self.model.referrals[referral_id].kind != "referral":
+                return
+            referral = Referral.objects.get(pk=referral_id)
+            if referral.receiving_case_id:
+                return
+            new = actions.open_case_for_referral(
+                by=_worker_of(referral.receiving_org_id),
+                referral=referral,
+                case_values={
+                    "intake_date": self.today,
+                    "consent_to_record": True,
+                    "intake_province": "CA-NS",
+                },
+                submission_key=None,
+            )
+            self._linked(new, referral_id)
 
         @rule(data=st.data())
         def complete(self, data: st.DataObject) -> None:
-            if not self.model.accepted:
+            referral_id = self._pick(data, "accepted")
+            if referral_id is None:
                 return
-            referral_id = data.draw(st.sampled_from(sorted(self.model.accepted)))
-            _case, receiver_id, _kind = self.model.accepted.pop(referral_id)
-            from harbour.sharing.models import Referral
-
+            sent = self.model.referrals[referral_id]
             actions.complete_referral(
-                by=_worker_of(receiver_id),
+                by=_worker_of(sent.receiver),
                 referral=Referral.objects.get(pk=referral_id),
                 outcome="served",
             )
+            sent.status = "completed"
+
+        @rule(data=st.data())
+        def withdraw_referral(self, data: st.DataObject) -> None:
+            referral_id = self._pick(data, "sent", "accepted")
+            if referral_id is None:
+                return
+            referral = Referral.objects.get(pk=referral_id)
+            actions.withdraw_referral(by=_worker_of(referral.org_id), referral=referral)
+            self.model.referrals[referral_id].status = "withdrawn"
+
+        @rule(data=st.data())
+        def let_referral_expire(self, data: st.DataObject) -> None:
+            """Nobody answered in time (HARBOUR_REFERRAL_EXPIRY_DAYS)."""
+            referral_id = self._pick(data, "sent")
+            if referral_id is None:
+                return
+            long_ago = timezone.now() - dt.timedelta(days=400)
+            Referral.objects.filter(pk=referral_id).update(created_at=long_ago)
+            self.model.referrals[referral_id].expired = True
+
+        @rule(data=st.data())
+        def let_agreement_lapse(self, data: st.DataObject) -> None:
+            if not self.model.agreements:
+                return
+            agreement_id = data.draw(st.sampled_from(sorted(self.model.agreements)))
+            yesterday = self.today - dt.timedelta(days=1)
+            Agreement.objects.filter(pk=agreement_id).update(
+                valid_from=yesterday - dt.timedelta(days=30), valid_until=yesterday
+            )
+            self.model.agreements[agreement_id] |= {
+                "valid_from": yesterday - dt.timedelta(days=30),
+                "valid_until": yesterday,
+            }
 
         # --- what everyone sees -------------------------------------------------------------
 
@@ -363,17 +464,52 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
                 **kwargs,
             )
 
+        def _expected(self, viewer: Any, case_id: uuid.UUID) -> frozenset[str] | None:
+            """None: the viewer has no live reason to look (404). Otherwise the categories."""
+            _holder, survivor = self.model.cases[case_id]
+            purposes = self.model.purposes(viewer.pk, survivor)
+            if not purposes:
+                return None
+            return self._allowed(viewer, Case(pk=case_id), frozenset(purposes))
+
         @invariant()
         def everyone_sees_exactly_what_the_rules_allow(self) -> None:
-            for case_id, (holder, survivor) in self.model.cases.items():
-                case = Case(pk=case_id)
+            for case_id, (holder, _survivor) in self.model.cases.items():
                 for index, viewer in enumerate(world.orgs):
                     if viewer.pk == holder:
                         continue
-                    connected = self.model.connected(viewer.pk, survivor)
-                    expected = self._allowed(viewer, case) if connected else None
+                    expected = self._expected(viewer, case_id)
                     _check_api(world.api[index], case_id, expected)
                     _check_web(world.web[index], case_id, expected)
+
+        @invariant()
+        def receivers_see_a_referral_only_while_it_opens_the_case(self) -> None:
+            for referral_id, sent in self.model.referrals.items():
+                index = [o.pk for o in world.orgs].index(sent.receiver)
+                expected = self._expected(world.orgs[index], sent.case)
+                shown = expected if sent.opens() else None
+                body = world.api[index].get(f"/api/v1/referrals/{referral_id}").json()
+                assert body["status"] == sent.status
+                if shown is None:
+                    assert body["shared"] is None, (sent, body)
+                else:
+                    assert set(body["shared"]["categories"]) == shown
+                page = world.web[index].get(f"/sharing/referrals/{referral_id}/")
+                assert page.status_code == 200
+                text = page.content.decode()
+                names = "Aurore" in text or "Birgit" in text
+                assert names == (shown is not None and "identity_contact" in shown)
+
+        @invariant()
+        def the_continuum_shows_only_live_links(self) -> None:
+            holders = {surv: holder for holder, surv in self.model.cases.values()}
+            for case_id, (holder, survivor) in self.model.cases.items():
+                index = [o.pk for o in world.orgs].index(holder)
+                component, _opened = self.model.component(survivor)
+                others = {holders[s] for s in component} - {holder}
+                items = world.api[index].get(f"/api/v1/survivors/{survivor}/continuum").json()
+                shown = {uuid.UUID(i["org_id"]) for i in items if not i["own"]}
+                assert shown == others, (case_id, shown, others)
 
     return Sharing
 

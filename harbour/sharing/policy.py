@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -96,30 +97,78 @@ def _agreements_between(a: uuid.UUID, b: uuid.UUID) -> list[rules.AgreementFacts
     ]
 
 
-# --- links between organisations' records -------------------------------------------------------
+# --- reasons to look, and links between organisations' records --------------------------------
+
+
+def referral_expiry() -> dt.timedelta:
+    return dt.timedelta(days=settings.HARBOUR_REFERRAL_EXPIRY_DAYS)
+
+
+def referral_facts(referral: Referral) -> rules.ReferralFacts:
+    return rules.ReferralFacts(
+        sender=referral.org_id,
+        receiver=referral.receiving_org_id,
+        survivor=referral.survivor_id,
+        kind=referral.kind,
+        status=referral.status,
+        sent_at=referral.created_at,
+    )
+
+
+def referral_grants(referral: Referral, now: dt.datetime | None = None) -> frozenset[str]:
+    """What this one referral grants its receiver now (by its state; ADR 8's table)."""
+    return referral_facts(referral).grants(now or timezone.now(), referral_expiry())
+
+
+def _links_around(survivor_id: uuid.UUID) -> list[rules.LinkFacts]:
+    """Every link of the person's records (live or not: the rule decides), with its referral."""
+    seen, frontier = {survivor_id}, {survivor_id}
+    links: dict[uuid.UUID, rules.LinkFacts] = {}
+    while frontier:
+        found = SurvivorLink.objects.filter(
+            Q(survivor_a__in=frontier) | Q(survivor_b__in=frontier)
+        ).select_related("referral")
+        for link in found:
+            links[link.pk] = rules.LinkFacts(
+                survivors=frozenset({link.survivor_a_id, link.survivor_b_id}),
+                referral=referral_facts(link.referral) if link.referral else None,
+            )
+        reached = {s for link in links.values() for s in link.survivors} - seen
+        seen |= reached
+        frontier = reached
+    return list(links.values())
 
 
 def linked_survivors(survivor_id: uuid.UUID) -> set[uuid.UUID]:
-    """All records of the same person reachable through referral/transfer links (incl. itself)."""
-    seen, frontier = {survivor_id}, {survivor_id}
-    while frontier:
-        links = SurvivorLink.objects.filter(
-            Q(survivor_a__in=frontier) | Q(survivor_b__in=frontier)
-        ).values_list("survivor_a", "survivor_b")
-        found = {s for pair in links for s in pair} - seen
-        seen |= found
-        frontier = found
-    return seen
+    """All records of the same person that referrals and transfers ever joined (incl. itself).
+
+    For counting persons, not for access: access follows only live links (`live_linked`)."""
+    return {survivor_id} | {s for link in _links_around(survivor_id) for s in link.survivors}
 
 
-def _is_connected(viewer_org_id: uuid.UUID, survivor_id: uuid.UUID) -> bool:
-    """The viewer has a reason to look: a referral about this person was sent to it, or it holds
-    a linked record of the same person. Without one, nobody browses another organisation."""
-    referred = Referral.objects.filter(survivor_id=survivor_id, receiving_org_id=viewer_org_id)
-    if referred.exists():
-        return True
-    linked = linked_survivors(survivor_id) - {survivor_id}
-    return Survivor.objects.filter(pk__in=linked, org_id=viewer_org_id).exists()
+def live_linked(survivor_id: uuid.UUID, now: dt.datetime | None = None) -> set[uuid.UUID]:
+    """Records of the same person joined by links whose referral or transfer still grants."""
+    links = _links_around(survivor_id)
+    return rules.live_component(survivor_id, links, now or timezone.now(), referral_expiry())
+
+
+def reasons_for(
+    viewer_org_id: uuid.UUID, survivor_id: uuid.UUID, now: dt.datetime | None = None
+) -> frozenset[str]:
+    """The purposes for which the viewer has a live reason to look at this record now."""
+    links = _links_around(survivor_id)
+    linked = {s for link in links for s in link.survivors}
+    holders = dict(Survivor.objects.filter(pk__in=linked).values_list("pk", "org_id"))
+    direct = Referral.objects.filter(survivor_id=survivor_id, receiving_org_id=viewer_org_id)
+    return rules.reasons(
+        viewer_org=viewer_org_id,
+        survivor=survivor_id,
+        holders=holders,
+        referrals=[referral_facts(r) for r in direct],
+        links=links,
+        now=now or timezone.now(),
+        expiry=referral_expiry(),
+    )
 
 
 # --- the shared view of a case -----------------------------------------------------------------
@@ -165,7 +214,8 @@ class SharedCase:
 
 
 def shared_case_for(user: Any, case_id: Any) -> SharedCase:
-    """Another organisation's case, as far as consent and agreements allow this user now.
+    """Another organisation's case, as far as consent and agreements allow this user now, and
+    only while a referral, transfer or link gives the user's organisation a reason to look.
 
     The decision is audited (in the owner's chain) before a refusal is raised, so refused
     attempts are in the trail too.
@@ -174,20 +224,23 @@ def shared_case_for(user: Any, case_id: Any) -> SharedCase:
     if case is None or case.org_id == user.org_id:
         raise NotFound()
     with transaction.atomic():
-        connected = can(user, Perm.CASE_VIEW) and _is_connected(user.org_id, case.survivor_id)
-        if not connected:
-            _decision(user, case, frozenset(), reason="no_link")
+        purposes = reasons_for(user.org_id, case.survivor_id) if can(user, Perm.CASE_VIEW) else None
+        if not purposes:
+            _decision(user, case, frozenset(), reason="no_reason")
             shared = None
         else:
-            shared = _shared(user, case)
+            shared = _shared(user, case, purposes)
     if shared is None:
         raise NotFound()
     return shared
 
 
-def _shared(user: Any, case: Case) -> SharedCase:
+def _shared(user: Any, case: Case, purposes: frozenset[str]) -> SharedCase:
     categories = allowed_categories(
-        viewer_org=user.org, holder_org_id=case.org_id, survivor_id=case.survivor_id
+        viewer_org=user.org,
+        holder_org_id=case.org_id,
+        survivor_id=case.survivor_id,
+        purposes=purposes,
     )
     survivor = filter_values(case.survivor, "survivor", categories)
     _decision(user, case, categories, shown=[k for k, v in survivor.values.items() if v])

@@ -45,12 +45,13 @@ class ContinuumItem:
 def continuum(user: User, survivor: Survivor) -> list[ContinuumItem]:
     """One timeline across organisations for a survivor of the user's organisation.
 
-    Own records appear in full. Linked records elsewhere appear with their organisation and date;
+    Own records appear in full. Records elsewhere appear only while a live referral or transfer
+    links them (ADR 8); they appear with their organisation and date;
     their content only for the categories that consent and agreements allow now — otherwise as
     "withheld", without content. Every look at another organisation's records is audited.
     """
     items: list[ContinuumItem] = []
-    for other in Survivor.objects.filter(pk__in=policy.linked_survivors(survivor.pk)):
+    for other in Survivor.objects.filter(pk__in=policy.live_linked(survivor.pk)):
         own = other.org_id == user.org_id
         for case in Case.objects.filter(survivor=other).select_related("org"):
             categories = None if own else _categories_for(user, case)
@@ -102,7 +103,14 @@ def is_overdue(referral: Referral, now: dt.datetime | None = None) -> bool:
     return (
         referral.status == ReferralStatus.SENT
         and (now or timezone.now()) - referral.created_at > limit
+        and not is_expired(referral, now)
     )
+
+
+def is_expired(referral: Referral, now: dt.datetime | None = None) -> bool:
+    """Sent and unanswered past HARBOUR_REFERRAL_EXPIRY_DAYS: it opens nothing any more."""
+    facts = policy.referral_facts(referral)
+    return facts.expired(now or timezone.now(), policy.referral_expiry())
 
 
 def overdue_referrals(now: dt.datetime | None = None) -> QuerySet[Referral]:

@@ -9,6 +9,12 @@ are covered, at this moment, by BOTH
   - an information-sharing agreement (or the national protocol) to which H and V are both active
     parties, valid now, covering that category and purpose.
 The result is the union over all such pairs of the intersection of their categories.
+
+And V needs a *reason* to look at all, live now (`reasons` below, ADR 8): a referral or transfer
+of this survivor's record to V in a state that grants access, or a record of the same person that
+V holds, linked through referrals and transfers that still grant it. The reason decides the
+purposes the consent and agreement are checked against (a referral: "referral"; a transfer:
+"continuity_of_care").
 """
 
 import datetime as dt
@@ -17,6 +23,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 CARE_PURPOSES = frozenset({"referral", "continuity_of_care"})
+
+# What a referral or transfer grants the other side, by (kind, status). Anything not listed grants
+# nothing. A referral that was declined, withdrawn or completed grants nothing: the receiver keeps
+# what it recorded itself (its own case, the outcome), never the sender's data. A transfer moves
+# the survivor's care: once accepted (and after its outcome is recorded) it keeps granting
+# continuity of care, for as long as the survivor's consent and the agreement last.
+GRANTS: dict[tuple[str, str], frozenset[str]] = {
+    ("referral", "sent"): frozenset({"referral"}),
+    ("referral", "accepted"): frozenset({"referral"}),
+    ("transfer", "sent"): frozenset({"continuity_of_care"}),
+    ("transfer", "accepted"): frozenset({"continuity_of_care"}),
+    ("transfer", "completed"): frozenset({"continuity_of_care"}),
+}
 
 
 @dataclass(frozen=True)
@@ -58,6 +77,89 @@ class AgreementFacts:
 
     def binds(self, a: uuid.UUID, b: uuid.UUID) -> bool:
         return a in self.parties and b in self.parties
+
+
+@dataclass(frozen=True)
+class ReferralFacts:
+    """A referral or transfer of `survivor`'s record at `sender` to `receiver`."""
+
+    sender: uuid.UUID
+    receiver: uuid.UUID
+    survivor: uuid.UUID
+    kind: str  # referral | transfer
+    status: str  # sent | accepted | declined | withdrawn | completed
+    sent_at: dt.datetime
+
+    def expired(self, now: dt.datetime, expiry: dt.timedelta) -> bool:
+        """Unanswered for too long: it no longer opens anything (and can no longer be accepted)."""
+        return self.status == "sent" and now - self.sent_at > expiry
+
+    def grants(self, now: dt.datetime, expiry: dt.timedelta) -> frozenset[str]:
+        if self.expired(now, expiry):
+            return frozenset()
+        return GRANTS.get((self.kind, self.status), frozenset())
+
+
+@dataclass(frozen=True)
+class LinkFacts:
+    """Two organisations' records of one person, joined by the referral that linked them."""
+
+    survivors: frozenset[uuid.UUID]
+    referral: ReferralFacts | None
+
+
+def reasons(
+    *,
+    viewer_org: uuid.UUID,
+    survivor: uuid.UUID,
+    holders: dict[uuid.UUID, uuid.UUID],
+    referrals: Iterable[ReferralFacts],
+    links: Iterable[LinkFacts],
+    now: dt.datetime,
+    expiry: dt.timedelta,
+) -> frozenset[str]:
+    """The purposes for which `viewer_org` has a live reason to look at `survivor`'s record.
+
+    `holders` maps survivor records to the organisation that holds them (for the linked ones).
+    Direct: referrals of this record to the viewer that grant something now. Linked: the viewer
+    holds a record of the same person, reachable through links whose referral still grants.
+    """
+    found: set[str] = set()
+    for referral in referrals:
+        if referral.survivor == survivor and referral.receiver == viewer_org:
+            found |= referral.grants(now, expiry)
+    component, purposes = _live_component(survivor, links, now, expiry)
+    if any(holders.get(s) == viewer_org for s in component - {survivor}):
+        found |= purposes
+    return frozenset(found)
+
+
+def _live_component(
+    survivor: uuid.UUID, links: Iterable[LinkFacts], now: dt.datetime, expiry: dt.timedelta
+) -> tuple[set[uuid.UUID], set[str]]:
+    """Records reachable from `survivor` through links that still grant, and what they grant."""
+    live = [
+        (link.survivors, link.referral.grants(now, expiry))
+        for link in links
+        if link.referral is not None
+    ]
+    live = [(pair, granted) for pair, granted in live if granted]
+    seen, frontier = {survivor}, {survivor}
+    purposes: set[str] = set()
+    while frontier:
+        reached = [(pair, granted) for pair, granted in live if pair & frontier]
+        for _pair, granted in reached:
+            purposes |= granted
+        found = {s for pair, _granted in reached for s in pair} - seen
+        seen |= found
+        frontier = found
+    return seen, purposes
+
+
+def live_component(
+    survivor: uuid.UUID, links: Iterable[LinkFacts], now: dt.datetime, expiry: dt.timedelta
+) -> set[uuid.UUID]:
+    return _live_component(survivor, links, now, expiry)[0]
 
 
 def allowed_categories(

@@ -247,7 +247,14 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     lists = queries.referral_lists(user)
     now = timezone.now()
     rows = {
-        name: [{"referral": r, "overdue": queries.is_overdue(r, now)} for r in qs[:200]]
+        name: [
+            {
+                "referral": r,
+                "overdue": queries.is_overdue(r, now),
+                "expired": queries.is_expired(r, now),
+            }
+            for r in qs[:200]
+        ]
         for name, qs in lists.items()
     }
     return render(request, "sharing/referrals.html", {"rows": rows})
@@ -260,7 +267,8 @@ def referral_detail(request: HttpRequest, referral_id: str) -> HttpResponse:
     receiving = referral.receiving_org_id == user.org_id
     side = states.Side.RECEIVER if receiving else states.Side.SENDER
     shared = None
-    if receiving:
+    grants = policy.referral_grants(referral)
+    if receiving and grants:  # this referral, in a state that grants access (ADR 8)
         try:
             shared = policy.shared_case_for(user, referral.case_id)
         except NotFound:
@@ -273,6 +281,8 @@ def referral_detail(request: HttpRequest, referral_id: str) -> HttpResponse:
         "decline_form": DeclineForm(),
         "outcome_form": OutcomeForm(),
         "overdue": queries.is_overdue(referral),
+        "expired": queries.is_expired(referral),
+        "grants": grants,
         "details": _referral_values(referral, shared, receiving),
         "survivor_labels": _labels("survivor"),
         "case_labels": _labels("case"),

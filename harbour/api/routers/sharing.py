@@ -243,6 +243,7 @@ class ReferralOut(Schema):
     outcome: str
     receiving_case_id: str | None
     overdue: bool
+    expired: bool
     shared: dict[str, Any] | None
 
 
@@ -260,10 +261,13 @@ def _referral_out(referral: Referral, user: Any) -> dict[str, Any]:
         "decline_reason": referral.decline_reason,
         "outcome": referral.outcome,
         "overdue": queries.is_overdue(referral),
+        "expired": queries.is_expired(referral),
         "receiving_case_id": str(referral.receiving_case_id)
         if referral.receiving_case_id and receiving
         else None,
-        "shared": _shared_out(user, referral.case_id) if receiving else None,
+        "shared": _shared_out(user, referral.case_id)
+        if receiving and policy.referral_grants(referral)
+        else None,
     }
 
 

@@ -24,6 +24,7 @@ from harbour.sharing.models import (
     SurvivorLink,
 )
 from harbour.sharing.policy import allowed_categories, filter_values
+from harbour.sharing.queries import is_expired
 from harbour.standard.dictionary import current
 from harbour.standard.validation import MSG_CHOOSE, validate
 
@@ -121,11 +122,16 @@ def _check_can_refer(case: Case, receiving_org: Organisation, kind: str) -> None
         raise InvalidInput({"receiving_org": [_("This organisation is not active in Harbour.")]})
     if not case.is_open:
         raise Conflict(_("Only an open case can be referred."))
-    open_statuses = [states.ReferralStatus.SENT, states.ReferralStatus.ACCEPTED]
-    if Referral.objects.filter(
-        case=case, receiving_org=receiving_org, status__in=open_statuses
-    ).exists():
+    earlier = Referral.objects.filter(case=case, receiving_org=receiving_org)
+    if any(_still_open(r) for r in earlier):
         raise Conflict(_("This case already has an open referral to that organisation."))
+
+
+def _still_open(referral: Referral) -> bool:
+    """Waiting for an answer (and not expired), or accepted and not yet completed."""
+    if referral.status == states.ReferralStatus.ACCEPTED:
+        return True
+    return referral.status == states.ReferralStatus.SENT and not is_expired(referral)
 
 
 def _covering_consent(case: Case, receiving_org: Organisation, purpose: str) -> Consent | None:
@@ -176,6 +182,14 @@ def _transition(by: User, referral: Referral, name: str, side: str) -> states.Tr
     step = states.transition(referral.status, name)
     if step is None or step.side != side:
         raise Conflict(_("This referral cannot be changed that way in its current state."))
+    if name == "accept" and is_expired(referral):
+        raise Conflict(
+            _(
+                "This referral expired without an answer and can no longer be accepted. "
+                "Ask the sending organisation to refer again."
+            ),
+            code="expired",
+        )
     return step
 
 

@@ -140,3 +140,97 @@ def test_more_consent_never_means_less_sharing(cs, ags, extra) -> None:
 def test_withdrawing_everything_shares_nothing(cs, ags) -> None:
     withdrawn = [ConsentFacts(**(c.__dict__ | {"withdrawn_at": NOW})) for c in cs]
     assert allowed(withdrawn, ags) == frozenset()
+
+
+# --- reasons to look (ADR 8's table) ------------------------------------------------------------
+
+from harbour.sharing.rules import GRANTS, LinkFacts, ReferralFacts, reasons  # noqa: E402
+
+KINDS = ["referral", "transfer"]
+STATUSES = ["sent", "accepted", "declined", "withdrawn", "completed"]
+EXPIRY = dt.timedelta(days=30)
+S2, S3 = uuid.UUID(int=11), uuid.UUID(int=12)
+
+
+def referral(status: str, kind: str = "referral", age_days: int = 1, **kw) -> ReferralFacts:
+    base: dict[str, Any] = {
+        "sender": H,
+        "receiver": V,
+        "survivor": S,
+        "kind": kind,
+        "status": status,
+        "sent_at": NOW - dt.timedelta(days=age_days),
+    }
+    return ReferralFacts(**(base | kw))
+
+
+def why(referrals=(), links=(), holders=None, viewer=V, survivor=S):
+    return reasons(
+        viewer_org=viewer,
+        survivor=survivor,
+        holders=holders or {S: H, S2: V, S3: X},
+        referrals=referrals,
+        links=links,
+        now=NOW,
+        expiry=EXPIRY,
+    )
+
+
+def test_every_kind_and_status_is_decided_and_only_care_purposes_are_granted() -> None:
+    from harbour.sharing.models import ReferralKind
+    from harbour.sharing.states import ReferralStatus
+
+    assert set(KINDS) == set(ReferralKind.values) and set(STATUSES) == set(ReferralStatus.values)
+    assert set(GRANTS) <= {(k, s) for k in KINDS for s in STATUSES}
+    assert all(purposes <= {"referral", "continuity_of_care"} for purposes in GRANTS.values())
+
+
+@pytest.mark.parametrize("status", ["declined", "withdrawn", "completed"])
+def test_a_referral_that_ended_opens_nothing(status: str) -> None:
+    assert why([referral(status)]) == frozenset()
+
+
+def test_an_unanswered_referral_expires() -> None:
+    assert why([referral("sent", age_days=29)]) == {"referral"}
+    assert why([referral("sent", age_days=31)]) == frozenset()
+    assert why([referral("accepted", age_days=400)]) == {"referral"}
+
+
+def test_a_transfer_keeps_opening_for_continuity_until_it_is_undone() -> None:
+    assert why([referral("completed", kind="transfer")]) == {"continuity_of_care"}
+    assert why([referral("withdrawn", kind="transfer")]) == frozenset()
+
+
+def test_a_referral_to_someone_else_or_about_another_record_is_no_reason() -> None:
+    assert why([referral("accepted", receiver=X)]) == frozenset()
+    assert why([referral("accepted", survivor=S3)]) == frozenset()
+
+
+def test_links_open_only_while_their_referral_grants() -> None:
+    accepted = LinkFacts(frozenset({S, S2}), referral("accepted"))
+    completed = LinkFacts(frozenset({S, S2}), referral("completed"))
+    assert why(links=[accepted]) == {"referral"}
+    assert why(links=[completed]) == frozenset()
+    assert why(links=[LinkFacts(frozenset({S, S2}), None)]) == frozenset()
+
+
+def test_a_chain_breaks_at_its_first_dead_link() -> None:
+    """X holds S3, linked to S2 (V's), linked to S (H's): X reaches S only through both links."""
+    live = LinkFacts(frozenset({S2, S3}), referral("accepted", kind="transfer"))
+    assert why(links=[live, LinkFacts(frozenset({S, S2}), referral("accepted"))], viewer=X)
+    assert not why(links=[live, LinkFacts(frozenset({S, S2}), referral("declined"))], viewer=X)
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(KINDS), st.sampled_from(STATUSES), st.integers(0, 60)),
+        max_size=6,
+    )
+)
+def test_reasons_are_exactly_the_union_of_what_each_referral_grants(rows) -> None:
+    facts = [referral(status, kind, age) for kind, status, age in rows]
+    expected: set[str] = set()
+    for kind, status, age in rows:
+        if not (status == "sent" and age > 30):
+            expected |= GRANTS.get((kind, status), frozenset())
+    assert why(facts) == expected
