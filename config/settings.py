@@ -188,6 +188,11 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 
 LOGIN_THROTTLE_FAILURES = env_int("HARBOUR_LOGIN_THROTTLE_FAILURES", 5)
 LOGIN_THROTTLE_MINUTES = env_int("HARBOUR_LOGIN_THROTTLE_MINUTES", 15)
+# Failed sign-ins from one address (any accounts) before it may no longer retry the accounts it
+# failed on: high, because a shelter's staff share one connection (ADR 9).
+LOGIN_ADDRESS_FAILURES = env_int("HARBOUR_LOGIN_ADDRESS_FAILURES", 100)
+# Invitation and password-reset links work once, for this many days.
+HARBOUR_INVITATION_DAYS = env_int("HARBOUR_INVITATION_DAYS", 7)
 # Consent receipt codes that match nothing, per user, before lookups wait for the same window.
 RECEIPT_LOOKUP_FAILURES = env_int("HARBOUR_RECEIPT_LOOKUP_FAILURES", 10)
 API_TOKEN_DAYS = env_int("HARBOUR_API_TOKEN_DAYS", 90)

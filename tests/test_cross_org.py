@@ -17,7 +17,7 @@ from django.core.management import call_command, get_commands
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from harbour.accounts.actions import issue_token
+from harbour.accounts.actions import invite, issue_token
 from harbour.audit.actions import SystemActor
 from harbour.cases import actions
 from harbour.cases.models import CaseNote, Screening
@@ -102,7 +102,11 @@ def victim_world(
     )
     draft = actions.save_draft(by=caseworker, data={"survivor__given_name": ["Zephyrine"]})
     token, _plain = issue_token(by=caseworker, name="victim token")
+    invitation = invite(
+        by=org_admin, org=org, email="newcomer@example.org", full_name="Newcomer", role="auditor"
+    )
     return {
+        "invitation": invitation,
         "case": case,
         "note": note,
         "screening": screening,
@@ -161,6 +165,9 @@ def _values(world: dict[str, Any]) -> dict[str, str]:
         "screening_id": str(world["screening"].pk),
         "user_id": str(world["users"][0].pk),
         "token_id": str(world["token"].pk),
+        "invitation_id": str(world["invitation"].pk),
+        # An invitation or reset link's secret: the outsider does not have organisation A's.
+        "token": "not-a-link-this-user-was-sent",
         "kind": "case_note",
         "entity_id": "case",
         "group_id": "needs",
@@ -306,6 +313,9 @@ COMMANDS_NOT_RUN = {
 
 def _commands_to_run(tmp_path: Any, org: Any) -> dict[str, list[str]]:
     return {
+        "accounts_invite": [
+            *("--org", org.short_name, "--email", "admin2@example.org", "--name", "New Admin"),
+        ],
         "api_openapi": ["--out", str(tmp_path / "openapi.json")],
         "audit_verify": [],
         "directory_export": [str(tmp_path / "directory.json")],

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from harbour.accounts.policy import ORG_ASSIGNABLE_ROLES, Role
+from harbour.accounts.policy import Role
 from harbour.core.forms import set_choices
 
 
@@ -31,45 +31,62 @@ class PasswordChangeForm(forms.Form):
         return data
 
 
-def role_choices(all_roles: bool) -> list[tuple[str, str]]:
-    roles = Role.choices if all_roles else [(r.value, r.label) for r in ORG_ASSIGNABLE_ROLES]
-    return [(value, str(label)) for value, label in roles]
+def role_choices(roles: tuple[str, ...]) -> list[tuple[str, str]]:
+    return [(value, str(label)) for value, label in Role.choices if value in roles]
 
 
-class StaffForm(forms.Form):
+LANGUAGES = [("en", "English"), ("fr", "Français")]
+
+
+class InviteForm(forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=150)
     job_title = forms.CharField(label=_("Job title"), max_length=150, required=False)
-    email = forms.EmailField(label=_("E-mail"), max_length=254)
-    role = forms.ChoiceField(label=_("Role"))
-    password = forms.CharField(
-        label=_("Temporary password"),
-        widget=forms.PasswordInput,
-        max_length=256,
-        help_text=_(
-            "Give it to the person privately; they must change it when they first sign in."
-        ),
+    email = forms.EmailField(
+        label=_("E-mail"),
+        max_length=254,
+        help_text=_("The invitation link goes to this address only; you will not see it."),
     )
+    role = forms.ChoiceField(label=_("Role"))
+    preferred_language = forms.ChoiceField(label=_("Language of the invitation"), choices=LANGUAGES)
 
-    def __init__(self, *args: object, all_roles: bool = False, **kwargs: object) -> None:
+    def __init__(self, *args: object, roles: tuple[str, ...] = (), **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        set_choices(self, "role", role_choices(all_roles))
+        set_choices(self, "role", role_choices(roles))
 
 
 class StaffEditForm(forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=150)
     job_title = forms.CharField(label=_("Job title"), max_length=150, required=False)
-    role = forms.ChoiceField(label=_("Role"))
-    is_active = forms.BooleanField(label=_("Active (may sign in)"), required=False)
-
-    def __init__(self, *args: object, all_roles: bool = False, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        set_choices(self, "role", role_choices(all_roles))
-
-
-class PasswordResetForm(forms.Form):
-    password = forms.CharField(
-        label=_("New temporary password"), widget=forms.PasswordInput, max_length=256
+    role = forms.ChoiceField(
+        label=_("Role"),
+        help_text=_("A new role signs the person out everywhere and revokes their API tokens."),
     )
+
+    def __init__(self, *args: object, roles: tuple[str, ...] = (), **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        set_choices(self, "role", role_choices(roles))
+
+
+class SetPasswordForm(forms.Form):
+    new_password = forms.CharField(
+        label=_("Password"),
+        widget=forms.PasswordInput,
+        max_length=256,
+        help_text=_("At least 12 characters; not a common password; not only numbers."),
+    )
+    confirm_password = forms.CharField(
+        label=_("Password again"), widget=forms.PasswordInput, max_length=256
+    )
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if data.get("new_password") and data.get("new_password") != data.get("confirm_password"):
+            self.add_error("confirm_password", _("The two passwords do not match."))
+        return data
+
+
+class ForgotForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail"), max_length=254)
 
 
 class TokenForm(forms.Form):

@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from harbour.accounts.policy import ROLE_PERMISSIONS, Perm, Role
@@ -39,6 +40,9 @@ class User(AbstractBaseUser, BaseModel):
     )
     is_active = models.BooleanField(_("active"), default=True)
     must_change_password = models.BooleanField(default=False)
+    # Changed whenever credentials or the role change: every session signed with the old value
+    # ends at its next request (see _get_session_auth_hash).
+    security_stamp = models.CharField(max_length=32, default="", blank=True)
 
     objects = UserManager()
 
@@ -57,6 +61,7 @@ class User(AbstractBaseUser, BaseModel):
         "preferred_language": Sensitivity.NONE,
         "is_active": Sensitivity.NONE,
         "must_change_password": Sensitivity.NONE,
+        "security_stamp": Sensitivity.IDENTIFIER,
     }
 
     class Meta:
@@ -66,6 +71,13 @@ class User(AbstractBaseUser, BaseModel):
 
     def __str__(self) -> str:
         return self.full_name
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        """Sessions are bound to the password AND the security stamp, so a role change, a
+        deactivation or an administrator's reset ends every session of the account."""
+        key_salt = "harbour.accounts.User.session_auth_hash"
+        value = f"{self.password}:{self.security_stamp}"
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
 
     # Django's admin asks these; only system admins reach it, and only for reference data.
     @property
@@ -114,6 +126,64 @@ class ApiToken(BaseModel):
     @property
     def is_live(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class LinkPurpose(models.TextChoices):
+    JOIN = "join", _("invitation to join")
+    RESET = "reset", _("password reset")
+
+
+class Invitation(BaseModel):
+    """A single-use, expiring link e-mailed to one person: to join an organisation with a role,
+    or to choose a new password. Nobody but its recipient ever sees the link; only its SHA-256 is
+    stored. The person sets their own password (ADR 9)."""
+
+    purpose = models.CharField(max_length=10, choices=LinkPurpose.choices)
+    org = models.ForeignKey("orgs.Organisation", on_delete=models.CASCADE, related_name="+")
+    email = models.EmailField(_("e-mail"))
+    full_name = models.CharField(_("full name"), max_length=150)
+    job_title = models.CharField(_("job title"), max_length=150, blank=True)
+    role = models.CharField(_("role"), max_length=30, choices=Role.choices)
+    preferred_language = models.CharField(max_length=5, default="en")
+    digest = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    invited_by_system = models.CharField(max_length=60, blank=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+
+    sensitivity: ClassVar[dict[str, Sensitivity]] = {
+        "purpose": Sensitivity.NONE,
+        "org": Sensitivity.NONE,
+        "email": Sensitivity.IDENTIFIER,
+        "full_name": Sensitivity.IDENTIFIER,
+        "job_title": Sensitivity.QUASI_IDENTIFIER,
+        "role": Sensitivity.NONE,
+        "preferred_language": Sensitivity.NONE,
+        "digest": Sensitivity.IDENTIFIER,
+        "invited_by": Sensitivity.NONE,
+        "invited_by_system": Sensitivity.NONE,
+        "expires_at": Sensitivity.NONE,
+        "used_at": Sensitivity.NONE,
+        "revoked_at": Sensitivity.NONE,
+        "user": Sensitivity.NONE,
+    }
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    @staticmethod
+    def digest_of(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @property
+    def is_live(self) -> bool:
+        return self.used_at is None and self.revoked_at is None and self.expires_at > timezone.now()
 
 
 class LoginThrottle(models.Model):

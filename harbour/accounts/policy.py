@@ -81,8 +81,38 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     ),
 }
 
-# Which roles an organisation admin may hand out to their own staff.
+# Which roles an organisation admin may hand out to their own staff: case roles in a partner
+# organisation, national roles (never case data) in the national coordinating body.
 ORG_ASSIGNABLE_ROLES = (Role.CASEWORKER, Role.SUPERVISOR, Role.ORG_ADMIN, Role.AUDITOR)
+NATIONAL_ASSIGNABLE_ROLES = (
+    Role.NATIONAL_ANALYST,
+    Role.RESEARCHER,
+    Role.AUDITOR,
+    Role.ORG_ADMIN,
+    Role.SYSTEM_ADMIN,
+)
+NATIONAL_ORG_TYPE = "national_coordinating_body"
+# Roles that read survivors' cases: nobody may hand one to an account they could sign in to.
+CASE_ROLES = frozenset(r for r, perms in ROLE_PERMISSIONS.items() if Perm.CASE_VIEW in perms)
+
+
+def assignable_roles(by: Any, org: Any) -> tuple[Role, ...]:
+    """The roles `by` may give (invite or change to) in `org` (separation of duties, ADR 9).
+
+    A system admin only brings in an organisation's first administrator; everything else is the
+    organisation's own administrators' business, within the roles of that kind of organisation.
+    """
+    if can(by, Perm.STAFF_MANAGE) and by.org_id == org.pk:
+        return NATIONAL_ASSIGNABLE_ROLES if org.type == NATIONAL_ORG_TYPE else ORG_ASSIGNABLE_ROLES
+    if can(by, Perm.USERS_MANAGE_ALL) and not _has_active_admin(org):
+        return (Role.ORG_ADMIN,)
+    return ()
+
+
+def _has_active_admin(org: Any) -> bool:
+    from harbour.accounts.models import User
+
+    return User.objects.filter(org=org, role=Role.ORG_ADMIN, is_active=True).exists()
 
 
 def can(user: Any, perm: Perm) -> bool:
@@ -111,5 +141,21 @@ def staff_member_for(user: Any, user_id: Any) -> Any:
 
     found = staff_visible_to(user).filter(pk=user_id).first()
     if found is None:
+        raise NotFound()
+    return found
+
+
+def invitation_for(user: Any, invitation_id: Any) -> Any:
+    """A pending invitation the user may see: their organisation's, or any for a system admin."""
+    from harbour.accounts.models import Invitation
+    from harbour.core.errors import NotFound
+    from harbour.core.forms import uuid_or_none
+
+    wanted = uuid_or_none(invitation_id)
+    found = Invitation.objects.filter(pk=wanted).first() if wanted else None
+    if found is None or not (
+        can(user, Perm.USERS_MANAGE_ALL)
+        or (can(user, Perm.STAFF_MANAGE) and found.org_id == user.org_id)
+    ):
         raise NotFound()
     return found

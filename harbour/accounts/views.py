@@ -6,22 +6,23 @@ from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.crypto import salted_hmac
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from harbour.accounts import actions
 from harbour.accounts.forms import (
+    ForgotForm,
     PasswordChangeForm,
-    PasswordResetForm,
+    SetPasswordForm,
     SignInForm,
-    StaffEditForm,
-    StaffForm,
     TokenForm,
 )
-from harbour.accounts.models import ApiToken, User
-from harbour.accounts.policy import Perm, can, staff_member_for, staff_visible_to
+from harbour.accounts.models import ApiToken, LinkPurpose, User
+from harbour.accounts.policy import Perm, can
 from harbour.core.errors import DomainError, NotFound
 from harbour.core.forms import show_errors
 
@@ -34,42 +35,71 @@ def _client_ip(request: HttpRequest) -> str | None:
 def sign_in(request: HttpRequest) -> HttpResponse:
     form = SignInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = _authenticate(request, form)
+        attempt = actions.attempt_for(
+            form.cleaned_data["email"],
+            _client_ip(request),
+            request.COOKIES.get(actions.DEVICE_COOKIE),
+        )
+        user = _authenticate(request, form, attempt)
         if user is not None:
             login(request, user)
-            target = request.GET.get("next", "")
-            safe = url_has_allowed_host_and_scheme(target, {request.get_host()})
-            response = redirect(target if safe and target else "web:home")
-            # The account's language wins at sign-in; the switch updates it (web.set_language).
-            response.set_cookie(
-                settings.LANGUAGE_COOKIE_NAME,
-                user.preferred_language,
-                samesite=settings.LANGUAGE_COOKIE_SAMESITE,  # type: ignore[arg-type]  # a str setting
-                secure=settings.LANGUAGE_COOKIE_SECURE,
-            )
-            return response
+            return _signed_in(request, user, attempt)
     return render(request, "accounts/sign_in.html", {"form": form})
 
 
-def _authenticate(request: HttpRequest, form: SignInForm) -> User | None:
+def _signed_in(request: HttpRequest, user: User, attempt: actions.Attempt) -> HttpResponse:
+    target = request.GET.get("next", "")
+    safe = url_has_allowed_host_and_scheme(target, {request.get_host()})
+    response = redirect(target if safe and target else "web:home")
+    # The account's language wins at sign-in; the switch updates it (web.set_language).
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        user.preferred_language,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,  # type: ignore[arg-type]  # a str setting
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+    )
+    # This browser is now known for this account: others' failed guesses do not lock it out.
+    response.set_cookie(
+        actions.DEVICE_COOKIE,
+        actions.device_cookie(attempt),
+        max_age=365 * 86400,
+        httponly=True,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
+    return response
+
+
+def _authenticate(request: HttpRequest, form: SignInForm, attempt: actions.Attempt) -> User | None:
     from django.contrib.auth import authenticate
 
-    email = form.cleaned_data["email"]
-    keys = actions.throttle_keys(email, _client_ip(request))
-    if actions.is_locked(keys):
-        form.add_error(None, _("Too many failed attempts. Wait 15 minutes and try again."))
+    wait = actions.wait_seconds(attempt)
+    if wait:
+        minutes = max(1, -(-wait // 60))
+        form.add_error(None, _locked_message(minutes))
         return None
+    email = form.cleaned_data["email"]
     user = authenticate(request, username=email, password=form.cleaned_data["password"])
     if user is None or not isinstance(user, User):
-        actions.register_failure(keys=keys)
+        actions.register_sign_in_failure(attempt=attempt)
         known = User.objects.filter(email__iexact=email).first()
         if known is not None:
             actions.record_sign_in(user=known, succeeded=False)
         form.add_error(None, _("The e-mail address or password is not correct."))
         return None
-    actions.register_success(keys=keys)
+    actions.register_sign_in_success(attempt=attempt)
     actions.record_sign_in(user=user, succeeded=True)
     return user
+
+
+def _locked_message(minutes: int) -> str:
+    return ngettext(
+        "Too many failed attempts for this account from here. Wait %(minutes)d minute and "
+        "try again, or ask your administrator to send you a new password link.",
+        "Too many failed attempts for this account from here. Wait %(minutes)d minutes and "
+        "try again, or ask your administrator to send you a new password link.",
+        minutes,
+    ) % {"minutes": minutes}
 
 
 @require_POST
@@ -99,7 +129,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/password_change.html", {"form": form})
 
 
-def _map_password_errors(form: PasswordChangeForm, exc: DomainError) -> None:
+def _map_password_errors(form: Any, exc: DomainError) -> None:
     from harbour.core.errors import InvalidInput
 
     if isinstance(exc, InvalidInput) and "password" in exc.errors:
@@ -107,95 +137,83 @@ def _map_password_errors(form: PasswordChangeForm, exc: DomainError) -> None:
     show_errors(form, exc)
 
 
-# --- staff management -------------------------------------------------------------------------
+# --- links e-mailed to one person: an invitation, a password reset ------------------------------
+
+# The token leaves the URL at once (it is kept in the session), so it cannot leak through the
+# Referer header or the browser history of the page where the password is typed.
+LINK_SESSION_KEY = "harbour_link_token"
 
 
-def _may_manage(user: User) -> bool:
-    return can(user, Perm.STAFF_MANAGE) or can(user, Perm.USERS_MANAGE_ALL)
+def welcome(request: HttpRequest, token: str) -> HttpResponse:
+    return _open_link(request, token, LinkPurpose.JOIN, "accounts:welcome_password")
 
 
-@login_required
-def staff_list(request: HttpRequest) -> HttpResponse:
-    if not _may_manage(request.user):  # type: ignore[arg-type]
-        raise NotFound()
-    staff = staff_visible_to(request.user).order_by("org__name_en", "full_name")
-    return render(request, "accounts/staff_list.html", {"staff": staff})
+def reset(request: HttpRequest, token: str) -> HttpResponse:
+    return _open_link(request, token, LinkPurpose.RESET, "accounts:reset_password")
 
 
-@login_required
-@sensitive_post_parameters("password")
-def staff_create(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
-    if not _may_manage(user):
-        raise NotFound()
-    all_roles = can(user, Perm.USERS_MANAGE_ALL)
-    form = StaffForm(request.POST or None, all_roles=all_roles)
-    org_choices = _org_choices(user, all_roles)
-    if request.method == "POST" and form.is_valid():
-        org_id = request.POST.get("org") if all_roles else user.org_id
-        if org_id not in {str(o.pk) for o in org_choices} and org_id != user.org_id:
-            form.add_error(None, _("Choose one of the listed organisations."))
-        else:
-            try:
-                actions.create_user(by=user, org_id=org_id, **form.cleaned_data)
-            except DomainError as exc:
-                show_errors(form, exc)
-            else:
-                messages.success(request, _("The account has been created."))
-                return redirect("accounts:staff")
-    return render(
-        request, "accounts/staff_form.html", {"form": form, "orgs": org_choices, "creating": True}
-    )
+def _open_link(request: HttpRequest, token: str, purpose: str, then: str) -> HttpResponse:
+    try:
+        actions.live_link(token, purpose)
+    except NotFound as exc:
+        return render(request, "accounts/link_dead.html", {"message": exc.message}, status=404)
+    if request.user.is_authenticated:
+        logout(request)
+    request.session[LINK_SESSION_KEY] = token
+    return redirect(then)
 
 
-def _org_choices(user: User, all_roles: bool) -> list[Any]:
-    from harbour.orgs.models import Organisation
+@sensitive_post_parameters()
+def welcome_password(request: HttpRequest) -> HttpResponse:
+    return _set_password(request, LinkPurpose.JOIN, actions.accept_invitation)
 
-    return list(Organisation.objects.all()) if all_roles else [user.org]
+
+@sensitive_post_parameters()
+def reset_password(request: HttpRequest) -> HttpResponse:
+    return _set_password(request, LinkPurpose.RESET, actions.use_reset_link)
 
 
-@login_required
-def staff_edit(request: HttpRequest, user_id: str) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
-    member = staff_member_for(user, user_id)
-    all_roles = can(user, Perm.USERS_MANAGE_ALL)
-    initial = {
-        "full_name": member.full_name,
-        "job_title": member.job_title,
-        "role": member.role,
-        "is_active": member.is_active,
-    }
-    form = StaffEditForm(request.POST or None, initial=initial, all_roles=all_roles)
-    reset = PasswordResetForm()
+def _set_password(request: HttpRequest, purpose: str, use: Any) -> HttpResponse:
+    token = request.session.get(LINK_SESSION_KEY, "")
+    try:
+        link = actions.live_link(token, purpose)
+    except NotFound as exc:
+        return render(request, "accounts/link_dead.html", {"message": exc.message}, status=404)
+    form = SetPasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            actions.update_user(by=user, user=member, **form.cleaned_data)
+            use(token=token, password=form.cleaned_data["new_password"])
+        except NotFound as exc:
+            return render(request, "accounts/link_dead.html", {"message": exc.message}, status=404)
         except DomainError as exc:
-            show_errors(form, exc)
+            _map_password_errors(form, exc)
         else:
-            messages.success(request, _("The account has been updated."))
-            return redirect("accounts:staff")
-    return render(
-        request, "accounts/staff_form.html", {"form": form, "member": member, "reset": reset}
-    )
+            request.session.pop(LINK_SESSION_KEY, None)
+            messages.success(request, _("Your password is set. Sign in with it now."))
+            return redirect("accounts:login")
+    context = {"form": form, "link": link, "joining": purpose == LinkPurpose.JOIN}
+    return render(request, "accounts/set_password.html", context)
 
 
-@login_required
-@require_POST
-@sensitive_post_parameters("password")
-def staff_reset_password(request: HttpRequest, user_id: str) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
-    member = staff_member_for(user, user_id)
-    form = PasswordResetForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.reset_password(by=user, user=member, password=form.cleaned_data["password"])
-        except DomainError as exc:
-            for message in getattr(exc, "errors", {}).get("password", [exc.message]):
-                messages.error(request, str(message))
-        else:
-            messages.success(request, _("The temporary password has been set."))
-    return redirect("accounts:staff_edit", user_id=member.pk)
+def forgot(request: HttpRequest) -> HttpResponse:
+    """Always the same answer, whether or not the address has an account."""
+    form = ForgotForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        keys = [
+            salted_hmac("forgot-ip", _client_ip(request) or "-", algorithm="sha256").hexdigest()
+        ]
+        if not actions.is_locked(keys):
+            actions.register_failure(keys=keys, limit=settings.LOGIN_THROTTLE_FAILURES * 4)
+            actions.request_password_reset(email=form.cleaned_data["email"])
+        messages.info(
+            request,
+            _(
+                "If an active account has this address, a link to choose a new password is on "
+                "its way. It works once, for a few days."
+            ),
+        )
+        return redirect("accounts:login")
+    return render(request, "accounts/forgot.html", {"form": form})
 
 
 # --- API tokens -------------------------------------------------------------------------------

@@ -27,7 +27,9 @@ class TokenAuth(HttpBearer):
             )
             .first()
         )
-        if found is None or not can(found.user, Perm.API_USE):
+        # The role is read now, not when the token was issued; an account that must choose a new
+        # password first (an administrator's reset) cannot use the API either.
+        if found is None or not can(found.user, Perm.API_USE) or found.user.must_change_password:
             return None
         _touch(found)
         request.user = found.user

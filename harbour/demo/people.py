@@ -36,6 +36,8 @@ _NATIONAL_STAFF = (
     ("analyst", Role.NATIONAL_ANALYST, "National data analyst", "Analyste de données nationales"),
     ("researcher", Role.RESEARCHER, "Researcher", "Chercheur·euse"),
     ("sysadmin", Role.SYSTEM_ADMIN, "Platform administrator", "Administrateur·rice Harbour"),
+    # Invites the national staff (a system admin only brings in first administrators: ADR 9).
+    ("admin", Role.ORG_ADMIN, "Director of national coordination", "Direction, coordination"),
 )
 
 

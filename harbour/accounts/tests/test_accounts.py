@@ -7,10 +7,9 @@ from django.conf import settings
 from django.utils import timezone
 
 from harbour.accounts import actions
-from harbour.accounts.models import ApiToken, User
+from harbour.accounts.models import ApiToken
 from harbour.accounts.policy import ROLE_PERMISSIONS, Perm, Role, can
 from harbour.audit.models import AuditEvent
-from harbour.core.errors import Conflict, InvalidInput, NotFound
 from harbour.testenv import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -45,92 +44,10 @@ def test_wrong_password_is_refused_and_audited(client, caseworker) -> None:
     assert AuditEvent.objects.filter(action="user.sign_in_failed").count() == 1
 
 
-def test_throttling_locks_the_account_after_repeated_failures(client, caseworker) -> None:
-    for _ in range(settings.LOGIN_THROTTLE_FAILURES):
-        _sign_in(client, caseworker.email, "wrong password!!")
-    page = _sign_in(client, caseworker.email, PASSWORD)  # right password, but locked
-    assert "Too many failed attempts" in page.content.decode()
-    assert "_auth_user_id" not in client.session
-
-
-def test_a_temporary_password_must_be_changed_first(client, make_user, org) -> None:
-    user = make_user("caseworker", org, must_change_password=True)
-    _sign_in(client, user.email, PASSWORD)
-    assert client.get("/cases/")["Location"] == "/accounts/password/"
-    weak = client.post(
-        "/accounts/password/",
-        {"old_password": PASSWORD, "new_password": "12345678", "confirm_password": "12345678"},
-    )
-    assert weak.status_code == 200 and not User.objects.get(pk=user.pk).check_password("12345678")
-    done = client.post(
-        "/accounts/password/",
-        {
-            "old_password": PASSWORD,
-            "new_password": "a brand new passphrase 7",
-            "confirm_password": "a brand new passphrase 7",
-        },
-    )
-    assert done.status_code == 302
-    assert client.get("/cases/").status_code == 200
-
-
 def test_sessions_expire_when_idle() -> None:
     assert settings.SESSION_SAVE_EVERY_REQUEST is True
     assert settings.SESSION_COOKIE_AGE == settings.SESSION_IDLE_MINUTES * 60 <= 60 * 60
     assert settings.SESSION_COOKIE_HTTPONLY
-
-
-def test_org_admin_manages_only_their_own_staff(make_user, org, other_org, org_admin) -> None:
-    mine = actions.create_user(
-        by=org_admin,
-        email="new@example.org",
-        full_name="New Person",
-        org_id=org.pk,
-        role="caseworker",
-        password="temporary pass 123",
-    )
-    assert mine.must_change_password
-    with pytest.raises(NotFound):
-        actions.create_user(
-            by=org_admin,
-            email="x@example.org",
-            full_name="X",
-            org_id=other_org.pk,
-            role="caseworker",
-            password="temporary pass 123",
-        )
-    with pytest.raises(InvalidInput):
-        actions.create_user(
-            by=org_admin,
-            email="y@example.org",
-            full_name="Y",
-            org_id=org.pk,
-            role="national_analyst",
-            password="temporary pass 123",
-        )
-    theirs = make_user("caseworker", other_org)
-    with pytest.raises(NotFound):
-        actions.update_user(by=org_admin, user=theirs, role="supervisor")
-    with pytest.raises(Conflict):
-        actions.update_user(by=org_admin, user=org_admin, is_active=False)
-
-
-def test_staff_pages(client_for, org_admin, outsider) -> None:
-    client = client_for(org_admin)
-    assert client.get("/accounts/staff/").status_code == 200
-    assert client.get(f"/accounts/staff/{outsider.pk}/").status_code == 404
-    created = client.post(
-        "/accounts/staff/new/",
-        {
-            "full_name": "Marie Roy",
-            "email": "marie@example.org",
-            "role": "caseworker",
-            "password": "temporary pass 123",
-            "job_title": "Intervenante",
-        },
-    )
-    assert created.status_code == 302
-    assert User.objects.get(email="marie@example.org").org_id == org_admin.org_id
 
 
 def test_roles_never_mix_case_data_with_national_or_platform_work() -> None:
@@ -169,3 +86,85 @@ def test_the_language_choice_follows_the_account(client, caseworker) -> None:
     client.cookies.pop("django_language", None)
     _sign_in(client, caseworker.email, PASSWORD)
     assert '<html lang="fr">' in client.get("/cases/").content.decode()
+
+
+# --- throttling (issue 7, ADR 9) ------------------------------------------------------------------
+
+
+def _wrong(client, email: str) -> None:
+    page = _sign_in(client, email, "wrong password!!")
+    assert page.status_code == 200
+
+
+def test_an_account_is_slowed_down_more_after_each_failure(client, caseworker) -> None:
+    from harbour.accounts.models import LoginThrottle
+
+    for _ in range(settings.LOGIN_THROTTLE_FAILURES):
+        _wrong(client, caseworker.email)
+    page = _sign_in(client, caseworker.email, PASSWORD)  # right password, but must wait
+    assert "Too many failed attempts" in page.content.decode()
+    assert "_auth_user_id" not in client.session
+    first = LoginThrottle.objects.get(locked_until__isnull=False)
+    assert first.locked_until is not None
+    first_wait = first.locked_until - first.window_started_at
+    LoginThrottle.objects.filter(pk=first.pk).update(locked_until=timezone.now())
+    _wrong(client, caseworker.email)
+    second = LoginThrottle.objects.get(pk=first.pk)
+    assert second.locked_until is not None
+    assert second.locked_until - second.window_started_at == 2 * first_wait
+    LoginThrottle.objects.filter(pk=first.pk).update(locked_until=timezone.now())
+    assert _sign_in(client, caseworker.email, PASSWORD).status_code == 302
+
+
+def test_failures_for_one_account_never_block_another_from_the_same_address(
+    client, make_user, org
+) -> None:
+    alice, bob = make_user("caseworker", org), make_user("caseworker", org)
+    for _ in range(settings.LOGIN_THROTTLE_FAILURES * 2):
+        _wrong(client, alice.email)
+    assert _sign_in(client, bob.email, PASSWORD).status_code == 302
+
+
+def test_a_known_browser_is_not_locked_out_by_guesses_made_elsewhere(caseworker) -> None:
+    from django.test import Client
+
+    usual = Client()
+    assert _sign_in(usual, caseworker.email, PASSWORD).status_code == 302
+    usual.post("/accounts/sign-out/")
+    attacker = Client(REMOTE_ADDR="203.0.113.9")
+    for _ in range(settings.LOGIN_THROTTLE_FAILURES + 3):
+        _wrong(attacker, caseworker.email)
+    assert "Too many" in _sign_in(attacker, caseworker.email, PASSWORD).content.decode()
+    assert _sign_in(usual, caseworker.email, PASSWORD).status_code == 302
+    # A forged or foreign device cookie is only a stranger's browser.
+    forger = Client(REMOTE_ADDR="203.0.113.9")
+    forger.cookies["harbour_device"] = "forged:cookie"
+    assert _sign_in(forger, caseworker.email, PASSWORD).status_code == 200
+
+
+def test_an_address_past_its_limit_cannot_retry_but_fresh_accounts_still_sign_in(
+    client, make_user, org, settings
+) -> None:
+    settings.LOGIN_ADDRESS_FAILURES = 3
+    tried = [make_user("caseworker", org) for _ in range(3)]
+    fresh = make_user("caseworker", org)
+    for user in tried:
+        _wrong(client, user.email)
+    assert "Too many" in _sign_in(client, tried[0].email, PASSWORD).content.decode()
+    assert _sign_in(client, fresh.email, PASSWORD).status_code == 302
+    elsewhere = client_from("198.51.100.7")
+    assert _sign_in(elsewhere, tried[0].email, PASSWORD).status_code == 302
+
+
+def client_from(address: str):
+    from django.test import Client
+
+    return Client(REMOTE_ADDR=address)
+
+
+def test_the_throttle_table_holds_no_address_or_e_mail(client, caseworker) -> None:
+    from harbour.accounts.models import LoginThrottle
+
+    _wrong(client, caseworker.email)
+    stored = " ".join(LoginThrottle.objects.values_list("key", flat=True))
+    assert caseworker.email not in stored and "127.0.0.1" not in stored

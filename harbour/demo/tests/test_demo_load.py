@@ -78,7 +78,7 @@ def test_one_account_per_role_and_several_caseworkers_each(loaded: str) -> None:
         assert org.members.filter(role=Role.CASEWORKER).count() >= 2
     national = users.filter(org__type="national_coordinating_body")
     assert set(national.values_list("role", flat=True)) == {
-        Role.NATIONAL_ANALYST, Role.RESEARCHER, Role.SYSTEM_ADMIN,
+        Role.NATIONAL_ANALYST, Role.RESEARCHER, Role.SYSTEM_ADMIN, Role.ORG_ADMIN,
     }  # fmt: skip
     assert not users.filter(must_change_password=True).exists()
     assert all(u.check_password(PASSWORD) for u in users[:3])

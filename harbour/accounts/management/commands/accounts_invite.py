@@ -1,0 +1,49 @@
+"""Bring in an organisation's administrator (or a deployment's first system administrator)."""
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from harbour.accounts import actions
+from harbour.accounts.policy import Role
+from harbour.audit.actions import SystemActor
+from harbour.core.errors import DomainError
+from harbour.orgs.models import Organisation
+
+
+class Command(BaseCommand):
+    help = (
+        "Invite an organisation administrator or a system administrator by e-mail (for a new "
+        "deployment; everyone else is invited on the Staff page). The link is e-mailed and "
+        "printed here: whoever runs this command already holds the deployment's keys."
+    )
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--org", required=True, help="the organisation's short name")
+        parser.add_argument("--email", required=True)
+        parser.add_argument("--name", required=True, help="the person's full name")
+        parser.add_argument(
+            "--role", choices=[Role.ORG_ADMIN, Role.SYSTEM_ADMIN], default=Role.ORG_ADMIN
+        )
+        parser.add_argument("--language", choices=["en", "fr"], default="en")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        org = Organisation.objects.filter(short_name=options["org"]).first()
+        if org is None:
+            raise CommandError(f"No organisation has the short name {options['org']!r}.")
+        printed: list[str] = []
+        try:
+            actions.invite(
+                by=SystemActor("harbour accounts invite"),
+                org=org,
+                email=options["email"],
+                full_name=options["name"],
+                role=options["role"],
+                preferred_language=options["language"],
+                on_link=printed.append,
+            )
+        except DomainError as exc:
+            errors = getattr(exc, "errors", {}) or {"": [exc.message]}
+            raise CommandError("; ".join(str(m) for ms in errors.values() for m in ms)) from None
+        self.stdout.write(f"Invitation e-mailed to {options['email']}. Its link (single use):")
+        self.stdout.write(printed[0])
