@@ -9,6 +9,7 @@ import shutil
 import tempfile
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 # The password of every user the `make_user` fixture (conftest.py) creates.
 PASSWORD = "a-long-test-password-42"  # noqa: S105 - test users only
@@ -27,6 +28,12 @@ for _name, _value in _DEFAULTS.items():
     os.environ.setdefault(_name, _value)
 os.environ.setdefault("HARBOUR_VAR_DIR", tempfile.mkdtemp(prefix="harbour-test-"))
 os.makedirs(os.path.join(os.environ["HARBOUR_VAR_DIR"], "static"), exist_ok=True)
+
+# Property tests check what is true, not how fast: Hypothesis's default 200 ms deadline per
+# example turns a busy machine (a CI runner, parallel workers) into flaky failures. Speed is
+# measured in benchmarks/.
+hypothesis_settings.register_profile("harbour", deadline=None)
+hypothesis_settings.load_profile("harbour")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -137,9 +137,9 @@ def staff_visible_to(user: Any) -> Any:
 
 
 def staff_member_for(user: Any, user_id: Any) -> Any:
-    from harbour.core.errors import NotFound
+    from harbour.core.errors import NotFound, parsed_id
 
-    found = staff_visible_to(user).filter(pk=user_id).first()
+    found = staff_visible_to(user).filter(pk=parsed_id(user_id)).first()
     if found is None:
         raise NotFound()
     return found

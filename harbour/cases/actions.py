@@ -26,7 +26,7 @@ from harbour.orgs import crypto
 from harbour.orgs.models import Organisation
 from harbour.standard import delphi
 from harbour.standard.dictionary import current
-from harbour.standard.validation import validate
+from harbour.standard.validation import validate as validate_values
 
 _REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
 
@@ -36,6 +36,29 @@ def _new_reference(model: type[Survivor] | type[Case], org_id: Any, prefix: str)
         code = prefix + "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(7))
         if not model.objects.filter(org_id=org_id, reference=code).exists():
             return code
+
+
+def validate(entity: Any, values: dict[str, Any], **options: Any) -> dict[str, Any]:
+    """The dictionary's validation, then what only the database knows: every organisation or
+    staff member a value refers to exists (an unknown id is a clear error, not a crash)."""
+    cleaned = validate_values(entity, values, **options)
+    errors: dict[str, list[Any]] = {}
+    for f in entity.fields:
+        wanted = cleaned.get(f.id)
+        if not wanted or f.type not in _REFERENCES:
+            continue
+        model, message = _REFERENCES[f.type]
+        if not model.objects.filter(pk=wanted, is_active=True).exists():
+            errors[f.id] = [message]
+    if errors:
+        raise InvalidInput(errors)
+    return cleaned
+
+
+_REFERENCES: dict[str, tuple[Any, Any]] = {
+    "organisation": (Organisation, _("Choose one of Harbour's active organisations.")),
+    "staff": (User, _("Choose an active member of staff.")),
+}
 
 
 def _require(by: Any, perm: Perm) -> None:

@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 
 from harbour.accounts.policy import Perm, can
 from harbour.cases.models import Case, IntakeDraft, Survivor
-from harbour.core.errors import NotFound
+from harbour.core.errors import NotFound, parsed_id
 
 
 def cases_for(user: Any, perm: Perm = Perm.CASE_VIEW) -> QuerySet[Case]:
@@ -22,7 +22,11 @@ def cases_for(user: Any, perm: Perm = Perm.CASE_VIEW) -> QuerySet[Case]:
 
 
 def case_for(user: Any, case_id: Any, perm: Perm = Perm.CASE_VIEW) -> Case:
-    case = cases_for(user, perm).select_related("survivor", "owner", "org").filter(pk=case_id)
+    case = (
+        cases_for(user, perm)
+        .select_related("survivor", "owner", "org")
+        .filter(pk=parsed_id(case_id))
+    )
     found = case.first()
     if found is None:
         raise NotFound()
@@ -36,7 +40,7 @@ def survivors_for(user: Any, perm: Perm = Perm.CASE_VIEW) -> QuerySet[Survivor]:
 
 
 def survivor_for(user: Any, survivor_id: Any, perm: Perm = Perm.CASE_VIEW) -> Survivor:
-    found = survivors_for(user, perm).filter(pk=survivor_id).first()
+    found = survivors_for(user, perm).filter(pk=parsed_id(survivor_id)).first()
     if found is None:
         raise NotFound()
     return found
@@ -53,7 +57,7 @@ def drafts_for(user: Any) -> QuerySet[IntakeDraft]:
 
 
 def draft_for(user: Any, draft_id: Any) -> IntakeDraft:
-    found = drafts_for(user).filter(pk=draft_id).first()
+    found = drafts_for(user).filter(pk=parsed_id(draft_id)).first()
     if found is None:
         raise NotFound()
     return found

@@ -4,6 +4,7 @@ Each error carries a stable machine `code` (for the API and tests) and a transla
 (for people). Messages never include survivors' data: they name fields, not values.
 """
 
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -72,3 +73,14 @@ class InvalidInput(DomainError):
 
     def as_dict(self) -> dict[str, Any]:
         return {field: [str(m) for m in msgs] for field, msgs in self.errors.items()}
+
+
+def parsed_id(value: Any) -> uuid.UUID:
+    """An id that came from outside (a URL, a query string, a form, JSON): a malformed one is
+    simply not found — never a server error, and no different from a record that is missing."""
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except (ValueError, TypeError, AttributeError):
+        raise NotFound() from None

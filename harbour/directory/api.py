@@ -100,9 +100,14 @@ def _uuid(value: str) -> uuid.UUID:
         raise NotFound() from None
 
 
+MAX_PAGE = 1_000_000
+
+
 def page_of(qs: QuerySet[Any], page: int, per_page: int) -> tuple[list[Any], dict[str, Any]]:
     if page < 1:
         raise InvalidInput({"page": [_("Pages start at 1.")]})
+    if page > MAX_PAGE:  # beyond any directory; the database cannot even skip that far
+        raise InvalidInput({"page": [_("Ask for a page from 1 to %(n)d.") % {"n": MAX_PAGE}]})
     if not 1 <= per_page <= MAX_PER_PAGE:
         raise InvalidInput(
             {"per_page": [_("Ask for 1 to %(n)d results per page.") % {"n": MAX_PER_PAGE}]}

@@ -20,7 +20,7 @@ from harbour.audit.actions import record_event
 from harbour.audit.models import Outcome
 from harbour.cases.models import Case, Survivor
 from harbour.cases.values import read_values
-from harbour.core.errors import NotFound
+from harbour.core.errors import NotFound, parsed_id
 from harbour.orgs.models import Organisation
 from harbour.sharing import rules
 from harbour.sharing.models import Agreement, Consent, Party, Referral, SurvivorLink
@@ -220,7 +220,7 @@ def shared_case_for(user: Any, case_id: Any) -> SharedCase:
     The decision is audited (in the owner's chain) before a refusal is raised, so refused
     attempts are in the trail too.
     """
-    case = Case.objects.select_related("org", "survivor").filter(pk=case_id).first()
+    case = Case.objects.select_related("org", "survivor").filter(pk=parsed_id(case_id)).first()
     if case is None or case.org_id == user.org_id:
         raise NotFound()
     with transaction.atomic():
@@ -286,7 +286,7 @@ def referral_for(user: Any, referral_id: Any) -> Referral:
     found = (
         referrals_for(user)
         .select_related("org", "receiving_org", "case", "consent")
-        .filter(pk=referral_id)
+        .filter(pk=parsed_id(referral_id))
         .first()
     )
     if found is None:
@@ -302,7 +302,7 @@ def consents_of(user: Any, survivor: Survivor) -> QuerySet[Consent]:
 
 
 def consent_for(user: Any, consent_id: Any) -> Consent:
-    found = Consent.objects.filter(pk=consent_id, org_id=user.org_id).first()
+    found = Consent.objects.filter(pk=parsed_id(consent_id), org_id=user.org_id).first()
     if found is None or not can(user, Perm.CASE_VIEW):
         raise NotFound()
     return found
@@ -340,7 +340,7 @@ def agreements_for(user: Any) -> QuerySet[Agreement]:
 
 
 def agreement_for(user: Any, agreement_id: Any) -> Agreement:
-    found = agreements_for(user).filter(pk=agreement_id).first()
+    found = agreements_for(user).filter(pk=parsed_id(agreement_id)).first()
     if found is None:
         raise NotFound()
     return found

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from ninja import Body, Router, Schema, Status
 from pydantic import Field
 
@@ -76,10 +77,16 @@ class ScreeningOut(Schema):
 
 # --- helpers ----------------------------------------------------------------------------------
 
+# Far beyond any organisation's records; a larger page number is a mistake, not a request.
+MAX_PAGE = 1_000_000
+MSG_BETWEEN = gettext_lazy("Enter a whole number from %(low)s to %(high)s.")
+
 
 def _page(request: HttpRequest, qs: Any, page: int, page_size: int, render: Any) -> dict:
-    if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise InvalidInput({"page_size": [f"1–{MAX_PAGE_SIZE}"]})
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise InvalidInput({"page_size": [MSG_BETWEEN % {"low": 1, "high": MAX_PAGE_SIZE}]})
+    if not 1 <= page <= MAX_PAGE:
+        raise InvalidInput({"page": [MSG_BETWEEN % {"low": 1, "high": MAX_PAGE}]})
     total = qs.count()
     rows = qs[(page - 1) * page_size : page * page_size]
     return {
