@@ -177,6 +177,7 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
             self.model = Model(cases={c.pk: (c.org_id, c.survivor_id) for c in world.cases})
             # Referrals, consents and agreements left by an earlier sequence were rolled back.
             self.today = timezone.localdate()
+            self.codes: dict[uuid.UUID, str | None] = {}  # the printed receipts
 
         def teardown(self) -> None:
             transaction.set_rollback(True)
@@ -213,6 +214,7 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
                 purposes=sorted(purposes),
                 method="verbal",
             )
+            self.codes[consent.pk] = consent.issued_code
             self.model.consents[consent.pk] = ConsentFacts(
                 holder_org=holder,
                 survivor=world.cases[case].survivor_id,
@@ -235,7 +237,8 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
             consent = Consent.objects.get(pk=consent_id)
             if with_code:  # the survivor asks any organisation, showing her receipt
                 worker = world.workers[by]
-                consent = actions.find_consent_by_receipt(by=worker, code=consent.receipt_code)
+                code = self.codes[consent_id]
+                consent = actions.find_consent_by_receipt(by=worker, code=code)
             else:
                 worker = _worker_of(consent.org_id)
             actions.withdraw_consent(by=worker, consent=consent)

@@ -51,7 +51,10 @@ class Consent(TenantModel):
     recorded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
     starts_on = models.DateField()
     expires_on = models.DateField()
-    receipt_code = models.CharField(max_length=14, unique=True)
+    # A keyed hash of the code printed on the survivor's receipt (the holder's blind-index key):
+    # the code finds the consent, so it is never stored readable. The plain code exists once,
+    # when it is issued (`Consent.issued_code`, not stored), and is printed then.
+    receipt_digest = models.CharField(max_length=64, unique=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawn_by = models.ForeignKey(
         "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -72,7 +75,7 @@ class Consent(TenantModel):
         "recorded_by": Sensitivity.NONE,
         "starts_on": Sensitivity.QUASI_IDENTIFIER,
         "expires_on": Sensitivity.QUASI_IDENTIFIER,
-        "receipt_code": Sensitivity.IDENTIFIER,  # it finds the consent: treat like a key
+        "receipt_digest": Sensitivity.IDENTIFIER,  # it finds the consent: treat like a key
         "withdrawn_at": Sensitivity.QUASI_IDENTIFIER,
         "withdrawn_by": Sensitivity.NONE,
         "withdrawn_at_org": Sensitivity.SPECIAL_CATEGORY,
@@ -82,6 +85,9 @@ class Consent(TenantModel):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["org", "survivor"])]
+
+    # Set on the instance by the action that issues a code; never saved.
+    issued_code: str | None = None
 
 
 class Agreement(BaseModel):

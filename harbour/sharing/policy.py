@@ -21,6 +21,7 @@ from harbour.audit.models import Outcome
 from harbour.cases.models import Case, Survivor
 from harbour.cases.values import read_values
 from harbour.core.errors import NotFound, parsed_id
+from harbour.orgs.crypto import blind_index
 from harbour.orgs.models import Organisation
 from harbour.sharing import rules
 from harbour.sharing.models import Agreement, Consent, Party, Referral, SurvivorLink
@@ -308,22 +309,32 @@ def consent_for(user: Any, consent_id: Any) -> Consent:
     return found
 
 
-RECEIPT_CODE_LENGTH = 14  # XXXX-XXXX-XXXX
+RECEIPT_CODE_LENGTH = 12  # XXXX-XXXX-XXXX, without its dashes
 
 
 def normalised_code(code: str) -> str:
-    return code.strip().upper().replace(" ", "")
+    """The 12 characters, whatever the survivor or caseworker typed around them."""
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def receipt_digest(holder_org_id: uuid.UUID, code: str) -> str:
+    """The stored form of a receipt code: a keyed hash under the holding organisation's
+    blind-index key (which lives as long as the organisation)."""
+    return blind_index(holder_org_id, "consent-receipt", normalised_code(code))
 
 
 def consent_by_receipt(user: Any, code: str) -> Consent:
     """Any caseworker may find a consent by the code on the survivor's receipt, to withdraw it
-    at the survivor's request. The lookup shows no identifying data."""
+    at the survivor's request. The lookup shows no identifying data. The code is hashed under
+    each organisation's key in turn (one HMAC per organisation, one query)."""
     normalised = normalised_code(code)
     if not can(user, Perm.CASE_EDIT) or len(normalised) != RECEIPT_CODE_LENGTH:
         raise NotFound()
+    holders = Consent.objects.order_by().values_list("org_id", flat=True).distinct()
+    digests = [receipt_digest(org_id, normalised) for org_id in holders]
     found = (
         Consent.objects.select_related("org", "recipient_org")
-        .filter(receipt_code=normalised)
+        .filter(receipt_digest__in=digests)
         .first()
     )
     if found is None:

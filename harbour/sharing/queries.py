@@ -192,5 +192,4 @@ def _consent_row(consent: Consent) -> dict[str, Any]:
         "starts_on": consent.starts_on.isoformat(),
         "expires_on": consent.expires_on.isoformat(),
         "status": consent_status(consent),
-        "receipt_code": consent.receipt_code,
     }

@@ -16,6 +16,7 @@ urlpatterns = [
     path("survivors/<uuid:survivor_id>/erase/", views.erase, name="erase"),
     path("survivors/<uuid:survivor_id>/legal-hold/", views.legal_hold, name="legal_hold"),
     path("consents/<uuid:consent_id>/receipt/", views.receipt, name="receipt"),
+    path("consents/<uuid:consent_id>/new-code/", views.reissue_code, name="reissue_code"),
     path("consents/<uuid:consent_id>/withdraw/", views.withdraw, name="withdraw"),
     path("consents/lookup/", views.lookup, name="lookup"),
     path("agreements/", views.agreements, name="agreements"),

@@ -70,7 +70,7 @@ def consents(request: HttpRequest, survivor_id: str) -> HttpResponse:
             show_errors(form, exc)
         else:
             messages.success(request, _("Consent recorded. Print or show the receipt now."))
-            return redirect("sharing:receipt", consent_id=consent.pk)
+            return _show_code_once(request, consent)
     rows = [
         {"consent": c, "status": queries.consent_status(c)}
         for c in policy.consents_of(user, survivor).select_related("recipient_org")
@@ -92,12 +92,38 @@ def receipt(request: HttpRequest, consent_id: str) -> HttpResponse:
     cats = [current().category(c) for c in consent.categories]
     context = {
         "consent": consent,
+        # Shown once, on the page right after it was issued; only its hash is stored.
+        "code": request.session.pop(_code_key(consent), None),
         "categories": cats,
         "status": queries.consent_status(consent),
         "purposes": [Purpose(p) for p in consent.purposes],
         "org_types": current().codelists["organisation_type"],
     }
     return render(request, "sharing/receipt.html", context)
+
+
+def _code_key(consent: Any) -> str:
+    return f"harbour:receipt:{consent.pk}"
+
+
+def _show_code_once(request: HttpRequest, consent: Any) -> HttpResponse:
+    request.session[_code_key(consent)] = consent.issued_code
+    return redirect("sharing:receipt", consent_id=consent.pk)
+
+
+@login_required
+@require_POST
+def reissue_code(request: HttpRequest, consent_id: str) -> HttpResponse:
+    """The survivor lost the receipt: a new code; the old one stops working."""
+    user = _user(request)
+    consent = policy.consent_for(user, consent_id)
+    try:
+        consent = actions.reissue_receipt_code(by=user, consent=consent)
+    except DomainError as exc:
+        _fail(request, exc)
+        return redirect("sharing:receipt", consent_id=consent.pk)
+    messages.success(request, _("A new code is on this receipt. The old code no longer works."))
+    return _show_code_once(request, consent)
 
 
 @login_required

@@ -16,6 +16,7 @@ from playwright.sync_api import Page, expect
 
 from harbour.sharing import actions
 from harbour.sharing.models import Consent, Referral
+from harbour.sharing.policy import receipt_digest
 from harbour.testenv import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -103,4 +104,5 @@ def test_a_consented_referral_accepted_by_another_organisation(
 
     referral = Referral.objects.get()
     assert referral.status == "accepted" and referral.receiving_org_id == b.pk
-    assert Consent.objects.get().receipt_code == code
+    stored = Consent.objects.get()
+    assert stored.receipt_digest == receipt_digest(stored.org_id, code)

@@ -43,10 +43,12 @@ class ConsentOut(Schema):
     starts_on: dt.date
     expires_on: dt.date
     status: str
-    receipt_code: str | None
+    receipt_code: str | None = Field(
+        None, description="Only in the answer that records the consent: it is never stored."
+    )
 
 
-def _consent_out(consent: Consent, *, with_code: bool = True) -> dict[str, Any]:
+def _consent_out(consent: Consent) -> dict[str, Any]:
     return {
         "id": str(consent.pk),
         "survivor_id": str(consent.survivor_id),
@@ -60,7 +62,7 @@ def _consent_out(consent: Consent, *, with_code: bool = True) -> dict[str, Any]:
         "starts_on": consent.starts_on,
         "expires_on": consent.expires_on,
         "status": queries.consent_status(consent),
-        "receipt_code": consent.receipt_code if with_code else None,
+        "receipt_code": consent.issued_code,
     }
 
 
@@ -117,7 +119,7 @@ class ReceiptIn(Schema):
 )
 def consent_by_receipt(request: HttpRequest, payload: ReceiptIn) -> dict[str, Any]:
     consent = actions.find_consent_by_receipt(by=current_user(request), code=payload.code)
-    return _consent_out(consent, with_code=False) | {"survivor_id": ""}
+    return _consent_out(consent) | {"survivor_id": ""}
 
 
 @router.post(
@@ -129,7 +131,7 @@ def withdraw_by_receipt(request: HttpRequest, payload: ReceiptIn) -> dict[str, A
     user = current_user(request)
     found = actions.find_consent_by_receipt(by=user, code=payload.code)
     consent = actions.withdraw_consent(by=user, consent=found)
-    return _consent_out(consent, with_code=False) | {"survivor_id": ""}
+    return _consent_out(consent) | {"survivor_id": ""}
 
 
 # --- agreements -------------------------------------------------------------------------------

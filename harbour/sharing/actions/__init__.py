@@ -15,6 +15,7 @@ from harbour.sharing.actions.consent import (
     DEFAULT_CONSENT_MONTHS,
     find_consent_by_receipt,
     record_consent,
+    reissue_receipt_code,
     withdraw_consent,
 )
 from harbour.sharing.actions.referrals import (
@@ -48,6 +49,7 @@ __all__ = [
     "decline_referral",
     "erase_survivor",
     "find_consent_by_receipt",
+    "reissue_receipt_code",
     "leave_agreement",
     "link_survivors",
     "mark_notifications_read",

@@ -74,8 +74,9 @@ def record_consent(
         recorded_by=by,
         starts_on=starts_on,
         expires_on=expires_on,
-        receipt_code=_receipt_code(),
+        receipt_digest="",
     )
+    _issue_code(consent)
     audit(
         by,
         "consent.recorded",
@@ -129,13 +130,32 @@ def _months_later(day: dt.date, months: int) -> dt.date:
     return day.replace(year=year, month=month, day=min(day.day, 28))
 
 
-def _receipt_code() -> str:
-    """12 random characters (60 bits) in groups of four: short enough to read over the phone."""
+def _issue_code(consent: Consent) -> str:
+    """12 random characters (60 bits) in groups of four, short enough to read over the phone.
+    Only its keyed hash is stored; the plain code is on the instance for this request only."""
+    from harbour.sharing.policy import receipt_digest
+
     while True:
         raw = "".join(secrets.choice(_RECEIPT_ALPHABET) for _ in range(12))
-        code = f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
-        if not Consent.objects.filter(receipt_code=code).exists():
-            return code
+        digest = receipt_digest(consent.org_id, raw)
+        if not Consent.objects.filter(receipt_digest=digest).exists():
+            break
+    consent.receipt_digest = digest
+    consent.save(update_fields=["receipt_digest", "updated_at"])
+    consent.issued_code = f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+    return consent.issued_code
+
+
+@transaction.atomic
+def reissue_receipt_code(*, by: User, consent: Consent) -> Consent:
+    """A lost receipt: a new code for the same consent; the old code stops working."""
+    require(by, Perm.CASE_EDIT)
+    if consent.org_id != by.org_id:
+        raise NotFound()
+    consent = Consent.objects.select_for_update().get(pk=consent.pk)
+    _issue_code(consent)
+    audit(by, "consent.receipt_reissued", consent.org_id, consent)
+    return consent
 
 
 @transaction.atomic

@@ -1,6 +1,7 @@
 """Consent, referral and rights actions: every refusal is specific, translated, changes nothing."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.core.management import call_command
@@ -11,6 +12,7 @@ from harbour.cases.models import Case, Survivor
 from harbour.core.errors import Conflict, InvalidInput, NotFound
 from harbour.sharing import actions, queries, states
 from harbour.sharing.models import Consent, Notification, Referral
+from harbour.sharing.policy import receipt_digest
 
 pytestmark = pytest.mark.django_db
 
@@ -212,7 +214,9 @@ def test_web_pages_of_the_sharing_flow(
     text = receipt.content.decode()
     assert "Your consent receipt" in text and "Votre reçu de consentement" in text
     consent = Consent.objects.get()
-    assert consent.receipt_code in text
+    code = re.search(r'class="receipt-code">([A-Z0-9-]{14})<', text).group(1)
+    assert receipt_digest(consent.org_id, code) == consent.receipt_digest
+    assert code not in web.get(page["Location"]).content.decode()  # shown once
     preview = web.post(
         f"/sharing/cases/{case.pk}/refer/",
         {
@@ -240,9 +244,9 @@ def test_web_pages_of_the_sharing_flow(
     theirs = client_for(partner_worker)
     assert "Élodie" in theirs.get(f"/sharing/referrals/{referral.pk}/").content.decode()
     assert theirs.post(f"/sharing/referrals/{referral.pk}/accept/").status_code == 302
-    lookup = theirs.post("/sharing/consents/lookup/", {"code": consent.receipt_code})
+    lookup = theirs.post("/sharing/consents/lookup/", {"code": code})
     assert "Consent found" in lookup.content.decode()
-    theirs.post("/sharing/consents/lookup/", {"code": consent.receipt_code, "withdraw": "1"})
+    theirs.post("/sharing/consents/lookup/", {"code": code, "withdraw": "1"})
     assert Consent.objects.get().withdrawn_at is not None
     after = theirs.get(f"/sharing/referrals/{referral.pk}/").content.decode()
     assert "Élodie" not in after and "Nothing is shared" in after
