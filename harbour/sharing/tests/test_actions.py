@@ -214,7 +214,9 @@ def test_web_pages_of_the_sharing_flow(
     text = receipt.content.decode()
     assert "Your consent receipt" in text and "Votre reçu de consentement" in text
     consent = Consent.objects.get()
-    code = re.search(r'class="receipt-code">([A-Z0-9-]{14})<', text).group(1)
+    shown = re.search(r'class="receipt-code">([A-Z0-9-]{14})<', text)
+    assert shown is not None
+    code = shown.group(1)
     assert receipt_digest(consent.org_id, code) == consent.receipt_digest
     assert code not in web.get(page["Location"]).content.decode()  # shown once
     preview = web.post(
