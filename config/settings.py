@@ -97,6 +97,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "harbour.accounts.middleware.PasswordChangeRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "harbour.accounts.middleware.SessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "harbour.web.middleware.NoStoreMiddleware",
@@ -180,6 +181,9 @@ SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# ... and however active, a session ends HARBOUR_SESSION_MAX_HOURS after sign-in: a stolen or
+# forgotten session does not last for ever (accounts.middleware.SessionLifetimeMiddleware).
+SESSION_MAX_HOURS = env_int("HARBOUR_SESSION_MAX_HOURS", 12)
 SECURE_COOKIES = env_bool("HARBOUR_SECURE_COOKIES", not DEBUG)
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
@@ -206,6 +210,11 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_SSL_REDIRECT = env_bool("HARBOUR_SSL_REDIRECT", False)
+# Strict-Transport-Security, for deployments served over TLS: 0 (off) by default, because a
+# value sent once binds browsers for that long; docs/how-to/deploy.md suggests 31536000.
+SECURE_HSTS_SECONDS = env_int("HARBOUR_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HARBOUR_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("HARBOUR_HSTS_PRELOAD", False)
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("HARBOUR_BEHIND_PROXY", False) else None
 )

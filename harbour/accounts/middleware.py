@@ -1,8 +1,33 @@
+import time
 from collections.abc import Callable
 
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
+
+SIGNED_IN_AT = "harbour_signed_in_at"
+
+
+class SessionLifetimeMiddleware:
+    """A session ends HARBOUR_SESSION_MAX_HOURS after sign-in, however active it is (the idle
+    limit is the cookie's age). The first request of a session records when it began."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and hasattr(request, "session"):
+            began = request.session.setdefault(SIGNED_IN_AT, int(time.time()))
+            if time.time() - float(began) > settings.SESSION_MAX_HOURS * 3600:
+                logout(request)
+                messages.info(request, _("Your session reached its maximum length. Sign in again."))
+                return redirect(f"{reverse('accounts:login')}?next={request.path}")
+        return self.get_response(request)
 
 
 class PasswordChangeRequiredMiddleware:

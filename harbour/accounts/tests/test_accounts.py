@@ -168,3 +168,22 @@ def test_the_throttle_table_holds_no_address_or_e_mail(client, caseworker) -> No
     _wrong(client, caseworker.email)
     stored = " ".join(LoginThrottle.objects.values_list("key", flat=True))
     assert caseworker.email not in stored and "127.0.0.1" not in stored
+
+
+def test_a_session_ends_after_its_maximum_length_however_active(client, caseworker) -> None:
+    from harbour.accounts.middleware import SIGNED_IN_AT
+
+    assert _sign_in(client, caseworker.email, PASSWORD).status_code == 302
+    assert client.get("/cases/").status_code == 200
+    session = client.session
+    session[SIGNED_IN_AT] = session[SIGNED_IN_AT] - settings.SESSION_MAX_HOURS * 3600 - 1
+    session.save()
+    ended = client.get("/cases/")
+    assert ended.status_code == 302 and ended["Location"].startswith("/accounts/sign-in/")
+    assert "_auth_user_id" not in client.session
+
+
+def test_hsts_is_sent_when_configured(client, settings) -> None:
+    settings.SECURE_HSTS_SECONDS = 31536000
+    response = client.get("/accounts/sign-in/", secure=True)
+    assert response["Strict-Transport-Security"].startswith("max-age=31536000")
