@@ -215,6 +215,8 @@ SECURE_SSL_REDIRECT = env_bool("HARBOUR_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = env_int("HARBOUR_HSTS_SECONDS", 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HARBOUR_HSTS_INCLUDE_SUBDOMAINS", False)
 SECURE_HSTS_PRELOAD = env_bool("HARBOUR_HSTS_PRELOAD", False)
+# Preloading is a deployment's own, slow-to-undo commitment (docs/how-to/deploy.md): not a defect.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("HARBOUR_BEHIND_PROXY", False) else None
 )
@@ -291,3 +293,23 @@ HARBOUR_SITE_URL = env("HARBOUR_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 HARBOUR_DEMO_BANNER = env_bool("HARBOUR_DEMO", False)
 # Where the quick-exit control sends someone: an everyday site that raises no suspicion.
 HARBOUR_QUICK_EXIT_URL = env("HARBOUR_QUICK_EXIT_URL", "https://www.google.ca/")
+
+# --- audit keys, checkpoints, survivor keys (ADR 35, 36) --------------------------------------
+
+# The audit trail's secret: keys its hash chain and signs its checkpoints. Kept with the master
+# key, never in the database. Unset, it is derived from the master key, which then cannot be
+# rotated until it is set explicitly (`harbour audit key` prints the value in use).
+HARBOUR_AUDIT_KEY = os.environ.get("HARBOUR_AUDIT_KEY", "")
+HARBOUR_OLD_AUDIT_KEYS = [
+    k for k in os.environ.get("HARBOUR_OLD_AUDIT_KEYS", "").split(",") if k.strip()
+]
+# Where `harbour audit checkpoint` writes signed checkpoints: ideally storage the database's
+# owner cannot rewrite (an append-only mount, a synced off-site folder).
+HARBOUR_AUDIT_CHECKPOINT_DIR = Path(
+    os.environ.get("HARBOUR_AUDIT_CHECKPOINT_DIR") or VAR_DIR / "checkpoints"
+)
+# Survivors' own data keys live outside the database, so that erasing a survivor (destroying
+# their key) reaches every backup of the database: a SQLite file or a separate PostgreSQL database.
+HARBOUR_KEYSTORE_URL = (
+    os.environ.get("HARBOUR_KEYSTORE_URL") or f"sqlite:///{VAR_DIR / 'keystore.sqlite3'}"
+)

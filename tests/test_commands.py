@@ -42,3 +42,17 @@ def test_identifying_data_is_never_in_a_page_title(client_for, caseworker, case)
         assert title and "Élodie" not in title.group(1) and "Tremblay" not in title.group(1)
         # "Page · Harbour": what a browser tab or a history entry shows
         assert re.fullmatch(r"\S.* · Harbour", title.group(1).strip()), title.group(1)
+
+
+def test_check_asks_for_reseal_while_survivor_data_is_under_organisation_keys(case) -> None:
+    from django.core.management.base import CommandError
+
+    from harbour.cases.models import Survivor
+    from harbour.orgs import crypto
+
+    old = crypto.seal(case.org_id, {"given_name": "Élodie"}, aad=crypto.record_aad(case.survivor))
+    Survivor.objects.filter(pk=case.survivor_id).update(sealed=old)
+    with pytest.raises(CommandError, match="harbour orgs reseal"):
+        call_command("web_check")
+    call_command("orgs_reseal")
+    call_command("web_check")

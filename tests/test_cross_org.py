@@ -174,7 +174,15 @@ def _values(world: dict[str, Any]) -> dict[str, str]:
         "set_id": "adult-labour",
         "list_id": "province",
         "org_id": str(case.org_id),
+        "checkpoint_id": _checkpoint_of(case.org_id),
     }
+
+
+def _checkpoint_of(org_id: Any) -> str:
+    """A signed checkpoint of the victim organisation's audit chain (its download page)."""
+    from harbour.audit.actions import SystemActor, sign_checkpoint
+
+    return str(sign_checkpoint(by=SystemActor("tests"), scope=str(org_id)).pk)
 
 
 _PARAM = re.compile(r"<(?:(\w+):)?(\w+)>|\{(\w+)\}")
@@ -240,7 +248,7 @@ def test_every_page_and_endpoint_refuses_another_organisation(
 def _random_ids(values: dict[str, str]) -> dict[str, str]:
     return {
         k: (str(uuid.uuid4()) if k.endswith("_id") and "-" in v else v) for k, v in values.items()
-    }
+    } | {"checkpoint_id": "987654321"}
 
 
 def _names_a_record(route: str) -> bool:
@@ -259,6 +267,7 @@ def _names_a_record(route: str) -> bool:
             "consent_id",
             "agreement_id",
             "referral_id",
+            "checkpoint_id",
         )
     )
 
@@ -318,6 +327,11 @@ def _commands_to_run(tmp_path: Any, org: Any) -> dict[str, list[str]]:
         ],
         "api_openapi": ["--out", str(tmp_path / "openapi.json")],
         "audit_verify": [],
+        "audit_checkpoint": ["--out", str(tmp_path / "checkpoints")],
+        "audit_key": [],
+        "audit_public_key": [],
+        "orgs_reseal": [],
+        "orgs_sweep_keys": [],
         "directory_export": [str(tmp_path / "directory.json")],
         "help_harbour": [],
         "orgs_new_master_key": [],

@@ -121,7 +121,8 @@ class ApiToken(BaseModel):
 
     @staticmethod
     def digest_of(token: str) -> str:
-        return hashlib.sha256(token.encode()).hexdigest()
+        # A header or link may carry text no real token has (lone surrogates): hash it, never fail.
+        return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
     @property
     def is_live(self) -> bool:
@@ -179,7 +180,8 @@ class Invitation(BaseModel):
 
     @staticmethod
     def digest_of(token: str) -> str:
-        return hashlib.sha256(token.encode()).hexdigest()
+        # A header or link may carry text no real token has (lone surrogates): hash it, never fail.
+        return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
     @property
     def is_live(self) -> bool:

@@ -97,6 +97,9 @@ def _routes() -> None:
     api.add_router("/linkage", linkage.router)
     api.add_router("/grants", grants.router)
     api.add_router("/interchange", interchange.router)
+    from harbour.api.routers import audit
+
+    api.add_router("/audit", audit.router)
 
 
 _routes()

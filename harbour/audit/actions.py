@@ -5,12 +5,18 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from harbour.audit.chain import GENESIS, event_hash
-from harbour.audit.models import AuditEvent, ChainHead, Outcome
+from harbour.audit import keys, note
+from harbour.audit.chain import GENESIS, Problem, event_hash
+from harbour.audit.checkpoint import Body
+from harbour.audit.models import AuditEvent, ChainHead, Checkpoint, Outcome
+from harbour.core.errors import Conflict
 
 SYSTEM_CHAIN = "system"
 
@@ -83,7 +89,9 @@ def record_event(
         context=ctx,
         prev_hash=head.hash,
     )
-    event.hash = event_hash(event.hashed_content())
+    key = keys.current_key()
+    event.key_id = key.key_id
+    event.hash = event_hash(event.hashed_content(), {key.key_id: key.hmac_key})
     event.save(force_insert=True)
     ChainHead.objects.filter(chain=chain).update(seq=event.seq, hash=event.hash)
     return event
@@ -118,3 +126,114 @@ def _clean_context(context: Mapping[str, Any]) -> dict[str, Any]:
 
 def _plain(value: Any) -> Any:
     return value if isinstance(value, bool | int) or value is None else str(value)
+
+
+# --- checkpoints ------------------------------------------------------------------------------
+
+
+class TrailNotIntact(Conflict):
+    """The trail has problems: signing it would vouch for tampered history."""
+
+    code = "audit_not_intact"
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        first = problems[0]
+        super().__init__(
+            _(
+                "The audit trail is not intact (first bad event: chain %(chain)s, event "
+                "#%(seq)s): nothing was signed. Run `harbour audit verify` and investigate."
+            )
+            % {"chain": first.chain, "seq": first.seq}
+        )
+
+
+def signer_name() -> str:
+    """The checkpoint's origin and signer name: this Harbour's address, without the scheme."""
+    host = urlsplit(settings.HARBOUR_SITE_URL).netloc or "harbour"
+    return f"{host}/audit"
+
+
+@transaction.atomic
+def sign_checkpoint(
+    *, by: Actor, scope: str = "", delivery: str = "file", full: bool = False
+) -> Checkpoint:
+    """Sign the head of every chain (scope "") or of one chain, after checking the trail since
+    the last checkpoint it extends (everything with `full`); the signed note is stored and
+    returned for `delivery` (file, email or download: where the copy that protects the trail
+    goes). Events before the last checkpoint are not re-read by default: their heads are what
+    was signed, so a checkpoint never vouches for a change to them, and `audit verify` (daily,
+    or `full`) reads them all."""
+    from harbour.audit import queries
+
+    chains = [scope] if scope else None
+    # One organisation's chain is checked whole: it is signed on demand, for that organisation.
+    since = {} if full or scope else _proven_heads(scope)
+    _checked, problems = queries.verify(chains=chains, since=since)
+    if problems:
+        raise TrailNotIntact(queries.first_problems(problems))
+    current = queries.heads(chains)
+    if scope:
+        current.setdefault(scope, (0, GENESIS))
+    key = keys.current_key()
+    now = timezone.now().replace(microsecond=0)
+    body = Body(signer_name(), now, scope, current)
+    signed = note.sign(body.text(), signer_name(), key.signing_key)
+    checkpoint = Checkpoint.objects.create(
+        issued_at=now, scope=scope, key_id=key.key_id, note=signed
+    )
+    record_event(
+        by=by,
+        action="audit.checkpoint_signed",
+        org_id=_org_of_chain(scope),
+        target_type="checkpoint",
+        target_id=checkpoint.pk,
+        context={"scope": scope or "all", "chains": len(current), "delivery": delivery},
+    )
+    return checkpoint
+
+
+def _proven_heads(scope: str) -> dict[str, tuple[int, str]]:
+    """The heads of the latest stored checkpoint covering these chains whose signature still
+    verifies and whose events are still where it saw them: verification resumes after them."""
+    from harbour.audit import queries
+    from harbour.audit.checkpoint import CheckpointError, compare
+
+    for candidate in (queries.latest_checkpoint(scope), queries.latest_checkpoint("")):
+        if candidate is None:
+            continue
+        try:
+            body = queries.open_checkpoint(candidate.note)
+        except CheckpointError:
+            return {}
+        heads = {c: h for c, h in body.heads.items() if not scope or c == scope}
+        narrowed = Body(body.origin, body.issued_at, scope, heads)
+        if compare(narrowed, queries.current_state(narrowed)):
+            return {}  # the trail no longer extends it: verify everything, which will say why
+        return heads
+    return {}
+
+
+def _org_of_chain(chain: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(chain)
+    except ValueError:
+        return None
+
+
+@transaction.atomic
+def record_checkpoint_check(*, by: Actor, result: Any, refusal: str) -> None:
+    """An organisation checked a checkpoint it kept: the outcome goes in its own chain, so a
+    failed check is itself on the record."""
+    if refusal:
+        outcome, found = Outcome.REFUSED, "refused"
+    else:
+        outcome, found = Outcome.OK, "not_intact" if result.problems else "intact"
+    record_event(
+        by=by,
+        action="audit.checkpoint_checked",
+        org_id=by.org_id,
+        target_type="checkpoint",
+        outcome=outcome,
+        context={"result": found, "problems": 0 if refusal else len(result.problems)},
+    )

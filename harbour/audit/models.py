@@ -9,6 +9,7 @@ from typing import Any, ClassVar, NoReturn
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from harbour.audit.chain import content_of
 from harbour.core.sensitivity import Sensitivity
 
 
@@ -42,6 +43,9 @@ class AuditEvent(models.Model):
     context = models.JSONField(default=dict)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    # Which audit key the hash is an HMAC under (ADR 35); empty for events of the old,
+    # keyless SHA-256 scheme.
+    key_id = models.CharField(max_length=16, blank=True, default="")
 
     objects = AppendOnlyQuerySet.as_manager()
 
@@ -49,6 +53,7 @@ class AuditEvent(models.Model):
         [
             "id", "chain", "seq", "actor_id", "actor_org_id", "actor_role", "action", "outcome",
             "target_type", "target_id", "org_id", "fields", "context", "prev_hash", "hash",
+            "key_id",
         ],
         Sensitivity.NONE,
     ) | {"occurred_at": Sensitivity.QUASI_IDENTIFIER}  # fmt: skip
@@ -74,22 +79,7 @@ class AuditEvent(models.Model):
         raise PermissionError("Audit events are append-only.")
 
     def hashed_content(self) -> dict[str, Any]:
-        return {
-            "chain": self.chain,
-            "seq": self.seq,
-            "occurred_at": self.occurred_at.isoformat(),
-            "actor_id": str(self.actor_id) if self.actor_id else None,
-            "actor_org_id": str(self.actor_org_id) if self.actor_org_id else None,
-            "actor_role": self.actor_role,
-            "action": self.action,
-            "outcome": self.outcome,
-            "target_type": self.target_type,
-            "target_id": self.target_id,
-            "org_id": str(self.org_id) if self.org_id else None,
-            "fields": self.fields,
-            "context": self.context,
-            "prev_hash": self.prev_hash,
-        }
+        return content_of(self)
 
 
 class ChainHead(models.Model):
@@ -107,3 +97,47 @@ class ChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.chain} @ {self.seq}"
+
+
+class CheckpointQuerySet(models.QuerySet["Checkpoint"]):
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise PermissionError("Checkpoints are append-only.")
+
+    def delete(self) -> NoReturn:
+        raise PermissionError("Checkpoints are append-only.")
+
+
+class Checkpoint(models.Model):
+    """A signed statement of chain heads (a signed note, see audit/note.py).
+
+    The copy kept here is for convenience (the download page, narrowing a verification); the
+    copies that protect the trail are the ones outside the database: files, e-mails, downloads.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    issued_at = models.DateTimeField()
+    # "" for a checkpoint of every chain; a chain id for one organisation's.
+    scope = models.CharField(max_length=64, blank=True)
+    key_id = models.CharField(max_length=16)
+    note = models.TextField()
+
+    objects = CheckpointQuerySet.as_manager()
+
+    sensitivity: ClassVar[dict[str, Sensitivity]] = dict.fromkeys(
+        ["id", "issued_at", "scope", "key_id", "note"], Sensitivity.NONE
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["scope", "-issued_at"])]
+        ordering = ["-issued_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"checkpoint {self.scope or 'all'} {self.issued_at:%Y-%m-%dT%H:%M:%SZ}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise PermissionError("Checkpoints are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise PermissionError("Checkpoints are append-only.")

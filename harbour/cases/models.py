@@ -34,6 +34,8 @@ class SealedRecord(TenantModel):
     sensitivity: ClassVar[dict[str, Sensitivity]] = {
         k: v for k, v in _STRUCTURAL.items() if k != "reference"
     }
+    # Whose own key seals `sealed` (crypto-shredding, ADR 36): the survivor the record is about.
+    sealed_subject: ClassVar[str] = "survivor_id"
 
     class Meta:
         abstract = True
@@ -49,6 +51,7 @@ class Survivor(SurvivorColumns, SealedRecord):  # type: ignore[misc, valid-type]
     erased_at = models.DateTimeField(null=True, blank=True)
     # Set while the law requires the file to be kept (e.g. a court case): erasure is refused.
     legal_hold = models.BooleanField(_("legal hold"), default=False)
+    sealed_subject: ClassVar[str] = "pk"
 
     sensitivity: ClassVar[dict[str, Sensitivity]] = {
         "reference": Sensitivity.NONE,
@@ -166,6 +169,7 @@ class CaseRecord(SealedRecord):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
 
     sensitivity: ClassVar[dict[str, Sensitivity]] = {"case": Sensitivity.NONE}
+    sealed_subject: ClassVar[str] = "case.survivor_id"
 
     class Meta:
         abstract = True
@@ -222,6 +226,8 @@ class IntakeDraft(TenantModel):
     author = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
     sealed = models.TextField()
     survivor = models.ForeignKey(Survivor, on_delete=models.CASCADE, null=True, blank=True)
+    # A draft for a returning survivor is theirs; a new person's has no survivor yet.
+    sealed_subject: ClassVar[str] = "survivor_id"
 
     sensitivity: ClassVar[dict[str, Sensitivity]] = {
         "author": Sensitivity.NONE,

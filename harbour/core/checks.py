@@ -1,10 +1,13 @@
 """System checks that enforce project invariants at start-up (`harbour check`)."""
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.apps import apps
-from django.core.checks import Error, register
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.db import models
 
 from harbour.core.sensitivity import unclassified_fields
@@ -31,3 +34,75 @@ def sensitivity_errors(candidates: Iterable[type[models.Model]]) -> list[Error]:
 def check_sensitivity_declared(app_configs: Any = None, **kwargs: Any) -> list[Error]:
     """Invariant 3: every field of every Harbour model declares its sensitivity."""
     return sensitivity_errors(apps.get_models())
+
+
+# --- deployment (`harbour check --deploy`, ADR 35 and 36) --------------------------------------
+
+
+@register(Tags.security, deploy=True)
+def check_deployment_secrets(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """What Harbour's own promises need from a production configuration, beyond Django's."""
+    found: list[CheckMessage] = []
+    if not settings.HARBOUR_AUDIT_KEY:
+        found.append(
+            Warning(
+                "HARBOUR_AUDIT_KEY is not set: the audit trail's key is derived from the master "
+                "key, which then cannot be rotated.",
+                hint="Run `harbour audit key` and add its line to the environment.",
+                id="harbour.W101",
+            )
+        )
+    if _same_store(settings.HARBOUR_KEYSTORE_URL, settings.DATABASES["default"]):
+        found.append(
+            Error(
+                "HARBOUR_KEYSTORE_URL names the application's own database: survivors' keys "
+                "would be in its backups, and erasure would not reach them.",
+                hint="Use a separate SQLite file or PostgreSQL database (ADR 36).",
+                id="harbour.E102",
+            )
+        )
+    elif _beside_sqlite_database(settings.HARBOUR_KEYSTORE_URL, settings.DATABASES["default"]):
+        found.append(
+            Warning(
+                "The survivor key store is in the same folder as the SQLite database: a copy "
+                "of the folder would back both up together, and erasure would not reach it.",
+                hint="Set HARBOUR_KEYSTORE_URL to a file elsewhere, backed up on its own.",
+                id="harbour.W103",
+            )
+        )
+    if not settings.HARBOUR_SITE_URL.startswith("https://"):
+        found.append(
+            Warning(
+                "HARBOUR_SITE_URL is not an https:// address: links in e-mails and the "
+                "checkpoints' origin would point to an unencrypted site.",
+                id="harbour.W104",
+            )
+        )
+    return found
+
+
+def _same_store(keystore_url: str, database: Any) -> bool:
+    parts = urlsplit(keystore_url)
+    if parts.scheme == "sqlite":
+        return database["ENGINE"].endswith("sqlite3") and _samefile(parts.path, database["NAME"])
+    return (
+        database["ENGINE"].endswith("postgresql")
+        and parts.path.lstrip("/") == database["NAME"]
+        and _host(parts.hostname) == _host(database.get("HOST"))
+        and (parts.port or 5432) == int(database.get("PORT") or 5432)
+    )
+
+
+def _host(name: str | None) -> str:
+    return "localhost" if name in {None, "", "127.0.0.1", "::1", "localhost"} else str(name)
+
+
+def _beside_sqlite_database(keystore_url: str, database: Any) -> bool:
+    parts = urlsplit(keystore_url)
+    if parts.scheme != "sqlite" or not database["ENGINE"].endswith("sqlite3"):
+        return False
+    return Path(parts.path).resolve().parent == Path(str(database["NAME"])).resolve().parent
+
+
+def _samefile(a: str, b: Any) -> bool:
+    return Path(a).resolve() == Path(str(b)).resolve()

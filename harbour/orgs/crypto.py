@@ -1,10 +1,16 @@
-"""Envelope encryption of identifying data, per organisation.
+"""Envelope encryption of identifying data, per organisation and per survivor.
 
 Each organisation has its own data key (AES-256-GCM); data keys are stored wrapped by the master
 key, which lives only in the environment. Compromise of one organisation's key exposes only that
 organisation; losing the database file alone exposes nothing identifying. The associated data
 binds every ciphertext to its record and field, so a ciphertext copied onto another survivor's row
 fails to open instead of silently showing the wrong person.
+
+Records about a survivor (a model declaring `sealed_subject`) are sealed under that survivor's own
+data key, wrapped by the organisation's data key and kept in the key store outside the database
+(ADR 36): erasing the survivor destroys it, so every backup of the database holds only ciphertext
+nobody can open ("crypto-shredding"). Tokens say which: `hbr1.<org key version>.<ciphertext>`
+(organisation key) and `hbr2.<survivor id>.<ciphertext>` (survivor key).
 """
 
 import base64
@@ -12,8 +18,10 @@ import hashlib
 import hmac
 import json
 import os
+import threading
 import unicodedata
 import uuid
+from collections import OrderedDict
 from functools import cache
 from typing import Any
 
@@ -22,14 +30,20 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from harbour.orgs import keystore
 from harbour.orgs.models import KeyPurpose, OrgKey
 
 PREFIX = "hbr1"
+SUBJECT_PREFIX = "hbr2"
 _NONCE = 12
 
 
 class KeyError_(Exception):
     """A ciphertext that cannot be opened: wrong key, altered data, or wrong record."""
+
+
+class Shredded(KeyError_):
+    """The survivor's key was destroyed when they were erased: their data is gone for good."""
 
 
 # --- master keys ----------------------------------------------------------------------------
@@ -125,10 +139,14 @@ def seal(org_id: uuid.UUID, payload: dict[str, Any], *, aad: str) -> str:
 
 
 def open_sealed(org_id: uuid.UUID, token: str, *, aad: str) -> dict[str, Any]:
-    _prefix, version, body = _split(token)
+    prefix, key_ref, body = _split(token)
+    if prefix == SUBJECT_PREFIX:
+        key = subject_key(org_id, uuid.UUID(key_ref))
+    else:
+        key = _data_key(org_id, int(key_ref))
     raw = base64.b64decode(body)
     try:
-        plain = AESGCM(_data_key(org_id, version)).decrypt(raw[:_NONCE], raw[_NONCE:], aad.encode())
+        plain = AESGCM(key).decrypt(raw[:_NONCE], raw[_NONCE:], aad.encode())
     except InvalidTag as exc:
         raise KeyError_("sealed value does not open for this record") from exc
     result: dict[str, Any] = json.loads(plain)
@@ -159,15 +177,26 @@ def _index_key(org_id: uuid.UUID) -> bytes:
 _INDEX_KEYS: dict[uuid.UUID, bytes] = {}
 
 
-def sealed_version(token: str) -> int:
-    return _split(token)[1]
+def sealed_version(token: str) -> int | None:
+    """The organisation key version a token is sealed with; None for a survivor-key token."""
+    prefix, key_ref, _body = _split(token)
+    return int(key_ref) if prefix == PREFIX else None
 
 
-def _split(token: str) -> tuple[str, int, str]:
-    prefix, version, body = token.split(".", 2)
-    if prefix != PREFIX:
+def sealed_subject(token: str) -> str | None:
+    """The survivor whose key seals this token, if any."""
+    prefix, key_ref, _body = _split(token)
+    return key_ref if prefix == SUBJECT_PREFIX else None
+
+
+def _split(token: str) -> tuple[str, str, str]:
+    try:
+        prefix, key_ref, body = token.split(".", 2)
+    except ValueError:
+        raise KeyError_("not a sealed value") from None
+    if prefix not in {PREFIX, SUBJECT_PREFIX}:
         raise KeyError_(f"unknown sealed format {prefix!r}")
-    return prefix, int(version), body
+    return prefix, key_ref, body
 
 
 # --- blind index ----------------------------------------------------------------------------
@@ -195,12 +224,138 @@ def record_aad(record: Any) -> str:
     return f"{record._meta.label_lower}:{record.pk}"
 
 
+def subject_of(record: Any) -> uuid.UUID | None:
+    """The survivor a record is about, by the model's `sealed_subject` path ("pk",
+    "survivor_id", "case.survivor_id"); None for records about nobody in particular."""
+    path = getattr(type(record), "sealed_subject", "")
+    if not path:
+        return None
+    value: Any = record
+    for part in path.split("."):
+        value = getattr(value, part, None)
+        if value is None:
+            return None
+    return uuid.UUID(str(value))
+
+
 def seal_record(record: Any, payload: dict[str, Any]) -> str:
     clean = {k: v for k, v in payload.items() if v not in (None, "", [])}
-    return seal(record.org_id, clean, aad=record_aad(record)) if clean else ""
+    if not clean:
+        return ""
+    subject = subject_of(record)
+    if subject is None:
+        return seal(record.org_id, clean, aad=record_aad(record))
+    return seal_for_subject(record.org_id, subject, clean, aad=record_aad(record))
 
 
 def open_record(record: Any) -> dict[str, Any]:
     if not record.sealed:
         return {}
     return open_sealed(record.org_id, record.sealed, aad=record_aad(record))
+
+
+# --- survivor keys (ADR 36) -------------------------------------------------------------------
+
+
+def seal_for_subject(
+    org_id: uuid.UUID, subject_id: uuid.UUID, payload: dict[str, Any], *, aad: str
+) -> str:
+    """Encrypt with the survivor's own key (made, and stored durably, on first use)."""
+    key = subject_key(org_id, subject_id, create=True)
+    nonce = os.urandom(_NONCE)
+    plain = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
+    ct = AESGCM(key).encrypt(nonce, plain, aad.encode())
+    return f"{SUBJECT_PREFIX}.{subject_id}.{base64.b64encode(nonce + ct).decode()}"
+
+
+def subject_key(org_id: uuid.UUID, subject_id: uuid.UUID, *, create: bool = False) -> bytes:
+    cached = _subject_cache_get(str(subject_id))
+    if cached is not None:
+        return cached
+    stored = keystore.store().get(str(subject_id))
+    if stored is None and create:
+        stored = keystore.store().add(_new_subject_key(org_id, subject_id))
+    if stored is None:
+        raise KeyError_("no key for this survivor's data")
+    if stored.destroyed:
+        raise Shredded("this survivor was erased: their key was destroyed")
+    if stored.org_id != str(org_id):
+        raise KeyError_("the survivor's key belongs to another organisation")
+    raw = _unwrap_subject(stored)
+    _subject_cache_put(str(subject_id), raw)
+    return raw
+
+
+def _subject_aad(org_id: str, subject_id: str, version: int) -> bytes:
+    return f"subject:{org_id}:{subject_id}:{version}".encode()
+
+
+def _new_subject_key(org_id: uuid.UUID, subject_id: uuid.UUID) -> keystore.StoredKey:
+    version = active_key(org_id, KeyPurpose.DATA).version
+    wrapped = _wrap_subject(new_key_material(), str(org_id), str(subject_id), version)
+    return keystore.StoredKey(str(subject_id), str(org_id), version, wrapped, keystore._now(), None)
+
+
+def _wrap_subject(raw: bytes, org_id: str, subject_id: str, version: int) -> str:
+    nonce = os.urandom(_NONCE)
+    org_key = _data_key(uuid.UUID(org_id), version)
+    sealed = nonce + AESGCM(org_key).encrypt(nonce, raw, _subject_aad(org_id, subject_id, version))
+    return base64.b64encode(sealed).decode()
+
+
+def _unwrap_subject(stored: keystore.StoredKey) -> bytes:
+    raw = base64.b64decode(stored.wrapped)
+    org_key = _data_key(uuid.UUID(stored.org_id), stored.org_key_version)
+    aad = _subject_aad(stored.org_id, stored.subject_id, stored.org_key_version)
+    try:
+        return AESGCM(org_key).decrypt(raw[:_NONCE], raw[_NONCE:], aad)
+    except InvalidTag as exc:
+        raise KeyError_("the survivor's key does not open with the organisation key") from exc
+
+
+def rewrap_subject_keys(org_id: uuid.UUID) -> int:
+    """Re-wrap the organisation's survivor keys under its active data key (after a data-key
+    rotation): the records themselves do not change. Returns how many were re-wrapped."""
+    active = active_key(org_id, KeyPurpose.DATA).version
+    changed = 0
+    for stored in keystore.store().live_keys(str(org_id)):
+        if stored.org_key_version == active:
+            continue
+        raw = _unwrap_subject(stored)
+        wrapped = _wrap_subject(raw, stored.org_id, stored.subject_id, active)
+        keystore.store().rewrap(stored.subject_id, wrapped, active)
+        changed += 1
+    return changed
+
+
+def destroy_subject_keys(subject_ids: list[str]) -> int:
+    for subject_id in subject_ids:
+        _subject_cache_drop(subject_id)
+    return keystore.store().destroy(subject_ids) if subject_ids else 0
+
+
+# Opened survivor keys, per process: a page of one case reads several records of one survivor.
+# Bounded, and dropped on erasure in this process; other processes forget theirs as they fill.
+_SUBJECT_CACHE: OrderedDict[str, bytes] = OrderedDict()
+_SUBJECT_CACHE_SIZE = 2048
+_SUBJECT_LOCK = threading.Lock()
+
+
+def _subject_cache_get(subject_id: str) -> bytes | None:
+    with _SUBJECT_LOCK:
+        found = _SUBJECT_CACHE.get(subject_id)
+        if found is not None:
+            _SUBJECT_CACHE.move_to_end(subject_id)
+        return found
+
+
+def _subject_cache_put(subject_id: str, raw: bytes) -> None:
+    with _SUBJECT_LOCK:
+        _SUBJECT_CACHE[subject_id] = raw
+        while len(_SUBJECT_CACHE) > _SUBJECT_CACHE_SIZE:
+            _SUBJECT_CACHE.popitem(last=False)
+
+
+def _subject_cache_drop(subject_id: str) -> None:
+    with _SUBJECT_LOCK:
+        _SUBJECT_CACHE.pop(subject_id, None)

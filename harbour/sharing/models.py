@@ -188,6 +188,8 @@ class Referral(ReferralColumns, TenantModel):  # type: ignore[misc, valid-type]
         "cases.Case", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     overdue_notified_at = models.DateTimeField(null=True, blank=True)
+    # Sealed with the survivor's own key, so erasing them shreds the referral's details too.
+    sealed_subject: ClassVar[str] = "survivor_id"
 
     sensitivity: ClassVar[dict[str, Sensitivity]] = {
         "case": Sensitivity.NONE,

@@ -344,7 +344,7 @@ def request_password_reset(*, email: str) -> None:
 @transaction.atomic
 def use_reset_link(*, token: str, password: str) -> User:
     link = live_link(token, LinkPurpose.RESET)
-    link = Invitation.objects.select_for_update().select_related("user").get(pk=link.pk)
+    link = Invitation.objects.select_for_update(of=("self",)).select_related("user").get(pk=link.pk)
     user = link.user
     if not link.is_live or user is None or not user.is_active:
         raise NotFound(MSG_LINK_DEAD)

@@ -139,3 +139,53 @@ def test_org_admin_sees_the_trail_and_a_caseworker_does_not(
     assert "case.created" in page.content.decode()
     assert "Élodie" not in page.content.decode()
     assert client_for(caseworker).get("/audit/").status_code == 404
+
+
+def _legacy_events(chain: str, n: int) -> None:
+    """Events as Harbour wrote them before ADR 35: plain SHA-256, no key id."""
+    import datetime as dt
+
+    from harbour.audit.chain import GENESIS, event_hash
+    from harbour.audit.models import ChainHead
+
+    prev = GENESIS
+    for seq in range(1, n + 1):
+        event = AuditEvent(
+            chain=chain,
+            seq=seq,
+            occurred_at=dt.datetime(2026, 1, 1, 0, 0, seq, tzinfo=dt.UTC),
+            actor_role="system:old",
+            action="case.created",
+            prev_hash=prev,
+        )
+        event.hash = prev = event_hash(event.hashed_content())
+        event.save(force_insert=True)
+    ChainHead.objects.create(chain=chain, seq=n, hash=prev)
+
+
+def test_the_migration_anchors_old_chains_with_a_keyed_event() -> None:
+    import importlib
+
+    from django.apps import apps
+
+    anchor = importlib.import_module("harbour.audit.migrations.0003_anchor_legacy_chains").anchor
+    _legacy_events("old-chain", 3)
+    assert [p.kind for p in verify()[1]] == ["unanchored_legacy"]
+    anchor(apps, None)
+    assert verify() == (4, [])
+    keyed = AuditEvent.objects.get(chain="old-chain", seq=4)
+    assert keyed.action == "audit.chain_keyed" and keyed.context["legacy_events"] == 3
+    anchor(apps, None)  # idempotent
+    assert AuditEvent.objects.filter(chain="old-chain").count() == 4
+    # The old stretch is now pinned: rewriting it consistently still breaks the keyed link.
+    from harbour.audit.chain import GENESIS, event_hash
+
+    prev = GENESIS
+    for event in AuditEvent.objects.filter(chain="old-chain", seq__lte=3).order_by("seq"):
+        event.action, event.prev_hash = "case.viewed", prev
+        prev = event_hash(event.hashed_content())
+        _raw(
+            "UPDATE audit_auditevent SET action = %s, prev_hash = %s, hash = %s WHERE id = %s",
+            [event.action, event.prev_hash, prev, event.id],
+        )
+    assert [(p.seq, p.kind) for p in verify()[1]] == [(4, "broken_link")]

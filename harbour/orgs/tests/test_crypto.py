@@ -3,13 +3,16 @@
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection
 from django.test import override_settings
 
+from harbour.audit import keys as audit_keys
 from harbour.audit.actions import SystemActor
+from harbour.audit.queries import verify
 from harbour.cases.models import Case, Survivor
 from harbour.cases.values import read_values
-from harbour.orgs import actions, crypto
+from harbour.orgs import actions, crypto, keystore
 from harbour.orgs.models import KeyPurpose, OrgKey
 
 pytestmark = pytest.mark.django_db
@@ -90,33 +93,58 @@ def test_a_ciphertext_moved_to_another_record_does_not_open(make_case, caseworke
 
 
 def test_master_key_rotation_rewraps_every_organisation_key(case) -> None:
-    with override_settings(HARBOUR_MASTER_KEY=NEW_MASTER, HARBOUR_OLD_MASTER_KEYS=[OLD_MASTER]):
+    pinned = {"HARBOUR_AUDIT_KEY": audit_keys.secret_in_use()}
+    with override_settings(
+        HARBOUR_MASTER_KEY=NEW_MASTER, HARBOUR_OLD_MASTER_KEYS=[OLD_MASTER], **pinned
+    ):
         changed = actions.rotate_master_key(by=ACTOR)
         assert changed == OrgKey.objects.count() >= 2
         crypto._unwrap_cached.cache_clear()
-    with override_settings(HARBOUR_MASTER_KEY=NEW_MASTER, HARBOUR_OLD_MASTER_KEYS=[]):
+    with override_settings(HARBOUR_MASTER_KEY=NEW_MASTER, HARBOUR_OLD_MASTER_KEYS=[], **pinned):
         crypto._unwrap_cached.cache_clear()
         survivor = Survivor.objects.get(pk=case.survivor_id)
         assert read_values(survivor, with_identity=True)["family_name"] == "Tremblay"
+        assert verify()[1] == []  # the trail still verifies without the old master key
     crypto._unwrap_cached.cache_clear()
     with pytest.raises(ImproperlyConfigured):  # the old master alone no longer opens them
         crypto.unwrap(OrgKey.objects.get(pk=OrgKey.objects.values("pk")[:1]))
-    with override_settings(HARBOUR_MASTER_KEY=NEW_MASTER):
+    with override_settings(HARBOUR_MASTER_KEY=NEW_MASTER, **pinned):
         crypto._unwrap_cached.cache_clear()
         actions.rotate_master_key(by=ACTOR)  # put things back for other tests
     crypto._unwrap_cached.cache_clear()
 
 
-def test_data_key_rotation_reseals_and_retires_the_old_key(case, org) -> None:
+def test_data_key_rotation_rewraps_survivor_keys_and_retires_the_old_key(case, org) -> None:
+    """Records about a survivor keep their ciphertext (their own key seals them); the survivor
+    keys are re-wrapped under the new organisation key, and the old one is destroyed."""
     old_token = Survivor.objects.get(pk=case.survivor_id).sealed
+    assert crypto.sealed_subject(old_token) == str(case.survivor_id)
     actions.start_data_key_rotation(by=ACTOR, org=org)
-    assert actions.reseal_records(by=ACTOR, org=org) >= 1
-    survivor = Survivor.objects.get(pk=case.survivor_id)
-    assert survivor.sealed != old_token and crypto.sealed_version(survivor.sealed) == 2
+    assert actions.reseal_records(by=ACTOR, org=org) == 0
+    stored = keystore.store().get(str(case.survivor_id))
+    assert stored is not None and stored.org_key_version == 2
     assert actions.retire_old_data_keys(by=ACTOR, org=org) == 1
     assert not OrgKey.objects.filter(org=org, purpose=KeyPurpose.DATA, version=1).exists()
+    crypto._SUBJECT_CACHE.clear()
+    survivor = Survivor.objects.get(pk=case.survivor_id)
+    assert survivor.sealed == old_token
     assert read_values(survivor, with_identity=True)["given_name"] == "Élodie"
     assert Case.objects.filter(org=org).count() == 1
+
+
+def test_data_key_rotation_reseals_records_under_the_organisation_key(org, caseworker) -> None:
+    """A draft for someone not yet recorded belongs to no survivor: the organisation key seals
+    it, and rotation re-encrypts it."""
+    from harbour.cases.actions import draft_data, save_draft
+
+    draft = save_draft(by=caseworker, data={"given_name": "Zed"})
+    assert crypto.sealed_version(draft.sealed) == 1
+    actions.start_data_key_rotation(by=ACTOR, org=org)
+    assert actions.reseal_records(by=ACTOR, org=org) == 1
+    draft.refresh_from_db()
+    assert crypto.sealed_version(draft.sealed) == 2
+    assert actions.retire_old_data_keys(by=ACTOR, org=org) == 1
+    assert draft_data(draft) == {"given_name": "Zed"}
 
 
 def test_key_commands(case, org, capsys) -> None:
@@ -135,3 +163,17 @@ def test_blind_index_ignores_case_and_accents(org) -> None:
     assert crypto.blind_index(org.pk, "name", "Élodie") != crypto.blind_index(
         org.pk, "name", "Elodia"
     )
+
+
+def test_master_key_rotation_waits_until_the_audit_key_is_pinned(case, capsys) -> None:
+    """Unpinned, the audit key is derived from the master key: rotating would strand the
+    events chained so far. The command says what to do; `audit key` prints the line to add."""
+    with override_settings(HARBOUR_MASTER_KEY=NEW_MASTER, HARBOUR_OLD_MASTER_KEYS=[OLD_MASTER]):
+        crypto._unwrap_cached.cache_clear()
+        with pytest.raises(CommandError, match="harbour audit key"):
+            call_command("orgs_rotate_master_key")
+        call_command("audit_key")
+        line = capsys.readouterr().out.strip()
+    crypto._unwrap_cached.cache_clear()
+    assert line == f"HARBOUR_AUDIT_KEY={audit_keys.secret_in_use()}"  # the old master's
+    assert OrgKey.objects.filter(master_key_id=crypto.current_master_key_id()).count() >= 2

@@ -12,6 +12,7 @@ from harbour.accounts.policy import Perm
 from harbour.audit.actions import Actor, record_event
 from harbour.cases.models import Case, Survivor
 from harbour.core.errors import Conflict, NotFound
+from harbour.orgs import actions as org_actions
 from harbour.sharing import notify, states
 from harbour.sharing.actions.common import require
 from harbour.sharing.models import (
@@ -41,6 +42,8 @@ def erase_survivor(*, by: User, survivor: Survivor) -> dict[str, int]:
         raise Conflict(_("Close or withdraw the open referrals about this survivor first."))
     survivor_id = survivor.pk
     counts = _delete_everything(survivor)
+    # Their own key goes once this commits: every backup then holds only ciphertext (ADR 36).
+    org_actions.shred_survivor_key(by=by, org_id=by.org_id, survivor_id=survivor_id)
     record_event(
         by=by,
         action="survivor.erased",

@@ -1,8 +1,9 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from harbour.audit.actions import SystemActor
+from harbour.core.errors import Conflict
 from harbour.orgs import actions
 
 
@@ -10,9 +11,14 @@ class Command(BaseCommand):
     help = (
         "Re-wrap every organisation key under the current HARBOUR_MASTER_KEY. Procedure: generate "
         "a key (`harbour orgs new-master-key`), set it as HARBOUR_MASTER_KEY, move the old one to "
-        "HARBOUR_OLD_MASTER_KEYS, run this, then remove the old key from the environment."
+        "HARBOUR_OLD_MASTER_KEYS, run this, then remove the old key from the environment. The "
+        "audit trail's key must be pinned first (`harbour audit key`) if HARBOUR_AUDIT_KEY is "
+        "not set."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        changed = actions.rotate_master_key(by=SystemActor("key-rotation"))
+        try:
+            changed = actions.rotate_master_key(by=SystemActor("key-rotation"))
+        except Conflict as exc:
+            raise CommandError(str(exc.message)) from exc
         self.stdout.write(f"{changed} organisation key(s) re-wrapped under the current master key")

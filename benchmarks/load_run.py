@@ -1,0 +1,314 @@
+"""Load run: a real Harbour server (gunicorn, several workers) on PostgreSQL on loopback, driven by
+locust's simulated staff (benchmarks/load/locustfile.py), with a spike; then the audit trail is
+verified. Prints requests per second, p50/p95/p99 and errors for each phase and each action.
+
+    createdb -h 127.0.0.1 -U postgres harbour_load          # an EMPTY database
+    nice -n 10 .venv/bin/python benchmarks/load_run.py \\
+        --database-url postgres://postgres@127.0.0.1:5432/harbour_load
+    dropdb -h 127.0.0.1 -U postgres harbour_load
+
+Default shape: 100 staff for ten minutes, a 5x spike (500) for one minute, 100 again for one.
+`--shape 20:20,100:10` (users:seconds,...) and `--cases 100` make the short version CI runs
+(tests/test_load.py). See benchmarks/README.md ("Load") for how to read the output.
+"""
+
+import argparse
+import base64
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+HARBOUR = [sys.executable, "-m", "harbour.cli"]
+TARGETS = {"error_rate": 0.01, "p95_ms": 800}
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", required=True, help="an EMPTY PostgreSQL database")
+    parser.add_argument("--shape", default="100:600,500:60,100:60", help="users:seconds,...")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4)")
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker (default 4)")
+    parser.add_argument("--cases", type=int, default=1200, help="demo cases (default 1200)")
+    parser.add_argument(
+        "--timeout", type=int, default=60, help="gunicorn's worker timeout, seconds (default 60)"
+    )
+    parser.add_argument(
+        "--fast-password-hasher",
+        action="store_true",
+        help="hash passwords as the test suite does (sign-ins then cost nothing: for the short "
+        "correctness run, never for figures)",
+    )
+    parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
+    parser.add_argument("--keep", action="store_true", help="keep the throwaway directory")
+    return parser.parse_args(argv)
+
+
+def environment(args: argparse.Namespace, var_dir: Path) -> dict[str, str]:
+    def key() -> str:
+        return base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")
+
+    return (
+        os.environ
+        | {
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "PYTHONPATH": str(ROOT),
+            "HARBOUR_VAR_DIR": str(var_dir),
+            "HARBOUR_DATABASE_URL": args.database_url,
+            "HARBOUR_KEYSTORE_URL": f"sqlite:///{var_dir / 'keys' / 'keystore.sqlite3'}",
+            "HARBOUR_SECRET_KEY": secrets.token_urlsafe(48),
+            "HARBOUR_MASTER_KEY": key(),
+            "HARBOUR_AUDIT_KEY": key(),
+            "HARBOUR_DEMO_PASSWORD": f"load-{secrets.token_hex(8)}",
+            "HARBOUR_DEBUG": "false",
+            "HARBOUR_SECURE_COOKIES": "false",
+            "HARBOUR_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "HARBOUR_LOG_LEVEL": "ERROR",
+            "HARBOUR_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+            # Spikes are what login throttling is for; here they are one account per many sessions.
+            "HARBOUR_LOGIN_THROTTLE_FAILURES": "1000",
+        }
+        | ({"HARBOUR_FAST_PASSWORD_HASHER": "1"} if args.fast_password_hasher else {})
+    )
+
+
+def prepare(env: dict[str, str], cases: int) -> float:
+    """Schema, terminology and the synthetic demo, through Harbour's own command."""
+    started = time.perf_counter()
+    command = [*HARBOUR, "demo", "--no-serve", "--cases", str(cases)]
+    subprocess.run(command, env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)  # noqa: S603
+    return time.perf_counter() - started
+
+
+PLAN_SCRIPT = r"""
+import json, sys, django
+django.setup()
+from harbour.accounts.actions import issue_token
+from harbour.accounts.models import User
+from harbour.cases.models import Case
+from harbour.sharing.models import Party
+from harbour.standard.dictionary import current
+from django.utils import timezone
+national = Party.objects.filter(
+    agreement__is_national_protocol=True, accepted_at__isnull=False, left_at__isnull=True
+)
+adopted = {str(p.org_id) for p in national}
+staff = []
+for user in User.objects.filter(role="caseworker", is_active=True).select_related("org"):
+    if str(user.org_id) not in adopted:
+        continue
+    _token, plain = issue_token(by=user, name="load run")
+    ids = Case.objects.filter(org_id=user.org_id).values_list("pk", flat=True)[:80]
+    cases = [str(c) for c in ids]
+    partners = sorted(adopted - {str(user.org_id)})
+    staff.append({"email": user.email, "token": plain, "province": user.org.province,
+                  "cases": cases, "partners": partners})
+needs = [c.code for c in current().codelists["need"].codes if c.code != "other"]
+json.dump({"staff": staff, "needs": needs, "today": str(timezone.localdate()),
+           "places": ["Toronto", "Winnipeg", "Montreal", "Vancouver", "Halifax", "Calgary"],
+           "names": ["Amira", "Jean", "Sofia", "Maria", "Linh", "Grace", "Nadia", "Ana"],
+           "password": sys.argv[2]}, open(sys.argv[1], "w"))
+print(len(staff))
+"""
+
+
+def make_plan(env: dict[str, str], path: Path) -> int:
+    command = [sys.executable, "-c", PLAN_SCRIPT, str(path), env["HARBOUR_DEMO_PASSWORD"]]
+    done = subprocess.run(command, env=env, check=True, cwd=ROOT, capture_output=True, text=True)  # noqa: S603
+    return int(done.stdout.strip().splitlines()[-1])
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(env: dict[str, str], port: int, args: argparse.Namespace, log: Path) -> Any:
+    command = [
+        sys.executable, "-m", "gunicorn", "config.wsgi:application",
+        "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers),
+        "--threads", str(args.threads), "--timeout", str(args.timeout),
+        # Clients (and proxies) reuse connections; gunicorn's default 2 s keep-alive makes
+        # a reused connection race the server's close ("connection reset by peer").
+        "--keep-alive", "30",
+    ]  # fmt: skip
+    server = subprocess.Popen(  # noqa: S603
+        command, env=env, cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )  # fmt: skip
+    wait_until_up(f"http://127.0.0.1:{port}/accounts/sign-in/", server)
+    return server
+
+
+def wait_until_up(url: str, server: Any, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit("the server stopped while starting: see its log")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (loopback)
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise SystemExit(f"the server did not answer {url} within {seconds:.0f} s")
+
+
+def stop(server: Any) -> None:
+    if server.poll() is None:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=60)
+
+
+def drive(env: dict[str, str], port: int, shape: str, plan: Path, record: Path) -> None:
+    locust_env = env | {
+        "HARBOUR_LOAD_PLAN": str(plan),
+        "HARBOUR_LOAD_RECORD": str(record),
+        "HARBOUR_LOAD_SHAPE": shape,
+    }
+    command = [
+        sys.executable, "-m", "locust", "-f", str(ROOT / "benchmarks" / "load" / "locustfile.py"),
+        "--headless", "--host", f"http://127.0.0.1:{port}", "--only-summary",
+        "--loglevel", "WARNING", "--stop-timeout", "10",
+    ]  # fmt: skip
+    subprocess.run(command, env=locust_env, cwd=ROOT, check=False, stdout=subprocess.DEVNULL)  # noqa: S603
+
+
+# --- the report ---------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def summarise(rows: list[list[Any]], seconds: float) -> dict[str, Any]:
+    times = [r[2] for r in rows]
+    errors = sum(1 for r in rows if not r[4])
+    return {
+        "requests": len(rows),
+        "rps": round(len(rows) / seconds, 1) if seconds else 0.0,
+        "p50_ms": round(percentile(times, 50)),
+        "p95_ms": round(percentile(times, 95)),
+        "p99_ms": round(percentile(times, 99)),
+        "mean_ms": round(statistics.fmean(times)) if times else 0,
+        "errors": errors,
+        "error_rate": round(errors / len(rows), 4) if rows else 0.0,
+        "error_statuses": sorted({r[3] for r in rows if not r[4]}),
+    }
+
+
+SIGN_IN = ("sign in", "sign in (page)")
+
+
+def report(record: Path, shape: str) -> dict[str, Any]:
+    """Per phase of the shape, the staff's work (sign-ins apart: each is one password hash,
+    PBKDF2 by design slow, once per session, and they bunch up when sessions start); per action,
+    the whole run."""
+    every = [json.loads(line) for line in record.read_text().splitlines() if line.strip()]
+    start = min(r[0] for r in every)
+    rows = [r for r in every if r[1] not in SIGN_IN]
+    phases, offset = [], 0.0
+    for part in shape.split(","):
+        users, seconds = (int(x) for x in part.split(":"))
+        chosen = [r for r in rows if offset <= r[0] - start < offset + seconds]
+        phases.append(
+            {"users": users, "from_s": offset, "seconds": seconds} | summarise(chosen, seconds)
+        )
+        offset += seconds
+    names = sorted({r[1] for r in every})
+    by_action = {n: summarise([r for r in every if r[1] == n], offset) for n in names}
+    return {"overall": summarise(rows, offset), "phases": phases, "actions": by_action}
+
+
+def print_report(result: dict[str, Any], header: str) -> None:
+    print(header)
+    line = "{:<44} {:>8} {:>7} {:>7} {:>7} {:>7} {:>8}"
+    print(line.format("", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors"))
+    for phase in result["phases"]:
+        end = phase["from_s"] + phase["seconds"]
+        label = f"{phase['users']} staff, {phase['from_s']:.0f}-{end:.0f} s"
+        print(_row(line, label, phase))
+    print(_row(line, "whole run (sign-ins apart)", result["overall"]))
+    print("\nby action (whole run):")
+    for name, stats in result["actions"].items():
+        print(_row(line, name[:44], stats))
+    overall = result["overall"]
+    verdict = (
+        overall["error_rate"] < TARGETS["error_rate"]
+        and max(p["p95_ms"] for p in result["phases"][:1]) < TARGETS["p95_ms"]
+    )
+    print(
+        f"\ntargets: errors < 1 %, p95 < 800 ms at the steady load: "
+        f"{'met' if verdict else 'NOT met'}; audit trail after the run: {result['audit']}"
+    )
+
+
+def _row(line: str, label: str, s: dict[str, Any]) -> str:
+    errors = f"{s['errors']} ({s['error_rate']:.1%})"
+    return line.format(
+        label, s["requests"], s["rps"], s["p50_ms"], s["p95_ms"], s["p99_ms"], errors
+    )
+
+
+def verify_audit(env: dict[str, str]) -> str:
+    command = [*HARBOUR, "audit", "verify"]
+    done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True)  # noqa: S603
+    return (done.stdout + done.stderr).strip().splitlines()[-1]
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    args = parse_args(argv)
+    var_dir = Path(tempfile.mkdtemp(prefix="harbour-load-"))
+    env = environment(args, var_dir)
+    server = None
+    try:
+        seeded = prepare(env, args.cases)
+        staff = make_plan(env, var_dir / "plan.json")
+        port = free_port()
+        server = start_server(env, port, args, var_dir / "server.log")
+        record = var_dir / "requests.jsonl"
+        drive(env, port, args.shape, var_dir / "plan.json", record)
+        stop(server)
+        result = report(record, args.shape) | {"audit": verify_audit(env)}
+        result["setup"] = {
+            "shape": args.shape, "workers": args.workers, "threads": args.threads,
+            "demo_cases": args.cases, "demo_accounts_used": staff, "seeding_s": round(seeded),
+            "cpus": os.cpu_count(), "python": sys.version.split()[0],
+            "load_average_at_end": os.getloadavg(),
+        }  # fmt: skip
+        header = (
+            f"Harbour load run: gunicorn {args.workers} workers x {args.threads} threads, "
+            f"PostgreSQL on loopback, {args.cases} demo cases, {staff} demo caseworker accounts; "
+            f"{os.cpu_count()} CPUs shared with the load generator (load average at the end: "
+            f"{', '.join(f'{x:.1f}' for x in os.getloadavg())})\n"
+        )
+        print_report(result, header)
+        if args.json:
+            args.json.write_text(json.dumps(result, indent=2), encoding="utf-8")
+        return result
+    finally:
+        if server is not None:
+            stop(server)
+        if not args.keep:
+            shutil.rmtree(var_dir, ignore_errors=True)
+        else:
+            print(f"kept {var_dir}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,34 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from harbour.audit.actions import SystemActor
+from harbour.orgs import actions
+from harbour.orgs.models import Organisation
+
+
+class Command(BaseCommand):
+    help = (
+        "Re-encrypt identifying data with the current keys: what concerns a survivor under the "
+        "survivor's own key (data sealed before per-survivor keys moves to them, so that "
+        "erasure reaches backups), the rest under the organisation's active key. Run once after "
+        "upgrading; safe to run again."
+    )
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--org", help="only this organisation (short name)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        orgs = Organisation.objects.order_by("short_name")
+        if options["org"]:
+            orgs = orgs.filter(short_name=options["org"])
+            if not orgs.exists():
+                raise CommandError(f"no organisation with short name {options['org']!r}")
+        actor = SystemActor("reseal")
+        total = 0
+        for org in orgs:
+            count = actions.reseal_records(by=actor, org=org)
+            total += count
+            if count:
+                self.stdout.write(f"{org.short_name}: {count} record(s) re-encrypted")
+        self.stdout.write(f"{total} record(s) re-encrypted in {orgs.count()} organisation(s)")
