@@ -5,6 +5,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.conf import settings
 from django.test import override_settings
 
 from harbour.audit import keys as audit_keys
@@ -17,7 +18,8 @@ from harbour.orgs.models import KeyPurpose, OrgKey
 
 pytestmark = pytest.mark.django_db
 ACTOR = SystemActor("tests")
-OLD_MASTER = "dGVzdC1vbmx5LW1hc3Rlci1rZXktMzItYnl0ZXMhISE"
+# Whatever the environment configured (the test default, or a developer's own key).
+OLD_MASTER = settings.HARBOUR_MASTER_KEY
 NEW_MASTER = crypto.new_master_key()
 
 
