@@ -1,11 +1,11 @@
 """Envelope encryption: identifying data is never stored in clear, and keys rotate."""
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
-from django.conf import settings
 from django.test import override_settings
 
 from harbour.audit import keys as audit_keys
