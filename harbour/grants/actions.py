@@ -1,0 +1,169 @@
+"""Every write to the grants inventory and the partner network: keyword-only arguments, an
+explicit actor, one transaction, an audit event inside (field names only, never values)."""
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from harbour.audit.actions import Actor, record_event
+from harbour.core.errors import Forbidden, InvalidInput
+from harbour.grants import policy, values
+from harbour.grants.models import (
+    Award,
+    Committee,
+    CommitteeMember,
+    Funder,
+    PartnerProfile,
+    Program,
+)
+from harbour.orgs.models import Organisation
+
+
+def _audit(by: Actor, action: str, record: Any, fields: Iterable[str] = (), **context: Any) -> None:
+    record_event(
+        by=by,
+        action=f"grants.{action}",
+        org_id=getattr(record, "org_id", None),
+        target_type=record._meta.model_name,
+        target_id=record.pk,
+        fields=sorted(fields),
+        context=context or None,
+    )
+
+
+def _require_curate(by: Any) -> None:
+    if not policy.may_curate(by):
+        raise Forbidden()
+
+
+def _unique(model: Any, field: str, value: Any, current: Any) -> None:
+    taken = model.objects.filter(**{field: value}).exclude(pk=getattr(current, "pk", None))
+    if taken.exists():
+        raise InvalidInput({field: [_("This code is already used by another record.")]})
+
+
+def _apply(record: Any, cleaned: Mapping[str, Any]) -> list[str]:
+    changed = [k for k, v in cleaned.items() if getattr(record, k, None) != v]
+    for key, value in cleaned.items():
+        setattr(record, key, value)
+    return changed
+
+
+@transaction.atomic
+def save_funder(*, by: Actor, values_in: Mapping[str, Any], funder: Funder | None = None) -> Funder:
+    _require_curate(by)
+    cleaned = values.clean_funder(values_in)
+    _unique(Funder, "short_name", cleaned["short_name"], funder)
+    record = funder or Funder()
+    changed = _apply(record, cleaned)
+    record.save()
+    _audit(by, "funder.created" if funder is None else "funder.updated", record, changed)
+    return record
+
+
+@transaction.atomic
+def save_program(
+    *, by: Actor, funder: Funder, values_in: Mapping[str, Any], program: Program | None = None
+) -> Program:
+    _require_curate(by)
+    cleaned = values.clean_program(values_in)
+    _unique(Program, "code", cleaned["code"], program)
+    record = program or Program()
+    changed = _apply(record, cleaned | {"funder": funder})
+    record.save()
+    _audit(by, "program.created" if program is None else "program.updated", record, changed)
+    return record
+
+
+@transaction.atomic
+def save_award(
+    *,
+    by: Actor,
+    org: Organisation,
+    program: Program,
+    values_in: Mapping[str, Any],
+    award: Award | None = None,
+) -> Award:
+    if not policy.may_change_awards_of(by, org):
+        raise Forbidden()
+    if award is not None and award.org_id != org.pk:
+        raise Forbidden()
+    cleaned = values.clean_award(values_in)
+    record = award or Award()
+    changed = _apply(record, cleaned | {"org": org, "program": program})
+    record.save()
+    _audit(by, "award.created" if award is None else "award.updated", record, changed)
+    return record
+
+
+@transaction.atomic
+def delete_award(*, by: Actor, award: Award) -> None:
+    if not policy.may_change_awards_of(by, award.org):
+        raise Forbidden()
+    _audit(by, "award.deleted", award)
+    award.delete()
+
+
+@transaction.atomic
+def save_profile(*, by: Actor, org: Organisation, values_in: Mapping[str, Any]) -> PartnerProfile:
+    """An organisation's own admins keep its entry (national coordinators may seed one)."""
+    own = policy.may_edit_own(by) and getattr(by, "org_id", None) == org.pk
+    if not (own or policy.may_curate(by)):
+        raise Forbidden()
+    cleaned = values.clean_profile(values_in)
+    record = PartnerProfile.objects.select_for_update().filter(org=org).first()
+    created = record is None
+    record = record or PartnerProfile(org=org)
+    changed = _apply(record, cleaned)
+    record.save()
+    # Field names only: the contact person's details never enter the audit trail.
+    record_event(
+        by=by,
+        action="grants.profile.created" if created else "grants.profile.updated",
+        org_id=org.pk,
+        target_type="partnerprofile",
+        target_id=record.pk,
+        fields=sorted(changed),
+    )
+    return record
+
+
+@transaction.atomic
+def save_committee(
+    *, by: Actor, values_in: Mapping[str, Any], committee: Committee | None = None
+) -> Committee:
+    _require_curate(by)
+    cleaned = values.clean_committee(values_in)
+    _unique(Committee, "code", cleaned["code"], committee)
+    record = committee or Committee()
+    changed = _apply(record, cleaned)
+    record.save()
+    _audit(by, "committee.created" if committee is None else "committee.updated", record, changed)
+    return record
+
+
+@transaction.atomic
+def set_members(
+    *,
+    by: Actor,
+    committee: Committee,
+    orgs: Iterable[Organisation],
+    chairs: Iterable[Organisation] = (),
+) -> list[CommitteeMember]:
+    """Replace the committee's members (and chairs) in one step."""
+    _require_curate(by)
+    wanted = {o.pk: o for o in orgs}
+    chair_ids = {o.pk for o in chairs}
+    if not chair_ids <= set(wanted):
+        raise InvalidInput({"chairs": [_("A chair must be a member of the committee.")]})
+    CommitteeMember.objects.filter(committee=committee).exclude(org_id__in=wanted).delete()
+    seats = []
+    for pk, org in wanted.items():
+        seat, _new = CommitteeMember.objects.update_or_create(
+            committee=committee, org=org, defaults={"is_chair": pk in chair_ids}
+        )
+        seats.append(seat)
+    _audit(by, "committee.members_set", committee, ["members"], members=len(seats))
+    return seats
