@@ -91,11 +91,24 @@ def save_award(
     if award is not None and award.org_id != org.pk:
         raise Forbidden()
     cleaned = values.clean_award(values_in)
+    if award is None and _same_award(org, program, cleaned):
+        # A double click or a re-imported file: the award is already recorded.
+        raise InvalidInput({"amount": [_("This award is already recorded.")]})
     record = award or Award()
     changed = _apply(record, cleaned | {"org": org, "program": program})
     record.save()
     _audit(by, "award.created" if award is None else "award.updated", record, changed)
     return record
+
+
+def _same_award(org: Organisation, program: Program, cleaned: Mapping[str, Any]) -> bool:
+    return Award.objects.filter(
+        org=org,
+        program=program,
+        amount=cleaned["amount"],
+        starts_on=cleaned["starts_on"],
+        purpose_en=cleaned["purpose_en"],
+    ).exists()
 
 
 @transaction.atomic

@@ -130,7 +130,7 @@ def funding(awards: QuerySet[Award], year: int | None = None) -> Funding:
     by_pillar: dict[str, int] = dict.fromkeys(Pillar.values, 0)
     by_population: dict[str, int] = defaultdict(int)
     matrix: dict[tuple[str, str], int] = defaultdict(int)
-    for a in awards.only("amount", "province", "pillars", "populations"):
+    for a in awards.select_related(None).only("amount", "province", "pillars", "populations"):
         by_province[a.province] = by_province.get(a.province, 0) + a.amount
         # An award serving several pillars is split evenly so that every table adds up.
         for pillar in a.pillars or []:
