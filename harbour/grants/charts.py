@@ -25,11 +25,14 @@ GROUP_COLOURS = {
 NO_GROUP = "#8c8c8c"
 
 
-def shade(value: float, top: float) -> int:
-    """0 for nothing, then four equal steps up to the largest value."""
-    if value <= 0 or top <= 0:
-        return 0
-    return min(4, 1 + int(3.999 * value / top))
+def shades(values: Mapping[str, float]) -> dict[str, int]:
+    """0 for nothing, then quartiles of the others (by rank: a territory with few people and one
+    award would otherwise make every province look alike)."""
+    ranked = sorted((v, k) for k, v in values.items() if v > 0)
+    out = dict.fromkeys(values, 0)
+    for i, (_v, key) in enumerate(ranked):
+        out[key] = 1 + 4 * i // len(ranked)
+    return out
 
 
 def funding_map(per_100k: Mapping[str, int], names: Mapping[str, str], title: str) -> SafeString:
@@ -38,14 +41,14 @@ def funding_map(per_100k: Mapping[str, int], names: Mapping[str, str], title: st
     from harbour.directory.templatetags.directory import _shapes, grouped
 
     view_box, shapes = _shapes()
-    top = max(per_100k.values(), default=0)
+    steps = shades(per_100k)
     paths = format_html_join(
         "",
         '<path d="{}" fill="{}" stroke="#555" stroke-width="1"><title>{}</title></path>',
         (
             (
                 shapes[prov.svg_id],
-                SHADES[shade(per_100k.get(code, 0), top)],
+                SHADES[steps.get(code, 0)],
                 _("%(name)s: $%(amount)s per 100,000 people")
                 % {"name": names.get(code, code), "amount": grouped(per_100k.get(code, 0))},
             )
@@ -62,17 +65,22 @@ def funding_map(per_100k: Mapping[str, int], names: Mapping[str, str], title: st
 
 
 def network(
-    nodes: Iterable[tuple[Any, str, str]], edges: Iterable[Edge], title: str, size: int = 760
+    nodes: Iterable[tuple[Any, str, str]],
+    edges: Iterable[Edge],
+    title: str,
+    width: int = 1000,
+    height: int = 720,
 ) -> SafeString:
     """Organisations on a circle (grouped by representation group), an arrow per pair that
     referred; the line's width grows with the count, and counts under the publication threshold
     are not told."""
     ordered = sorted(nodes, key=lambda n: (n[2] or "~", n[1]))
-    centre, radius = size / 2, size / 2 - 150
+    # Room on both sides for the labels, which run outwards from their dots.
+    cx, cy, radius = width / 2, height / 2, height / 2 - 60
     at = {}
     for i, (pk, _label, _group) in enumerate(ordered):
         angle = 2 * math.pi * i / max(1, len(ordered)) - math.pi / 2
-        at[pk] = (centre + radius * math.cos(angle), centre + radius * math.sin(angle), angle)
+        at[pk] = (cx + radius * math.cos(angle), cy + radius * math.sin(angle), angle)
     names = {pk: label for pk, label, _g in ordered}
     lines = format_html_join(
         "", "{}", ((_edge(e, at, names),) for e in edges if e.source in at and e.target in at)
@@ -85,8 +93,8 @@ def network(
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" '
         'markerHeight="6" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" '
         'fill="#666"></path></marker></defs>{}{}</svg>',
-        size,
-        size,
+        width,
+        height,
         title,
         title,
         lines,
@@ -128,7 +136,8 @@ def _node(pk: Any, label: str, group: str, where: tuple[float, float, float]) ->
     right = math.cos(angle) >= 0
     lx = x + (12 if right else -12)
     group_label = str(Group(group).label) if group in Group.values else _("no entry yet")
-    short = label if len(label) <= 24 else label[:23] + "…"
+    label = _without_demo_prefix(label)
+    short = label if len(label) <= 30 else label[:29] + "…"
     return format_html(
         '<g><circle cx="{}" cy="{}" r="8" fill="{}"><title>{} ({})</title></circle>'
         '<text x="{}" y="{}" font-size="12" text-anchor="{}">{}</text></g>',
@@ -142,6 +151,14 @@ def _node(pk: Any, label: str, group: str, where: tuple[float, float, float]) ->
         "start" if right else "end",
         short,
     )
+
+
+def _without_demo_prefix(label: str) -> str:
+    """Every demo organisation's name starts the same way; on the picture it only takes room."""
+    for prefix in ("Demo — ", "Démo — "):
+        if label.startswith(prefix):
+            return label[len(prefix) :]
+    return label
 
 
 def _n(value: float) -> str:

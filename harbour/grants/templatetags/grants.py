@@ -40,6 +40,11 @@ def groups(codes: list[str] | None) -> str:
 
 
 @register.filter
+def group(code: str) -> str:
+    return str(_choice(Group)(code))
+
+
+@register.filter
 def provname(code: str) -> str:
     from harbour.directory.places import province_name
 

@@ -243,3 +243,11 @@ def test_the_deadline_feed_is_a_valid_calendar(
     download = client_for(caseworker).get("/grants/deadlines.ics?province=CA-BC")
     cal = Calendar.from_ical(download.content)
     assert any("BC only" in str(e["SUMMARY"]) for e in cal.walk("VEVENT"))
+
+
+def test_map_shades_by_rank() -> None:
+    from harbour.grants.charts import shades
+
+    got = shades({"a": 0, "b": 1, "c": 10, "d": 100, "e": 100_000})
+    assert got["a"] == 0 and got["b"] == 1 and got["e"] == 4
+    assert sorted(got.values()) == [0, 1, 2, 3, 4]
