@@ -1,7 +1,9 @@
 """Every write to the grants inventory and the partner network: keyword-only arguments, an
 explicit actor, one transaction, an audit event inside (field names only, never values)."""
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -14,6 +16,7 @@ from harbour.grants.models import (
     Award,
     Committee,
     CommitteeMember,
+    DeadlineReminder,
     Funder,
     PartnerProfile,
     Program,
@@ -180,3 +183,53 @@ def set_members(
         seats.append(seat)
     _audit(by, "committee.members_set", committee, ["members"], members=len(seats))
     return seats
+
+
+@transaction.atomic
+def send_deadline_reminders(*, by: Actor, today: dt.date, days: int = 14) -> int:
+    """Each organisation hears once about each eligible program whose deadline is `days` days
+    away or less; the e-mails leave after the commit. Returns the organisations reminded."""
+    from harbour.grants import notify
+
+    programs = Program.objects.select_related("funder").filter(is_active=True)
+    reminded = 0
+    for org in Organisation.objects.filter(is_active=True):
+        due = _due(org, programs, today, days)
+        if not due:
+            continue
+        users = notify.recipients(org.pk)
+        DeadlineReminder.objects.bulk_create(
+            [
+                DeadlineReminder(org=org, program=p, deadline=d, recipients=len(users))
+                for p, d in due
+            ]
+        )
+        record_event(
+            by=by,
+            action="grants.deadlines.reminded",
+            org_id=org.pk,
+            target_type="organisation",
+            target_id=org.pk,
+            context={"programs": len(due), "recipients": len(users)},
+        )
+        transaction.on_commit(partial(notify.email_deadlines, users, due))
+        reminded += 1
+    return reminded
+
+
+def _due(
+    org: Organisation, programs: Any, today: dt.date, days: int
+) -> list[tuple[Program, dt.date]]:
+    from harbour.grants import queries
+
+    done = set(
+        DeadlineReminder.objects.filter(org=org, deadline__gte=today).values_list(
+            "program_id", "deadline"
+        )
+    )
+    out = []
+    for program in queries.eligible_for(org, programs, today):
+        deadline = program.window(today)[1]
+        if (deadline - today).days <= days and (program.pk, deadline) not in done:
+            out.append((program, deadline))
+    return out

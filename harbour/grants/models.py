@@ -301,3 +301,22 @@ class CommitteeMember(BaseModel):
         constraints = [
             models.UniqueConstraint(fields=["committee", "org"], name="committee_seat_once"),
         ]
+
+
+class DeadlineReminder(TenantModel):
+    """That `org` was reminded of a program's deadline (so the daily run reminds only once)."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
+    deadline = models.DateField()
+    recipients = models.PositiveSmallIntegerField(default=0)
+
+    sensitivity: ClassVar[dict[str, Sensitivity]] = dict.fromkeys(
+        ["program", "deadline", "recipients"], Sensitivity.NONE
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org", "program", "deadline"], name="deadline_reminded_once"
+            ),
+        ]

@@ -228,3 +228,28 @@ def test_referral_rates_are_withheld_below_the_threshold() -> None:
     assert record.acceptance_rate is None and record.median_response_hours is None
     record = queries.ReferralRecord(received=10, answered=8, accepted=6, response_hours=[1, 2, 30])
     assert record.acceptance_rate == 0.75 and record.median_response_hours == 2
+
+
+def test_deadline_reminders_are_sent_once(
+    org: Any,
+    org_admin: Any,
+    supervisor: Any,
+    caseworker: Any,
+    make_program: Callable[..., Program],
+    mailoutbox: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from django.core.management import call_command
+
+    make_program(code="soon", name_en="Soon fund", provinces=[], deadline="2027-03-10")
+    make_program(code="later", name_en="Later fund", provinces=[], deadline="2027-06-10")
+    with django_capture_on_commit_callbacks(execute=True):
+        count = actions.send_deadline_reminders(by=SYSTEM, today=TODAY, days=14)
+    assert count == 1
+    assert sorted(m.to[0] for m in mailoutbox) == sorted([org_admin.email, supervisor.email])
+    assert "Soon fund" in mailoutbox[0].body and "Later fund" not in mailoutbox[0].body
+    with django_capture_on_commit_callbacks(execute=True):
+        assert actions.send_deadline_reminders(by=SYSTEM, today=TODAY, days=14) == 0
+    assert len(mailoutbox) == 2
+    assert AuditEvent.objects.filter(action="grants.deadlines.reminded").count() == 1
+    call_command("grants_remind", "--days", "30")

@@ -128,7 +128,9 @@ def test_curate_forms(
         "recurrence": "once",
     }
     page = client.post("/grants/programs/new/", bad, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
-    assert "La date limite ne peut pas précéder l'ouverture de l'appel" in page.replace("&#x27;", "'")
+    assert "La date limite ne peut pas précéder l'ouverture de l'appel" in page.replace(
+        "&#x27;", "'"
+    )
     assert not Program.objects.filter(code="later").exists()
     good = bad | {"amount_min": "500", "opens_on": "2027-01-01"}
     response = client.post("/grants/programs/new/", good)
