@@ -98,7 +98,7 @@ def program_detail(request: HttpRequest, program_id: str) -> HttpResponse:
             "opens": opens,
             "closes": closes,
             "is_open": program.is_open(today),
-            "awards": awards[:100],
+            **_awards_context(request, awards[:100]),
             "may_curate": policy.may_curate(request.user),
         },
     )
@@ -140,11 +140,19 @@ def awards(request: HttpRequest) -> HttpResponse:
         request,
         "grants/awards.html",
         {
-            "awards": rows[:200],
+            **_awards_context(request, rows[:200]),
             "total": rows.count(),
             "may_add": policy.award_orgs_for(request.user).exists(),
         },
     )
+
+
+def _awards_context(request: HttpRequest, awards: Any) -> dict[str, Any]:
+    """The awards to list, and which of them this person may change (their own organisation's,
+    or any for a curator)."""
+    rows = list(awards)
+    editable = {a.pk for a in rows if policy.may_change_awards_of(request.user, a.org)}
+    return {"awards": rows, "editable": editable}
 
 
 @login_required
@@ -197,7 +205,7 @@ def partner_detail(request: HttpRequest, org_id: str) -> HttpResponse:
             "record": record,
             "agreements": queries.agreement_status(org),
             "committees": seats,
-            "awards": policy.awards_visible(request.user).filter(org=org)[:50],
+            **_awards_context(request, policy.awards_visible(request.user).filter(org=org)[:50]),
             "is_own": policy.may_edit_own(request.user) and request.user.org_id == org.pk,  # type: ignore[union-attr]
         },
     )

@@ -253,3 +253,23 @@ def test_map_shades_by_rank() -> None:
     got = shades({"a": 0, "b": 1, "c": 10, "d": 100, "e": 100_000})
     assert got["a"] == 0 and got["b"] == 1 and got["e"] == 4
     assert sorted(got.values()) == [0, 1, 2, 3, 4]
+
+
+def test_the_network_picture_withholds_small_counts() -> None:
+    from harbour.grants.charts import network
+    from harbour.grants.queries import Edge
+
+    nodes = [("a", "Demo — Alpha", "ngos"), ("b", "Beta", "survivors"), ("c", "Gamma", "")]
+    svg = str(network(nodes, [Edge("a", "b", 3), Edge("b", "c", 42), Edge("a", "zz", 50)], "N"))
+    assert svg.count("<line") == 2  # the edge to an organisation not shown is left out
+    assert "Alpha → Beta: fewer than 10 referrals" in svg
+    assert "Beta → Gamma: 42 referrals" in svg
+    assert ">Alpha<" in svg and "<script" not in svg
+
+
+def test_own_awards_show_an_edit_link(
+    client_for: Callable[[Any], Client], org_admin: Any, outsider: Any, world: dict[str, Any]
+) -> None:
+    edit = f"/grants/awards/{world['award'].pk}/edit/"
+    assert edit in _get(client_for(org_admin), "/grants/awards/")
+    assert edit not in _get(client_for(outsider), "/grants/awards/")
