@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from harbour.core.forms import set_choices
 from harbour.grants.models import FunderKind, Group, Pillar, Population, Recurrence
 
 CHECKS = forms.CheckboxSelectMultiple
@@ -40,11 +41,11 @@ class ProgramSearchForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["funder_kind"].choices = _any(FunderKind.choices)  # type: ignore[attr-defined]
-        self.fields["province"].choices = _any(province_choices())  # type: ignore[attr-defined]
-        self.fields["population"].choices = _any(Population.choices)  # type: ignore[attr-defined]
-        self.fields["pillar"].choices = _any(Pillar.choices)  # type: ignore[attr-defined]
-        self.fields["org_type"].choices = _any(org_type_choices())  # type: ignore[attr-defined]
+        set_choices(self, "funder_kind", _any(FunderKind.choices))
+        set_choices(self, "province", _any(province_choices()))
+        set_choices(self, "population", _any(Population.choices))
+        set_choices(self, "pillar", _any(Pillar.choices))
+        set_choices(self, "org_type", _any(org_type_choices()))
 
 
 class PartnerFilterForm(forms.Form):
@@ -53,8 +54,8 @@ class PartnerFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["group"].choices = _any(Group.choices)  # type: ignore[attr-defined]
-        self.fields["province"].choices = _any(province_choices())  # type: ignore[attr-defined]
+        set_choices(self, "group", _any(Group.choices))
+        set_choices(self, "province", _any(province_choices()))
 
 
 class FunderForm(forms.Form):
@@ -67,7 +68,7 @@ class FunderForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["province"].choices = [("", "—"), *province_choices()]  # type: ignore[attr-defined]
+        set_choices(self, "province", [("", "—"), *province_choices()])
 
 
 class ProgramForm(forms.Form):
@@ -106,9 +107,9 @@ class ProgramForm(forms.Form):
 
     def __init__(self, *args: Any, funders: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["funder"].choices = [(str(f.pk), f.name) for f in funders]  # type: ignore[attr-defined]
-        self.fields["provinces"].choices = province_choices()  # type: ignore[attr-defined]
-        self.fields["org_types"].choices = org_type_choices()  # type: ignore[attr-defined]
+        set_choices(self, "funder", [(str(f.pk), f.name) for f in funders])
+        set_choices(self, "provinces", province_choices())
+        set_choices(self, "org_types", org_type_choices())
 
 
 class AwardForm(forms.Form):
@@ -129,9 +130,9 @@ class AwardForm(forms.Form):
 
     def __init__(self, *args: Any, orgs: Any = (), programs: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["org"].choices = [(str(o.pk), o.name) for o in orgs]  # type: ignore[attr-defined]
-        self.fields["program"].choices = [(str(p.pk), p.name) for p in programs]  # type: ignore[attr-defined]
-        self.fields["province"].choices = province_choices()  # type: ignore[attr-defined]
+        set_choices(self, "org", [(str(o.pk), o.name) for o in orgs])
+        set_choices(self, "program", [(str(p.pk), p.name) for p in programs])
+        set_choices(self, "province", province_choices())
 
 
 class ProfileForm(forms.Form):
@@ -164,7 +165,7 @@ class ProfileForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["regions"].choices = province_choices()  # type: ignore[attr-defined]
+        set_choices(self, "regions", province_choices())
 
 
 class CommitteeForm(forms.Form):
@@ -183,7 +184,7 @@ class CommitteeForm(forms.Form):
 
     def __init__(self, *args: Any, orgs: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["province"].choices = [("", "—"), *province_choices()]  # type: ignore[attr-defined]
+        set_choices(self, "province", [("", "—"), *province_choices()])
         options = [(str(o.pk), o.name) for o in orgs]
-        self.fields["members"].choices = options  # type: ignore[attr-defined]
-        self.fields["chairs"].choices = options  # type: ignore[attr-defined]
+        set_choices(self, "members", options)
+        set_choices(self, "chairs", options)
