@@ -277,9 +277,10 @@ def funding(request: HttpRequest) -> HttpResponse:
             "data": data,
             "year": year,
             "stage_count": gaps.get("_stages", {}).get("count", 0),
-            "by_pillar": [(str(Pillar(k).label), v) for k, v in data.by_pillar.items()],
+            # In thousands: full amounts do not fit beside the bars.
+            "by_pillar": [(str(Pillar(k).label), v // 1000) for k, v in data.by_pillar.items()],
             "by_population": [
-                (str(Population(k).label), v)
+                (str(Population(k).label), v // 1000)
                 for k, v in sorted(data.by_population.items(), key=lambda kv: -kv[1])
                 if k in Population.values
             ],
