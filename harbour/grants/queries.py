@@ -115,6 +115,7 @@ class Funding:
     by_pillar: dict[str, int]
     by_population: dict[str, int]
     matrix: dict[tuple[str, str], int]  # (province, pillar)
+    populations: dict[tuple[str, str], int]  # (province, population)
     total: int
     years: list[int]
 
@@ -130,6 +131,7 @@ def funding(awards: QuerySet[Award], year: int | None = None) -> Funding:
     by_pillar: dict[str, int] = dict.fromkeys(Pillar.values, 0)
     by_population: dict[str, int] = defaultdict(int)
     matrix: dict[tuple[str, str], int] = defaultdict(int)
+    populations: dict[tuple[str, str], int] = defaultdict(int)
     for a in awards.select_related(None).only("amount", "province", "pillars", "populations"):
         by_province[a.province] = by_province.get(a.province, 0) + a.amount
         # An award serving several pillars is split evenly so that every table adds up.
@@ -138,7 +140,9 @@ def funding(awards: QuerySet[Award], year: int | None = None) -> Funding:
             by_pillar[pillar] = by_pillar.get(pillar, 0) + share
             matrix[(a.province, pillar)] += share
         for population in a.populations or []:
-            by_population[population] += a.amount // len(a.populations)
+            share = a.amount // len(a.populations)
+            by_population[population] += share
+            populations[(a.province, population)] += share
     per_100k = {
         code: round(by_province.get(code, 0) * 100_000 / p.population) for code, p in known.items()
     }
@@ -148,6 +152,7 @@ def funding(awards: QuerySet[Award], year: int | None = None) -> Funding:
         by_pillar=by_pillar,
         by_population=dict(by_population),
         matrix=dict(matrix),
+        populations=dict(populations),
         total=sum(by_province.values()),
         years=years,
     )

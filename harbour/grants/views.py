@@ -289,6 +289,11 @@ def funding(request: HttpRequest) -> HttpResponse:
                 for code in provinces()
             ],
             "pillars": Pillar.choices,
+            "population_matrix": [
+                (names[code], [data.populations.get((code, p), 0) for p in Population.values])
+                for code in provinces()
+            ],
+            "population_choices": Population.choices,
         },
     )
 

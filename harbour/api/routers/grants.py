@@ -203,6 +203,8 @@ class FundingOut(Schema):
     per_100k: dict[str, int]
     by_pillar: dict[str, int]
     by_population: dict[str, int]
+    by_province_and_pillar: dict[str, dict[str, int]]
+    by_province_and_population: dict[str, dict[str, int]]
     gaps: dict[str, dict[str, int]] = Field(description="From the directory's coverage")
 
 
@@ -442,8 +444,17 @@ def funding(request: HttpRequest, filters: Query[YearQuery]) -> dict[str, Any]:
         "per_100k": data.per_100k,
         "by_pillar": data.by_pillar,
         "by_population": data.by_population,
+        "by_province_and_pillar": _nested(data.matrix),
+        "by_province_and_population": _nested(data.populations),
         "gaps": gaps,
     }
+
+
+def _nested(cells: dict[tuple[str, str], int]) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    for (province, key), amount in cells.items():
+        out.setdefault(province, {})[key] = amount
+    return out
 
 
 @router.get("/network", response={200: list[EdgeOut], **ERRORS})

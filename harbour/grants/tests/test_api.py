@@ -65,6 +65,7 @@ def test_reading(
     assert body[0]["missing_groups"] == ["frontline_systems", "at_risk_communities", "survivors"]
     status, body = _json(client, "get", f"{BASE}/funding?year=2026")
     assert body["by_province"]["CA-ON"] == 1000 and body["by_pillar"]["protection"] == 1000
+    assert body["by_province_and_pillar"]["CA-ON"]["protection"] == 1000
     assert "CA-ON" in body["gaps"]
     assert _json(client, "get", f"{BASE}/network")[0] == 200
 

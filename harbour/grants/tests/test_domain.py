@@ -253,3 +253,17 @@ def test_deadline_reminders_are_sent_once(
     assert len(mailoutbox) == 2
     assert AuditEvent.objects.filter(action="grants.deadlines.reminded").count() == 1
     call_command("grants_remind", "--days", "30")
+
+
+@given(text=st.text(max_size=300))
+def test_any_text_is_either_clean_or_refused_with_a_reason(text: str) -> None:
+    from harbour.grants.values import FORMULA_START, clean_committee
+
+    values = {"code": "any-text", "name_en": text, "name_fr": "Nom"}
+    try:
+        cleaned = clean_committee(values)
+    except InvalidInput as error:
+        assert set(error.errors) == {"name_en"} and all(str(m) for m in error.errors["name_en"])
+    else:
+        assert cleaned["name_en"] == "" or not cleaned["name_en"].startswith(FORMULA_START)
+        assert "\n" not in cleaned["name_en"] and len(cleaned["name_en"]) <= 200
