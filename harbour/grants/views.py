@@ -74,14 +74,11 @@ def eligible(request: HttpRequest) -> HttpResponse:
 
 
 def _feed_url(request: HttpRequest, org: Any) -> str:
-    from django.urls import NoReverseMatch, reverse
+    from django.urls import reverse
 
     from harbour.grants import calendar
 
-    try:
-        return request.build_absolute_uri(reverse("grants:feed", args=[calendar.feed_token(org)]))
-    except NoReverseMatch:
-        return ""
+    return request.build_absolute_uri(reverse("grants:feed", args=[calendar.feed_token(org)]))
 
 
 @login_required
