@@ -40,6 +40,10 @@ class Perm(StrEnum):
     # The service directory: a provider keeps its own entries; the platform keeps everyone's.
     DIRECTORY_MANAGE = "directory.manage"
     DIRECTORY_MANAGE_ALL = "directory.manage_all"
+    # Grants inventory and partner network: national coordinators curate funders, programs and
+    # committees; an organisation's admins keep its own partner profile and awards.
+    GRANTS_CURATE = "grants.curate"
+    PARTNERS_EDIT_OWN = "partners.edit_own"
 
 
 _CASEWORK = {
@@ -64,10 +68,11 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.ORG_DASHBOARD,
             Perm.API_USE,
             Perm.DIRECTORY_MANAGE,
+            Perm.PARTNERS_EDIT_OWN,
         }
     ),
     # Never identifying data (invariant 4): aggregate, disclosure-controlled figures only.
-    Role.NATIONAL_ANALYST: frozenset({Perm.STATS_NATIONAL, Perm.API_USE}),
+    Role.NATIONAL_ANALYST: frozenset({Perm.STATS_NATIONAL, Perm.API_USE, Perm.GRANTS_CURATE}),
     Role.RESEARCHER: frozenset({Perm.RESEARCH_EXTRACT, Perm.API_USE}),
     Role.AUDITOR: frozenset({Perm.AUDIT_VIEW_ORG}),
     # Runs the platform; sees no case data at all.

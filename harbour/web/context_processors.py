@@ -31,6 +31,7 @@ NAV = (
     NavItem(_("All users"), "accounts:staff", Perm.USERS_MANAGE_ALL),
     NavItem(_("Audit trail"), "audit:trail", Perm.AUDIT_VIEW_ORG),
     NavItem(_("Service directory"), "directory:index", None),
+    NavItem(_("Funding and partners"), "grants:index", None),
     NavItem(_("Common terminology"), "standard:index", None),
 )
 
