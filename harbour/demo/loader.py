@@ -37,6 +37,7 @@ from harbour.demo.people import Staff
 from harbour.demo.stories import OrgContext, Story, iter_stories
 from harbour.directory import demo as directory_demo
 from harbour.orgs.models import Organisation
+from harbour.stats import demo as stats_demo
 
 ACTOR = SystemActor("demo")
 BATCH = 200
@@ -89,6 +90,7 @@ def load(
     loaded = _apply_all(stories, cases, users, batch, report)
     _save_drafts(contexts, users, seed, today)
     sharing.load(partners=partners, national=national, today=today, seed=seed, report=report)
+    stats_demo.load(partners=partners, national=national, today=today, seed=seed)
     return Summary(
         organisations=len(partners) + 1,
         provinces=len({o.province for o in partners}),

@@ -16,6 +16,7 @@ import heapq
 import itertools
 from collections.abc import Hashable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 DEFAULT_THRESHOLD = 10
 TOTAL = "__total__"  # the margins' row or column in the augmented table
@@ -69,7 +70,7 @@ class CrossTable:
         return sum(1 for v in [*figures, self.total] if v is None)
 
 
-Cell = tuple[Hashable, Hashable]
+Cell = tuple[Any, Any]
 Node = tuple[str, Hashable]
 
 

@@ -1,0 +1,60 @@
+"""Tables as people read them: labels in the reader's language, chart rows, and CSV/JSON files
+that carry the release's metadata. CSV cells that a spreadsheet would run as a formula are
+neutralised."""
+
+import csv
+import io
+from typing import Any
+
+from harbour.stats.catalogue import variable
+from harbour.stats.tables import ALL, Table
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> Any:
+    text = "" if value is None else value
+    if isinstance(text, str) and text.startswith(FORMULA_START):
+        return "'" + text
+    return text
+
+
+def labels(table: Table) -> tuple[dict[str, str], dict[str, str]]:
+    row_var = variable(table.spec.row)
+    col_var = variable(table.spec.col) if table.spec.col else None
+    rows = {r: row_var.label_of(r) for r in table.rows}
+    cols = {c: (col_var.label_of(c) if col_var else c) for c in table.cols}
+    return rows, cols
+
+
+def one_way(table: Table) -> list[tuple[str, Any]]:
+    rows, _cols = labels(table)
+    return [(rows[r], table.cells[(r, ALL)]) for r in table.rows]
+
+
+def matrix(table: Table) -> dict[str, Any]:
+    rows, cols = labels(table)
+    return {
+        "header": [cols[c] for c in table.cols],
+        "rows": [
+            (rows[r], [table.cells[(r, c)] for c in table.cols], table.row_totals[r])
+            for r in table.rows
+        ],
+        "col_totals": [table.col_totals[c] for c in table.cols],
+        "total": table.total,
+    }
+
+
+def csv_text(table: Table, meta: dict[str, Any]) -> str:
+    """The table in long form, one line per cell, after comment lines with the metadata."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    for key, value in meta.items():
+        writer.writerow([safe_cell(f"# {key}"), safe_cell(str(value))])
+    rows, cols = labels(table)
+    writer.writerow(["row_code", "row_label", "col_code", "col_label", "count"])
+    for r in table.rows:
+        for c in table.cols:
+            writer.writerow([safe_cell(x) for x in (r, rows[r], c, cols[c], table.cells[(r, c)])])
+    writer.writerow(["total", "", "", "", safe_cell(table.total)])
+    return out.getvalue()
