@@ -113,3 +113,13 @@ def test_extracts_are_k_anonymous(rows: list[dict], k: int) -> None:
     out = kanon.k_anonymise(rows, HIERARCHIES, k)
     assert not out.rows or smallest_group(out.rows, ["age", "province"]) >= k
     assert len(out.rows) + out.dropped == len(rows)
+
+
+def test_opendp_noise_has_the_same_distribution_when_installed() -> None:
+    pytest.importorskip("opendp")
+    noise = dp._opendp_noise(Fraction(2), 20_000)
+    assert noise is not None and all(isinstance(x, int) for x in noise)
+    alpha = math.exp(-1 / 2)
+    expected = 2 * alpha / (1 - alpha) ** 2
+    assert abs(sum(x * x for x in noise) / len(noise) - expected) < 0.1 * expected
+    assert dp.mechanism_name() == "opendp_discrete_laplace"
