@@ -7,7 +7,8 @@ import io
 from typing import Any
 
 from harbour.stats.catalogue import variable
-from harbour.stats.tables import ALL, Table
+from harbour.stats.models import Release
+from harbour.stats.tables import ALL, Method, Table
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -58,3 +59,18 @@ def csv_text(table: Table, meta: dict[str, Any]) -> str:
             writer.writerow([safe_cell(x) for x in (r, rows[r], c, cols[c], table.cells[(r, c)])])
     writer.writerow(["total", "", "", "", safe_cell(table.total)])
     return out.getvalue()
+
+
+def release_metadata(release: Release) -> dict[str, Any]:
+    return {
+        "release": str(release.pk),
+        "title": release.title,
+        "version": release.version,
+        "published_at": release.published_at.isoformat() if release.published_at else "",
+        "method": release.method,
+        "epsilon": str(release.epsilon) if release.epsilon is not None else "",
+        "threshold": release.threshold if release.method == Method.SUPPRESSION else "",
+        "period": f"{release.first_year or ''}-{release.last_year or ''}",
+        "unit": "persons",
+        "rule": "ADR-0027",
+    } | {k: v for k, v in release.result.get("meta", {}).items() if k in {"error_95", "mechanism"}}

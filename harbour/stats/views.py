@@ -196,25 +196,10 @@ def release_detail(request: HttpRequest, release_id: str) -> HttpResponse:
     return render(request, "stats/release.html", {"release": release, "section": section})
 
 
-def release_metadata(release: Release) -> dict[str, Any]:
-    return {
-        "release": str(release.pk),
-        "title": release.title,
-        "version": release.version,
-        "published_at": release.published_at.isoformat() if release.published_at else "",
-        "method": release.method,
-        "epsilon": str(release.epsilon) if release.epsilon is not None else "",
-        "threshold": release.threshold if release.method == Method.SUPPRESSION else "",
-        "period": f"{release.first_year or ''}-{release.last_year or ''}",
-        "unit": "persons",
-        "rule": "ADR-0027",
-    } | {k: v for k, v in release.result.get("meta", {}).items() if k in {"error_95", "mechanism"}}
-
-
 def release_download(request: HttpRequest, release_id: str, fmt: str) -> HttpResponse:
     release = policy.published_release(release_id)
     table = Table.from_json(release.result)
-    meta = release_metadata(release)
+    meta = presentation.release_metadata(release)
     name = f"harbour-release-{release.version}"
     if fmt == "json":
         response: HttpResponse = JsonResponse({"metadata": meta, "table": release.result})

@@ -11,10 +11,9 @@ from pydantic import Field
 from harbour.api.auth import current_user
 from harbour.api.routers.cases import ERRORS
 from harbour.core.errors import NotFound
-from harbour.stats import actions, policy
+from harbour.stats import actions, policy, presentation
 from harbour.stats.catalogue import VARIABLES
 from harbour.stats.models import NATIONAL, ExtractRequest, PrivacyBudget, Release
-from harbour.stats.views import release_metadata
 
 router = Router(tags=["stats"])
 
@@ -88,7 +87,7 @@ def _release_out(release: Release) -> dict[str, Any]:
         "first_year": release.first_year,
         "last_year": release.last_year,
         "published_at": release.published_at,
-        "metadata": release_metadata(release),
+        "metadata": presentation.release_metadata(release),
         "table": release.result if release.is_published else None,
     }
 
