@@ -74,3 +74,24 @@ def release_metadata(release: Release) -> dict[str, Any]:
         "unit": "persons",
         "rule": "ADR-0027",
     } | {k: v for k, v in release.result.get("meta", {}).items() if k in {"error_95", "mechanism"}}
+
+
+def xlsx_bytes(table: Table, meta: dict[str, Any]) -> bytes:
+    """The same long-form table as the CSV, in a workbook with a metadata sheet."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    data = book.active
+    assert data is not None
+    data.title = "data"
+    rows, cols = labels(table)
+    data.append(["row_code", "row_label", "col_code", "col_label", "count"])
+    for r in table.rows:
+        for c in table.cols:
+            data.append([safe_cell(x) for x in (r, rows[r], c, cols[c], table.cells[(r, c)])])
+    about = book.create_sheet("metadata")
+    for key, value in meta.items():
+        about.append([key, safe_cell(str(value))])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -207,6 +207,11 @@ def release_download(request: HttpRequest, release_id: str, fmt: str) -> HttpRes
         response = HttpResponse(
             presentation.csv_text(table, meta), content_type="text/csv; charset=utf-8"
         )
+    elif fmt == "xlsx":
+        response = HttpResponse(
+            presentation.xlsx_bytes(table, meta),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
     else:
         raise NotFound()
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'

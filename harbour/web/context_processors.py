@@ -32,6 +32,7 @@ NAV = (
     NavItem(_("Audit trail"), "audit:trail", Perm.AUDIT_VIEW_ORG),
     NavItem(_("Service directory"), "directory:index", None),
     NavItem(_("Common terminology"), "standard:index", None),
+    NavItem(_("Published statistics"), "stats:public", None),
 )
 
 

@@ -142,6 +142,9 @@ def test_public_page_downloads_and_drafts(counted_cases, analyst, reviewer, clie
     assert csv.status_code == 200 and b"# method,suppression" in csv.content
     data = client.get(f"/statistics/releases/{release.pk}/download.json").json()
     assert data["metadata"]["version"] == release.version
+    xlsx = client.get(f"/statistics/releases/{release.pk}/download.xlsx")
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    assert client.get(f"/statistics/releases/{release.pk}/download.exe").status_code == 404
     # A draft is nobody's business but the analysts'.
     assert client.get(f"/statistics/releases/{draft.pk}/").status_code == 404
     assert client.get(f"/statistics/releases/{draft.pk}/download.csv").status_code == 404
@@ -189,3 +192,11 @@ def test_the_organisation_dashboard_shows_its_own_exact_numbers(
     assert "Forced labour: 3" in text  # own data: exact, even below 10
     assert "National picture" in text
     assert signed_in(supervisor).get("/dashboard/?first_year=abc").status_code == 200
+
+
+def test_spreadsheet_cells_never_start_a_formula() -> None:
+    from harbour.stats.presentation import safe_cell
+
+    assert safe_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert safe_cell("+1") == "'+1" and safe_cell("Ontario") == "Ontario"
+    assert safe_cell(None) == "" and safe_cell(12) == 12
