@@ -200,3 +200,12 @@ def test_spreadsheet_cells_never_start_a_formula() -> None:
     assert safe_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
     assert safe_cell("+1") == "'+1" and safe_cell("Ontario") == "Ontario"
     assert safe_cell(None) == "" and safe_cell(12) == 12
+
+
+def test_pages_speak_french(counted_cases, analyst, reviewer, client) -> None:
+    release = _publish(analyst, reviewer)
+    page = client.get(f"/statistics/releases/{release.pk}/", HTTP_ACCEPT_LANGUAGE="fr")
+    text = page.content.decode()
+    assert "Télécharger en JSON" in text and "masqués" in text
+    national = signed_in(analyst).get("/national/", HTTP_ACCEPT_LANGUAGE="fr")
+    assert "Budget de confidentialité" in national.content.decode()
