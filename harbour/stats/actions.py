@@ -173,7 +173,7 @@ def publish_release(*, by: Any, release: Release) -> Release:
     if not people:
         raise Conflict(_("There is no data to count for this period. Nothing was published."))
     spec = tables.Spec(release.row_variable, release.col_variable)
-    exact = tables.count(spec, people)
+    exact = tables.count(spec, people, capped=release.method == tables.Method.DP)
     if release.method == tables.Method.DP:
         _spend(by, release)
     protected = tables.protect(

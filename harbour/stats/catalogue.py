@@ -2,10 +2,12 @@
 
 A variable is a de-identified reading of a person's latest case: a code, a year or a band, never
 an identifier (sealed fields and identifiers cannot be added here: `check_catalogue` refuses them
-and a test runs it). Multi-code variables contribute at most MAX_CODES codes per person, which
-bounds each person's influence on a table (the sensitivity of differential privacy).
+and a test runs it). In differentially private tables a multi-code variable contributes at most
+MAX_CODES codes per person (chosen at random when there are more), which bounds each person's
+influence on a table (the sensitivity); other tables count every code.
 """
 
+import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from harbour.standard.dictionary import current
 
 MAX_CODES = 3
+_RANDOM = secrets.SystemRandom()
 UNKNOWN = "unknown"
 
 AGE_BANDS: tuple[tuple[str, int, int], ...] = (
@@ -51,13 +54,17 @@ class Variable:
     multi: bool = False
     reader: Callable[[Any], Any] | None = None
 
-    def codes_of(self, value: Any) -> list[str]:
-        """The codes a person contributes (at most MAX_CODES, in code-list order)."""
+    def codes_of(self, value: Any, capped: bool = False) -> list[str]:
+        """The codes a person contributes, in code-list order; with `capped`, at most MAX_CODES
+        of them, drawn at random so that no code is favoured by its place in the list."""
         value = self.reader(value) if self.reader else value
         if self.multi:
             wanted = set(value or [])
             ordered = [c for c in self.categories() if c in wanted]
-            return ordered[:MAX_CODES] or [UNKNOWN]
+            if capped and len(ordered) > MAX_CODES:
+                kept = set(_RANDOM.sample(ordered, MAX_CODES))
+                ordered = [c for c in ordered if c in kept]
+            return ordered or [UNKNOWN]
         return [str(value) if value not in (None, "") else UNKNOWN]
 
     def categories(self) -> list[str]:

@@ -11,7 +11,7 @@ from decimal import Decimal
 from random import Random
 from typing import Any
 
-from harbour.stats.catalogue import UNKNOWN, Variable, variable
+from harbour.stats.catalogue import MAX_CODES, UNKNOWN, Variable, variable
 from harbour.stats.core import dp, rounding, suppression
 
 ALL = "all"  # the one column of a one-way table
@@ -86,13 +86,14 @@ def _ordered(var: Variable | None, seen: set[str]) -> list[str]:
     return known + rest + ([UNKNOWN] if UNKNOWN in seen else [])
 
 
-def count(spec: Spec, people: list[dict[str, Any]]) -> Table:
-    """The exact table: every category of the code list, plus those the data holds."""
+def count(spec: Spec, people: list[dict[str, Any]], *, capped: bool = False) -> Table:
+    """The exact table: every category of the code list, plus those the data holds. `capped`
+    (for differential privacy) bounds the codes each person contributes (catalogue.MAX_CODES)."""
     row_var, col_var = spec.variables()
     counts: Counter[tuple[str, str]] = Counter()
     for person in people:
-        for r in row_var.codes_of(person[row_var.column]):
-            for c in col_var.codes_of(person[col_var.column]) if col_var else [ALL]:
+        for r in row_var.codes_of(person[row_var.column], capped):
+            for c in col_var.codes_of(person[col_var.column], capped) if col_var else [ALL]:
                 counts[(r, c)] += 1
     rows = _ordered(row_var, {r for r, _c in counts} | set(row_var.categories()))
     cols = _ordered(col_var, {c for _r, c in counts} | set(col_var.categories() if col_var else []))
@@ -182,5 +183,6 @@ def _noisy(table: Table, epsilon: Decimal, records_per_person: int, rng: Random 
         "scale": str(scale),
         "mechanism": dp.mechanism_name(),
         "error_95": dp.error_bound(scale),
+        "codes_per_person_at_most": MAX_CODES,
     }
     return out

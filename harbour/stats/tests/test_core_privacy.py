@@ -123,3 +123,13 @@ def test_opendp_noise_has_the_same_distribution_when_installed() -> None:
     expected = 2 * alpha / (1 - alpha) ** 2
     assert abs(sum(x * x for x in noise) / len(noise) - expected) < 0.1 * expected
     assert dp.mechanism_name() == "opendp_discrete_laplace"
+
+
+def test_dp_tables_count_at_most_three_codes_per_person_others_all() -> None:
+    from harbour.stats.catalogue import variable
+
+    control = variable("control_method")
+    codes = control.categories()[:6]
+    assert control.codes_of(codes) == codes
+    capped = control.codes_of(codes, capped=True)
+    assert len(capped) == 3 and set(capped) <= set(codes)
