@@ -2,7 +2,9 @@
 anything longer ends in an ellipsis with the whole label in the bar's tooltip (<title>), and every
 chart comes with its data as text for screen readers (and as a table on the page)."""
 
+import re
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 from django.utils.formats import number_format
@@ -90,3 +92,61 @@ def _bar(
         y + (height - 20) // 2 + 15,
         shown(value, unit),
     )
+
+
+# The map of Canada is the directory's vendored @svg-maps/canada (CC BY 4.0, Victor Cazanave).
+SHADES = ("#dbe9f4", "#a9cbe6", "#6fa6d3", "#3b7fb8", "#1d5a8f")
+WITHHELD = "#c9d3da"
+_PATH = re.compile(r'<path\s+id="(?P<id>[a-z]+)"\s+aria-label="[^"]*"\s+d="(?P<d>[^"]+)"', re.S)
+
+
+@cache
+def _shapes() -> tuple[str, dict[str, str]]:
+    from harbour.directory.templatetags.directory import MAP
+
+    text = MAP.read_text(encoding="utf-8")
+    view_box = re.search(r'viewBox="([^"]+)"', text)
+    assert view_box is not None
+    return view_box.group(1), {m["id"]: " ".join(m["d"].split()) for m in _PATH.finditer(text)}
+
+
+def shade(value: Any, top: float) -> str:
+    if value is None:
+        return WITHHELD
+    if not value or not top:
+        return "#ffffff"
+    return SHADES[min(len(SHADES) - 1, int(len(SHADES) * float(value) / (top + 1)))]
+
+
+def canada_map(values: dict[str, Any], title: str) -> SafeString:
+    """Provinces and territories shaded by their published count (withheld ones in grey); the
+    same figures are in the table beside it."""
+    from harbour.directory.places import provinces
+
+    view_box, shapes = _shapes()
+    top = max((v for v in values.values() if isinstance(v, int)), default=0)
+    paths = format_html_join(
+        "",
+        '<path d="{}" fill="{}" stroke="#ffffff"><title>{}: {}</title></path>',
+        (
+            (shapes[p.svg_id], shade(values.get(code), top), p.en if _en() else p.fr,
+             shown(values.get(code)))
+            for code, p in provinces().items()
+            if p.svg_id in shapes
+        ),
+    )  # fmt: skip
+    return format_html(
+        '<figure class="chart-figure"><svg class="chart" viewBox="{}" role="img" aria-label="{}">'
+        '<title>{}</title>{}</svg><figcaption class="small muted">{}</figcaption></figure>',
+        view_box,
+        title,
+        title,
+        paths,
+        _("Map: @svg-maps/canada, Victor Cazanave, CC BY 4.0. Grey: withheld."),
+    )
+
+
+def _en() -> bool:
+    from django.utils.translation import get_language
+
+    return not (get_language() or "en").startswith("fr")

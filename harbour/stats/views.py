@@ -33,7 +33,9 @@ def _fail(request: HttpRequest, exc: DomainError) -> None:
 
 def _section(table: Table, title: str) -> dict[str, Any]:
     one_way = table.cols == [ALL]
+    by_province = one_way and table.spec.row == "province"
     return {
+        "map": [(r, table.cells[(r, ALL)]) for r in table.rows] if by_province else None,
         "title": title,
         "one_way": one_way,
         "rows": presentation.one_way(table) if one_way else [],

@@ -19,3 +19,9 @@ def stats_bars(rows: Any, title: str, unit: str = "") -> SafeString:
 def figure(value: Any) -> str:
     """A published figure as the reader's language writes it, or why it is missing."""
     return charts.shown(value)
+
+
+@register.simple_tag
+def stats_map(rows: Any, title: str) -> SafeString:
+    """`rows`: (province code, value) pairs."""
+    return charts.canada_map(dict(rows), title)

@@ -138,6 +138,7 @@ def test_public_page_downloads_and_drafts(counted_cases, analyst, reviewer, clie
     assert client.get("/statistics/").status_code == 200
     page = client.get(f"/statistics/releases/{release.pk}/")
     assert page.status_code == 200 and "By province" in page.content.decode()
+    assert "Manitoba: suppressed" in page.content.decode()  # the map, withheld in grey
     csv = client.get(f"/statistics/releases/{release.pk}/download.csv")
     assert csv.status_code == 200 and b"# method,suppression" in csv.content
     data = client.get(f"/statistics/releases/{release.pk}/download.json").json()
