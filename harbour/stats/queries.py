@@ -155,21 +155,21 @@ def person_rows(cases: QuerySet[Case]) -> tuple[list[dict[str, Any]], bool]:
     return list(latest.values()), linked
 
 
-def completeness(cases: QuerySet[Case]) -> list[tuple[str, int]]:
-    """Share (%) of cases with each core case field filled in: the data-quality view."""
+def completeness(cases: QuerySet[Case], *, core_only: bool = True) -> list[tuple[str, int]]:
+    """Share (%) of cases with each case field filled in (core fields, or every field that is
+    not sealed): the data-quality view. One read, counted here (portable JSON handling)."""
     from harbour.standard.dictionary import current
 
-    total = cases.count() or 1
-    rows = []
-    for field in current().entity("case").fields:
-        if not field.core or field.is_sealed:
-            continue
-        column = f"{field.id}_id" if field.type in {"staff", "organisation"} else field.id
-        if field.type == "codes":
-            filled = sum(1 for v in cases.values_list(column, flat=True) if v)
-        elif field.type in {"text", "code"}:
-            filled = cases.exclude(**{column: None}).exclude(**{column: ""}).count()
-        else:
-            filled = cases.exclude(**{column: None}).count()
-        rows.append((str(field.label), round(100 * filled / total)))
-    return rows
+    fields = [
+        f for f in current().entity("case").fields if not f.is_sealed and (f.core or not core_only)
+    ]
+    columns = [f"{f.id}_id" if f.type in {"staff", "organisation"} else f.id for f in fields]
+    filled = [0] * len(columns)
+    total = 0
+    for row in cases.order_by().values_list(*columns).iterator(chunk_size=5000):
+        total += 1
+        for i, value in enumerate(row):
+            filled[i] += value not in (None, "", [], {})
+    return [
+        (str(f.label), round(100 * n / (total or 1))) for f, n in zip(fields, filled, strict=True)
+    ]

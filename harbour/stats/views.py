@@ -182,6 +182,23 @@ def release_decide(request: HttpRequest, release_id: str, decision: str) -> Http
     return redirect("stats:release", release_id=release.pk)
 
 
+@login_required
+def quality(request: HttpRequest) -> HttpResponse:
+    """Data quality per contributor and information-sharing gaps (analysts only)."""
+    policy.require_analyst(request.user)
+    from harbour.stats import quality as q
+
+    context = {
+        "contributors": q.contributors(),
+        "emptiest": q.emptiest_fields()[:8],
+        "idle": q.idle_agreements(),
+        "silent": [variable("province").label_of(p) for p in q.silent_provinces()],
+        "trend": q.completeness_trend(),
+        "loop_days": q.OPEN_LOOP_DAYS,
+    }
+    return render(request, "stats/quality.html", context)
+
+
 # --- public statistics ------------------------------------------------------------------------
 
 

@@ -195,3 +195,38 @@ def decide_extract(request: HttpRequest, request_id: str, payload: DecisionIn) -
         by=user, request=policy.extract_for(user, request_id), approve=payload.approve
     )
     return _extract_out(found)
+
+
+class ContributorOut(Schema):
+    name: str
+    cases: int
+    completeness: int
+    emptiest: str
+    median_days_to_record: int | None
+    open_loops: int
+
+
+class QualityOut(Schema):
+    contributors: list[ContributorOut]
+    emptiest_fields: list[tuple[str, int]]
+    idle_agreements: list[str]
+    silent_provinces: list[str]
+    completeness_trend: list[tuple[str, int]]
+
+
+@router.get(
+    "/quality",
+    response={200: QualityOut, **ERRORS},
+    summary="Data quality per contributor and information-sharing gaps (analysts)",
+)
+def data_quality(request: HttpRequest) -> dict[str, Any]:
+    policy.require_analyst(current_user(request))
+    from harbour.stats import quality
+
+    return {
+        "contributors": [c.__dict__ for c in quality.contributors()],
+        "emptiest_fields": quality.emptiest_fields(),
+        "idle_agreements": quality.idle_agreements(),
+        "silent_provinces": quality.silent_provinces(),
+        "completeness_trend": quality.completeness_trend(),
+    }

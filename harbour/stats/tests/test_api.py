@@ -81,3 +81,11 @@ def test_researchers_request_and_analysts_decide(researcher, analyst, api_for) -
         f"{API}/extracts", {"purpose": "x"}, content_type="application/json"
     )
     assert short.status_code == 422
+
+
+def test_data_quality_for_analysts_only(counted_cases, analyst, caseworker, api_for) -> None:
+    answer = api_for(analyst).get(f"{API}/quality")
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["contributors"][0]["cases"] == 28 and "CA-ON" in body["silent_provinces"]
+    assert api_for(caseworker).get(f"{API}/quality").status_code == 404

@@ -210,3 +210,12 @@ def test_pages_speak_french(counted_cases, analyst, reviewer, client) -> None:
     assert "Télécharger en JSON" in text and "masqués" in text
     national = signed_in(analyst).get("/national/", HTTP_ACCEPT_LANGUAGE="fr")
     assert "Budget de confidentialité" in national.content.decode()
+
+
+def test_analysts_see_data_quality_and_sharing_gaps(counted_cases, analyst, caseworker) -> None:
+    page = signed_in(analyst).get("/statistics/quality/")
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert counted_cases[0].org.name in text  # contributors are named to analysts
+    assert "Ontario" in text  # intake there, and no referral leaves
+    assert signed_in(caseworker).get("/statistics/quality/").status_code == 404
