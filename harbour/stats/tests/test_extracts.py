@@ -9,8 +9,8 @@ from collections import Counter
 from typing import Any
 
 import pytest
+from django.test import Client
 
-from conftest import signed_in
 from harbour.audit.models import AuditEvent
 from harbour.core.errors import Conflict, InvalidInput
 from harbour.sharing import actions as sharing
@@ -18,6 +18,14 @@ from harbour.stats import actions
 from harbour.stats.tests.conftest import intake
 
 pytestmark = pytest.mark.django_db
+
+
+def signed_in(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
 PURPOSE = "Study of recruitment pathways, ethics board approval REB-2026-114."
 QIDS = ("year", "province", "age_band", "gender")
 

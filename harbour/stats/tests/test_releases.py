@@ -4,8 +4,8 @@ public page and downloads; a differencing attempt across two releases."""
 from typing import Any
 
 import pytest
+from django.test import Client
 
-from conftest import signed_in
 from harbour.audit.models import AuditEvent
 from harbour.core.errors import Conflict, Forbidden, InvalidInput
 from harbour.stats import actions, queries
@@ -14,6 +14,12 @@ from harbour.stats.tables import ALL, Table
 from harbour.stats.tests.conftest import intake
 
 pytestmark = pytest.mark.django_db
+
+
+def signed_in(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
 
 
 def _publish(analyst: Any, reviewer: Any, **config: Any) -> Any:
