@@ -133,3 +133,15 @@ def test_dp_tables_count_at_most_three_codes_per_person_others_all() -> None:
     assert control.codes_of(codes) == codes
     capped = control.codes_of(codes, capped=True)
     assert len(capped) == 3 and set(capped) <= set(codes)
+
+
+def test_neighbouring_counts_are_indistinguishable_within_e_to_the_epsilon() -> None:
+    """The differencing attack on DP releases: the same count with and without one survivor
+    (5 vs 6) gives output distributions whose ratio stays within exp(epsilon), up to sampling
+    error, on the outputs that carry most of the mass."""
+    scale, rng, n = dp.scale_for("1"), Random(5), 40_000
+    without = Counter(5 + dp.sample_discrete_laplace(scale, rng) for _ in range(n))
+    with_one = Counter(6 + dp.sample_discrete_laplace(scale, rng) for _ in range(n))
+    for k in range(3, 9):
+        ratio = with_one[k] / without[k]
+        assert math.exp(-1) * 0.85 <= ratio <= math.e * 1.15, (k, ratio)

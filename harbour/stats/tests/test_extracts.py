@@ -63,7 +63,7 @@ def test_bad_requests_are_refused(researcher, values, field) -> None:
 
 
 def test_the_extract_is_k_anonymous_consented_only_and_documented(
-    make_case, caseworker, researcher, analyst
+    make_case, caseworker, researcher, analyst, tmp_path
 ) -> None:
     consented = intake(make_case, caseworker, 30)
     intake(make_case, caseworker, 5)  # no research consent: never in the extract
@@ -88,6 +88,16 @@ def test_the_extract_is_k_anonymous_consented_only_and_documented(
     assert "k-anonymity" in archive.read("README.md").decode()
     assert not {"given_name", "family_name", "birth_date"} & set(rows[0])
     assert AuditEvent.objects.filter(action="stats.extract_downloaded").count() == 1
+    assert _valid_package(archive, tmp_path)
+
+
+def _valid_package(archive: zipfile.ZipFile, folder: Any) -> bool:
+    from frictionless import validate
+
+    archive.extractall(folder)
+    report = validate(str(folder / "datapackage.json"))
+    assert report.valid, report.flatten(["type", "note"])[:5]
+    return True
 
 
 def test_only_the_researcher_who_asked_downloads(
