@@ -6,6 +6,7 @@ app_name = "stats"
 urlpatterns = [
     path("", views.public_index, name="public"),
     path("quality/", views.quality, name="quality"),
+    path("report/", views.funder_report, name="report"),
     path("releases/new/", views.release_create, name="release_create"),
     path("releases/<str:release_id>/", views.release_detail, name="release"),
     path("releases/<str:release_id>/<str:decision>/", views.release_decide, name="release_decide"),

@@ -80,6 +80,47 @@ def org_dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "stats/org_dashboard.html", context)
 
 
+REPORT_VARIABLES = (
+    "gender",
+    "age_band",
+    "exploitation_type",
+    "recruitment_method",
+    "trafficking_status",
+    "referral_source",
+)
+
+
+def _own_tables(request: HttpRequest) -> tuple[Any, PeriodForm, list[Table], int]:
+    org_id = policy.dashboard_org(request.user)
+    period = PeriodForm(request.GET or None)
+    first, last = period.years()
+    cases = queries.in_period(Case.objects.filter(org_id=org_id), first, last)
+    people, _linked = queries.person_rows(cases)
+    return cases, period, [count(Spec(v), people) for v in REPORT_VARIABLES], len(people)
+
+
+@login_required
+def funder_report(request: HttpRequest) -> HttpResponse:
+    """The organisation's numbers for any period on one printable page (print or save as PDF),
+    or as CSV with `?format=csv`: its own data, exact."""
+    cases, period, own, persons = _own_tables(request)
+    if request.GET.get("format") == "csv":
+        org_name = getattr(request.user, "org", None)
+        meta = {"organisation": str(org_name), "period": period.years(), "unit": "persons"}
+        text = "".join(presentation.csv_text(t, meta if i == 0 else {}) for i, t in enumerate(own))
+        response = HttpResponse(text, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="harbour-report.csv"'
+        return response
+    context = {
+        "period": period,
+        "first_last": period.years(),
+        "persons": persons,
+        "cases": cases.count(),
+        "sections": [_section(t, str(variable(t.spec.row).label)) for t in own],
+    }
+    return render(request, "stats/report.html", context)
+
+
 def _national_of(var_id: str) -> dict[str, Any] | None:
     """The latest published one-way national release of this variable, as shares."""
     release = (

@@ -225,3 +225,13 @@ def test_analysts_see_data_quality_and_sharing_gaps(counted_cases, analyst, case
     assert counted_cases[0].org.name in text  # contributors are named to analysts
     assert "Ontario" in text  # intake there, and no referral leaves
     assert signed_in(caseworker).get("/statistics/quality/").status_code == 404
+
+
+def test_a_funder_report_for_any_period_printable_and_as_csv(counted_cases, org_admin) -> None:
+    client = signed_in(org_admin)
+    page = client.get("/statistics/report/?first_year=2020&last_year=2030")
+    assert page.status_code == 200 and "data-print" in page.content.decode()
+    assert "Forced labour" in page.content.decode()
+    csv = client.get("/statistics/report/?first_year=2020&format=csv")
+    assert csv.status_code == 200 and b"forced_labour" in csv.content
+    assert signed_in(org_admin).get("/statistics/report/?first_year=x").status_code == 200
