@@ -114,7 +114,7 @@ def shade(value: Any, top: float) -> str:
     if value is None:
         return WITHHELD
     if not value or not top:
-        return "#ffffff"
+        return "#f4f7f9"
     return SHADES[min(len(SHADES) - 1, int(len(SHADES) * float(value) / (top + 1)))]
 
 
@@ -127,7 +127,7 @@ def canada_map(values: dict[str, Any], title: str) -> SafeString:
     top = max((v for v in values.values() if isinstance(v, int)), default=0)
     paths = format_html_join(
         "",
-        '<path d="{}" fill="{}" stroke="#ffffff"><title>{}: {}</title></path>',
+        '<path d="{}" fill="{}" stroke="#8a9aa5"><title>{}: {}</title></path>',
         (
             (shapes[p.svg_id], shade(values.get(code), top), p.en if _en() else p.fr,
              shown(values.get(code)))
@@ -136,8 +136,9 @@ def canada_map(values: dict[str, Any], title: str) -> SafeString:
         ),
     )  # fmt: skip
     return format_html(
-        '<figure class="chart-figure"><svg class="chart" viewBox="{}" role="img" aria-label="{}">'
-        '<title>{}</title>{}</svg><figcaption class="small muted">{}</figcaption></figure>',
+        '<figure class="chart-figure"><svg class="chart map" viewBox="{}" role="img" '
+        'aria-label="{}"><title>{}</title>{}</svg><figcaption class="small muted">{}</figcaption>'
+        "</figure>",
         view_box,
         title,
         title,
