@@ -167,6 +167,22 @@ VARIABLES: dict[str, Variable] = {
             field="immigration_status",
         ),
         Variable(
+            "citizenship",
+            _("Citizenship"),
+            "survivor__citizenship",
+            entity="survivor",
+            field="citizenship",
+            multi=True,
+        ),
+        Variable(
+            "recruitment_platform",
+            _("Online platform of recruitment"),
+            "recruitment_platforms",
+            field="recruitment_platforms",
+            multi=True,
+        ),
+        Variable("need", _("Needs"), "current_needs", field="current_needs", multi=True),
+        Variable(
             "referral_source",
             _("How the person first reached us"),
             "intake_method",

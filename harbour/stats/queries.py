@@ -36,6 +36,9 @@ CASE_COLUMNS = (
     "survivor__gender_identity",
     "survivor__estimated_age",
     "survivor__immigration_status",
+    "survivor__citizenship",
+    "recruitment_platforms",
+    "current_needs",
 )
 
 

@@ -145,3 +145,10 @@ def test_neighbouring_counts_are_indistinguishable_within_e_to_the_epsilon() -> 
     for k in range(3, 9):
         ratio = with_one[k] / without[k]
         assert math.exp(-1) * 0.85 <= ratio <= math.e * 1.15, (k, ratio)
+
+
+def test_the_catalogue_holds_no_identifier() -> None:
+    from harbour.stats.catalogue import VARIABLES, check_catalogue
+
+    assert check_catalogue() == []
+    assert not {"given_name", "family_name", "birth_date", "email"} & set(VARIABLES)
