@@ -111,6 +111,7 @@ def create_release(
     *,
     by: Any,
     title: str,
+    title_fr: str = "",
     row_variable: str,
     col_variable: str = "",
     method: str,
@@ -124,6 +125,9 @@ def create_release(
     title = (title or "").strip()
     if not title or len(title) > 200:
         raise InvalidInput({"title": [_("Give the release a title of at most 200 characters.")]})
+    title_fr = (title_fr or "").strip()
+    if len(title_fr) > 200:
+        raise InvalidInput({"title_fr": [_("Give the release a title of at most 200 characters.")]})
     _check_spec(row_variable, col_variable)
     if method not in tables.Method.ALL:
         raise InvalidInput({"method": [_("Choose suppression, rounding or differential privacy.")]})
@@ -137,6 +141,7 @@ def create_release(
     release = Release.objects.create(
         version=(latest["v"] or 0) + 1,
         title=title,
+        title_fr=title_fr,
         row_variable=row_variable,
         col_variable=col_variable,
         method=method,

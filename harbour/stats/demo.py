@@ -20,16 +20,38 @@ from harbour.stats.tables import Method
 ACTOR = SystemActor("demo")
 RESEARCH_SHARE = 0.35
 RELEASES = (
-    ("Persons served by province or territory", "province", "", Method.SUPPRESSION, None),
+    (
+        "Persons served by province or territory",
+        "Personnes servies par province ou territoire",
+        "province",
+        "",
+        Method.SUPPRESSION,
+        None,
+    ),
     (
         "Types of exploitation by age group",
+        "Types d'exploitation selon le groupe d'âge",
         "exploitation_type",
         "age_band",
         Method.SUPPRESSION,
         None,
     ),
-    ("Methods of recruitment (rounded to base 5)", "recruitment_method", "", Method.ROUNDING, None),
-    ("Persons served by year (differential privacy)", "year", "", Method.DP, "1"),
+    (
+        "Methods of recruitment (rounded to base 5)",
+        "Méthodes de recrutement (arrondies en base 5)",
+        "recruitment_method",
+        "",
+        Method.ROUNDING,
+        None,
+    ),
+    (
+        "Persons served by year (differential privacy)",
+        "Personnes servies par année (confidentialité différentielle)",
+        "year",
+        "",
+        Method.DP,
+        "1",
+    ),
 )
 
 
@@ -81,10 +103,11 @@ def _releases(national: Organisation) -> None:
         preferred_language="fr",
         must_change_password=False,
     )
-    for title, row, col, method, epsilon in RELEASES:
+    for title, title_fr, row, col, method, epsilon in RELEASES:
         draft = actions.create_release(
             by=analyst,
             title=title,
+            title_fr=title_fr,
             row_variable=row,
             col_variable=col,
             method=method,

@@ -43,6 +43,7 @@ class TableForm(forms.Form):
 
 class ReleaseForm(PeriodForm):
     title = forms.CharField(label=_("Title"), max_length=200)
+    title_fr = forms.CharField(label=_("Title in French"), max_length=200, required=False)
     row_variable = forms.ChoiceField(label=_("Rows"), choices=variable_choices)
     col_variable = forms.ChoiceField(
         label=_("Columns"), choices=lambda: variable_choices(True), required=False

@@ -38,6 +38,7 @@ class Release(BaseModel):
     dataset = models.CharField(max_length=40, default=NATIONAL)
     version = models.PositiveIntegerField()
     title = models.CharField(_("title"), max_length=200)
+    title_fr = models.CharField(_("title (French)"), max_length=200, blank=True)
     row_variable = models.CharField(max_length=40)
     col_variable = models.CharField(max_length=40, blank=True)
     first_year = models.PositiveIntegerField(null=True, blank=True)
@@ -58,6 +59,7 @@ class Release(BaseModel):
         "dataset": Sensitivity.NONE,
         "version": Sensitivity.NONE,
         "title": Sensitivity.NONE,
+        "title_fr": Sensitivity.NONE,
         "row_variable": Sensitivity.NONE,
         "col_variable": Sensitivity.NONE,
         "first_year": Sensitivity.NONE,
@@ -81,6 +83,14 @@ class Release(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.title} (v{self.version})"
+
+    @property
+    def local_title(self) -> str:
+        """The title in the reader's language (the English one when no French was given)."""
+        from django.utils.translation import get_language
+
+        french = (get_language() or "en").startswith("fr")
+        return self.title_fr if french and self.title_fr else self.title
 
     @property
     def is_published(self) -> bool:

@@ -65,6 +65,7 @@ def release_metadata(release: Release) -> dict[str, Any]:
     return {
         "release": str(release.pk),
         "title": release.title,
+        "title_fr": release.title_fr,
         "version": release.version,
         "published_at": release.published_at.isoformat() if release.published_at else "",
         "method": release.method,

@@ -185,6 +185,7 @@ def release_create(request: HttpRequest) -> HttpResponse:
             release = actions.create_release(
                 by=request.user,
                 title=data["title"],
+                title_fr=data.get("title_fr") or "",
                 row_variable=data["row_variable"],
                 col_variable=data.get("col_variable") or "",
                 method=data["method"],
@@ -252,7 +253,7 @@ def release_detail(request: HttpRequest, release_id: str) -> HttpResponse:
     release = policy.release_for(request.user, release_id)
     section = None
     if release.is_published:
-        section = _section(Table.from_json(release.result), release.title)
+        section = _section(Table.from_json(release.result), release.local_title)
     return render(request, "stats/release.html", {"release": release, "section": section})
 
 

@@ -29,6 +29,7 @@ class ReleaseOut(Schema):
     id: str
     version: int
     title: str
+    title_fr: str
     status: str
     row_variable: str
     col_variable: str
@@ -45,6 +46,7 @@ class ReleaseOut(Schema):
 
 class ReleaseIn(Schema):
     title: str = Field(max_length=200)
+    title_fr: str = Field("", max_length=200)
     row_variable: str = Field(max_length=40)
     col_variable: str = Field("", max_length=40)
     method: str = Field(max_length=20, description="suppression, rounding or dp")
@@ -79,6 +81,7 @@ def _release_out(release: Release) -> dict[str, Any]:
         "id": str(release.pk),
         "version": release.version,
         "title": release.title,
+        "title_fr": release.title_fr,
         "status": release.status,
         "row_variable": release.row_variable,
         "col_variable": release.col_variable,

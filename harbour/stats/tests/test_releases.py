@@ -210,10 +210,10 @@ def test_spreadsheet_cells_never_start_a_formula() -> None:
 
 
 def test_pages_speak_french(counted_cases, analyst, reviewer, client) -> None:
-    release = _publish(analyst, reviewer)
+    release = _publish(analyst, reviewer, title_fr="Par province")
     page = client.get(f"/statistics/releases/{release.pk}/", HTTP_ACCEPT_LANGUAGE="fr")
     text = page.content.decode()
-    assert "Télécharger en JSON" in text and "masqués" in text
+    assert "Télécharger en JSON" in text and "masqués" in text and "Par province" in text
     national = signed_in(analyst).get("/national/", HTTP_ACCEPT_LANGUAGE="fr")
     assert "Budget de confidentialité" in national.content.decode()
 
