@@ -38,6 +38,7 @@ from harbour.demo.stories import OrgContext, Story, iter_stories
 from harbour.directory import demo as directory_demo
 from harbour.grants import demo as grants_demo
 from harbour.orgs.models import Organisation
+from harbour.stats import demo as stats_demo
 
 ACTOR = SystemActor("demo")
 BATCH = 200
@@ -91,6 +92,7 @@ def load(
     _save_drafts(contexts, users, seed, today)
     sharing.load(partners=partners, national=national, today=today, seed=seed, report=report)
     grants_demo.load_demo(by=ACTOR, orgs=partners, national=national, today=today, seed=seed)
+    stats_demo.load(partners=partners, national=national, today=today, seed=seed)
     return Summary(
         organisations=len(partners) + 1,
         provinces=len({o.province for o in partners}),

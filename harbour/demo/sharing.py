@@ -78,7 +78,8 @@ def _agreements(orgs: dict[str, Organisation], national: Organisation, today: dt
         by=_staff(national, Role.SYSTEM_ADMIN),
         title="Demo — National information-sharing protocol for survivor care",
         categories=NATIONAL_CATEGORIES,
-        purposes=["referral", "continuity_of_care"],
+        # It is also the national statistics agreement (ADR 27): its parties' cases are counted.
+        purposes=["referral", "continuity_of_care", "statistics"],
         valid_from=start,
         signatories="Demo — National coordinating body",
     )

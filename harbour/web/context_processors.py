@@ -33,6 +33,7 @@ NAV = (
     NavItem(_("Service directory"), "directory:index", None),
     NavItem(_("Funding and partners"), "grants:index", None),
     NavItem(_("Common terminology"), "standard:index", None),
+    NavItem(_("Published statistics"), "stats:public", None),
 )
 
 

@@ -1,21 +1,12 @@
 """Cross-domain pages: the landing page of each role, dashboards, quick exit."""
 
-from typing import Any
-
 from django.conf import settings
 from django.contrib.auth import logout
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
-from harbour.accounts.models import User
-from harbour.accounts.policy import Perm, Role, can
-from harbour.cases import queries
-from harbour.cases.models import Case, CaseStatus, Screening
-from harbour.core.errors import NotFound
-from harbour.standard.dictionary import current
-from harbour.stats.core.suppression import safe_total, suppress
+from harbour.accounts.policy import Role
 
 LANDING: dict[str, str] = {
     Role.CASEWORKER: "cases:list",
@@ -42,118 +33,6 @@ def quick_exit(request: HttpRequest) -> HttpResponse:
     response = HttpResponseRedirect(settings.HARBOUR_QUICK_EXIT_URL)
     response["Clear-Site-Data"] = '"cache", "storage"'
     return response
-
-
-def _require(request: HttpRequest, perm: Perm) -> User:
-    user: User = request.user  # type: ignore[assignment]
-    if not can(user, perm):
-        raise NotFound()
-    return user
-
-
-def _labelled(field_id: str, counts: dict[str, Any], entity: str = "case") -> list[tuple[str, Any]]:
-    codelist = current().entity(entity).field(field_id).codelist
-    assert codelist is not None
-    rows = [(codelist.label_of(code), n) for code, n in counts.items() if code]
-    return sorted(rows, key=lambda r: (r[1] is None, -(r[1] or 0)))
-
-
-# --- organisation dashboard -------------------------------------------------------------------
-
-
-@login_required
-def org_dashboard(request: HttpRequest) -> HttpResponse:
-    """The organisation's own numbers (its own data: no suppression needed)."""
-    user = _require(request, Perm.ORG_DASHBOARD)
-    cases = Case.objects.filter(org_id=user.org_id)
-    counts = queries.case_counts(cases)
-    context = {
-        "counts": counts,
-        "open": counts.get(CaseStatus.ACTIVE, 0) + counts.get(CaseStatus.FOLLOW_UP, 0),
-        "total": sum(counts.values()),
-        "monthly": queries.monthly_intakes(cases),
-        "exploitation": _labelled(
-            "exploitation_types", queries.code_counts(cases, "exploitation_types")
-        )[:10],
-        "needs": _labelled("current_needs", queries.code_counts(cases, "current_needs"))[:10],
-        "recruitment": _labelled(
-            "recruitment_methods", queries.code_counts(cases, "recruitment_methods")
-        )[:8],
-        "screened": Screening.objects.filter(org_id=user.org_id).values("case").distinct().count(),
-        "completeness": _completeness(cases),
-        "owners": _owner_load(cases),
-    }
-    return render(request, "web/org_dashboard.html", context)
-
-
-def _completeness(cases: Any) -> list[tuple[str, int]]:
-    """Share of cases with each core case field filled in: the data-quality view."""
-    total = cases.count() or 1
-    rows = []
-    for field in current().entity("case").fields:
-        if not field.core or field.is_sealed:
-            continue
-        column = f"{field.id}_id" if field.type in {"staff", "organisation"} else field.id
-        if field.type == "codes":
-            filled = sum(1 for v in cases.values_list(column, flat=True) if v)
-        else:
-            filled = (
-                cases.exclude(**{column: None}).exclude(**{column: ""}).count()
-                if field.type in {"text", "code"}
-                else cases.exclude(**{column: None}).count()
-            )
-        rows.append((str(field.label), round(100 * filled / total)))
-    return rows
-
-
-def _owner_load(cases: Any) -> list[tuple[str, int]]:
-    from django.db.models import Count
-
-    rows = (
-        cases.filter(status__in=[CaseStatus.ACTIVE, CaseStatus.FOLLOW_UP])
-        .values("owner__full_name")
-        .annotate(n=Count("id"))
-        .order_by("-n")
-    )
-    return [(r["owner__full_name"] or "—", r["n"]) for r in rows[:12]]
-
-
-# --- national overview ------------------------------------------------------------------------
-
-
-def national_tables() -> dict[str, Any]:
-    """De-identified national counts; every published cell passes small-cell suppression."""
-    cases = Case.objects.all()
-    province_codes = current().codelists["province"]
-    provinces = queries.value_counts(cases, "intake_province")
-    return {
-        "total": safe_total({"all": cases.count()}),
-        "provinces": [(province_codes.label_of(k), v) for k, v in suppress(provinces).items()],
-        "exploitation": _labelled(
-            "exploitation_types", suppress(queries.code_counts(cases, "exploitation_types"))
-        ),
-        "recruitment": _labelled(
-            "recruitment_methods", suppress(queries.code_counts(cases, "recruitment_methods"))
-        ),
-        "control": _labelled(
-            "control_methods", suppress(queries.code_counts(cases, "control_methods"))
-        ),
-        "monthly": [(m, v) for m, v in suppress(dict(queries.monthly_intakes(cases))).items()],
-        "contributors": safe_total({"orgs": cases.values("org").distinct().count()}),
-    }
-
-
-@login_required
-def national(request: HttpRequest) -> HttpResponse:
-    _require(request, Perm.STATS_NATIONAL)
-    return render(request, "web/national.html", national_tables())
-
-
-@login_required
-def research(request: HttpRequest) -> HttpResponse:
-    _require(request, Perm.RESEARCH_EXTRACT)
-    context = national_tables() | {"entities": current().entities.values()}
-    return render(request, "web/research.html", context)
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -67,13 +67,18 @@ def _check_agreement(
     purposes: list[str],
     valid_from: dt.date,
     valid_until: dt.date | None,
+    *,
+    national: bool = False,
 ) -> None:
     errors: dict[str, list[Any]] = {}
     if not title.strip() or len(title) > 200:
         errors["title"] = [_("Give the agreement a title of at most 200 characters.")]
     if not categories or not set(categories) <= category_ids():
         errors["categories"] = [_("Choose at least one kind of information to share.")]
-    if not purposes or not set(purposes) <= {Purpose.REFERRAL, Purpose.CONTINUITY}:
+    # Only the national protocol may also be the national statistics agreement (ADR 27): it is
+    # what lets de-identified counts of its parties' cases into national statistics.
+    allowed = {Purpose.REFERRAL, Purpose.CONTINUITY} | ({Purpose.STATISTICS} if national else set())
+    if not purposes or not set(purposes) <= allowed:
         errors["purposes"] = [_("Choose referral, continuity of care, or both.")]
     if valid_until is not None and valid_until < valid_from:
         errors["valid_until"] = [_("The agreement must end after it starts.")]
@@ -128,7 +133,7 @@ def create_national_protocol(
         or (by.org.type == "national_coordinating_body" and by.role == Role.ORG_ADMIN)
     ):
         raise Forbidden()
-    _check_agreement(title, categories, purposes, valid_from, valid_until)
+    _check_agreement(title, categories, purposes, valid_from, valid_until, national=True)
     agreement = Agreement.objects.create(
         title=title.strip(),
         is_national_protocol=True,

@@ -78,9 +78,16 @@ def test_the_committed_markdown_reference_is_up_to_date() -> None:
 def test_the_export_command_writes_every_schema(tmp_path: Path) -> None:
     call_command("standard_export", out=str(tmp_path))
     package = json.loads((tmp_path / "datapackage.json").read_text())
-    assert {r["name"] for r in package["resources"]} == set(D.entities)
+    names = {r["name"] for r in package["resources"]}
+    assert set(D.entities) <= names and "codelist-province" in names
     assert (tmp_path / "case.schema.json").exists()
     assert (tmp_path / "survivor.tableschema.json").exists()
+    # Every file the package names is there, and the package is valid (issue 11).
+    assert all((tmp_path / r["path"]).exists() for r in package["resources"])
+    from frictionless import validate
+
+    report = validate(str(tmp_path / "datapackage.json"))
+    assert report.valid, report.flatten(["type", "note"])[:5]
 
 
 def test_public_pages_and_downloads(client) -> None:

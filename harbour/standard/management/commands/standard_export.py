@@ -1,3 +1,4 @@
+import csv
 import json
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,10 @@ class Command(BaseCommand):
             table = table_schema(d, entity, version)
             _write(out / f"{entity.id}.schema.json", schema)
             _write(out / f"{entity.id}.tableschema.json", table)
+            # An empty template (the header row): every file the package names is written.
+            _write_csv(out / f"{entity.id}.csv", [[f["name"] for f in table["fields"]]])
             resources.append({"name": entity.id, "path": f"{entity.id}.csv", "schema": table})
+        resources += _codelists(d, out)
         package = {
             "name": "harbour-common-terminology",
             "title": d.title.en,
@@ -42,7 +46,39 @@ class Command(BaseCommand):
             "resources": resources,
         }
         _write(out / "datapackage.json", package)
-        self.stdout.write(f"wrote {2 * len(resources) + 1} files for version {version} to {out}")
+        files = 3 * len(d.entities) + len(d.codelists) + 1
+        self.stdout.write(f"wrote {files} files for version {version} to {out}")
+
+
+CODELIST_SCHEMA = {
+    "fields": [
+        {"name": "code", "type": "string", "constraints": {"required": True, "unique": True}},
+        {"name": "label_en", "type": "string"},
+        {"name": "label_fr", "type": "string"},
+        {"name": "htcds", "type": "string"},
+    ],
+    "primaryKey": ["code"],
+}
+
+
+def _codelists(d: Any, out: Path) -> list[dict[str, Any]]:
+    """Each code list as a CSV (code, English and French labels, HTCDS value)."""
+    (out / "codelists").mkdir(exist_ok=True)
+    resources = []
+    for codelist in d.codelists.values():
+        rows = [["code", "label_en", "label_fr", "htcds"]] + [
+            [c.code, c.label.en, c.label.fr, c.htcds or ""] for c in codelist.codes
+        ]
+        path = f"codelists/{codelist.id}.csv"
+        _write_csv(out / path, rows)
+        name = f"codelist-{codelist.id}".replace("_", "-")
+        resources.append({"name": name, "path": path, "schema": CODELIST_SCHEMA})
+    return resources
+
+
+def _write_csv(path: Path, rows: list[list[str]]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
 
 
 def _write(path: Path, data: Any) -> None:

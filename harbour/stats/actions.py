@@ -1,0 +1,303 @@
+"""Every write of the stats app: releases, the privacy budget, research extract requests.
+
+Each action takes keyword-only arguments and an explicit `by=` actor, runs in one transaction and
+writes its audit event inside it. Publishing computes the table, applies disclosure control and,
+for differential privacy, spends the budget under a row lock: two releases published at once can
+never overspend it.
+"""
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from harbour.accounts.policy import Perm, can
+from harbour.audit.actions import Actor, record_event
+from harbour.core.errors import Conflict, Forbidden, InvalidInput
+from harbour.stats import queries, tables
+from harbour.stats.catalogue import VARIABLES
+from harbour.stats.core import budget as budget_math
+from harbour.stats.models import NATIONAL, BudgetSpend, ExtractRequest, PrivacyBudget, Release
+from harbour.stats.states import (
+    EXTRACT_TRANSITIONS,
+    RELEASE_TRANSITIONS,
+    ExtractStatus,
+    ReleaseStatus,
+)
+
+MAX_EPSILON = Decimal("10")
+MAX_PURPOSE = 2000
+
+
+def _audit(by: Actor, action: str, target: Any, **context: Any) -> None:
+    record_event(
+        by=by,
+        action=action,
+        target_type=target._meta.model_name,
+        target_id=target.pk,
+        context=context or None,
+    )
+
+
+def _require(by: Any, perm: Perm) -> None:
+    if not can(by, perm):
+        raise Forbidden()
+
+
+def parse_epsilon(value: Any, field: str = "epsilon", limit: Decimal = MAX_EPSILON) -> Decimal:
+    try:
+        eps = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise InvalidInput({field: [_("Enter epsilon as a number, such as 0.5.")]}) from None
+    if not eps.is_finite() or eps <= 0 or eps > limit or eps != eps.quantize(Decimal("0.001")):
+        raise InvalidInput(
+            {
+                field: [
+                    _("Epsilon must be more than 0 and at most %(limit)s, with up to 3 decimals.")
+                    % {"limit": limit}
+                ]
+            }
+        )
+    return eps
+
+
+def _check_years(first: int | None, last: int | None) -> None:
+    for name, year in (("first_year", first), ("last_year", last)):
+        if year is not None and not 1990 <= year <= 2100:
+            raise InvalidInput({name: [_("Enter a year between 1990 and 2100.")]})
+    if first and last and first > last:
+        raise InvalidInput({"last_year": [_("The last year comes before the first year.")]})
+
+
+def _check_spec(row: str, col: str) -> None:
+    errors: dict[str, list[Any]] = {}
+    if row not in VARIABLES:
+        errors["row_variable"] = [_("This variable is not in the statistics catalogue.")]
+    if col and (col not in VARIABLES or col == row):
+        errors["col_variable"] = [_("Choose a different variable from the catalogue, or none.")]
+    if errors:
+        raise InvalidInput(errors)
+
+
+# --- the privacy budget -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def set_budget(*, by: Actor, epsilon_total: Any, dataset: str = NATIONAL) -> PrivacyBudget:
+    """Set a dataset's total budget. It can grow, but never below what is already spent."""
+    if by.pk is not None:  # a person must be an analyst; a command (SystemActor) holds the keys
+        _require(by, Perm.STATS_NATIONAL)
+    total = parse_epsilon(epsilon_total, "epsilon_total", limit=Decimal(100))
+    found, _new = PrivacyBudget.objects.select_for_update().get_or_create(
+        dataset=dataset, defaults={"epsilon_total": total}
+    )
+    spent = budget_math.spent(found.spends.values_list("epsilon", flat=True))
+    if total < spent:
+        raise Conflict(_("The budget cannot be set below what releases have already spent."))
+    found.epsilon_total = total
+    found.save(update_fields=["epsilon_total", "updated_at"])
+    _audit(by, "stats.budget_set", found, dataset=dataset, epsilon=str(total))
+    return found
+
+
+# --- releases ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_release(
+    *,
+    by: Any,
+    title: str,
+    title_fr: str = "",
+    row_variable: str,
+    col_variable: str = "",
+    method: str,
+    epsilon: Any = None,
+    threshold: int = 10,
+    first_year: int | None = None,
+    last_year: int | None = None,
+) -> Release:
+    """A draft: the configuration only. Nothing is computed or shown until a reviewer publishes."""
+    _require(by, Perm.STATS_NATIONAL)
+    title = (title or "").strip()
+    if not title or len(title) > 200:
+        raise InvalidInput({"title": [_("Give the release a title of at most 200 characters.")]})
+    title_fr = (title_fr or "").strip()
+    if len(title_fr) > 200:
+        raise InvalidInput({"title_fr": [_("Give the release a title of at most 200 characters.")]})
+    _check_spec(row_variable, col_variable)
+    if method not in tables.Method.ALL:
+        raise InvalidInput({"method": [_("Choose suppression, rounding or differential privacy.")]})
+    eps = parse_epsilon(epsilon) if method == tables.Method.DP else None
+    if not 2 <= threshold <= 100:
+        raise InvalidInput({"threshold": [_("The threshold must be between 2 and 100.")]})
+    _check_years(first_year, last_year)
+    latest = (
+        Release.objects.select_for_update().filter(dataset=NATIONAL).aggregate(v=Max("version"))
+    )
+    release = Release.objects.create(
+        version=(latest["v"] or 0) + 1,
+        title=title,
+        title_fr=title_fr,
+        row_variable=row_variable,
+        col_variable=col_variable,
+        method=method,
+        epsilon=eps,
+        threshold=threshold,
+        first_year=first_year,
+        last_year=last_year,
+        status=ReleaseStatus.DRAFT,
+        created_by=by,
+    )
+    _audit(by, "stats.release_created", release, method=method)
+    return release
+
+
+def _locked_draft(release: Release, action: str) -> Release:
+    locked = Release.objects.select_for_update().get(pk=release.pk)
+    if (locked.status, action) not in RELEASE_TRANSITIONS:
+        raise Conflict(_("Only a draft release can be published or rejected."))
+    return locked
+
+
+@transaction.atomic
+def publish_release(*, by: Any, release: Release) -> Release:
+    """Review and publish: a second analyst computes the protected table, spends the budget."""
+    _require(by, Perm.STATS_NATIONAL)
+    release = _locked_draft(release, "publish")
+    if release.created_by_id == by.pk:
+        raise Forbidden(_("A release is published by a second person, not by its author."))
+    today = timezone.localdate()
+    cases = queries.in_period(
+        queries.statistics_cases(today), release.first_year, release.last_year
+    )
+    people, linked = queries.person_rows(cases)
+    if not people:
+        raise Conflict(_("There is no data to count for this period. Nothing was published."))
+    spec = tables.Spec(release.row_variable, release.col_variable)
+    exact = tables.count(spec, people, capped=release.method == tables.Method.DP)
+    if release.method == tables.Method.DP:
+        _spend(by, release)
+    protected = tables.protect(
+        exact,
+        release.method,
+        threshold=release.threshold,
+        epsilon=release.epsilon,
+        records_per_person=queries.records_per_person(linked),
+    )
+    protected.meta |= {"persons_unduplicated": linked, "counted_on": today.isoformat()}
+    release.result = protected.as_json()
+    release.config = _config(release, linked, today)
+    release.status, release.reviewed_by, release.published_at = (
+        ReleaseStatus.PUBLISHED,
+        by,
+        timezone.now(),
+    )
+    release.save()
+    _audit(by, "stats.release_published", release, method=release.method)
+    return release
+
+
+def _config(release: Release, linked: bool, today: Any) -> dict[str, Any]:
+    return {
+        "table": [release.row_variable, release.col_variable],
+        "period": [release.first_year, release.last_year],
+        "method": release.method,
+        "threshold": release.threshold,
+        "epsilon": str(release.epsilon) if release.epsilon is not None else None,
+        "rule": "ADR-0027: statistics agreement or consent; persons, latest case",
+        "persons_unduplicated": linked,
+        "counted_on": today.isoformat(),
+    }
+
+
+def _spend(by: Any, release: Release) -> None:
+    found = PrivacyBudget.objects.select_for_update().filter(dataset=release.dataset).first()
+    if found is None:
+        raise Conflict(_("No privacy budget is set for this dataset. Nothing was published."))
+    assert release.epsilon is not None
+    spends = list(found.spends.values_list("epsilon", flat=True))
+    try:
+        budget_math.check_spend(found.epsilon_total, spends, release.epsilon)
+    except budget_math.BudgetExceeded:
+        raise Conflict(
+            _("This release would exceed the privacy budget. Nothing was published.")
+        ) from None
+    BudgetSpend.objects.create(budget=found, release=release, epsilon=release.epsilon, spent_by=by)
+    _audit(by, "stats.budget_spent", found, epsilon=str(release.epsilon))
+
+
+@transaction.atomic
+def reject_release(*, by: Any, release: Release) -> Release:
+    _require(by, Perm.STATS_NATIONAL)
+    release = _locked_draft(release, "reject")
+    release.status, release.reviewed_by = ReleaseStatus.REJECTED, by
+    release.save(update_fields=["status", "reviewed_by", "updated_at"])
+    _audit(by, "stats.release_rejected", release)
+    return release
+
+
+# --- research extracts ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def request_extract(
+    *,
+    by: Any,
+    purpose: str,
+    first_year: int | None = None,
+    last_year: int | None = None,
+    k: int = 11,
+) -> ExtractRequest:
+    _require(by, Perm.RESEARCH_EXTRACT)
+    purpose = (purpose or "").strip()
+    if len(purpose) < 20 or len(purpose) > MAX_PURPOSE:
+        raise InvalidInput(
+            {"purpose": [_("Describe the research purpose in 20 to 2000 characters.")]}
+        )
+    if not 11 <= k <= 100:
+        raise InvalidInput({"k": [_("k must be at least 11 and at most 100.")]})
+    _check_years(first_year, last_year)
+    request = ExtractRequest.objects.create(
+        requested_by=by,
+        purpose=purpose,
+        k=k,
+        first_year=first_year,
+        last_year=last_year,
+        status=ExtractStatus.REQUESTED,
+    )
+    _audit(by, "stats.extract_requested", request)
+    return request
+
+
+@transaction.atomic
+def decide_extract(*, by: Any, request: ExtractRequest, approve: bool) -> ExtractRequest:
+    _require(by, Perm.STATS_NATIONAL)
+    locked = ExtractRequest.objects.select_for_update().get(pk=request.pk)
+    action = "approve" if approve else "refuse"
+    target = EXTRACT_TRANSITIONS.get((locked.status, action))
+    if target is None:
+        raise Conflict(_("This request has already been decided."))
+    if (
+        approve
+        and not queries.in_period(
+            queries.research_cases(), locked.first_year, locked.last_year
+        ).exists()
+    ):
+        raise Conflict(
+            _("No survivor in this period has consented to research. Nothing was approved.")
+        )
+    locked.status, locked.decided_by, locked.decided_at = target, by, timezone.now()
+    locked.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+    _audit(by, f"stats.extract_{target}", locked)
+    return locked
+
+
+@transaction.atomic
+def record_download(*, by: Any, request: ExtractRequest, rows: int) -> None:
+    """Every download of an extract is in the audit trail (who, when, how many records)."""
+    ExtractRequest.objects.filter(pk=request.pk).update(downloads=request.downloads + 1)
+    _audit(by, "stats.extract_downloaded", request, rows=str(rows))

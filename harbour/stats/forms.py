@@ -1,0 +1,66 @@
+"""Forms of the statistics pages: a release to define, a research extract to request, a period."""
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from harbour.stats.catalogue import VARIABLES
+from harbour.stats.tables import Method
+
+METHOD_CHOICES = [
+    (Method.SUPPRESSION, _("Small-cell suppression (counts from 1 to 9 withheld)")),
+    (Method.ROUNDING, _("Random rounding to base 5")),
+    (Method.DP, _("Differential privacy (spends privacy budget)")),
+]
+
+
+def variable_choices(blank: bool = False) -> list[tuple[str, Any]]:
+    choices: list[tuple[str, Any]] = [(v.id, v.label) for v in VARIABLES.values()]
+    return [("", _("None (a one-way table)")), *choices] if blank else choices
+
+
+class PeriodForm(forms.Form):
+    first_year = forms.IntegerField(
+        label=_("From year"), required=False, min_value=1990, max_value=2100
+    )
+    last_year = forms.IntegerField(
+        label=_("To year"), required=False, min_value=1990, max_value=2100
+    )
+
+    def years(self) -> tuple[int | None, int | None]:
+        if not self.is_valid():
+            return None, None
+        return self.cleaned_data.get("first_year"), self.cleaned_data.get("last_year")
+
+
+class TableForm(forms.Form):
+    row = forms.ChoiceField(label=_("Rows"), choices=variable_choices)
+    col = forms.ChoiceField(
+        label=_("Columns"), choices=lambda: variable_choices(True), required=False
+    )
+
+
+class ReleaseForm(PeriodForm):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    title_fr = forms.CharField(label=_("Title in French"), max_length=200, required=False)
+    row_variable = forms.ChoiceField(label=_("Rows"), choices=variable_choices)
+    col_variable = forms.ChoiceField(
+        label=_("Columns"), choices=lambda: variable_choices(True), required=False
+    )
+    method = forms.ChoiceField(label=_("Disclosure control"), choices=METHOD_CHOICES)
+    epsilon = forms.CharField(
+        label=_("Epsilon (differential privacy only)"),
+        required=False,
+        max_length=12,
+        help_text=_("Smaller is more private and noisier. At 1, 95 % of counts are within ±3."),
+    )
+
+
+class ExtractForm(PeriodForm):
+    purpose = forms.CharField(
+        label=_("Research purpose"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+        help_text=_("The project, its ethics approval and what the data will be used for."),
+    )

@@ -1,0 +1,98 @@
+"""Tables as people read them: labels in the reader's language, chart rows, and CSV/JSON files
+that carry the release's metadata. CSV cells that a spreadsheet would run as a formula are
+neutralised."""
+
+import csv
+import io
+from typing import Any
+
+from harbour.stats.catalogue import variable
+from harbour.stats.models import Release
+from harbour.stats.tables import ALL, Method, Table
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> Any:
+    text = "" if value is None else value
+    if isinstance(text, str) and text.startswith(FORMULA_START):
+        return "'" + text
+    return text
+
+
+def labels(table: Table) -> tuple[dict[str, str], dict[str, str]]:
+    row_var = variable(table.spec.row)
+    col_var = variable(table.spec.col) if table.spec.col else None
+    rows = {r: row_var.label_of(r) for r in table.rows}
+    cols = {c: (col_var.label_of(c) if col_var else c) for c in table.cols}
+    return rows, cols
+
+
+def one_way(table: Table) -> list[tuple[str, Any]]:
+    rows, _cols = labels(table)
+    return [(rows[r], table.cells[(r, ALL)]) for r in table.rows]
+
+
+def matrix(table: Table) -> dict[str, Any]:
+    rows, cols = labels(table)
+    return {
+        "header": [cols[c] for c in table.cols],
+        "rows": [
+            (rows[r], [table.cells[(r, c)] for c in table.cols], table.row_totals[r])
+            for r in table.rows
+        ],
+        "col_totals": [table.col_totals[c] for c in table.cols],
+        "total": table.total,
+    }
+
+
+def csv_text(table: Table, meta: dict[str, Any]) -> str:
+    """The table in long form, one line per cell, after comment lines with the metadata."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    for key, value in meta.items():
+        writer.writerow([safe_cell(f"# {key}"), safe_cell(str(value))])
+    rows, cols = labels(table)
+    writer.writerow(["row_code", "row_label", "col_code", "col_label", "count"])
+    for r in table.rows:
+        for c in table.cols:
+            writer.writerow([safe_cell(x) for x in (r, rows[r], c, cols[c], table.cells[(r, c)])])
+    writer.writerow(["total", "", "", "", safe_cell(table.total)])
+    return out.getvalue()
+
+
+def release_metadata(release: Release) -> dict[str, Any]:
+    return {
+        "release": str(release.pk),
+        "title": release.title,
+        "title_fr": release.title_fr,
+        "version": release.version,
+        "published_at": release.published_at.isoformat() if release.published_at else "",
+        "method": release.method,
+        "epsilon": str(release.epsilon) if release.epsilon is not None else "",
+        "threshold": release.threshold if release.method == Method.SUPPRESSION else "",
+        "period": f"{release.first_year or ''}-{release.last_year or ''}",
+        "unit": "persons",
+        "rule": "ADR-0027",
+    } | {k: v for k, v in release.result.get("meta", {}).items() if k in {"error_95", "mechanism"}}
+
+
+def xlsx_bytes(table: Table, meta: dict[str, Any]) -> bytes:
+    """The same long-form table as the CSV, in a workbook with a metadata sheet."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    data = book.active
+    assert data is not None
+    data.title = "data"
+    rows, cols = labels(table)
+    data.append(["row_code", "row_label", "col_code", "col_label", "count"])
+    for r in table.rows:
+        for c in table.cols:
+            data.append([safe_cell(x) for x in (r, rows[r], c, cols[c], table.cells[(r, c)])])
+    about = book.create_sheet("metadata")
+    for key, value in meta.items():
+        about.append([key, safe_cell(str(value))])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

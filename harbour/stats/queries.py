@@ -1,0 +1,178 @@
+"""Multi-model reads for statistics: which cases may be counted, and one row per person.
+
+THE RULE (ADR 27), enforced here and nowhere else: a case counts in de-identified national
+statistics when, at the moment of counting,
+  - its organisation is an active party to a live agreement (the national protocol or another)
+    whose purposes include "statistics", or
+  - its survivor has a live consent for national statistics (recipient "national_statistics",
+    purpose "statistics"),
+and its survivor has not been erased. Research microdata need more: a live research consent
+(recipient "research", purpose "research") of that survivor.
+"""
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from harbour.cases.models import Case
+from harbour.sharing.models import Agreement, Consent, Party, SurvivorLink
+
+CASE_COLUMNS = (
+    "id",
+    "survivor_id",
+    "org_id",
+    "intake_date",
+    "intake_province",
+    "intake_method",
+    "trafficking_status",
+    "exploitation_types",
+    "forced_labour_industries",
+    "recruitment_methods",
+    "control_methods",
+    "relationship_to_trafficker",
+    "survivor__gender_identity",
+    "survivor__estimated_age",
+    "survivor__immigration_status",
+    "survivor__citizenship",
+    "recruitment_platforms",
+    "current_needs",
+)
+
+
+def _with_purpose[T](rows: Iterable[T], purpose: str) -> list[T]:
+    return [r for r in rows if purpose in (getattr(r, "purposes", None) or [])]
+
+
+def statistics_orgs(today: dt.date) -> set[Any]:
+    """Organisations bound by a live agreement whose purposes include statistics."""
+    agreements = _agreements_for("statistics", today)
+    parties = Party.objects.filter(
+        agreement__in=agreements, accepted_at__isnull=False, left_at__isnull=True
+    )
+    return set(parties.values_list("org_id", flat=True))
+
+
+def _agreements_for(purpose: str, today: dt.date) -> list[Any]:
+    live = Agreement.objects.filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gte=today),
+        terminated_at__isnull=True,
+        valid_from__lte=today,
+    )
+    # JSON containment differs between SQLite and PostgreSQL: filter the few agreements here.
+    return [a.pk for a in _with_purpose(live, purpose)]
+
+
+def _consenting_survivors(kind: str, purpose: str, today: dt.date) -> set[Any]:
+    live = Consent.objects.filter(
+        recipient_kind=kind,
+        withdrawn_at__isnull=True,
+        starts_on__lte=today,
+        expires_on__gt=today,
+    ).only("survivor_id", "purposes")
+    return {c.survivor_id for c in _with_purpose(live.iterator(), purpose)}
+
+
+def statistics_cases(today: dt.date | None = None) -> QuerySet[Case]:
+    """The cases that may be counted in national statistics (THE RULE, above)."""
+    today = today or timezone.localdate()
+    consented = _consenting_survivors("national_statistics", "statistics", today)
+    return Case.objects.filter(
+        Q(org_id__in=statistics_orgs(today)) | Q(survivor_id__in=consented),
+        survivor__erased_at__isnull=True,
+    )
+
+
+def research_cases(today: dt.date | None = None) -> QuerySet[Case]:
+    """The cases whose survivors agreed to research: the only ones in research microdata."""
+    today = today or timezone.localdate()
+    consented = _consenting_survivors("research", "research", today)
+    return Case.objects.filter(survivor_id__in=consented, survivor__erased_at__isnull=True)
+
+
+def in_period(cases: QuerySet[Case], first: int | None, last: int | None) -> QuerySet[Case]:
+    if first:
+        cases = cases.filter(intake_date__year__gte=first)
+    if last:
+        cases = cases.filter(intake_date__year__lte=last)
+    return cases
+
+
+# --- persons, not records ---------------------------------------------------------------------
+
+
+def person_map(survivor_ids: Iterable[Any]) -> tuple[dict[Any, Any], bool]:
+    """Survivor record → person key, and whether the key is an unduplicated person.
+
+    The seam for record linkage: when `harbour.linkage.queries.person_map` exists, its clusters
+    are the persons (and each person counts once). Until then, the records that referrals and
+    transfers linked (SurvivorLink) are joined, and records of one person at organisations that
+    never linked them may still count separately: the second value is then False and the noise
+    of differential privacy grows to cover it (see `records_per_person`).
+    """
+    ids = list(survivor_ids)
+    try:
+        from harbour.linkage import queries as linkage  # type: ignore[attr-defined, unused-ignore]
+
+        clusters = linkage.person_map(ids)  # type: ignore[attr-defined, unused-ignore]
+        return dict(clusters), True
+    except (ImportError, AttributeError):
+        return _linked_by_referrals(ids), False
+
+
+def _linked_by_referrals(ids: list[Any]) -> dict[Any, Any]:
+    parent = {i: i for i in ids}
+
+    def root(x: Any) -> Any:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in SurvivorLink.objects.values_list("survivor_a_id", "survivor_b_id").iterator():
+        parent[root(a)] = root(b)
+    return {i: root(i) for i in ids}
+
+
+def records_per_person(linked: bool) -> int:
+    """How many unlinked records of one person a table may hold (ADR 27): 1 once linkage
+    unduplicates people, 2 before (a survivor served by two organisations that never referred)."""
+    return 1 if linked else 2
+
+
+def person_rows(cases: QuerySet[Case]) -> tuple[list[dict[str, Any]], bool]:
+    """One row per person: the columns of their latest case in `cases`."""
+    rows = list(cases.order_by().values(*CASE_COLUMNS).iterator(chunk_size=5000))
+    persons, linked = person_map({r["survivor_id"] for r in rows})
+    latest: dict[Any, dict[str, Any]] = {}
+    for row in rows:
+        key = persons.get(row["survivor_id"], row["survivor_id"])
+        kept = latest.get(key)
+        if kept is None or (row["intake_date"], str(row["id"])) > (
+            kept["intake_date"],
+            str(kept["id"]),
+        ):
+            latest[key] = row
+    return list(latest.values()), linked
+
+
+def completeness(cases: QuerySet[Case], *, core_only: bool = True) -> list[tuple[str, int]]:
+    """Share (%) of cases with each case field filled in (core fields, or every field that is
+    not sealed): the data-quality view. One read, counted here (portable JSON handling)."""
+    from harbour.standard.dictionary import current
+
+    fields = [
+        f for f in current().entity("case").fields if not f.is_sealed and (f.core or not core_only)
+    ]
+    columns = [f"{f.id}_id" if f.type in {"staff", "organisation"} else f.id for f in fields]
+    filled = [0] * len(columns)
+    total = 0
+    for row in cases.order_by().values_list(*columns).iterator(chunk_size=5000):
+        total += 1
+        for i, value in enumerate(row):
+            filled[i] += value not in (None, "", [], {})
+    return [
+        (str(f.label), round(100 * n / (total or 1))) for f, n in zip(fields, filled, strict=True)
+    ]
