@@ -8,10 +8,12 @@ from typing import Any
 from django.db.models import Count, QuerySet
 
 from harbour.cases.actions import search_tokens
+from harbour.cases.immigration import steps as immigration
 from harbour.cases.models import (
     Case,
     CaseNote,
     FollowUp,
+    ImmigrationStep,
     Screening,
     ServiceProvided,
     SupportPlan,
@@ -27,6 +29,7 @@ RECORD_MODELS: dict[str, type[Any]] = {
     "support_plan": SupportPlan,
     "follow_up": FollowUp,
     "case_note": CaseNote,
+    "immigration_step": ImmigrationStep,
 }
 
 
@@ -94,6 +97,7 @@ _DATE_FIELDS = {
     "trafficking_event": "event_date",
     "service_provided": "provided_on",
     "follow_up": "follow_up_date",
+    "immigration_step": "step_date",
 }
 
 
@@ -137,3 +141,26 @@ def monthly_intakes(cases: QuerySet[Case], months: int = 12) -> list[tuple[str, 
 
 def label_for(model_or_record: Any, field_id: str) -> str:
     return str(entity_of(model_or_record).field(field_id).label)
+
+
+# --- immigration ------------------------------------------------------------------------------
+
+
+def immigration_records(survivor: Survivor) -> QuerySet[ImmigrationStep]:
+    """The survivor's immigration steps in this organisation, across all their cases."""
+    return ImmigrationStep.objects.filter(org_id=survivor.org_id, case__survivor=survivor).order_by(
+        "step_date", "created_at"
+    )
+
+
+def immigration_steps(records: Any) -> list[immigration.Step]:
+    """Pure steps from records (no decryption: nothing the rules read is sealed)."""
+    return [
+        immigration.from_values(read_values(r, with_identity=False), key=r.pk, order=i)
+        for i, r in enumerate(sorted(records, key=lambda r: r.created_at))
+    ]
+
+
+def immigration_standing(survivor: Survivor, today: dt.date | None = None) -> immigration.Standing:
+    steps = immigration_steps(immigration_records(survivor))
+    return immigration.standing(steps, today or dt.date.today())

@@ -1,0 +1,102 @@
+"""Demo immigration timelines: the intake snapshot a demo story holds becomes a dated timeline
+(status noted, then the TRP path that leads to the stage the story gave), written through the
+real action so every step is validated and audited. A few permits end soon, so the reminders have
+something to say."""
+
+import datetime as dt
+import random
+from typing import Any
+
+from harbour.cases.actions import add_record
+from harbour.cases.models import Case, ImmigrationStep
+
+SNAPSHOT = ("immigration_status", "trp_stage")
+
+# The steps leading to each TRP stage, in order (after the "status noted" at intake).
+PATHS: dict[str, tuple[str, ...]] = {
+    "application_pending": ("trp_applied",),
+    "initial_trp_issued": ("trp_applied", "trp_issued_initial"),
+    "subsequent_trp_issued": (
+        "trp_applied", "trp_issued_initial", "trp_renewal_requested", "trp_renewed",
+    ),
+    "refused": ("trp_applied", "trp_refused"),
+    "expired": ("trp_applied", "trp_issued_initial", "trp_expired"),
+    "permanent_residence_applied": (
+        "trp_applied", "trp_issued_initial", "trp_renewal_requested", "trp_renewed", "pr_applied",
+    ),
+    "permanent_residence_granted": (
+        "trp_applied", "trp_issued_initial", "trp_renewal_requested", "trp_renewed", "pr_applied",
+        "pr_granted",
+    ),
+}  # fmt: skip
+REFUSALS = ["criminality_forced_by_trafficker"] * 3 + [
+    "not_found_victim", "insufficient_documents", "officer_unaware", "other_criminality", "other",
+]  # fmt: skip
+GAP_DAYS = {"trp_applied": (3, 30), "trp_issued_initial": (20, 120), "trp_refused": (30, 150),
+            "trp_renewal_requested": (200, 300), "trp_renewed": (20, 90), "pr_applied": (60, 400),
+            "pr_granted": (150, 500)}  # fmt: skip
+
+
+def split(survivor_values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The survivor's values without the snapshot (no longer typed at intake), and the snapshot."""
+    kept = {k: v for k, v in survivor_values.items() if k not in SNAPSHOT}
+    return kept, {k: survivor_values[k] for k in SNAPSHOT if survivor_values.get(k)}
+
+
+def record(*, by: Any, case: Case, snapshot: dict[str, Any], today: dt.date) -> int:
+    """Write the timeline of a first episode; a returning survivor already has one."""
+    if not snapshot or ImmigrationStep.objects.filter(case__survivor=case.survivor).exists():
+        return 0
+    rows = timeline(random.Random(str(case.pk)), snapshot, case.intake_date, today)
+    for values in rows:
+        add_record(by=by, case=case, model=ImmigrationStep, values=values)
+    return len(rows)
+
+
+def timeline(
+    rng: random.Random, snapshot: dict[str, Any], start: dt.date, today: dt.date
+) -> list[dict[str, Any]]:
+    stage = snapshot.get("trp_stage")
+    path = PATHS.get(stage or "", ())
+    status = snapshot.get("immigration_status")
+    if not path:
+        return [_noted(start, status, stage)]
+    rows = [_noted(start, "no_status" if status == "vtip_trp_holder" else status, None)]
+    day, until = start, None
+    for kind in path:
+        day = _next_day(rng, kind, day, until)
+        if day > today:
+            break
+        row, until = _step(rng, kind, day, until, today)
+        rows.append(row)
+    return rows
+
+
+def _noted(day: dt.date, status: Any, stage: Any) -> dict[str, Any]:
+    values = {"step": "status_noted", "step_date": day, "status": status or "unknown"}
+    return values | ({"trp_stage": stage} if stage else {})
+
+
+def _next_day(rng: random.Random, kind: str, day: dt.date, until: dt.date | None) -> dt.date:
+    if kind == "trp_expired" and until is not None:
+        return until + dt.timedelta(days=1)
+    low, high = GAP_DAYS.get(kind, (10, 60))
+    return day + dt.timedelta(days=rng.randint(low, high))
+
+
+def _step(
+    rng: random.Random, kind: str, day: dt.date, until: dt.date | None, today: dt.date
+) -> tuple[dict[str, Any], dt.date | None]:
+    values: dict[str, Any] = {"step": kind, "step_date": day}
+    if kind == "trp_applied":
+        values["family_members_covered"] = rng.choice([0, 0, 0, 1, 1, 2, 3])
+    if kind in {"trp_issued_initial", "trp_renewed"}:
+        length = 365 if kind == "trp_issued_initial" else 3 * 365
+        until = day + dt.timedelta(days=length)
+        if rng.random() < 0.25 and until > today:  # some end soon: the reminders show them
+            until = today + dt.timedelta(days=rng.randint(5, 80))
+        values["valid_until"] = until
+        values["document_reference"] = f"T{rng.randint(10**7, 10**8 - 1)}"
+    if kind == "trp_refused":
+        values["refusal_reason"] = rng.choice(REFUSALS)
+    return values, until
