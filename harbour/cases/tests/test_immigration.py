@@ -195,3 +195,32 @@ def test_the_snapshot_becomes_the_first_step_of_the_timeline(case) -> None:
     assert survivor.immigration_status == "" and survivor.trp_stage == ""
     standing = queries.immigration_standing(survivor)
     assert (standing.status, standing.trp_stage) == ("refugee_claimant", "eligible_not_applied")
+
+
+# --- the case page -----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_case_page_draws_the_timeline_and_the_form_records_a_step(
+    case, caseworker, client_for
+) -> None:
+    client = client_for(caseworker)
+    new = f"/cases/{case.pk}/records/immigration_step/new/"
+    assert client.get(new).status_code == 200
+    posted = client.post(
+        new,
+        {"immigration_step__step": "trp_applied", "immigration_step__step_date": "2026-11-03",
+         "immigration_step__family_members_covered": "1"},
+    )  # fmt: skip
+    assert posted.status_code == 302
+    refused = client.post(
+        new,
+        {"immigration_step__step": "trp_renewed", "immigration_step__step_date": "2026-11-04",
+         "immigration_step__valid_until": "2027-11-04"},
+    )  # fmt: skip
+    assert refused.status_code == 200 and "no permit had been issued" in refused.content.decode()
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "immigration-track" in page and "Application submitted, decision pending" in page
+    client.cookies["django_language"] = "fr"
+    page_fr = client.get(f"/cases/{case.pk}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Demande présentée, décision en attente" in page_fr
