@@ -311,6 +311,7 @@ def referral_detail(request: HttpRequest, referral_id: str) -> HttpResponse:
         "grants": grants,
         "details": _referral_values(referral, shared, receiving),
         "survivor_labels": _labels("survivor"),
+        "immigration_labels": _labels("immigration_step"),
         "case_labels": _labels("case"),
     }
     return render(request, "sharing/referral.html", context)
@@ -410,6 +411,7 @@ def shared_case(request: HttpRequest, case_id: str) -> HttpResponse:
     context = {
         "shared": shared,
         "survivor_labels": _labels("survivor"),
+        "immigration_labels": _labels("immigration_step"),
         "case_labels": _labels("case"),
         "categories": current().categories,
     }

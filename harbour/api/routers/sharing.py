@@ -355,6 +355,11 @@ class SharedOut(Schema):
     survivor: dict[str, Any]
     case: dict[str, Any]
     withheld: list[str]
+    immigration: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="The survivor's immigration steps, only with the 'immigration' category.",
+    )
+    immigration_standing: dict[str, Any] | None = None
 
 
 def _shared_out(user: Any, case_id: Any) -> dict[str, Any] | None:
@@ -369,6 +374,19 @@ def _shared_out(user: Any, case_id: Any) -> dict[str, Any] | None:
         "survivor": {k: _plain(v) for k, v in shared.survivor.values.items()},
         "case": {k: _plain(v) for k, v in shared.case_values.values.items()},
         "withheld": sorted({*shared.survivor.withheld, *shared.case_values.withheld}),
+        "immigration": [{k: _plain(v) for k, v in r.values.items()} for r in shared.immigration],
+        "immigration_standing": _standing_out(shared.immigration_standing),
+    }
+
+
+def _standing_out(found: Any) -> dict[str, Any] | None:
+    if found is None:
+        return None
+    return {
+        "status": found.status,
+        "trp_stage": found.trp_stage,
+        "trp_valid_until": _plain(found.trp_valid_until),
+        "pending_since": _plain(found.pending_since),
     }
 
 
