@@ -1,5 +1,6 @@
 """Multi-model reads for cases: lists, the timeline, search, dashboard counts."""
 
+import dataclasses
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
@@ -164,3 +165,28 @@ def immigration_steps(records: Any) -> list[immigration.Step]:
 def immigration_standing(survivor: Survivor, today: dt.date | None = None) -> immigration.Standing:
     steps = immigration_steps(immigration_records(survivor))
     return immigration.standing(steps, today or dt.date.today())
+
+
+_STEP_COLUMNS = ("step", "step_date", "valid_until", "status", "trp_stage", "refusal_reason")
+
+
+def immigration_timelines(org_id: Any = None) -> dict[Any, tuple[str, list[immigration.Step]]]:
+    """survivor id → (province, steps) for every survivor record with steps, in one query of
+    columns only (nothing sealed is read). The province is that of the latest step's case;
+    without `org_id`, all organisations (for the national counts)."""
+    rows = (
+        ImmigrationStep.objects.all()
+        if org_id is None
+        else ImmigrationStep.objects.filter(org_id=org_id)
+    )
+    found: dict[Any, tuple[str, list[immigration.Step]]] = {}
+    columns = rows.order_by("created_at").values_list(
+        "case__survivor_id", "case__intake_province", "family_members_covered", *_STEP_COLUMNS
+    )
+    for i, (survivor, province, family, *values) in enumerate(columns.iterator(chunk_size=2000)):
+        step = immigration.from_values(dict(zip(_STEP_COLUMNS, values, strict=True)), order=i)
+        step = dataclasses.replace(step, family_members=family)
+        steps = found[survivor][1] if survivor in found else []
+        steps.append(step)
+        found[survivor] = (province, steps)
+    return found

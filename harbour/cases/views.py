@@ -21,7 +21,7 @@ from harbour.cases.forms import (
     SearchForm,
     fields_of,
 )
-from harbour.cases.immigration import chart
+from harbour.cases.immigration import chart, reports
 from harbour.cases.immigration import steps as immigration
 from harbour.cases.models import Case, CaseStatus, Screening
 from harbour.cases.values import display_value, read_values, sealed_shown
@@ -560,3 +560,28 @@ def screening_detail(request: HttpRequest, case_id: str, screening_id: str) -> H
         ],
     }
     return render(request, "cases/screening_detail.html", context)
+
+
+@login_required
+def immigration_report(request: HttpRequest) -> HttpResponse:
+    """The organisation's TRP report: counts only, no survivor's data."""
+    user = _user(request)
+    if not can(user, Perm.ORG_DASHBOARD):
+        raise NotFound()
+    timelines = queries.immigration_timelines(user.org_id).values()
+    found = reports.organisation_report((steps for _p, steps in timelines), timezone.localdate())
+    reasons = current().codelists["trp_refusal_reason"]
+    context = {
+        "report": found,
+        "outcomes": [
+            (_("Waiting for a decision"), found.pending),
+            (_("Permits issued"), found.issued),
+            (_("Permits renewed"), found.renewed),
+            (_("Refusals"), found.refused),
+            (_("Permits lapsed"), found.lapsed),
+            (_("Applied for permanent residence"), found.pr_applied),
+            (_("Permanent residence granted"), found.pr_granted),
+        ],
+        "reasons": [(reasons.label_of(c), n) for c, n in found.refused_by_reason.most_common()],
+    }
+    return render(request, "cases/immigration_report.html", context)

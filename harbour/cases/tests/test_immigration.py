@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from harbour.audit.models import AuditEvent
 from harbour.cases import actions, queries
+from harbour.cases.immigration import reports
 from harbour.cases.immigration import steps as im
 from harbour.cases.models import ImmigrationStep, Survivor
 from harbour.core.errors import InvalidInput
@@ -224,3 +225,75 @@ def test_the_case_page_draws_the_timeline_and_the_form_records_a_step(
     client.cookies["django_language"] = "fr"
     page_fr = client.get(f"/cases/{case.pk}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "Demande présentée, décision en attente" in page_fr
+
+
+# --- reports and API ---------------------------------------------------------------------------
+
+
+def test_the_organisation_report_counts_outcomes_reasons_waits_and_family() -> None:
+    refused = [
+        s("trp_applied", D(2025, 1, 1), family_members=2),
+        s("trp_refused", D(2025, 3, 2), refusal_reason="criminality_forced_by_trafficker"),
+    ]
+    found = reports.organisation_report([ARRIVAL_TO_PR, refused, []], D(2030, 1, 1))
+    assert (found.survivors, found.issued, found.renewed, found.refused) == (2, 1, 1, 1)
+    assert found.refused_by_reason == {"criminality_forced_by_trafficker": 1}
+    assert found.family_members_covered == 3 and found.pr_granted == 1
+    assert sorted(found.waits) == [36, 40, 60]
+
+
+@given(st.lists(st.tuples(st.sampled_from(["CA-ON", "CA-QC", "CA-NU"]), timelines()), max_size=40))
+def test_no_published_provincial_count_is_small(rows) -> None:
+    out = reports.national_counts_by_province(rows, D(2027, 1, 1), threshold=5)
+    for table in out.values():
+        assert all(v is None or v == 0 or v >= 5 for v in table.values())
+        # A single withheld cell is never recoverable from the others (they are all zero then).
+        if sum(1 for v in table.values() if v is None) == 1:
+            assert all(v in (None, 0) for v in table.values())
+
+
+@pytest.mark.django_db
+def test_api_timeline_report_and_page(case, caseworker, supervisor, api_for, client_for) -> None:
+    api = api_for(caseworker)
+    made = api.post(
+        f"/api/v1/cases/{case.pk}/records/immigration_step",
+        {"step": "trp_applied", "step_date": "2026-11-03", "family_members_covered": 1},
+        "application/json",
+    )
+    assert made.status_code == 201
+    bad = api.post(
+        f"/api/v1/cases/{case.pk}/records/immigration_step",
+        {"step": "trp_issued_initial", "step_date": "2026-11-10", "valid_until": "2026-11-01"},
+        "application/json",
+    )
+    assert bad.status_code == 422 and ImmigrationStep.objects.count() == 1
+    timeline = api.get(f"/api/v1/survivors/{case.survivor_id}/immigration").json()
+    assert timeline["standing"]["trp_stage"] == "application_pending"
+    assert [x["step"] for x in timeline["steps"]] == ["trp_applied"]
+    assert api.get("/api/v1/immigration/report").status_code == 404  # caseworkers: no reports
+    report = api_for(supervisor).get("/api/v1/immigration/report").json()
+    assert report["pending"] == 1 and report["family_members_covered"] == 1
+    page = client_for(supervisor).get("/cases/immigration/report/")
+    assert page.status_code == 200 and "Waiting for a TRP decision" in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_command_adds_shows_and_reports(case, caseworker, capsys) -> None:
+    from django.core.management import CommandError, call_command
+
+    org, ref = case.org.short_name, case.reference
+    call_command("cases_immigration", "add", org=org, case=ref, by=caseworker.email,
+                 step="trp_applied", date="2026-11-03", family="2")  # fmt: skip
+    with pytest.raises(CommandError, match="no permit had been issued"):
+        call_command("cases_immigration", "add", org=org, case=ref, by=caseworker.email,
+                     step="trp_expired", date="2026-11-04")  # fmt: skip
+    with pytest.raises(CommandError):
+        call_command("cases_immigration", "add", org=org, case=ref, by="nobody@example.org",
+                     step="trp_applied", date="2026-11-04")  # fmt: skip
+    capsys.readouterr()
+    call_command("cases_immigration", "show", org=org, case=ref)
+    shown = capsys.readouterr().out
+    assert '"application_pending"' in shown and "Tremblay" not in shown
+    call_command("cases_immigration", "report", org=org, json=True)
+    assert '"family_members_covered": 2' in capsys.readouterr().out
+    assert ImmigrationStep.objects.count() == 1
