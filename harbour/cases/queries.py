@@ -190,3 +190,40 @@ def immigration_timelines(org_id: Any = None) -> dict[Any, tuple[str, list[immig
         steps.append(step)
         found[survivor] = (province, steps)
     return found
+
+
+def permits_to_remind(today: dt.date, leads: list[int]) -> list[tuple[ImmigrationStep, int]]:
+    """Current permits and coverages ending within the longest lead time whose next reminder is
+    due, with that lead. A permit renewed, expired or replaced since is not current any more."""
+    horizon = today + dt.timedelta(days=max(leads, default=0))
+    candidates = ImmigrationStep.objects.filter(
+        step__in=immigration.PERMITS, valid_until__gte=today, valid_until__lte=horizon
+    ).select_related("case__owner", "case__survivor")
+    due = []
+    for record in candidates:
+        lead = immigration.expiry_lead_due(
+            record.valid_until, today, leads, record.expiry_reminded_days
+        )
+        if lead is not None and _still_current(record, today):
+            due.append((record, lead))
+    return due
+
+
+def _still_current(record: ImmigrationStep, today: dt.date) -> bool:
+    steps = immigration_steps(immigration_records(record.case.survivor))
+    return record.pk in {s.key for s in immigration.current_permits(steps)}
+
+
+def applications_waiting(today: dt.date, days: int) -> list[ImmigrationStep]:
+    """Applications older than `days` with no decision yet, not reminded before."""
+    candidates = ImmigrationStep.objects.filter(
+        step__in=immigration.APPLICATIONS,
+        step_date__lte=today - dt.timedelta(days=days),
+        wait_reminded_at__isnull=True,
+    ).select_related("case__owner", "case__survivor")
+    found = []
+    for record in candidates:
+        steps = immigration_steps(immigration_records(record.case.survivor))
+        if record.pk in {s.key for s in immigration.pending_applications(steps, today)}:
+            found.append(record)
+    return found

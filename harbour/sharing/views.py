@@ -586,7 +586,9 @@ def agreement_move(request: HttpRequest, agreement_id: str, name: str) -> HttpRe
 @login_required
 def notifications(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    rows = Notification.objects.filter(user=user).select_related("referral", "consent")[:100]
+    rows = Notification.objects.filter(user=user).select_related(
+        "referral", "consent", "immigration_step"
+    )[:100]
     if request.method == "POST":
         actions.mark_notifications_read(by=user)
         return redirect("sharing:notifications")

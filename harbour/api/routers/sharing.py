@@ -462,6 +462,7 @@ class NotificationOut(Schema):
     read: bool
     referral_id: str | None
     consent_id: str | None
+    case_id: str | None = Field(None, description="For a permit ending or an application waiting")
 
 
 @router.get("/notifications", response={200: list[NotificationOut], **ERRORS})
@@ -475,6 +476,7 @@ def notifications(request: HttpRequest) -> list[dict[str, Any]]:
             "read": bool(n.read_at),
             "referral_id": str(n.referral_id) if n.referral_id else None,
             "consent_id": str(n.consent_id) if n.consent_id else None,
+            "case_id": str(n.immigration_step.case_id) if n.immigration_step else None,
         }
-        for n in Notification.objects.filter(user=user)[:200]
+        for n in Notification.objects.filter(user=user).select_related("immigration_step")[:200]
     ]

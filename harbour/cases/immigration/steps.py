@@ -304,3 +304,22 @@ def current_permits(steps: Iterable[Step]) -> list[Step]:
         elif s.step in {"trp_expired", "pr_granted"}:
             latest.pop("trp", None)
     return list(latest.values())
+
+
+# --- reminders -----------------------------------------------------------------------------------
+
+
+def expiry_lead_due(
+    valid_until: dt.date, today: dt.date, leads: Sequence[int], reminded: int | None
+) -> int | None:
+    """The lead time (days) whose reminder is due now for a permit ending on `valid_until`, or
+    None. Each lead time reminds once; a later run never repeats a longer lead already sent,
+    and a permit that already ended is no longer announced as ending."""
+    left = (valid_until - today).days
+    if left < 0:
+        return None
+    reached = [lead for lead in leads if left <= lead]
+    if not reached:
+        return None
+    lead = min(reached)
+    return lead if reminded is None or lead < reminded else None
