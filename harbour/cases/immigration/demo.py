@@ -59,9 +59,23 @@ def timeline(
     stage = snapshot.get("trp_stage")
     path = PATHS.get(stage or "", ())
     status = snapshot.get("immigration_status")
+    if stage in LATER_APPLICANTS and rng.random() < 0.5:  # applied after intake
+        return [_noted(start, status, stage), *_path(rng, PATHS[rng.choice(LATER)], start, today)]
     if not path:
         return [_noted(start, status, stage)]
-    rows = [_noted(start, "no_status" if status == "vtip_trp_holder" else status, None)]
+    noted = _noted(start, "no_status" if status == "vtip_trp_holder" else status, None)
+    return [noted, *_path(rng, path, start, today)]
+
+
+LATER_APPLICANTS = frozenset({"eligible_not_applied", "not_considered"})
+LATER = ["application_pending", "initial_trp_issued", "initial_trp_issued", "refused", "refused",
+         "subsequent_trp_issued", "expired"]  # fmt: skip
+
+
+def _path(
+    rng: random.Random, path: tuple[str, ...], start: dt.date, today: dt.date
+) -> list[dict[str, Any]]:
+    rows = []
     day, until = start, None
     for kind in path:
         day = _next_day(rng, kind, day, until)
@@ -100,3 +114,30 @@ def _step(
     if kind == "trp_refused":
         values["refusal_reason"] = rng.choice(REFUSALS)
     return values, until
+
+
+# The demo's transfer carries this timeline (with the survivor's consent to "immigration"):
+# from arrival without status to permanent residence, as (days before today, values).
+ARRIVAL_TO_PERMANENT_RESIDENCE: tuple[tuple[int, dict[str, Any]], ...] = (
+    (1300, {"step": "status_noted", "status": "no_status"}),
+    (1280, {"step": "trp_applied", "family_members_covered": 1}),
+    (1220, {"step": "trp_issued_initial", "valid_until": -855, "document_reference": "T1047733"}),
+    (1200, {"step": "work_permit_issued", "valid_until": -855}),
+    (1200, {"step": "health_coverage_issued", "valid_until": -855}),
+    (900, {"step": "trp_renewal_requested"}),
+    (870, {"step": "trp_renewed", "valid_until": 225, "document_reference": "T1047733-R"}),
+    (400, {"step": "pr_applied", "family_members_covered": 1}),
+    (30, {"step": "pr_granted"}),
+)
+
+
+def record_story(*, by: Any, case: Case, today: dt.date) -> int:
+    """Give the transferred survivor the full journey, unless they already have a timeline."""
+    if ImmigrationStep.objects.filter(case__survivor=case.survivor).exists():
+        return 0
+    for before, values in ARRIVAL_TO_PERMANENT_RESIDENCE:
+        row = values | {"step_date": today - dt.timedelta(days=before)}
+        if "valid_until" in values:
+            row["valid_until"] = today + dt.timedelta(days=values["valid_until"])
+        add_record(by=by, case=case, model=ImmigrationStep, values=row)
+    return len(ARRIVAL_TO_PERMANENT_RESIDENCE)

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from harbour.audit.models import AuditEvent
 from harbour.cases import actions, queries
-from harbour.cases.immigration import reports
+from harbour.cases.immigration import demo, reports
 from harbour.cases.immigration import steps as im
 from harbour.cases.models import ImmigrationStep, Survivor
 from harbour.core.errors import InvalidInput
@@ -297,3 +297,32 @@ def test_the_command_adds_shows_and_reports(case, caseworker, capsys) -> None:
     call_command("cases_immigration", "report", org=org, json=True)
     assert '"family_members_covered": 2' in capsys.readouterr().out
     assert ImmigrationStep.objects.count() == 1
+
+
+@given(
+    st.sampled_from(["no_status", "vtip_trp_holder", "refugee_claimant", "work_permit"]),
+    st.sampled_from([None, *demo.PATHS, *demo.LATER_APPLICANTS, "unknown"]),
+    st.integers(0, 2000),
+    st.integers(0, 10**6),
+)
+def test_demo_timelines_follow_the_rules(status, stage, ago, seed) -> None:
+    import random
+
+    today = D(2026, 12, 4)
+    rows = demo.timeline(random.Random(seed), {"immigration_status": status, "trp_stage": stage},
+                         today - dt.timedelta(days=ago), today)  # fmt: skip
+    made = [im.from_values(r, order=i) for i, r in enumerate(rows)]
+    assert all(not im.field_errors(x) and x.on <= today for x in made)
+    assert im.sequence_errors(made) == []
+
+
+def test_the_demo_journey_reaches_permanent_residence() -> None:
+    today = D(2026, 12, 4)
+    made = []
+    for i, (before, values) in enumerate(demo.ARRIVAL_TO_PERMANENT_RESIDENCE):
+        row = values | {"step_date": today - dt.timedelta(days=before)}
+        if "valid_until" in values:
+            row["valid_until"] = today + dt.timedelta(days=values["valid_until"])
+        made.append(im.from_values(row, order=i))
+    assert im.sequence_errors(made) == [] and all(not im.field_errors(x) for x in made)
+    assert im.standing(made, today).trp_stage == "permanent_residence_granted"

@@ -93,3 +93,15 @@ def test_a_lead_time_reminds_at_most_once_and_only_before_the_end(
         assert reminded is None or lead < reminded
         # Sending it makes it not due again on the same day.
         assert expiry_lead_due(today + dt.timedelta(days=left), today, leads, lead) is None
+
+
+def test_the_survivors_copy_and_the_continuum_list_the_timeline(
+    case, caseworker, client_for
+) -> None:
+    _issue(caseworker, case, TODAY + dt.timedelta(days=300))
+    client = client_for(caseworker)
+    copy = client.get(f"/sharing/survivors/{case.survivor_id}/rights/?format=print")
+    text = copy.content.decode()
+    assert copy.status_code == 200 and "Initial TRP issued (reflection period)" in text
+    continuum = client.get(f"/sharing/survivors/{case.survivor_id}/continuum/")
+    assert continuum.status_code == 200 and "Immigration step" in continuum.content.decode()
