@@ -127,6 +127,7 @@ def _referral(
         return None
     purpose = "continuity_of_care" if kind == "transfer" else "referral"
     if kind == "transfer":  # the transfer carries an immigration timeline, with consent
+        case = immigration_demo.story_case(sender) or case
         immigration_demo.record_story(by=worker, case=case, today=today)
     actions.record_consent(
         by=worker,

@@ -116,28 +116,55 @@ def _step(
     return values, until
 
 
-# The demo's transfer carries this timeline (with the survivor's consent to "immigration"):
-# from arrival without status to permanent residence, as (days before today, values).
-ARRIVAL_TO_PERMANENT_RESIDENCE: tuple[tuple[int, dict[str, Any]], ...] = (
-    (1300, {"step": "status_noted", "status": "no_status"}),
-    (1280, {"step": "trp_applied", "family_members_covered": 1}),
-    (1220, {"step": "trp_issued_initial", "valid_until": -855, "document_reference": "T1047733"}),
-    (1200, {"step": "work_permit_issued", "valid_until": -855}),
-    (1200, {"step": "health_coverage_issued", "valid_until": -855}),
-    (900, {"step": "trp_renewal_requested"}),
-    (870, {"step": "trp_renewed", "valid_until": 225, "document_reference": "T1047733-R"}),
-    (400, {"step": "pr_applied", "family_members_covered": 1}),
-    (30, {"step": "pr_granted"}),
+# The demo's transfer carries this journey (with the survivor's consent to "immigration"): from
+# the status noted at intake to permanent residence, each step at a fraction of the time between
+# the intake and today (so it fits however recent the intake).
+JOURNEY: tuple[tuple[float, dict[str, Any]], ...] = (
+    (0.03, {"step": "trp_applied", "family_members_covered": 1}),
+    (0.10, {"step": "trp_issued_initial", "document_reference": "T1047733"}),
+    (0.12, {"step": "work_permit_issued"}),
+    (0.12, {"step": "health_coverage_issued"}),
+    (0.45, {"step": "trp_renewal_requested"}),
+    (0.50, {"step": "trp_renewed", "document_reference": "T1047733-R"}),
+    (0.70, {"step": "pr_applied", "family_members_covered": 1}),
+    (0.97, {"step": "pr_granted"}),
 )
+PERMIT_DAYS = {"trp_issued_initial": 365, "work_permit_issued": 365,
+               "health_coverage_issued": 365, "trp_renewed": 3 * 365}  # fmt: skip
+OPEN_STAGES = ["", "not_considered", "eligible_not_applied", "unknown"]
+SECURE = ["canadian_citizen", "permanent_resident", "prefers_not_to_say"]
+
+
+def story_case(org: Any) -> Case | None:
+    """An open, named case of a survivor without status whose timeline holds only what was
+    noted at intake: the one whose journey the demo transfer carries."""
+    noted = ImmigrationStep.objects.filter(step="status_noted", trp_stage__in=OPEN_STAGES)
+    busy = ImmigrationStep.objects.exclude(step="status_noted").values("case__survivor_id")
+    cases = (
+        Case.objects.filter(org=org, status="active", survivor__in=noted.values("case__survivor"))
+        .exclude(survivor__sealed="")
+        .exclude(survivor__in=busy)
+        .exclude(
+            survivor__in=ImmigrationStep.objects.filter(status__in=SECURE).values("case__survivor")
+        )
+        .order_by("intake_date", "reference")
+    )
+    return cases.first()
 
 
 def record_story(*, by: Any, case: Case, today: dt.date) -> int:
-    """Give the transferred survivor the full journey, unless they already have a timeline."""
-    if ImmigrationStep.objects.filter(case__survivor=case.survivor).exists():
+    """Write the journey after the intake, unless the survivor's timeline already goes further
+    than what was noted at intake."""
+    steps = ImmigrationStep.objects.filter(case__survivor=case.survivor)
+    if steps.exclude(step="status_noted").exists():
         return 0
-    for before, values in ARRIVAL_TO_PERMANENT_RESIDENCE:
-        row = values | {"step_date": today - dt.timedelta(days=before)}
-        if "valid_until" in values:
-            row["valid_until"] = today + dt.timedelta(days=values["valid_until"])
+    noted: list[dt.date] = [d for d in steps.values_list("step_date", flat=True) if d]
+    start: dt.date = max([case.intake_date, *noted])
+    span = (today - start).days
+    for fraction, values in JOURNEY:
+        day = start + dt.timedelta(days=round(span * fraction))
+        row = values | {"step_date": day}
+        if values["step"] in PERMIT_DAYS:
+            row["valid_until"] = day + dt.timedelta(days=PERMIT_DAYS[values["step"]])
         add_record(by=by, case=case, model=ImmigrationStep, values=row)
-    return len(ARRIVAL_TO_PERMANENT_RESIDENCE)
+    return len(JOURNEY)
