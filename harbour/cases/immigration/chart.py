@@ -3,6 +3,7 @@ permits as bars from issue to their last day, with today marked. Only geometry h
 numbers, so a French locale never writes "12,5" into the SVG); the template draws it, and the
 numbered list under it says the same in words for screen readers and print."""
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -11,7 +12,9 @@ from typing import Any
 from harbour.cases.immigration import steps as im
 
 WIDTH, LEFT, RIGHT = 640, 16, 16
-AXIS_Y, ROW_H, FIRST_ROW_Y = 40, 22, 62
+AXIS_Y, ROW_H, FIRST_ROW_Y = 64, 22, 86
+# Steps closer than this (in drawing units) are stacked above the axis, up to three high.
+CROWDED, LEVEL_H, LEVELS = 16, 16, 3
 # Permit bars, one row each.
 ROWS = {"trp": 0, "work_permit_issued": 1, "health_coverage_issued": 2}
 
@@ -22,6 +25,7 @@ class Mark:
     x: int
     step: im.Step
     kind: str  # css class: application | decision | refusal | noted | permit
+    y: int = AXIS_Y
 
 
 @dataclass(frozen=True)
@@ -59,10 +63,21 @@ def track(steps: Sequence[im.Step], today: dt.date) -> Track | None:
         return LEFT + round((day - start).days * (WIDTH - LEFT - RIGHT) / span)
 
     found = Track(start, end, x(today))
-    found.marks = [Mark(i + 1, x(s.on), s, _kind(s.step)) for i, s in enumerate(ordered)]
+    found.marks = _stacked([Mark(i + 1, x(s.on), s, _kind(s.step)) for i, s in enumerate(ordered)])
     found.bars = [_bar(s, x, today) for s in ordered if s.valid_until]
     found.years = [(x(dt.date(y, 1, 1)), y) for y in range(start.year + 1, end.year + 1)]
     return found
+
+
+def _stacked(marks: list[Mark]) -> list[Mark]:
+    """Lift a step above the one before it when they would overlap, so every number shows."""
+    out: list[Mark] = []
+    level = 0
+    for mark in marks:
+        crowded = out and mark.x - out[-1].x < CROWDED
+        level = (level + 1) % LEVELS if crowded else 0
+        out.append(dataclasses.replace(mark, y=AXIS_Y - level * LEVEL_H))
+    return out
 
 
 def _bar(s: im.Step, x: Any, today: dt.date) -> Bar:
