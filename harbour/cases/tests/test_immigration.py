@@ -325,3 +325,26 @@ def test_the_demo_journey_reaches_permanent_residence(case, caseworker) -> None:
     assert demo.record_story(by=caseworker, case=case, today=today) == len(demo.JOURNEY)
     found = queries.immigration_standing(case.survivor, today)
     assert (found.status, found.trp_stage) == ("permanent_resident", "permanent_residence_granted")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"step": "trp_applied", "step_date": "2026-13-45"},
+        {"step": "trp_applied", "step_date": "2026-11-03", "family_members_covered": "abc"},
+        {"step": "trp_applied", "step_date": "2026-11-03", "family_members_covered": 99},
+        {"step": "trp_applied", "step_date": "2026-11-03", "document_reference": "=HYPERLINK(1)"},
+        {"step": "trp_applied", "step_date": "2999-01-01"},  # in the future
+        {"step": ["trp_applied"], "step_date": "2026-11-03"},
+        {"step": "trp_applied", "step_date": "2026-11-03", "no_such_field": "x"},
+        {"step": "trp_applied\x00", "step_date": "2026-11-03"},
+    ],
+)
+def test_bad_input_is_a_clear_error_and_saves_nothing(case, caseworker, api_for, body) -> None:
+    response = api_for(caseworker).post(
+        f"/api/v1/cases/{case.pk}/records/immigration_step", body, "application/json"
+    )
+    assert response.status_code in {400, 422}, response.content
+    assert response.json()["error"]["message"]
+    assert not ImmigrationStep.objects.exists()
