@@ -21,8 +21,8 @@ from harbour.cases.forms import (
     SearchForm,
     fields_of,
 )
-from harbour.cases.immigration import chart, reports
-from harbour.cases.immigration import steps as immigration
+from harbour.cases.immigration import chart
+from harbour.cases.immigration import views as immigration_views
 from harbour.cases.models import Case, CaseStatus, Screening
 from harbour.cases.values import display_value, read_values, sealed_shown
 from harbour.core.errors import DomainError, NotFound
@@ -294,17 +294,10 @@ def _immigration(case: Case, names: dict[str, str]) -> dict[str, Any]:
         shown = [r for r in shown if r["field"].id not in {"step", "step_date"}]
         label = current().codelists["immigration_step_type"].label_of(mark.step.step)
         rows.append({"mark": mark, "record": record, "label": label, "rows": shown})
-    return {"standing": _standing_labels(steps, today), "track": found, "steps": rows}
-
-
-def _standing_labels(steps: list[Any], today: Any) -> dict[str, Any]:
-    found = immigration.standing(steps, today)
-    lists = current().codelists
     return {
-        "standing": found,
-        "status": lists["immigration_status"].label_of(found.status) if found.status else "",
-        "trp_stage": lists["trp_stage"].label_of(found.trp_stage) if found.trp_stage else "",
-        "waiting_days": (today - found.pending_since).days if found.pending_since else None,
+        "standing": immigration_views.standing_labels(steps, today),
+        "track": found,
+        "steps": rows,
     }
 
 
@@ -560,28 +553,3 @@ def screening_detail(request: HttpRequest, case_id: str, screening_id: str) -> H
         ],
     }
     return render(request, "cases/screening_detail.html", context)
-
-
-@login_required
-def immigration_report(request: HttpRequest) -> HttpResponse:
-    """The organisation's TRP report: counts only, no survivor's data."""
-    user = _user(request)
-    if not can(user, Perm.ORG_DASHBOARD):
-        raise NotFound()
-    timelines = queries.immigration_timelines(user.org_id).values()
-    found = reports.organisation_report((steps for _p, steps in timelines), timezone.localdate())
-    reasons = current().codelists["trp_refusal_reason"]
-    context = {
-        "report": found,
-        "outcomes": [
-            (_("Waiting for a decision"), found.pending),
-            (_("Permits issued"), found.issued),
-            (_("Permits renewed"), found.renewed),
-            (_("Refusals"), found.refused),
-            (_("Permits lapsed"), found.lapsed),
-            (_("Applied for permanent residence"), found.pr_applied),
-            (_("Permanent residence granted"), found.pr_granted),
-        ],
-        "reasons": [(reasons.label_of(c), n) for c, n in found.refused_by_reason.most_common()],
-    }
-    return render(request, "cases/immigration_report.html", context)
