@@ -105,3 +105,17 @@ def test_the_survivors_copy_and_the_continuum_list_the_timeline(
     assert copy.status_code == 200 and "Initial TRP issued (reflection period)" in text
     continuum = client.get(f"/sharing/survivors/{case.survivor_id}/continuum/")
     assert continuum.status_code == 200 and "Immigration step" in continuum.content.decode()
+
+
+def test_every_kind_of_record_belongs_to_the_category_of_its_fields() -> None:
+    """A new kind of record (like the immigration step) must say which consent covers it, or
+    the continuum would fail on it; and that category must be its fields' own."""
+    from harbour.cases.queries import RECORD_MODELS
+    from harbour.sharing.queries import RECORD_CATEGORY
+    from harbour.standard.dictionary import current
+
+    assert set(RECORD_MODELS) <= set(RECORD_CATEGORY)
+    for kind in RECORD_MODELS:
+        categories = {f.category for f in current().entity(kind).fields}
+        assert RECORD_CATEGORY[kind] in categories, kind
+    assert {f.category for f in current().entity("immigration_step").fields} == {"immigration"}
