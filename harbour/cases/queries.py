@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, QuerySet
+from django.utils import timezone
 
 from harbour.cases.actions import search_tokens
 from harbour.cases.immigration import steps as immigration
@@ -164,7 +165,7 @@ def immigration_steps(records: Any) -> list[immigration.Step]:
 
 def immigration_standing(survivor: Survivor, today: dt.date | None = None) -> immigration.Standing:
     steps = immigration_steps(immigration_records(survivor))
-    return immigration.standing(steps, today or dt.date.today())
+    return immigration.standing(steps, today or timezone.localdate())
 
 
 _STEP_COLUMNS = ("step", "step_date", "valid_until", "status", "trp_stage", "refusal_reason")

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from harbour.accounts.models import User
 from harbour.accounts.policy import Role
@@ -156,7 +157,7 @@ def apply_story(story: Story, users: dict[Any, User], survivors: dict[int, Survi
     case, _created = case_actions.start_intake(
         by=by, survivor_values=survivor_values, case_values=story.case, survivor=returning
     )
-    immigration_demo.record(by=by, case=case, snapshot=snapshot, today=dt.date.today())
+    immigration_demo.record(by=by, case=case, snapshot=snapshot, today=timezone.localdate())
     for values in story.events:
         case_actions.add_record(by=by, case=case, model=TraffickingEvent, values=values)
     if story.screening:
