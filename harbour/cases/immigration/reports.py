@@ -96,7 +96,9 @@ def national_counts_by_province(
     threshold: int = DEFAULT_THRESHOLD,
 ) -> dict[str, dict[str, int | None]]:
     """measure → province → count of survivors, each measure's table small-cell suppressed
-    (None = withheld). `timelines` holds (province code, steps) per survivor record."""
+    (None = withheld). `timelines` holds (province code, steps) per survivor record: pass
+    `cases.queries.immigration_timelines().values()` (every organisation, columns only).
+    A national total must go through `stats.core.suppression.safe_total` too."""
     tables: dict[str, Counter[str]] = {m: Counter() for m in NATIONAL_MEASURES}
     provinces: set[str] = set()
     for province, steps in timelines:
