@@ -289,6 +289,23 @@ HARBOUR_STALE_REFERRAL_DAYS = env_int("HARBOUR_STALE_REFERRAL_DAYS", 7)
 HARBOUR_REFERRAL_EXPIRY_DAYS = env_int("HARBOUR_REFERRAL_EXPIRY_DAYS", 30)
 # Consents expiring within this many days are announced to whoever recorded them.
 HARBOUR_CONSENT_WARNING_DAYS = env_int("HARBOUR_CONSENT_WARNING_DAYS", 14)
+
+
+def _bad_days(raw: str) -> int:
+    raise ImproperlyConfigured(
+        f"HARBOUR_PERMIT_REMINDER_DAYS must be whole numbers of days, like 60,14; not {raw!r}."
+    )
+
+
+# Immigration (issue 14): reminders this many days before a permit or coverage ends (comma-
+# separated lead times), and when an application has waited this many days for its decision.
+HARBOUR_PERMIT_REMINDER_DAYS = sorted(
+    {
+        int(d) if d.strip().isdigit() and int(d) > 0 else _bad_days(d)
+        for d in env("HARBOUR_PERMIT_REMINDER_DAYS", "60,14").split(",")
+    }
+)
+HARBOUR_APPLICATION_WAIT_DAYS = env_int("HARBOUR_APPLICATION_WAIT_DAYS", 120)
 # The address people use to reach this Harbour, for links in e-mails.
 HARBOUR_SITE_URL = env("HARBOUR_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 HARBOUR_DEMO_BANNER = env_bool("HARBOUR_DEMO", False)

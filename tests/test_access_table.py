@@ -4,8 +4,10 @@ The stateful test explores random sequences; this one walks each row of the tabl
 that a change which lets a declined, withdrawn, expired or completed referral (or a withdrawn
 consent, a lapsed agreement) keep opening another organisation's case fails at once.
 
-Organisation A holds Élodie's case; B is the partner. Consent and agreement cover identity and
-case summary for both care purposes, so whenever access is granted B sees her name.
+Organisation A holds Élodie's case; B is the partner. Consent and agreement cover identity,
+case summary and her immigration steps for both care purposes, so whenever access is granted B
+sees her name and her TRP's file number (issue 14); a consent without the immigration category
+shows the name but never the steps.
 """
 
 import datetime as dt
@@ -17,13 +19,15 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from harbour.cases.models import Case
+from harbour.cases import actions as case_actions
+from harbour.cases.models import Case, ImmigrationStep
 from harbour.sharing import actions
 from harbour.sharing.models import Agreement, Consent, Referral
 
 pytestmark = pytest.mark.django_db
 
 NAME = "Élodie"
+TRP_FILE = "W4471-0912"
 
 
 @dataclass
@@ -54,15 +58,16 @@ def scene(
         survivor=case.survivor,
         recipient_kind="organisation",
         recipient_org=partner,
-        categories=["identity_contact", "case_summary"],
+        categories=["identity_contact", "case_summary", "immigration"],
         purposes=["referral", "continuity_of_care"],
         method="verbal",
     )
+    _record_trp(case, caseworker)
     agreement = actions.propose_agreement(
         by=org_admin,
         title="Protocol",
         partners=[partner],
-        categories=["identity_contact", "case_summary"],
+        categories=["identity_contact", "case_summary", "immigration"],
         purposes=["referral", "continuity_of_care"],
         valid_from=case.intake_date,
     )
@@ -87,6 +92,15 @@ def scene(
         )
 
     return make
+
+
+def _record_trp(case: Case, by: Any) -> None:
+    for values in (
+        {"step": "trp_applied", "step_date": case.intake_date},
+        {"step": "trp_issued_initial", "step_date": case.intake_date,
+         "valid_until": case.intake_date + dt.timedelta(days=365), "document_reference": TRP_FILE},
+    ):  # fmt: skip
+        case_actions.add_record(by=by, case=case, model=ImmigrationStep, values=values)
 
 
 def _accept(s: Scene) -> None:
@@ -200,10 +214,13 @@ def test_access_follows_the_current_state(scene: Callable[[str], Scene], row: An
     assert api_case.status_code == (200 if reason else 404)
     if reason:
         assert (api_case.json()["survivor"].get("given_name") == NAME) == sees
+        steps = api_case.json()["immigration"]
+        assert ([x.get("document_reference") for x in steps][-1:] == [TRP_FILE]) == sees
 
     web_case = s.receiver_web.get(f"/sharing/shared/cases/{case_id}/")
     assert web_case.status_code == (200 if reason else 404)
     assert (NAME in web_case.content.decode()) == sees
+    assert (TRP_FILE in web_case.content.decode()) == sees
 
     api_referral = s.receiver_api.get(f"/api/v1/referrals/{referral_id}").json()
     assert (api_referral["shared"] is not None) == reason
@@ -263,3 +280,21 @@ def test_an_expired_referral_does_not_block_a_new_one(scene: Callable[[str], Sce
     )
     assert again.pk != s.referral.pk
     assert s.receiver_api.get(f"/api/v1/shared/cases/{s.case.pk}").status_code == 200
+
+
+@pytest.mark.parametrize("kind", ["referral", "transfer"])
+def test_immigration_steps_travel_only_with_their_category(
+    scene: Callable[[str], Scene], kind: str
+) -> None:
+    """A consent that leaves out "immigration" still opens the case, never the timeline."""
+    s = scene(kind)
+    _accept(s)
+    Consent.objects.update(categories=["identity_contact", "case_summary"])
+    shared = s.receiver_api.get(f"/api/v1/shared/cases/{s.case.pk}").json()
+    assert shared["survivor"]["given_name"] == NAME
+    assert shared["immigration"] == [] and shared["immigration_standing"] is None
+    page = s.receiver_web.get(f"/sharing/shared/cases/{s.case.pk}/").content.decode()
+    assert NAME in page and TRP_FILE not in page
+    Consent.objects.update(categories=["identity_contact", "case_summary", "immigration"])
+    again = s.receiver_api.get(f"/api/v1/shared/cases/{s.case.pk}").json()
+    assert again["immigration_standing"]["trp_stage"] == "initial_trp_issued"

@@ -12,6 +12,7 @@ from harbour.accounts.models import User
 from harbour.accounts.policy import Perm, can
 from harbour.audit.actions import Actor, record_event
 from harbour.cases import states
+from harbour.cases.immigration import steps as immigration
 from harbour.cases.models import (
     Case,
     CaseStatus,
@@ -339,7 +340,7 @@ def add_record(*, by: User, case: Case, model: type[Any], values: dict[str, Any]
     _require(by, Perm.CASE_EDIT)
     entity = entity_of(model)
     cleaned = validate(entity, values, version=current().latest)
-    _check_record_rules(case, entity.id, cleaned)
+    _check_record_rules(case, entity.id, cleaned, None)
     record = model(
         org_id=case.org_id, case=case, created_by=by, standard_version=str(current().latest)
     )
@@ -357,7 +358,7 @@ def update_record(*, by: User, record: Any, values: dict[str, Any]) -> list[str]
         raise Conflict(_("Notes cannot be changed once written; add a new note instead."))
     existing = read_values(record, with_identity=True)
     cleaned = validate(entity, values, version=current().latest, existing=existing, partial=True)
-    _check_record_rules(record.case, entity.id, existing | cleaned)
+    _check_record_rules(record.case, entity.id, existing | cleaned, record)
     changed = apply_values(record, cleaned)
     if changed:
         record.standard_version = str(current().latest)
@@ -366,8 +367,10 @@ def update_record(*, by: User, record: Any, values: dict[str, Any]) -> list[str]
     return changed
 
 
-def _check_record_rules(case: Case, entity_id: str, values: dict[str, Any]) -> None:
+def _check_record_rules(case: Case, entity_id: str, values: dict[str, Any], record: Any) -> None:
     errors: dict[str, list[Any]] = {}
+    if entity_id == "immigration_step":
+        errors |= _immigration_errors(case, values, record)
     if entity_id == "support_plan":
         start, end = case.intake_date, values.get("actual_end_date")
         if end and end < start:
@@ -381,6 +384,31 @@ def _check_record_rules(case: Case, entity_id: str, values: dict[str, Any]) -> N
         errors["provided_by"] = [_("Choose a member of staff of this organisation.")]
     if errors:
         raise InvalidInput(errors)
+
+
+def _immigration_errors(case: Case, values: dict[str, Any], record: Any) -> dict[str, list[Any]]:
+    """The step must be complete in itself and follow from the survivor's other steps (in date
+    order, whichever case they were recorded in). The survivor's row is locked so two steps
+    recorded at once are checked one after the other."""
+    from harbour.cases import queries
+
+    Survivor.objects.select_for_update().filter(pk=case.survivor_id).first()
+    records = [r for r in queries.immigration_records(case.survivor) if r != record]
+    others = queries.immigration_steps(records)
+    order = len(others) if record is None else _order_of(record, records)
+    step = immigration.from_values(values, key=getattr(record, "pk", None), order=order)
+    errors = immigration.field_errors(step)
+    if errors:
+        return errors
+    labels = {c.code: str(c.label) for c in current().codelists["immigration_step_type"].codes}
+    wrong = immigration.sequence_errors([*others, step], labels)
+    return {"step": [e.message for e in wrong]} if wrong else {}
+
+
+def _order_of(record: Any, others: list[Any]) -> float:
+    """Where an edited step stands among the others in recording order (just before the first
+    one recorded after it)."""
+    return sum(1 for r in others if r.created_at <= record.created_at) - 0.5
 
 
 # --- screening --------------------------------------------------------------------------------

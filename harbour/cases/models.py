@@ -220,6 +220,25 @@ class Screening(_record_model("Screening", "screening"), CaseRecord):  # type: i
         ordering = ["-screened_on", "-created_at"]
 
 
+class ImmigrationStep(_record_model("ImmigrationStep", "immigration_step"), CaseRecord):  # type: ignore[misc]
+    """A dated step of a survivor's immigration timeline (dictionary 1.1). The survivor's current
+    status and TRP stage are computed from all their steps (cases/immigration/steps.py)."""
+
+    # Reminder bookkeeping (sharing remind): the smallest lead time, in days, already reminded
+    # before `valid_until`, and when a long wait on an application was reminded.
+    expiry_reminded_days = models.IntegerField(null=True, blank=True)
+    wait_reminded_at = models.DateTimeField(null=True, blank=True)
+
+    sensitivity: ClassVar[dict[str, Sensitivity]] = {
+        "expiry_reminded_days": Sensitivity.NONE,
+        "wait_reminded_at": Sensitivity.NONE,
+    }
+
+    class Meta:
+        ordering = ["step_date", "created_at"]
+        indexes = [models.Index(fields=["org", "valid_until"])]
+
+
 class IntakeDraft(TenantModel):
     """An unfinished intake, visible only to its author; everything in it is sealed."""
 

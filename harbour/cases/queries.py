@@ -1,17 +1,21 @@
 """Multi-model reads for cases: lists, the timeline, search, dashboard counts."""
 
+import dataclasses
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, QuerySet
+from django.utils import timezone
 
 from harbour.cases.actions import search_tokens
+from harbour.cases.immigration import steps as immigration
 from harbour.cases.models import (
     Case,
     CaseNote,
     FollowUp,
+    ImmigrationStep,
     Screening,
     ServiceProvided,
     SupportPlan,
@@ -27,6 +31,7 @@ RECORD_MODELS: dict[str, type[Any]] = {
     "support_plan": SupportPlan,
     "follow_up": FollowUp,
     "case_note": CaseNote,
+    "immigration_step": ImmigrationStep,
 }
 
 
@@ -94,6 +99,7 @@ _DATE_FIELDS = {
     "trafficking_event": "event_date",
     "service_provided": "provided_on",
     "follow_up": "follow_up_date",
+    "immigration_step": "step_date",
 }
 
 
@@ -137,3 +143,88 @@ def monthly_intakes(cases: QuerySet[Case], months: int = 12) -> list[tuple[str, 
 
 def label_for(model_or_record: Any, field_id: str) -> str:
     return str(entity_of(model_or_record).field(field_id).label)
+
+
+# --- immigration ------------------------------------------------------------------------------
+
+
+def immigration_records(survivor: Survivor) -> QuerySet[ImmigrationStep]:
+    """The survivor's immigration steps in this organisation, across all their cases."""
+    return ImmigrationStep.objects.filter(org_id=survivor.org_id, case__survivor=survivor).order_by(
+        "step_date", "created_at"
+    )
+
+
+def immigration_steps(records: Any) -> list[immigration.Step]:
+    """Pure steps from records (no decryption: nothing the rules read is sealed)."""
+    return [
+        immigration.from_values(read_values(r, with_identity=False), key=r.pk, order=i)
+        for i, r in enumerate(sorted(records, key=lambda r: r.created_at))
+    ]
+
+
+def immigration_standing(survivor: Survivor, today: dt.date | None = None) -> immigration.Standing:
+    steps = immigration_steps(immigration_records(survivor))
+    return immigration.standing(steps, today or timezone.localdate())
+
+
+_STEP_COLUMNS = ("step", "step_date", "valid_until", "status", "trp_stage", "refusal_reason")
+
+
+def immigration_timelines(org_id: Any = None) -> dict[Any, tuple[str, list[immigration.Step]]]:
+    """survivor id → (province, steps) for every survivor record with steps, in one query of
+    columns only (nothing sealed is read). The province is that of the latest step's case;
+    without `org_id`, all organisations (for the national counts)."""
+    rows = (
+        ImmigrationStep.objects.all()
+        if org_id is None
+        else ImmigrationStep.objects.filter(org_id=org_id)
+    )
+    found: dict[Any, tuple[str, list[immigration.Step]]] = {}
+    columns = rows.order_by("created_at").values_list(
+        "case__survivor_id", "case__intake_province", "family_members_covered", *_STEP_COLUMNS
+    )
+    for i, (survivor, province, family, *values) in enumerate(columns.iterator(chunk_size=2000)):
+        step = immigration.from_values(dict(zip(_STEP_COLUMNS, values, strict=True)), order=i)
+        step = dataclasses.replace(step, family_members=family)
+        steps = found[survivor][1] if survivor in found else []
+        steps.append(step)
+        found[survivor] = (province, steps)
+    return found
+
+
+def permits_to_remind(today: dt.date, leads: list[int]) -> list[tuple[ImmigrationStep, int]]:
+    """Current permits and coverages ending within the longest lead time whose next reminder is
+    due, with that lead. A permit renewed, expired or replaced since is not current any more."""
+    horizon = today + dt.timedelta(days=max(leads, default=0))
+    candidates = ImmigrationStep.objects.filter(
+        step__in=immigration.PERMITS, valid_until__gte=today, valid_until__lte=horizon
+    ).select_related("case__owner", "case__survivor")
+    due = []
+    for record in candidates:
+        lead = immigration.expiry_lead_due(
+            record.valid_until, today, leads, record.expiry_reminded_days
+        )
+        if lead is not None and _still_current(record, today):
+            due.append((record, lead))
+    return due
+
+
+def _still_current(record: ImmigrationStep, today: dt.date) -> bool:
+    steps = immigration_steps(immigration_records(record.case.survivor))
+    return record.pk in {s.key for s in immigration.current_permits(steps)}
+
+
+def applications_waiting(today: dt.date, days: int) -> list[ImmigrationStep]:
+    """Applications older than `days` with no decision yet, not reminded before."""
+    candidates = ImmigrationStep.objects.filter(
+        step__in=immigration.APPLICATIONS,
+        step_date__lte=today - dt.timedelta(days=days),
+        wait_reminded_at__isnull=True,
+    ).select_related("case__owner", "case__survivor")
+    found = []
+    for record in candidates:
+        steps = immigration_steps(immigration_records(record.case.survivor))
+        if record.pk in {s.key for s in immigration.pending_applications(steps, today)}:
+            found.append(record)
+    return found

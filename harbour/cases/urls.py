@@ -1,11 +1,13 @@
 from django.urls import path
 
 from harbour.cases import views
+from harbour.cases.immigration import views as immigration_views
 
 app_name = "cases"
 urlpatterns = [
     path("", views.case_list, name="list"),
     path("search/", views.search, name="search"),
+    path("immigration/report/", immigration_views.report, name="immigration_report"),
     path("intake/", views.intake, name="intake"),
     path("drafts/<uuid:draft_id>/discard/", views.discard_draft, name="discard_draft"),
     path("<uuid:case_id>/", views.case_detail, name="detail"),

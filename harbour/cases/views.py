@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -20,6 +21,8 @@ from harbour.cases.forms import (
     SearchForm,
     fields_of,
 )
+from harbour.cases.immigration import chart
+from harbour.cases.immigration import views as immigration_views
 from harbour.cases.models import Case, CaseStatus, Screening
 from harbour.cases.values import display_value, read_values, sealed_shown
 from harbour.core.errors import DomainError, NotFound
@@ -270,8 +273,32 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
         "may_edit": can(user, Perm.CASE_EDIT),
         "sets": delphi.load_catalogue().sets,
         "referrals": _referrals_of(case),
+        "immigration": _immigration(case, names),
     }
     return render(request, "cases/detail.html", context)
+
+
+def _immigration(case: Case, names: dict[str, str]) -> dict[str, Any]:
+    """The survivor's immigration timeline (all their cases here), without identifying values:
+    the status computed from it, the drawing, and the numbered steps in words."""
+    records = {r.pk: r for r in queries.immigration_records(case.survivor)}
+    steps = queries.immigration_steps(records.values())
+    today = timezone.localdate()
+    found = chart.track(steps, today)
+    entity = current().entity("immigration_step")
+    rows = []
+    for mark in found.marks if found else []:
+        record = records[mark.step.key]
+        values = read_values(record, with_identity=False)
+        shown = [r for g in _grouped(entity, values, names) for r in g["rows"] if r["value"]]
+        shown = [r for r in shown if r["field"].id not in {"step", "step_date"}]
+        label = current().codelists["immigration_step_type"].label_of(mark.step.step)
+        rows.append({"mark": mark, "record": record, "label": label, "rows": shown})
+    return {
+        "standing": immigration_views.standing_labels(steps, today),
+        "track": found,
+        "steps": rows,
+    }
 
 
 def _referrals_of(case: Case) -> Any:

@@ -16,11 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from harbour.accounts.models import User
 from harbour.accounts.policy import Role
 from harbour.audit.actions import SystemActor
 from harbour.cases import actions as case_actions
+from harbour.cases.immigration import demo as immigration_demo
 from harbour.cases.models import (
     Case,
     CaseNote,
@@ -155,9 +157,11 @@ def apply_story(story: Story, users: dict[Any, User], survivors: dict[int, Survi
     """One case, from intake to where it stands today, written by its caseworker."""
     by = users[story.owner]
     returning = survivors[story.returning_of] if story.returning_of is not None else None
+    survivor_values, snapshot = immigration_demo.split(story.survivor)
     case, _created = case_actions.start_intake(
-        by=by, survivor_values=story.survivor, case_values=story.case, survivor=returning
+        by=by, survivor_values=survivor_values, case_values=story.case, survivor=returning
     )
+    immigration_demo.record(by=by, case=case, snapshot=snapshot, today=timezone.localdate())
     for values in story.events:
         case_actions.add_record(by=by, case=case, model=TraffickingEvent, values=values)
     if story.screening:

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from harbour.accounts.models import User
 from harbour.accounts.policy import Role
+from harbour.cases.immigration import demo as immigration_demo
 from harbour.cases.models import Case, CaseStatus
 from harbour.orgs.models import Organisation
 from harbour.sharing import actions
@@ -24,7 +25,7 @@ from harbour.sharing.models import Consent, Referral
 
 Report = Callable[[str], None]
 CARE_CATEGORIES = ["identity_contact", "case_summary", "needs", "services_history"]
-NATIONAL_CATEGORIES = [*CARE_CATEGORIES, "screening", "trafficking_details"]
+NATIONAL_CATEGORIES = [*CARE_CATEGORIES, "screening", "trafficking_details", "immigration"]
 # (sender, receiver, kind, what happens to it)
 REFERRALS = [
     ("lakeshore-toronto", "red-river-winnipeg", "transfer", "accepted"),
@@ -126,12 +127,15 @@ def _referral(
     if case is None:
         return None
     purpose = "continuity_of_care" if kind == "transfer" else "referral"
+    if kind == "transfer":  # the transfer carries an immigration timeline, with consent
+        case = immigration_demo.story_case(sender) or case
+        immigration_demo.record_story(by=worker, case=case, today=today)
     actions.record_consent(
         by=worker,
         survivor=case.survivor,
         recipient_kind="organisation",
         recipient_org=receiver,
-        categories=CARE_CATEGORIES,
+        categories=CARE_CATEGORIES + (["immigration"] if kind == "transfer" else []),
         purposes=[purpose],
         method=rng.choice(["verbal", "written"]),
     )

@@ -157,6 +157,7 @@ def _case_initial(request: HttpRequest, case: Any) -> Any:
     """The care map's form filled from the case: needs, place and the survivor's profile."""
     from django.http import QueryDict
 
+    from harbour.cases.queries import immigration_standing
     from harbour.cases.values import read_values
 
     survivor = read_values(case.survivor, with_identity=False)
@@ -174,7 +175,8 @@ def _case_initial(request: HttpRequest, case: Any) -> Any:
         "interpreter": bool(survivor.get("interpreter_needed")),
         "addiction": "substance_use" in (values.get("vulnerabilities") or [])
         or "detox_addiction_treatment" in (values.get("current_needs") or []),
-        "status_precarious": not secure_status(survivor.get("immigration_status")),
+        # Computed from the immigration timeline (dictionary 1.1), not typed on the survivor.
+        "status_precarious": not secure_status(immigration_standing(case.survivor).status),
         "indigenous": bool(
             set(survivor.get("indigenous_identity") or []) & {"first_nations", "metis", "inuit"}
         ),

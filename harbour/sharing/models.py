@@ -252,6 +252,10 @@ class Notification(BaseModel):
     consent = models.ForeignKey(
         Consent, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
+    # A permit about to end, or an application waiting too long (issue 14).
+    immigration_step = models.ForeignKey(
+        "cases.ImmigrationStep", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
 
@@ -260,6 +264,7 @@ class Notification(BaseModel):
         "kind": Sensitivity.NONE,
         "referral": Sensitivity.NONE,
         "consent": Sensitivity.NONE,
+        "immigration_step": Sensitivity.NONE,
         "read_at": Sensitivity.NONE,
         "emailed_at": Sensitivity.NONE,
     }

@@ -29,6 +29,8 @@ SUBJECTS = {
     "referral_overdue": _("Harbour: a referral has had no answer"),
     "consent_expiring": _("Harbour: a survivor's consent expires soon"),
     "consent_withdrawn_elsewhere": _("Harbour: a survivor withdrew a consent"),
+    "permit_expiring": _("Harbour: a survivor's permit ends soon"),
+    "application_waiting": _("Harbour: an immigration application has waited a long time"),
 }
 BODY = _(
     "Something is waiting for you in Harbour. Sign in to see it:\n%(url)s\n\n"
@@ -89,3 +91,19 @@ def consent_expiring(consent: Consent) -> None:
 
 def consent_withdrawn_elsewhere(consent: Consent) -> None:
     _notify([consent.recorded_by], "consent_withdrawn_elsewhere", consent=consent)
+
+
+def _owner_and_supervisors(step: Any) -> list[User]:
+    """The case owner (if still active) and the organisation's supervisors, once each."""
+    owner = step.case.owner
+    people = [owner] if owner is not None and owner.is_active else []
+    supervisors = User.objects.filter(role=Role.SUPERVISOR, org_id=step.org_id, is_active=True)
+    return people + [u for u in supervisors if u not in people]
+
+
+def permit_expiring(step: Any) -> None:
+    _notify(_owner_and_supervisors(step), "permit_expiring", immigration_step=step)
+
+
+def application_waiting(step: Any) -> None:
+    _notify(_owner_and_supervisors(step), "application_waiting", immigration_step=step)

@@ -18,6 +18,7 @@ from django.utils import timezone
 from harbour.accounts.policy import Perm, can
 from harbour.audit.actions import record_event, refuse_read
 from harbour.audit.models import Outcome
+from harbour.cases import queries as case_queries
 from harbour.cases.models import Case, Survivor
 from harbour.cases.values import read_values
 from harbour.core import tenancy
@@ -209,6 +210,10 @@ class SharedCase:
     categories: frozenset[str]
     survivor: SharedRecord
     case_values: SharedRecord
+    # The survivor's immigration steps at the holder, oldest first: only with the "immigration"
+    # category (issue 14), so a transfer carries the timeline only when the survivor agreed.
+    immigration: list[SharedRecord] = field(default_factory=list)
+    immigration_standing: Any = None
 
     @property
     def withheld_count(self) -> int:
@@ -247,8 +252,25 @@ def _shared(user: Any, case: Case, purposes: frozenset[str]) -> SharedCase:
         purposes=purposes,
     )
     survivor = filter_values(case.survivor, "survivor", categories)
-    _decision(user, case, categories, shown=[k for k, v in survivor.values.items() if v])
-    return SharedCase(case, categories, survivor, filter_values(case, "case", categories))
+    steps = _immigration_shared(case, categories)
+    shown = [k for k, v in survivor.values.items() if v]
+    shown += sorted({f"immigration_step.{k}" for r in steps for k, v in r.values.items() if v})
+    _decision(user, case, categories, shown=shown)
+    shared = SharedCase(case, categories, survivor, filter_values(case, "case", categories))
+    if steps:
+        shared.immigration = steps
+        shared.immigration_standing = case_queries.immigration_standing(case.survivor)
+    return shared
+
+
+def _immigration_shared(case: Case, categories: frozenset[str]) -> list[SharedRecord]:
+    if IMMIGRATION not in categories:
+        return []
+    records = case_queries.immigration_records(case.survivor)
+    return [filter_values(r, "immigration_step", categories) for r in records]
+
+
+IMMIGRATION = "immigration"
 
 
 def _decision(

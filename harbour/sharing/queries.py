@@ -27,6 +27,7 @@ RECORD_CATEGORY = {
     "case_note": "notes",
     "screening": "screening",
     "referral": "services_history",
+    "immigration_step": "immigration",
 }
 
 

@@ -311,6 +311,7 @@ def referral_detail(request: HttpRequest, referral_id: str) -> HttpResponse:
         "grants": grants,
         "details": _referral_values(referral, shared, receiving),
         "survivor_labels": _labels("survivor"),
+        "immigration_labels": _labels("immigration_step"),
         "case_labels": _labels("case"),
     }
     return render(request, "sharing/referral.html", context)
@@ -410,6 +411,7 @@ def shared_case(request: HttpRequest, case_id: str) -> HttpResponse:
     context = {
         "shared": shared,
         "survivor_labels": _labels("survivor"),
+        "immigration_labels": _labels("immigration_step"),
         "case_labels": _labels("case"),
         "categories": current().categories,
     }
@@ -584,7 +586,9 @@ def agreement_move(request: HttpRequest, agreement_id: str, name: str) -> HttpRe
 @login_required
 def notifications(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    rows = Notification.objects.filter(user=user).select_related("referral", "consent")[:100]
+    rows = Notification.objects.filter(user=user).select_related(
+        "referral", "consent", "immigration_step"
+    )[:100]
     if request.method == "POST":
         actions.mark_notifications_read(by=user)
         return redirect("sharing:notifications")

@@ -15,6 +15,8 @@ from harbour.accounts.policy import Perm, can
 from harbour.api.auth import current_user
 from harbour.api.schemas import ErrorOut, input_model, output_model
 from harbour.cases import actions, policy, queries
+from harbour.cases.immigration import reports
+from harbour.cases.immigration import steps as immigration
 from harbour.cases.models import Case, CaseStatus, Screening, Survivor
 from harbour.cases.values import read_values, sealed_shown
 from harbour.core.errors import InvalidInput, NotFound
@@ -330,3 +332,68 @@ def _screening_out(s: Screening) -> dict[str, Any]:
         "catalogue_version": s.catalogue_version,
         "result": s.result,
     }
+
+
+# --- immigration (issue 14) -------------------------------------------------------------------
+
+
+class StandingOut(Schema):
+    status: str | None
+    trp_stage: str | None
+    trp_valid_until: dt.date | None
+    pending_since: dt.date | None
+
+
+class ImmigrationOut(Schema):
+    survivor_id: str
+    standing: StandingOut
+    steps: list[dict[str, Any]]
+
+
+@router.get(
+    "/survivors/{survivor_id}/immigration",
+    response={200: ImmigrationOut, **ERRORS},
+    summary="A survivor's immigration timeline and the status computed from it",
+)
+def survivor_immigration(request: HttpRequest, survivor_id: uuid.UUID) -> dict[str, Any]:
+    user = current_user(request)
+    survivor = policy.survivor_for(user, survivor_id)
+    records = list(queries.immigration_records(survivor))
+    steps = [_record_out(r) | {"case_id": str(r.case_id)} for r in records]
+    shown = {f for s in steps for f in sealed_shown("immigration_step", s, "immigration_step.")}
+    actions.record_identity_read(by=user, record=survivor, purpose="api", fields=sorted(shown))
+    found = immigration.standing(queries.immigration_steps(records), timezone.localdate())
+    return {"survivor_id": str(survivor.pk), "standing": vars(found), "steps": steps}
+
+
+class TrpReportOut(Schema):
+    survivors: int
+    pending: int
+    issued: int
+    renewed: int
+    refused: int
+    refused_by_reason: dict[str, int]
+    lapsed: int
+    family_members_covered: int
+    median_wait_days: float | None
+    longest_wait_days: int | None
+    decided_applications: int
+    pr_applied: int
+    pr_granted: int
+
+
+@router.get(
+    "/immigration/report",
+    response={200: TrpReportOut, **ERRORS},
+    summary="Your organisation's temporary resident permit report (counts, no survivor data)",
+)
+def immigration_report(request: HttpRequest) -> dict[str, Any]:
+    user = current_user(request)
+    if not can(user, Perm.ORG_DASHBOARD):
+        raise NotFound()
+    return report_out(queries.immigration_timelines(user.org_id), timezone.localdate())
+
+
+def report_out(timelines: dict[Any, Any], today: dt.date) -> dict[str, Any]:
+    steps = (found for _province, found in timelines.values())
+    return reports.organisation_report(steps, today).as_dict()

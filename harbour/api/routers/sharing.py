@@ -355,6 +355,11 @@ class SharedOut(Schema):
     survivor: dict[str, Any]
     case: dict[str, Any]
     withheld: list[str]
+    immigration: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="The survivor's immigration steps, only with the 'immigration' category.",
+    )
+    immigration_standing: dict[str, Any] | None = None
 
 
 def _shared_out(user: Any, case_id: Any) -> dict[str, Any] | None:
@@ -369,6 +374,19 @@ def _shared_out(user: Any, case_id: Any) -> dict[str, Any] | None:
         "survivor": {k: _plain(v) for k, v in shared.survivor.values.items()},
         "case": {k: _plain(v) for k, v in shared.case_values.values.items()},
         "withheld": sorted({*shared.survivor.withheld, *shared.case_values.withheld}),
+        "immigration": [{k: _plain(v) for k, v in r.values.items()} for r in shared.immigration],
+        "immigration_standing": _standing_out(shared.immigration_standing),
+    }
+
+
+def _standing_out(found: Any) -> dict[str, Any] | None:
+    if found is None:
+        return None
+    return {
+        "status": found.status,
+        "trp_stage": found.trp_stage,
+        "trp_valid_until": _plain(found.trp_valid_until),
+        "pending_since": _plain(found.pending_since),
     }
 
 
@@ -444,6 +462,7 @@ class NotificationOut(Schema):
     read: bool
     referral_id: str | None
     consent_id: str | None
+    case_id: str | None = Field(None, description="For a permit ending or an application waiting")
 
 
 @router.get("/notifications", response={200: list[NotificationOut], **ERRORS})
@@ -457,6 +476,7 @@ def notifications(request: HttpRequest) -> list[dict[str, Any]]:
             "read": bool(n.read_at),
             "referral_id": str(n.referral_id) if n.referral_id else None,
             "consent_id": str(n.consent_id) if n.consent_id else None,
+            "case_id": str(n.immigration_step.case_id) if n.immigration_step else None,
         }
-        for n in Notification.objects.filter(user=user)[:200]
+        for n in Notification.objects.filter(user=user).select_related("immigration_step")[:200]
     ]

@@ -34,7 +34,7 @@ def test_requests_without_a_valid_token_are_refused(client) -> None:
 
 def test_the_standard_is_public(client) -> None:
     body = client.get("/api/v1/standard").json()
-    assert body["latest_version"] == "1.0" and len(body["entities"]) >= 10
+    assert body["latest_version"] == "1.1" and len(body["entities"]) >= 10
     schema = client.get("/api/v1/standard/entities/case/json-schema").json()
     assert "intake_date" in schema["properties"]
     codes = client.get("/api/v1/standard/codelists/province").json()

@@ -39,7 +39,7 @@ def test_intake_records_a_survivor_and_a_case_with_audit(caseworker) -> None:
         },
     )
     assert created and case.owner == caseworker and case.status == "active"
-    assert case.current_needs == ["income", "legal"] and case.standard_version == "1.0"
+    assert case.current_needs == ["income", "legal"] and case.standard_version == "1.1"
     assert read_values(case.survivor, with_identity=True)["given_name"] == "Nadia"
     assert SurvivorIndexEntry.objects.filter(survivor=case.survivor).count() == 2
     created_events = AuditEvent.objects.filter(action__in=["survivor.created", "case.created"])

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from harbour.cases.immigration import demo as immigration_demo
 from harbour.demo import (
     care,
     identities,
@@ -50,7 +51,8 @@ def planned() -> list[Story]:
 
 def _records(story: Story) -> Iterator[tuple[str, dict[str, Any]]]:
     if story.returning_of is None:
-        yield "survivor", story.survivor
+        # The immigration snapshot becomes a timeline at load (cases.immigration.demo).
+        yield "survivor", immigration_demo.split(story.survivor)[0]
     yield "case", story.case
     yield from (("trafficking_event", v) for v in story.events)
     yield from (("service_provided", v) for v in story.care.services)

@@ -121,8 +121,29 @@ def send_reminders(*, by: Actor, now: dt.datetime | None = None) -> dict[str, in
         notify.consent_expiring(consent)
     Consent.objects.filter(pk__in=[c.pk for c in expiring]).update(expiry_notified_at=now)
     counts = {"overdue_referrals": len(overdue), "expiring_consents": len(expiring)}
+    counts |= _immigration_reminders(now)
     record_event(by=by, action="sharing.reminders_sent", context=counts)
     return counts
+
+
+def _immigration_reminders(now: dt.datetime) -> dict[str, int]:
+    """Permits and coverages about to end, at each configured lead time, and applications
+    waiting past HARBOUR_APPLICATION_WAIT_DAYS: to the case owner and the supervisors."""
+    from django.conf import settings
+
+    from harbour.cases import queries as case_queries
+    from harbour.cases.models import ImmigrationStep
+
+    today = timezone.localdate(now)
+    permits = case_queries.permits_to_remind(today, settings.HARBOUR_PERMIT_REMINDER_DAYS)
+    for step, lead in permits:
+        notify.permit_expiring(step)
+        ImmigrationStep.objects.filter(pk=step.pk).update(expiry_reminded_days=lead)
+    waiting = case_queries.applications_waiting(today, settings.HARBOUR_APPLICATION_WAIT_DAYS)
+    for step in waiting:
+        notify.application_waiting(step)
+    ImmigrationStep.objects.filter(pk__in=[s.pk for s in waiting]).update(wait_reminded_at=now)
+    return {"expiring_permits": len(permits), "waiting_applications": len(waiting)}
 
 
 @transaction.atomic

@@ -15,8 +15,8 @@ D = load_dictionary()
 
 def test_it_loads_with_entities_codelists_and_categories() -> None:
     assert {"survivor", "case", "trafficking_event", "screening", "referral"} <= set(D.entities)
-    assert len(D.categories) == 7
-    assert str(D.latest) == "1.0"
+    assert len(D.categories) == 8
+    assert str(D.latest) == "1.1"
 
 
 def test_every_htcds_core_field_is_mapped() -> None:
