@@ -40,6 +40,9 @@ class Perm(StrEnum):
     # The service directory: a provider keeps its own entries; the platform keeps everyone's.
     DIRECTORY_MANAGE = "directory.manage"
     DIRECTORY_MANAGE_ALL = "directory.manage_all"
+    # Bulk files in and out of an organisation's own cases (interchange).
+    CASE_IMPORT = "case.import"
+    CASE_EXPORT = "case.export"
 
 
 _CASEWORK = {
@@ -55,6 +58,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.SUPERVISOR: frozenset(
         _CASEWORK
         | {Perm.CASE_REASSIGN, Perm.CASE_REOPEN, Perm.ORG_DASHBOARD, Perm.DIRECTORY_MANAGE}
+        | {Perm.CASE_IMPORT, Perm.CASE_EXPORT}
     ),
     # A director manages people and sees the organisation's numbers, not survivors' identities.
     Role.ORG_ADMIN: frozenset(
