@@ -43,8 +43,11 @@ def _move(job: ImportJob, status: str) -> None:
 
 
 @transaction.atomic
-def create_import_job(*, by: User, data: bytes, dry_run: bool = True) -> ImportJob:
-    """Keep the uploaded file (sealed) for the background job that checks and imports it."""
+def create_import_job(
+    *, by: User, data: bytes, dry_run: bool = True, defaults: dict[str, Any] | None = None
+) -> ImportJob:
+    """Keep the uploaded file (sealed) for the background job that checks and imports it.
+    `defaults` fill the intake date and province of rows that leave them empty."""
     if not policy.may_import(by):
         raise Forbidden()
     if len(data) > reading.MAX_BYTES:
@@ -59,12 +62,29 @@ def create_import_job(*, by: User, data: bytes, dry_run: bool = True) -> ImportJ
         file_kind="xlsx" if data[:2] == b"PK" else "text",
         file_size=len(data),
         file_digest=hashlib.sha256(data).hexdigest(),
+        defaults=_defaults(defaults or {}),
     )
     job.save()
     job.upload = crypto.seal(job.org_id, {"b64": base64.b64encode(data).decode()}, aad=_aad(job))
     job.save(update_fields=["upload"])
     _audit(by, "import_job.created", job, dry_run=dry_run, size=len(data))
     return job
+
+
+DEFAULTABLE = ("intake_date", "intake_province")
+
+
+def _defaults(values: dict[str, Any]) -> dict[str, str]:
+    """Only the intake's date and province may have a default; checked like any value."""
+    from harbour.cases.actions import validate
+    from harbour.standard.dictionary import current
+
+    chosen = {k: v for k, v in values.items() if k in DEFAULTABLE and v not in (None, "")}
+    unknown = set(values) - set(DEFAULTABLE)
+    if unknown:
+        raise InvalidInput({k: [_("This value cannot have a default.")] for k in unknown})
+    cleaned = validate(current().entity("case"), chosen, version=current().latest, partial=True)
+    return {k: str(v) for k, v in cleaned.items()}
 
 
 def _aad(job: ImportJob) -> str:
@@ -130,7 +150,7 @@ def _run(job: ImportJob) -> ImportJob:
         return _finish(
             job, JobStatus.FAILED, [Problem(None, "", str(exc.message))], "import_job.failed"
         )
-    plan = imports.plan(data, org_id=job.org_id, progress=_progress_of(job))
+    plan = imports.plan(data, org_id=job.org_id, defaults=job.defaults, progress=_progress_of(job))
     _keep_report(job, plan)
     if not plan.ok:
         return _finish(job, JobStatus.FAILED, plan.problems, "import_job.failed")

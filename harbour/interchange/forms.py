@@ -1,7 +1,12 @@
 """Forms of the import and export pages: shapes only; the actions validate."""
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from harbour.core.forms import set_choices
+from harbour.standard.dictionary import current
 
 EXPORT_CHOICES = [
     ("csv", _("CSV (spreadsheet)")),
@@ -19,11 +24,24 @@ class ImportForm(forms.Form):
             "(CSV, XLSX or JSON). One row per intake; the first row names the columns."
         ),
     )
+    intake_date = forms.DateField(
+        label=_("Intake date for rows that have none"),
+        help_text=_("YYYY-MM-DD. The HTCDS template has no intake date column."),
+        required=False,
+    )
+    intake_province = forms.ChoiceField(
+        label=_("Province or territory of intake for rows that have none"), required=False
+    )
     dry_run = forms.BooleanField(
         label=_("Only check the file; I will confirm the import after reading the report"),
         required=False,
         initial=True,
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        provinces = current().codelists["province"].offered(current().latest)
+        set_choices(self, "intake_province", [("", "—"), *((c.code, c.label) for c in provinces)])
 
 
 class ExportForm(forms.Form):

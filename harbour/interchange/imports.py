@@ -53,7 +53,13 @@ class Columns:
     instance: int | None = None  # the KoBo/ODK submission id column, if any
 
 
-def plan(data: bytes, *, org_id: Any, progress: Progress | None = None) -> Plan:
+def plan(
+    data: bytes,
+    *,
+    org_id: Any,
+    defaults: dict[str, Any] | None = None,
+    progress: Progress | None = None,
+) -> Plan:
     result = Plan()
     try:
         table = reading.read_table(data)
@@ -69,7 +75,7 @@ def plan(data: bytes, *, org_id: Any, progress: Progress | None = None) -> Plan:
         result.problem(None, "", _("The file has column names but no rows to import."))
     seen: dict[str, int] = {}
     for i, (number, cells) in enumerate(rows, start=1):
-        _plan_row(number, cells, table.headers, columns, org_id, seen, result)
+        _plan_row(number, cells, table.headers, columns, org_id, seen, result, defaults or {})
         if progress and (i % 200 == 0 or i == len(rows)):
             progress(i, len(rows))
     return result
@@ -93,6 +99,11 @@ def _columns(headers: list[str], result: Plan) -> Columns:
             columns.ignored.add(index)
         elif mapping.is_meta_column(header) or mapping.is_choice_column(header):
             columns.ignored.add(index)
+        elif mapping.is_set_by_harbour(header):
+            columns.ignored.add(index)
+            result.warnings.append(
+                Problem(None, column_letter(index), _("Harbour sets this itself; not imported."))
+            )
         elif mapping.normalise(header) in mapping.htcds_known():
             columns.ignored.add(index)
             result.warnings.append(
@@ -149,7 +160,7 @@ def _skip_label_row(table: reading.Table, columns: Columns) -> list[tuple[int, l
             for i, t in columns.targets.items()
             if i < len(cells) and reading._filled(cells[i])
         ]
-        if same and all(same):
+        if same and sum(same) >= 0.8 * len(same):
             rows = rows[1:]
     return rows
 
@@ -174,8 +185,9 @@ def _plan_row(
     org_id: Any,
     seen: dict[str, int],
     result: Plan,
+    defaults: dict[str, Any],
 ) -> None:
-    values: dict[str, dict[str, Any]] = {"survivor": {}, "case": {}}
+    values: dict[str, dict[str, Any]] = {"survivor": {}, "case": dict(defaults)}
     where: dict[str, str] = {}
     for index, target in columns.targets.items():
         cell = cells[index] if index < len(cells) else None

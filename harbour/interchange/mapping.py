@@ -22,7 +22,7 @@ ENTITIES = ("survivor", "case")
 # Columns Harbour fills itself or that refer to other records: never taken from a file.
 SKIPPED = frozenset(PROTECTED_CASE_FIELDS) | {"referred_by_org"}
 # Columns of Harbour's own exports that identify the record rather than describe it.
-REFERENCE_COLUMNS = frozenset({"case_reference", "survivor_reference"})
+REFERENCE_COLUMNS = frozenset({"case_reference", "survivor_reference", "harbour_case_reference"})
 # Submission metadata KoBoToolbox and ODK add to every export.
 META_COLUMNS = frozenset(
     {
@@ -36,6 +36,10 @@ _BOOLEANS = {
     "true": True, "yes": True, "oui": True, "vrai": True, "y": True, "o": True, "1": True,
     "false": False, "no": False, "non": False, "faux": False, "n": False, "0": False,
 }  # fmt: skip
+# The HTCDS 2.0 Excel template spells one field name differently from the field standard.
+TEMPLATE_SPELLINGS = {
+    "vic_TraffickinStatusDecisionMakingOrg": "vic_TraffickingStatusDecisionMakingOrg"
+}
 _SPLIT = re.compile(r"\s*[|;]\s*")
 
 
@@ -69,6 +73,9 @@ def _aliases() -> dict[str, Target]:
             names.setdefault(normalise(name), t)
     for htcds_name, t in htcds_targets().items():
         names.setdefault(normalise(htcds_name), t)
+    for spelling, htcds_name in TEMPLATE_SPELLINGS.items():
+        if htcds_name in htcds_targets():
+            names.setdefault(normalise(spelling), htcds_targets()[htcds_name])
     for row in htcds_fields():
         if row["field"] in htcds_targets():
             names.setdefault(normalise(row["label"]), htcds_targets()[row["field"]])
@@ -120,6 +127,23 @@ def is_choice_column(header: str) -> bool:
         return False
     target = target_of("/".join(parts[:-1]))
     return bool(target and target.field.is_multi and _code_of(target.field, parts[-1]))
+
+
+@cache
+def _set_by_harbour() -> frozenset[str]:
+    """Names of fields Harbour fills itself (status, owner, closure) or links by id."""
+    names: set[str] = set()
+    for entity in ENTITIES:
+        for f in current().entity(entity).fields:
+            if f.id in SKIPPED or f.computed or f.type in {"staff", "organisation"}:
+                names |= {normalise(f.id), normalise(f.label.en), normalise(f.label.fr)}
+                names |= {normalise(f.htcds.field)} if f.htcds else set()
+    return frozenset(names)
+
+
+def is_set_by_harbour(header: str) -> bool:
+    name = normalise(header)
+    return name in _set_by_harbour() or re.split(r"[/-]", name)[-1].strip() in _set_by_harbour()
 
 
 def is_instance_column(header: str) -> bool:
@@ -223,7 +247,8 @@ def _code_names(codelist_id: str) -> dict[str, str]:
     for code in codelist.codes:
         names.setdefault(normalise(code.code), code.code)
     for code in codelist.codes:
-        for name in (code.htcds, code.label.en, code.label.fr):
+        spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", code.htcds) if code.htcds else None
+        for name in (code.htcds, spaced, code.label.en, code.label.fr):
             if name:
                 names.setdefault(normalise(name), code.code)
     return names

@@ -41,6 +41,8 @@ class ImportJob(TenantModel):
     problems = models.JSONField(default=list, blank=True)
     warnings = models.JSONField(default=list, blank=True)
     columns = models.JSONField(default=dict, blank=True)
+    # Values for rows that leave them empty (the HTCDS template has no intake date or province).
+    defaults = models.JSONField(default=dict, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     sensitivity: ClassVar[dict[str, Sensitivity]] = {
@@ -59,6 +61,7 @@ class ImportJob(TenantModel):
         "problems": Sensitivity.NONE,
         "warnings": Sensitivity.NONE,
         "columns": Sensitivity.NONE,
+        "defaults": Sensitivity.QUASI_IDENTIFIER,
         "finished_at": Sensitivity.NONE,
     }
 

@@ -35,6 +35,8 @@ def read_table(data: bytes) -> Table:
         raise FileProblem(_("The file is empty."))
     if len(data) > MAX_BYTES:
         raise FileProblem(too_large_message())
+    if xlsx.is_xlsx(data) and not _is_workbook(data):
+        return _table("zip", _zip_rows(data))
     if xlsx.is_xlsx(data) or data[:4] == xlsx.OLE_MAGIC:
         return _table("xlsx", xlsx.read_rows(data))
     text = _decode(data)
@@ -63,6 +65,34 @@ def _decode(data: bytes) -> str:
     if "\x00" in text:
         raise FileProblem(_("The file contains binary data; it is not a spreadsheet."))
     return text
+
+
+def _is_workbook(data: bytes) -> bool:
+    return "xl/workbook.xml" in xlsx.open_archive(data).namelist()
+
+
+def _zip_rows(data: bytes) -> Iterator[list[Any]]:
+    """Harbour's HTCDS export: one CSV per HTCDS entity, joined back into one row per case by
+    `harbour_case_reference` (so a round trip loses no HTCDS field)."""
+    archive = xlsx.open_archive(data)
+    merged: dict[str, dict[str, Any]] = {}
+    headers: dict[str, None] = {}
+    for name in sorted(n for n in archive.namelist() if n.lower().endswith(".csv")):
+        rows = list(_csv_rows(_decode(archive.read(name))))
+        if not rows or "harbour_case_reference" not in rows[0]:
+            raise FileProblem(
+                _("Each CSV in the ZIP needs a harbour_case_reference column to join its rows.")
+            )
+        key = rows[0].index("harbour_case_reference")
+        headers.update(dict.fromkeys(rows[0]))
+        for row in rows[1:]:
+            if len(row) > key and row[key]:
+                merged.setdefault(row[key], {}).update(zip(rows[0], row, strict=False))
+    if not headers:
+        raise FileProblem(_("The ZIP file holds no CSV file."))
+    yield list(headers)
+    for values in merged.values():
+        yield [values.get(h) for h in headers]
 
 
 def _csv_rows(text: str) -> Iterator[list[Any]]:

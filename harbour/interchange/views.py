@@ -56,7 +56,10 @@ def upload(request: HttpRequest) -> HttpResponse:
         else:
             try:
                 job = actions.create_import_job(
-                    by=user, data=upload.read(), dry_run=form.cleaned_data["dry_run"]
+                    by=user,
+                    data=upload.read(),
+                    dry_run=form.cleaned_data["dry_run"],
+                    defaults={k: form.cleaned_data[k] for k in actions.DEFAULTABLE},
                 )
             except DomainError as exc:
                 show_errors(form, exc)

@@ -46,7 +46,7 @@ def read_rows(data: bytes) -> Iterator[list[Cell]]:
                 "password or save it as .xlsx or CSV UTF-8, then try again."
             )
         )
-    archive = _open_archive(data)
+    archive = open_archive(data)
     strings = _shared_strings(archive)
     dates = _date_styles(archive)
     sheet = _xml(archive, _first_sheet_path(archive))
@@ -54,7 +54,7 @@ def read_rows(data: bytes) -> Iterator[list[Cell]]:
         yield _row_values(row, strings, dates)
 
 
-def _open_archive(data: bytes) -> zipfile.ZipFile:
+def open_archive(data: bytes) -> zipfile.ZipFile:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
