@@ -157,7 +157,7 @@ def is_meta_column(header: str) -> bool:
     last = re.split(r"[/-]", name)[-1].strip()
     first = re.split(r"[/-]", name)[0].strip()
     return (
-        name.startswith("_")
+        header.strip().startswith("_")
         or last.replace(" ", "") in META_COLUMNS
         or first in {"meta", "formhub"}
         or name.replace(" ", "_") in REFERENCE_COLUMNS
