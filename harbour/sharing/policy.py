@@ -16,7 +16,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from harbour.accounts.policy import Perm, can
-from harbour.audit.actions import record_event
+from harbour.audit.actions import record_event, refuse_read
 from harbour.audit.models import Outcome
 from harbour.cases.models import Case, Survivor
 from harbour.cases.values import read_values
@@ -224,16 +224,12 @@ def shared_case_for(user: Any, case_id: Any) -> SharedCase:
     case = Case.objects.select_related("org", "survivor").filter(pk=parsed_id(case_id)).first()
     if case is None or case.org_id == user.org_id:
         raise NotFound()
+    purposes = reasons_for(user.org_id, case.survivor_id) if can(user, Perm.CASE_VIEW) else None
+    if not purposes:
+        # No reason to look: a probe, or access that has ended. Counted, not one event each.
+        refuse_read(by=user, model=Case, record_id=case.pk)
     with transaction.atomic():
-        purposes = reasons_for(user.org_id, case.survivor_id) if can(user, Perm.CASE_VIEW) else None
-        if not purposes:
-            _decision(user, case, frozenset(), reason="no_reason")
-            shared = None
-        else:
-            shared = _shared(user, case, purposes)
-    if shared is None:
-        raise NotFound()
-    return shared
+        return _shared(user, case, purposes)
 
 
 def _shared(user: Any, case: Case, purposes: frozenset[str]) -> SharedCase:
@@ -253,7 +249,6 @@ def _decision(
     case: Case,
     categories: frozenset[str],
     *,
-    reason: str = "",
     shown: list[str] | None = None,
 ) -> None:
     """Audit a sharing decision in the owner's chain: who asked, what was allowed or refused."""
@@ -267,7 +262,6 @@ def _decision(
         outcome=Outcome.OK if categories else Outcome.REFUSED,
         context={
             "categories": sorted(categories),
-            "reason": reason or None,
             "viewer_org": str(user.org_id),
         },
     )
@@ -291,7 +285,7 @@ def referral_for(user: Any, referral_id: Any) -> Referral:
         .first()
     )
     if found is None:
-        raise NotFound()
+        refuse_read(by=user, model=Referral, record_id=parsed_id(referral_id))
     return found
 
 
