@@ -171,10 +171,23 @@ def _check_columns_with_data(
     for index in sorted(columns.ignored):
         if headers[index] or index == columns.instance:
             continue
-        if any(index < len(cells) and reading._filled(cells[index]) for _, cells in rows):
+        values = [cells[index] for _, cells in rows if index < len(cells)]
+        values = [v for v in values if reading._filled(v)]
+        if values and all(_is_row_number(v) for v in values):
+            # The HTCDS template numbers its rows in a column without a name.
             result.warnings.append(
                 Problem(None, column_letter(index), _("This column has no name; ignored."))
             )
+        elif values:
+            result.problem(
+                None,
+                column_letter(index),
+                _("This column has values but no name in the first row; name it or remove it."),
+            )
+
+
+def _is_row_number(value: Any) -> bool:
+    return isinstance(value, float | int) or (isinstance(value, str) and value.strip().isdigit())
 
 
 def _plan_row(

@@ -214,8 +214,15 @@ def _date(cell: Any) -> Any:
     if isinstance(cell, dt.date):
         return cell
     if isinstance(cell, str):
-        # ODK and KoBo write date-times as ISO 8601; a slash-separated ISO date is common too.
-        match = re.fullmatch(r"(\d{4})[-/](\d{2})[-/](\d{2})(?:[T ][0-9:.+\-Z]*)?", cell.strip())
+        text = cell.strip()
+        # ODK and KoBo write date-times as ISO 8601 (a real time is required, not any text).
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ].+", text):
+            try:
+                return dt.datetime.fromisoformat(text).date()
+            except ValueError:
+                return text
+        # A slash-separated ISO date is common in spreadsheets too.
+        match = re.fullmatch(r"(\d{4})/(\d{2})/(\d{2})", text)
         if match:
             return "-".join(match.groups())
     return _text(cell)

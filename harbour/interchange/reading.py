@@ -135,10 +135,10 @@ def _json_cell(value: Any) -> Any:
 
 
 def _table(kind: str, source: Iterable[list[Any]]) -> Table:
-    rows = iter(source)
+    rows = enumerate(source, start=1)
     headers = _header(rows)
     table = Table(kind=kind, headers=headers)
-    for number, cells in enumerate(rows, start=2):
+    for number, cells in rows:
         if not any(_filled(c) for c in cells):
             continue
         _check_row(number, cells, len(headers))
@@ -151,15 +151,14 @@ def _table(kind: str, source: Iterable[list[Any]]) -> Table:
     return table
 
 
-def _header(rows: Iterator[list[Any]]) -> list[str]:
-    for cells in rows:
+def _header(rows: Iterator[tuple[int, list[Any]]]) -> list[str]:
+    for _number, cells in rows:
         if any(_filled(c) for c in cells):
             if len(cells) > MAX_COLUMNS:
                 raise FileProblem(
                     _("The file has more than %(max)d columns.") % {"max": MAX_COLUMNS}
                 )
             return [str(c).strip() if c is not None else "" for c in cells]
-        raise FileProblem(_("The first row must hold the column names; it is empty."))
     raise FileProblem(_("The file has no rows."))
 
 

@@ -11,6 +11,7 @@ import datetime as dt
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -50,8 +51,15 @@ def read_rows(data: bytes) -> Iterator[list[Cell]]:
     strings = _shared_strings(archive)
     dates = _date_styles(archive)
     sheet = _xml(archive, _first_sheet_path(archive))
+    expected = 1
     for row in sheet.iter(f"{NS}row"):
+        number = row.get("r", "")
+        # Rows without cells are absent from the XML: keep the numbers a spreadsheet shows.
+        while number.isdigit() and expected < int(number) and expected < 10**6:
+            yield []
+            expected += 1
         yield _row_values(row, strings, dates)
+        expected += 1
 
 
 def open_archive(data: bytes) -> zipfile.ZipFile:
@@ -76,7 +84,7 @@ def _xml(archive: zipfile.ZipFile, name: str) -> ET.Element:
         raw = archive.read(name)
     except KeyError:
         raise FileProblem(_("The workbook is damaged or not a real .xlsx file.")) from None
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, zlib.error):
         raise FileProblem(_("The workbook is damaged or not a real .xlsx file.")) from None
     if b"<!DOCTYPE" in raw.upper() or b"<!ENTITY" in raw.upper():
         raise FileProblem(_("The workbook contains XML declarations Harbour refuses for safety."))
