@@ -25,6 +25,7 @@ SURVEY_HEADER = [
 ]  # fmt: skip
 CHOICES_HEADER = ["list_name", "name", *(f"label::{n}" for _, n in LANGS)]
 YES_NO = Bilingual("Yes", "Oui"), Bilingual("No", "Non")
+TITLE = Bilingual("Harbour intake", "Accueil Harbour")
 
 
 def workbook(*, language: str = "en") -> tuple[str, bytes]:
@@ -32,7 +33,7 @@ def workbook(*, language: str = "en") -> tuple[str, bytes]:
     default = dict(LANGS).get(language, LANGS[0][1])
     settings = [
         ["form_title", "form_id", "version", "default_language"],
-        [str(current().title.in_language(language)), "harbour_intake", str(version), default],
+        [TITLE.in_language(language), "harbour_intake", str(version), default],
     ]
     data = xlsx.write_workbook(
         [("survey", list(survey())), ("choices", list(choices())), ("settings", settings)]

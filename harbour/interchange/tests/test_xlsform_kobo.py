@@ -125,3 +125,20 @@ def test_a_submission_with_bad_values_is_reported_by_column(supervisor) -> None:
     columns = {p["column"] for p in job.problems}
     assert job.status == JobStatus.FAILED
     assert {"D (case.intake_province)", "J (survivor.gender_identity)"} <= columns
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_pyxform_converts_the_xlsform_without_errors_or_warnings(tmp_path, language) -> None:
+    from pyxform.xls2xform import convert
+
+    _name, data = xlsform.workbook(language=language)
+    path = tmp_path / "intake.xlsx"
+    path.write_bytes(data)
+    result = convert(xlsform=str(path), validate=False)
+    assert result.warnings == []
+    xform = result.xform
+    assert '<translation lang="Français (fr)"' in xform
+    assert 'nodeset="/data/case/intake_date"' in xform and "today()" in xform
+    assert 'nodeset="/data/survivor/given_name"' in xform
+    assert "${consent_to_record}" not in xform  # resolved to a path by pyxform
+    assert "/data/case/consent_to_record" in xform
