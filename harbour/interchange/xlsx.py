@@ -4,7 +4,8 @@ A workbook is a ZIP of XML parts. Reading is defensive because the file comes fr
 the archive's expanded size and compression ratio are bounded (ZIP bombs), XML with a document
 type declaration is refused before parsing (entity expansion and external entities: a real
 workbook never has one) and parsed with defusedxml, and encrypted workbooks (an OLE
-container, not a ZIP) get their own message. Only the first worksheet is read, as values: formulas are never evaluated.
+container, not a ZIP) get their own message. Only the first worksheet is read, as values:
+formulas are never evaluated.
 """
 
 import datetime as dt
