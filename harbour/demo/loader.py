@@ -36,6 +36,7 @@ from harbour.demo.names import SURVIVOR_FAMILY
 from harbour.demo.people import Staff
 from harbour.demo.stories import OrgContext, Story, iter_stories
 from harbour.directory import demo as directory_demo
+from harbour.interchange import demo as interchange_demo
 from harbour.orgs.models import Organisation
 
 ACTOR = SystemActor("demo")
@@ -89,6 +90,7 @@ def load(
     loaded = _apply_all(stories, cases, users, batch, report)
     _save_drafts(contexts, users, seed, today)
     sharing.load(partners=partners, national=national, today=today, seed=seed, report=report)
+    interchange_demo.load_demo(orgs=partners, report=report)
     return Summary(
         organisations=len(partners) + 1,
         provinces=len({o.province for o in partners}),

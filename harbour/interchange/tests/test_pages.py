@@ -114,3 +114,15 @@ def test_xlsform_download(client_for, supervisor) -> None:
     assert response.status_code == 200
     names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()
     assert "xl/worksheets/sheet3.xml" in names
+
+
+def test_demo_imports(make_user, make_org) -> None:
+    from harbour.interchange import demo
+
+    org = make_org(short_name=demo.IMPORTER_ORG)
+    make_user("supervisor", org)
+    lines: list[str] = []
+    demo.load_demo(orgs=[org], report=lines.append)
+    statuses = sorted(ImportJob.objects.values_list("status", flat=True))
+    assert statuses == ["checked", "done", "done"] or "failed" in statuses
+    assert Case.objects.filter(org=org).count() == 5 and "5 cases" in lines[0]
