@@ -8,6 +8,7 @@ key and not created again.
 """
 
 import base64
+import datetime as dt
 import hashlib
 from typing import Any
 
@@ -19,9 +20,9 @@ from harbour.accounts.models import User
 from harbour.audit.actions import record_event
 from harbour.cases.actions import start_intake
 from harbour.core.errors import Conflict, DomainError, Forbidden, InvalidInput
-from harbour.interchange import imports, policy, reading, states
-from harbour.interchange.models import ImportJob, JobStatus
-from harbour.interchange.problems import FileProblem, Problem
+from harbour.interchange import imports, mapping, policy, reading, states
+from harbour.interchange.models import ColumnChoice, ImportJob, JobStatus
+from harbour.interchange.problems import FileProblem, Problem, column_letter
 from harbour.orgs import crypto
 
 
@@ -68,7 +69,49 @@ def create_import_job(
     job.upload = crypto.seal(job.org_id, {"b64": base64.b64encode(data).decode()}, aad=_aad(job))
     job.save(update_fields=["upload"])
     _audit(by, "import_job.created", job, dry_run=dry_run, size=len(data))
+    _forget_old_uploads(job.org_id)
     return job
+
+
+def _forget_old_uploads(org_id: Any) -> None:
+    """A file waiting for corrections or confirmation is kept (sealed) for KEEP_UPLOADS at most."""
+    old = ImportJob.objects.filter(
+        org_id=org_id, created_at__lt=timezone.now() - KEEP_UPLOADS
+    ).exclude(upload="")
+    old.exclude(status__in=[JobStatus.QUEUED, JobStatus.CHECKING, JobStatus.IMPORTING]).update(
+        upload=""
+    )
+
+
+@transaction.atomic
+def choose_columns(*, by: User, job: ImportJob, choices: dict[str, str]) -> ImportJob:
+    """Remember which field each named column holds (for this and later files of the
+    organisation) and check the same file again as a new dry run."""
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if not policy.may_import(by) or job.org_id != by.org_id:
+        raise Forbidden()
+    if job.status not in (JobStatus.FAILED, JobStatus.CHECKED) or not job.upload:
+        raise Conflict(_("This import cannot go on from where it is."))
+    data = _upload_of(job)
+    headers = imports.headers_of(data)
+    allowed = {t.key for t in mapping.targets()} | {"-"}
+    letters = {column_letter(i): h for i, h in enumerate(headers) if h}
+    wrong = [k for k, v in choices.items() if v and (k not in letters or v not in allowed)]
+    if wrong:
+        raise InvalidInput({k: [_("Choose one of the listed options.")] for k in wrong})
+    for letter, target in choices.items():
+        if target:
+            ColumnChoice.objects.update_or_create(
+                org_id=job.org_id,
+                header_token=imports.header_token(job.org_id, letters[letter]),
+                defaults={"target": target, "chosen_by": by},
+            )
+    again = create_import_job(by=by, data=data, dry_run=True, defaults=job.defaults)
+    _move(job, JobStatus.DISCARDED)
+    job.upload, job.finished_at = "", timezone.now()
+    job.save(update_fields=["status", "upload", "finished_at", "updated_at"])
+    _audit(by, "import_job.columns_chosen", job, columns=len([v for v in choices.values() if v]))
+    return again
 
 
 DEFAULTABLE = ("intake_date", "intake_province")
@@ -85,6 +128,9 @@ def _defaults(values: dict[str, Any]) -> dict[str, str]:
         raise InvalidInput({k: [_("This value cannot have a default.")] for k in unknown})
     cleaned = validate(current().entity("case"), chosen, version=current().latest, partial=True)
     return {k: str(v) for k, v in cleaned.items()}
+
+
+KEEP_UPLOADS = dt.timedelta(days=2)
 
 
 def _aad(job: ImportJob) -> str:
@@ -150,7 +196,14 @@ def _run(job: ImportJob) -> ImportJob:
         return _finish(
             job, JobStatus.FAILED, [Problem(None, "", str(exc.message))], "import_job.failed"
         )
-    plan = imports.plan(data, org_id=job.org_id, defaults=job.defaults, progress=_progress_of(job))
+    chosen = ColumnChoice.objects.filter(org_id=job.org_id).values_list("header_token", "target")
+    plan = imports.plan(
+        data,
+        org_id=job.org_id,
+        defaults=job.defaults,
+        chosen=dict(chosen),
+        progress=_progress_of(job),
+    )
     _keep_report(job, plan)
     if not plan.ok:
         return _finish(job, JobStatus.FAILED, plan.problems, "import_job.failed")
@@ -183,8 +236,10 @@ def _finish(job: ImportJob, status: str, problems: list[Problem], action: str) -
     with transaction.atomic():
         job.status = status
         job.problems = [p.as_dict() for p in problems]
+        if status not in (JobStatus.CHECKED, JobStatus.FAILED):
+            job.upload = ""
         if status != JobStatus.CHECKED:
-            job.upload, job.finished_at = "", timezone.now()
+            job.finished_at = timezone.now()
         job.save()
         _audit(job.created_by, action, job, rows=job.rows_total, problems=len(problems))
     return job

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from harbour.core.forms import set_choices
+from harbour.interchange import mapping
 from harbour.standard.dictionary import current
 
 EXPORT_CHOICES = [
@@ -58,3 +59,25 @@ class XlsFormForm(forms.Form):
         label=_("Default language of the form"),
         choices=[("en", _("English")), ("fr", _("French"))],
     )
+
+
+class ColumnsForm(forms.Form):
+    """One choice per column of the file: the field it holds, or leave it out."""
+
+    def __init__(self, *args: Any, columns: dict[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        options = [
+            ("", _("As Harbour read it")),
+            ("-", _("Leave this column out")),
+            *(
+                (t.key, f"{current().entity(t.entity).label} · {t.field.label}")
+                for t in mapping.targets()
+            ),
+        ]
+        for letter, target in columns.items():
+            self.fields[letter] = forms.ChoiceField(
+                label=_("Column %(letter)s") % {"letter": letter},
+                choices=options,
+                required=False,
+                initial="" if target in ("", "-") else target,
+            )

@@ -8,7 +8,7 @@ row and column. Only a plan without problems may be committed, in one transactio
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +18,7 @@ from harbour.cases.actions import check_intake
 from harbour.core.errors import InvalidInput
 from harbour.interchange import mapping, reading
 from harbour.interchange.problems import MAX_PROBLEMS, FileProblem, Problem, column_letter
+from harbour.orgs import crypto
 
 Progress = Callable[[int, int], None]
 
@@ -58,15 +59,18 @@ def plan(
     *,
     org_id: Any,
     defaults: dict[str, Any] | None = None,
+    chosen: Mapping[str, str] | None = None,
     progress: Progress | None = None,
 ) -> Plan:
+    """`chosen` maps a column name's token (see `header_token`) to the field someone chose for
+    it, or "-" to leave it out; it wins over Harbour's own recognition."""
     result = Plan()
     try:
         table = reading.read_table(data)
     except FileProblem as exc:
         result.problem(None, "", exc.message)
         return result
-    columns = _columns(table.headers, result)
+    columns = _columns(table.headers, result, _choices_by_index(table.headers, org_id, chosen))
     rows = _skip_label_row(table, columns)
     _check_columns_with_data(rows, table.headers, columns, result)
     if result.problems:
@@ -85,12 +89,33 @@ def _name(index: int, header: str, target: mapping.Target | None) -> str:
     return f"{column_letter(index)} ({target.key})" if target else column_letter(index)
 
 
-def _columns(headers: list[str], result: Plan) -> Columns:
+def header_token(org_id: Any, header: str) -> str:
+    return crypto.blind_index(org_id, "interchange.column", mapping.normalise(header))
+
+
+def headers_of(data: bytes) -> list[str]:
+    return reading.read_table(data).headers
+
+
+def _choices_by_index(
+    headers: list[str], org_id: Any, chosen: Mapping[str, str] | None
+) -> dict[int, str]:
+    if not chosen:
+        return {}
+    found = {i: chosen.get(header_token(org_id, h)) for i, h in enumerate(headers) if h}
+    return {i: key for i, key in found.items() if key}
+
+
+def _columns(headers: list[str], result: Plan, chosen: dict[int, str]) -> Columns:
     columns = Columns()
     owner: dict[str, int] = {}
     for index, header in enumerate(headers):
-        target = mapping.target_of(header) if header else None
-        if not header:
+        target = mapping.target_by_key(chosen[index]) if index in chosen else None
+        target = target or (mapping.target_of(header) if header else None)
+        if chosen.get(index) == "-":
+            columns.ignored.add(index)
+            result.columns[column_letter(index)] = "-"
+        elif not header:
             columns.ignored.add(index)
         elif target is not None:
             _claim(index, target, owner, columns, result)
@@ -117,12 +142,13 @@ def _columns(headers: list[str], result: Plan) -> Columns:
                 )
             )
         else:
+            result.columns[column_letter(index)] = ""
             result.problem(
                 None,
                 column_letter(index),
                 _(
-                    "Harbour does not recognise this column name. Rename it to a field of the "
-                    "data dictionary (see the standard's pages) or remove the column."
+                    "Harbour does not recognise this column name. Choose its field below, "
+                    "rename it to a field of the data dictionary, or remove the column."
                 ),
             )
     return columns

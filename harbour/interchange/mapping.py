@@ -111,6 +111,15 @@ def htcds_known() -> frozenset[str]:
     )
 
 
+def targets() -> list[Target]:
+    """Every field a column may hold, in the dictionary's order."""
+    return list({t.key: t for t in _aliases().values()}.values())
+
+
+def target_by_key(key: str) -> Target | None:
+    return next((t for t in targets() if t.key == key), None)
+
+
 def target_of(header: str) -> Target | None:
     aliases = _aliases()
     name = normalise(header)

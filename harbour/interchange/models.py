@@ -75,3 +75,26 @@ class ImportJob(TenantModel):
     @property
     def percent(self) -> int:
         return int(100 * self.rows_done / self.rows_total) if self.rows_total else 0
+
+
+class ColumnChoice(TenantModel):
+    """A column name an organisation's files use, and the field someone chose for it: remembered
+    so the next file with that column is read the same way. The name is kept only as a keyed
+    hash (it could be a row of data in a file without a header)."""
+
+    header_token = models.CharField(max_length=32)
+    target = models.CharField(max_length=80)  # "survivor.given_name", or "-" to ignore
+    chosen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    sensitivity: ClassVar[dict[str, Sensitivity]] = {
+        "header_token": Sensitivity.IDENTIFIER,
+        "target": Sensitivity.NONE,
+        "chosen_by": Sensitivity.NONE,
+    }
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["org", "header_token"], name="one_choice_per_column")
+        ]

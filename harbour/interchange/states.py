@@ -10,7 +10,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.CHECKED: frozenset({S.QUEUED, S.DISCARDED}),  # commit re-queues it (checked again)
     S.IMPORTING: frozenset({S.DONE, S.FAILED}),
     S.DONE: frozenset(),
-    S.FAILED: frozenset(),
+    # A failed check keeps its file (sealed) for a while, so the columns can be chosen again.
+    S.FAILED: frozenset({S.DISCARDED}),
     S.DISCARDED: frozenset(),
 }
 

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from harbour.core.errors import DomainError, NotFound
 from harbour.core.forms import show_errors
 from harbour.interchange import actions, policy, reading, tasks, xlsform
-from harbour.interchange.forms import ExportForm, ImportForm, XlsFormForm
+from harbour.interchange.forms import ColumnsForm, ExportForm, ImportForm, XlsFormForm
 
 
 def _importer(request: HttpRequest) -> Any:
@@ -79,7 +79,32 @@ def _job(request: HttpRequest, job_id: Any) -> Any:
 @login_required
 def job_detail(request: HttpRequest, job_id: Any) -> HttpResponse:
     job = _job(request, job_id)
-    return render(request, "interchange/job.html", {"job": job})
+    return render(request, "interchange/job.html", {"job": job, "columns_form": _columns_form(job)})
+
+
+def _columns_form(job: Any, data: Any = None) -> ColumnsForm | None:
+    if job.status not in ("failed", "checked") or not job.upload or not job.columns:
+        return None
+    return ColumnsForm(data, columns=job.columns)
+
+
+@login_required
+@require_POST
+def choose_columns(request: HttpRequest, job_id: Any) -> HttpResponse:
+    job = _job(request, job_id)
+    form = _columns_form(job, request.POST)
+    if form is None:
+        raise Http404()
+    if form.is_valid():
+        choices = {k: v for k, v in form.cleaned_data.items() if v}
+        try:
+            again = actions.choose_columns(by=request.user, job=job, choices=choices)  # type: ignore[arg-type]
+        except DomainError as exc:
+            show_errors(form, exc)
+        else:
+            tasks.start(again.pk)
+            return redirect("interchange:job", job_id=again.pk)
+    return render(request, "interchange/job.html", {"job": job, "columns_form": form})
 
 
 @login_required

@@ -126,3 +126,44 @@ def test_demo_imports(make_user, make_org) -> None:
     statuses = sorted(ImportJob.objects.values_list("status", flat=True))
     assert statuses == ["checked", "done", "done"] or "failed" in statuses
     assert Case.objects.filter(org=org).count() == 5 and "5 cases" in lines[0]
+
+
+NGO_SHEET = (
+    "Client first name,Date seen,Prov,Consent given,Worker notes\n"
+    "Nadia,2026-10-14,CA-ON,yes,call before noon\n"
+)
+
+
+def test_unknown_columns_are_chosen_on_the_page_and_remembered(client_for, supervisor) -> None:
+    from harbour.interchange.models import ColumnChoice
+
+    client = client_for(supervisor)
+    first = ImportJob.objects.get(pk=upload(client, NGO_SHEET.encode())["Location"].split("/")[-2])
+    assert first.status == JobStatus.FAILED and first.columns == {
+        "A": "", "B": "", "C": "", "D": "", "E": "",
+    }  # fmt: skip
+    page = client.get(f"/interchange/imports/{first.pk}/")
+    assert "Choose what each column holds" in page.text and "Nadia" not in page.text
+    choices = {"A": "survivor.given_name", "B": "case.intake_date",
+               "C": "case.intake_province", "D": "case.consent_to_record", "E": "-"}  # fmt: skip
+    response = client.post(f"/interchange/imports/{first.pk}/columns/", choices)
+    assert response.status_code == 302
+    second = ImportJob.objects.exclude(pk=first.pk).get()
+    assert second.status == JobStatus.CHECKED, second.problems
+    first.refresh_from_db()
+    assert first.status == JobStatus.DISCARDED and not first.upload
+    assert ColumnChoice.objects.filter(org=supervisor.org).count() == 5
+    assert "Client" not in str(ColumnChoice.objects.values_list("header_token", flat=True))
+    # The organisation's next file with the same columns is read the same way.
+    upload(client, NGO_SHEET.replace("Nadia", "Zoé").encode())
+    third = ImportJob.objects.order_by("-created_at").first()
+    assert third is not None
+    assert third.status == JobStatus.CHECKED, third.problems
+
+
+def test_a_wrong_column_choice_is_refused(client_for, supervisor, outsider) -> None:
+    client = client_for(supervisor)
+    job = ImportJob.objects.get(pk=upload(client, NGO_SHEET.encode())["Location"].split("/")[-2])
+    response = client.post(f"/interchange/imports/{job.pk}/columns/", {"A": "case.nonsense"})
+    assert response.status_code == 200 and ImportJob.objects.count() == 1
+    assert client_for(outsider).post(f"/interchange/imports/{job.pk}/columns/").status_code == 404
