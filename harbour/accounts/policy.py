@@ -44,6 +44,9 @@ class Perm(StrEnum):
     # committees; an organisation's admins keep its own partner profile and awards.
     GRANTS_CURATE = "grants.curate"
     PARTNERS_EDIT_OWN = "partners.edit_own"
+    # Bulk files in and out of an organisation's own cases (interchange).
+    CASE_IMPORT = "case.import"
+    CASE_EXPORT = "case.export"
 
 
 _CASEWORK = {
@@ -59,6 +62,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.SUPERVISOR: frozenset(
         _CASEWORK
         | {Perm.CASE_REASSIGN, Perm.CASE_REOPEN, Perm.ORG_DASHBOARD, Perm.DIRECTORY_MANAGE}
+        | {Perm.CASE_IMPORT, Perm.CASE_EXPORT}
     ),
     # A director manages people and sees the organisation's numbers, not survivors' identities.
     Role.ORG_ADMIN: frozenset(

@@ -118,6 +118,30 @@ def start_intake(
     return case, True
 
 
+def check_intake(
+    *, survivor_values: dict[str, Any], case_values: dict[str, Any]
+) -> tuple[dict, dict]:
+    """Every check `start_intake` makes for a new survivor, writing nothing; survivor and case
+    problems are reported together (bulk imports validate every row before writing any)."""
+    version = current().latest
+    errors: dict[str, list[Any]] = {}
+    s_clean: dict[str, Any] = {}
+    c_clean: dict[str, Any] = {}
+    try:
+        _refuse_protected(case_values)
+        c_clean = validate(current().entity("case"), case_values, version=version)
+    except InvalidInput as exc:
+        errors |= exc.errors
+    try:
+        s_clean = _validate_survivor(survivor_values, version, None)
+    except InvalidInput as exc:
+        errors |= exc.errors
+    if errors:
+        raise InvalidInput(errors)
+    _check_intake_rules(s_clean, c_clean, None)
+    return s_clean, c_clean
+
+
 # A case's status, owner and closure change only through their own actions (states.py, reassign).
 PROTECTED_CASE_FIELDS = ("status", "owner", "closure_reason", "closure_details")
 

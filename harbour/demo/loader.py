@@ -39,6 +39,7 @@ from harbour.demo.people import Staff
 from harbour.demo.stories import OrgContext, Story, iter_stories
 from harbour.directory import demo as directory_demo
 from harbour.grants import demo as grants_demo
+from harbour.interchange import demo as interchange_demo
 from harbour.orgs.models import Organisation
 from harbour.stats import demo as stats_demo
 
@@ -95,6 +96,7 @@ def load(
     sharing.load(partners=partners, national=national, today=today, seed=seed, report=report)
     grants_demo.load_demo(by=ACTOR, orgs=partners, national=national, today=today, seed=seed)
     stats_demo.load(partners=partners, national=national, today=today, seed=seed)
+    interchange_demo.load_demo(orgs=partners, report=report)
     return Summary(
         organisations=len(partners) + 1,
         provinces=len({o.province for o in partners}),

@@ -23,6 +23,7 @@ NAV = (
     NavItem(_("New intake"), "cases:intake", Perm.CASE_CREATE),
     NavItem(_("Referrals"), "sharing:referrals", Perm.CASE_VIEW),
     NavItem(_("Organisation dashboard"), "web:org_dashboard", Perm.ORG_DASHBOARD),
+    NavItem(_("Import and export"), "interchange:index", Perm.CASE_IMPORT),
     NavItem(_("Staff"), "accounts:staff", Perm.STAFF_MANAGE),
     NavItem(_("Agreements"), "sharing:agreements", Perm.STAFF_MANAGE),
     NavItem(_("National overview"), "web:national", Perm.STATS_NATIONAL),

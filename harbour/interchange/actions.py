@@ -1,0 +1,341 @@
+"""Every write of the interchange domain: import jobs (upload, check, commit, discard) and the
+audit trail of exports. Keyword-only, an explicit actor, one transaction, audited.
+
+An import is all or nothing (invariant 5): every row is checked before any is written, and the
+rows are written in one transaction through the intake's own action, so a file behaves exactly
+like the same intakes typed one by one — and a row imported twice is found by its submission
+key and not created again.
+"""
+
+import base64
+import datetime as dt
+import hashlib
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from harbour.accounts.models import User
+from harbour.audit.actions import record_event
+from harbour.cases.actions import start_intake
+from harbour.core.errors import Conflict, DomainError, Forbidden, InvalidInput
+from harbour.interchange import imports, mapping, policy, reading, states
+from harbour.interchange.models import ColumnChoice, ImportJob, JobStatus
+from harbour.interchange.problems import FileProblem, Problem, column_letter
+from harbour.orgs import crypto
+
+
+def _audit(by: Any, action: str, job: ImportJob, **context: Any) -> None:
+    record_event(
+        by=by,
+        action=action,
+        org_id=job.org_id,
+        target_type="importjob",
+        target_id=job.pk,
+        context=context or None,
+    )
+
+
+def _move(job: ImportJob, status: str) -> None:
+    if not states.allowed(job.status, status):
+        raise Conflict(_("This import cannot go on from where it is."))
+    job.status = status
+
+
+@transaction.atomic
+def create_import_job(
+    *, by: User, data: bytes, dry_run: bool = True, defaults: dict[str, Any] | None = None
+) -> ImportJob:
+    """Keep the uploaded file (sealed) for the background job that checks and imports it.
+    `defaults` fill the intake date and province of rows that leave them empty."""
+    if not policy.may_import(by):
+        raise Forbidden()
+    if len(data) > reading.MAX_BYTES:
+        raise InvalidInput({"file": [reading.too_large_message()]})
+    if not data.strip():
+        raise InvalidInput({"file": [_("The file is empty.")]})
+    job = ImportJob(
+        org_id=by.org_id,
+        created_by=by,
+        dry_run=dry_run,
+        language=(translation.get_language() or "en")[:2],
+        file_kind="xlsx" if data[:2] == b"PK" else "text",
+        file_size=len(data),
+        file_digest=hashlib.sha256(data).hexdigest(),
+        defaults=_defaults(defaults or {}),
+    )
+    job.save()
+    job.upload = crypto.seal(job.org_id, {"b64": base64.b64encode(data).decode()}, aad=_aad(job))
+    job.save(update_fields=["upload"])
+    _audit(by, "import_job.created", job, dry_run=dry_run, size=len(data))
+    _forget_old_uploads(job.org_id)
+    return job
+
+
+def _forget_old_uploads(org_id: Any) -> None:
+    """A file waiting for corrections or confirmation is kept (sealed) for KEEP_UPLOADS at most."""
+    old = ImportJob.objects.filter(
+        org_id=org_id, created_at__lt=timezone.now() - KEEP_UPLOADS
+    ).exclude(upload="")
+    old.exclude(status__in=[JobStatus.QUEUED, JobStatus.CHECKING, JobStatus.IMPORTING]).update(
+        upload=""
+    )
+
+
+@transaction.atomic
+def choose_columns(*, by: User, job: ImportJob, choices: dict[str, str]) -> ImportJob:
+    """Remember which field each named column holds (for this and later files of the
+    organisation) and check the same file again as a new dry run."""
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if not policy.may_import(by) or job.org_id != by.org_id:
+        raise Forbidden()
+    if job.status not in (JobStatus.FAILED, JobStatus.CHECKED) or not job.upload:
+        raise Conflict(_("This import cannot go on from where it is."))
+    data = _upload_of(job)
+    headers = imports.headers_of(data)
+    allowed = {t.key for t in mapping.targets()} | {"-"}
+    letters = {column_letter(i): h for i, h in enumerate(headers) if h}
+    wrong = [k for k, v in choices.items() if v and (k not in letters or v not in allowed)]
+    if wrong:
+        raise InvalidInput({k: [_("Choose one of the listed options.")] for k in wrong})
+    for letter, target in choices.items():
+        if target:
+            ColumnChoice.objects.update_or_create(
+                org_id=job.org_id,
+                header_token=imports.header_token(job.org_id, letters[letter]),
+                defaults={"target": target, "chosen_by": by},
+            )
+    again = create_import_job(by=by, data=data, dry_run=True, defaults=job.defaults)
+    _move(job, JobStatus.DISCARDED)
+    job.upload, job.finished_at = "", timezone.now()
+    job.save(update_fields=["status", "upload", "finished_at", "updated_at"])
+    _audit(by, "import_job.columns_chosen", job, columns=len([v for v in choices.values() if v]))
+    return again
+
+
+DEFAULTABLE = ("intake_date", "intake_province")
+
+
+def _defaults(values: dict[str, Any]) -> dict[str, str]:
+    """Only the intake's date and province may have a default; checked like any value."""
+    from harbour.cases.actions import validate
+    from harbour.standard.dictionary import current
+
+    chosen = {k: v for k, v in values.items() if k in DEFAULTABLE and v not in (None, "")}
+    unknown = set(values) - set(DEFAULTABLE)
+    if unknown:
+        raise InvalidInput({k: [_("This value cannot have a default.")] for k in unknown})
+    cleaned = validate(current().entity("case"), chosen, version=current().latest, partial=True)
+    return {k: str(v) for k, v in cleaned.items()}
+
+
+KEEP_UPLOADS = dt.timedelta(days=2)
+
+
+def _aad(job: ImportJob) -> str:
+    return f"interchange.importjob:{job.pk}"
+
+
+@transaction.atomic
+def commit_import_job(*, by: User, job: ImportJob) -> ImportJob:
+    """Ask for a checked dry run to be imported for real (checked again: things change)."""
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if not policy.may_import(by) or job.org_id != by.org_id:
+        raise Forbidden()
+    _move(job, JobStatus.QUEUED)
+    job.dry_run = False
+    job.save(update_fields=["status", "dry_run", "updated_at"])
+    _audit(by, "import_job.commit_requested", job)
+    return job
+
+
+@transaction.atomic
+def discard_import_job(*, by: User, job: ImportJob) -> ImportJob:
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if not policy.may_import(by) or job.org_id != by.org_id:
+        raise Forbidden()
+    _move(job, JobStatus.DISCARDED)
+    job.upload, job.finished_at = "", timezone.now()
+    job.save(update_fields=["status", "upload", "finished_at", "updated_at"])
+    _audit(by, "import_job.discarded", job)
+    return job
+
+
+# --- the background part ----------------------------------------------------------------------
+
+
+def run_import_job(*, job_id: Any) -> ImportJob:
+    """Check the file and, unless it is a dry run, import it. Runs in a task worker (or at once
+    with Django's immediate task backend); the report is written in the uploader's language."""
+    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
+    with translation.override(job.language):
+        try:
+            return _run(job)
+        except Exception:
+            _finish(job, JobStatus.FAILED, [_unexpected()], "import_job.failed")
+            raise
+
+
+def _unexpected() -> Problem:
+    return Problem(None, "", _("Harbour could not finish this import; nothing was written."))
+
+
+def _run(job: ImportJob) -> ImportJob:
+    by = job.created_by
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job.pk)
+        _move(job, JobStatus.CHECKING)
+        job.save(update_fields=["status", "updated_at"])
+    if not policy.may_import(by):
+        problem = Problem(None, "", _("The person who uploaded this file may no longer import."))
+        return _finish(job, JobStatus.FAILED, [problem], "import_job.failed")
+    try:
+        data = _upload_of(job)
+    except FileProblem as exc:
+        return _finish(
+            job, JobStatus.FAILED, [Problem(None, "", str(exc.message))], "import_job.failed"
+        )
+    chosen = ColumnChoice.objects.filter(org_id=job.org_id).values_list("header_token", "target")
+    plan = imports.plan(
+        data,
+        org_id=job.org_id,
+        defaults=job.defaults,
+        chosen=dict(chosen),
+        progress=_progress_of(job),
+    )
+    _keep_report(job, plan)
+    if not plan.ok:
+        return _finish(job, JobStatus.FAILED, plan.problems, "import_job.failed")
+    if job.dry_run:
+        return _finish(job, JobStatus.CHECKED, [], "import_job.checked")
+    return _write(job, plan)
+
+
+def _upload_of(job: ImportJob) -> bytes:
+    if not job.upload:
+        raise FileProblem(_("The file is no longer kept; upload it again."))
+    return base64.b64decode(crypto.open_sealed(job.org_id, job.upload, aad=_aad(job))["b64"])
+
+
+def _progress_of(job: ImportJob) -> Any:
+    def progress(done: int, total: int) -> None:
+        ImportJob.objects.filter(pk=job.pk).update(rows_done=done, rows_total=total)
+
+    return progress
+
+
+def _keep_report(job: ImportJob, plan: imports.Plan) -> None:
+    job.rows_total = len(plan.rows) + len({p.row for p in plan.problems if p.row})
+    job.rows_done = job.rows_total
+    job.columns = plan.columns
+    job.warnings = [w.as_dict() for w in plan.warnings]
+
+
+def _finish(job: ImportJob, status: str, problems: list[Problem], action: str) -> ImportJob:
+    with transaction.atomic():
+        job.status = status
+        job.problems = [p.as_dict() for p in problems]
+        if status not in (JobStatus.CHECKED, JobStatus.FAILED):
+            job.upload = ""
+        if status != JobStatus.CHECKED:
+            job.finished_at = timezone.now()
+        job.save()
+        _audit(job.created_by, action, job, rows=job.rows_total, problems=len(problems))
+    return job
+
+
+def _write(job: ImportJob, plan: imports.Plan) -> ImportJob:
+    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.IMPORTING, rows_done=0)
+    job.status = JobStatus.IMPORTING
+    try:
+        with transaction.atomic():
+            created, existing = _write_rows(job, plan)
+            job.created_count, job.existing_count = created, existing
+            job.rows_done = len(plan.rows)
+            _finish(job, JobStatus.DONE, [], "import_job.completed")
+    except _RowFailed as failure:
+        job.created_count = job.existing_count = 0
+        return _finish(job, JobStatus.FAILED, [failure.problem], "import_job.failed")
+    return job
+
+
+class _RowFailed(Exception):
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+
+
+def _write_rows(job: ImportJob, plan: imports.Plan) -> tuple[int, int]:
+    created = existing = 0
+    for row in plan.rows:
+        try:
+            _case, new = start_intake(
+                by=job.created_by,
+                survivor_values=row.survivor,
+                case_values=row.case,
+                submission_key=row.key,
+            )
+        except DomainError as exc:  # changed since the check (e.g. a member of staff left)
+            raise _RowFailed(Problem(row.number, "", str(exc.message))) from None
+        created, existing = created + new, existing + (not new)
+    return created, existing
+
+
+# --- exports ----------------------------------------------------------------------------------
+
+EXPORT_FORMATS = {
+    "csv": ("harbour-cases.csv", "text/csv; charset=utf-8"),
+    "xlsx": (
+        "harbour-cases.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ),
+    "htcds": ("harbour-cases-htcds-2.0.zip", "application/zip"),
+    "datapackage": ("harbour-cases-datapackage.zip", "application/zip"),
+}
+
+
+@transaction.atomic
+def export_cases(*, by: User, fmt: str, identifying: bool = False) -> tuple[str, str, bytes]:
+    """The organisation's own cases as a file: (file name, content type, bytes).
+
+    Identifying fields need Perm.SURVIVOR_IDENTITY_VIEW as well; then every survivor whose
+    identity leaves in the file gets an identity-read event, like a read on screen would."""
+    from harbour.cases.actions import record_identity_read
+    from harbour.cases.policy import cases_for
+    from harbour.interchange import exports
+
+    if not policy.may_export(by) or (identifying and not policy.may_export_identity(by)):
+        raise Forbidden()
+    if fmt not in EXPORT_FORMATS:
+        raise InvalidInput({"format": [_("Choose one of the listed formats.")]})
+    cases = cases_for(by).select_related("survivor", "org").order_by("intake_date", "reference")
+    rows = list(exports.records(cases, identifying=identifying))
+    cols = exports.columns(identifying=identifying)
+    if fmt == "htcds":
+        data = exports.htcds_zip(rows, identifying=identifying)
+    elif fmt == "datapackage":
+        data = exports.datapackage_zip(exports.table(rows, cols), cols, by.org.name_en)
+    elif fmt == "xlsx":
+        data = exports.xlsx_bytes(exports.table(rows, cols))
+    else:
+        data = exports.csv_bytes(exports.table(rows, cols))
+    sealed = [c.field.id for c in cols if c.field.is_sealed]
+    if identifying:
+        of = {
+            e[0]: [c.field.id for c in cols if c.field.is_sealed and c.entity == e]
+            for e in ("survivor", "case")
+        }
+        for case, _survivor, _values in rows:
+            record_identity_read(by=by, record=case.survivor, fields=of["s"], purpose="export")
+            record_identity_read(by=by, record=case, fields=of["c"], purpose="export")
+    record_event(
+        by=by,
+        action="cases.exported",
+        org_id=by.org_id,
+        target_type="organisation",
+        target_id=by.org_id,
+        fields=sealed,
+        context={"format": fmt, "rows": len(rows), "identifying": identifying},
+    )
+    name, content_type = EXPORT_FORMATS[fmt]
+    return name, content_type, data

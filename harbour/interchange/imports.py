@@ -1,0 +1,262 @@
+"""Checking a whole file of intakes before anything is written (invariant 5).
+
+`plan` reads the file, recognises its columns, converts every cell and runs every row through
+the intake's own validation (`cases.actions.check_intake`), collecting every problem with its
+row and column. Only a plan without problems may be committed, in one transaction, by
+`actions.run_import_job`.
+"""
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from harbour.cases.actions import check_intake
+from harbour.core.errors import InvalidInput
+from harbour.interchange import mapping, reading
+from harbour.interchange.problems import MAX_PROBLEMS, FileProblem, Problem, column_letter
+from harbour.orgs import crypto
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class Row:
+    number: int
+    survivor: dict[str, Any]
+    case: dict[str, Any]
+    key: str  # the submission key that makes a re-import create nothing new
+
+
+@dataclass
+class Plan:
+    rows: list[Row] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    columns: dict[str, str] = field(default_factory=dict)  # column → field key
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def problem(self, row: int | None, column: str, message: Any) -> None:
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(Problem(row, column, str(message)))
+
+
+@dataclass
+class Columns:
+    targets: dict[int, mapping.Target] = field(default_factory=dict)
+    ignored: set[int] = field(default_factory=set)
+    instance: int | None = None  # the KoBo/ODK submission id column, if any
+
+
+def plan(
+    data: bytes,
+    *,
+    org_id: Any,
+    defaults: dict[str, Any] | None = None,
+    chosen: Mapping[str, str] | None = None,
+    progress: Progress | None = None,
+) -> Plan:
+    """`chosen` maps a column name's token (see `header_token`) to the field someone chose for
+    it, or "-" to leave it out; it wins over Harbour's own recognition."""
+    result = Plan()
+    try:
+        table = reading.read_table(data)
+    except FileProblem as exc:
+        result.problem(None, "", exc.message)
+        return result
+    columns = _columns(table.headers, result, _choices_by_index(table.headers, org_id, chosen))
+    rows = _skip_label_row(table, columns)
+    _check_columns_with_data(rows, table.headers, columns, result)
+    if result.problems:
+        return result
+    if not rows:
+        result.problem(None, "", _("The file has column names but no rows to import."))
+    seen: dict[str, int] = {}
+    for i, (number, cells) in enumerate(rows, start=1):
+        _plan_row(number, cells, table.headers, columns, org_id, seen, result, defaults or {})
+        if progress and (i % 200 == 0 or i == len(rows)):
+            progress(i, len(rows))
+    return result
+
+
+def _name(index: int, header: str, target: mapping.Target | None) -> str:
+    return f"{column_letter(index)} ({target.key})" if target else column_letter(index)
+
+
+def header_token(org_id: Any, header: str) -> str:
+    return crypto.blind_index(org_id, "interchange.column", mapping.normalise(header))
+
+
+def headers_of(data: bytes) -> list[str]:
+    return reading.read_table(data).headers
+
+
+def _choices_by_index(
+    headers: list[str], org_id: Any, chosen: Mapping[str, str] | None
+) -> dict[int, str]:
+    if not chosen:
+        return {}
+    found = {i: chosen.get(header_token(org_id, h)) for i, h in enumerate(headers) if h}
+    return {i: key for i, key in found.items() if key}
+
+
+def _columns(headers: list[str], result: Plan, chosen: dict[int, str]) -> Columns:
+    columns = Columns()
+    owner: dict[str, int] = {}
+    for index, header in enumerate(headers):
+        target = mapping.target_by_key(chosen[index]) if index in chosen else None
+        target = target or (mapping.target_of(header) if header else None)
+        if chosen.get(index) == "-":
+            columns.ignored.add(index)
+            result.columns[column_letter(index)] = "-"
+        elif not header:
+            columns.ignored.add(index)
+        elif target is not None:
+            _claim(index, target, owner, columns, result)
+        elif mapping.is_instance_column(header):
+            columns.instance = index
+            columns.ignored.add(index)
+        elif mapping.is_meta_column(header) or mapping.is_choice_column(header):
+            columns.ignored.add(index)
+        elif mapping.is_set_by_harbour(header):
+            columns.ignored.add(index)
+            result.warnings.append(
+                Problem(None, column_letter(index), _("Harbour sets this itself; not imported."))
+            )
+        elif mapping.normalise(header) in mapping.htcds_known():
+            columns.ignored.add(index)
+            result.warnings.append(
+                Problem(
+                    None,
+                    column_letter(index),
+                    _(
+                        "This HTCDS field has no place in Harbour "
+                        "yet; its values were not imported."
+                    ),
+                )
+            )
+        else:
+            result.columns[column_letter(index)] = ""
+            result.problem(
+                None,
+                column_letter(index),
+                _(
+                    "Harbour does not recognise this column name. Choose its field below, "
+                    "rename it to a field of the data dictionary, or remove the column."
+                ),
+            )
+    return columns
+
+
+def _claim(
+    index: int, target: mapping.Target, owner: dict[str, int], columns: Columns, result: Plan
+) -> None:
+    if target.key in owner:
+        result.problem(
+            None,
+            _name(index, "", target),
+            _("Two columns hold the same field (columns %(a)s and %(b)s); keep one.")
+            % {"a": column_letter(owner[target.key]), "b": column_letter(index)},
+        )
+        return
+    owner[target.key] = index
+    columns.targets[index] = target
+    result.columns[column_letter(index)] = target.key
+
+
+def _skip_label_row(table: reading.Table, columns: Columns) -> list[tuple[int, list[Any]]]:
+    """The HTCDS template has field names in row 1 and their labels in row 2: skip the labels.
+    Rows with values only in columns without a name (the template numbers its rows) are empty."""
+    rows = [
+        (n, cells)
+        for n, cells in table.rows
+        if any(reading._filled(c) for i, c in enumerate(cells) if i not in columns.ignored)
+        or any(reading._filled(c) for i, c in enumerate(cells) if i == columns.instance)
+    ]
+    if rows and columns.targets:
+        cells = rows[0][1]
+        same = [
+            mapping.target_of(str(cells[i])) == t
+            for i, t in columns.targets.items()
+            if i < len(cells) and reading._filled(cells[i])
+        ]
+        if same and sum(same) >= 0.8 * len(same):
+            rows = rows[1:]
+    return rows
+
+
+def _check_columns_with_data(
+    rows: list[tuple[int, list[Any]]], headers: list[str], columns: Columns, result: Plan
+) -> None:
+    for index in sorted(columns.ignored):
+        if headers[index] or index == columns.instance:
+            continue
+        values = [cells[index] for _, cells in rows if index < len(cells)]
+        values = [v for v in values if reading._filled(v)]
+        if values and all(_is_row_number(v) for v in values):
+            # The HTCDS template numbers its rows in a column without a name.
+            result.warnings.append(
+                Problem(None, column_letter(index), _("This column has no name; ignored."))
+            )
+        elif values:
+            result.problem(
+                None,
+                column_letter(index),
+                _("This column has values but no name in the first row; name it or remove it."),
+            )
+
+
+def _is_row_number(value: Any) -> bool:
+    return isinstance(value, float | int) or (isinstance(value, str) and value.strip().isdigit())
+
+
+def _plan_row(
+    number: int,
+    cells: list[Any],
+    headers: list[str],
+    columns: Columns,
+    org_id: Any,
+    seen: dict[str, int],
+    result: Plan,
+    defaults: dict[str, Any],
+) -> None:
+    values: dict[str, dict[str, Any]] = {"survivor": {}, "case": dict(defaults)}
+    where: dict[str, str] = {}
+    for index, target in columns.targets.items():
+        cell = cells[index] if index < len(cells) else None
+        if not reading._filled(cell):
+            continue
+        values[target.entity][target.field.id] = mapping.to_value(target.field, cell)
+        where[target.field.id] = _name(index, headers[index], target)
+    key = _key(org_id, values, cells, columns)
+    if key in seen:
+        result.problem(
+            number, "", _("This row repeats row %(row)d; remove one of them.") % {"row": seen[key]}
+        )
+        return
+    seen[key] = number
+    try:
+        check_intake(survivor_values=values["survivor"], case_values=values["case"])
+    except InvalidInput as exc:
+        for field_id, messages in exc.errors.items():
+            for message in messages:
+                result.problem(number, where.get(field_id, field_id), message)
+        return
+    result.rows.append(Row(number, values["survivor"], values["case"], key))
+
+
+def _key(org_id: Any, values: dict[str, Any], cells: list[Any], columns: Columns) -> str:
+    """The same row imported again (same file or another) is recognised and not duplicated.
+    A KoBo/ODK submission is known by its own instance id."""
+    if columns.instance is not None and columns.instance < len(cells) and cells[columns.instance]:
+        basis: Any = ["instance", str(cells[columns.instance])]
+    else:
+        basis = values
+    text = json.dumps([str(org_id), basis], sort_keys=True, default=str)
+    return "import:" + hashlib.sha256(text.encode()).hexdigest()[:64]

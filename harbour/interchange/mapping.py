@@ -1,0 +1,270 @@
+"""Which dictionary field a column holds, and what a cell means in the dictionary's terms.
+
+A column is recognised by the field's id (`given_name`, `survivor.given_name`), its HTCDS 2.0
+name or label (`prs_FirstName`, "First Name"), or its English or French label; KoBoToolbox and
+ODK group prefixes (`survivor/given_name`, `survivor-given_name`) are dropped. A code list cell
+may hold the code, its English or French label, or its HTCDS value. Anything not understood is
+passed on unchanged so the intake's validation names the problem in the user's language.
+"""
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from harbour.cases.actions import PROTECTED_CASE_FIELDS
+from harbour.standard.dictionary import Field, current
+from harbour.standard.exports import htcds_fields
+
+ENTITIES = ("survivor", "case")
+# Columns Harbour fills itself or that refer to other records: never taken from a file.
+SKIPPED = frozenset(PROTECTED_CASE_FIELDS) | {"referred_by_org"}
+# Columns of Harbour's own exports that identify the record rather than describe it.
+REFERENCE_COLUMNS = frozenset({"case_reference", "survivor_reference", "harbour_case_reference"})
+# Submission metadata KoBoToolbox and ODK add to every export.
+META_COLUMNS = frozenset(
+    {
+        "start", "end", "today", "deviceid", "subscriberid", "simserial", "phonenumber",
+        "username", "audit", "instanceid", "instancename", "key", "submissiondate",
+        "submitterid", "submittername", "attachmentspresent", "attachmentsexpected", "status",
+        "reviewstate", "edits", "formversion", "parent_key",
+    }
+)  # fmt: skip
+_BOOLEANS = {
+    "true": True, "yes": True, "oui": True, "vrai": True, "y": True, "o": True, "1": True,
+    "false": False, "no": False, "non": False, "faux": False, "n": False, "0": False,
+}  # fmt: skip
+# The HTCDS 2.0 Excel template spells one field name differently from the field standard.
+TEMPLATE_SPELLINGS = {
+    "vic_TraffickinStatusDecisionMakingOrg": "vic_TraffickingStatusDecisionMakingOrg"
+}
+_SPLIT = re.compile(r"\s*[|;]\s*")
+
+
+@dataclass(frozen=True)
+class Target:
+    entity: str
+    field: Field
+
+    @property
+    def key(self) -> str:
+        return f"{self.entity}.{self.field.id}"
+
+
+def normalise(text: str) -> str:
+    text = unicodedata.normalize("NFKC", str(text)).casefold().strip()
+    return re.sub(r"[\s_]+", " ", text)
+
+
+@cache
+def _aliases() -> dict[str, Target]:
+    """Every name a column may carry → its target; earlier kinds of name win a clash."""
+    names: dict[str, Target] = {}
+    targets = [
+        Target(e, f)
+        for e in ENTITIES
+        for f in current().entity(e).offered_fields(current().latest)
+        if not f.computed and f.id not in SKIPPED
+    ]
+    for t in targets:
+        for name in (t.field.id, t.key, f"{t.entity}__{t.field.id}"):
+            names.setdefault(normalise(name), t)
+    for htcds_name, t in htcds_targets().items():
+        names.setdefault(normalise(htcds_name), t)
+    for spelling, htcds_name in TEMPLATE_SPELLINGS.items():
+        if htcds_name in htcds_targets():
+            names.setdefault(normalise(spelling), htcds_targets()[htcds_name])
+    for row in htcds_fields():
+        if row["field"] in htcds_targets():
+            names.setdefault(normalise(row["label"]), htcds_targets()[row["field"]])
+    for t in targets:
+        for label in (t.field.label.en, t.field.label.fr):
+            names.setdefault(normalise(label), t)
+    return names
+
+
+@cache
+def htcds_targets() -> dict[str, Target]:
+    """HTCDS field name → the one Harbour field that carries it (an exact match first, then a
+    free-text field, so a location written as text is never forced into a code list)."""
+    found: dict[str, list[Target]] = {}
+    for entity in ENTITIES:
+        for f in current().entity(entity).offered_fields(current().latest):
+            if f.htcds and not f.computed and f.id not in SKIPPED:
+                found.setdefault(f.htcds.field, []).append(Target(entity, f))
+    rank = {"exact": 0, "close": 1, "narrower": 2, "broader": 3, "related": 4}
+
+    def order(t: Target) -> tuple[int, int]:
+        assert t.field.htcds is not None
+        return (rank.get(t.field.htcds.match, 5), 0 if t.field.type == "text" else 1)
+
+    return {name: sorted(ts, key=order)[0] for name, ts in found.items()}
+
+
+@cache
+def htcds_known() -> frozenset[str]:
+    """Every HTCDS field name, mapped or not (unmapped ones are ignored with a warning)."""
+    return frozenset(normalise(r["field"]) for r in htcds_fields()) | frozenset(
+        normalise(r["label"]) for r in htcds_fields()
+    )
+
+
+def targets() -> list[Target]:
+    """Every field a column may hold, in the dictionary's order."""
+    return list({t.key: t for t in _aliases().values()}.values())
+
+
+def target_by_key(key: str) -> Target | None:
+    return next((t for t in targets() if t.key == key), None)
+
+
+def target_of(header: str) -> Target | None:
+    aliases = _aliases()
+    name = normalise(header)
+    if name in aliases:
+        return aliases[name]
+    last = re.split(r"[/-]", name)[-1].strip()
+    return aliases.get(last)
+
+
+def is_choice_column(header: str) -> bool:
+    """KoBoToolbox's one-column-per-option expansion of a multi-select (`group/field/code`)."""
+    parts = re.split(r"/", normalise(header))
+    if len(parts) < 2:
+        return False
+    target = target_of("/".join(parts[:-1]))
+    return bool(target and target.field.is_multi and _code_of(target.field, parts[-1]))
+
+
+@cache
+def _set_by_harbour() -> frozenset[str]:
+    """Names of fields Harbour fills itself (status, owner, closure) or links by id."""
+    names: set[str] = set()
+    for entity in ENTITIES:
+        for f in current().entity(entity).fields:
+            if f.id in SKIPPED or f.computed or f.type in {"staff", "organisation"}:
+                names |= {normalise(f.id), normalise(f.label.en), normalise(f.label.fr)}
+                names |= {normalise(f.htcds.field)} if f.htcds else set()
+    return frozenset(names)
+
+
+def is_set_by_harbour(header: str) -> bool:
+    name = normalise(header)
+    return name in _set_by_harbour() or re.split(r"[/-]", name)[-1].strip() in _set_by_harbour()
+
+
+def is_instance_column(header: str) -> bool:
+    """The submission's own id in KoBoToolbox (`_uuid`, `meta/instanceID`) or ODK (`KEY`)."""
+    last = re.split(r"[/-]", normalise(header))[-1].strip()
+    return last in {"uuid", "instanceid", "key"}
+
+
+def is_meta_column(header: str) -> bool:
+    name = normalise(header)
+    last = re.split(r"[/-]", name)[-1].strip()
+    first = re.split(r"[/-]", name)[0].strip()
+    return (
+        header.strip().startswith("_")
+        or last.replace(" ", "") in META_COLUMNS
+        or first in {"meta", "formhub"}
+        or name.replace(" ", "_") in REFERENCE_COLUMNS
+    )
+
+
+# --- values -----------------------------------------------------------------------------------
+
+
+def to_value(field: Field, cell: Any) -> Any:
+    """A cell as the intake's validation expects it (strings, lists, dates, booleans)."""
+    if isinstance(cell, str):
+        cell = _unneutralise(cell.strip())
+    if field.type == "codes":
+        return _codes(field, cell)
+    if field.type == "code":
+        return _code_of(field, cell) or _text(cell)
+    if field.type == "boolean":
+        return _boolean(cell)
+    if field.type == "date":
+        return _date(cell)
+    if field.type == "integer" and isinstance(cell, float) and cell.is_integer():
+        return int(cell)
+    return _text(cell)
+
+
+def _unneutralise(text: str) -> str:
+    """Harbour's exports put an apostrophe before text a spreadsheet would run; take it off."""
+    if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@"):
+        return text[1:]
+    return text
+
+
+def _text(cell: Any) -> Any:
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))  # a phone number or code Excel stored as a number
+    if isinstance(cell, int | float) and not isinstance(cell, bool):
+        return str(cell)
+    if isinstance(cell, dt.date):
+        return cell.isoformat()
+    return cell
+
+
+def _boolean(cell: Any) -> Any:
+    if isinstance(cell, bool):
+        return cell
+    key = normalise(_text(cell)) if cell is not None else ""
+    return _BOOLEANS.get(key, cell)
+
+
+def _date(cell: Any) -> Any:
+    if isinstance(cell, dt.datetime):
+        return cell.date()
+    if isinstance(cell, dt.date):
+        return cell
+    if isinstance(cell, str):
+        text = cell.strip()
+        # ODK and KoBo write date-times as ISO 8601 (a real time is required, not any text).
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ].+", text):
+            try:
+                return dt.datetime.fromisoformat(text).date()
+            except ValueError:
+                return text
+        # A slash-separated ISO date is common in spreadsheets too.
+        match = re.fullmatch(r"(\d{4})/(\d{2})/(\d{2})", text)
+        if match:
+            return "-".join(match.groups())
+    return _text(cell)
+
+
+def _codes(field: Field, cell: Any) -> Any:
+    if cell is None or isinstance(cell, bool):
+        return cell
+    text = str(_text(cell))
+    if _SPLIT.search(text):
+        items = [i for i in _SPLIT.split(text) if i]
+    else:
+        # KoBoToolbox and ODK separate the chosen options' names with spaces.
+        words = text.split()
+        items = words if all(_code_of(field, w) for w in words) else [text]
+    return [_code_of(field, item) or item for item in items]
+
+
+def _code_of(field: Field, text: Any) -> str | None:
+    if field.codelist is None or not isinstance(text, str):
+        return None
+    return _code_names(field.codelist.id).get(normalise(text))
+
+
+@cache
+def _code_names(codelist_id: str) -> dict[str, str]:
+    codelist = current().codelists[codelist_id]
+    names: dict[str, str] = {}
+    for code in codelist.codes:
+        names.setdefault(normalise(code.code), code.code)
+    for code in codelist.codes:
+        spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", code.htcds) if code.htcds else None
+        for name in (code.htcds, spaced, code.label.en, code.label.fr):
+            if name:
+                names.setdefault(normalise(name), code.code)
+    return names

@@ -1,0 +1,111 @@
+"""HTCDS 2.0: the standard's own Excel template (unedited, and filled in as an NGO would) and
+Harbour's HTCDS export, which a round trip reads back without losing an HTCDS field."""
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from harbour.cases.models import Case
+from harbour.cases.values import read_values
+from harbour.interchange import actions, imports, mapping
+from harbour.interchange.models import JobStatus
+
+pytestmark = pytest.mark.django_db
+TEMPLATE = Path(__file__).parent / "data" / "htcds-2.0-template.xlsx"
+
+
+def fill_template(cells: dict[str, str]) -> bytes:
+    """The template with some cells of its first data row (row 3) typed in."""
+    source = zipfile.ZipFile(TEMPLATE)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                text = data.decode()
+                for ref, value in cells.items():
+                    empty = f'<c r="{ref}" s="4"/>'
+                    assert empty in text, ref
+                    typed = f'<c r="{ref}" t="inlineStr"><is><t>{value}</t></is></c>'
+                    text = text.replace(empty, typed)
+                data = text.encode()
+            target.writestr(info, data)
+    return out.getvalue()
+
+
+def test_the_unedited_template_is_understood_column_by_column(org) -> None:
+    plan = imports.plan(TEMPLATE.read_bytes(), org_id=org.pk)
+    assert [p.message for p in plan.problems] == [
+        "The file has column names but no rows to import."
+    ]
+    assert plan.columns["D"] == "survivor.given_name"
+    assert plan.columns["T"] == "case.status_decided_by"  # the template's own spelling
+    assert plan.columns["X"] == "case.exploitation_types"
+
+
+def test_a_filled_template_imports_with_htcds_values(supervisor) -> None:
+    data = fill_template(
+        {
+            "D3": "Nadia",
+            "E3": "Okafor",
+            "F3": "true",
+            "H3": "Feminine",
+            "X3": "Sexual Exploitation",
+            "AA3": "Winnipeg",
+        }
+    )
+    job = actions.create_import_job(
+        by=supervisor,
+        data=data,
+        dry_run=False,
+        defaults={"intake_date": "2026-10-01", "intake_province": "CA-MB"},
+    )
+    job = actions.run_import_job(job_id=job.pk)
+    assert job.status == JobStatus.DONE, job.problems
+    case = Case.objects.get()
+    assert case.exploitation_city == "Winnipeg" and case.intake_province == "CA-MB"
+    assert read_values(case.survivor, with_identity=True)["given_name"] == "Nadia"
+    assert case.exploitation_types and case.survivor.gender_identity
+
+
+def test_htcds_export_round_trip_loses_no_htcds_field(supervisor, make_case, make_user, other_org):
+    make_case(
+        supervisor,
+        case={
+            "recruitment_methods": ["at_work", "online_social_network"],
+            "control_methods": ["physical_threats", "threats_to_family"],
+            "exploitation_city": "Hamilton",
+            "incoming_referral_date": "2026-10-01",
+        },
+    )
+    _name, _type, data = actions.export_cases(by=supervisor, fmt="htcds", identifying=True)
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    assert "ATTRIBUTION.txt" in archive.namelist() and "LICENSE-HTCDS.md" in archive.namelist()
+    assert "prs_FirstName" in archive.read("person.csv").decode("utf-8-sig")
+    elsewhere = make_user("supervisor", other_org)
+    job = actions.create_import_job(
+        by=elsewhere,
+        data=data,
+        dry_run=False,
+        defaults={"intake_date": "2026-11-02", "intake_province": "CA-ON"},
+    )
+    job = actions.run_import_job(job_id=job.pk)
+    assert job.status == JobStatus.DONE, job.problems
+    original = Case.objects.get(org=supervisor.org)
+    copy = Case.objects.get(org=other_org)
+    for target in mapping.htcds_targets().values():
+        record = {"survivor": lambda c: c.survivor, "case": lambda c: c}[target.entity]
+        a = read_values(record(original), with_identity=True).get(target.field.id)
+        b = read_values(record(copy), with_identity=True).get(target.field.id)
+        assert a == b, target.key
+
+
+def test_htcds_codes_are_written_as_htcds_values(supervisor, make_case) -> None:
+    make_case(supervisor)
+    _name, _type, data = actions.export_cases(by=supervisor, fmt="htcds")
+    text = zipfile.ZipFile(io.BytesIO(data)).read("person-victim-context.csv").decode("utf-8-sig")
+    field = mapping.htcds_targets()["vic_TypeOfExploitation"].field
+    code = field.codelist.get("sexual_exploitation") if field.codelist else None
+    assert code is not None and code.htcds and code.htcds in text
