@@ -67,7 +67,9 @@ def form_field(
     if kind in {"staff", "organisation"}:
         return LooseChoiceField(choices=[("", "—"), *(choices or [])], **common)
     if kind == "boolean":
-        return LooseChoiceField(choices=BOOLEAN_CHOICES, widget=forms.RadioSelect, **common)
+        # A required question offers no "Not answered": pre-selected, it could only be refused.
+        offered = BOOLEAN_CHOICES[1:] if field.required else BOOLEAN_CHOICES
+        return LooseChoiceField(choices=offered, widget=forms.RadioSelect, **common)
     return forms.CharField(widget=_widget(field), strip=False, **common)
 
 
