@@ -178,3 +178,14 @@ def test_a_new_intake_starts_today_in_the_organisations_province(client_for, cas
     consent = form["case__consent_to_record"]
     assert [c[0] for c in consent.field.choices] == ["true", "false"]
     assert "checked" not in str(consent)
+
+
+def test_the_language_list_is_in_french_order_with_common_ones_first(client_for, caseworker):
+    client = client_for(caseworker)
+    client.cookies["django_language"] = "fr"
+    page = client.get("/cases/intake/").content.decode()
+    select = page[page.index('name="survivor__primary_language"') :]
+    select = select[: select.index("</select>")]
+    assert "data-filter=" in page[page.index('name="survivor__primary_language"') - 300 :][:600]
+    assert select.index(">Anglais<") < select.index(">Français<") < select.index(">Abkhaze<")
+    assert "Volapük" not in select and "Avestique" not in select
