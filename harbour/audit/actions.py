@@ -237,3 +237,17 @@ def record_checkpoint_check(*, by: Actor, result: Any, refusal: str) -> None:
         outcome=outcome,
         context={"result": found, "problems": 0 if refusal else len(result.problems)},
     )
+
+
+@transaction.atomic
+def record_trail_export(*, by: Actor, org_id: uuid.UUID, filters: Iterable[str], rows: int) -> None:
+    """Exporting the trail is itself on the trail: who took a copy, of how much, filtered how
+    (the names of the filters used, not their values)."""
+    record_event(
+        by=by,
+        action="audit.trail_exported",
+        org_id=org_id,
+        target_type="chain",
+        target_id=str(org_id),
+        context={"filters": sorted(filters), "rows": rows},
+    )
