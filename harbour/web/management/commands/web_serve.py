@@ -14,6 +14,9 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=2)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        from harbour.directory.places import canadian_places
+
+        canadian_places()  # written once to var/cache: no worker reads the 3 s world file
         argv = [
             sys.executable,
             "-m",
