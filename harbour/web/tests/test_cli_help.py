@@ -40,3 +40,17 @@ def test_demo_help_describes_every_option_and_writes_no_secrets(tmp_path: Path) 
     assert done.returncode == 0, done.stderr
     assert "port to serve on" in done.stdout and "same seed" in done.stdout
     assert not (tmp_path / "var").exists()
+
+
+def test_serve_starts_gunicorn_without_a_control_socket_in_the_home_directory(
+    monkeypatch, tmp_path: Path
+) -> None:
+    import os
+
+    from django.core.management import call_command
+
+    started: list[list[str]] = []
+    monkeypatch.setattr(os, "execv", lambda _exe, argv: started.append(argv))  # not a real exec
+    call_command("web_serve", port=8123)
+    assert started and "--no-control-socket" in started[0]
+    assert "config.wsgi:application" in started[0]

@@ -33,6 +33,8 @@ class Command(BaseCommand):
             # The access log shows method, path and status only: never query strings or bodies.
             "--access-logformat",
             '%(t)s "%(m)s %(U)s" %(s)s %(M)sms',
+            # gunicorn 25+ opens a control socket in the home directory by default: unused here.
+            "--no-control-socket",
         ]
         self.stdout.write(f"Harbour on http://{options['host']}:{options['port']}/ (Ctrl+C stops)")
         sys.stdout.flush()
