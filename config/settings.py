@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.admin",
+    "ninja",  # its bundled Swagger UI (static files), not the CDN fallback
     "harbour.core",
     "harbour.audit",
     "harbour.standard",

@@ -22,3 +22,4 @@ urlpatterns = [
 ]
 
 handler400 = "harbour.web.views.bad_request"
+handler500 = "harbour.web.views.server_error"

@@ -24,9 +24,10 @@ def test_the_compiled_catalogue_matches_the_source() -> None:
     mo = PO.with_suffix(".mo")
     compiled = polib.mofile(str(mo))
     source = polib.pofile(str(PO))
-    assert {e.msgid: e.msgstr for e in compiled if e.msgid} == {
-        e.msgid: e.msgstr for e in source.translated_entries() if not e.msgid_plural
-    } | {e.msgid: e.msgstr for e in compiled if e.msgid_plural}
+    # Keyed by (context, text): the same English word may read differently in French by context.
+    assert {(e.msgctxt, e.msgid): e.msgstr for e in compiled if e.msgid} == {
+        (e.msgctxt, e.msgid): e.msgstr for e in source.translated_entries() if not e.msgid_plural
+    } | {(e.msgctxt, e.msgid): e.msgstr for e in compiled if e.msgid_plural}
 
 
 @pytest.mark.skipif(shutil.which("xgettext") is None, reason="needs GNU gettext")

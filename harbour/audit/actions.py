@@ -302,3 +302,15 @@ def refuse_read(*, by: Actor, model: type[Any], record_id: Any) -> NoReturn:
             by=by, owner_org_id=owner, target_type=model._meta.model_name, target_id=record_id
         )
     raise NotFound()
+@transaction.atomic
+def record_trail_export(*, by: Actor, org_id: uuid.UUID, filters: Iterable[str], rows: int) -> None:
+    """Exporting the trail is itself on the trail: who took a copy, of how much, filtered how
+    (the names of the filters used, not their values)."""
+    record_event(
+        by=by,
+        action="audit.trail_exported",
+        org_id=org_id,
+        target_type="chain",
+        target_id=str(org_id),
+        context={"filters": sorted(filters), "rows": rows},
+    )

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -33,3 +35,41 @@ class CheckCheckpointForm(forms.Form):
             return str(upload.read().decode("utf-8"))  # type: ignore[attr-defined]
         except UnicodeDecodeError:
             raise forms.ValidationError(_("This file is not text (UTF-8).")) from None
+
+
+class TrailFilterForm(forms.Form):
+    """Filters of the audit trail; every value is checked, a bad one is a message, never a 500."""
+
+    person = forms.ChoiceField(label=_("Person"), required=False)
+    action = forms.ChoiceField(label=_("Action"), required=False)
+    since = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    record = forms.CharField(
+        label=_("Record"),
+        required=False,
+        max_length=64,
+        help_text=_("A case or survivor reference, or a record's id."),
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        people: list[tuple[str, str]],
+        actions: list[tuple[str, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["person"].choices = [("", _("Everyone")), *people]  # type: ignore[attr-defined]
+        self.fields["action"].choices = [("", _("Every action")), *actions]  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        since, until = data.get("since"), data.get("until")
+        if since and until and until < since:
+            self.add_error("until", _("The end date is before the start date."))
+        data["record"] = (data.get("record") or "").strip()
+        return data

@@ -22,6 +22,45 @@ def events_for_org(org_id: uuid.UUID) -> QuerySet[AuditEvent]:
     )
 
 
+@dataclass(frozen=True)
+class TrailFilter:
+    """What an auditor narrowed the trail to; `targets` are record ids (any of them matches the
+    event's record or the case the event's record belongs to)."""
+
+    actor_id: uuid.UUID | None = None
+    action: str = ""
+    since: dt.date | None = None
+    until: dt.date | None = None
+    targets: tuple[str, ...] = ()
+
+    def used(self) -> list[str]:
+        names = ("actor_id", "action", "since", "until", "targets")
+        return [n for n in names if getattr(self, n)]
+
+
+def filtered_events(org_id: uuid.UUID, wanted: TrailFilter) -> QuerySet[AuditEvent]:
+    events = events_for_org(org_id)
+    if wanted.actor_id:
+        events = events.filter(actor_id=wanted.actor_id)
+    if wanted.action:
+        events = events.filter(action=wanted.action)
+    if wanted.since:
+        events = events.filter(occurred_at__date__gte=wanted.since)
+    if wanted.until:
+        events = events.filter(occurred_at__date__lte=wanted.until)
+    if wanted.targets:
+        events = events.filter(
+            Q(target_id__in=wanted.targets) | Q(context__case__in=wanted.targets)
+        )
+    return events
+
+
+def actions_of_org(org_id: uuid.UUID) -> list[str]:
+    """The action codes present in the organisation's trail (for the filter's list)."""
+    codes = events_for_org(org_id).order_by().values_list("action", flat=True).distinct()
+    return sorted(codes)
+
+
 def events_for_target(target_type: str, target_id: Any) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(target_type=target_type, target_id=str(target_id)).order_by(
         "occurred_at", "id"

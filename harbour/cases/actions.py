@@ -15,6 +15,7 @@ from harbour.cases import states
 from harbour.cases.immigration import steps as immigration
 from harbour.cases.models import (
     Case,
+    CaseNote,
     CaseStatus,
     IntakeDraft,
     Screening,
@@ -299,12 +300,15 @@ def change_status(
     transition: str,
     closure_reason: str | None = None,
     closure_details: str | None = None,
+    reason: str | None = None,
 ) -> Case:
     case = Case.objects.select_for_update().get(pk=case.pk)
     step = states.transition(case.status, transition)
     if step is None:
         raise Conflict(_("This change of status is not possible from the case's current status."))
     _require(by, step.perm)
+    if step.needs_reason and not (reason or "").strip():
+        raise InvalidInput({"reason": [_("Say why the case is being reopened.")]})
     values: dict[str, Any] = {"status": step.target}
     if step.needs_closure_reason:
         if not closure_reason:
@@ -315,6 +319,10 @@ def change_status(
     case.closed_at = timezone.now() if step.target in {CaseStatus.CLOSED} else None
     case.save()
     _audit(by, f"case.{step.name}", case, list(cleaned), **{"from": step.source, "to": step.target})
+    if step.needs_reason:
+        # The reason is free text (it may name people): sealed in a note, never in the audit.
+        body = _("Reason for reopening: %(reason)s") % {"reason": (reason or "").strip()}
+        _write_record(by, case, CaseNote, {"body": body})
     return case
 
 
@@ -362,6 +370,10 @@ def reassign(*, by: User, case: Case, owner: User) -> Case:
 def add_record(*, by: User, case: Case, model: type[Any], values: dict[str, Any]) -> Any:
     """Add an event, service, support plan, follow-up or note to a case."""
     _require(by, Perm.CASE_EDIT)
+    return _write_record(by, case, model, values)
+
+
+def _write_record(by: User, case: Case, model: type[Any], values: dict[str, Any]) -> Any:
     entity = entity_of(model)
     cleaned = validate(entity, values, version=current().latest)
     _check_record_rules(case, entity.id, cleaned, None)

@@ -9,10 +9,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import forms
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from harbour.core.errors import InvalidInput
 from harbour.core.forms import set_choices
+from harbour.standard import picklists
 from harbour.standard.dictionary import Entity, Field, Version, current
 from harbour.standard.validation import validate
 
@@ -53,22 +55,40 @@ def form_field(
     kind = field.type
     if kind == "codes":
         options = _choices(field, version, held or [])
-        widget: Any = (
-            forms.CheckboxSelectMultiple
-            if len(options) <= CHECKBOX_LIMIT
-            else forms.SelectMultiple(attrs={"size": 8})
-        )
+        if len(options) <= CHECKBOX_LIMIT:
+            widget: Any = forms.CheckboxSelectMultiple
+        else:
+            options = _long_list(field, options, held or [])
+            widget = forms.SelectMultiple(attrs={"size": 8} | _filterable())
         return LooseMultipleChoiceField(choices=options, widget=widget, **common)
     if kind == "code":
         options = _choices(field, version, [held] if held else [])
-        widget = forms.RadioSelect if len(options) <= 6 else forms.Select
-        blank = [] if widget is forms.RadioSelect else [("", "—")]
-        return LooseChoiceField(choices=blank + options, widget=widget, **common)
+        if len(options) <= 6:
+            return LooseChoiceField(choices=options, widget=forms.RadioSelect, **common)
+        if len(options) > CHECKBOX_LIMIT:
+            options = _long_list(field, options, [held] if held else [])
+            widget = forms.Select(attrs=_filterable())
+        else:
+            widget = forms.Select
+        return LooseChoiceField(choices=[("", "—"), *options], widget=widget, **common)
     if kind in {"staff", "organisation"}:
         return LooseChoiceField(choices=[("", "—"), *(choices or [])], **common)
     if kind == "boolean":
-        return LooseChoiceField(choices=BOOLEAN_CHOICES, widget=forms.RadioSelect, **common)
+        # A required question offers no "Not answered": pre-selected, it could only be refused.
+        offered = BOOLEAN_CHOICES[1:] if field.required else BOOLEAN_CHOICES
+        return LooseChoiceField(choices=offered, widget=forms.RadioSelect, **common)
     return forms.CharField(widget=_widget(field), strip=False, **common)
+
+
+def _long_list(field: Field, options: list[tuple[str, str]], held: Iterable[str]) -> list[Any]:
+    """Languages, countries: the common ones first, the rest by name in the reader's language."""
+    assert field.codelist is not None
+    return picklists.ordered(field.codelist.id, options, held=held, language=get_language() or "en")
+
+
+def _filterable() -> dict[str, str]:
+    """harbour.js puts a filter box above a select that has this (the select works without)."""
+    return {"data-filter": str(_("Type to filter the list"))}
 
 
 def _widget(field: Field) -> forms.Widget:

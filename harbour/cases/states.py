@@ -16,6 +16,7 @@ class Transition:
     perm: Perm
     label: object
     needs_closure_reason: bool = False
+    needs_reason: bool = False  # a written reason, kept as a case note (reopening)
 
 
 S = CaseStatus
@@ -25,8 +26,10 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition("back_to_active", S.FOLLOW_UP, S.ACTIVE, Perm.CASE_EDIT, _("Back to active")),
     Transition("close", S.FOLLOW_UP, S.CLOSED, Perm.CASE_EDIT, _("Close the case"), True),
     # Closing as referred happens through an accepted transfer (sharing), never by hand.
-    Transition("reopen", S.CLOSED, S.ACTIVE, Perm.CASE_REOPEN, _("Reopen")),
-    Transition("reopen", S.CLOSED_REFERRED, S.ACTIVE, Perm.CASE_REOPEN, _("Reopen")),
+    Transition("reopen", S.CLOSED, S.ACTIVE, Perm.CASE_REOPEN, _("Reopen"), needs_reason=True),
+    Transition(
+        "reopen", S.CLOSED_REFERRED, S.ACTIVE, Perm.CASE_REOPEN, _("Reopen"), needs_reason=True
+    ),
 )
 
 

@@ -131,6 +131,8 @@ def intake(request: HttpRequest) -> HttpResponse:
         parts = parts[1:]  # a returning survivor: only the new episode is asked for
     data = request.POST or (MultiValueDict(actions.draft_data(draft)) if draft else None)
     form = DictionaryForm(data, parts=parts, choices=_choices(user))
+    if data is None:
+        form.initial.update(_intake_defaults(user))
     if request.method == "POST":
         if "save_draft" in request.POST:
             return _save_draft(request, user, draft, survivor)
@@ -145,6 +147,14 @@ def intake(request: HttpRequest) -> HttpResponse:
         "survivor": survivor,
     }
     return render(request, "cases/intake.html", context)
+
+
+def _intake_defaults(user: User) -> dict[str, str]:
+    """What a new intake most often says: today, in the organisation's province."""
+    return {
+        "case__intake_date": timezone.localdate().isoformat(),
+        "case__intake_province": user.org.province if user.org_id else "",
+    }
 
 
 def _essentials(form: DictionaryForm) -> list[Any]:
@@ -469,6 +479,7 @@ def change_status(request: HttpRequest, case_id: str) -> HttpResponse:
             transition=request.POST.get("transition", ""),
             closure_reason=form.cleaned_data.get("closure_reason"),
             closure_details=form.cleaned_data.get("closure_details"),
+            reason=request.POST.get("reason", "")[:2000],
         )
     except DomainError as exc:
         for message in getattr(exc, "errors", {}).values() or [[exc.message]]:

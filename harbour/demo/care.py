@@ -58,7 +58,7 @@ class Care:
     services: list[dict[str, Any]] = field(default_factory=list)
     plans: list[dict[str, Any]] = field(default_factory=list)
     follow_ups: list[dict[str, Any]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[tuple[dt.date, str]] = field(default_factory=list)  # (written on, body)
 
 
 def case_status(rng: random.Random, intake: dt.date, today: dt.date) -> str:
@@ -110,7 +110,7 @@ def plan_care(
     care.services = _services(rng, person, case.get("current_needs", []), intake, end, staff)
     care.plans = _plans(rng, person, intake, end, status, french=french)
     care.follow_ups = _follow_ups(rng, intake, end, status, french=french)
-    care.notes = _notes(rng, person, french=french)
+    care.notes = _dated(_notes(rng, person, french=french), intake, end)
     return care
 
 
@@ -209,6 +209,14 @@ def _follow_ups(
             entry["details"] = texts.choose(rng, texts.FOLLOW_UPS, french)
         follow_ups.append(entry)
     return follow_ups
+
+
+def _dated(bodies: list[str], start: dt.date, end: dt.date) -> list[tuple[dt.date, str]]:
+    """Notes spread evenly over the case's life (no random draw: the rest of the story stays
+    what the seed made it)."""
+    span = max(0, (end - start).days)
+    step = span / (len(bodies) + 1)
+    return [(start + dt.timedelta(days=round(step * (i + 1))), b) for i, b in enumerate(bodies)]
 
 
 def _notes(rng: random.Random, person: Person, *, french: bool) -> list[str]:

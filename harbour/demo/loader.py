@@ -176,8 +176,9 @@ def apply_story(story: Story, users: dict[Any, User], survivors: dict[int, Survi
     ):
         for values in rows:
             case_actions.add_record(by=by, case=case, model=model, values=values)
-    for body in care.notes:
-        case_actions.add_record(by=by, case=case, model=CaseNote, values={"body": body})
+    for written_on, body in care.notes:
+        note = case_actions.add_record(by=by, case=case, model=CaseNote, values={"body": body})
+        _backdate(note, written_on)
     for transition, reason, details in care.transitions:
         case = case_actions.change_status(
             by=by,
@@ -187,6 +188,13 @@ def apply_story(story: Story, users: dict[Any, User], survivors: dict[int, Survi
             closure_details=details,
         )
     return case
+
+
+def _backdate(note: CaseNote, written_on: dt.date) -> None:
+    """A demo note is dated when its story says it was written, not the day the demo loaded
+    (notes have no date of their own: the time they were written is the date)."""
+    when = dt.datetime.combine(written_on, dt.time(12), tzinfo=dt.UTC)
+    CaseNote.objects.filter(pk=note.pk).update(created_at=when)
 
 
 def _save_drafts(

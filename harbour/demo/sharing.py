@@ -77,19 +77,23 @@ def _agreements(orgs: dict[str, Organisation], national: Organisation, today: dt
     start = today - dt.timedelta(days=700)
     protocol = actions.create_national_protocol(
         by=_staff(national, Role.SYSTEM_ADMIN),
-        title="Demo — National information-sharing protocol for survivor care",
+        # Bilingual, as a national protocol between organisations working in both languages is.
+        title=(
+            "Demo — National information-sharing protocol for survivor care / "
+            "Protocole national de partage d'information pour les soins aux personnes survivantes"
+        ),
         categories=NATIONAL_CATEGORIES,
         # It is also the national statistics agreement (ADR 27): its parties' cases are counted.
         purposes=["referral", "continuity_of_care", "statistics"],
         valid_from=start,
-        signatories="Demo — National coordinating body",
+        signatories="Demo — National coordinating body / Organisme national de coordination",
     )
     for name, org in orgs.items():
         if name not in NOT_ADOPTING:
             actions.adopt_national_protocol(by=_staff(org, Role.ORG_ADMIN), agreement=protocol)
     pending = actions.propose_agreement(
         by=_staff(orgs["great-slave-yellowknife"], Role.ORG_ADMIN),
-        title="Demo — Northern corridor protocol (waiting for Edmonton)",
+        title="Demo — Northern corridor protocol / Protocole du corridor nord",
         partners=[orgs["capital-police-edmonton"]],
         categories=CARE_CATEGORIES,
         purposes=["referral"],

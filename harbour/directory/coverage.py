@@ -13,7 +13,7 @@
 import hashlib
 import math
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.core.cache import cache
@@ -27,7 +27,7 @@ from harbour.directory.pathway import Stage, pathway
 from harbour.directory.places import City, Nearest, population_centres, provinces
 from harbour.stats.core.suppression import suppress
 
-CACHE_SECONDS = 300
+CACHE_SECONDS = 24 * 3600  # the key changes with the directory; this only bounds memory
 
 
 @dataclass
@@ -71,31 +71,38 @@ class Coverage:
 
 
 def coverage(aud: policy.Audience) -> Coverage:
+    """Services, capacity and distances are cached until the directory changes; demand (open
+    cases) is counted at every call. Distances take about a second at demo scale (thousands of
+    population centres × stages), and a caseworker's every edit used to throw them away with
+    the demand (issue 8)."""
     key = cache_key(aud)
     found = cache.get(key)
     if found is None:
-        found = compute(aud)
+        found = compute_services(aud)
         cache.set(key, found, CACHE_SECONDS)
-    return found
+    return with_demand(found)
 
 
 def cache_key(aud: policy.Audience) -> str:
     """Per audience level (the public, or signed-in staff of any organisation: they all see
-    the same rows, hidden rows having no position) and data version."""
+    the same rows, hidden rows having no position) and version of the directory's index."""
     return f"directory-coverage:{int(aud.signed_in)}:{_version()}"
 
 
 def _version() -> str:
-    """Changes when the index or the cases change: rebuilt index rows get new ids, a removed
-    service lowers the count. Hashed, so the key is safe for every cache backend (memcached
-    refuses spaces, which a timestamp has)."""
+    """Changes when the index changes: rebuilt index rows get new ids, a removed service lowers
+    the count. Hashed, so the key is safe for every cache backend (memcached refuses spaces)."""
     entries = SearchEntry.objects.aggregate(n=Max("id"), c=Count("id"))
-    cases = Case.objects.aggregate(n=Max("updated_at"), c=Count("id"))
-    raw = f"{entries['n']}:{entries['c']}:{cases['n']}:{cases['c']}"
+    raw = f"{entries['n']}:{entries['c']}"
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
 def compute(aud: policy.Audience) -> Coverage:
+    return with_demand(compute_services(aud))
+
+
+def compute_services(aud: policy.Audience) -> Coverage:
+    """Everything but demand: what the directory holds and how far people are from it."""
     entries = (
         policy.entries_for(aud)
         .exclude(stage=ALL_STAGES)
@@ -124,8 +131,14 @@ def compute(aud: policy.Audience) -> Coverage:
             points[stage].append((lat, lon))
     _capacity(cells, services)
     _distances(cells, points, national)
-    _demand(cells)
     return Coverage(cells, {k: len(v) for k, v in national.items()})
+
+
+def with_demand(base: Coverage) -> Coverage:
+    """A copy of `base` with today's demand (the cached cells are never changed)."""
+    demand = _demand()
+    cells = {key: replace(cell, demand=demand[key]) for key, cell in base.cells.items()}
+    return Coverage(cells, base.national)
 
 
 def _capacity(cells: dict[tuple[str, str], Cell], services: dict[tuple, dict[Any, int]]) -> None:
@@ -168,7 +181,7 @@ def _summarise(cell: Cell, stage: Stage, national_remote: bool) -> None:
     cell.people_far = round(cell.share_far * provinces()[cell.province].population)
 
 
-def _demand(cells: dict[tuple[str, str], Cell]) -> None:
+def _demand() -> dict[tuple[str, str], int | None]:
     stage_of = {need: m.stage for need, m in pathway().needs.items() if m.stage}
     counts: dict[str, dict[str, int]] = {
         s.code: dict.fromkeys(provinces(), 0) for s in pathway().stages
@@ -178,6 +191,8 @@ def _demand(cells: dict[tuple[str, str], Cell]) -> None:
         for stage in {stage_of[n] for n in needs or [] if n in stage_of}:
             if prov in counts[stage]:
                 counts[stage][prov] += 1
-    for stage, table in counts.items():
-        for prov, value in suppress(table).items():
-            cells[(prov, stage)].demand = value
+    return {
+        (prov, stage): value
+        for stage, table in counts.items()
+        for prov, value in suppress(table).items()
+    }

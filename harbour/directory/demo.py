@@ -117,7 +117,9 @@ STREETS = (
     "First Avenue",
     "Centre Street",
 )
-SYNTHETIC = " (synthetic demo entry)"
+# Marked in the data itself (HSDS exports, the API), in a word both languages read; pages add a
+# translated badge from `is_synthetic`.
+SYNTHETIC = " (demo)"
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from typing import Any
 
 from django import forms
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from harbour.core.forms import set_choices
@@ -16,6 +17,7 @@ from harbour.directory.models import (
 from harbour.directory.pathway import pathway
 from harbour.directory.places import provinces
 from harbour.directory.queries import Profile
+from harbour.standard import picklists
 from harbour.standard.dictionary import current
 
 RADII = [("25", "25 km"), ("50", "50 km"), ("100", "100 km"), ("250", "250 km"), ("500", "500 km")]
@@ -43,8 +45,9 @@ def province_choices(national: bool = False) -> list[tuple[str, str]]:
     return ([("CA", str(_("All of Canada")))] if national else []) + rows
 
 
-def language_choices() -> list[tuple[str, str]]:
-    return sorted(_codes("language"), key=lambda c: c[1])
+def language_choices() -> list[tuple[str, Any]]:
+    """Common languages first, then the others A to Z in the reader's language."""
+    return picklists.ordered("language", _codes("language"), language=get_language() or "en")
 
 
 class ProfileFields(forms.Form):
@@ -125,6 +128,7 @@ class CareMapForm(ProfileFields):
         super().__init__(*args, **kwargs)
         set_choices(self, "needs", [c for c in _codes("need") if c[0] != "other"])
         set_choices(self, "language", [("", _("English or French")), *language_choices()])
+        self.fields["language"].widget.attrs["data-filter"] = _("Type to filter the list")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -188,6 +192,7 @@ class ServiceForm(forms.Form):
         set_choices(self, "terms", term_choices())
         set_choices(self, "genders", _codes("gender_identity"))
         set_choices(self, "languages", language_choices())
+        self.fields["languages"].widget.attrs["data-filter"] = _("Type to filter the list")
         set_choices(self, "areas", province_choices(national=True))
 
     def clean(self) -> dict[str, Any]:

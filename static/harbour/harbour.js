@@ -35,6 +35,10 @@
       el.addEventListener("click", function (event) { event.preventDefault(); window.print(); });
     });
 
+    // Long lists (languages, countries): a filter box above the select. Without this script
+    // the select is still complete and usable (typing on a focused select jumps to a name).
+    document.querySelectorAll("select[data-filter]").forEach(addFilterBox);
+
     // Confirmations for destructive actions.
     document.querySelectorAll("[data-confirm]").forEach(function (el) {
       el.addEventListener("click", function (event) {
@@ -42,4 +46,29 @@
       });
     });
   });
+
+  function plain(text) {
+    return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  }
+
+  function addFilterBox(select) {
+    var box = document.createElement("input");
+    box.type = "search";
+    box.className = "list-filter";
+    box.placeholder = select.getAttribute("data-filter");
+    box.setAttribute("aria-label", box.placeholder);
+    if (select.id) { box.setAttribute("aria-controls", select.id); }
+    select.parentNode.insertBefore(box, select);
+    box.addEventListener("input", function () {
+      var wanted = plain(box.value.trim());
+      select.querySelectorAll("option").forEach(function (option) {
+        var shown = !wanted || option.selected || !option.value ||
+          plain(option.textContent).indexOf(wanted) !== -1;
+        option.hidden = !shown;
+      });
+      select.querySelectorAll("optgroup").forEach(function (group) {
+        group.hidden = !group.querySelector("option:not([hidden])");
+      });
+    });
+  }
 })();

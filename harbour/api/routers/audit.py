@@ -9,7 +9,7 @@ from pydantic import Field
 
 from harbour.accounts.policy import Perm, can
 from harbour.api.auth import current_user
-from harbour.audit import actions, delivery, policy, queries
+from harbour.audit import actions, delivery, policy, presenting, queries
 from harbour.audit.checkpoint import CheckpointError
 from harbour.audit.delivery import MAX_CHECKPOINT_BYTES
 from harbour.audit.models import Checkpoint
@@ -118,3 +118,72 @@ def check_checkpoint(request: HttpRequest, payload: CheckIn) -> dict[str, Any]:
 def public_key(request: HttpRequest) -> dict[str, str]:
     _auditor(request)
     return {"verifier_key": delivery.verifier_key()}
+
+
+# --- the trail in words -------------------------------------------------------------------------
+
+
+class EventOut(Schema):
+    occurred_at: dt.datetime
+    who: str = Field(description="A person of your organisation by name, others by role.")
+    role: str
+    action: str = Field(description="The action code, e.g. case.identity_viewed")
+    action_label: str = Field(description="The action in words, in the request's language.")
+    record: str = Field(description="The record as you may name it (a reference or a kind).")
+    record_type: str
+    record_id: str
+    fields: list[str] = Field(description="Field codes the event names (never their values).")
+    field_labels: list[str]
+    outcome: str
+
+
+class EventListOut(Schema):
+    count: int
+    page: int
+    results: list[EventOut]
+
+
+@router.get("/events", response=EventListOut, summary="Your organisation's audit trail, in words")
+def list_events(
+    request: HttpRequest,
+    person: str = "",
+    action: str = "",
+    since: str = "",
+    until: str = "",
+    record: str = "",
+    page: int = 1,
+    page_size: int = 50,
+) -> dict[str, Any]:
+    """Filtered like the audit trail page (person id, action code, dates, a case or survivor
+    reference or a record id); newest first."""
+    user = _auditor(request)
+    if not 1 <= page_size <= 200:
+        raise InvalidInput({"page_size": ["1–200"]})
+    if not 1 <= page <= 1_000_000:
+        raise InvalidInput({"page": ["1–1000000"]})
+    query = {"person": person, "action": action, "since": since, "until": until, "record": record}
+    form, wanted = presenting.trail_filter(user.org_id, {k: v for k, v in query.items() if v})
+    if form.is_bound and form.errors:
+        raise InvalidInput({k: [str(m) for m in v] for k, v in form.errors.items()})
+    events = queries.filtered_events(user.org_id, wanted)
+    chosen = list(events[(page - 1) * page_size : page * page_size])
+    return {
+        "count": events.count(),
+        "page": page,
+        "results": [
+            {
+                "occurred_at": r.event.occurred_at,
+                "who": r.who,
+                "role": r.event.actor_role,
+                "action": r.event.action,
+                "action_label": r.action,
+                "record": r.record,
+                "record_type": r.event.target_type,
+                "record_id": r.event.target_id,
+                "fields": r.event.fields,
+                "field_labels": r.fields,
+                "outcome": r.event.outcome,
+            }
+            for r in presenting.rows(user.org_id, chosen)
+        ],
+    }

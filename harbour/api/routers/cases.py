@@ -58,6 +58,7 @@ class StatusIn(Schema):
     transition: str
     closure_reason: str | None = None
     closure_details: str | None = None
+    reason: str | None = Field(default=None, max_length=2000)
 
 
 class ScreeningIn(Schema):
@@ -252,6 +253,7 @@ def change_status(request: HttpRequest, case_id: uuid.UUID, payload: StatusIn) -
         transition=payload.transition,
         closure_reason=payload.closure_reason,
         closure_details=payload.closure_details,
+        reason=payload.reason,
     )
     return _case_out(case)
 

@@ -5,6 +5,7 @@ import pytest
 from harbour.audit.models import AuditEvent
 from harbour.cases import actions, states
 from harbour.cases.models import Case, CaseNote, CaseStatus, Screening, TraffickingEvent
+from harbour.cases.values import read_values
 from harbour.core.errors import Conflict, Forbidden, InvalidInput
 from harbour.standard import delphi
 
@@ -32,6 +33,7 @@ def test_every_status_and_transition_pair_is_either_allowed_or_refused(
     Case.objects.filter(pk=case.pk).update(status=source)
     step = states.transition(source, name)
     kwargs = {"closure_reason": "goals_met"} if step and step.needs_closure_reason else {}
+    kwargs |= {"reason": "Came back."} if step and step.needs_reason else {}
     if step is None:
         with pytest.raises(Conflict):
             actions.change_status(by=supervisor, case=case, transition=name, **kwargs)
@@ -57,8 +59,27 @@ def test_closing_needs_a_reason_and_reopening_needs_a_supervisor(
     assert closed.status == "closed" and closed.closed_at is not None
     with pytest.raises(Forbidden):
         actions.change_status(by=caseworker, case=closed, transition="reopen")
-    reopened = actions.change_status(by=supervisor, case=closed, transition="reopen")
+    with pytest.raises(InvalidInput):
+        actions.change_status(by=supervisor, case=closed, transition="reopen", reason="  ")
+    reopened = actions.change_status(
+        by=supervisor, case=closed, transition="reopen", reason="She came back for housing."
+    )
     assert reopened.status == "active" and reopened.closed_at is None
+    note = CaseNote.objects.get(case=case)
+    assert read_values(note, with_identity=True)["body"].endswith("She came back for housing.")
+
+
+def test_reopening_on_the_page_asks_for_confirmation_and_a_reason(
+    case, caseworker, supervisor, client_for
+) -> None:
+    actions.change_status(by=caseworker, case=case, transition="close", closure_reason="goals_met")
+    client = client_for(supervisor)
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert 'name="reason"' in page and "required" in page
+    client.post(f"/cases/{case.pk}/status/", {"transition": "reopen"})
+    assert Case.objects.get(pk=case.pk).status == "closed"
+    client.post(f"/cases/{case.pk}/status/", {"transition": "reopen", "reason": "Back."})
+    assert Case.objects.get(pk=case.pk).status == "active"
 
 
 def test_records_are_added_validated_and_notes_are_append_only(case, caseworker) -> None:

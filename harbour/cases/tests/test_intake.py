@@ -166,3 +166,26 @@ def test_search_never_puts_a_name_in_the_url(client_for, caseworker) -> None:
     page = client_for(caseworker).get("/cases/")
     assert 'method="post" action="/cases/search/"' in page.content.decode()
     assert client_for(caseworker).get("/cases/search/?name=x").status_code == 200
+
+
+def test_a_new_intake_starts_today_in_the_organisations_province(client_for, caseworker) -> None:
+    from django.utils import timezone
+
+    form = client_for(caseworker).get("/cases/intake/").context["form"]
+    assert form["case__intake_date"].value() == timezone.localdate().isoformat()
+    assert form["case__intake_province"].value() == caseworker.org.province == "CA-ON"
+    # The consent question is required: nothing is pre-selected, and "Not answered" is not offered.
+    consent = form["case__consent_to_record"]
+    assert [c[0] for c in consent.field.choices] == ["true", "false"]
+    assert "checked" not in str(consent)
+
+
+def test_the_language_list_is_in_french_order_with_common_ones_first(client_for, caseworker):
+    client = client_for(caseworker)
+    client.cookies["django_language"] = "fr"
+    page = client.get("/cases/intake/").content.decode()
+    select = page[page.index('name="survivor__primary_language"') :]
+    select = select[: select.index("</select>")]
+    assert "data-filter=" in page[page.index('name="survivor__primary_language"') - 300 :][:600]
+    assert select.index(">Anglais<") < select.index(">Français<") < select.index(">Abkhaze<")
+    assert "Volapük" not in select and "Avestique" not in select

@@ -188,3 +188,11 @@ def test_the_directory_and_sharing_demo_data_are_loaded(loaded: str) -> None:
     assert Service.objects.filter(is_synthetic=True).count() >= 300
     assert Agreement.objects.filter(is_national_protocol=True).count() == 1
     assert Consent.objects.exists() and Referral.objects.exists()
+
+
+def test_notes_are_dated_within_their_case_not_on_the_loading_day(loaded: str) -> None:
+    today = timezone.localdate()
+    notes = list(CaseNote.objects.select_related("case"))
+    assert notes
+    assert all(n.case.intake_date <= n.created_at.date() <= today for n in notes)
+    assert sum(n.created_at.date() < today for n in notes) > len(notes) // 2

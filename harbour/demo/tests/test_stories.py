@@ -58,7 +58,7 @@ def _records(story: Story) -> Iterator[tuple[str, dict[str, Any]]]:
     yield from (("service_provided", v) for v in story.care.services)
     yield from (("support_plan", v) for v in story.care.plans)
     yield from (("follow_up", v) for v in story.care.follow_ups)
-    yield from (("case_note", {"body": body}) for body in story.care.notes)
+    yield from (("case_note", {"body": body}) for _day, body in story.care.notes)
     if story.screening:
         yield "screening", story.screening
 

@@ -18,7 +18,7 @@ from harbour.directory.places import Nearest, km_between, provinces, resolve
 from harbour.directory.tests.conftest import SYSTEM
 from harbour.standard.dictionary import current
 
-compute = coverage.compute
+compute_services = coverage.compute_services
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,7 @@ def test_the_demo_directory(demo_world) -> None:
     assert Location.objects.filter(confidentiality=Confidentiality.HIDDEN).exists()
     assert Location.objects.filter(confidentiality=Confidentiality.PARTNERS).exists()
     assert not Service.objects.filter(is_synthetic=False).exists()
-    assert all("synthetic" in s.name for s in Service.objects.filter(org__isnull=True))
+    assert all(s.name.endswith("(demo)") for s in Service.objects.filter(org__isnull=True))
 
 
 def test_the_demo_is_deterministic_for_a_seed() -> None:
@@ -90,13 +90,20 @@ def test_coverage_is_cached_under_a_safe_key_until_the_data_changes(
 
     def counted(aud: policy.Audience) -> coverage.Coverage:
         computed.append(aud)
-        return compute(aud)
+        return compute_services(aud)
 
-    monkeypatch.setattr(coverage, "compute", counted)
+    monkeypatch.setattr(coverage, "compute_services", counted)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # CacheKeyWarning included
         before = coverage.coverage(policy.PUBLIC_AUDIENCE)
         assert coverage.coverage(policy.PUBLIC_AUDIENCE) == before and len(computed) == 1
+    # A caseworker's work changes demand, not distances: nothing is recomputed but the counts.
+    for _i in range(10):
+        make_case(caseworker, case={"current_needs": ["safe_housing"]})
+    busier = coverage.coverage(policy.PUBLIC_AUDIENCE)
+    assert len(computed) == 1
+    assert before.cell("CA-ON", "shelter").demand is None  # one case: suppressed
+    assert (busier.cell("CA-ON", "shelter").demand or 0) >= 10
     actions.update_service(by=SYSTEM, service=world.public_shelter, values={"capacity_total": 30})
     after = coverage.coverage(policy.PUBLIC_AUDIENCE)
     assert len(computed) == 2

@@ -26,7 +26,9 @@ def codelabel(codelist: Any, code: str) -> str:
 @register.simple_tag
 def bar_chart(rows: Sequence[tuple[str, Any]], title: str, unit: str = "") -> SafeString:
     """A horizontal bar chart as accessible SVG. A value of None is drawn as suppressed."""
-    width, label_w, bar_h, gap = 640, 230, 20, 8
+    width, label_w, bar_h = 640, 250, 20
+    # Long labels take two lines rather than being cut (issue 8); rows make room for them.
+    gap = 18 if any(len(_lines(label)) > 1 for label, _v in rows) else 8
     numbers = [v for _label, v in rows if isinstance(v, int | float)]
     top = max(numbers, default=0) or 1
     height = len(rows) * (bar_h + gap) + gap
@@ -64,13 +66,13 @@ def _bar(
 ) -> SafeString:
     y = gap + i * (bar_h + gap)
     room = width - label_w - 60
+    text = _label_text(label, label_w - 8, y)
     if value is None:
         return format_html(
-            '<text x="{}" y="{}" text-anchor="end">{}</text><rect class="bar suppressed" x="{}" '
-            'y="{}" width="24" height="{}"></rect><text x="{}" y="{}">{}</text>',
-            label_w - 8,
-            y + 15,
-            _short(label),
+            '<g><title>{}</title>{}<rect class="bar suppressed" x="{}" y="{}" width="24" '
+            'height="{}"></rect><text x="{}" y="{}">{}</text></g>',
+            label,
+            text,
             label_w,
             y,
             bar_h,
@@ -80,11 +82,10 @@ def _bar(
         )
     w = max(1, round(room * float(value) / top))
     return format_html(
-        '<text x="{}" y="{}" text-anchor="end">{}</text><rect class="bar" x="{}" y="{}" '
-        'width="{}" height="{}"></rect><text x="{}" y="{}">{}</text>',
-        label_w - 8,
-        y + 15,
-        _short(label),
+        '<g><title>{}</title>{}<rect class="bar" x="{}" y="{}" width="{}" height="{}"></rect>'
+        '<text x="{}" y="{}">{}</text></g>',
+        label,
+        text,
         label_w,
         y,
         w,
@@ -93,6 +94,27 @@ def _bar(
         y + 15,
         shown,
     )
+
+
+def _label_text(label: str, x: int, y: int) -> SafeString:
+    lines = _lines(label)
+    if len(lines) == 1:
+        return format_html('<text x="{}" y="{}" text-anchor="end">{}</text>', x, y + 15, label)
+    spans = format_html_join(
+        "", '<tspan x="{}" dy="{}">{}</tspan>', ((x, dy, ln) for dy, ln in zip((0, 14), lines))
+    )
+    return format_html('<text x="{}" y="{}" text-anchor="end">{}</text>', x, y + 7, spans)
+
+
+def _lines(label: str, limit: int = 32) -> list[str]:
+    """One line, or two broken at a space; only a label longer than two lines is shortened."""
+    if len(label) <= limit:
+        return [label]
+    cut = label.rfind(" ", 0, limit + 1)
+    if cut <= 0:
+        cut = limit
+    first, rest = label[:cut].rstrip(), label[cut:].strip()
+    return [first, _short(rest, limit)]
 
 
 @register.filter

@@ -34,3 +34,11 @@ def test_counts_are_grouped_and_a_suppressed_count_stays_empty_for_default() -> 
         assert (number(1202), number(None)) == ("1,202", "")
     with translation.override("fr"):
         assert number(1202) in {"1\u202f202", "1\u00a0202"}
+
+
+def test_a_long_label_takes_two_lines_instead_of_being_cut() -> None:
+    label = "Forced labour in agriculture and food processing"
+    with translation.override("en"):
+        svg = bar_chart([(label, 12), ("Short", 3)], "Cases")
+    assert "Forced labour in agriculture and" in svg and ">food processing<" in svg
+    assert "…" not in svg and f"<title>{label}</title>" in svg

@@ -15,9 +15,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--cases", type=int, default=1200, help="cases to generate")
-        parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument(
+            "--seed", type=int, default=2026, help="the same seed makes the same demo data"
+        )
         parser.add_argument("--no-serve", action="store_true", help="load, then stop")
-        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument(
+            "--port", type=int, default=8000, help="port to serve on, on 127.0.0.1 (8000)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         password = os.environ.get("HARBOUR_DEMO_PASSWORD")

@@ -14,6 +14,9 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=2)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        from harbour.directory.places import canadian_places
+
+        canadian_places()  # written once to var/cache: no worker reads the 3 s world file
         argv = [
             sys.executable,
             "-m",
@@ -30,6 +33,8 @@ class Command(BaseCommand):
             # The access log shows method, path and status only: never query strings or bodies.
             "--access-logformat",
             '%(t)s "%(m)s %(U)s" %(s)s %(M)sms',
+            # gunicorn 25+ opens a control socket in the home directory by default: unused here.
+            "--no-control-socket",
         ]
         self.stdout.write(f"Harbour on http://{options['host']}:{options['port']}/ (Ctrl+C stops)")
         sys.stdout.flush()
