@@ -14,6 +14,7 @@ from harbour.accounts import actions
 from harbour.accounts.actions.passkeys import relying_party
 from harbour.accounts.models import LoginThrottle, Passkey, RecoveryCode, TotpDevice, User
 from harbour.accounts.policy import second_factor_required
+from harbour.accounts.tests.factors import enrol_totp
 from harbour.accounts.tests.soft_authenticator import SoftAuthenticator
 from harbour.audit.actions import SystemActor
 from harbour.audit.models import AuditEvent
@@ -23,13 +24,7 @@ from harbour.orgs.actions import reseal_records, start_data_key_rotation
 pytestmark = pytest.mark.django_db
 
 
-def enrol(user: User) -> tuple[str, list[str]]:
-    """An authenticator app enrolled and confirmed for `user`: (secret, recovery codes)."""
-    device, secret = actions.start_totp(by=user, name="Phone")
-    codes = actions.confirm_totp(by=user, device_id=device.pk, code=pyotp.TOTP(secret).now())
-    # The confirming code is now used; the next sign-in must use a later one.
-    TotpDevice.objects.filter(pk=device.pk).update(last_step=0)
-    return secret, codes
+enrol = enrol_totp
 
 
 def code_at(secret: str, seconds_from_now: int) -> str:
