@@ -60,8 +60,8 @@ def _signed_in(request: HttpRequest, user: User, attempt: actions.Attempt) -> Ht
     response = redirect(target if safe and target else "web:home")
     step = second_factor_step(user)  # the password was only the first step (ADR 38)
     if step == "verify":
-        wanted = urlencode({"next": target}) if safe and target else ""
-        response = redirect(f"{reverse('accounts:second_factor')}?{wanted}")
+        wanted = f"?{urlencode({'next': target})}" if safe and target else ""
+        response = redirect(f"{reverse('accounts:second_factor')}{wanted}")
     elif step == "enrol":
         response = redirect("accounts:security")
     # The account's language wins at sign-in; the switch updates it (web.set_language).

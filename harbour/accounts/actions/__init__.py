@@ -16,6 +16,7 @@ from harbour.accounts.actions.passkeys import (
 from harbour.accounts.actions.second_factor import (
     caseworkers_required,
     confirm_totp,
+    enrol_known_totp,
     has_second_factor,
     provisioning_uri,
     recovery_codes_left,
@@ -63,6 +64,7 @@ __all__ = [
     "confirm_totp",
     "create_user",
     "device_cookie",
+    "enrol_known_totp",
     "has_second_factor",
     "invite",
     "is_locked",

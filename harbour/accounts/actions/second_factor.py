@@ -73,6 +73,19 @@ def start_totp(*, by: User, name: str) -> tuple[TotpDevice, str]:
     return device, secret
 
 
+@transaction.atomic
+def enrol_known_totp(*, by: SystemActor, user: User, secret: str, name: str) -> TotpDevice:
+    """An authenticator with a secret chosen by a system loader (the demo, whose secrets are
+    printed for newcomers, ADR 39) — never by a person: people scan their own."""
+    if isinstance(by, User):
+        raise Forbidden(_("Each person sets up their own second factor."))
+    device = TotpDevice(user=user, org_id=user.org_id, name=name, confirmed_at=timezone.now())
+    device.sealed = crypto.seal_record(device, {"secret": secret})
+    device.save()
+    staff_event(by, "second_factor.enrolled", user, kind="totp")
+    return device
+
+
 def totp_secret(device: TotpDevice) -> str:
     return str(crypto.open_record(device)["secret"])
 
@@ -321,8 +334,9 @@ def caseworkers_required(org: Organisation) -> bool:
 
 
 @transaction.atomic
-def set_caseworker_policy(*, by: User, org: Organisation, required: bool) -> None:
-    if not can(by, Perm.STAFF_MANAGE) or by.org_id != org.pk:
+def set_caseworker_policy(*, by: User | SystemActor, org: Organisation, required: bool) -> None:
+    """The organisation's administrators decide (or the command line, for a deployment)."""
+    if isinstance(by, User) and (not can(by, Perm.STAFF_MANAGE) or by.org_id != org.pk):
         raise NotFound()
     policy, _created = SecondFactorPolicy.objects.select_for_update().get_or_create(org=org)
     if policy.caseworkers_required == required:

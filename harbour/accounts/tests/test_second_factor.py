@@ -289,3 +289,55 @@ def test_passkey_answers_that_do_not_verify(org_admin) -> None:
                 by=org_admin, name="Key", credential=credential, challenge=challenge
             )
     assert Passkey.objects.filter(user=org_admin).count() == 1
+
+
+def test_demo_accounts_enrol_with_printed_keys_and_the_code_command(make_org) -> None:
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    from harbour.accounts.demo import demo_totp_secret, enrol_demo_staff
+
+    demo = make_org(is_synthetic=True)
+    real = make_org()
+    password = "a-long-demo-password-42"
+    admin = User.objects.create(
+        email="admin@demo.example", full_name="A", org=demo, role="org_admin"
+    )
+    worker = User.objects.create(
+        email="cw@demo.example", full_name="C", org=demo, role="caseworker"
+    )
+    User.objects.create(email="admin@real.example", full_name="R", org=real, role="org_admin")
+    assert enrol_demo_staff(by=SystemActor("demo"), password=password, report=print) == 1
+    secret = demo_totp_secret(password, admin.email)
+    assert actions.totp_secret(TotpDevice.objects.get(user=admin)) == secret
+    assert not actions.has_second_factor(worker)  # optional for caseworkers
+    out = StringIO()
+    call_command("accounts_demo_code", admin.email, stdout=out)
+    assert out.getvalue().strip() == pyotp.TOTP(secret).now()
+    with pytest.raises(CommandError):  # never for a real organisation's account
+        call_command("accounts_demo_code", "admin@real.example", stdout=StringIO())
+    with pytest.raises(Forbidden):
+        actions.enrol_known_totp(
+            by=admin,  # type: ignore[arg-type]  # a person is refused at run time too
+            user=worker,
+            secret=secret,
+            name="x",
+        )
+
+
+def test_the_commands_reset_and_set_the_policy(org_admin, org) -> None:
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    enrol(org_admin)
+    out = StringIO()
+    call_command("accounts_reset_second_factor", org_admin.email, reason="phone lost", stdout=out)
+    assert "removed" in out.getvalue() and not actions.has_second_factor(org_admin)
+    with pytest.raises(CommandError):
+        call_command("accounts_reset_second_factor", "nobody@example.org", reason="x")
+    call_command("accounts_second_factor_policy", org.short_name, "--require", stdout=out)
+    assert actions.caseworkers_required(org) and "required" in out.getvalue()
+    with pytest.raises(CommandError):
+        call_command("accounts_second_factor_policy", "no-such-org")
