@@ -333,10 +333,12 @@ def test_the_commands_reset_and_set_the_policy(org_admin, org) -> None:
 
     enrol(org_admin)
     out = StringIO()
-    call_command("accounts_reset_second_factor", org_admin.email, reason="phone lost", stdout=out)
+    call_command("accounts_reset_second_factor", org_admin.email, stdout=out)
     assert "removed" in out.getvalue() and not actions.has_second_factor(org_admin)
+    event = AuditEvent.objects.get(action="user.second_factor_reset")
+    assert event.actor_role == "system:accounts reset-second-factor"
     with pytest.raises(CommandError):
-        call_command("accounts_reset_second_factor", "nobody@example.org", reason="x")
+        call_command("accounts_reset_second_factor", "nobody@example.org")
     call_command("accounts_second_factor_policy", org.short_name, "--require", stdout=out)
     assert actions.caseworkers_required(org) and "required" in out.getvalue()
     with pytest.raises(CommandError):

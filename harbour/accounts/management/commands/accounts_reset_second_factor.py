@@ -20,16 +20,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("email")
-        parser.add_argument("--reason", required=True, help="why (kept in the audit trail)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         user = User.objects.filter(email__iexact=options["email"].strip()).first()
         if user is None:
             raise CommandError("No account has this e-mail address.")
-        reason = options["reason"].strip()[:200]
-        if not reason:
-            raise CommandError("Give the reason (--reason).")
-        actions.reset_second_factor(by=SystemActor(f"harbour accounts: {reason}"), user=user)
+        actions.reset_second_factor(by=SystemActor("accounts reset-second-factor"), user=user)
         self.stdout.write(
             f"Second factors of {user.email} removed; they set up a new one at their next sign-in."
         )

@@ -28,7 +28,7 @@ class Command(BaseCommand):
             raise CommandError(f"No organisation has the short name {options['org']!r}.")
         if options["require"] or options["optional"]:
             actions.set_caseworker_policy(
-                by=SystemActor("harbour accounts second-factor-policy"),
+                by=SystemActor("accounts second-factor-policy"),
                 org=org,
                 required=bool(options["require"]),
             )
