@@ -50,7 +50,7 @@ class Command(BaseCommand):
         self.stdout.write("\nDemo logins (every account uses the same demo password):")
         for role, email, org in demo_logins():
             key = demo_totp_secret(password, email) if email in enrolled else "-"
-            self.stdout.write(f"  {role:<18} {email:<40} {key:<34} {org}")
+            self.stdout.write(f"  {role:<18} {email:<44} {key:<33} {org}")
         self.stdout.write(f"  password: {password}")
         self.stdout.write(
             "  Second factor: every account with a key asks for a 6-digit code after the "
