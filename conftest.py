@@ -31,6 +31,24 @@ def english_after_each_test() -> Any:
     translation.activate(settings.LANGUAGE_CODE)
 
 
+@pytest.fixture(autouse=True)
+def force_login_passes_the_second_factor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests that sign someone in with `force_login` skip the password, so they skip the second
+    factor too: the session is marked as having passed it. The real two-step sign-in is tested
+    through the sign-in form (accounts/tests/test_second_factor_web.py)."""
+    from harbour.accounts.middleware import mark_second_factor_passed
+
+    original = Client.force_login
+
+    def force_login(self: Client, user: Any, backend: str | None = None) -> None:
+        original(self, user, backend)
+        session = self.session
+        mark_second_factor_passed(session, user, "tests")
+        session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
 _counter = itertools.count(1)
 
 # Fixtures and test code act as an operator would (commands see every organisation); the

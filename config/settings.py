@@ -97,6 +97,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "harbour.accounts.middleware.TenancyMiddleware",
+    "harbour.accounts.middleware.SecondFactorMiddleware",
     "harbour.accounts.middleware.PasswordChangeRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "harbour.accounts.middleware.SessionLifetimeMiddleware",

@@ -180,7 +180,18 @@ def _values(world: dict[str, Any]) -> dict[str, str]:
         "funder_id": str(uuid.uuid4()),
         "award_id": str(uuid.uuid4()),
         "committee_id": str(uuid.uuid4()),
+        # A victim's authenticator being set up (ADR 38): nobody else may see or confirm it.
+        "device_id": str(_authenticator_of(world["users"][0])),
+        "factor_id": str(_authenticator_of(world["users"][0])),
     }
+
+
+def _authenticator_of(user: Any) -> Any:
+    from harbour.accounts.actions import start_totp
+    from harbour.accounts.models import TotpDevice
+
+    found = TotpDevice.objects.filter(user=user).first()
+    return found.pk if found else start_totp(by=user, name="Phone")[0].pk
 
 
 def _checkpoint_of(org_id: Any) -> str:
@@ -273,6 +284,8 @@ def _names_a_record(route: str) -> bool:
             "agreement_id",
             "referral_id",
             "checkpoint_id",
+            "device_id",
+            "factor_id",
         )
     )
 
@@ -323,6 +336,8 @@ COMMANDS_NOT_RUN = {
     "web_serve": "starts a web server",
     "directory_import": "reads a file the operator gives; its report names HSDS tables only",
     "grants_import": "reads a file the operator gives; its report names rows and columns only",
+    "accounts_demo_code": "prints a demo account's 6-digit code (accounts tests)",
+    "accounts_reset_second_factor": "prints only the account's own e-mail (accounts tests)",
 }
 
 
@@ -331,6 +346,7 @@ def _commands_to_run(tmp_path: Any, org: Any) -> dict[str, list[str]]:
         "accounts_invite": [
             *("--org", org.short_name, "--email", "admin2@example.org", "--name", "New Admin"),
         ],
+        "accounts_second_factor_policy": [org.short_name],
         "api_openapi": ["--out", str(tmp_path / "openapi.json")],
         "audit_verify": [],
         "audit_checkpoint": ["--out", str(tmp_path / "checkpoints")],

@@ -95,3 +95,28 @@ class TokenForm(forms.Form):
         max_length=80,
         help_text=_("What the token is for, e.g. 'KoBo import laptop'."),
     )
+
+
+class SecondFactorForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=64,
+        help_text=_("The 6-digit code your authenticator app shows now, or a recovery code."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}),
+    )
+
+
+class DeviceNameForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=80,
+        help_text=_("So you recognise it later, e.g. 'Work phone'."),
+    )
+
+
+class ConfirmTotpForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from the app"),
+        max_length=64,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )

@@ -1,5 +1,6 @@
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -7,6 +8,7 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from harbour.core import tenancy
@@ -67,3 +69,57 @@ class PasswordChangeRequiredMiddleware:
             if request.path not in allowed and not request.path.startswith(("/static/", "/api/")):
                 return redirect("accounts:password_change")
         return self.get_response(request)
+
+
+# Set in the session once its user has passed (or just enrolled) a second factor; holds the user's
+# id so a session can never carry one person's pass to another account.
+SECOND_FACTOR_PASSED = "harbour_second_factor"
+_OPEN_BEFORE_SECOND_FACTOR = ("/static/", "/api/", "/accounts/second-factor/")
+_OPEN_FOR_ENROLMENT = ("/accounts/security/",)
+
+
+def second_factor_passed(request: HttpRequest) -> bool:
+    passed = request.session.get(SECOND_FACTOR_PASSED) if hasattr(request, "session") else None
+    return isinstance(passed, dict) and passed.get("user") == str(request.user.pk)
+
+
+def mark_second_factor_passed(session: Any, user: Any, kind: str) -> None:
+    session[SECOND_FACTOR_PASSED] = {"user": str(user.pk), "kind": kind, "at": int(time.time())}
+
+
+def second_factor_step(user: Any) -> str | None:
+    """What a signed-in session without a passed second factor must do first: "verify" (the
+    account has one), "enrol" (its role needs one and it has none) or nothing."""
+    from harbour.accounts.actions import has_second_factor
+    from harbour.accounts.policy import second_factor_required
+
+    if has_second_factor(user):
+        return "verify"
+    return "enrol" if second_factor_required(user) else None
+
+
+class SecondFactorMiddleware:
+    """After the password, a person with a second factor passes it before anything else, and a
+    person whose role needs one and has none sets it up before anything else (ADR 38). The API
+    is not concerned: its tokens are issued only to sessions that passed this step."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or second_factor_passed(request):
+            return self.get_response(request)
+        if request.path.startswith(_OPEN_BEFORE_SECOND_FACTOR) or request.path in _always_open():
+            return self.get_response(request)
+        step = second_factor_step(user)
+        if step == "verify":
+            wanted = urlencode({"next": request.path})
+            return redirect(f"{reverse('accounts:second_factor')}?{wanted}")
+        if step == "enrol" and not request.path.startswith(_OPEN_FOR_ENROLMENT):
+            return redirect("accounts:security")
+        return self.get_response(request)
+
+
+def _always_open() -> set[str]:
+    return {reverse("accounts:logout"), reverse("web:quick_exit"), reverse("set_language")}

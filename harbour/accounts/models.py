@@ -205,3 +205,96 @@ class LoginThrottle(models.Model):
         "window_started_at": Sensitivity.NONE,
         "locked_until": Sensitivity.NONE,
     }
+
+
+# --- second factors (ADR 38) -------------------------------------------------------------------
+
+
+class TotpDevice(BaseModel):
+    """An authenticator app (RFC 6238). The shared secret is sealed with the organisation's data
+    key (`sealed` + `org`, so key rotation re-seals it with everything else) and never stored
+    readable. `last_step` is the last accepted 30-second step: a code is good once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="totp_devices")
+    org = models.ForeignKey("orgs.Organisation", on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("name"), max_length=80)
+    sealed = models.TextField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    last_step = models.BigIntegerField(default=0)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    sensitivity: ClassVar[dict[str, Sensitivity]] = {
+        "user": Sensitivity.NONE,
+        "org": Sensitivity.NONE,
+        "name": Sensitivity.NONE,
+        "sealed": Sensitivity.IDENTIFIER,
+        "confirmed_at": Sensitivity.NONE,
+        "last_step": Sensitivity.NONE,
+        "last_used_at": Sensitivity.QUASI_IDENTIFIER,
+    }
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RecoveryCode(BaseModel):
+    """A single-use code for when the authenticator is lost. Only a keyed hash is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    digest = models.CharField(max_length=64, unique=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    sensitivity: ClassVar[dict[str, Sensitivity]] = {
+        "user": Sensitivity.NONE,
+        "digest": Sensitivity.IDENTIFIER,
+        "used_at": Sensitivity.NONE,
+    }
+
+    class Meta:
+        ordering = ["created_at"]
+
+
+class Passkey(BaseModel):
+    """A WebAuthn credential (a passkey or a security key). Only its public key is kept."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="passkeys")
+    name = models.CharField(_("name"), max_length=80)
+    credential_id = models.CharField(max_length=1400, unique=True)  # base64url
+    public_key = models.TextField()  # base64url COSE key
+    sign_count = models.BigIntegerField(default=0)
+    transports = models.JSONField(default=list, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    sensitivity: ClassVar[dict[str, Sensitivity]] = {
+        "user": Sensitivity.NONE,
+        "name": Sensitivity.NONE,
+        "credential_id": Sensitivity.QUASI_IDENTIFIER,
+        "public_key": Sensitivity.NONE,
+        "sign_count": Sensitivity.NONE,
+        "transports": Sensitivity.NONE,
+        "last_used_at": Sensitivity.QUASI_IDENTIFIER,
+    }
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SecondFactorPolicy(BaseModel):
+    """An organisation's own choice, made by its administrators: whether its caseworkers must
+    have a second factor too (every other role must, ADR 38)."""
+
+    org = models.OneToOneField(
+        "orgs.Organisation", on_delete=models.CASCADE, related_name="second_factor_policy"
+    )
+    caseworkers_required = models.BooleanField(_("caseworkers need a second factor"), default=False)
+
+    sensitivity: ClassVar[dict[str, Sensitivity]] = {
+        "org": Sensitivity.NONE,
+        "caseworkers_required": Sensitivity.NONE,
+    }

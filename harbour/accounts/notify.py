@@ -40,7 +40,17 @@ NOTICES = {
     "deactivated": _("%(actor)s deactivated the account of %(name)s."),
     "reactivated": _("%(actor)s reactivated the account of %(name)s."),
     "reset": _("%(actor)s required a new password for %(name)s."),
+    "second_factor_reset": _("%(actor)s removed every second factor of %(name)s (device lost)."),
+    "caseworker_policy_on": _("%(actor)s now requires a second factor for caseworkers."),
+    "caseworker_policy_off": _("%(actor)s made the second factor optional for caseworkers."),
 }
+SECOND_FACTOR_RESET_SUBJECT = _("Harbour: your second factor was reset")
+SECOND_FACTOR_RESET_BODY = _(
+    "An administrator of your organisation removed the second factors of your Harbour account "
+    "(authenticator apps, passkeys and recovery codes), as asked when a device is lost. At your "
+    "next sign-in you will set up a new one.\n\n"
+    "If you did not ask for this, tell your organisation's Harbour administrator now."
+)
 NOTICE_FOOTER = _("The audit trail has the details. If this is unexpected, act now:\n%(url)s")
 
 
@@ -69,6 +79,12 @@ def reset_link(link: Invitation, token: str) -> None:
         subject = str(RESET_SUBJECT)
         body = str(RESET_BODY) % {"days": settings.HARBOUR_INVITATION_DAYS, "url": url}
     _send_after_commit(subject, body, [link.email])
+
+
+def second_factor_reset(user: User) -> None:
+    with translation.override(user.preferred_language):
+        subject, body = str(SECOND_FACTOR_RESET_SUBJECT), str(SECOND_FACTOR_RESET_BODY)
+    _send_after_commit(subject, body, [user.email])
 
 
 def admins(by: Any, org: Any, kind: str, **values: Any) -> None:

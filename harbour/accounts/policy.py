@@ -124,6 +124,20 @@ def _has_active_admin(org: Any) -> bool:
     return User.objects.filter(org=org, role=Role.ORG_ADMIN, is_active=True).exists()
 
 
+# Second factors (ADR 38): every role sees identifying data or administers something, so every
+# role needs one; caseworkers only where their organisation's administrators ask for it.
+SECOND_FACTOR_OPTIONAL_ROLES = frozenset({Role.CASEWORKER})
+
+
+def second_factor_required(user: Any) -> bool:
+    """Must this account have a second factor before it may do anything?"""
+    if user.role not in SECOND_FACTOR_OPTIONAL_ROLES:
+        return True
+    from harbour.accounts.models import SecondFactorPolicy
+
+    return SecondFactorPolicy.objects.filter(org_id=user.org_id, caseworkers_required=True).exists()
+
+
 def can(user: Any, perm: Perm) -> bool:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from harbour.accounts import actions
 from harbour.accounts.forms import InviteForm, StaffEditForm
-from harbour.accounts.models import Invitation, LinkPurpose, User
+from harbour.accounts.models import Invitation, LinkPurpose, Passkey, TotpDevice, User
 from harbour.accounts.policy import (
     Perm,
     assignable_roles,
@@ -37,7 +37,23 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     user = _manager(request)
     staff = staff_visible_to(user).order_by("org__name_en", "full_name")
     pending = _pending_for(user)
-    return render(request, "accounts/staff_list.html", {"staff": staff, "pending": pending})
+    context = {
+        "staff": staff,
+        "pending": pending,
+        "with_factor": _with_second_factor(staff),
+        "manages_org": can(user, Perm.STAFF_MANAGE),
+        "caseworkers_required": actions.caseworkers_required(user.org),
+    }
+    return render(request, "accounts/staff_list.html", context)
+
+
+def _with_second_factor(staff: Any) -> set[Any]:
+    """Who has a second factor, in two queries for the whole list."""
+    ids = staff.values("pk")
+    totp = TotpDevice.objects.filter(user__in=ids, confirmed_at__isnull=False)
+    return set(totp.values_list("user_id", flat=True)) | set(
+        Passkey.objects.filter(user__in=ids).values_list("user_id", flat=True)
+    )
 
 
 def _pending_for(user: User) -> Any:
@@ -115,7 +131,13 @@ def staff_edit(request: HttpRequest, user_id: str) -> HttpResponse:
         else:
             messages.success(request, _("The account has been updated."))
             return redirect("accounts:staff")
-    context = {"form": form, "member": member, "is_self": member.pk == user.pk}
+    context = {
+        "form": form,
+        "member": member,
+        "is_self": member.pk == user.pk,
+        "may_reset_factor": can(user, Perm.STAFF_MANAGE) and member.org_id == user.org_id,
+        "has_factor": actions.has_second_factor(member),
+    }
     return render(request, "accounts/staff_form.html", context)
 
 
@@ -154,3 +176,39 @@ def staff_require_reset(request: HttpRequest, user_id: str) -> HttpResponse:
             % {"email": member.email},
         )
     return redirect("accounts:staff_edit", user_id=member.pk)
+
+
+@login_required
+@require_POST
+def staff_reset_second_factor(request: HttpRequest, user_id: str) -> HttpResponse:
+    """A lost device: another administrator of the organisation removes the person's second
+    factors; they set up a new one at their next sign-in (ADR 38)."""
+    user = _manager(request)
+    member = staff_member_for(user, user_id)
+    try:
+        actions.reset_second_factor(by=user, user=member)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(
+            request,
+            _(
+                "Done: their second factors and recovery codes are removed, they are signed out "
+                "everywhere and their API tokens are revoked. They set up a new second factor "
+                "at their next sign-in; Harbour told them by e-mail."
+            ),
+        )
+    return redirect("accounts:staff_edit", user_id=member.pk)
+
+
+@login_required
+@require_POST
+def second_factor_policy(request: HttpRequest) -> HttpResponse:
+    user = _manager(request)
+    required = request.POST.get("caseworkers_required") == "1"
+    actions.set_caseworker_policy(by=user, org=user.org, required=required)
+    if required:
+        messages.success(request, _("Caseworkers now need a second factor."))
+    else:
+        messages.success(request, _("A second factor is now optional for caseworkers."))
+    return redirect("accounts:staff")

@@ -6,8 +6,9 @@ from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.crypto import salted_hmac
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_post_parameters
@@ -20,6 +21,11 @@ from harbour.accounts.forms import (
     SetPasswordForm,
     SignInForm,
     TokenForm,
+)
+from harbour.accounts.middleware import (
+    SECOND_FACTOR_PASSED,
+    second_factor_passed,
+    second_factor_step,
 )
 from harbour.accounts.models import ApiToken, LinkPurpose, User
 from harbour.accounts.policy import Perm, can
@@ -43,6 +49,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         user = _authenticate(request, form, attempt)
         if user is not None:
             login(request, user)
+            request.session.pop(SECOND_FACTOR_PASSED, None)
             return _signed_in(request, user, attempt)
     return render(request, "accounts/sign_in.html", {"form": form})
 
@@ -51,6 +58,12 @@ def _signed_in(request: HttpRequest, user: User, attempt: actions.Attempt) -> Ht
     target = request.GET.get("next", "")
     safe = url_has_allowed_host_and_scheme(target, {request.get_host()})
     response = redirect(target if safe and target else "web:home")
+    step = second_factor_step(user)  # the password was only the first step (ADR 38)
+    if step == "verify":
+        wanted = f"?{urlencode({'next': target})}" if safe and target else ""
+        response = redirect(f"{reverse('accounts:second_factor')}{wanted}")
+    elif step == "enrol":
+        response = redirect("accounts:security")
     # The account's language wins at sign-in; the switch updates it (web.set_language).
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,
@@ -224,7 +237,8 @@ def tokens(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     form = TokenForm(request.POST or None)
     plain = None
-    if request.method == "POST" and form.is_valid():
+    passed = second_factor_passed(request)
+    if request.method == "POST" and form.is_valid() and passed:
         try:
             _token, plain = actions.issue_token(by=user, name=form.cleaned_data["name"])
         except DomainError as exc:
@@ -236,6 +250,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
         "plain": plain,
         "tokens": ApiToken.objects.filter(user=user),
         "may_use_api": can(user, Perm.API_USE),
+        "needs_second_factor": not passed,
     }
     return render(request, "accounts/tokens.html", context)
 

@@ -18,6 +18,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from harbour.accounts.demo import enrol_demo_staff
 from harbour.accounts.models import User
 from harbour.accounts.policy import Role
 from harbour.audit.actions import SystemActor
@@ -82,6 +83,7 @@ def load(
         staff = people.create_all_staff(
             by=ACTOR, partners=partners, national=national, password=password, seed=seed
         )
+        enrol_demo_staff(by=ACTOR, password=password, report=report)  # ADR 39
         accounts = sum(len(s.all) for s in staff.values())
         report(
             f"Created {len(partners) + 1} organisations and {accounts} accounts "

@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from playwright.sync_api import Page, expect
 
+from harbour.accounts.tests.factors import enrol_totp
 from harbour.audit.actions import signer_name
 from harbour.audit.models import AuditEvent
 from harbour.testenv import PASSWORD
@@ -33,6 +34,7 @@ def test_an_auditor_keeps_and_checks_a_checkpoint(
     live_server, make_user, org, case, chromium, tmp_path
 ) -> None:
     auditor = make_user("auditor", org, preferred_language="fr")
+    _secret, codes = enrol_totp(auditor)  # an auditor's role needs a second factor (ADR 38)
     base = live_server.url
     errors: list[str] = []
     with chromium() as browser:
@@ -42,6 +44,8 @@ def test_an_auditor_keeps_and_checks_a_checkpoint(
         page.fill("#id_email", auditor.email)
         page.fill("#id_password", PASSWORD)
         page.click("main button[type=submit]")
+        page.fill("#id_code", codes.pop())  # a recovery code: each sign-in uses its own
+        page.click("main form[data-once] button[type=submit]")
         page.goto(f"{base}/audit/")
         page.click("a[href='/audit/checkpoints/']")
         expect(page.locator("h1")).to_have_text("Points de contrôle de la piste de vérification")
@@ -69,6 +73,8 @@ def test_an_auditor_keeps_and_checks_a_checkpoint(
         page.fill("#id_email", auditor.email)
         page.fill("#id_password", PASSWORD)
         page.click("main button[type=submit]")
+        page.fill("#id_code", codes.pop())  # a recovery code: each sign-in uses its own
+        page.click("main form[data-once] button[type=submit]")
         page.goto(f"{base}/audit/checkpoints/")
         _check(page, kept)
         alert = page.locator(".message.error")

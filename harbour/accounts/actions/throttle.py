@@ -151,3 +151,9 @@ def _count_in_window(key: str, now: dt.datetime, limit: int) -> None:
     if row.failures >= limit:
         row.locked_until = row.window_started_at + window
     row.save()
+
+
+def second_factor_attempt(user_id: object) -> Attempt:
+    """Second-factor codes are slowed down like passwords, per account (the password step has
+    already been passed, so an address or a device cookie adds nothing)."""
+    return Attempt(account=_key("second-factor", str(user_id)), address=None, device=None)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from harbour.accounts import actions
 from harbour.accounts.models import ApiToken
 from harbour.accounts.policy import ROLE_PERMISSIONS, Perm, Role, can
+from harbour.accounts.tests.factors import enrol_totp, sign_in
 from harbour.audit.models import AuditEvent
 from harbour.testenv import PASSWORD
 
@@ -31,8 +32,9 @@ def test_sign_in_lands_each_role_on_its_page(client, make_user, org) -> None:
     }
     for role, url in landings.items():
         user = make_user(role, org)
+        secret, _codes = enrol_totp(user)
         client.logout()
-        assert _sign_in(client, user.email, PASSWORD).status_code == 302
+        sign_in(client, user, secret)
         home = client.get("/")
         assert home.status_code == 302 and home["Location"] == url, role
         assert client.get(url).status_code == 200, role

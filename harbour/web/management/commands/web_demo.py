@@ -45,9 +45,19 @@ class Command(BaseCommand):
             call_command("web_serve", port=options["port"])
 
     def _print_logins(self, password: str) -> None:
+        from harbour.accounts.demo import demo_totp_secret
+        from harbour.accounts.models import TotpDevice
         from harbour.demo.people import demo_logins
+
+        enrolled = set(TotpDevice.objects.values_list("user__email", flat=True))
 
         self.stdout.write("\nDemo logins (every account uses the same demo password):")
         for role, email, org in demo_logins():
-            self.stdout.write(f"  {role:<18} {email:<40} {org}")
-        self.stdout.write(f"  password: {password}\n")
+            key = demo_totp_secret(password, email) if email in enrolled else "-"
+            self.stdout.write(f"  {role:<18} {email:<44} {key:<33} {org}")
+        self.stdout.write(f"  password: {password}")
+        self.stdout.write(
+            "  Second factor: every account with a key asks for a 6-digit code after the "
+            "password.\n  Add the key printed beside the account to an authenticator app, or "
+            "print the current code:\n  .venv/bin/harbour accounts demo-code EMAIL\n"
+        )
