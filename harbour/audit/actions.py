@@ -302,6 +302,8 @@ def refuse_read(*, by: Actor, model: type[Any], record_id: Any) -> NoReturn:
             by=by, owner_org_id=owner, target_type=model._meta.model_name, target_id=record_id
         )
     raise NotFound()
+
+
 @transaction.atomic
 def record_trail_export(*, by: Actor, org_id: uuid.UUID, filters: Iterable[str], rows: int) -> None:
     """Exporting the trail is itself on the trail: who took a copy, of how much, filtered how
