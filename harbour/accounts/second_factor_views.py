@@ -14,8 +14,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -31,6 +29,7 @@ from harbour.accounts.models import Passkey, TotpDevice, User
 from harbour.accounts.policy import second_factor_required
 from harbour.core.errors import DomainError, InvalidInput, NotFound, parsed_id
 from harbour.core.forms import show_errors
+from harbour.web.redirects import next_or
 
 CHALLENGE = "harbour_webauthn_challenge"
 NEW_CODES = "harbour_new_recovery_codes"
@@ -43,10 +42,7 @@ def _user(request: HttpRequest) -> User:
 
 
 def _next(request: HttpRequest) -> str:
-    target = request.GET.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
-        return target
-    return reverse("web:home")
+    return next_or(request, request.GET.get("next", ""), "web:home")
 
 
 # --- the step after the password ---------------------------------------------------------------

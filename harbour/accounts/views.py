@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.crypto import salted_hmac
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_post_parameters
@@ -31,6 +31,7 @@ from harbour.accounts.models import ApiToken, LinkPurpose, User
 from harbour.accounts.policy import Perm, can
 from harbour.core.errors import DomainError, NotFound
 from harbour.core.forms import show_errors
+from harbour.web.redirects import is_local_path
 
 
 def _client_ip(request: HttpRequest) -> str | None:
@@ -56,11 +57,11 @@ def sign_in(request: HttpRequest) -> HttpResponse:
 
 def _signed_in(request: HttpRequest, user: User, attempt: actions.Attempt) -> HttpResponse:
     target = request.GET.get("next", "")
-    safe = url_has_allowed_host_and_scheme(target, {request.get_host()})
-    response = redirect(target if safe and target else "web:home")
+    safe = is_local_path(request, target)
+    response = redirect(target if safe else "web:home")
     step = second_factor_step(user)  # the password was only the first step (ADR 38)
     if step == "verify":
-        wanted = f"?{urlencode({'next': target})}" if safe and target else ""
+        wanted = f"?{urlencode({'next': target})}" if safe else ""
         response = redirect(f"{reverse('accounts:second_factor')}{wanted}")
     elif step == "enrol":
         response = redirect("accounts:security")

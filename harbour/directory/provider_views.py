@@ -19,6 +19,7 @@ from harbour.directory import actions, imports, policy, queries
 from harbour.directory.forms import ClosureForm, ImportForm, LocationForm, ServiceForm, VacancyForm
 from harbour.directory.models import Attribute, Closure, Language, Phone, ServiceArea
 from harbour.orgs.models import Organisation
+from harbour.web.redirects import next_or
 
 
 def _require_manager(request: HttpRequest) -> Any:
@@ -80,7 +81,7 @@ def vacancy(request: HttpRequest, service_id: Any) -> HttpResponse:
             messages.error(request, str(exc.message))
     else:
         messages.error(request, _("Enter zero or more places available."))
-    return redirect(request.POST.get("next") or "directory:manage")
+    return redirect(next_or(request, request.POST.get("next", ""), "directory:manage"))
 
 
 @login_required

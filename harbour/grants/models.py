@@ -178,6 +178,10 @@ def _next_year(day: dt.date) -> dt.date:
 class Award(TenantModel):
     """Money an organisation (`org`, the recipient) received from a program."""
 
+    # Funding is public and curated nationally (ADR 25): ownership, not confidentiality, so
+    # row-level security (ADR 40) would only stop the curators.
+    row_level_security = False
+
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="awards")
     amount = models.PositiveIntegerField(_("amount (CAD)"))
     starts_on = models.DateField(_("starts"))

@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from harbour.core import tenancy
 from harbour.grants.models import Award, Committee, Group, PartnerProfile, Pillar, Program
 from harbour.orgs.models import Organisation
 from harbour.stats.core.suppression import DEFAULT_THRESHOLD
@@ -204,6 +205,7 @@ class ReferralRecord:
         return round(statistics.median(self.response_hours), 1)
 
 
+@tenancy.widened("referral counts between organisations")
 def referral_records(org_ids: Iterable[Any] | None = None) -> dict[Any, ReferralRecord]:
     from harbour.sharing.models import Referral
 
@@ -248,6 +250,7 @@ class Edge:
     count: int
 
 
+@tenancy.widened("referral counts between organisations")
 def network_edges() -> list[Edge]:
     """Who refers to whom, counted by pair of organisations (never by survivor)."""
     from harbour.sharing.models import Referral

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from harbour.accounts.policy import Perm, can
 from harbour.audit.actions import Actor, record_event
+from harbour.core import tenancy
 from harbour.core.errors import Conflict, Forbidden, InvalidInput
 from harbour.stats import queries, tables
 from harbour.stats.catalogue import VARIABLES
@@ -163,6 +164,7 @@ def _locked_draft(release: Release, action: str) -> Release:
     return locked
 
 
+@tenancy.widened("national statistics release")
 @transaction.atomic
 def publish_release(*, by: Any, release: Release) -> Release:
     """Review and publish: a second analyst computes the protected table, spends the budget."""
@@ -273,6 +275,7 @@ def request_extract(
     return request
 
 
+@tenancy.widened("research extract")
 @transaction.atomic
 def decide_extract(*, by: Any, request: ExtractRequest, approve: bool) -> ExtractRequest:
     _require(by, Perm.STATS_NATIONAL)

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from harbour.core import tenancy
 from harbour.standard.dictionary import current
 from harbour.stats import queries
 from harbour.stats.catalogue import HIERARCHIES, RESEARCH_VARIABLES, variable
@@ -31,6 +32,7 @@ class Extract:
     k: int
 
 
+@tenancy.widened("research extract")
 def microdata(request: ExtractRequest) -> Extract:
     cases = queries.in_period(queries.research_cases(), request.first_year, request.last_year)
     people, _linked = queries.person_rows(cases)

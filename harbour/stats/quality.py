@@ -15,6 +15,7 @@ from typing import Any
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from harbour.core import tenancy
 from harbour.orgs.models import Organisation
 from harbour.sharing.models import Agreement, Party, Referral
 from harbour.stats import queries
@@ -32,6 +33,7 @@ class Contributor:
     open_loops: int  # referrals sent more than OPEN_LOOP_DAYS ago, never completed or closed
 
 
+@tenancy.widened("national data quality")
 def contributors(today: dt.date | None = None) -> list[Contributor]:
     cases = queries.statistics_cases(today)
     loops = _open_loops()
@@ -72,12 +74,14 @@ def _open_loops() -> dict[Any, int]:
     return {r["org_id"]: r["n"] for r in rows}
 
 
+@tenancy.widened("national data quality")
 def emptiest_fields(today: dt.date | None = None) -> list[tuple[str, int]]:
     """Core fields by how often they are filled in, least first, over all countable cases."""
     filled = queries.completeness(queries.statistics_cases(today), core_only=False)
     return sorted(filled, key=lambda fp: fp[1])
 
 
+@tenancy.widened("national data quality")
 def idle_agreements(today: dt.date | None = None) -> list[str]:
     """Live bilateral agreements under which no referral has gone between the parties."""
     today = today or timezone.localdate()
@@ -99,6 +103,7 @@ def idle_agreements(today: dt.date | None = None) -> list[str]:
     return idle
 
 
+@tenancy.widened("national data quality")
 def silent_provinces(today: dt.date | None = None) -> list[str]:
     """Provinces or territories with countable intakes but no referral sent from an organisation
     based there."""
@@ -113,6 +118,7 @@ def silent_provinces(today: dt.date | None = None) -> list[str]:
     return sorted(intake - referring)
 
 
+@tenancy.widened("national data quality")
 def completeness_trend(today: dt.date | None = None) -> list[tuple[str, int]]:
     """Mean completeness of core fields by year of intake: is data quality improving?"""
     cases = queries.statistics_cases(today)
