@@ -348,6 +348,7 @@ def _commands_to_run(tmp_path: Any, org: Any) -> dict[str, list[str]]:
         ],
         "accounts_second_factor_policy": [org.short_name],
         "api_openapi": ["--out", str(tmp_path / "openapi.json")],
+        "cases_immigration": ["report", "--org", org.short_name, "--json"],
         "audit_verify": [],
         "audit_checkpoint": ["--out", str(tmp_path / "checkpoints")],
         "audit_key": [],
