@@ -88,9 +88,10 @@ def plan(
     if not rows:
         result.problem(None, "", _("The file has column names but no rows to import."))
     context = _Context(org_id, {}, defaults or {}, values or {})
+    step = max(200, len(rows) // 100)  # at most ~100 progress writes, whatever the size
     for i, (number, cells) in enumerate(rows, start=1):
         _plan_row(number, cells, table.headers, columns, context, result)
-        if progress and (i % 200 == 0 or i == len(rows)):
+        if progress and (i % step == 0 or i == len(rows)):
             progress(i, len(rows))
     return result
 
