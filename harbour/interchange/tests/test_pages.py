@@ -234,3 +234,12 @@ def test_a_value_choice_outside_the_list_is_refused(client_for, supervisor) -> N
     )
     response = client.post(f"/interchange/imports/{job.pk}/values/", {"value_0": "not_a_code"})
     assert response.status_code == 200 and ImportJob.objects.count() == 1
+
+
+def test_the_pages_in_french(client_for, supervisor) -> None:
+    client = client_for(supervisor)
+    client.cookies["django_language"] = "fr"
+    page = client.get("/interchange/")
+    assert page.status_code == 200 and "Importer des accueils" in page.text
+    job_url = upload(client, GOOD.encode())["Location"]
+    assert "Importer maintenant" in client.get(job_url).text
