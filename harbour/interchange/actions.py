@@ -21,7 +21,7 @@ from harbour.audit.actions import record_event
 from harbour.cases.actions import start_intake
 from harbour.core.errors import Conflict, DomainError, Forbidden, InvalidInput
 from harbour.interchange import imports, mapping, policy, reading, states
-from harbour.interchange.models import ColumnChoice, ImportJob, JobStatus
+from harbour.interchange.models import ColumnChoice, ImportJob, JobStatus, ValueChoice
 from harbour.interchange.problems import FileProblem, Problem, column_letter
 from harbour.orgs import crypto
 
@@ -79,7 +79,7 @@ def _forget_old_uploads(org_id: Any) -> None:
         org_id=org_id, created_at__lt=timezone.now() - KEEP_UPLOADS
     ).exclude(upload="")
     old.exclude(status__in=[JobStatus.QUEUED, JobStatus.CHECKING, JobStatus.IMPORTING]).update(
-        upload=""
+        upload="", unknown_values=""
     )
 
 
@@ -106,12 +106,41 @@ def choose_columns(*, by: User, job: ImportJob, choices: dict[str, str]) -> Impo
                 header_token=imports.header_token(job.org_id, letters[letter]),
                 defaults={"target": target, "chosen_by": by},
             )
+    _audit(by, "import_job.columns_chosen", job, columns=len([v for v in choices.values() if v]))
+    return _check_again(by, job, data)
+
+
+def _check_again(by: User, job: ImportJob, data: bytes) -> ImportJob:
     again = create_import_job(by=by, data=data, dry_run=True, defaults=job.defaults)
     _move(job, JobStatus.DISCARDED)
-    job.upload, job.finished_at = "", timezone.now()
-    job.save(update_fields=["status", "upload", "finished_at", "updated_at"])
-    _audit(by, "import_job.columns_chosen", job, columns=len([v for v in choices.values() if v]))
+    job.upload, job.unknown_values, job.finished_at = "", "", timezone.now()
+    job.save(update_fields=["status", "upload", "unknown_values", "finished_at", "updated_at"])
     return again
+
+
+@transaction.atomic
+def choose_values(*, by: User, job: ImportJob, choices: list[tuple[str, str, str]]) -> ImportJob:
+    """Remember what values of the organisation's files mean in a code list
+    ((field key, value, code) each) and check the same file again as a new dry run."""
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if not policy.may_import(by) or job.org_id != by.org_id:
+        raise Forbidden()
+    if job.status not in (JobStatus.FAILED, JobStatus.CHECKED) or not job.upload:
+        raise Conflict(_("This import cannot go on from where it is."))
+    offered = unknown_values_of(job)
+    for key, value, code in choices:
+        target = mapping.target_by_key(key)
+        codelist = target.field.codelist if target else None
+        if value not in offered.get(key, []) or codelist is None or codelist.get(code) is None:
+            raise InvalidInput({key: [_("Choose one of the listed options.")]})
+        ValueChoice.objects.update_or_create(
+            org_id=job.org_id,
+            field_key=key,
+            value_token=imports.value_token(job.org_id, value),
+            defaults={"code": code, "chosen_by": by},
+        )
+    _audit(by, "import_job.values_chosen", job, values=len(choices))
+    return _check_again(by, job, _upload_of(job))
 
 
 DEFAULTABLE = ("intake_date", "intake_province")
@@ -156,8 +185,8 @@ def discard_import_job(*, by: User, job: ImportJob) -> ImportJob:
     if not policy.may_import(by) or job.org_id != by.org_id:
         raise Forbidden()
     _move(job, JobStatus.DISCARDED)
-    job.upload, job.finished_at = "", timezone.now()
-    job.save(update_fields=["status", "upload", "finished_at", "updated_at"])
+    job.upload, job.unknown_values, job.finished_at = "", "", timezone.now()
+    job.save(update_fields=["status", "upload", "unknown_values", "finished_at", "updated_at"])
     _audit(by, "import_job.discarded", job)
     return job
 
@@ -197,11 +226,15 @@ def _run(job: ImportJob) -> ImportJob:
             job, JobStatus.FAILED, [Problem(None, "", str(exc.message))], "import_job.failed"
         )
     chosen = ColumnChoice.objects.filter(org_id=job.org_id).values_list("header_token", "target")
+    values = ValueChoice.objects.filter(org_id=job.org_id).values_list(
+        "field_key", "value_token", "code"
+    )
     plan = imports.plan(
         data,
         org_id=job.org_id,
         defaults=job.defaults,
         chosen=dict(chosen),
+        values={(key, token): code for key, token, code in values},
         progress=_progress_of(job),
     )
     _keep_report(job, plan)
@@ -230,6 +263,18 @@ def _keep_report(job: ImportJob, plan: imports.Plan) -> None:
     job.rows_done = job.rows_total
     job.columns = plan.columns
     job.warnings = [w.as_dict() for w in plan.warnings]
+    unknown = {k: v for k, v in plan.unknown.items() if v}
+    job.unknown_values = (
+        crypto.seal(job.org_id, {"unknown": unknown}, aad=_aad(job) + ":values") if unknown else ""
+    )
+
+
+def unknown_values_of(job: ImportJob) -> dict[str, list[str]]:
+    """Values of code-list columns the check did not understand (the uploader's own file)."""
+    if not job.unknown_values or not job.upload:
+        return {}
+    opened = crypto.open_sealed(job.org_id, job.unknown_values, aad=_aad(job) + ":values")
+    return dict(opened["unknown"])
 
 
 def _finish(job: ImportJob, status: str, problems: list[Problem], action: str) -> ImportJob:
@@ -237,7 +282,7 @@ def _finish(job: ImportJob, status: str, problems: list[Problem], action: str) -
         job.status = status
         job.problems = [p.as_dict() for p in problems]
         if status not in (JobStatus.CHECKED, JobStatus.FAILED):
-            job.upload = ""
+            job.upload = job.unknown_values = ""
         if status != JobStatus.CHECKED:
             job.finished_at = timezone.now()
         job.save()

@@ -81,3 +81,26 @@ class ColumnsForm(forms.Form):
                 required=False,
                 initial="" if target in ("", "-") else target,
             )
+
+
+class ValuesForm(forms.Form):
+    """One choice per value Harbour did not understand in a code-list column."""
+
+    def __init__(self, *args: Any, unknown: dict[str, list[str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.items: dict[str, tuple[str, str]] = {}
+        for key, values in unknown.items():
+            target = mapping.target_by_key(key)
+            if target is None or target.field.codelist is None:
+                continue
+            codes = target.field.codelist.offered(current().latest)
+            options = [("", _("Not chosen yet")), *((c.code, str(c.label)) for c in codes)]
+            for value in values:
+                name = f"value_{len(self.items)}"
+                self.items[name] = (key, value)
+                self.fields[name] = forms.ChoiceField(
+                    label=f"{target.field.label} · « {value} »", choices=options, required=False
+                )
+
+    def chosen(self) -> list[tuple[str, str, str]]:
+        return [(*self.items[n], code) for n, code in self.cleaned_data.items() if code]

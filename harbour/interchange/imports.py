@@ -21,6 +21,7 @@ from harbour.interchange.problems import MAX_PROBLEMS, FileProblem, Problem, col
 from harbour.orgs import crypto
 
 Progress = Callable[[int, int], None]
+MAX_UNKNOWN = 30  # distinct unknown values offered for a choice, per column
 
 
 @dataclass
@@ -37,6 +38,14 @@ class Plan:
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     columns: dict[str, str] = field(default_factory=dict)  # column → field key
+    # field key → distinct values of code-list columns Harbour did not understand
+    unknown: dict[str, list[str]] = field(default_factory=dict)
+
+    def note_unknown(self, key: str, values: list[str]) -> None:
+        known = self.unknown.setdefault(key, [])
+        for value in values:
+            if value not in known and len(known) < MAX_UNKNOWN and len(value) <= 100:
+                known.append(value)
 
     @property
     def ok(self) -> bool:
@@ -60,6 +69,7 @@ def plan(
     org_id: Any,
     defaults: dict[str, Any] | None = None,
     chosen: Mapping[str, str] | None = None,
+    values: Mapping[tuple[str, str], str] | None = None,
     progress: Progress | None = None,
 ) -> Plan:
     """`chosen` maps a column name's token (see `header_token`) to the field someone chose for
@@ -77,16 +87,34 @@ def plan(
         return result
     if not rows:
         result.problem(None, "", _("The file has column names but no rows to import."))
-    seen: dict[str, int] = {}
+    context = _Context(org_id, {}, defaults or {}, values or {})
+    step = max(200, len(rows) // 100)  # at most ~100 progress writes, whatever the size
     for i, (number, cells) in enumerate(rows, start=1):
-        _plan_row(number, cells, table.headers, columns, org_id, seen, result, defaults or {})
-        if progress and (i % 200 == 0 or i == len(rows)):
+        _plan_row(number, cells, table.headers, columns, context, result)
+        if progress and (i % step == 0 or i == len(rows)):
             progress(i, len(rows))
     return result
 
 
 def _name(index: int, header: str, target: mapping.Target | None) -> str:
     return f"{column_letter(index)} ({target.key})" if target else column_letter(index)
+
+
+@dataclass
+class _Context:
+    org_id: Any
+    seen: dict[str, int]
+    defaults: dict[str, Any]
+    values: Mapping[tuple[str, str], str]
+
+    def resolver(self, key: str) -> mapping.Resolver | None:
+        if not self.values:
+            return None
+        return lambda text: self.values.get((key, value_token(self.org_id, text)))
+
+
+def value_token(org_id: Any, value: str) -> str:
+    return crypto.blind_index(org_id, "interchange.value", mapping.normalise(value))
 
 
 def header_token(org_id: Any, header: str) -> str:
@@ -221,26 +249,28 @@ def _plan_row(
     cells: list[Any],
     headers: list[str],
     columns: Columns,
-    org_id: Any,
-    seen: dict[str, int],
+    context: _Context,
     result: Plan,
-    defaults: dict[str, Any],
 ) -> None:
-    values: dict[str, dict[str, Any]] = {"survivor": {}, "case": dict(defaults)}
+    values: dict[str, dict[str, Any]] = {"survivor": {}, "case": dict(context.defaults)}
     where: dict[str, str] = {}
     for index, target in columns.targets.items():
         cell = cells[index] if index < len(cells) else None
         if not reading._filled(cell):
             continue
-        values[target.entity][target.field.id] = mapping.to_value(target.field, cell)
+        value = mapping.to_value(target.field, cell, context.resolver(target.key))
+        result.note_unknown(target.key, mapping.unknown_codes(target.field, value))
+        values[target.entity][target.field.id] = value
         where[target.field.id] = _name(index, headers[index], target)
-    key = _key(org_id, values, cells, columns)
-    if key in seen:
+    key = _key(context.org_id, values, cells, columns)
+    if key in context.seen:
         result.problem(
-            number, "", _("This row repeats row %(row)d; remove one of them.") % {"row": seen[key]}
+            number,
+            "",
+            _("This row repeats row %(row)d; remove one of them.") % {"row": context.seen[key]},
         )
         return
-    seen[key] = number
+    context.seen[key] = number
     try:
         check_intake(survivor_values=values["survivor"], case_values=values["case"])
     except InvalidInput as exc:

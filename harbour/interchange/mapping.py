@@ -10,6 +10,7 @@ passed on unchanged so the intake's validation names the problem in the user's l
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -176,14 +177,18 @@ def is_meta_column(header: str) -> bool:
 # --- values -----------------------------------------------------------------------------------
 
 
-def to_value(field: Field, cell: Any) -> Any:
-    """A cell as the intake's validation expects it (strings, lists, dates, booleans)."""
+Resolver = Callable[[str], str | None]
+
+
+def to_value(field: Field, cell: Any, resolve: Resolver | None = None) -> Any:
+    """A cell as the intake's validation expects it (strings, lists, dates, booleans).
+    `resolve` gives the code an organisation chose for a value Harbour does not know."""
     if isinstance(cell, str):
         cell = _unneutralise(cell.strip())
     if field.type == "codes":
-        return _codes(field, cell)
+        return _codes(field, cell, resolve)
     if field.type == "code":
-        return _code_of(field, cell) or _text(cell)
+        return _code_of(field, cell) or _chosen(cell, resolve) or _text(cell)
     if field.type == "boolean":
         return _boolean(cell)
     if field.type == "date":
@@ -237,7 +242,11 @@ def _date(cell: Any) -> Any:
     return _text(cell)
 
 
-def _codes(field: Field, cell: Any) -> Any:
+def _chosen(cell: Any, resolve: Resolver | None) -> str | None:
+    return resolve(cell) if resolve and isinstance(cell, str) and cell else None
+
+
+def _codes(field: Field, cell: Any, resolve: Resolver | None = None) -> Any:
     if cell is None or isinstance(cell, bool):
         return cell
     text = str(_text(cell))
@@ -247,7 +256,15 @@ def _codes(field: Field, cell: Any) -> Any:
         # KoBoToolbox and ODK separate the chosen options' names with spaces.
         words = text.split()
         items = words if all(_code_of(field, w) for w in words) else [text]
-    return [_code_of(field, item) or item for item in items]
+    return [_code_of(field, item) or _chosen(item, resolve) or item for item in items]
+
+
+def unknown_codes(field: Field, value: Any) -> list[str]:
+    """The items of a converted code or codes value that are not codes of the field's list."""
+    if field.codelist is None or value is None:
+        return []
+    items = value if isinstance(value, list) else [value]
+    return [i for i in items if isinstance(i, str) and field.codelist.get(i) is None]
 
 
 def _code_of(field: Field, text: Any) -> str | None:

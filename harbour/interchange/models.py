@@ -34,6 +34,8 @@ class ImportJob(TenantModel):
     file_size = models.PositiveIntegerField(default=0)
     file_digest = models.CharField(max_length=64)
     upload = models.TextField(blank=True, default="")
+    # Distinct code-list values the check did not understand, sealed, for the value choices.
+    unknown_values = models.TextField(blank=True, default="")
     rows_total = models.PositiveIntegerField(default=0)
     rows_done = models.PositiveIntegerField(default=0)
     created_count = models.PositiveIntegerField(default=0)
@@ -54,6 +56,7 @@ class ImportJob(TenantModel):
         "file_size": Sensitivity.NONE,
         "file_digest": Sensitivity.NONE,
         "upload": Sensitivity.IDENTIFIER,
+        "unknown_values": Sensitivity.IDENTIFIER,
         "rows_total": Sensitivity.NONE,
         "rows_done": Sensitivity.NONE,
         "created_count": Sensitivity.NONE,
@@ -97,4 +100,30 @@ class ColumnChoice(TenantModel):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["org", "header_token"], name="one_choice_per_column")
+        ]
+
+
+class ValueChoice(TenantModel):
+    """What a value an organisation's files use means in a code list ("Sex trafficking" →
+    sexual_exploitation), chosen once and remembered; the value is kept as a keyed hash."""
+
+    field_key = models.CharField(max_length=80)  # "case.exploitation_types"
+    value_token = models.CharField(max_length=32)
+    code = models.CharField(max_length=80)
+    chosen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    sensitivity: ClassVar[dict[str, Sensitivity]] = {
+        "field_key": Sensitivity.NONE,
+        "value_token": Sensitivity.IDENTIFIER,
+        "code": Sensitivity.NONE,
+        "chosen_by": Sensitivity.NONE,
+    }
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org", "field_key", "value_token"], name="one_choice_per_value"
+            )
         ]

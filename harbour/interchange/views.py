@@ -13,7 +13,13 @@ from django.views.decorators.http import require_POST
 from harbour.core.errors import DomainError, NotFound
 from harbour.core.forms import show_errors
 from harbour.interchange import actions, policy, reading, tasks, xlsform
-from harbour.interchange.forms import ColumnsForm, ExportForm, ImportForm, XlsFormForm
+from harbour.interchange.forms import (
+    ColumnsForm,
+    ExportForm,
+    ImportForm,
+    ValuesForm,
+    XlsFormForm,
+)
 
 
 def _importer(request: HttpRequest) -> Any:
@@ -79,7 +85,41 @@ def _job(request: HttpRequest, job_id: Any) -> Any:
 @login_required
 def job_detail(request: HttpRequest, job_id: Any) -> HttpResponse:
     job = _job(request, job_id)
-    return render(request, "interchange/job.html", {"job": job, "columns_form": _columns_form(job)})
+    return _job_page(request, job)
+
+
+def _job_page(request: HttpRequest, job: Any, **forms: Any) -> HttpResponse:
+    context = {
+        "job": job,
+        "columns_form": forms.get("columns_form", _columns_form(job)),
+        "values_form": forms.get("values_form", _values_form(job)),
+    }
+    return render(request, "interchange/job.html", context)
+
+
+def _values_form(job: Any, data: Any = None) -> ValuesForm | None:
+    if job.status not in ("failed", "checked") or not job.upload:
+        return None
+    unknown = actions.unknown_values_of(job)
+    return ValuesForm(data, unknown=unknown) if unknown else None
+
+
+@login_required
+@require_POST
+def choose_values(request: HttpRequest, job_id: Any) -> HttpResponse:
+    job = _job(request, job_id)
+    form = _values_form(job, request.POST)
+    if form is None:
+        raise Http404()
+    if form.is_valid():
+        try:
+            again = actions.choose_values(by=request.user, job=job, choices=form.chosen())  # type: ignore[arg-type]
+        except DomainError as exc:
+            show_errors(form, exc)
+        else:
+            tasks.start(again.pk)
+            return redirect("interchange:job", job_id=again.pk)
+    return _job_page(request, job, values_form=form)
 
 
 def _columns_form(job: Any, data: Any = None) -> ColumnsForm | None:
@@ -104,7 +144,7 @@ def choose_columns(request: HttpRequest, job_id: Any) -> HttpResponse:
         else:
             tasks.start(again.pk)
             return redirect("interchange:job", job_id=again.pk)
-    return render(request, "interchange/job.html", {"job": job, "columns_form": form})
+    return _job_page(request, job, columns_form=form)
 
 
 @login_required

@@ -107,3 +107,26 @@ def test_cli_xlsform(tmp_path) -> None:
     target = tmp_path / "intake.xlsx"
     call_command("interchange_xlsform", str(target), "--language", "fr", stdout=io.StringIO())
     assert target.read_bytes()[:2] == b"PK"
+
+
+def test_a_worker_task_imports_under_row_level_security(supervisor) -> None:
+    """A task worker's connection starts with no organisation (PostgreSQL, ADR 40): the task
+    scopes itself to the uploader's organisation and leaves the scope as it found it."""
+    from django.db import connection
+
+    from harbour.core import tenancy
+    from harbour.core.testing import application_role
+    from harbour.interchange import actions, tasks
+
+    job = actions.create_import_job(by=supervisor, data=GOOD.encode(), dry_run=False)
+    if connection.vendor != "postgresql":
+        tasks.run_import.call(str(job.pk))
+        assert Case.objects.count() == 2
+        return
+    with application_role():
+        tenancy._set("", "")  # a worker: sees nothing until told whose work this is
+        tasks.run_import.call(str(job.pk))
+        assert tenancy._current() == ("", "")
+        assert Case.objects.count() == 0  # still nothing visible from here
+        tenancy._set("", tenancy.ALL)
+        assert Case.objects.filter(org=supervisor.org).count() == 2

@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 
 from harbour.audit.models import AuditEvent
 from harbour.cases.models import Case
-from harbour.interchange import reading
+from harbour.interchange import actions, reading
 from harbour.interchange.models import ImportJob, JobStatus
 from harbour.interchange.tests.test_csv_import import GOOD
 
@@ -194,3 +194,52 @@ def test_harbours_own_export_imports_back_unchanged(
         a = read_values(of(original), with_identity=True).get(column.field.id)
         b = read_values(of(copy), with_identity=True).get(column.field.id)
         assert a == b, column.field.id
+
+
+LEGACY_VALUES = (
+    "intake_date,intake_province,consent_to_record,exploitation_types\n"
+    "2026-10-14,CA-ON,yes,Sex trafficking\n"
+    "2026-10-15,CA-ON,yes,Sex trafficking|Forced labour\n"
+)
+
+
+def test_unknown_values_are_given_their_code_and_remembered(client_for, supervisor) -> None:
+    from harbour.interchange.models import ValueChoice
+
+    client = client_for(supervisor)
+    first = ImportJob.objects.get(
+        pk=upload(client, LEGACY_VALUES.encode())["Location"].split("/")[-2]
+    )
+    assert first.status == JobStatus.FAILED and "Sex trafficking" not in first.unknown_values
+    page = client.get(f"/interchange/imports/{first.pk}/")
+    assert "Choose what these values mean" in page.text and "Sex trafficking" in page.text
+    response = client.post(
+        f"/interchange/imports/{first.pk}/values/", {"value_0": "sexual_exploitation"}
+    )
+    assert response.status_code == 302
+    second = ImportJob.objects.exclude(pk=first.pk).get()
+    assert second.status == JobStatus.CHECKED, second.problems
+    assert ValueChoice.objects.filter(org=supervisor.org, code="sexual_exploitation").exists()
+    actions.commit_import_job(by=supervisor, job=second)
+    actions.run_import_job(job_id=second.pk)
+    assert sorted(Case.objects.values_list("exploitation_types", flat=True)) == [
+        ["forced_labour", "sexual_exploitation"], ["sexual_exploitation"],
+    ]  # fmt: skip
+
+
+def test_a_value_choice_outside_the_list_is_refused(client_for, supervisor) -> None:
+    client = client_for(supervisor)
+    job = ImportJob.objects.get(
+        pk=upload(client, LEGACY_VALUES.encode())["Location"].split("/")[-2]
+    )
+    response = client.post(f"/interchange/imports/{job.pk}/values/", {"value_0": "not_a_code"})
+    assert response.status_code == 200 and ImportJob.objects.count() == 1
+
+
+def test_the_pages_in_french(client_for, supervisor) -> None:
+    client = client_for(supervisor)
+    client.cookies["django_language"] = "fr"
+    page = client.get("/interchange/")
+    assert page.status_code == 200 and "Importer des accueils" in page.text
+    job_url = upload(client, GOOD.encode())["Location"]
+    assert "Importer maintenant" in client.get(job_url).text

@@ -142,3 +142,34 @@ def test_pyxform_converts_the_xlsform_without_errors_or_warnings(tmp_path, langu
     assert 'nodeset="/data/survivor/given_name"' in xform
     assert "${consent_to_record}" not in xform  # resolved to a path by pyxform
     assert "/data/case/consent_to_record" in xform
+
+
+def test_a_kobo_xlsx_export_written_by_another_tool_imports(supervisor, tmp_path) -> None:
+    """A workbook as KoBoToolbox exports it (written here with openpyxl: shared strings, real
+    date cells with a date format, numbers), with group prefixes and multi-select columns."""
+    import datetime as dt
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(
+        ["start", "case/intake_date", "case/intake_province", "case/consent_to_record",
+         "case/age_when_trafficked", "case/exploitation_types",
+         "case/exploitation_types/forced_labour", "survivor/mobile_phone", "_uuid"]
+    )  # fmt: skip
+    sheet.append(
+        [dt.datetime(2026, 10, 14, 9, 0), dt.date(2026, 10, 14), "CA-BC", "yes", 17,
+         "forced_labour", 1, 4165550199, "kobo-xlsx-1"]
+    )  # fmt: skip
+    sheet["B2"].number_format = "yyyy-mm-dd"
+    path = tmp_path / "kobo.xlsx"
+    book.save(path)
+    job = actions.run_import_job(
+        job_id=actions.create_import_job(by=supervisor, data=path.read_bytes(), dry_run=False).pk
+    )
+    assert job.status == JobStatus.DONE, job.problems
+    case = Case.objects.get()
+    assert str(case.intake_date) == "2026-10-14" and case.age_when_trafficked == 17
+    assert read_values(case.survivor, with_identity=True)["mobile_phone"] == "+14165550199"
