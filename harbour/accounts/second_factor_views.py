@@ -182,6 +182,8 @@ def totp_confirm(request: HttpRequest, device_id: str) -> HttpResponse:
         pk=parsed_id(device_id), user=user, confirmed_at__isnull=True
     ).first()
     if device is None:
+        if TotpDevice.objects.filter(pk=parsed_id(device_id), user=user).exists():
+            return redirect("accounts:security")  # confirmed already (a second submission)
         raise NotFound()
     form = ConfirmTotpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

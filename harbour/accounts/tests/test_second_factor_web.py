@@ -44,8 +44,11 @@ def test_a_role_that_needs_a_factor_enrols_before_anything_else(org_admin) -> No
 
     wrong = client.post(started["Location"], {"code": "000000"})
     assert wrong.status_code == 200 and "not correct" in wrong.text
-    confirmed = client.post(started["Location"], {"code": pyotp.TOTP(secret).now()})
+    code = pyotp.TOTP(secret).now()
+    confirmed = client.post(started["Location"], {"code": code})
     assert confirmed["Location"] == "/accounts/security/recovery-codes/"
+    twice = client.post(started["Location"], {"code": code})  # a double submission
+    assert twice.status_code == 302 and twice["Location"] == "/accounts/security/"
     codes_page = client.get("/accounts/security/recovery-codes/")
     assert codes_page.status_code == 200 and codes_page.text.count("<li><code>") == 10
     again = client.get("/accounts/security/recovery-codes/")  # shown once
