@@ -16,6 +16,7 @@ from harbour.audit import keys, note
 from harbour.audit.chain import GENESIS, Problem, event_hash
 from harbour.audit.checkpoint import Body
 from harbour.audit.models import AuditEvent, ChainHead, Checkpoint, Outcome, RefusalTally
+from harbour.core import tenancy
 from harbour.core.errors import Conflict, NotFound
 
 SYSTEM_CHAIN = "system"
@@ -294,7 +295,8 @@ def _refusal_events(by: Actor, tally: RefusalTally) -> None:
 def refuse_read(*, by: Actor, model: type[Any], record_id: Any) -> NoReturn:
     """Refuse a lookup that found nothing the user may see: a 404 either way, but when the id is
     another organisation's record, the refusal is counted and audited (record_refused_read)."""
-    owner = model.objects.filter(pk=record_id).values_list("org_id", flat=True).first()
+    with tenancy.widened("whose record was refused"):  # only its organisation is read
+        owner = model.objects.filter(pk=record_id).values_list("org_id", flat=True).first()
     if owner is not None and owner != by.org_id and by.pk is not None:
         record_refused_read(
             by=by, owner_org_id=owner, target_type=model._meta.model_name, target_id=record_id

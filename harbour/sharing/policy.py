@@ -20,6 +20,7 @@ from harbour.audit.actions import record_event, refuse_read
 from harbour.audit.models import Outcome
 from harbour.cases.models import Case, Survivor
 from harbour.cases.values import read_values
+from harbour.core import tenancy
 from harbour.core.errors import NotFound, parsed_id
 from harbour.orgs.crypto import blind_index
 from harbour.orgs.models import Organisation
@@ -221,15 +222,21 @@ def shared_case_for(user: Any, case_id: Any) -> SharedCase:
     The decision is audited (in the owner's chain) before a refusal is raised, so refused
     attempts are in the trail too.
     """
-    case = Case.objects.select_related("org", "survivor").filter(pk=parsed_id(case_id)).first()
-    if case is None or case.org_id == user.org_id:
+    pk = parsed_id(case_id)
+    case = Case.objects.select_related("org", "survivor").filter(pk=pk).first()
+    if case is None:  # nowhere, or hidden by row-level security (no referral names this org)
+        refuse_read(by=user, model=Case, record_id=pk)
+    if case.org_id == user.org_id:
         raise NotFound()
-    purposes = reasons_for(user.org_id, case.survivor_id) if can(user, Perm.CASE_VIEW) else None
-    if not purposes:
-        # No reason to look: a probe, or access that has ended. Counted, not one event each.
-        refuse_read(by=user, model=Case, record_id=case.pk)
-    with transaction.atomic():
-        return _shared(user, case, purposes)
+    # The row was let through (row-level security: a referral names this organisation, ADR 40);
+    # the live rules read the holder's consents and agreements too.
+    with tenancy.widened("sharing decision"):
+        purposes = reasons_for(user.org_id, case.survivor_id) if can(user, Perm.CASE_VIEW) else None
+        if not purposes:
+            # No reason to look: a probe, or access that has ended. Counted, not one event each.
+            refuse_read(by=user, model=Case, record_id=case.pk)
+        with transaction.atomic():
+            return _shared(user, case, purposes)
 
 
 def _shared(user: Any, case: Case, purposes: frozenset[str]) -> SharedCase:
@@ -324,13 +331,15 @@ def consent_by_receipt(user: Any, code: str) -> Consent:
     normalised = normalised_code(code)
     if not can(user, Perm.CASE_EDIT) or len(normalised) != RECEIPT_CODE_LENGTH:
         raise NotFound()
-    holders = Consent.objects.order_by().values_list("org_id", flat=True).distinct()
-    digests = [receipt_digest(org_id, normalised) for org_id in holders]
-    found = (
-        Consent.objects.select_related("org", "recipient_org")
-        .filter(receipt_digest__in=digests)
-        .first()
-    )
+    # Holding the code is the grant: any organisation's consents are searched (ADR 40).
+    with tenancy.widened("consent receipt lookup"):
+        holders = Consent.objects.order_by().values_list("org_id", flat=True).distinct()
+        digests = [receipt_digest(org_id, normalised) for org_id in holders]
+        found = (
+            Consent.objects.select_related("org", "recipient_org")
+            .filter(receipt_digest__in=digests)
+            .first()
+        )
     if found is None:
         raise NotFound()
     return found

@@ -35,10 +35,10 @@ from harbour.accounts.actions.common import staff_event
 from harbour.accounts.actions.second_factor import (
     check_not_throttled,
     checked_name,
-    record_failure,
     has_recovery_codes,
-    new_recovery_codes,
     has_second_factor,
+    new_recovery_codes,
+    record_failure,
 )
 from harbour.accounts.actions.throttle import register_sign_in_success, second_factor_attempt
 from harbour.accounts.models import Passkey, User
