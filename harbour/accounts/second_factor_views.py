@@ -21,6 +21,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from harbour.accounts import actions
+from harbour.accounts.actions.passkeys import passkeys_available
 from harbour.accounts.forms import ConfirmTotpForm, DeviceNameForm, SecondFactorForm
 from harbour.accounts.middleware import (
     mark_second_factor_passed,
@@ -68,7 +69,7 @@ def second_factor(request: HttpRequest) -> HttpResponse:
             return _passed(request, user, kind)
     context = {
         "form": form,
-        "has_passkey": Passkey.objects.filter(user=user).exists(),
+        "has_passkey": passkeys_available() and Passkey.objects.filter(user=user).exists(),
         "has_totp": TotpDevice.objects.filter(user=user, confirmed_at__isnull=False).exists(),
     }
     return render(request, "accounts/second_factor.html", context)
@@ -157,6 +158,7 @@ def security(request: HttpRequest) -> HttpResponse:
         "required": second_factor_required(user),
         "must_enrol": not second_factor_passed(request) and second_factor_step(user) == "enrol",
         "name_form": DeviceNameForm(),
+        "passkeys_available": passkeys_available(),
     }
     return render(request, "accounts/security.html", context)
 

@@ -7,6 +7,7 @@ view and used once. A credential belongs to exactly one account: registering one
 account holds, or signing in with another account's, is refused and audited.
 """
 
+import ipaddress
 import json
 from typing import Any
 from urllib.parse import urlsplit
@@ -55,6 +56,17 @@ def relying_party() -> tuple[str, str]:
     """(RP id, origin) from the site's own address."""
     url = urlsplit(settings.HARBOUR_SITE_URL)
     return url.hostname or "localhost", f"{url.scheme}://{url.netloc}"
+
+
+def passkeys_available() -> bool:
+    """WebAuthn needs a domain name as relying party: a site reached by an IP address (the
+    default http://127.0.0.1:8000) cannot use passkeys; authenticator apps work anywhere."""
+    host = urlsplit(settings.HARBOUR_SITE_URL).hostname or ""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return bool(host)
+    return False
 
 
 def registration_options(user: User) -> tuple[str, bytes]:

@@ -161,7 +161,8 @@ def test_another_administrator_resets_from_the_staff_page(org_admin, supervisor)
     assert "ask another administrator" in own.text
 
 
-def test_passkeys_over_the_web(supervisor, caseworker) -> None:
+def test_passkeys_over_the_web(supervisor, caseworker, settings) -> None:
+    settings.HARBOUR_SITE_URL = "https://harbour.test"
     rp_id, origin = relying_party()
     authenticator = SoftAuthenticator(rp_id=rp_id, origin=origin)
     client = password_only(supervisor)  # must enrol: a passkey will do
@@ -210,13 +211,21 @@ def _challenge(options: dict) -> bytes:
 @pytest.mark.parametrize(
     "body", [b"", b"{", b"[]", b'{"credential": 5}', b"\xff\xfe", b'{"credential": {}}']
 )
-def test_malformed_passkey_answers_are_a_clear_refusal(supervisor, body) -> None:
+def test_malformed_passkey_answers_are_a_clear_refusal(supervisor, body, settings) -> None:
+    settings.HARBOUR_SITE_URL = "https://harbour.test"
     client = password_only(supervisor)
     for url in ("/accounts/security/passkey/", "/accounts/second-factor/passkey/"):
         client.post(url.replace("passkey/", "passkey/options/"))
         response = client.post(url, body, content_type="application/json")
         assert response.status_code == 422 and response.json()["error"], (url, body)
     assert not Passkey.objects.filter(user=supervisor).exists()
+
+
+def test_no_passkeys_on_a_site_reached_by_its_ip_address(supervisor, settings) -> None:
+    settings.HARBOUR_SITE_URL = "http://127.0.0.1:8000"
+    page = password_only(supervisor).get("/accounts/security/")
+    assert b"data-passkey-register" not in page.content
+    assert "not by an IP address" in page.text
 
 
 def test_the_pages_in_french(supervisor) -> None:
