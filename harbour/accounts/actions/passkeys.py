@@ -32,6 +32,7 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
+from harbour.accounts import notify
 from harbour.accounts.actions.common import staff_event
 from harbour.accounts.actions.second_factor import (
     check_not_throttled,
@@ -137,6 +138,7 @@ def register_passkey(
     )
     codes = new_recovery_codes(by) if first or not has_recovery_codes(by) else []
     staff_event(by, "second_factor.enrolled", by, kind="passkey")
+    notify.factor_changed(by, "added", passkey.name)
     return passkey, codes
 
 

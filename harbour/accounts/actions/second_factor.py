@@ -114,6 +114,7 @@ def confirm_totp(*, by: User, device_id: Any, code: str) -> list[str]:
             device.save(update_fields=["confirmed_at", "last_step", "updated_at"])
             codes = new_recovery_codes(by) if first or not has_recovery_codes(by) else []
             staff_event(by, "second_factor.enrolled", by, kind="totp")
+            notify.factor_changed(by, "added", device.name)
             register_sign_in_success(attempt=second_factor_attempt(by.pk))
             return codes
     record_failure(user=by, problem=problem)
@@ -300,6 +301,8 @@ def remove_factor(*, by: User, kind: str, factor_id: Any) -> None:
     if _factor_count(by) == 0:
         RecoveryCode.objects.filter(user=by).delete()
     staff_event(by, "second_factor.removed", by, kind=kind)
+    if confirmed:
+        notify.factor_changed(by, "removed", found.name)
 
 
 # --- a lost device: reset by another administrator --------------------------------------------
