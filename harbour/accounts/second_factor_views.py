@@ -32,6 +32,7 @@ from harbour.accounts.models import Passkey, TotpDevice, User
 from harbour.accounts.policy import second_factor_required
 from harbour.core.errors import DomainError, InvalidInput, NotFound, parsed_id
 from harbour.core.forms import show_errors
+from harbour.orgs import crypto
 
 CHALLENGE = "harbour_webauthn_challenge"
 NEW_CODES = "harbour_new_recovery_codes"
@@ -216,16 +217,29 @@ def _enrolled(request: HttpRequest, user: User, kind: str, codes: list[str]) -> 
     mark_second_factor_passed(request.session, user, kind)
     messages.success(request, _("Your second factor is set up."))
     if codes:
-        request.session[NEW_CODES] = codes
+        _keep_codes(request, user, codes)
         return redirect("accounts:security_codes")
     return redirect("accounts:security")
+
+
+def _keep_codes(request: HttpRequest, user: User, codes: list[str]) -> None:
+    """Until the next page shows them, the new codes wait in the session sealed with the
+    organisation's key: the session table never holds them readable."""
+    request.session[NEW_CODES] = crypto.seal(user.org_id, {"codes": codes}, aad=_aad(user))
+
+
+def _aad(user: User) -> str:
+    return f"accounts.recovery_codes:{user.pk}"
 
 
 @login_required
 def recovery_codes(request: HttpRequest) -> HttpResponse:
     """New recovery codes, shown once: they leave the session as they are displayed."""
-    codes = request.session.pop(NEW_CODES, None)
-    if not isinstance(codes, list) or not codes:
+    user = _user(request)
+    sealed = request.session.pop(NEW_CODES, None)
+    try:
+        codes = crypto.open_sealed(user.org_id, sealed, aad=_aad(user))["codes"]
+    except (crypto.KeyError_, ValueError, TypeError, KeyError, AttributeError):
         return redirect("accounts:security")
     return render(request, "accounts/recovery_codes.html", {"codes": codes})
 
@@ -238,7 +252,7 @@ def recovery_codes_new(request: HttpRequest) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, str(exc.message))
         return redirect("accounts:security")
-    request.session[NEW_CODES] = codes
+    _keep_codes(request, _user(request), codes)
     return redirect("accounts:security_codes")
 
 

@@ -2,6 +2,7 @@
 else, recovery codes shown once, passkeys over JSON, the administrator's reset, the policy."""
 
 import json
+import re
 
 import pyotp
 import pytest
@@ -49,8 +50,11 @@ def test_a_role_that_needs_a_factor_enrols_before_anything_else(org_admin) -> No
     assert confirmed["Location"] == "/accounts/security/recovery-codes/"
     twice = client.post(started["Location"], {"code": code})  # a double submission
     assert twice.status_code == 302 and twice["Location"] == "/accounts/security/"
+    waiting = client.session["harbour_new_recovery_codes"]
     codes_page = client.get("/accounts/security/recovery-codes/")
     assert codes_page.status_code == 200 and codes_page.text.count("<li><code>") == 10
+    printed = re.findall(r"<li><code>([a-z0-9-]+)</code></li>", codes_page.text)
+    assert waiting.startswith("hbr1.") and not any(c in waiting for c in printed)
     again = client.get("/accounts/security/recovery-codes/")  # shown once
     assert again.status_code == 302
     assert client.get("/dashboard/").status_code == 200  # enrolling counts as passing
