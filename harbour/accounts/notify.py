@@ -81,6 +81,26 @@ def reset_link(link: Invitation, token: str) -> None:
     _send_after_commit(subject, body, [link.email])
 
 
+FACTOR_CHANGED_SUBJECT = _("Harbour: the second factors of your account changed")
+FACTOR_CHANGED = {
+    "added": _("A second factor was added to your Harbour account: %(name)s."),
+    "removed": _("A second factor was removed from your Harbour account: %(name)s."),
+}
+FACTOR_CHANGED_FOOTER = _(
+    "If it was not you, someone may know your password: tell your organisation's Harbour "
+    "administrator now."
+)
+
+
+def factor_changed(user: User, change: str, name: str) -> None:
+    """Tell the person each time a factor is added or removed: a stranger who learnt their
+    password and added a device of their own would be noticed."""
+    with translation.override(user.preferred_language):
+        line = str(FACTOR_CHANGED[change]) % {"name": name}
+        subject, footer = str(FACTOR_CHANGED_SUBJECT), str(FACTOR_CHANGED_FOOTER)
+    _send_after_commit(subject, f"{line}\n\n{footer}", [user.email])
+
+
 def second_factor_reset(user: User) -> None:
     with translation.override(user.preferred_language):
         subject, body = str(SECOND_FACTOR_RESET_SUBJECT), str(SECOND_FACTOR_RESET_BODY)

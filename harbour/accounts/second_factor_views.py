@@ -19,6 +19,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from harbour.accounts import actions
+from harbour.accounts.actions.passkeys import passkeys_available
 from harbour.accounts.forms import ConfirmTotpForm, DeviceNameForm, SecondFactorForm
 from harbour.accounts.middleware import (
     mark_second_factor_passed,
@@ -29,6 +30,7 @@ from harbour.accounts.models import Passkey, TotpDevice, User
 from harbour.accounts.policy import second_factor_required
 from harbour.core.errors import DomainError, InvalidInput, NotFound, parsed_id
 from harbour.core.forms import show_errors
+from harbour.orgs import crypto
 from harbour.web.redirects import next_or
 
 CHALLENGE = "harbour_webauthn_challenge"
@@ -64,7 +66,7 @@ def second_factor(request: HttpRequest) -> HttpResponse:
             return _passed(request, user, kind)
     context = {
         "form": form,
-        "has_passkey": Passkey.objects.filter(user=user).exists(),
+        "has_passkey": passkeys_available() and Passkey.objects.filter(user=user).exists(),
         "has_totp": TotpDevice.objects.filter(user=user, confirmed_at__isnull=False).exists(),
     }
     return render(request, "accounts/second_factor.html", context)
@@ -153,6 +155,7 @@ def security(request: HttpRequest) -> HttpResponse:
         "required": second_factor_required(user),
         "must_enrol": not second_factor_passed(request) and second_factor_step(user) == "enrol",
         "name_form": DeviceNameForm(),
+        "passkeys_available": passkeys_available(),
     }
     return render(request, "accounts/security.html", context)
 
@@ -178,6 +181,8 @@ def totp_confirm(request: HttpRequest, device_id: str) -> HttpResponse:
         pk=parsed_id(device_id), user=user, confirmed_at__isnull=True
     ).first()
     if device is None:
+        if TotpDevice.objects.filter(pk=parsed_id(device_id), user=user).exists():
+            return redirect("accounts:security")  # confirmed already (a second submission)
         raise NotFound()
     form = ConfirmTotpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -208,16 +213,29 @@ def _enrolled(request: HttpRequest, user: User, kind: str, codes: list[str]) -> 
     mark_second_factor_passed(request.session, user, kind)
     messages.success(request, _("Your second factor is set up."))
     if codes:
-        request.session[NEW_CODES] = codes
+        _keep_codes(request, user, codes)
         return redirect("accounts:security_codes")
     return redirect("accounts:security")
+
+
+def _keep_codes(request: HttpRequest, user: User, codes: list[str]) -> None:
+    """Until the next page shows them, the new codes wait in the session sealed with the
+    organisation's key: the session table never holds them readable."""
+    request.session[NEW_CODES] = crypto.seal(user.org_id, {"codes": codes}, aad=_aad(user))
+
+
+def _aad(user: User) -> str:
+    return f"accounts.recovery_codes:{user.pk}"
 
 
 @login_required
 def recovery_codes(request: HttpRequest) -> HttpResponse:
     """New recovery codes, shown once: they leave the session as they are displayed."""
-    codes = request.session.pop(NEW_CODES, None)
-    if not isinstance(codes, list) or not codes:
+    user = _user(request)
+    sealed = request.session.pop(NEW_CODES, None)
+    try:
+        codes = crypto.open_sealed(user.org_id, sealed, aad=_aad(user))["codes"]
+    except (crypto.KeyError_, ValueError, TypeError, KeyError, AttributeError):
         return redirect("accounts:security")
     return render(request, "accounts/recovery_codes.html", {"codes": codes})
 
@@ -230,7 +248,7 @@ def recovery_codes_new(request: HttpRequest) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, str(exc.message))
         return redirect("accounts:security")
-    request.session[NEW_CODES] = codes
+    _keep_codes(request, _user(request), codes)
     return redirect("accounts:security_codes")
 
 

@@ -6,6 +6,7 @@ and after it closes (Playwright's loop runs in this thread, where Django forbids
 
 from pathlib import Path
 
+import pyotp
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -82,6 +83,18 @@ def test_a_supervisor_enrols_a_passkey_and_signs_in_with_it(
         expect(page).to_have_url(f"{base}/dashboard/")
         page.goto(f"{base}/cases/")
         expect(page).to_have_url(f"{base}/cases/")
+
+        # An authenticator app as well: the QR code is drawn in the page, the key is shown too.
+        page.goto(f"{base}/accounts/security/app/")
+        page.fill("#id_name", "Téléphone")
+        page.click("main form[data-once] button[type=submit]")
+        expect(page.locator("figure.qr svg")).to_be_visible()
+        _shot(page, "4-authenticator-app-fr")
+        secret = page.locator("#totp-secret").inner_text().replace(" ", "")
+        page.fill("#id_code", pyotp.TOTP(secret).now())
+        page.click("main form[data-once] button[type=submit]")
+        expect(page).to_have_url(f"{base}/accounts/security/")
+        expect(page.locator("main")).to_contain_text("Téléphone")
         context.close()
     assert not [e for e in errors if "Content Security Policy" in e], errors
     passkey = Passkey.objects.get(user=supervisor)

@@ -7,6 +7,7 @@ view and used once. A credential belongs to exactly one account: registering one
 account holds, or signing in with another account's, is refused and audited.
 """
 
+import ipaddress
 import json
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,14 +32,15 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
+from harbour.accounts import notify
 from harbour.accounts.actions.common import staff_event
 from harbour.accounts.actions.second_factor import (
-    _check_not_throttled,
-    _checked_name,
-    _failed,
-    _has_recovery_codes,
-    _new_recovery_codes,
+    check_not_throttled,
+    checked_name,
+    has_recovery_codes,
     has_second_factor,
+    new_recovery_codes,
+    record_failure,
 )
 from harbour.accounts.actions.throttle import register_sign_in_success, second_factor_attempt
 from harbour.accounts.models import Passkey, User
@@ -55,6 +57,17 @@ def relying_party() -> tuple[str, str]:
     """(RP id, origin) from the site's own address."""
     url = urlsplit(settings.HARBOUR_SITE_URL)
     return url.hostname or "localhost", f"{url.scheme}://{url.netloc}"
+
+
+def passkeys_available() -> bool:
+    """WebAuthn needs a domain name as relying party: a site reached by an IP address (the
+    default http://127.0.0.1:8000) cannot use passkeys; authenticator apps work anywhere."""
+    host = urlsplit(settings.HARBOUR_SITE_URL).hostname or ""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return bool(host)
+    return False
 
 
 def registration_options(user: User) -> tuple[str, bytes]:
@@ -99,7 +112,7 @@ def register_passkey(
 ) -> tuple[Passkey, list[str]]:
     """Keep a new passkey for `by` once the browser's answer to `challenge` verifies. Returns
     it with the first recovery codes when it is the account's first factor (shown once)."""
-    name = _checked_name(name)
+    name = checked_name(name)
     rp_id, origin = relying_party()
     try:
         _check_size(credential)
@@ -123,8 +136,9 @@ def register_passkey(
         sign_count=verified.sign_count,
         transports=_transports(credential),
     )
-    codes = _new_recovery_codes(by) if first or not _has_recovery_codes(by) else []
+    codes = new_recovery_codes(by) if first or not has_recovery_codes(by) else []
     staff_event(by, "second_factor.enrolled", by, kind="passkey")
+    notify.factor_changed(by, "added", passkey.name)
     return passkey, codes
 
 
@@ -146,14 +160,14 @@ def verify_passkey(*, user: User, credential: str, challenge: bytes) -> None:
     """Check the browser's signed answer to `challenge` for `user`'s sign-in. Raises
     InvalidInput (not accepted, another account's passkey, a copied key) or TooManyAttempts;
     each failure is counted and audited."""
-    _check_not_throttled(user)
+    check_not_throttled(user)
     with transaction.atomic():
         problem = _use_passkey(user, credential, challenge)
         if problem is None:
             register_sign_in_success(attempt=second_factor_attempt(user.pk))
             staff_event(user, "user.second_factor_passed", user, kind="passkey")
             return
-    _failed(user, problem)
+    record_failure(user=user, problem=problem)
     messages = {"not_yours": MSG_NOT_YOURS, "cloned": MSG_CLONED}
     raise InvalidInput({"credential": [messages.get(problem, MSG_NOT_ACCEPTED)]})
 

@@ -63,7 +63,7 @@ def start_totp(*, by: User, name: str) -> tuple[TotpDevice, str]:
     """A new, unconfirmed authenticator for `by`; returns it with its secret (shown once, to
     be scanned). It counts only once a code from it is confirmed; an earlier unconfirmed one is
     dropped."""
-    name = _checked_name(name)
+    name = checked_name(name)
     TotpDevice.objects.filter(user=by, confirmed_at__isnull=True).delete()
     secret = pyotp.random_base32()
     device = TotpDevice(user=by, org_id=by.org_id, name=name)
@@ -97,7 +97,7 @@ def provisioning_uri(device: TotpDevice, user: User) -> str:
 def confirm_totp(*, by: User, device_id: Any, code: str) -> list[str]:
     """Confirm a new authenticator with a code from it. Returns the first recovery codes when
     this is the account's first factor (shown once), else an empty list."""
-    _check_not_throttled(by)
+    check_not_throttled(by)
     with transaction.atomic():
         device = (
             TotpDevice.objects.select_for_update()
@@ -112,15 +112,16 @@ def confirm_totp(*, by: User, device_id: Any, code: str) -> list[str]:
             device.confirmed_at = timezone.now()
             device.last_step = step
             device.save(update_fields=["confirmed_at", "last_step", "updated_at"])
-            codes = _new_recovery_codes(by) if first or not _has_recovery_codes(by) else []
+            codes = new_recovery_codes(by) if first or not has_recovery_codes(by) else []
             staff_event(by, "second_factor.enrolled", by, kind="totp")
+            notify.factor_changed(by, "added", device.name)
             register_sign_in_success(attempt=second_factor_attempt(by.pk))
             return codes
-    _failed(by, problem)
+    record_failure(user=by, problem=problem)
     raise InvalidInput({"code": [PROBLEMS[problem]]})
 
 
-def _checked_name(name: str) -> str:
+def checked_name(name: str) -> str:
     name = (name or "").strip()
     if not name or len(name) > 80 or not name.isprintable():
         raise InvalidInput({"name": [MSG_NAME]})
@@ -134,7 +135,7 @@ def verify_code(*, user: User, code: str) -> str:
     """Check a code from an authenticator app or a recovery code for `user`'s sign-in. Returns
     which kind passed ("totp" or "recovery"). Raises InvalidInput with a specific message
     (wrong, already used, expired) or TooManyAttempts; every failure is counted and audited."""
-    _check_not_throttled(user)
+    check_not_throttled(user)
     text = _normalised(code)
     with transaction.atomic():
         if text.isascii() and text.isdigit() and len(text) == 6:
@@ -147,11 +148,11 @@ def verify_code(*, user: User, code: str) -> str:
             register_sign_in_success(attempt=second_factor_attempt(user.pk))
             staff_event(user, "user.second_factor_passed", user, kind=kind)
             return kind
-    _failed(user, problem)
+    record_failure(user=user, problem=problem)
     raise InvalidInput({"code": [PROBLEMS[problem]]})
 
 
-def _check_not_throttled(user: User) -> None:
+def check_not_throttled(user: User) -> None:
     wait = wait_seconds(second_factor_attempt(user.pk))
     if wait:
         minutes = max(1, -(-wait // 60))
@@ -166,7 +167,7 @@ def _check_not_throttled(user: User) -> None:
 
 
 @transaction.atomic
-def _failed(user: User, problem: str) -> None:
+def record_failure(*, user: User, problem: str) -> None:
     """Counted and audited in their own transaction: the refusal itself changes nothing else."""
     register_sign_in_failure(attempt=second_factor_attempt(user.pk))
     record_event(
@@ -225,7 +226,7 @@ def _digest(user: User, code: str) -> str:
     ).hexdigest()
 
 
-def _new_recovery_codes(user: User) -> list[str]:
+def new_recovery_codes(user: User) -> list[str]:
     RecoveryCode.objects.filter(user=user).delete()
     plain = []
     for _n in range(RECOVERY_CODES):
@@ -237,7 +238,7 @@ def _new_recovery_codes(user: User) -> list[str]:
     return plain
 
 
-def _has_recovery_codes(user: User) -> bool:
+def has_recovery_codes(user: User) -> bool:
     return RecoveryCode.objects.filter(user=user, used_at__isnull=True).exists()
 
 
@@ -264,7 +265,7 @@ def regenerate_recovery_codes(*, by: User) -> list[str]:
     """New codes replace every earlier one (used or not); shown once."""
     if not has_second_factor(by):
         raise Forbidden(_("Add an authenticator app or a passkey first."))
-    codes = _new_recovery_codes(by)
+    codes = new_recovery_codes(by)
     staff_event(by, "second_factor.recovery_codes_renewed", by)
     return codes
 
@@ -300,6 +301,8 @@ def remove_factor(*, by: User, kind: str, factor_id: Any) -> None:
     if _factor_count(by) == 0:
         RecoveryCode.objects.filter(user=by).delete()
     staff_event(by, "second_factor.removed", by, kind=kind)
+    if confirmed:
+        notify.factor_changed(by, "removed", found.name)
 
 
 # --- a lost device: reset by another administrator --------------------------------------------

@@ -144,6 +144,20 @@ def test_new_recovery_codes_replace_the_old_ones(org_admin) -> None:
     assert actions.verify_code(user=org_admin, code=new[2]) == "recovery"
 
 
+def test_the_person_is_told_when_a_factor_is_added_or_removed(
+    caseworker, django_capture_on_commit_callbacks
+) -> None:
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        enrol(caseworker)
+    with django_capture_on_commit_callbacks(execute=True):
+        device = TotpDevice.objects.get(user=caseworker)
+        actions.remove_factor(by=caseworker, kind="totp", factor_id=device.pk)
+    bodies = [m.body for m in mail.outbox if m.to == [caseworker.email]]
+    assert len(bodies) == 2
+    assert "was added" in bodies[0] and "Phone" in bodies[0] and "was removed" in bodies[1]
+
+
 def test_the_last_factor_a_role_needs_cannot_be_removed(org_admin, caseworker) -> None:
     enrol(org_admin)
     device = TotpDevice.objects.get(user=org_admin)

@@ -2,6 +2,7 @@
 else, recovery codes shown once, passkeys over JSON, the administrator's reset, the policy."""
 
 import json
+import re
 
 import pyotp
 import pytest
@@ -44,10 +45,16 @@ def test_a_role_that_needs_a_factor_enrols_before_anything_else(org_admin) -> No
 
     wrong = client.post(started["Location"], {"code": "000000"})
     assert wrong.status_code == 200 and "not correct" in wrong.text
-    confirmed = client.post(started["Location"], {"code": pyotp.TOTP(secret).now()})
+    code = pyotp.TOTP(secret).now()
+    confirmed = client.post(started["Location"], {"code": code})
     assert confirmed["Location"] == "/accounts/security/recovery-codes/"
+    twice = client.post(started["Location"], {"code": code})  # a double submission
+    assert twice.status_code == 302 and twice["Location"] == "/accounts/security/"
+    waiting = client.session["harbour_new_recovery_codes"]
     codes_page = client.get("/accounts/security/recovery-codes/")
     assert codes_page.status_code == 200 and codes_page.text.count("<li><code>") == 10
+    printed = re.findall(r"<li><code>([a-z0-9-]+)</code></li>", codes_page.text)
+    assert waiting.startswith("hbr1.") and not any(c in waiting for c in printed)
     again = client.get("/accounts/security/recovery-codes/")  # shown once
     assert again.status_code == 302
     assert client.get("/dashboard/").status_code == 200  # enrolling counts as passing
@@ -158,7 +165,8 @@ def test_another_administrator_resets_from_the_staff_page(org_admin, supervisor)
     assert "ask another administrator" in own.text
 
 
-def test_passkeys_over_the_web(supervisor, caseworker) -> None:
+def test_passkeys_over_the_web(supervisor, caseworker, settings) -> None:
+    settings.HARBOUR_SITE_URL = "https://harbour.test"
     rp_id, origin = relying_party()
     authenticator = SoftAuthenticator(rp_id=rp_id, origin=origin)
     client = password_only(supervisor)  # must enrol: a passkey will do
@@ -207,13 +215,21 @@ def _challenge(options: dict) -> bytes:
 @pytest.mark.parametrize(
     "body", [b"", b"{", b"[]", b'{"credential": 5}', b"\xff\xfe", b'{"credential": {}}']
 )
-def test_malformed_passkey_answers_are_a_clear_refusal(supervisor, body) -> None:
+def test_malformed_passkey_answers_are_a_clear_refusal(supervisor, body, settings) -> None:
+    settings.HARBOUR_SITE_URL = "https://harbour.test"
     client = password_only(supervisor)
     for url in ("/accounts/security/passkey/", "/accounts/second-factor/passkey/"):
         client.post(url.replace("passkey/", "passkey/options/"))
         response = client.post(url, body, content_type="application/json")
         assert response.status_code == 422 and response.json()["error"], (url, body)
     assert not Passkey.objects.filter(user=supervisor).exists()
+
+
+def test_no_passkeys_on_a_site_reached_by_its_ip_address(supervisor, settings) -> None:
+    settings.HARBOUR_SITE_URL = "http://127.0.0.1:8000"
+    page = password_only(supervisor).get("/accounts/security/")
+    assert b"data-passkey-register" not in page.content
+    assert "not by an IP address" in page.text
 
 
 def test_the_pages_in_french(supervisor) -> None:
