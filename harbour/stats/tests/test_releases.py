@@ -235,3 +235,15 @@ def test_a_funder_report_for_any_period_printable_and_as_csv(counted_cases, org_
     csv = client.get("/statistics/report/?first_year=2020&format=csv")
     assert csv.status_code == 200 and b"forced_labour" in csv.content
     assert signed_in(org_admin).get("/statistics/report/?first_year=x").status_code == 200
+
+
+def test_a_cross_table_withholds_its_margins_where_the_one_way_release_does(
+    counted_cases, analyst, reviewer
+) -> None:
+    one = Table.from_json(_publish(analyst, reviewer).result)
+    two = Table.from_json(
+        _publish(analyst, reviewer, title="By province and gender", col_variable="gender").result
+    )
+    withheld = {r for r in one.rows if one.cells[(r, ALL)] is None}
+    assert withheld and {r for r, v in two.row_totals.items() if v is None} == withheld
+    assert all(two.row_totals[r] == one.cells[(r, ALL)] for r in one.rows if r not in withheld)
