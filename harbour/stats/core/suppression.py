@@ -148,8 +148,8 @@ def suppress_crosstab(
     fixed = set(locked) - hidden
     while open_ := bridges(hidden):
         path = _cheapest_cycle(min(open_, key=str), hidden, full, fixed)
-        if not path:  # nothing could close a cycle through it: withhold every non-zero count
-            hidden = {k for k, v in full.items() if v and k not in fixed}
+        if not path:
+            hidden = _withhold_everything(full, hidden, fixed)
             break
         hidden |= path
     shown = {k: (None if k in hidden else v) for k, v in full.items()}
@@ -161,6 +161,17 @@ def suppress_crosstab(
         col_totals={c: shown[(TOTAL, c)] for c in cols},
         total=shown[(TOTAL, TOTAL)],
     )
+
+
+def _withhold_everything(
+    full: Mapping[Cell, int], hidden: set[Cell], fixed: set[Cell]
+) -> set[Cell]:
+    """When no cycle can protect a figure: every non-zero count; with margins fixed by other
+    releases, the whole body of the table, zeros too (a published zero would pin the rest)."""
+    if not fixed:
+        return {k for k, v in full.items() if v}
+    body = {k for k in full if TOTAL not in k}
+    return (hidden | body) - fixed
 
 
 def _cheapest_cycle(
