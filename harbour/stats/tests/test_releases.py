@@ -247,3 +247,26 @@ def test_a_cross_table_withholds_its_margins_where_the_one_way_release_does(
     withheld = {r for r in one.rows if one.cells[(r, ALL)] is None}
     assert withheld and {r for r, v in two.row_totals.items() if v is None} == withheld
     assert all(two.row_totals[r] == one.cells[(r, ALL)] for r in one.rows if r not in withheld)
+
+
+def test_needs_versus_services_received_and_referral_outcomes(counted_cases, caseworker) -> None:
+    from harbour.cases import actions as case_actions
+    from harbour.cases.models import ServiceProvided
+    from harbour.stats.tables import Spec, count
+
+    case_actions.add_record(
+        by=caseworker,
+        case=counted_cases[0],
+        model=ServiceProvided,
+        values={
+            "service_type": "safe_house",
+            "provided_on": counted_cases[0].intake_date.isoformat(),
+            "need_addressed": "safe_housing",
+        },
+    )
+    people, _linked = queries.person_rows(queries.statistics_cases())
+    needs = count(Spec("need"), people)
+    served = count(Spec("need_served"), people)
+    assert needs.cells[("safe_housing", ALL)] == 28 and served.cells[("safe_housing", ALL)] == 1
+    outcomes = count(Spec("referral_outcome"), people)
+    assert outcomes.cells[("unknown", ALL)] == 28  # nobody was referred
