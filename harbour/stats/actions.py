@@ -11,7 +11,7 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -156,25 +156,35 @@ def create_release(
     if not 2 <= threshold <= 100:
         raise InvalidInput({"threshold": [_("The threshold must be between 2 and 100.")]})
     _check_years(first_year, last_year)
-    latest = (
-        Release.objects.select_for_update().filter(dataset=NATIONAL).aggregate(v=Max("version"))
-    )
-    release = Release.objects.create(
-        version=(latest["v"] or 0) + 1,
-        title=title,
-        title_fr=title_fr,
-        row_variable=row_variable,
-        col_variable=col_variable,
-        method=method,
-        epsilon=eps,
-        threshold=threshold,
-        first_year=first_year,
-        last_year=last_year,
-        status=ReleaseStatus.DRAFT,
-        created_by=by,
-    )
+    fields = {
+        "title": title,
+        "title_fr": title_fr,
+        "row_variable": row_variable,
+        "col_variable": col_variable,
+        "method": method,
+        "epsilon": eps,
+        "threshold": threshold,
+        "first_year": first_year,
+        "last_year": last_year,
+        "status": ReleaseStatus.DRAFT,
+        "created_by": by,
+    }
+    release = _numbered(fields)
     _audit(by, "stats.release_created", release, method=method)
     return release
+
+
+def _numbered(fields: dict[str, Any]) -> Release:
+    """The next version number: two drafts saved at the same moment may both read the same
+    highest number; the unique constraint refuses the second, which takes the next one."""
+    for _attempt in range(5):
+        latest = Release.objects.filter(dataset=NATIONAL).aggregate(v=Max("version"))["v"] or 0
+        try:
+            with transaction.atomic():
+                return Release.objects.create(version=latest + 1, **fields)
+        except IntegrityError:
+            continue
+    raise Conflict(_("Another release was being saved at the same moment. Try again."))
 
 
 def _locked_draft(release: Release, action: str) -> Release:

@@ -270,3 +270,22 @@ def test_needs_versus_services_received_and_referral_outcomes(counted_cases, cas
     assert needs.cells[("safe_housing", ALL)] == 28 and served.cells[("safe_housing", ALL)] == 1
     outcomes = count(Spec("referral_outcome"), people)
     assert outcomes.cells[("unknown", ALL)] == 28  # nobody was referred
+
+
+def test_version_numbers_survive_a_collision(analyst, monkeypatch) -> None:
+    """Two drafts saved at once read the same highest version: the second takes the next."""
+    first = actions.create_release(by=analyst, title="A", row_variable="year", method="suppression")
+    from django.db.models import QuerySet
+
+    real = QuerySet.aggregate
+    calls = {"n": 0}
+
+    def stale(self: Any, *args: Any, **kwargs: Any) -> Any:
+        calls["n"] += 1
+        return {"v": 0} if calls["n"] == 1 else real(self, *args, **kwargs)
+
+    monkeypatch.setattr(QuerySet, "aggregate", stale)
+    second = actions.create_release(
+        by=analyst, title="B", row_variable="year", method="suppression"
+    )
+    assert (first.version, second.version) == (1, 2)
