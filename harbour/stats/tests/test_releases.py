@@ -161,6 +161,9 @@ def test_public_page_downloads_and_drafts(counted_cases, analyst, reviewer, clie
 def test_analysts_define_and_publish_through_the_pages(counted_cases, analyst, reviewer) -> None:
     page = signed_in(analyst).get("/national/?row=exploitation_type&col=province")
     assert page.status_code == 200
+    for preset in ("row=exploitation_type&col=year", "row=recruitment_method&col=control_method"):
+        assert signed_in(analyst).get(f"/national/?{preset}").status_code == 200
+    assert signed_in(analyst).get("/national/?row=given_name").status_code == 200  # no preview
     created = signed_in(analyst).post(
         "/statistics/releases/new/",
         {"title": "By gender", "row_variable": "gender", "method": "suppression"},
