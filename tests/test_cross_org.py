@@ -183,6 +183,11 @@ def _values(world: dict[str, Any]) -> dict[str, str]:
         # A victim's authenticator being set up (ADR 38): nobody else may see or confirm it.
         "device_id": str(_authenticator_of(world["users"][0])),
         "factor_id": str(_authenticator_of(world["users"][0])),
+        # Statistics: releases and extract requests belong to no organisation (ids not secrets).
+        "release_id": str(uuid.uuid4()),
+        "request_id": str(uuid.uuid4()),
+        "decision": "publish",
+        "fmt": "csv",
     }
 
 
@@ -338,6 +343,9 @@ COMMANDS_NOT_RUN = {
     "grants_import": "reads a file the operator gives; its report names rows and columns only",
     "accounts_demo_code": "prints a demo account's 6-digit code (accounts tests)",
     "accounts_reset_second_factor": "prints only the account's own e-mail (accounts tests)",
+    "stats_release": "defines a draft from catalogue variables (tests in harbour/stats)",
+    "stats_publish": "publishes a draft: protected counts only (tests in harbour/stats)",
+    "stats_export": "writes a published release: protected counts only (tests in harbour/stats)",
 }
 
 
@@ -365,6 +373,7 @@ def _commands_to_run(tmp_path: Any, org: Any) -> dict[str, list[str]]:
         "grants_remind": [],
         "standard_docs": ["--out", str(tmp_path / "dictionary.md")],
         "standard_export": ["--out", str(tmp_path / "standard")],
+        "stats_budget": [],
         "web_check": [],
     }
 

@@ -6,10 +6,12 @@ for differential privacy, spends the budget under a row lock: two releases publi
 never overspend it.
 """
 
+import re
+import unicodedata
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +32,10 @@ from harbour.stats.states import (
 )
 
 MAX_EPSILON = Decimal("10")
+# Control characters are never legitimate in a title or a purpose (and PostgreSQL refuses NUL).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_DECIMAL = re.compile(r"[0-9]{1,4}(\.[0-9]{1,6})?")
+MSG_CONTROL = _("Remove the control characters or line breaks from this text.")
 MAX_PURPOSE = 2000
 
 
@@ -49,8 +55,12 @@ def _require(by: Any, perm: Perm) -> None:
 
 
 def parse_epsilon(value: Any, field: str = "epsilon", limit: Decimal = MAX_EPSILON) -> Decimal:
+    text = str(value).strip()
+    # Plain ASCII decimals only: no exponents, infinities, NaNs or other scripts' digits.
+    if not _DECIMAL.fullmatch(text):
+        raise InvalidInput({field: [_("Enter epsilon as a number, such as 0.5.")]})
     try:
-        eps = Decimal(str(value).strip())
+        eps = Decimal(text)
     except (InvalidOperation, ValueError):
         raise InvalidInput({field: [_("Enter epsilon as a number, such as 0.5.")]}) from None
     if not eps.is_finite() or eps <= 0 or eps > limit or eps != eps.quantize(Decimal("0.001")):
@@ -63,6 +73,19 @@ def parse_epsilon(value: Any, field: str = "epsilon", limit: Decimal = MAX_EPSIL
             }
         )
     return eps
+
+
+def _text(value: Any, field: str, limit: int, *, multiline: bool = False) -> str:
+    if not isinstance(value, str):
+        raise InvalidInput({field: [_("Enter text.")]})
+    text = unicodedata.normalize("NFC", value).strip()
+    if _CONTROL.search(text) or (not multiline and ("\n" in text or "\r" in text)):
+        raise InvalidInput({field: [MSG_CONTROL]})
+    if len(text) > limit:
+        raise InvalidInput(
+            {field: [_("Shorten this text to at most %(limit)s characters.") % {"limit": limit}]}
+        )
+    return text
 
 
 def _check_years(first: int | None, last: int | None) -> None:
@@ -123,12 +146,10 @@ def create_release(
 ) -> Release:
     """A draft: the configuration only. Nothing is computed or shown until a reviewer publishes."""
     _require(by, Perm.STATS_NATIONAL)
-    title = (title or "").strip()
-    if not title or len(title) > 200:
+    title = _text(title or "", "title", 200)
+    if not title:
         raise InvalidInput({"title": [_("Give the release a title of at most 200 characters.")]})
-    title_fr = (title_fr or "").strip()
-    if len(title_fr) > 200:
-        raise InvalidInput({"title_fr": [_("Give the release a title of at most 200 characters.")]})
+    title_fr = _text(title_fr or "", "title_fr", 200)
     _check_spec(row_variable, col_variable)
     if method not in tables.Method.ALL:
         raise InvalidInput({"method": [_("Choose suppression, rounding or differential privacy.")]})
@@ -136,25 +157,35 @@ def create_release(
     if not 2 <= threshold <= 100:
         raise InvalidInput({"threshold": [_("The threshold must be between 2 and 100.")]})
     _check_years(first_year, last_year)
-    latest = (
-        Release.objects.select_for_update().filter(dataset=NATIONAL).aggregate(v=Max("version"))
-    )
-    release = Release.objects.create(
-        version=(latest["v"] or 0) + 1,
-        title=title,
-        title_fr=title_fr,
-        row_variable=row_variable,
-        col_variable=col_variable,
-        method=method,
-        epsilon=eps,
-        threshold=threshold,
-        first_year=first_year,
-        last_year=last_year,
-        status=ReleaseStatus.DRAFT,
-        created_by=by,
-    )
+    fields = {
+        "title": title,
+        "title_fr": title_fr,
+        "row_variable": row_variable,
+        "col_variable": col_variable,
+        "method": method,
+        "epsilon": eps,
+        "threshold": threshold,
+        "first_year": first_year,
+        "last_year": last_year,
+        "status": ReleaseStatus.DRAFT,
+        "created_by": by,
+    }
+    release = _numbered(fields)
     _audit(by, "stats.release_created", release, method=method)
     return release
+
+
+def _numbered(fields: dict[str, Any]) -> Release:
+    """The next version number: two drafts saved at the same moment may both read the same
+    highest number; the unique constraint refuses the second, which takes the next one."""
+    for _attempt in range(5):
+        latest = Release.objects.filter(dataset=NATIONAL).aggregate(v=Max("version"))["v"] or 0
+        try:
+            with transaction.atomic():
+                return Release.objects.create(version=latest + 1, **fields)
+        except IntegrityError:
+            continue
+    raise Conflict(_("Another release was being saved at the same moment. Try again."))
 
 
 def _locked_draft(release: Release, action: str) -> Release:
@@ -255,8 +286,8 @@ def request_extract(
     k: int = 11,
 ) -> ExtractRequest:
     _require(by, Perm.RESEARCH_EXTRACT)
-    purpose = (purpose or "").strip()
-    if len(purpose) < 20 or len(purpose) > MAX_PURPOSE:
+    purpose = _text(purpose or "", "purpose", MAX_PURPOSE, multiline=True)
+    if len(purpose) < 20:
         raise InvalidInput(
             {"purpose": [_("Describe the research purpose in 20 to 2000 characters.")]}
         )

@@ -91,6 +91,26 @@ class Variable:
         return MAX_CODES if self.multi else 1
 
 
+class ReferralOutcomeVariable(Variable):
+    """What became of the referrals sent from a person's case: their status, or the outcome the
+    receiver recorded once completed (codes of sharing.states)."""
+
+    def categories(self) -> list[str]:
+        from harbour.sharing.states import Outcome, ReferralStatus
+
+        return [s.value for s in ReferralStatus if s != ReferralStatus.COMPLETED] + [
+            o.value for o in Outcome
+        ]
+
+    def label_of(self, code: str) -> str:
+        from harbour.sharing.states import Outcome, ReferralStatus
+
+        if code == UNKNOWN:
+            return str(_("No referral"))
+        labels = {**dict(ReferralStatus.choices), **dict(Outcome.choices)}
+        return str(labels.get(code, code))
+
+
 def _year(value: Any) -> str:
     return str(value.year) if value else UNKNOWN
 
@@ -182,6 +202,17 @@ VARIABLES: dict[str, Variable] = {
             multi=True,
         ),
         Variable("need", _("Needs"), "current_needs", field="current_needs", multi=True),
+        # Needs versus services received: the needs that services given in the case addressed.
+        Variable(
+            "need_served",
+            _("Needs addressed by services received"),
+            "served_needs",
+            field="current_needs",
+            multi=True,
+        ),
+        ReferralOutcomeVariable(
+            "referral_outcome", _("Outcome of referrals"), "referral_outcomes", multi=True
+        ),
         Variable(
             "referral_source",
             _("How the person first reached us"),

@@ -18,7 +18,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from harbour.cases.models import Case
-from harbour.sharing.models import Agreement, Consent, Party, SurvivorLink
+from harbour.sharing.models import Agreement, Consent, Party, Referral, SurvivorLink
 
 CASE_COLUMNS = (
     "id",
@@ -142,6 +142,29 @@ def records_per_person(linked: bool) -> int:
     return 1 if linked else 2
 
 
+def _attach_services_and_referrals(rows: list[dict[str, Any]]) -> None:
+    """Per case: the needs its services addressed, and what became of its referrals."""
+    from harbour.cases.models import ServiceProvided
+
+    ids = [r["id"] for r in rows]
+    served: dict[Any, set[str]] = {}
+    outcomes: dict[Any, set[str]] = {}
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start : start + 5000]
+        for case_id, need in ServiceProvided.objects.filter(case_id__in=chunk).values_list(
+            "case_id", "need_addressed"
+        ):
+            if need:
+                served.setdefault(case_id, set()).add(need)
+        for case_id, status, outcome in Referral.objects.filter(case_id__in=chunk).values_list(
+            "case_id", "status", "outcome"
+        ):
+            outcomes.setdefault(case_id, set()).add(outcome or status)
+    for row in rows:
+        row["served_needs"] = sorted(served.get(row["id"], ()))
+        row["referral_outcomes"] = sorted(outcomes.get(row["id"], ()))
+
+
 def person_rows(cases: QuerySet[Case]) -> tuple[list[dict[str, Any]], bool]:
     """One row per person: the columns of their latest case in `cases`."""
     rows = list(cases.order_by().values(*CASE_COLUMNS).iterator(chunk_size=5000))
@@ -155,7 +178,9 @@ def person_rows(cases: QuerySet[Case]) -> tuple[list[dict[str, Any]], bool]:
             str(kept["id"]),
         ):
             latest[key] = row
-    return list(latest.values()), linked
+    people = list(latest.values())
+    _attach_services_and_referrals(people)
+    return people, linked
 
 
 def completeness(cases: QuerySet[Case], *, core_only: bool = True) -> list[tuple[str, int]]:

@@ -134,9 +134,41 @@ def _exact(table: Table) -> dict[tuple[str, str], int]:
     return {k: v or 0 for k, v in table.cells.items()}
 
 
+def _one_way_hidden(totals: dict[str, int | None], threshold: int) -> tuple[set[str], bool]:
+    """What the one-way release of these counts withholds: categories, and the total."""
+    keys = tuple(totals)
+    cells = {(k, ALL): v or 0 for k, v in totals.items()}
+    out = suppression.suppress_crosstab(cells, keys, (ALL,), threshold)
+    return {k for k in keys if out.cells[(k, ALL)] is None}, out.total is None
+
+
+def _linked_margins(table: Table, threshold: int) -> tuple[frozenset[Any], frozenset[Any]]:
+    """Margins of a two-way table that equal a one-way table of the same data (the other
+    variable has one code per person): withheld exactly as that one-way table withholds them."""
+    row_var, col_var = table.spec.variables()
+    forced: set[Any] = set()
+    locked: set[Any] = set()
+    total = suppression.TOTAL
+    if col_var is not None and not col_var.multi:
+        hidden, grand = _one_way_hidden(table.row_totals, threshold)
+        forced |= {(r, total) for r in hidden} | ({(total, total)} if grand else set())
+        locked |= {(r, total) for r in table.rows} | {(total, total)}
+    if col_var is not None and not row_var.multi:
+        hidden, grand = _one_way_hidden(table.col_totals, threshold)
+        forced |= {(total, c) for c in hidden} | ({(total, total)} if grand else set())
+        locked |= {(total, c) for c in table.cols} | {(total, total)}
+    return frozenset(forced), frozenset(locked)
+
+
 def _suppressed(table: Table, threshold: int) -> Table:
+    forced, locked = _linked_margins(table, threshold)
     out = suppression.suppress_crosstab(
-        _exact(table), tuple(table.rows), tuple(table.cols), threshold
+        _exact(table),
+        tuple(table.rows),
+        tuple(table.cols),
+        threshold,
+        forced=forced,
+        locked=locked,
     )
     one_way = table.cols == [ALL]
     return Table(

@@ -131,15 +131,25 @@ def suppress_crosstab(
     rows: tuple[Hashable, ...],
     cols: tuple[Hashable, ...],
     threshold: int = DEFAULT_THRESHOLD,
+    *,
+    forced: frozenset[Cell] = frozenset(),
+    locked: frozenset[Cell] = frozenset(),
 ) -> CrossTable:
-    """Withhold small cells and margins, then more cells until none can be worked out."""
+    """Withhold small cells and margins, then more cells until none can be worked out.
+
+    `forced` figures are withheld whatever their value, and `locked` ones keep the state they are
+    given (withheld if forced, published otherwise): margins that another release publishes as a
+    one-way table must be withheld exactly where that table withholds them, or the two releases
+    together would give away what each hides (margin keys use TOTAL)."""
     full = augmented(cells, rows, cols)
     check_counts(list(full.values()), threshold)
-    hidden = {k for k, v in full.items() if is_small(v, threshold)}
+    hidden = {k for k, v in full.items() if is_small(v, threshold) and k not in locked}
+    hidden |= {k for k in forced if full.get(k)}
+    fixed = set(locked) - hidden
     while open_ := bridges(hidden):
-        path = _cheapest_cycle(min(open_, key=str), hidden, full)
-        if not path:  # nothing could close a cycle through it: withhold every non-zero count
-            hidden = {k for k, v in full.items() if v}
+        path = _cheapest_cycle(min(open_, key=str), hidden, full, fixed)
+        if not path:
+            hidden = _withhold_everything(full, hidden, fixed)
             break
         hidden |= path
     shown = {k: (None if k in hidden else v) for k, v in full.items()}
@@ -153,14 +163,27 @@ def suppress_crosstab(
     )
 
 
-def _cheapest_cycle(bridge: Cell, hidden: set[Cell], full: Mapping[Cell, int]) -> set[Cell]:
+def _withhold_everything(
+    full: Mapping[Cell, int], hidden: set[Cell], fixed: set[Cell]
+) -> set[Cell]:
+    """When no cycle can protect a figure: every non-zero count; with margins fixed by other
+    releases, the whole body of the table, zeros too (a published zero would pin the rest)."""
+    if not fixed:
+        return {k for k, v in full.items() if v}
+    body = {k for k in full if TOTAL not in k}
+    return (hidden | body) - fixed
+
+
+def _cheapest_cycle(
+    bridge: Cell, hidden: set[Cell], full: Mapping[Cell, int], fixed: set[Cell] | None = None
+) -> set[Cell]:
     """The published cells to withhold so that `bridge` lies on a cycle: the cheapest path from
     its row to its column through non-zero cells (withheld ones cost nothing, others their value,
     so the least information is lost), Dijkstra's algorithm. Empty if there is no such path."""
     start, goal = ("r", bridge[0]), ("c", bridge[1])
     graph: dict[tuple[str, Hashable], list[tuple[tuple[str, Hashable], Cell]]] = {}
     for key, value in full.items():
-        if value and key != bridge:
+        if value and key != bridge and key not in (fixed or ()):
             a, b = ("r", key[0]), ("c", key[1])
             graph.setdefault(a, []).append((b, key))
             graph.setdefault(b, []).append((a, key))

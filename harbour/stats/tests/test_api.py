@@ -89,3 +89,32 @@ def test_data_quality_for_analysts_only(counted_cases, analyst, caseworker, api_
     body = answer.json()
     assert body["contributors"][0]["cases"] == 28 and "CA-ON" in body["silent_provinces"]
     assert api_for(caseworker).get(f"{API}/quality").status_code == 404
+
+
+HOSTILE = ["a\x00b", "\u202eevil", "x" * 5000, "line\nbreak", "", " ", "951473832028663808"]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_text_is_refused_cleanly(analyst, researcher, api_for, text) -> None:
+    release = api_for(analyst).post(
+        f"{API}/releases",
+        {"title": text, "title_fr": text, "row_variable": "year", "method": "suppression"},
+        content_type="application/json",
+    )
+    assert release.status_code in {201, 400, 422}
+    extract = api_for(researcher).post(
+        f"{API}/extracts",
+        {"purpose": text * 3, "first_year": 951473832028663808},
+        content_type="application/json",
+    )
+    assert extract.status_code in {400, 422}
+
+
+@pytest.mark.parametrize("epsilon", ["sNaN", "Infinity", "-0", "1e-400", "0.0001", "10.001", "١"])
+def test_odd_epsilons_are_refused(analyst, api_for, epsilon) -> None:
+    answer = api_for(analyst).post(
+        f"{API}/releases",
+        {"title": "T", "row_variable": "year", "method": "dp", "epsilon": epsilon},
+        content_type="application/json",
+    )
+    assert answer.status_code == 422

@@ -150,3 +150,35 @@ def test_one_small_cell_takes_three_others_with_it() -> None:
     assert out.cells[("a", "x")] is None
     assert out.withheld() == 4
     assert recoverable(cells, ("a", "b"), ("x", "y"), _hidden(out)) == set()
+
+
+def _one_way(values: dict, threshold: int) -> tuple[set, bool]:
+    keys = tuple(values)
+    out = suppress_crosstab({(k, "all"): v for k, v in values.items()}, keys, ("all",), threshold)
+    return {k for k in keys if out.cells[(k, "all")] is None}, out.total is None
+
+
+@given(crosstabs(), st.integers(2, 12))
+def test_a_two_way_table_and_its_one_way_margins_together_reveal_no_small_cell(
+    table, threshold: int
+) -> None:
+    """Two releases of the same data: the one-way tables of both variables, and their two-way
+    table. Its margins are withheld exactly where the one-way tables withhold them; solving all
+    the published figures together recovers no small cell."""
+    cells, rows, cols = table
+    full = augmented(cells, rows, cols)
+    hidden_rows, row_total = _one_way({r: full[(r, TOTAL)] for r in rows}, threshold)
+    hidden_cols, col_total = _one_way({c: full[(TOTAL, c)] for c in cols}, threshold)
+    forced = {(r, TOTAL) for r in hidden_rows} | {(TOTAL, c) for c in hidden_cols}
+    forced |= {(TOTAL, TOTAL)} if (row_total or col_total) else set()
+    locked = {(r, TOTAL) for r in rows} | {(TOTAL, c) for c in cols} | {(TOTAL, TOTAL)}
+    out = suppress_crosstab(
+        cells, rows, cols, threshold, forced=frozenset(forced), locked=frozenset(locked)
+    )
+    assert {r for r, v in out.row_totals.items() if v is None} == hidden_rows
+    assert {c for c, v in out.col_totals.items() if v is None} == hidden_cols
+    hidden = _hidden(out)
+    if not (row_total and col_total):  # a one-way table publishes the grand total
+        hidden.discard((TOTAL, TOTAL))
+    small = {k for k in hidden if k[0] != TOTAL and k[1] != TOTAL and 0 < full[k] < threshold}
+    assert not recoverable(cells, rows, cols, hidden) & small

@@ -161,6 +161,9 @@ def test_public_page_downloads_and_drafts(counted_cases, analyst, reviewer, clie
 def test_analysts_define_and_publish_through_the_pages(counted_cases, analyst, reviewer) -> None:
     page = signed_in(analyst).get("/national/?row=exploitation_type&col=province")
     assert page.status_code == 200
+    for preset in ("row=exploitation_type&col=year", "row=recruitment_method&col=control_method"):
+        assert signed_in(analyst).get(f"/national/?{preset}").status_code == 200
+    assert signed_in(analyst).get("/national/?row=given_name").status_code == 200  # no preview
     created = signed_in(analyst).post(
         "/statistics/releases/new/",
         {"title": "By gender", "row_variable": "gender", "method": "suppression"},
@@ -235,3 +238,57 @@ def test_a_funder_report_for_any_period_printable_and_as_csv(counted_cases, org_
     csv = client.get("/statistics/report/?first_year=2020&format=csv")
     assert csv.status_code == 200 and b"forced_labour" in csv.content
     assert signed_in(org_admin).get("/statistics/report/?first_year=x").status_code == 200
+
+
+def test_a_cross_table_withholds_its_margins_where_the_one_way_release_does(
+    counted_cases, analyst, reviewer
+) -> None:
+    one = Table.from_json(_publish(analyst, reviewer).result)
+    two = Table.from_json(
+        _publish(analyst, reviewer, title="By province and gender", col_variable="gender").result
+    )
+    withheld = {r for r in one.rows if one.cells[(r, ALL)] is None}
+    assert withheld and {r for r, v in two.row_totals.items() if v is None} == withheld
+    assert all(two.row_totals[r] == one.cells[(r, ALL)] for r in one.rows if r not in withheld)
+
+
+def test_needs_versus_services_received_and_referral_outcomes(counted_cases, caseworker) -> None:
+    from harbour.cases import actions as case_actions
+    from harbour.cases.models import ServiceProvided
+    from harbour.stats.tables import Spec, count
+
+    case_actions.add_record(
+        by=caseworker,
+        case=counted_cases[0],
+        model=ServiceProvided,
+        values={
+            "service_type": "safe_house",
+            "provided_on": counted_cases[0].intake_date.isoformat(),
+            "need_addressed": "safe_housing",
+        },
+    )
+    people, _linked = queries.person_rows(queries.statistics_cases())
+    needs = count(Spec("need"), people)
+    served = count(Spec("need_served"), people)
+    assert needs.cells[("safe_housing", ALL)] == 28 and served.cells[("safe_housing", ALL)] == 1
+    outcomes = count(Spec("referral_outcome"), people)
+    assert outcomes.cells[("unknown", ALL)] == 28  # nobody was referred
+
+
+def test_version_numbers_survive_a_collision(analyst, monkeypatch) -> None:
+    """Two drafts saved at once read the same highest version: the second takes the next."""
+    first = actions.create_release(by=analyst, title="A", row_variable="year", method="suppression")
+    from django.db.models import QuerySet
+
+    real = QuerySet.aggregate
+    calls = {"n": 0}
+
+    def stale(self: Any, *args: Any, **kwargs: Any) -> Any:
+        calls["n"] += 1
+        return {"v": 0} if calls["n"] == 1 else real(self, *args, **kwargs)
+
+    monkeypatch.setattr(QuerySet, "aggregate", stale)
+    second = actions.create_release(
+        by=analyst, title="B", row_variable="year", method="suppression"
+    )
+    assert (first.version, second.version) == (1, 2)
