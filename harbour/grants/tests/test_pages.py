@@ -116,6 +116,8 @@ def test_curate_forms(
         f"/grants/awards/{world['award'].pk}/edit/",
     ]:
         _get(client, url)
+    # Dates reach the browser's date picker as ISO dates, in French too.
+    assert 'value="2027-01-15"' in _get(client, f"/grants/programs/{program.pk}/edit/", "fr")
     bad = {
         "funder": str(program.funder_id),
         "code": "later",
