@@ -371,6 +371,7 @@ def _commands_to_run(tmp_path: Any, org: Any) -> dict[str, list[str]]:
         "sharing_remind": [],
         "grants_export": ["partners", "--out", str(tmp_path / "partners.csv")],
         "grants_remind": [],
+        "grants_committees": [],
         "standard_docs": ["--out", str(tmp_path / "dictionary.md")],
         "standard_export": ["--out", str(tmp_path / "standard")],
         "stats_budget": [],

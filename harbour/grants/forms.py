@@ -9,6 +9,8 @@ from harbour.core.forms import set_choices
 from harbour.grants.models import FunderKind, Group, Pillar, Population, Recurrence
 
 CHECKS = forms.CheckboxSelectMultiple
+# ISO dates, whatever the language: a browser's date picker reads only YYYY-MM-DD.
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def province_choices() -> list[tuple[str, str]]:
@@ -97,10 +99,8 @@ class ProgramForm(forms.Form):
     amount_min = forms.IntegerField(label=_("Smallest amount (CAD)"), required=False)
     amount_max = forms.IntegerField(label=_("Largest amount (CAD)"))
     term_years = forms.IntegerField(label=_("Term (years)"), required=False)
-    opens_on = forms.DateField(
-        label=_("Intake opens"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    deadline = forms.DateField(label=_("Deadline"), widget=forms.DateInput(attrs={"type": "date"}))
+    opens_on = forms.DateField(label=_("Intake opens"), widget=DATE)
+    deadline = forms.DateField(label=_("Deadline"), widget=DATE)
     recurrence = forms.ChoiceField(label=_("Recurrence"), choices=Recurrence.choices)
     url = forms.CharField(label=_("Link"), required=False, max_length=200)
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
@@ -116,8 +116,8 @@ class AwardForm(forms.Form):
     org = forms.ChoiceField(label=_("Organisation that received it"))
     program = forms.ChoiceField(label=_("Program"))
     amount = forms.IntegerField(label=_("Amount (CAD)"))
-    starts_on = forms.DateField(label=_("Starts"), widget=forms.DateInput(attrs={"type": "date"}))
-    ends_on = forms.DateField(label=_("Ends"), widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = forms.DateField(label=_("Starts"), widget=DATE)
+    ends_on = forms.DateField(label=_("Ends"), widget=DATE)
     province = forms.ChoiceField(label=_("Province or territory where it is spent"))
     pillars = forms.MultipleChoiceField(
         label=_("Pillars"), required=False, choices=Pillar.choices, widget=CHECKS

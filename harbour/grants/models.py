@@ -175,13 +175,20 @@ def _next_year(day: dt.date) -> dt.date:
         return day.replace(year=day.year + 1, day=28)
 
 
-class Award(TenantModel):
-    """Money an organisation (`org`, the recipient) received from a program."""
+class Award(BaseModel):
+    """Money an organisation (`org`, the recipient) received from a program.
 
-    # Funding is public and curated nationally (ADR 25): ownership, not confidentiality, so
-    # row-level security (ADR 40) would only stop the curators.
-    row_level_security = False
+    Not a TenantModel on purpose: `org` says who may change the award, not who may read it —
+    who funded whom is public, and a national coordinator records awards for any organisation.
+    Tenant tables are under row-level security (ADR 40), which would hide other organisations'
+    awards from the funding map and refuse the coordinator's writes (ADR 25)."""
 
+    org = models.ForeignKey(
+        "orgs.Organisation",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("organisation"),
+    )
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="awards")
     amount = models.PositiveIntegerField(_("amount (CAD)"))
     starts_on = models.DateField(_("starts"))
@@ -195,8 +202,8 @@ class Award(TenantModel):
 
     sensitivity: ClassVar[dict[str, Sensitivity]] = dict.fromkeys(
         [
-            "program", "amount", "starts_on", "ends_on", "province", "pillars", "populations",
-            "purpose_en", "purpose_fr", "is_synthetic",
+            "org", "program", "amount", "starts_on", "ends_on", "province", "pillars",
+            "populations", "purpose_en", "purpose_fr", "is_synthetic",
         ],
         Sensitivity.NONE,
     )  # fmt: skip

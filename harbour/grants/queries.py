@@ -212,10 +212,11 @@ def referral_records(org_ids: Iterable[Any] | None = None) -> dict[Any, Referral
     rows = Referral.objects.all()
     if org_ids is not None:
         rows = rows.filter(receiving_org_id__in=list(org_ids))
+    # Counts and times only, never a referral's content: across organisations on purpose.
+    with tenancy.widened("grants: referral record per partner"):
+        facts = list(rows.values_list("receiving_org_id", "status", "created_at", "responded_at"))
     out: dict[Any, ReferralRecord] = defaultdict(ReferralRecord)
-    for receiver, status, sent, answered in rows.values_list(
-        "receiving_org_id", "status", "created_at", "responded_at"
-    ):
+    for receiver, status, sent, answered in facts:
         rec = out[receiver]
         rec.received += 1
         if answered is not None:
@@ -256,6 +257,8 @@ def network_edges() -> list[Edge]:
     from harbour.sharing.models import Referral
 
     pairs = Referral.objects.values("org_id", "receiving_org_id").annotate(n=Count("id"))
+    with tenancy.widened("grants: referrals counted by pair of organisations"):
+        pairs = list(pairs)  # type: ignore[assignment]
     return [
         Edge(p["org_id"], p["receiving_org_id"], p["n"])
         for p in pairs

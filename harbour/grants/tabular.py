@@ -135,8 +135,15 @@ def read_rows(data: bytes, columns: list[str]) -> list[dict[str, str]]:
                 ]
             }
         ) from None
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = reader.fieldnames or []
+    try:
+        return _rows(csv.DictReader(io.StringIO(text, newline="")), columns)
+    except csv.Error:
+        # NUL bytes, a cell over the csv module's size limit, an unclosed quote at the end...
+        raise InvalidInput({"file": [_("This file could not be read as CSV.")]}) from None
+
+
+def _rows(reader: csv.DictReader[str], columns: list[str]) -> list[dict[str, str]]:
+    header = list(reader.fieldnames or [])
     missing = [c for c in columns if c not in header and c not in _OPTIONAL]
     unknown = [h for h in header if h not in columns]
     if missing or unknown:
@@ -148,9 +155,8 @@ def read_rows(data: bytes, columns: list[str]) -> list[dict[str, str]]:
     rows = []
     for row in reader:
         if None in row:
-            raise InvalidInput(
-                {f"row {reader.line_num}": [_("This row has more cells than the header.")]}
-            )
+            where = _("row %(n)s") % {"n": reader.line_num}
+            raise InvalidInput({where: [_("This row has more cells than the header.")]})
         rows.append({k: v for k, v in row.items() if v is not None})
         if len(rows) > MAX_ROWS:
             raise InvalidInput({"file": [_("The file has more than 5,000 rows.")]})

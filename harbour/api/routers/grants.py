@@ -351,6 +351,13 @@ def create_funder(request: HttpRequest, payload: FunderIn) -> Status[dict[str, A
     return Status(201, _funder(actions.save_funder(by=user, values_in=payload.model_dump())))
 
 
+@router.put("/funders/{funder_id}", response={200: FunderOut, **ERRORS})
+def update_funder(request: HttpRequest, funder_id: str, payload: FunderIn) -> dict[str, Any]:
+    user = current_user(request)
+    funder = policy.funder_to_curate(user, funder_id)
+    return _funder(actions.save_funder(by=user, values_in=payload.model_dump(), funder=funder))
+
+
 # --- awards -----------------------------------------------------------------------------------
 
 
@@ -366,14 +373,29 @@ def list_awards(request: HttpRequest, filters: Query[AwardQuery]) -> list[dict[s
 
 @router.post("/awards", response={201: AwardOut, **ERRORS})
 def create_award(request: HttpRequest, payload: AwardIn) -> Status[dict[str, Any]]:
+    return Status(201, _award(_save_award(current_user(request), payload, None)))
+
+
+@router.put("/awards/{award_id}", response={200: AwardOut, **ERRORS})
+def update_award(request: HttpRequest, award_id: str, payload: AwardIn) -> dict[str, Any]:
     user = current_user(request)
+    return _award(_save_award(user, payload, policy.award_to_edit(user, award_id)))
+
+
+@router.delete("/awards/{award_id}", response={204: None, **ERRORS})
+def delete_award(request: HttpRequest, award_id: str) -> Status[None]:
+    user = current_user(request)
+    actions.delete_award(by=user, award=policy.award_to_edit(user, award_id))
+    return Status(204, None)
+
+
+def _save_award(user: Any, payload: AwardIn, award: Award | None) -> Award:
     data = payload.model_dump()
     org = policy.award_orgs_for(user).filter(pk=data.pop("org_id")).first()
     program = policy.programs_visible(user).filter(code=data.pop("program_code")).first()
     if org is None or program is None:
         raise NotFound()
-    award = actions.save_award(by=user, org=org, program=program, values_in=data)
-    return Status(201, _award(award))
+    return actions.save_award(by=user, org=org, program=program, values_in=data, award=award)
 
 
 # --- partners and committees ------------------------------------------------------------------
@@ -414,18 +436,33 @@ def create_committee(request: HttpRequest, payload: CommitteeIn) -> Status[dict[
     user = current_user(request)
     if not policy.may_curate(user):
         raise NotFound()
+    return Status(201, _committee(_save_committee(user, payload, None)))
+
+
+@router.put("/committees/{committee_id}", response={200: CommitteeOut, **ERRORS})
+def update_committee(
+    request: HttpRequest, committee_id: str, payload: CommitteeIn
+) -> dict[str, Any]:
+    user = current_user(request)
+    committee = policy.committee_to_curate(user, committee_id)
+    return _committee(_save_committee(user, payload, committee))
+
+
+def _save_committee(user: Any, payload: CommitteeIn, committee: Committee | None) -> Committee:
+    """The committee and its members in one step: an unknown member or a chair who is not a
+    member changes nothing."""
     data = payload.model_dump()
-    member_ids, chair_ids = data.pop("members"), data.pop("chairs")
+    member_ids, chair_ids = set(data.pop("members")), set(data.pop("chairs"))
     members = list(Organisation.objects.filter(pk__in=member_ids, is_active=True))
-    if len(members) != len(set(member_ids)):
+    if len(members) != len(member_ids):
         raise NotFound()
+    chairs = [m for m in members if m.pk in chair_ids]
+    if len(chairs) != len(chair_ids):
+        raise InvalidInput({"chairs": [_("A chair must be a member of the committee.")]})
     with transaction.atomic():
-        committee = actions.save_committee(by=user, values_in=data)
-        chairs = [m for m in members if m.pk in set(chair_ids)]
-        if len(chairs) != len(set(chair_ids)):
-            raise InvalidInput({"chairs": [_("A chair must be a member of the committee.")]})
-        actions.set_members(by=user, committee=committee, orgs=members, chairs=chairs)
-    return Status(201, _committee(committee))
+        saved = actions.save_committee(by=user, values_in=data, committee=committee)
+        actions.set_members(by=user, committee=saved, orgs=members, chairs=chairs)
+    return saved
 
 
 # --- the funding map and the network ----------------------------------------------------------

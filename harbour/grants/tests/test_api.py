@@ -116,6 +116,25 @@ def test_curating_through_the_api(
     )
     assert status == 201 and committee["members"][0]["is_chair"] is True
     assert Committee.objects.filter(code="council").exists()
+    change = {
+        "code": "council",
+        "name_en": "Council of Funders",
+        "name_fr": "Conseil",
+        "members": [],
+    }
+    status, committee = _json(client, "put", f"{BASE}/committees/{committee['id']}", change)
+    assert status == 200 and committee["members"] == [] and len(committee["missing_groups"]) == 4
+    status, error = _json(
+        client, "put", f"{BASE}/committees/{committee['id']}", change | {"chairs": [str(org.pk)]}
+    )
+    assert status == 422 and "chairs" in error["error"]["fields"]
+    status, renamed = _json(
+        client,
+        "put",
+        f"{BASE}/funders/{funder.pk}",
+        {"short_name": "wage-fund", "name_en": "Renamed", "name_fr": "Renommé", "kind": "federal"},
+    )
+    assert status == 200 and renamed["name_en"] == "Renamed"
     assert Program.objects.count() == 1
 
 
@@ -141,9 +160,17 @@ def test_an_org_admin_keeps_their_entry_and_awards(
         "province": "CA-ON",
         "purpose_en": "Beds",
     }
-    assert _json(client, "post", f"{BASE}/awards", award)[0] == 201
+    status, created = _json(client, "post", f"{BASE}/awards", award)
+    assert status == 201
     assert _json(client, "post", f"{BASE}/awards", award)[0] == 422  # a repeated submission
     assert _json(client, "post", f"{BASE}/awards", award | {"org_id": str(other_org.pk)})[0] == 404
     assert (
         _json(client, "post", f"{BASE}/awards", award | {"amount": -5, "purpose_en": "x"})[0] == 422
     )
+
+    status, updated = _json(
+        client, "put", f"{BASE}/awards/{created['id']}", award | {"amount": 900}
+    )
+    assert status == 200 and updated["amount"] == 900
+    assert client.delete(f"{BASE}/awards/{created['id']}").status_code == 204
+    assert client.delete(f"{BASE}/awards/{created['id']}").status_code == 404

@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from harbour.grants.models import Award, Funder, Program
 
@@ -98,3 +100,27 @@ def test_awards_import_and_export_is_formula_safe(tmp_path: Path, org: Any) -> N
     target = tmp_path / "partners.csv"
     call_command("grants_export", "partners", out=str(target), stderr=io.StringIO())
     assert target.read_text(encoding="utf-8").startswith("org,group,")
+
+
+def test_unreadable_csv_is_a_clear_error(tmp_path: Path) -> None:
+    _out, err = _run(tmp_path, "funders", FUNDERS.replace("City", "Ci\x00ty"))
+    assert "row 2, name_en" in err and "control characters" in err
+    _out, err = _run(tmp_path, "funders", FUNDERS.replace("City", "C" * 140_000))
+    assert "could not be read as CSV" in err  # a cell beyond the csv module's limit
+    _out, err = _run(tmp_path, "funders", FUNDERS + "x,y,z,federal,,,extra\r\n")
+    assert "row 4" in err and "more cells than the header" in err
+    assert not Funder.objects.exists()
+
+
+@settings(max_examples=200)
+@given(data=st.binary(max_size=400) | st.text(max_size=400).map(str.encode))
+def test_any_bytes_are_rows_or_a_clear_error(data: bytes) -> None:
+    from harbour.core.errors import InvalidInput
+    from harbour.grants.tabular import FUNDER_COLUMNS, read_rows
+
+    try:
+        rows = read_rows(b"short_name,name_en,name_fr,kind\r\n" + data, FUNDER_COLUMNS)
+    except InvalidInput as error:
+        assert error.errors and all(str(m) for ms in error.errors.values() for m in ms)
+    else:
+        assert all(set(r) <= set(FUNDER_COLUMNS) for r in rows)

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -239,7 +240,6 @@ def test_deadline_reminders_are_sent_once(
     mailoutbox: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    from django.core.management import call_command
 
     make_program(code="soon", name_en="Soon fund", provinces=[], deadline="2027-03-10")
     make_program(code="later", name_en="Later fund", provinces=[], deadline="2027-06-10")

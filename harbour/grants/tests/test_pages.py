@@ -116,6 +116,8 @@ def test_curate_forms(
         f"/grants/awards/{world['award'].pk}/edit/",
     ]:
         _get(client, url)
+    # Dates reach the browser's date picker as ISO dates, in French too.
+    assert 'value="2027-01-15"' in _get(client, f"/grants/programs/{program.pk}/edit/", "fr")
     bad = {
         "funder": str(program.funder_id),
         "code": "later",
@@ -273,3 +275,13 @@ def test_own_awards_show_an_edit_link(
     edit = f"/grants/awards/{world['award'].pk}/edit/"
     assert edit in _get(client_for(org_admin), "/grants/awards/")
     assert edit not in _get(client_for(outsider), "/grants/awards/")
+
+
+def test_a_long_result_says_it_is_cut(
+    client_for: Callable[[Any], Client], caseworker: Any, make_program: Callable[..., Program]
+) -> None:
+    for i in range(52):
+        make_program(code=f"many-{i}", name_en=f"Many {i}")
+    page = _get(client_for(caseworker), "/grants/")
+    assert "52 programs" in page and "The first 50 are listed" in page
+    assert "Les 50 premiers sont affichés" in _get(client_for(caseworker), "/grants/", "fr")
