@@ -109,6 +109,8 @@ def safe_cell(value: Any) -> str:
 
 
 def _role(code: str) -> str:
+    if code.startswith("system:"):  # a scheduled job, a command, the demo loader
+        return _("Harbour (automatic)")
     return str(Role(code).label) if code in Role.values else code
 
 
@@ -132,6 +134,9 @@ class _Names:
         self.cases = dict(
             Case.objects.filter(pk__in=wanted, org_id=self.org_id).values_list("pk", "reference")
         )
+        self.accounts = dict(
+            User.objects.filter(pk__in=wanted, org_id=self.org_id).values_list("pk", "full_name")
+        )
         self.survivors = dict(
             Survivor.objects.filter(pk__in=wanted, org_id=self.org_id).values_list(
                 "pk", "reference"
@@ -152,6 +157,8 @@ class _Names:
             return f"{_('Case')} {self.cases[target]}"
         if target in self.survivors:
             return f"{_('Survivor')} {self.survivors[target]}"
+        if target in self.accounts and e.target_type == "user":
+            return f"{subject} · {self.accounts[target]}"
         case = _as_uuid(e.context.get("case")) if isinstance(e.context, dict) else None
         if case in self.cases:
             return f"{subject} · {_('Case')} {self.cases[case]}"
