@@ -101,7 +101,9 @@ def _label_text(label: str, x: int, y: int) -> SafeString:
     if len(lines) == 1:
         return format_html('<text x="{}" y="{}" text-anchor="end">{}</text>', x, y + 15, label)
     spans = format_html_join(
-        "", '<tspan x="{}" dy="{}">{}</tspan>', ((x, dy, ln) for dy, ln in zip((0, 14), lines))
+        "",
+        '<tspan x="{}" dy="{}">{}</tspan>',
+        ((x, dy, ln) for dy, ln in zip((0, 14), lines, strict=True)),
     )
     return format_html('<text x="{}" y="{}" text-anchor="end">{}</text>', x, y + 7, spans)
 
