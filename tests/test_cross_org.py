@@ -358,6 +358,7 @@ def _commands_to_run(tmp_path: Any, org: Any) -> dict[str, list[str]]:
         "api_openapi": ["--out", str(tmp_path / "openapi.json")],
         "cases_immigration": ["report", "--org", org.short_name, "--json"],
         "audit_verify": [],
+        "audit_export": [org.short_name, "--out", str(tmp_path / "trail.csv")],
         "audit_checkpoint": ["--out", str(tmp_path / "checkpoints")],
         "audit_key": [],
         "audit_public_key": [],

@@ -2,6 +2,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from harbour.audit.delivery import MAX_CHECKPOINT_BYTES
 
@@ -43,10 +44,14 @@ class TrailFilterForm(forms.Form):
     person = forms.ChoiceField(label=_("Person"), required=False)
     action = forms.ChoiceField(label=_("Action"), required=False)
     since = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=pgettext_lazy("date range", "From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     until = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=pgettext_lazy("date range", "To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     record = forms.CharField(
         label=_("Record"),

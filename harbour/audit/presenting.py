@@ -34,8 +34,9 @@ class Row:
     fields: list[str]
 
 
-def rows(org_id: uuid.UUID, events: list[AuditEvent]) -> list[Row]:
-    names = _Names(org_id, events)
+def rows(org_id: uuid.UUID, events: list[AuditEvent], *, named: bool = True) -> list[Row]:
+    """`named=False`: nobody and no record by name or reference (for the host's operator)."""
+    names = _Names(org_id if named else None, events)
     return [
         Row(
             event=e,
@@ -65,13 +66,15 @@ def record_ids(org_id: uuid.UUID, text: str) -> tuple[str, ...]:
     return tuple(str(i) for i in ids) or ("-",)
 
 
-def write_csv(stream: Any, org_id: uuid.UUID, events: list[AuditEvent]) -> None:
+def write_csv(
+    stream: Any, org_id: uuid.UUID, events: list[AuditEvent], *, named: bool = True
+) -> None:
     writer = csv.writer(stream)
     writer.writerow(
         [_("When"), _("Who"), _("Role"), _("Action"), "action", _("Record"), "record_type",
          "record_id", _("Fields"), "fields", _("Outcome")]
     )  # fmt: skip
-    for row in rows(org_id, events):
+    for row in rows(org_id, events, named=named):
         e = row.event
         cells = [
             e.occurred_at.isoformat(), row.who, _role(e.actor_role), row.action, e.action,
@@ -109,36 +112,45 @@ def safe_cell(value: Any) -> str:
 
 
 def _role(code: str) -> str:
+    if code.startswith("system:"):  # a scheduled job, a command, the demo loader
+        return _("Harbour (automatic)")
     return str(Role(code).label) if code in Role.values else code
 
 
 class _Names:
     """Looks up, once per page, the people and records the events mention."""
 
-    def __init__(self, org_id: uuid.UUID, events: list[AuditEvent]) -> None:
-        self.org_id = org_id
+    def __init__(self, org_id: uuid.UUID | None, events: list[AuditEvent]) -> None:
+        self.org_id = org_id  # None: name nobody
+        self.people: dict[Any, str] = {}
+        self.orgs: dict[Any, str] = {}
+        self.cases: dict[Any, str] = {}
+        self.accounts: dict[Any, str] = {}
+        self.survivors: dict[Any, str] = {}
+        if org_id is not None:
+            self._look_up(org_id, events)
+
+    def _look_up(self, org_id: uuid.UUID, events: list[AuditEvent]) -> None:
         actor_ids = {e.actor_id for e in events if e.actor_id}
-        self.people = {
-            u.pk: u.full_name for u in User.objects.filter(pk__in=actor_ids, org_id=self.org_id)
-        }
-        other_orgs = {
-            e.actor_org_id for e in events if e.actor_org_id and e.actor_org_id != self.org_id
-        }
+        people = User.objects.filter(pk__in=actor_ids, org_id=org_id)
+        self.people = {u.pk: u.full_name for u in people}
+        other_orgs = {e.actor_org_id for e in events if e.actor_org_id and e.actor_org_id != org_id}
         self.orgs = {o.pk: o.name for o in Organisation.objects.filter(pk__in=other_orgs)}
         mentioned = [_as_uuid(e.target_id) for e in events] + [
             _as_uuid(e.context.get("case")) for e in events if isinstance(e.context, dict)
         ]
         wanted = {m for m in mentioned if m is not None}
-        self.cases = dict(
-            Case.objects.filter(pk__in=wanted, org_id=self.org_id).values_list("pk", "reference")
-        )
-        self.survivors = dict(
-            Survivor.objects.filter(pk__in=wanted, org_id=self.org_id).values_list(
-                "pk", "reference"
-            )
-        )
+        for table, model, column in (
+            (self.cases, Case, "reference"),
+            (self.accounts, User, "full_name"),
+            (self.survivors, Survivor, "reference"),
+        ):
+            rows = model.objects.filter(pk__in=wanted, org_id=org_id).values_list("pk", column)
+            table.update(rows)
 
     def person(self, e: AuditEvent) -> str:
+        if self.org_id is None:
+            return _role(e.actor_role)
         if e.actor_id in self.people:
             return self.people[e.actor_id]
         role = _role(e.actor_role)
@@ -152,6 +164,8 @@ class _Names:
             return f"{_('Case')} {self.cases[target]}"
         if target in self.survivors:
             return f"{_('Survivor')} {self.survivors[target]}"
+        if target in self.accounts and e.target_type == "user":
+            return f"{subject} · {self.accounts[target]}"
         case = _as_uuid(e.context.get("case")) if isinstance(e.context, dict) else None
         if case in self.cases:
             return f"{subject} · {_('Case')} {self.cases[case]}"

@@ -35,6 +35,18 @@ SUBJECTS: dict[str, Promise] = {
     "api": _("API"),
 }
 
+# Fields of subjects that are not dictionary entities (accounts, organisations, services).
+FIELDS: dict[str, Promise] = {
+    "email": _("E-mail"),
+    "full_name": _("Full name"),
+    "job_title": _("Job title"),
+    "role": _("Role"),
+    "is_active": _("Active"),
+    "password": _("Password"),
+    "preferred_language": _("Preferred language"),
+    "name": _("Name"),
+}
+
 # What happened, by the last part of the code (context "audit": in French, a noun).
 HAPPENINGS: dict[str, Promise] = {
     "created": pgettext_lazy("audit", "created"),
@@ -127,8 +139,8 @@ def action_label(code: str) -> str:
 def field_labels(code: str, fields: Iterable[str]) -> list[str]:
     """The fields an event names, by their dictionary label when the subject is an entity."""
     entity = current().entities.get(subject_of(code))
-    known = {f.id: f.label for f in entity.fields} if entity is not None else {}
-    return [str(known.get(f) or f.replace("_", " ")) for f in fields]
+    known: dict[str, object] = {f.id: f.label for f in entity.fields} if entity is not None else {}
+    return [str(known.get(f) or FIELDS.get(f) or f.replace("_", " ")) for f in fields]
 
 
 def is_known(code: str) -> bool:

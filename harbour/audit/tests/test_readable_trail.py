@@ -108,3 +108,11 @@ def test_the_command_exports_in_french_and_is_audited(org, case, tmp_path) -> No
     text = out.read_text(encoding="utf-8-sig")
     assert "Dossier — création" in text and "case.created" in text
     assert AuditEvent.objects.filter(action="audit.trail_exported", org_id=org.pk).exists()
+
+
+def test_accounts_and_automatic_actors_are_named_in_words(client_for, auditor, caseworker) -> None:
+    rows = client_for(auditor).get("/audit/", {"action": "user.created"}).context["rows"]
+    mine = next(r for r in rows if r.event.target_id == str(caseworker.pk))
+    assert mine.record == f"Account · {caseworker.full_name}"
+    assert mine.who == "Harbour (automatic)"  # created by the tests' system actor
+    assert "Full name" in mine.fields and "full_name" not in mine.fields

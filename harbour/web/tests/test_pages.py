@@ -7,16 +7,19 @@ from harbour.cases.models import Case
 
 
 def test_next_page_leads_to_page_two(client_for, caseworker, make_case, db) -> None:
-    for n in range(26):
+    for n in range(51):
         make_case(caseworker, survivor={"given_name": f"Person{n:02d}"})
     client = client_for(caseworker)
     first = client.get("/cases/")
     page = first.context["page"]
-    assert page.number == 1 and page.paginator.num_pages == 2
-    assert 'href="?page=2"' in first.content.decode()
+    assert page.number == 1 and page.paginator.num_pages == 3
+    assert 'href="?page=2"' in first.content.decode()  # Next
+    assert 'href="?page=3"' in first.content.decode()  # Last page
     second = client.get("/cases/?page=2")
     assert second.context["page"].number == 2
-    assert len(second.context["page"].object_list) == Case.objects.count() - 25
+    last = client.get("/cases/?page=3")
+    assert len(last.context["page"].object_list) == Case.objects.count() - 50
+    assert 'href="?page=1"' in last.content.decode()
 
 
 def test_the_server_error_page_is_styled_translated_and_has_the_quick_exit(settings) -> None:

@@ -13,7 +13,9 @@ from harbour.orgs.models import Organisation
 class Command(BaseCommand):
     help = (
         "Export an organisation's audit trail as a spreadsheet (CSV): actions and fields in "
-        "words beside their codes, formula-safe; the export itself is recorded in the trail."
+        "words beside their codes, formula-safe; the export itself is recorded in the trail. "
+        "The host's operator gets roles and record ids, never staff names or case references "
+        "(the organisation's auditors see those on the audit trail page)."
     )
 
     def add_arguments(self, parser: Any) -> None:
@@ -46,7 +48,7 @@ class Command(BaseCommand):
         )
         if options["out"]:
             with options["out"].open("w", encoding="utf-8-sig", newline="") as stream:
-                presenting.write_csv(stream, org.pk, events)
+                presenting.write_csv(stream, org.pk, events, named=False)
             self.stderr.write(f"Wrote {len(events)} events to {options['out']}.")
         else:
-            presenting.write_csv(sys.stdout, org.pk, events)
+            presenting.write_csv(sys.stdout, org.pk, events, named=False)
