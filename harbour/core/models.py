@@ -37,8 +37,6 @@ class TenantModel(BaseModel):
     )
 
     sensitivity: ClassVar[dict[str, Sensitivity]] = {"org": Sensitivity.NONE}
-    # Under PostgreSQL row-level security (ADR 40) unless a model says why not.
-    row_level_security: ClassVar[bool] = True
 
     class Meta:
         abstract = True

@@ -137,10 +137,7 @@ def tenant_tables() -> list[str]:
     return sorted(
         m._meta.db_table
         for m in apps.get_models()
-        if issubclass(m, TenantModel)
-        and m.row_level_security
-        and not m._meta.proxy
-        and m._meta.managed
+        if issubclass(m, TenantModel) and not m._meta.proxy and m._meta.managed
     )
 
 
