@@ -24,6 +24,7 @@ from harbour.cases.models import CaseNote, Screening
 from harbour.core.errors import Forbidden
 from harbour.directory import actions as directory
 from harbour.directory.models import ServiceAtLocation
+from harbour.interchange import actions as interchange
 from harbour.sharing import actions as sharing
 from harbour.standard import delphi
 
@@ -105,8 +106,12 @@ def victim_world(
     invitation = invite(
         by=org_admin, org=org, email="newcomer@example.org", full_name="Newcomer", role="auditor"
     )
+    # An import waiting for its check, of a file that names a survivor (interchange).
+    upload = b"given_name,family_name,intake_date\r\nZephyrine,Quillfeather,2026-11-02\r\n"
+    import_job = interchange.create_import_job(by=supervisor, data=upload)
     return {
         "invitation": invitation,
+        "import_job": import_job,
         "case": case,
         "note": note,
         "screening": screening,
@@ -144,6 +149,7 @@ def _values(world: dict[str, Any]) -> dict[str, str]:
     case = world["case"]
     return {
         "consent_id": str(world["consent"].pk),
+        "job_id": str(world["import_job"].pk),
         "agreement_id": str(world["agreement"].pk),
         "referral_id": str(world["referral"].pk),
         "code": "CA-ON",  # a province (the coverage pages); receipt codes never go in a URL
@@ -341,6 +347,9 @@ COMMANDS_NOT_RUN = {
     "web_serve": "starts a web server",
     "directory_import": "reads a file the operator gives; its report names HSDS tables only",
     "grants_import": "reads a file the operator gives; its report names rows and columns only",
+    "interchange_import": "imports into the organisation of the --user given (interchange tests)",
+    "interchange_export": "exports the organisation of the --user given, audited (tests there)",
+    "interchange_xlsform": "writes the intake form from the data dictionary: no records",
     "accounts_demo_code": "prints a demo account's 6-digit code (accounts tests)",
     "accounts_reset_second_factor": "prints only the account's own e-mail (accounts tests)",
     "stats_release": "defines a draft from catalogue variables (tests in harbour/stats)",

@@ -106,7 +106,9 @@ def test_unreadable_csv_is_a_clear_error(tmp_path: Path) -> None:
     _out, err = _run(tmp_path, "funders", FUNDERS.replace("City", "Ci\x00ty"))
     assert "row 2, name_en" in err and "control characters" in err
     _out, err = _run(tmp_path, "funders", FUNDERS.replace("City", "C" * 140_000))
-    assert "could not be read as CSV" in err  # a cell beyond the csv module's limit
+    # A cell beyond the csv module's limit; frictionless, once imported by another test, lifts
+    # that limit for the whole process, and then the length check answers. Clear either way.
+    assert "could not be read as CSV" in err or "at most 200 characters" in err
     _out, err = _run(tmp_path, "funders", FUNDERS + "x,y,z,federal,,,extra\r\n")
     assert "row 4" in err and "more cells than the header" in err
     assert not Funder.objects.exists()
