@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 def _trp_journey(by: Any, case: Any, *, refused: bool = False) -> None:
     today = timezone.localdate()
-    steps = [
+    steps: list[dict[str, Any]] = [
         {"step": "status_noted", "status": "no_status"},
         {"step": "trp_applied", "family_members_covered": 1},
         {"step": "trp_refused", "refusal_reason": "criminality_forced_by_trafficker"}
