@@ -111,6 +111,33 @@ class ReferralOutcomeVariable(Variable):
         return str(labels.get(code, code))
 
 
+class ImmigrationPathVariable(Variable):
+    """What a survivor's immigration timeline went through: a TRP pending, issued, renewed,
+    refused (and whether for criminality forced by the trafficker), lapsed, permanent residence
+    applied for or granted (cases.immigration.reports.NATIONAL_MEASURES)."""
+
+    def categories(self) -> list[str]:
+        from harbour.cases.immigration.reports import NATIONAL_MEASURES
+
+        return [m for m in NATIONAL_MEASURES if m != "survivors"]
+
+    def label_of(self, code: str) -> str:
+        return str(IMMIGRATION_PATH_LABELS.get(code, code))
+
+
+IMMIGRATION_PATH_LABELS: dict[str, Promise] = {
+    "pending": _("TRP application pending"),
+    "issued": _("TRP issued"),
+    "renewed": _("TRP renewed"),
+    "refused": _("TRP refused"),
+    "refused_forced_criminality": _("TRP refused for criminality forced by the trafficker"),
+    "lapsed": _("TRP lapsed"),
+    "pr_applied": _("Permanent residence applied for"),
+    "pr_granted": _("Permanent residence granted"),
+    UNKNOWN: _("No immigration step recorded"),
+}
+
+
 def _year(value: Any) -> str:
     return str(value.year) if value else UNKNOWN
 
@@ -179,12 +206,26 @@ VARIABLES: dict[str, Variable] = {
             "trafficking_status",
             field="trafficking_status",
         ),
+        # Computed from the immigration timeline as of the release (issue 14), not stored.
         Variable(
             "immigration_status",
             _("Immigration status"),
-            "survivor__immigration_status",
+            "immigration_status",
             entity="survivor",
             field="immigration_status",
+        ),
+        Variable(
+            "trp_stage",
+            _("Temporary resident permit stage"),
+            "trp_stage",
+            entity="survivor",
+            field="trp_stage",
+        ),
+        ImmigrationPathVariable(
+            "immigration_path",
+            _("Permits and paths to permanent residence"),
+            "immigration_path",
+            multi=True,
         ),
         Variable(
             "citizenship",

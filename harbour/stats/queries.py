@@ -35,7 +35,6 @@ CASE_COLUMNS = (
     "relationship_to_trafficker",
     "survivor__gender_identity",
     "survivor__estimated_age",
-    "survivor__immigration_status",
     "survivor__citizenship",
     "recruitment_platforms",
     "current_needs",
@@ -165,6 +164,23 @@ def _attach_services_and_referrals(rows: list[dict[str, Any]]) -> None:
         row["referral_outcomes"] = sorted(outcomes.get(row["id"], ()))
 
 
+def _attach_immigration(rows: list[dict[str, Any]]) -> None:
+    """Per person: the immigration status and TRP stage their timeline gives today (computed
+    from the steps, issue 14; a permit lapses by itself), and the path measures it counts in."""
+    from harbour.cases.immigration import reports
+    from harbour.cases.immigration import steps as immigration
+    from harbour.cases.queries import immigration_timelines
+
+    today = timezone.localdate()
+    timelines = immigration_timelines()
+    for row in rows:
+        steps = timelines.get(row["survivor_id"], ("", []))[1]
+        found = immigration.standing(steps, today)
+        row["immigration_status"] = found.status
+        row["trp_stage"] = found.trp_stage
+        row["immigration_path"] = sorted(reports.measures_of(steps, today) - {"survivors"})
+
+
 def person_rows(cases: QuerySet[Case]) -> tuple[list[dict[str, Any]], bool]:
     """One row per person: the columns of their latest case in `cases`."""
     rows = list(cases.order_by().values(*CASE_COLUMNS).iterator(chunk_size=5000))
@@ -180,6 +196,7 @@ def person_rows(cases: QuerySet[Case]) -> tuple[list[dict[str, Any]], bool]:
             latest[key] = row
     people = list(latest.values())
     _attach_services_and_referrals(people)
+    _attach_immigration(people)
     return people, linked
 
 

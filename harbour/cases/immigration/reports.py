@@ -105,12 +105,14 @@ def national_counts_by_province(
         if not steps:
             continue
         provinces.add(province)
-        for measure in _measures_of(steps, today):
+        for measure in measures_of(steps, today):
             tables[measure][province] += 1
     return {m: suppress({p: tables[m][p] for p in sorted(provinces)}, threshold) for m in tables}
 
 
-def _measures_of(steps: Sequence[im.Step], today: dt.date) -> set[str]:
+def measures_of(steps: Sequence[im.Step], today: dt.date) -> set[str]:
+    """The NATIONAL_MEASURES one survivor's timeline counts in (statistics releases use it
+    as a variable of their own, under their disclosure control)."""
     kinds = {s.step for s in steps}
     stage = im.standing(steps, today).trp_stage
     found = {"survivors"}
