@@ -1,6 +1,7 @@
 """Shared test fixtures. Everything is created through actions, as the application would."""
 
 import itertools
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +15,8 @@ from harbour.accounts.models import User
 from harbour.audit.actions import SystemActor
 from harbour.cases import actions as case_actions
 from harbour.cases.models import Case
+from harbour.core import tenancy
+from harbour.core.testing import application_role
 from harbour.orgs.actions import create_organisation
 from harbour.orgs.models import Organisation
 from harbour.testenv import PASSWORD
@@ -29,6 +32,29 @@ def english_after_each_test() -> Any:
 
 
 _counter = itertools.count(1)
+
+# Fixtures and test code act as an operator would (commands see every organisation); the
+# requests they make are scoped to the signed-in user by the middleware (ADR 40).
+tenancy.set_process_default(tenancy.ALL)
+
+
+@pytest.fixture(autouse=True)
+def _as_application_role(request: pytest.FixtureRequest) -> Any:
+    """With HARBOUR_TEST_DB_ROLE set (PostgreSQL), every database test runs as that ordinary
+    role, so row-level security applies to everything the test and the app do."""
+    role = os.environ.get("HARBOUR_TEST_DB_ROLE", "")
+    wants_db = request.node.get_closest_marker("django_db") or "db" in request.fixturenames
+    if not role or not wants_db:
+        yield
+        return
+    request.getfixturevalue("db")
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with application_role(role):
+        yield
 
 
 @pytest.fixture

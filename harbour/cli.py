@@ -60,7 +60,18 @@ def main(argv: list[str] | None = None) -> None:
 
     # Apps must be loaded before the command list is read: it is cached on first use.
     django.setup()
-    execute_from_command_line(["harbour", *translate(args)])
+    command = translate(args)
+    _command_scope(command[0] if command else "")
+    execute_from_command_line(["harbour", *command])
+
+
+def _command_scope(command: str) -> None:
+    """Commands are run by operators and act for every organisation (row-level security,
+    ADR 40); a development server is a web process and starts seeing nothing."""
+    from harbour.core import tenancy
+
+    if command != "runserver":
+        tenancy.set_process_default(tenancy.ALL)
 
 
 def translate(args: list[str]) -> list[str]:

@@ -16,6 +16,8 @@ from urllib.parse import quote
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.generation import GenerationMode
@@ -74,6 +76,20 @@ def real_ids(case, caseworker, org_admin, make_org, make_user) -> dict[str, str]
     }
 
 
+@pytest.fixture
+def app() -> Iterator[WSGIHandler]:
+    """The real WSGI handler, minus closing "old" connections at each request's end (as Django's
+    test client does): a run longer than CONN_MAX_AGE would otherwise close the connection that
+    holds the test's transaction, and every later request would fail."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield WSGIHandler()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
 def _operations() -> list[tuple[str, str, str]]:
     found = []
     for name, document in _documents():
@@ -92,12 +108,11 @@ def _operation(name: str, method: str, path: str) -> Any:
 
 @pytest.mark.parametrize("role", ["caseworker", "org_admin"])
 def test_no_generated_request_gets_a_server_error(
-    role: str, real_ids: dict[str, str], make_user, org
+    role: str, real_ids: dict[str, str], make_user, org, app: WSGIHandler
 ) -> None:
     user = make_user(role, org)
     _token, plain = issue_token(by=user, name="fuzz")
     headers = {"Authorization": f"Bearer {plain}"}
-    app = WSGIHandler()
     for api, method, path in _operations():
         _fuzz(_operation(api, method, path), app, headers, real_ids)
 

@@ -9,7 +9,26 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from harbour.core import tenancy
+
 SIGNED_IN_AT = "harbour_signed_in_at"
+
+
+class TenancyMiddleware:
+    """On PostgreSQL, the connection sees only the signed-in user's organisation's rows for
+    the length of the request (row-level security, ADR 40), and nothing once it ends."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            tenancy.for_user(user)
+        try:
+            return self.get_response(request)
+        finally:
+            tenancy.reset()
 
 
 class SessionLifetimeMiddleware:

@@ -9,6 +9,7 @@ from ninja.security import HttpBearer
 
 from harbour.accounts.models import ApiToken, User
 from harbour.accounts.policy import Perm, can
+from harbour.core import tenancy
 
 # Recording every use would turn each read into a write; once a minute is enough to see activity.
 _TOUCH_EVERY = dt.timedelta(minutes=1)
@@ -33,6 +34,7 @@ class TokenAuth(HttpBearer):
             return None
         _touch(found)
         request.user = found.user
+        tenancy.for_user(found.user)  # the middleware resets it when the request ends
         return found.user
 
 

@@ -4,7 +4,7 @@ import re
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -15,8 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from harbour.audit import keys, note
 from harbour.audit.chain import GENESIS, Problem, event_hash
 from harbour.audit.checkpoint import Body
-from harbour.audit.models import AuditEvent, ChainHead, Checkpoint, Outcome
-from harbour.core.errors import Conflict
+from harbour.audit.models import AuditEvent, ChainHead, Checkpoint, Outcome, RefusalTally
+from harbour.core import tenancy
+from harbour.core.errors import Conflict, NotFound
 
 SYSTEM_CHAIN = "system"
 
@@ -237,3 +238,67 @@ def record_checkpoint_check(*, by: Actor, result: Any, refusal: str) -> None:
         outcome=outcome,
         context={"result": found, "problems": 0 if refusal else len(result.problems)},
     )
+
+
+# Which refusal of the day is written to the trail: the first, then each power of ten, so a
+# sweep of 5,000 ids is four events whose count says how wide it was.
+def _worth_an_event(count: int) -> bool:
+    while count % 10 == 0:
+        count //= 10
+    return count == 1
+
+
+@transaction.atomic
+def record_refused_read(*, by: Actor, owner_org_id: Any, target_type: str, target_id: Any) -> int:
+    """Count a read refused on another organisation's record; audit it in both organisations'
+    chains when the day's count reaches 1, 10, 100... Returns the day's count.
+
+    The viewer's chain names the owner organisation but not the record, so the viewer's own
+    auditors learn nothing about another organisation's ids.
+    """
+    day = timezone.localdate()
+    tally, _created = RefusalTally.objects.select_for_update().get_or_create(
+        actor_id=by.pk,
+        owner_org_id=owner_org_id,
+        day=day,
+        defaults={"actor_org_id": by.org_id},
+    )
+    tally.count += 1
+    tally.last_target_type, tally.last_target_id = target_type, str(target_id)
+    tally.save(update_fields=["count", "last_target_type", "last_target_id"])
+    if _worth_an_event(tally.count):
+        _refusal_events(by, tally)
+    return tally.count
+
+
+def _refusal_events(by: Actor, tally: RefusalTally) -> None:
+    context = {"count": tally.count, "day": tally.day.isoformat()}
+    record_event(
+        by=by,
+        action="access.refused_reads",
+        org_id=tally.owner_org_id,
+        target_type=tally.last_target_type,
+        target_id=tally.last_target_id,
+        outcome=Outcome.REFUSED,
+        context={**context, "viewer_org": str(by.org_id or "")},
+    )
+    if by.org_id is not None:
+        record_event(
+            by=by,
+            action="access.refused_reads",
+            org_id=by.org_id,
+            outcome=Outcome.REFUSED,
+            context={**context, "owner_org": str(tally.owner_org_id)},
+        )
+
+
+def refuse_read(*, by: Actor, model: type[Any], record_id: Any) -> NoReturn:
+    """Refuse a lookup that found nothing the user may see: a 404 either way, but when the id is
+    another organisation's record, the refusal is counted and audited (record_refused_read)."""
+    with tenancy.widened("whose record was refused"):  # only its organisation is read
+        owner = model.objects.filter(pk=record_id).values_list("org_id", flat=True).first()
+    if owner is not None and owner != by.org_id and by.pk is not None:
+        record_refused_read(
+            by=by, owner_org_id=owner, target_type=model._meta.model_name, target_id=record_id
+        )
+    raise NotFound()

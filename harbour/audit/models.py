@@ -141,3 +141,39 @@ class Checkpoint(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise PermissionError("Checkpoints are append-only.")
+
+
+class RefusalTally(models.Model):
+    """How many of another organisation's records one person was refused on one day.
+
+    A colleague probing other organisations' ids must be seen, but a sweep of thousands of ids
+    must read as one event that grows, not thousands: the audit trail records the 1st, 10th,
+    100th... refusal of the day (ADR 8), and this row keeps the running count between them.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    actor_id = models.UUIDField()
+    actor_org_id = models.UUIDField(null=True, blank=True)
+    owner_org_id = models.UUIDField()
+    day = models.DateField()
+    count = models.PositiveIntegerField(default=0)
+    last_target_type = models.CharField(max_length=40)
+    last_target_id = models.CharField(max_length=64)
+
+    sensitivity: ClassVar[dict[str, Sensitivity]] = dict.fromkeys(
+        [
+            "id", "actor_id", "actor_org_id", "owner_org_id", "count", "last_target_type",
+            "last_target_id",
+        ],
+        Sensitivity.NONE,
+    ) | {"day": Sensitivity.QUASI_IDENTIFIER}  # fmt: skip
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["actor_id", "owner_org_id", "day"], name="audit_refusal_tally_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor_id} refused {self.count}x at {self.owner_org_id} on {self.day}"

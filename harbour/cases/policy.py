@@ -11,8 +11,9 @@ from typing import Any
 from django.db.models import QuerySet
 
 from harbour.accounts.policy import Perm, can
+from harbour.audit.actions import refuse_read
 from harbour.cases.models import Case, IntakeDraft, Survivor
-from harbour.core.errors import NotFound, parsed_id
+from harbour.core.errors import parsed_id
 
 
 def cases_for(user: Any, perm: Perm = Perm.CASE_VIEW) -> QuerySet[Case]:
@@ -22,14 +23,10 @@ def cases_for(user: Any, perm: Perm = Perm.CASE_VIEW) -> QuerySet[Case]:
 
 
 def case_for(user: Any, case_id: Any, perm: Perm = Perm.CASE_VIEW) -> Case:
-    case = (
-        cases_for(user, perm)
-        .select_related("survivor", "owner", "org")
-        .filter(pk=parsed_id(case_id))
-    )
-    found = case.first()
+    pk = parsed_id(case_id)
+    found = cases_for(user, perm).select_related("survivor", "owner", "org").filter(pk=pk).first()
     if found is None:
-        raise NotFound()
+        refuse_read(by=user, model=Case, record_id=pk)
     return found
 
 
@@ -40,9 +37,10 @@ def survivors_for(user: Any, perm: Perm = Perm.CASE_VIEW) -> QuerySet[Survivor]:
 
 
 def survivor_for(user: Any, survivor_id: Any, perm: Perm = Perm.CASE_VIEW) -> Survivor:
-    found = survivors_for(user, perm).filter(pk=parsed_id(survivor_id)).first()
+    pk = parsed_id(survivor_id)
+    found = survivors_for(user, perm).filter(pk=pk).first()
     if found is None:
-        raise NotFound()
+        refuse_read(by=user, model=Survivor, record_id=pk)
     return found
 
 
@@ -57,9 +55,10 @@ def drafts_for(user: Any) -> QuerySet[IntakeDraft]:
 
 
 def draft_for(user: Any, draft_id: Any) -> IntakeDraft:
-    found = drafts_for(user).filter(pk=parsed_id(draft_id)).first()
+    pk = parsed_id(draft_id)
+    found = drafts_for(user).filter(pk=pk).first()
     if found is None:
-        raise NotFound()
+        refuse_read(by=user, model=IntakeDraft, record_id=pk)
     return found
 
 
@@ -67,5 +66,5 @@ def record_for(user: Any, model: type[Any], case: Case, record_id: Any) -> Any:
     """A record (event, service, note...) of a case the user may already see."""
     found = model.objects.filter(case=case, org_id=case.org_id, pk=record_id).first()
     if found is None or found.org_id != user.org_id:
-        raise NotFound()
+        refuse_read(by=user, model=model, record_id=record_id)
     return found

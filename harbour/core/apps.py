@@ -8,4 +8,14 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from harbour.core import checks  # noqa: F401  (registers the system checks)
+        from django.db.backends.signals import connection_created
+        from django.db.models.signals import post_migrate
+
+        from harbour.core import (
+            checks,  # noqa: F401  (registers the system checks)
+            tenancy,
+        )
+
+        connection_created.connect(tenancy.on_connection_created)
+        # After every migrate, so a table created today is under row-level security today.
+        post_migrate.connect(tenancy.install, sender=self)

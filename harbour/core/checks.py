@@ -81,6 +81,36 @@ def check_deployment_secrets(app_configs: Any = None, **kwargs: Any) -> list[Che
     return found
 
 
+@register(Tags.database, deploy=True)
+def check_row_level_security_applies(
+    app_configs: Any = None, databases: Any = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """On PostgreSQL the application must connect as an ordinary role: superusers and roles
+    with BYPASSRLS skip row-level security, the second guard of tenancy (ADR 40). Runs when the
+    check is given the database (`harbour check --deploy --database default`)."""
+    from django.db import connections
+
+    if not databases or "default" not in databases:
+        return []
+    connection = connections["default"]
+    if connection.vendor != "postgresql":
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user")
+        row = cursor.fetchone()
+    if not row or not row[0]:
+        return []
+    return [
+        Warning(
+            "Harbour connects to PostgreSQL as a superuser or a role with BYPASSRLS: row-level "
+            "security does not apply, and organisations are kept apart by the application alone.",
+            hint="Connect as an ordinary role that owns nothing but Harbour's tables "
+            "(docs/how-to/deploy.md).",
+            id="harbour.W105",
+        )
+    ]
+
+
 def _same_store(keystore_url: str, database: Any) -> bool:
     parts = urlsplit(keystore_url)
     if parts.scheme == "sqlite":

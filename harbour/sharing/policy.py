@@ -16,10 +16,11 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from harbour.accounts.policy import Perm, can
-from harbour.audit.actions import record_event
+from harbour.audit.actions import record_event, refuse_read
 from harbour.audit.models import Outcome
 from harbour.cases.models import Case, Survivor
 from harbour.cases.values import read_values
+from harbour.core import tenancy
 from harbour.core.errors import NotFound, parsed_id
 from harbour.orgs.crypto import blind_index
 from harbour.orgs.models import Organisation
@@ -221,19 +222,21 @@ def shared_case_for(user: Any, case_id: Any) -> SharedCase:
     The decision is audited (in the owner's chain) before a refusal is raised, so refused
     attempts are in the trail too.
     """
-    case = Case.objects.select_related("org", "survivor").filter(pk=parsed_id(case_id)).first()
-    if case is None or case.org_id == user.org_id:
+    pk = parsed_id(case_id)
+    case = Case.objects.select_related("org", "survivor").filter(pk=pk).first()
+    if case is None:  # nowhere, or hidden by row-level security (no referral names this org)
+        refuse_read(by=user, model=Case, record_id=pk)
+    if case.org_id == user.org_id:
         raise NotFound()
-    with transaction.atomic():
+    # The row was let through (row-level security: a referral names this organisation, ADR 40);
+    # the live rules read the holder's consents and agreements too.
+    with tenancy.widened("sharing decision"):
         purposes = reasons_for(user.org_id, case.survivor_id) if can(user, Perm.CASE_VIEW) else None
         if not purposes:
-            _decision(user, case, frozenset(), reason="no_reason")
-            shared = None
-        else:
-            shared = _shared(user, case, purposes)
-    if shared is None:
-        raise NotFound()
-    return shared
+            # No reason to look: a probe, or access that has ended. Counted, not one event each.
+            refuse_read(by=user, model=Case, record_id=case.pk)
+        with transaction.atomic():
+            return _shared(user, case, purposes)
 
 
 def _shared(user: Any, case: Case, purposes: frozenset[str]) -> SharedCase:
@@ -253,7 +256,6 @@ def _decision(
     case: Case,
     categories: frozenset[str],
     *,
-    reason: str = "",
     shown: list[str] | None = None,
 ) -> None:
     """Audit a sharing decision in the owner's chain: who asked, what was allowed or refused."""
@@ -267,7 +269,6 @@ def _decision(
         outcome=Outcome.OK if categories else Outcome.REFUSED,
         context={
             "categories": sorted(categories),
-            "reason": reason or None,
             "viewer_org": str(user.org_id),
         },
     )
@@ -291,7 +292,7 @@ def referral_for(user: Any, referral_id: Any) -> Referral:
         .first()
     )
     if found is None:
-        raise NotFound()
+        refuse_read(by=user, model=Referral, record_id=parsed_id(referral_id))
     return found
 
 
@@ -330,13 +331,15 @@ def consent_by_receipt(user: Any, code: str) -> Consent:
     normalised = normalised_code(code)
     if not can(user, Perm.CASE_EDIT) or len(normalised) != RECEIPT_CODE_LENGTH:
         raise NotFound()
-    holders = Consent.objects.order_by().values_list("org_id", flat=True).distinct()
-    digests = [receipt_digest(org_id, normalised) for org_id in holders]
-    found = (
-        Consent.objects.select_related("org", "recipient_org")
-        .filter(receipt_digest__in=digests)
-        .first()
-    )
+    # Holding the code is the grant: any organisation's consents are searched (ADR 40).
+    with tenancy.widened("consent receipt lookup"):
+        holders = Consent.objects.order_by().values_list("org_id", flat=True).distinct()
+        digests = [receipt_digest(org_id, normalised) for org_id in holders]
+        found = (
+            Consent.objects.select_related("org", "recipient_org")
+            .filter(receipt_digest__in=digests)
+            .first()
+        )
     if found is None:
         raise NotFound()
     return found

@@ -15,6 +15,7 @@ from harbour.accounts.models import User
 from harbour.accounts.policy import Perm, can
 from harbour.audit.actions import record_event
 from harbour.cases.models import Survivor
+from harbour.core import tenancy
 from harbour.core.errors import Conflict, InvalidInput, NotFound, TooManyAttempts
 from harbour.orgs.models import Organisation
 from harbour.sharing import notify
@@ -166,13 +167,17 @@ def withdraw_consent(*, by: User, consent: Consent) -> Consent:
     code); it is recorded where it happened.
     """
     require(by, Perm.CASE_EDIT)
-    consent = Consent.objects.select_for_update().get(pk=consent.pk)
-    if consent.withdrawn_at is not None:
-        raise Conflict(_("This consent has already been withdrawn."))
-    consent.withdrawn_at = timezone.now()
-    consent.withdrawn_by = by
-    consent.withdrawn_at_org_id = by.org_id
-    consent.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawn_at_org", "updated_at"])
+    # The consent came from a policy function (own, or found by its receipt code); another
+    # organisation's row is written on purpose (ADR 40).
+    with tenancy.widened("consent withdrawal"):
+        consent = Consent.objects.select_for_update().get(pk=consent.pk)
+        if consent.withdrawn_at is not None:
+            raise Conflict(_("This consent has already been withdrawn."))
+        consent.withdrawn_at = timezone.now()
+        consent.withdrawn_by = by
+        consent.withdrawn_at_org_id = by.org_id
+        fields = ["withdrawn_at", "withdrawn_by", "withdrawn_at_org", "updated_at"]
+        consent.save(update_fields=fields)
     audit(by, "consent.withdrawn", consent.org_id, consent, at_org=str(by.org_id))
     if by.org_id != consent.org_id:
         notify.consent_withdrawn_elsewhere(consent)

@@ -1,0 +1,172 @@
+"""PostgreSQL row-level security: the database as a second guard of tenancy (ADR 40).
+
+The apps' `policy` modules decide what a user may see; these database policies decide what a
+connection may see, and let a row of an organisation's table through only when its scope allows:
+
+- `harbour.org` = an organisation id: that organisation's rows (set for each signed-in request);
+- `harbour.scope` = `all`: every row, for code that must cross organisations on purpose: the
+  sharing choke point after it has decided from live consent, national statistics over
+  published tables, commands run by operators. Each such place names its reason (`widened`).
+- neither: nothing. A web process starts there, so a query that escaped every application
+  filter, or ran before the user was known, returns no other organisation's row.
+
+SQLite has no row-level security: there the application's policy functions are the only guard.
+Superusers (and roles with BYPASSRLS) bypass the policies: production connects with an
+ordinary role (docs/how-to/deploy.md), and the tests prove the policies by switching to one.
+"""
+
+import logging
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from django.apps import apps
+from django.db import connection
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+logger = logging.getLogger(__name__)
+
+POLICY = "harbour_tenant"  # the read policy; writes have POLICY_write, POLICY_insert...
+ALL = "all"
+NONE = ""
+# Besides the owning organisation, explicit grants of the sharing domain let a row through:
+# the organisation a referral or a consent is addressed to sees that row, and the receiver of a
+# referral sees the referred case and survivor rows. These are coarser than the live rules (a
+# declined referral still shows the row): the values stay sealed and are opened only by the
+# sharing choke point after it has decided from live consent (ADR 8).
+_ME = "nullif(current_setting('harbour.org', true), '')::uuid"
+
+
+def _referred_to_me(table: str, column: str) -> str:
+    return (
+        f"EXISTS (SELECT 1 FROM sharing_referral r WHERE r.{column} = {table}.id"  # noqa: S608
+        f" AND r.receiving_org_id = {_ME})"
+    )
+
+
+GRANTS = {
+    "sharing_referral": (f"receiving_org_id = {_ME}",),
+    "sharing_consent": (f"recipient_org_id = {_ME}",),
+    "cases_case": (_referred_to_me("cases_case", "case_id"),),
+    "cases_survivor": (_referred_to_me("cases_survivor", "survivor_id"),),
+}
+# Writing is narrower: one's own rows, and the answer to a referral addressed to one. Anything
+# else that must write across organisations (a withdrawal by receipt code) widens explicitly.
+WRITE_GRANTS = {"sharing_referral": (f"receiving_org_id = {_ME}",)}
+
+# What a new connection of this process may see until a request names its user. Commands set
+# ALL (harbour.cli); the web server keeps NONE.
+_process_default = NONE
+
+
+def set_process_default(scope: str) -> None:
+    global _process_default
+    _process_default = scope
+
+
+def process_default() -> str:
+    return _process_default
+
+
+def _is_postgres(conn: BaseDatabaseWrapper | None = None) -> bool:
+    return (conn or connection).vendor == "postgresql"
+
+
+def _set(org_id: Any, scope: str, conn: BaseDatabaseWrapper | None = None) -> None:
+    conn = conn or connection
+    with conn.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('harbour.org', %s, false), set_config('harbour.scope', %s, false)",
+            [str(org_id or ""), scope],
+        )
+
+
+def _current() -> tuple[str, str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(current_setting('harbour.org', true), ''),"
+            " coalesce(current_setting('harbour.scope', true), '')"
+        )
+        org, scope = cursor.fetchone()
+    return org, scope
+
+
+def on_connection_created(sender: Any, connection: BaseDatabaseWrapper, **kwargs: Any) -> None:
+    if _is_postgres(connection):
+        _set("", _process_default, connection)
+
+
+def for_user(user: Any) -> None:
+    """Scope this connection to the user's organisation (none for a user without one)."""
+    if _is_postgres():
+        _set(getattr(user, "org_id", None), "org")
+        connection.harbour_scoped = True  # type: ignore[attr-defined]
+
+
+def reset() -> None:
+    """Back to the process default, so a reused connection carries no one's scope."""
+    if _is_postgres() and getattr(connection, "harbour_scoped", False):
+        _set("", _process_default)
+        connection.harbour_scoped = False  # type: ignore[attr-defined]
+
+
+@contextmanager
+def widened(reason: str) -> Iterator[None]:
+    """Every organisation's rows, for the length of the block; the reason goes to the log."""
+    if not _is_postgres():
+        yield
+        return
+    org, scope = _current()
+    if scope == ALL:
+        yield
+        return
+    logger.info("tenancy widened: %s", reason)
+    _set(org, ALL)
+    try:
+        yield
+    finally:
+        _set(org, scope)
+
+
+# --- installing the policies -------------------------------------------------------------------
+
+
+def tenant_tables() -> list[str]:
+    from harbour.core.models import TenantModel
+
+    return sorted(
+        m._meta.db_table
+        for m in apps.get_models()
+        if issubclass(m, TenantModel) and not m._meta.proxy and m._meta.managed
+    )
+
+
+def _predicate(table: str, grants: Mapping[str, tuple[str, ...]]) -> str:
+    allowed = ("current_setting('harbour.scope', true) = 'all'", f"org_id = {_ME}")
+    return " OR ".join((*allowed, *grants.get(table, ())))
+
+
+def policy_sql(table: str) -> list[str]:
+    quoted = connection.ops.quote_name(table)
+    read, write = _predicate(table, GRANTS), _predicate(table, WRITE_GRANTS)
+    names = [POLICY, f"{POLICY}_insert", f"{POLICY}_update", f"{POLICY}_delete"]
+    return [
+        f"ALTER TABLE {quoted} ENABLE ROW LEVEL SECURITY",
+        f"ALTER TABLE {quoted} FORCE ROW LEVEL SECURITY",
+        *(f"DROP POLICY IF EXISTS {name} ON {quoted}" for name in names),
+        f"CREATE POLICY {names[0]} ON {quoted} FOR SELECT USING ({read})",
+        f"CREATE POLICY {names[1]} ON {quoted} FOR INSERT WITH CHECK ({write})",
+        f"CREATE POLICY {names[2]} ON {quoted} FOR UPDATE USING ({write}) WITH CHECK ({write})",
+        f"CREATE POLICY {names[3]} ON {quoted} FOR DELETE USING ({write})",
+    ]
+
+
+def install(**kwargs: Any) -> None:
+    """Apply the policy to every organisation table (idempotent; run after each migrate, so a
+    new table is covered the day it is created)."""
+    if not _is_postgres():
+        return
+    with connection.cursor() as cursor:
+        for table in tenant_tables():
+            for statement in policy_sql(table):
+                cursor.execute(statement)
