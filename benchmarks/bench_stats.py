@@ -75,6 +75,10 @@ def configure(args: argparse.Namespace) -> Path:
     django.setup()
     from django.core.management import call_command
 
+    from harbour.core import tenancy
+
+    tenancy.set_process_default(tenancy.ALL)  # an operator's run over every organisation (ADR 40)
+
     call_command("migrate", verbosity=0, interactive=False)
     return var_dir
 

@@ -205,7 +205,6 @@ class ReferralRecord:
         return round(statistics.median(self.response_hours), 1)
 
 
-@tenancy.widened("referral counts between organisations")
 def referral_records(org_ids: Iterable[Any] | None = None) -> dict[Any, ReferralRecord]:
     from harbour.sharing.models import Referral
 
@@ -251,7 +250,6 @@ class Edge:
     count: int
 
 
-@tenancy.widened("referral counts between organisations")
 def network_edges() -> list[Edge]:
     """Who refers to whom, counted by pair of organisations (never by survivor)."""
     from harbour.sharing.models import Referral

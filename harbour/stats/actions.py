@@ -195,7 +195,6 @@ def _locked_draft(release: Release, action: str) -> Release:
     return locked
 
 
-@tenancy.widened("national statistics release")
 @transaction.atomic
 def publish_release(*, by: Any, release: Release) -> Release:
     """Review and publish: a second analyst computes the protected table, spends the budget."""
@@ -204,10 +203,12 @@ def publish_release(*, by: Any, release: Release) -> Release:
     if release.created_by_id == by.pk:
         raise Forbidden(_("A release is published by a second person, not by its author."))
     today = timezone.localdate()
-    cases = queries.in_period(
-        queries.statistics_cases(today), release.first_year, release.last_year
-    )
-    people, linked = queries.person_rows(cases)
+    # Every organisation's countable cases, on purpose (row-level security, ADR 40): what leaves
+    # is the protected table only.
+    with tenancy.widened("national statistics release"):
+        counted = queries.statistics_cases(today)
+        cases = queries.in_period(counted, release.first_year, release.last_year)
+        people, linked = queries.person_rows(cases)
     if not people:
         raise Conflict(_("There is no data to count for this period. Nothing was published."))
     spec = tables.Spec(release.row_variable, release.col_variable)
@@ -306,7 +307,6 @@ def request_extract(
     return request
 
 
-@tenancy.widened("research extract")
 @transaction.atomic
 def decide_extract(*, by: Any, request: ExtractRequest, approve: bool) -> ExtractRequest:
     _require(by, Perm.STATS_NATIONAL)
@@ -315,12 +315,7 @@ def decide_extract(*, by: Any, request: ExtractRequest, approve: bool) -> Extrac
     target = EXTRACT_TRANSITIONS.get((locked.status, action))
     if target is None:
         raise Conflict(_("This request has already been decided."))
-    if (
-        approve
-        and not queries.in_period(
-            queries.research_cases(), locked.first_year, locked.last_year
-        ).exists()
-    ):
+    if approve and not _research_data_exists(locked):
         raise Conflict(
             _("No survivor in this period has consented to research. Nothing was approved.")
         )
@@ -328,6 +323,12 @@ def decide_extract(*, by: Any, request: ExtractRequest, approve: bool) -> Extrac
     locked.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
     _audit(by, f"stats.extract_{target}", locked)
     return locked
+
+
+def _research_data_exists(request: ExtractRequest) -> bool:
+    with tenancy.widened("research consent coverage"):
+        cases = queries.in_period(queries.research_cases(), request.first_year, request.last_year)
+        return cases.exists()
 
 
 @transaction.atomic

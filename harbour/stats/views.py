@@ -145,7 +145,7 @@ def national(request: HttpRequest) -> HttpResponse:
     preview = None
     if chosen.is_valid():
         spec = Spec(chosen.cleaned_data["row"], chosen.cleaned_data.get("col") or "")
-        with tenancy.widened("national statistics preview"):
+        with tenancy.widened("national statistics preview (suppressed)"):
             people, _linked = queries.person_rows(queries.statistics_cases())
         # Analysts see the live table only after suppression, like any published figure.
         preview = _section(protect(count(spec, people), Method.SUPPRESSION), _("Preview"))
