@@ -46,7 +46,8 @@ from harbour.sharing.policy import reasons_for
 
 SLOW = os.environ.get("HARBOUR_SLOW") == "1"
 CASES = 60 if SLOW else 30  # every kind of record and sharing state, in a few seconds
-PAGES_PER_CRAWL = 600 if SLOW else 70  # English; French gets half (the same pages first)
+PAGES_PER_CRAWL = int(os.environ.get("HARBOUR_CRAWL_PAGES") or (600 if SLOW else 70))  # English;
+# French gets half (the same pages first). HARBOUR_CRAWL_PAGES: to try a size by hand.
 PER_PATTERN = 5 if SLOW else 1
 QUERIES_PER_ROUTE = 20 if SLOW else 3  # a route with different query strings (filters)
 SWEEP_URLS = 80 if SLOW else 12
