@@ -50,3 +50,17 @@ def test_api_documentation_is_served_from_here_with_the_quick_exit(client) -> No
         assert not [s for s in sources if "//" in s], sources  # nothing from another site
         assert any(s.endswith("swagger-ui-bundle.js") for s in sources)
     assert finders.find("ninja/swagger-ui-bundle.js")
+
+
+def test_no_template_puts_a_question_mark_before_querystring() -> None:
+    """`{% querystring %}` writes its own "?": a "?" before it made "Next" lead to `??page=2`,
+    which shows page 1 again (the case list, the audit trail, directory results)."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    root = Path(settings.BASE_DIR)
+    templates = [*root.glob("templates/**/*.html"), *root.glob("harbour/*/templates/**/*.html")]
+    assert len(templates) > 50
+    wrong = [str(t) for t in templates if "?{% querystring" in t.read_text(encoding="utf-8")]
+    assert wrong == []
