@@ -33,7 +33,9 @@ def _require_manager(request: HttpRequest) -> Any:
 def manage(request: HttpRequest) -> HttpResponse:
     user = _require_manager(request)
     services = policy.manageable_services(user).select_related("provider").order_by("name")
-    q = request.GET.get("q", "").strip()[:120]
+    # Not through a form, so the NUL character a form would refuse is dropped here (PostgreSQL
+    # text cannot hold it: it was a 500).
+    q = request.GET.get("q", "").replace("\x00", "").strip()[:120]
     if q:
         services = services.filter(name__icontains=q)
     page = Paginator(services, 25).get_page(request.GET.get("page"))

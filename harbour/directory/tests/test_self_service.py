@@ -122,3 +122,9 @@ def test_import_page_is_for_system_admins_only(
     upload = SimpleUploadedFile("bad.json", b'{"services": [{"id": "x"}]}')
     page = client_for(admin).post("/directory/manage/import/", {"file": upload})
     assert "Nothing was imported" in page.content.decode()
+
+
+def test_a_nul_character_in_the_search_is_not_a_server_error(world, supervisor, client_for) -> None:
+    # PostgreSQL text cannot hold NUL: found by the crawl's sweep of hostile values.
+    answer = client_for(supervisor).get("/directory/manage/", {"q": "shel\x00ter"})
+    assert answer.status_code == 200

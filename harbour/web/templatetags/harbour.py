@@ -211,7 +211,13 @@ def _reference_name(kind: str, value: Any) -> str:
 
 @register.simple_tag
 def bilingual_label(field: Any) -> str:
-    return f"{field.label.en} / {field.label.fr}" if field is not None else ""
+    """Both languages, each marked as such (the survivor's copy is read in either; screen
+    readers and the crawl's untranslated-text check rely on the marks)."""
+    if field is None:
+        return ""
+    return format_html(
+        '<span lang="en">{}</span> / <span lang="fr">{}</span>', field.label.en, field.label.fr
+    )
 
 
 @register.filter
