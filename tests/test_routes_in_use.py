@@ -267,3 +267,23 @@ def test_table_schemas_of_the_standard(client_for, caseworker, api_for) -> None:
     assert any(f["name"] == "intake_date" for f in schema["fields"])
     api = api_for(caseworker)
     assert api.get("/api/v1/standard/entities/case/table-schema").status_code == 200
+
+
+def test_a_lost_receipt_gets_a_new_code_on_the_web(client_for, caseworker, case, partner) -> None:
+    consent = _consent(caseworker, case, partner)
+    old = Consent.objects.get(pk=consent.pk).receipt_digest
+    answer = client_for(caseworker).post(f"/sharing/consents/{consent.pk}/new-code/")
+    assert answer.status_code in (200, 302)
+    assert Consent.objects.get(pk=consent.pk).receipt_digest != old
+
+
+def test_an_admin_withdraws_an_invitation_on_the_web(client_for, org_admin, org) -> None:
+    from harbour.accounts.actions import invite
+
+    invitation = invite(
+        by=org_admin, org=org, email="later@example.org", full_name="Later", role="auditor"
+    )
+    answer = client_for(org_admin).post(f"/accounts/staff/invitations/{invitation.pk}/revoke/")
+    assert answer.status_code == 302
+    invitation.refresh_from_db()
+    assert invitation.revoked_at is not None
