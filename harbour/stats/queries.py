@@ -172,7 +172,10 @@ def _attach_immigration(rows: list[dict[str, Any]]) -> None:
     from harbour.cases.queries import immigration_timelines
 
     today = timezone.localdate()
-    timelines = immigration_timelines()
+    # A survivor record and its steps belong to one organisation: an organisation's own
+    # dashboard reads its own timelines only, not the country's.
+    orgs = {r["org_id"] for r in rows}
+    timelines = immigration_timelines(org_id=orgs.pop() if len(orgs) == 1 else None)
     for row in rows:
         steps = timelines.get(row["survivor_id"], ("", []))[1]
         found = immigration.standing(steps, today)
