@@ -584,3 +584,29 @@ def _run(make_org: Any, make_user: Any, make_case: Any, examples: int) -> None:
             derandomize=False,
         ),
     )
+
+
+class _First:
+    """A stand-in for Hypothesis' data object that always draws the first choice."""
+
+    def draw(self, strategy: Any) -> Any:
+        return next(iter(strategy.elements))
+
+
+def test_the_sender_of_an_accepted_transfer_reads_the_new_case(
+    make_org, make_user, make_case
+) -> None:
+    """Found by the many-sequences run under row-level security: the case a transfer opened at
+    the receiver is linked to the sender's, so the sender may read it by the rules; no
+    referral names the sender as its receiver, so no row-level grant let the row through."""
+    world = World(make_org, make_user, make_case)
+    state = machine_for(world)()
+    try:
+        state.consent_agree_and_refer(
+            case=0, categories=frozenset(["identity_contact"]), to=1, transfer=True
+        )
+        state.answer(data=_First(), accept=True)
+        state.everyone_sees_exactly_what_the_rules_allow()
+        state.the_continuum_shows_only_live_links()
+    finally:
+        state.teardown()

@@ -151,7 +151,8 @@ def linked_survivors(survivor_id: uuid.UUID) -> set[uuid.UUID]:
 
 def live_linked(survivor_id: uuid.UUID, now: dt.datetime | None = None) -> set[uuid.UUID]:
     """Records of the same person joined by links whose referral or transfer still grants."""
-    links = _links_around(survivor_id)
+    with tenancy.widened("sharing decision: live links"):  # a chain can pass through others
+        links = _links_around(survivor_id)
     return rules.live_component(survivor_id, links, now or timezone.now(), referral_expiry())
 
 
@@ -228,18 +229,21 @@ def shared_case_for(user: Any, case_id: Any) -> SharedCase:
     attempts are in the trail too.
     """
     pk = parsed_id(case_id)
-    case = Case.objects.select_related("org", "survivor").filter(pk=pk).first()
-    if case is None:  # nowhere, or hidden by row-level security (no referral names this org)
-        refuse_read(by=user, model=Case, record_id=pk)
-    if case.org_id == user.org_id:
-        raise NotFound()
-    # The row was let through (row-level security: a referral names this organisation, ADR 40);
-    # the live rules read the holder's consents and agreements too.
+    # The decision crosses organisations by nature (ADR 40): a link can run through a transfer
+    # this organisation sent, or through a third organisation, which no row-level grant follows.
+    # Only whose case it is and whose survivor are read before the live rules have decided.
     with tenancy.widened("sharing decision"):
-        purposes = reasons_for(user.org_id, case.survivor_id) if can(user, Perm.CASE_VIEW) else None
+        found = Case.objects.filter(pk=pk).values_list("org_id", "survivor_id").first()
+        if found is None:
+            refuse_read(by=user, model=Case, record_id=pk)
+        holder, survivor_id = found
+        if holder == user.org_id:
+            raise NotFound()
+        purposes = reasons_for(user.org_id, survivor_id) if can(user, Perm.CASE_VIEW) else None
         if not purposes:
             # No reason to look: a probe, or access that has ended. Counted, not one event each.
-            refuse_read(by=user, model=Case, record_id=case.pk)
+            refuse_read(by=user, model=Case, record_id=pk)
+        case = Case.objects.select_related("org", "survivor").get(pk=pk)
         with transaction.atomic():
             return _shared(user, case, purposes)
 

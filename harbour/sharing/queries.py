@@ -12,6 +12,7 @@ from harbour.accounts.models import User
 from harbour.cases import queries as case_queries
 from harbour.cases.models import Case, Screening, Survivor
 from harbour.cases.values import read_values
+from harbour.core import tenancy
 from harbour.orgs.models import Organisation
 from harbour.sharing import policy
 from harbour.sharing.models import Consent, Notification, Referral
@@ -52,11 +53,15 @@ def continuum(user: User, survivor: Survivor) -> list[ContinuumItem]:
     "withheld", without content. Every look at another organisation's records is audited.
     """
     items: list[ContinuumItem] = []
-    for other in Survivor.objects.filter(pk__in=policy.live_linked(survivor.pk)):
-        own = other.org_id == user.org_id
-        for case in Case.objects.filter(survivor=other).select_related("org"):
-            categories = None if own else _categories_for(user, case)
-            items += _case_items(case, own, categories)
+    linked = policy.live_linked(survivor.pk)
+    # The live links decided which records appear (ADR 8); their rows belong to organisations
+    # that no row-level grant names when the link runs through a transfer this one sent.
+    with tenancy.widened("continuum of care: records a live link shows"):
+        for other in Survivor.objects.filter(pk__in=linked):
+            own = other.org_id == user.org_id
+            for case in Case.objects.filter(survivor=other).select_related("org"):
+                categories = None if own else _categories_for(user, case)
+                items += _case_items(case, own, categories)
     return sorted(items, key=lambda i: i.when, reverse=True)
 
 
