@@ -83,8 +83,10 @@ def count(spec: Spec, people: list[dict[str, Any]], *, capped: bool = False) -> 
                 counts[(r, c, g)] += 1
     rows = ordered(row_var, {k[0] for k in counts} | set(row_var.categories()))
     cols = ordered(col_var, {k[1] for k in counts} | set(col_var.categories()))
-    # Layers are the codes the data holds only: an empty region adds nothing but length.
-    layers = ordered(layer_var, {k[2] for k in counts})
+    # Rounded, an empty layer would show zeros only (zeros are published as zeros): it is left
+    # out. With noise (`capped`), which layers exist must not depend on the data: all of them.
+    seen = {k[2] for k in counts} | (set(layer_var.categories()) if capped else set())
+    layers = ordered(layer_var, seen)
     return threeway.with_margins(dict(counts), tuple(rows), tuple(cols), tuple(layers))
 
 
