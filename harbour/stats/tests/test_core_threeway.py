@@ -97,3 +97,41 @@ def test_layer_by_layer_suppression_is_undone_by_the_summed_table() -> None:
     assert shown_a.cells[("r1", "c1")] is None  # withheld in its layer...
     recovered = shown_sum.cells[("r1", "c1")] - shown_b.cells[("r1", "c1")]  # type: ignore[operator]
     assert recovered == 3  # ...and recovered by differencing
+
+
+PROVINCES = ["CA-ON", "CA-MB", "CA-QC", None]
+KINDS = ["sexual_exploitation", "forced_labour", "domestic_servitude"]
+
+
+@st.composite
+def people(draw: st.DrawFn) -> list[dict[str, object]]:
+    person = st.fixed_dictionaries(
+        {
+            "intake_province": st.sampled_from(PROVINCES),
+            "exploitation_types": st.lists(st.sampled_from(KINDS), max_size=3, unique=True),
+            "intake_method": st.sampled_from(["self", "police", None]),
+        }
+    )
+    return draw(st.lists(person, max_size=40))
+
+
+@given(people())
+def test_the_layers_of_a_counted_table_add_up_to_the_two_way_count(
+    persons: list[dict[str, object]],
+) -> None:
+    """Counted from person rows, the summed table is exactly the two-way table of the same
+    persons, and the layer totals are the margin of the row × layer two-way table (sums of
+    cells, so a person with two exploitation types counts in both, as in every table)."""
+    from harbour.stats import layered, tables
+
+    spec = tables.Spec("exploitation_type", "referral_source", "province")
+    three = layered.as_table(spec, layered.count(spec, persons), {})
+    two = tables.count(tables.Spec("exploitation_type", "referral_source"), persons)
+    for key, value in two.cells.items():
+        assert three.summed.cells.get(key, 0) == value
+    by_layer = tables.count(tables.Spec("exploitation_type", "province"), persons)
+    for g in three.layers:
+        assert three.layer_totals[g] == by_layer.col_totals[g]
+        for r in three.summed.rows:
+            assert three.tables[g].row_totals[r] == by_layer.cells[(r, g)]
+    assert three.total == two.total == by_layer.total
