@@ -3,6 +3,7 @@ and the reason suppression is refused (ADR 46) shown on a table where it would f
 
 from fractions import Fraction
 from random import Random
+from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -104,8 +105,8 @@ KINDS = ["sexual_exploitation", "forced_labour", "domestic_servitude"]
 
 
 @st.composite
-def people(draw: st.DrawFn) -> list[dict[str, object]]:
-    person = st.fixed_dictionaries(
+def people(draw: st.DrawFn) -> list[dict[str, Any]]:
+    person: st.SearchStrategy[dict[str, Any]] = st.fixed_dictionaries(
         {
             "intake_province": st.sampled_from(PROVINCES),
             "exploitation_types": st.lists(st.sampled_from(KINDS), max_size=3, unique=True),
@@ -117,7 +118,7 @@ def people(draw: st.DrawFn) -> list[dict[str, object]]:
 
 @given(people())
 def test_the_layers_of_a_counted_table_add_up_to_the_two_way_count(
-    persons: list[dict[str, object]],
+    persons: list[dict[str, Any]],
 ) -> None:
     """Counted from person rows, the summed table is exactly the two-way table of the same
     persons, and the layer totals are the margin of the row × layer two-way table (sums of
