@@ -20,7 +20,7 @@ from harbour.accounts.policy import Perm, can
 from harbour.audit.actions import Actor, record_event
 from harbour.core import tenancy
 from harbour.core.errors import Conflict, Forbidden, InvalidInput
-from harbour.stats import queries, tables
+from harbour.stats import layered, queries, tables
 from harbour.stats.catalogue import VARIABLES
 from harbour.stats.core import budget as budget_math
 from harbour.stats.models import NATIONAL, BudgetSpend, ExtractRequest, PrivacyBudget, Release
@@ -96,12 +96,31 @@ def _check_years(first: int | None, last: int | None) -> None:
         raise InvalidInput({"last_year": [_("The last year comes before the first year.")]})
 
 
-def _check_spec(row: str, col: str) -> None:
+MSG_THREE_WAY_SUPPRESSION = _(
+    "A three-way table cannot be protected by suppression: a cell withheld in one layer could be "
+    "worked out from the table summed over the layers. Choose random rounding or differential "
+    "privacy."
+)
+
+
+def _check_spec(row: str, col: str, layer: str = "", method: str = "") -> None:
     errors: dict[str, list[Any]] = {}
     if row not in VARIABLES:
         errors["row_variable"] = [_("This variable is not in the statistics catalogue.")]
     if col and (col not in VARIABLES or col == row):
         errors["col_variable"] = [_("Choose a different variable from the catalogue, or none.")]
+    if layer:
+        if layer not in layered.layer_choices() or layer in (row, col):
+            errors["layer_variable"] = [
+                _(
+                    "Choose a layer variable with one code per person, different from the rows "
+                    "and columns."
+                )
+            ]
+        elif not col:
+            errors["col_variable"] = [_("A three-way table needs a column variable.")]
+        elif method == tables.Method.SUPPRESSION:
+            errors["method"] = [MSG_THREE_WAY_SUPPRESSION]
     if errors:
         raise InvalidInput(errors)
 
@@ -138,6 +157,7 @@ def create_release(
     title_fr: str = "",
     row_variable: str,
     col_variable: str = "",
+    layer_variable: str = "",
     method: str,
     epsilon: Any = None,
     threshold: int = 10,
@@ -150,9 +170,9 @@ def create_release(
     if not title:
         raise InvalidInput({"title": [_("Give the release a title of at most 200 characters.")]})
     title_fr = _text(title_fr or "", "title_fr", 200)
-    _check_spec(row_variable, col_variable)
     if method not in tables.Method.ALL:
         raise InvalidInput({"method": [_("Choose suppression, rounding or differential privacy.")]})
+    _check_spec(row_variable, col_variable, layer_variable or "", method)
     eps = parse_epsilon(epsilon) if method == tables.Method.DP else None
     if not 2 <= threshold <= 100:
         raise InvalidInput({"threshold": [_("The threshold must be between 2 and 100.")]})
@@ -162,6 +182,7 @@ def create_release(
         "title_fr": title_fr,
         "row_variable": row_variable,
         "col_variable": col_variable,
+        "layer_variable": layer_variable or "",
         "method": method,
         "epsilon": eps,
         "threshold": threshold,
@@ -211,17 +232,7 @@ def publish_release(*, by: Any, release: Release) -> Release:
         people, linked = queries.person_rows(cases)
     if not people:
         raise Conflict(_("There is no data to count for this period. Nothing was published."))
-    spec = tables.Spec(release.row_variable, release.col_variable)
-    exact = tables.count(spec, people, capped=release.method == tables.Method.DP)
-    if release.method == tables.Method.DP:
-        _spend(by, release)
-    protected = tables.protect(
-        exact,
-        release.method,
-        threshold=release.threshold,
-        epsilon=release.epsilon,
-        records_per_person=queries.records_per_person(linked),
-    )
+    protected = _protected(by, release, people, queries.records_per_person(linked))
     protected.meta |= {"persons_unduplicated": linked, "counted_on": today.isoformat()}
     release.result = protected.as_json()
     release.config = _config(release, linked, today)
@@ -235,9 +246,39 @@ def publish_release(*, by: Any, release: Release) -> Release:
     return release
 
 
+def _protected(
+    by: Any, release: Release, people: list[dict[str, Any]], records_per_person: int
+) -> tables.Table | layered.LayeredTable:
+    """The protected table; a differentially private one spends the budget first."""
+    spec = tables.Spec(release.row_variable, release.col_variable, release.layer_variable)
+    dp_release = release.method == tables.Method.DP
+    if spec.layer:
+        exact3 = layered.count(spec, people, capped=dp_release)
+        if dp_release:
+            _spend(by, release)
+        return layered.protect(
+            spec,
+            exact3,
+            release.method,
+            epsilon=release.epsilon,
+            records_per_person=records_per_person,
+        )
+    exact = tables.count(spec, people, capped=dp_release)
+    if dp_release:
+        _spend(by, release)
+    return tables.protect(
+        exact,
+        release.method,
+        threshold=release.threshold,
+        epsilon=release.epsilon,
+        records_per_person=records_per_person,
+    )
+
+
 def _config(release: Release, linked: bool, today: Any) -> dict[str, Any]:
+    table = [release.row_variable, release.col_variable]
     return {
-        "table": [release.row_variable, release.col_variable],
+        "table": [*table, release.layer_variable] if release.layer_variable else table,
         "period": [release.first_year, release.last_year],
         "method": release.method,
         "threshold": release.threshold,

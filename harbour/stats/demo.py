@@ -114,6 +114,18 @@ def _releases(national: Organisation) -> None:
             epsilon=epsilon,
         )
         actions.publish_release(by=reviewer, release=draft)
+    # The organised-crime methods view: a three-way table, one table per region (ADR 46).
+    three_way = actions.create_release(
+        by=analyst,
+        title="Methods of recruitment by method of control, per province (rounded to base 5)",
+        title_fr="Méthodes de recrutement selon la méthode de contrôle, par province "
+        "(arrondies en base 5)",
+        row_variable="recruitment_method",
+        col_variable="control_method",
+        layer_variable="province",
+        method=Method.ROUNDING,
+    )
+    actions.publish_release(by=reviewer, release=three_way)
     actions.create_release(
         by=analyst,
         title="Methods of control by province (draft for review)",

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from harbour.stats.catalogue import VARIABLES
-from harbour.stats.tables import Method
+from harbour.stats.tables import Method, Spec
 
 METHOD_CHOICES = [
     (Method.SUPPRESSION, _("Small-cell suppression (counts from 1 to 9 withheld)")),
@@ -18,6 +18,15 @@ METHOD_CHOICES = [
 def variable_choices(blank: bool = False) -> list[tuple[str, Any]]:
     choices: list[tuple[str, Any]] = [(v.id, v.label) for v in VARIABLES.values()]
     return [("", _("None (a one-way table)")), *choices] if blank else choices
+
+
+def layer_choices() -> list[tuple[str, Any]]:
+    """Variables with one code per person: each person falls in exactly one layer."""
+    from harbour.stats.layered import layer_choices as single_code
+
+    return [("", _("None (a one- or two-way table)"))] + [
+        (v, VARIABLES[v].label) for v in single_code()
+    ]
 
 
 class PeriodForm(forms.Form):
@@ -39,6 +48,22 @@ class TableForm(forms.Form):
     col = forms.ChoiceField(
         label=_("Columns"), choices=lambda: variable_choices(True), required=False
     )
+    layer = forms.ChoiceField(
+        label=_("Layer (one table per code)"), choices=layer_choices, required=False
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        layer = data.get("layer") or ""
+        if layer and not data.get("col"):
+            self.add_error("col", _("A three-way table needs a column variable."))
+        elif layer and layer in (data.get("row"), data.get("col")):
+            self.add_error("layer", _("Choose a layer different from the rows and columns."))
+        return data
+
+    def spec(self) -> Spec:
+        data = self.cleaned_data
+        return Spec(data["row"], data.get("col") or "", data.get("layer") or "")
 
 
 class ReleaseForm(PeriodForm):
@@ -47,6 +72,15 @@ class ReleaseForm(PeriodForm):
     row_variable = forms.ChoiceField(label=_("Rows"), choices=variable_choices)
     col_variable = forms.ChoiceField(
         label=_("Columns"), choices=lambda: variable_choices(True), required=False
+    )
+    layer_variable = forms.ChoiceField(
+        label=_("Layer (one table per code)"),
+        choices=layer_choices,
+        required=False,
+        help_text=_(
+            "A three-way table, such as recruitment by control for each region. Published with "
+            "random rounding or differential privacy only."
+        ),
     )
     method = forms.ChoiceField(label=_("Disclosure control"), choices=METHOD_CHOICES)
     epsilon = forms.CharField(

@@ -41,6 +41,7 @@ class Release(BaseModel):
     title_fr = models.CharField(_("title (French)"), max_length=200, blank=True)
     row_variable = models.CharField(max_length=40)
     col_variable = models.CharField(max_length=40, blank=True)
+    layer_variable = models.CharField(max_length=40, blank=True)  # a three-way table (ADR 46)
     first_year = models.PositiveIntegerField(null=True, blank=True)
     last_year = models.PositiveIntegerField(null=True, blank=True)
     method = models.CharField(max_length=20)
@@ -62,6 +63,7 @@ class Release(BaseModel):
         "title_fr": Sensitivity.NONE,
         "row_variable": Sensitivity.NONE,
         "col_variable": Sensitivity.NONE,
+        "layer_variable": Sensitivity.NONE,
         "first_year": Sensitivity.NONE,
         "last_year": Sensitivity.NONE,
         "method": Sensitivity.NONE,

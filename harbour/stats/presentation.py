@@ -6,7 +6,10 @@ import csv
 import io
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from harbour.stats.catalogue import variable
+from harbour.stats.layered import LayeredTable
 from harbour.stats.models import Release
 from harbour.stats.tables import ALL, Method, Table
 
@@ -46,12 +49,71 @@ def matrix(table: Table) -> dict[str, Any]:
     }
 
 
-def csv_text(table: Table, meta: dict[str, Any]) -> str:
+def layered(table: LayeredTable) -> dict[str, Any]:
+    """A three-way table as people read it: each layer's table with its caption, the table
+    summed over the layers, and the layer totals."""
+    layer_var = variable(table.spec.layer)
+    row_var, col_var = table.spec.variables()
+    what = _("%(row)s by %(col)s") % {"row": row_var.label, "col": col_var.label if col_var else ""}
+    return {
+        "layer_label": layer_var.label,
+        "layers": [
+            {
+                "caption": _("%(what)s — %(layer)s: %(code)s")
+                % {"what": what, "layer": layer_var.label, "code": layer_var.label_of(g)},
+                "matrix": matrix(table.tables[g]),
+            }
+            for g in table.layers
+        ],
+        "summed": {
+            "caption": _("%(what)s — total of all layers (%(layer)s)")
+            % {"what": what, "layer": layer_var.label},
+            "matrix": matrix(table.summed),
+        },
+        "layer_totals": [(layer_var.label_of(g), table.layer_totals[g]) for g in table.layers],
+        "total": table.total,
+    }
+
+
+LAYERED_HEADER = [
+    "layer_code",
+    "layer_label",
+    "row_code",
+    "row_label",
+    "col_code",
+    "col_label",
+    "count",
+]
+
+
+def _layered_lines(table: LayeredTable) -> list[list[Any]]:
+    """Long form with a layer column: every layer's cells and margins (code "total"), then the
+    table summed over the layers (layer code "all")."""
+    layer_var = variable(table.spec.layer)
+    lines: list[list[Any]] = []
+    parts = [(g, layer_var.label_of(g), table.tables[g]) for g in table.layers]
+    for code, label, part in [*parts, ("all", str(_("All")), table.summed)]:
+        rows, cols = labels(part)
+        for r in part.rows:
+            for c in part.cols:
+                lines.append([code, label, r, rows[r], c, cols[c], part.cells[(r, c)]])
+            lines.append([code, label, r, rows[r], "total", "", part.row_totals[r]])
+        for c in part.cols:
+            lines.append([code, label, "total", "", c, cols[c], part.col_totals[c]])
+        lines.append([code, label, "total", "", "total", "", part.total])
+    return [[safe_cell(x) for x in line] for line in lines]
+
+
+def csv_text(table: Table | LayeredTable, meta: dict[str, Any]) -> str:
     """The table in long form, one line per cell, after comment lines with the metadata."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     for key, value in meta.items():
         writer.writerow([safe_cell(f"# {key}"), safe_cell(str(value))])
+    if isinstance(table, LayeredTable):
+        writer.writerow(LAYERED_HEADER)
+        writer.writerows(_layered_lines(table))
+        return out.getvalue()
     rows, cols = labels(table)
     writer.writerow(["row_code", "row_label", "col_code", "col_label", "count"])
     for r in table.rows:
@@ -72,12 +134,15 @@ def release_metadata(release: Release) -> dict[str, Any]:
         "epsilon": str(release.epsilon) if release.epsilon is not None else "",
         "threshold": release.threshold if release.method == Method.SUPPRESSION else "",
         "period": f"{release.first_year or ''}-{release.last_year or ''}",
+        "table": " × ".join(
+            v for v in (release.row_variable, release.col_variable, release.layer_variable) if v
+        ),
         "unit": "persons",
         "rule": "ADR-0027",
     } | {k: v for k, v in release.result.get("meta", {}).items() if k in {"error_95", "mechanism"}}
 
 
-def xlsx_bytes(table: Table, meta: dict[str, Any]) -> bytes:
+def xlsx_bytes(table: Table | LayeredTable, meta: dict[str, Any]) -> bytes:
     """The same long-form table as the CSV, in a workbook with a metadata sheet."""
     from openpyxl import Workbook
 
@@ -85,11 +150,16 @@ def xlsx_bytes(table: Table, meta: dict[str, Any]) -> bytes:
     data = book.active
     assert data is not None
     data.title = "data"
-    rows, cols = labels(table)
-    data.append(["row_code", "row_label", "col_code", "col_label", "count"])
-    for r in table.rows:
-        for c in table.cols:
-            data.append([safe_cell(x) for x in (r, rows[r], c, cols[c], table.cells[(r, c)])])
+    if isinstance(table, LayeredTable):
+        data.append(LAYERED_HEADER)
+        for line in _layered_lines(table):
+            data.append(line)
+    else:
+        rows, cols = labels(table)
+        data.append(["row_code", "row_label", "col_code", "col_label", "count"])
+        for r in table.rows:
+            for c in table.cols:
+                data.append([safe_cell(x) for x in (r, rows[r], c, cols[c], table.cells[(r, c)])])
     about = book.create_sheet("metadata")
     for key, value in meta.items():
         about.append([key, safe_cell(str(value))])

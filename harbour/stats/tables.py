@@ -28,14 +28,19 @@ class Method:
 class Spec:
     row: str
     col: str = ""
+    layer: str = ""  # a three-way table: one row × col table per code of this variable
 
     def variables(self) -> tuple[Variable, Variable | None]:
         return variable(self.row), (variable(self.col) if self.col else None)
 
+    def layer_variable(self) -> Variable | None:
+        return variable(self.layer) if self.layer else None
+
     def sensitivity(self, records_per_person: int) -> int:
         """How many cells one person can move (its L1 contribution), the DP sensitivity."""
         row, col = self.variables()
-        return row.cap * (col.cap if col else 1) * records_per_person
+        layer = self.layer_variable()
+        return row.cap * (col.cap if col else 1) * (layer.cap if layer else 1) * records_per_person
 
 
 @dataclass
@@ -78,7 +83,7 @@ class Table:
         )
 
 
-def _ordered(var: Variable | None, seen: set[str]) -> list[str]:
+def ordered(var: Variable | None, seen: set[str]) -> list[str]:
     if var is None:
         return [ALL]
     known = [c for c in var.categories() if c in seen]
@@ -95,8 +100,8 @@ def count(spec: Spec, people: list[dict[str, Any]], *, capped: bool = False) -> 
         for r in row_var.codes_of(person[row_var.column], capped):
             for c in col_var.codes_of(person[col_var.column], capped) if col_var else [ALL]:
                 counts[(r, c)] += 1
-    rows = _ordered(row_var, {r for r, _c in counts} | set(row_var.categories()))
-    cols = _ordered(col_var, {c for _r, c in counts} | set(col_var.categories() if col_var else []))
+    rows = ordered(row_var, {r for r, _c in counts} | set(row_var.categories()))
+    cols = ordered(col_var, {c for _r, c in counts} | set(col_var.categories() if col_var else []))
     cells: dict[tuple[str, str], int | None] = {(r, c): counts[(r, c)] for r in rows for c in cols}
     return _with_margins(spec, rows, cols, cells)
 

@@ -15,7 +15,7 @@ from harbour.cases.models import Case, CaseStatus, Screening
 from harbour.core import tenancy
 from harbour.core.errors import DomainError, NotFound
 from harbour.core.forms import show_errors
-from harbour.stats import actions, extracts, policy, presentation, queries
+from harbour.stats import actions, extracts, layered, policy, presentation, queries
 from harbour.stats.catalogue import variable
 from harbour.stats.forms import ExtractForm, PeriodForm, ReleaseForm, TableForm
 from harbour.stats.models import NATIONAL, ExtractRequest, PrivacyBudget, Release
@@ -44,6 +44,18 @@ def _section(table: Table, title: str) -> dict[str, Any]:
         "total": table.total,
         "meta": table.meta,
     }
+
+
+def _layered_section(table: layered.LayeredTable, title: str) -> dict[str, Any]:
+    """A three-way table: one captioned two-way table per layer code, the summed table and the
+    layer totals (each a data table, readable by screen readers)."""
+    return {"layered": True, "title": title, "meta": table.meta} | presentation.layered(table)
+
+
+def _any_section(table: Table | layered.LayeredTable, title: str) -> dict[str, Any]:
+    if isinstance(table, layered.LayeredTable):
+        return _layered_section(table, title)
+    return _section(table, title)
 
 
 # --- organisation dashboard -------------------------------------------------------------------
@@ -125,7 +137,9 @@ def funder_report(request: HttpRequest) -> HttpResponse:
 def _national_of(var_id: str) -> dict[str, Any] | None:
     """The latest published one-way national release of this variable, as shares."""
     release = (
-        Release.objects.filter(status=ReleaseStatus.PUBLISHED, row_variable=var_id, col_variable="")
+        Release.objects.filter(
+            status=ReleaseStatus.PUBLISHED, row_variable=var_id, col_variable="", layer_variable=""
+        )
         .order_by("-published_at")
         .first()
     )
@@ -144,11 +158,16 @@ def national(request: HttpRequest) -> HttpResponse:
     chosen = TableForm(request.GET or {"row": "province"})
     preview = None
     if chosen.is_valid():
-        spec = Spec(chosen.cleaned_data["row"], chosen.cleaned_data.get("col") or "")
+        spec = chosen.spec()
         with tenancy.widened("national statistics preview (suppressed)"):
             people, _linked = queries.person_rows(queries.statistics_cases())
-        # Analysts see the live table only after suppression, like any published figure.
-        preview = _section(protect(count(spec, people), Method.SUPPRESSION), _("Preview"))
+        # Analysts see the live table only after disclosure control, like any published figure:
+        # suppression, or random rounding for three-way tables (ADR 46).
+        if spec.layer:
+            rounded = layered.protect(spec, layered.count(spec, people), Method.ROUNDING)
+            preview = _layered_section(rounded, str(_("Preview")))
+        else:
+            preview = _section(protect(count(spec, people), Method.SUPPRESSION), _("Preview"))
     context = {
         "chosen": chosen,
         "preview": preview,
@@ -190,6 +209,7 @@ def release_create(request: HttpRequest) -> HttpResponse:
                 title_fr=data.get("title_fr") or "",
                 row_variable=data["row_variable"],
                 col_variable=data.get("col_variable") or "",
+                layer_variable=data.get("layer_variable") or "",
                 method=data["method"],
                 epsilon=data.get("epsilon") or None,
                 first_year=data.get("first_year"),
@@ -255,13 +275,13 @@ def release_detail(request: HttpRequest, release_id: str) -> HttpResponse:
     release = policy.release_for(request.user, release_id)
     section = None
     if release.is_published:
-        section = _section(Table.from_json(release.result), release.local_title)
+        section = _any_section(layered.load(release.result), release.local_title)
     return render(request, "stats/release.html", {"release": release, "section": section})
 
 
 def release_download(request: HttpRequest, release_id: str, fmt: str) -> HttpResponse:
     release = policy.published_release(release_id)
-    table = Table.from_json(release.result)
+    table = layered.load(release.result)
     meta = presentation.release_metadata(release)
     name = f"harbour-release-{release.version}"
     if fmt == "json":

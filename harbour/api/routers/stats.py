@@ -33,6 +33,9 @@ class ReleaseOut(Schema):
     status: str
     row_variable: str
     col_variable: str
+    layer_variable: str = Field(
+        "", description="Three-way tables: the variable with one table per code; empty otherwise."
+    )
     method: str
     epsilon: str | None
     first_year: int | None
@@ -40,7 +43,13 @@ class ReleaseOut(Schema):
     published_at: dt.datetime | None
     metadata: dict[str, Any] = Field(description="What a download carries with the figures.")
     table: dict[str, Any] | None = Field(
-        None, description="Published figures only (null while a draft); null cells are withheld."
+        None,
+        description=(
+            "Published figures only (null while a draft); null cells are withheld. A three-way "
+            "table (layer_variable set) holds `layers`: [{code, table}] (each a two-way table "
+            "with its margins), `summed` (the two-way table over all layers), `layer_totals` "
+            "and `total`."
+        ),
     )
 
 
@@ -49,6 +58,11 @@ class ReleaseIn(Schema):
     title_fr: str = Field("", max_length=200)
     row_variable: str = Field(max_length=40)
     col_variable: str = Field("", max_length=40)
+    layer_variable: str = Field(
+        "",
+        max_length=40,
+        description="a one-code variable for a three-way table (rounding or dp only), or empty",
+    )
     method: str = Field(max_length=20, description="suppression, rounding or dp")
     epsilon: str | None = Field(None, max_length=12, description='for dp, e.g. "0.5"')
     first_year: int | None = None
@@ -85,6 +99,7 @@ def _release_out(release: Release) -> dict[str, Any]:
         "status": release.status,
         "row_variable": release.row_variable,
         "col_variable": release.col_variable,
+        "layer_variable": release.layer_variable,
         "method": release.method,
         "epsilon": str(release.epsilon) if release.epsilon is not None else None,
         "first_year": release.first_year,

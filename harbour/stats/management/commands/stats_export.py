@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from harbour.core.errors import NotFound
 from harbour.stats import policy, presentation
-from harbour.stats.tables import Table
+from harbour.stats.layered import load
 
 
 class Command(BaseCommand):
@@ -30,7 +30,7 @@ class Command(BaseCommand):
         if options["format"] == "json":
             text = json.dumps({"metadata": meta, "table": release.result}, indent=2)
         else:
-            text = presentation.csv_text(Table.from_json(release.result), meta)
+            text = presentation.csv_text(load(release.result), meta)
         Path(options["path"]).write_text(text, encoding="utf-8")
         self.stdout.write(
             _("Wrote release %(v)s to %(path)s.") % {"v": release.version, "path": options["path"]}

@@ -1,5 +1,6 @@
-"""`harbour stats release --by EMAIL --title T --row VAR [--col VAR] --method M [--epsilon E]`:
-define a draft release (a second analyst publishes it with `harbour stats publish`)."""
+"""`harbour stats release --by EMAIL --title T --row VAR [--col VAR [--layer VAR]] --method M
+[--epsilon E]`: define a draft release (a second analyst publishes it with `harbour stats
+publish`). With `--layer`, a three-way table (rounding or dp only, ADR 46)."""
 
 from typing import Any
 
@@ -10,6 +11,7 @@ from harbour.accounts.models import User
 from harbour.core.errors import DomainError
 from harbour.stats import actions
 from harbour.stats.catalogue import VARIABLES
+from harbour.stats.layered import layer_choices
 from harbour.stats.tables import Method
 
 
@@ -33,6 +35,13 @@ class Command(BaseCommand):
         parser.add_argument("--title", required=True)
         parser.add_argument("--row", required=True, choices=sorted(VARIABLES))
         parser.add_argument("--col", default="", choices=["", *sorted(VARIABLES)])
+        parser.add_argument(
+            "--layer",
+            default="",
+            choices=["", *sorted(layer_choices())],
+            help="a three-way table: one row × col table per code of this variable",
+        )
+        parser.add_argument("--title-fr", default="")
         parser.add_argument("--method", required=True, choices=Method.ALL)
         parser.add_argument("--epsilon")
         parser.add_argument("--first-year", type=int)
@@ -43,8 +52,10 @@ class Command(BaseCommand):
             release = actions.create_release(
                 by=analyst(options["by"]),
                 title=options["title"],
+                title_fr=options["title_fr"],
                 row_variable=options["row"],
                 col_variable=options["col"],
+                layer_variable=options["layer"],
                 method=options["method"],
                 epsilon=options["epsilon"],
                 first_year=options["first_year"],

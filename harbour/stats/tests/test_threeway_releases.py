@@ -1,0 +1,201 @@
+"""Three-way releases (row × column × layer) end to end: actions, pages, downloads, API and
+commands; suppression refused with a translated reason (ADR 46)."""
+
+import io
+import json
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import Client
+from django.utils import translation
+
+from harbour.core.errors import InvalidInput
+from harbour.stats import actions, queries
+from harbour.stats.layered import LayeredTable, load
+from harbour.stats.models import BudgetSpend, Release
+
+pytestmark = pytest.mark.django_db
+API = "/api/v1/statistics"
+THREE_WAY: dict[str, Any] = {
+    "title": "Exploitation by recruitment, per region",
+    "row_variable": "exploitation_type",
+    "col_variable": "recruitment_method",
+    "layer_variable": "province",
+}
+
+
+def signed_in(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _publish(analyst: Any, reviewer: Any, **config: Any) -> Release:
+    draft = actions.create_release(by=analyst, **(THREE_WAY | {"method": "rounding"} | config))
+    return actions.publish_release(by=reviewer, release=draft)
+
+
+def _figures(table: LayeredTable) -> list[int | None]:
+    out: list[int | None] = [table.total, *table.layer_totals.values()]
+    for part in [*table.tables.values(), table.summed]:
+        out += [*part.cells.values(), *part.row_totals.values(), *part.col_totals.values()]
+        out.append(part.total)
+    return out
+
+
+def test_a_rounded_three_way_release_has_one_table_per_region(
+    counted_cases, analyst, reviewer
+) -> None:
+    release = _publish(analyst, reviewer)
+    table = load(release.result)
+    assert isinstance(table, LayeredTable)
+    assert table.layers == ["CA-ON", "CA-MB"]  # the regions the data holds, in code-list order
+    assert all(v is not None and v % 5 == 0 for v in _figures(table))
+    # Manitoba's 3 persons: rounded to 0 or 5, never shown as 3.
+    assert table.layer_totals["CA-MB"] in {0, 5} and table.tables["CA-MB"].total in {0, 5}
+    assert table.tables["CA-MB"].total == table.layer_totals["CA-MB"]  # one rounding per figure
+    assert table.layer_totals["CA-ON"] == 25  # already a multiple of 5: unchanged
+    assert release.config["table"] == ["exploitation_type", "recruitment_method", "province"]
+    assert release.layer_variable == "province"
+
+
+def test_a_private_three_way_release_is_consistent_and_spends_the_budget(
+    counted_cases, analyst, reviewer, budget
+) -> None:
+    release = _publish(analyst, reviewer, method="dp", epsilon="1")
+    table = load(release.result)
+    assert isinstance(table, LayeredTable)
+    assert BudgetSpend.objects.get(release=release).epsilon == 1
+    assert len(table.layers) >= 13  # every province and territory: which exist is no secret
+    records = queries.records_per_person(table.meta["persons_unduplicated"])
+    assert table.meta["sensitivity"] == 3 * 3 * 1 * records  # codes per person, 1 region
+    assert all(isinstance(v, int) and v >= 0 for v in _figures(table))
+    assert sum(v or 0 for v in table.layer_totals.values()) == table.total == table.summed.total
+    for r in table.summed.rows:
+        for c in table.summed.cols:
+            by_layer = sum(table.tables[g].cells[(r, c)] or 0 for g in table.layers)
+            assert table.summed.cells[(r, c)] == by_layer
+
+
+@pytest.mark.parametrize(
+    ("config", "field"),
+    [
+        ({"method": "suppression"}, "method"),
+        ({"layer_variable": "control_method", "method": "rounding"}, "layer_variable"),
+        ({"layer_variable": "exploitation_type", "method": "rounding"}, "layer_variable"),
+        ({"layer_variable": "given_name", "method": "rounding"}, "layer_variable"),
+        ({"col_variable": "", "method": "rounding"}, "col_variable"),
+    ],
+)
+def test_bad_three_way_definitions_are_refused(analyst, config, field) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        actions.create_release(by=analyst, **(THREE_WAY | config))
+    assert field in refused.value.errors
+    assert Release.objects.count() == 0
+
+
+def test_the_suppression_refusal_is_translated(analyst) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        actions.create_release(by=analyst, **(THREE_WAY | {"method": "suppression"}))
+    with translation.override("fr"):
+        message = str(refused.value.errors["method"][0])
+    assert "tableau à trois dimensions" in message
+
+
+def test_the_national_page_previews_three_way_tables_rounded(counted_cases, analyst) -> None:
+    client = signed_in(analyst)
+    page = client.get("/national/?row=recruitment_method&col=control_method&layer=province")
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "recruitment × control, by region" in text  # the organised-crime link
+    assert "<caption>Method of recruitment by Method of control — " in text
+    assert "Province or territory: Ontario" in text and "total of all layers" in text
+    assert "randomly rounded" in text
+    assert "Layer (one table per code)" in text
+    for bad in ("layer=province", "col=province&layer=province", "layer=given_name"):
+        answer = client.get(f"/national/?row=recruitment_method&{bad}")
+        assert answer.status_code == 200 and "<caption>" not in answer.content.decode()
+
+
+def test_define_publish_show_and_download_through_the_pages(
+    counted_cases, analyst, reviewer, client
+) -> None:
+    created = signed_in(analyst).post(
+        "/statistics/releases/new/", THREE_WAY | {"method": "rounding"}
+    )
+    assert created.status_code == 302
+    signed_in(reviewer).post(created["Location"] + "publish/")
+    release = Release.objects.get()
+    assert release.is_published and release.layer_variable == "province"
+    page = client.get(f"/statistics/releases/{release.pk}/").content.decode()
+    assert page.count("<caption>") == 4  # two regions, the total of all layers, layer totals
+    assert "Province or territory: Manitoba" in page
+    csv = client.get(f"/statistics/releases/{release.pk}/download.csv").content.decode()
+    assert "layer_code,layer_label,row_code,row_label,col_code,col_label,count" in csv
+    assert "\nCA-MB,Manitoba," in csv and "\nall,All," in csv
+    data = client.get(f"/statistics/releases/{release.pk}/download.json").json()
+    assert data["metadata"]["table"] == "exploitation_type × recruitment_method × province"
+    assert [x["code"] for x in data["table"]["layers"]] == ["CA-ON", "CA-MB"]
+    from openpyxl import load_workbook
+
+    xlsx = client.get(f"/statistics/releases/{release.pk}/download.xlsx").content
+    sheet = load_workbook(io.BytesIO(xlsx))["data"]
+    assert next(sheet.iter_rows(values_only=True))[0] == "layer_code"
+    refused = signed_in(analyst).post(
+        "/statistics/releases/new/", THREE_WAY | {"method": "suppression"}
+    )
+    assert refused.status_code == 422 and "three-way table" in refused.content.decode()
+
+
+def test_the_pages_speak_french(counted_cases, analyst, reviewer, client) -> None:
+    release = _publish(analyst, reviewer)
+    page = client.get(f"/statistics/releases/{release.pk}/", HTTP_ACCEPT_LANGUAGE="fr")
+    text = page.content.decode()
+    assert "Province ou territoire" in text and "total de toutes les strates" in text
+    national = signed_in(analyst).get("/national/", HTTP_ACCEPT_LANGUAGE="fr")
+    assert "recrutement × contrôle, par région" in national.content.decode()
+
+
+def test_three_way_releases_over_the_api(counted_cases, analyst, reviewer, api_for) -> None:
+    author, second = api_for(analyst), api_for(reviewer)
+    made = author.post(
+        f"{API}/releases", THREE_WAY | {"method": "rounding"}, content_type="application/json"
+    )
+    assert made.status_code == 201 and made.json()["layer_variable"] == "province"
+    body = second.post(f"{API}/releases/{made.json()['id']}/publish").json()
+    assert body["table"]["layer"] == "province"
+    assert {x["code"] for x in body["table"]["layers"]} == {"CA-MB", "CA-ON"}
+    assert body["table"]["summed"]["total"] == body["table"]["total"]
+    refused = author.post(
+        f"{API}/releases", THREE_WAY | {"method": "suppression"}, content_type="application/json"
+    )
+    assert refused.status_code in {400, 422} and "error" in refused.json()
+    assert Release.objects.count() == 1
+
+
+def _run(*args: str) -> str:
+    out = StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def test_three_way_releases_from_the_command_line(
+    counted_cases, analyst, reviewer, tmp_path
+) -> None:
+    common = ["--by", analyst.email, "--title", "Methods by region", "--row", "recruitment_method"]
+    with pytest.raises(CommandError, match="three-way"):
+        _run("stats_release", *common, "--col", "control_method", "--layer", "province",
+             "--method", "suppression")  # fmt: skip
+    made = _run("stats_release", *common, "--col", "control_method", "--layer", "year",
+                "--method", "rounding", "--title-fr", "Méthodes par année")  # fmt: skip
+    release_id = made.strip().split()[-1]
+    _run("stats_publish", release_id, "--by", reviewer.email)
+    target = tmp_path / "release.csv"
+    _run("stats_export", release_id, str(target))
+    assert "layer_code,layer_label" in target.read_text()
+    as_json = tmp_path / "release.json"
+    _run("stats_export", release_id, str(as_json), "--format", "json")
+    assert json.loads(as_json.read_text())["table"]["layer"] == "year"
+    assert Release.objects.get().title_fr == "Méthodes par année"
