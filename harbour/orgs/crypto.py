@@ -286,6 +286,16 @@ def subject_key(org_id: uuid.UUID, subject_id: uuid.UUID, *, create: bool = Fals
     return raw
 
 
+def make_subject_keys(org_id: uuid.UUID, subject_ids: list[uuid.UUID]) -> None:
+    """Keys for many new survivors, stored in one write (a bulk import): `seal_for_subject`
+    then finds each one opened in the cache instead of writing the store once per survivor.
+    Call with at most _SUBJECT_CACHE_SIZE survivors at a time."""
+    made = [_new_subject_key(org_id, s) for s in subject_ids]
+    keystore.store().add_many(made)
+    for stored in made:
+        _subject_cache_put(stored.subject_id, _unwrap_subject(stored))
+
+
 def _subject_aad(org_id: str, subject_id: str, version: int) -> bytes:
     return f"subject:{org_id}:{subject_id}:{version}".encode()
 
