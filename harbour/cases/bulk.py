@@ -71,7 +71,7 @@ def start_intakes(*, by: User, intakes: list[Intake]) -> tuple[int, int]:
 
 def _known_keys(org_id: Any, keys: list[str]) -> set[str]:
     found = Case.objects.filter(org_id=org_id, submission_key__in=keys)
-    return set(found.values_list("submission_key", flat=True))
+    return {k for k in found.values_list("submission_key", flat=True) if k}
 
 
 def _write(by: User, fresh: list[tuple[dict, dict, str | None]]) -> None:

@@ -327,7 +327,8 @@ class _Writer:
     """Collects the plan's rows and writes them a batch at a time."""
 
     def __init__(self, job: ImportJob) -> None:
-        self.job, self.batch = job, []
+        self.job = job
+        self.batch: list[imports.Row] = []
         self.created = self.existing = 0
 
     def add(self, row: imports.Row) -> None:

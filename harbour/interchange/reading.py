@@ -126,6 +126,7 @@ def _delimiter(text: str) -> str:
 
 def _csv_rows(data: bytes | str, delimiter: str | None = None) -> Iterator[list[Any]]:
     """Rows of a CSV, decoded as they are read (the bytes were checked as UTF-8 already)."""
+    stream: io.TextIOBase
     if isinstance(data, str):
         delimiter, stream = delimiter or _delimiter(data), io.StringIO(data, newline="")
     else:
