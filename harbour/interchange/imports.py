@@ -282,6 +282,7 @@ def _plan_row(
 ) -> Row | None:
     values: dict[str, dict[str, Any]] = {"survivor": {}, "case": dict(context.defaults)}
     where: dict[str, str] = {}
+    ambiguous: set[str] = set()
     for index, target in columns.targets.items():
         cell = cells[index] if index < len(cells) else None
         if not reading._filled(cell):
@@ -290,6 +291,10 @@ def _plan_row(
         result.note_unknown(target.key, mapping.unknown_codes(target.field, value))
         values[target.entity][target.field.id] = value
         where[target.field.id] = _name(index, headers[index], target)
+        if isinstance(value, mapping.AmbiguousDate):
+            ambiguous.add(target.field.id)
+    for field_id in sorted(ambiguous):
+        result.problem(number, where[field_id], ambiguous_date_message())
     key = _key(context.org_id, values, cells, columns)
     if key in context.seen:
         result.problem(
@@ -304,9 +309,20 @@ def _plan_row(
         try:
             check_intake(survivor_values=values["survivor"], case_values=values["case"])
         except InvalidInput as exc:
-            note_rejection(row, exc, result)
+            # An ambiguous date was reported above, with the form to use; not again here.
+            errors = {k: v for k, v in exc.errors.items() if k not in ambiguous}
+            note_rejection(row, InvalidInput(errors), result)
             return None
-    return row
+    return None if ambiguous else row
+
+
+def ambiguous_date_message() -> str:
+    return str(
+        _(
+            "This date could be read day first or month first (like 03/05/2024). Write it "
+            "as YYYY-MM-DD, for example 2024-05-03 for 3 May 2024, or with the month as a word."
+        )
+    )
 
 
 def note_rejection(row: Row, exc: InvalidInput, result: Plan) -> None:

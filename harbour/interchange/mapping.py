@@ -223,23 +223,76 @@ def _boolean(cell: Any) -> Any:
 
 
 def _date(cell: Any) -> Any:
+    """Dates in the unambiguous forms spreadsheets hold: ISO (also with slashes or dots, or
+    without separators), a date-time, or a month written as a word, English or French (5 March
+    2024, March 5, 2024, 5 mars 2024, 1er mars 2024). Day and month as numbers before the year
+    (03/05/2024) are read only in the order chosen for the column (`order`); otherwise they come
+    back as an AmbiguousDate, which the check reports with the ISO form to use."""
     if isinstance(cell, dt.datetime):
         return cell.date()
     if isinstance(cell, dt.date):
         return cell
-    if isinstance(cell, str):
-        text = cell.strip()
-        # ODK and KoBo write date-times as ISO 8601 (a real time is required, not any text).
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ].+", text):
-            try:
-                return dt.datetime.fromisoformat(text).date()
-            except ValueError:
-                return text
-        # A slash-separated ISO date is common in spreadsheets too.
-        match = re.fullmatch(r"(\d{4})/(\d{2})/(\d{2})", text)
-        if match:
-            return "-".join(match.groups())
-    return _text(cell)
+    if not isinstance(cell, str):
+        return _text(cell)
+    text = cell.strip()
+    # ODK and KoBo write date-times as ISO 8601 (a real time is required, not any text).
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ].+", text):
+        try:
+            return dt.datetime.fromisoformat(text).date()
+        except ValueError:
+            return text
+    match = re.fullmatch(r"(\d{4})[/.](\d{1,2})[/.](\d{1,2})", text)
+    if match:
+        return _ymd(*match.groups()) or text
+    match = re.fullmatch(r"(\d{4})(\d{2})(\d{2})", text)
+    if match:
+        return _ymd(*match.groups()) or text
+    if re.fullmatch(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{4}", text):
+        return AmbiguousDate(text)
+    return _worded(text) or text
+
+
+class AmbiguousDate(str):
+    """Day and month both as numbers before the year: 03/05/2024 is 3 May or 5 March."""
+
+
+def in_order(value: AmbiguousDate, order: str) -> Any:
+    """An ambiguous date read in the order chosen for its column ("dmy" or "mdy")."""
+    first, second, year = re.split(r"[/.-]", value)
+    day, month = (first, second) if order == "dmy" else (second, first)
+    return _ymd(year, month, day) or str(value)
+
+
+def _ymd(year: str, month: str, day: str) -> str | None:
+    try:
+        return dt.date(int(year), int(month), int(day)).isoformat()
+    except ValueError:
+        return None
+
+
+_MONTHS = {
+    **{m: i for i, m in enumerate(["january", "february", "march", "april", "may", "june",
+        "july", "august", "september", "october", "november", "december"], start=1)},
+    **{m: i for i, m in enumerate(["janvier", "fevrier", "mars", "avril", "mai", "juin",
+        "juillet", "aout", "septembre", "octobre", "novembre", "decembre"], start=1)},
+}  # fmt: skip
+_SHORT = {name[:3]: n for name, n in _MONTHS.items() if name[:3] not in ("mar", "mai", "jui")}
+_SHORT |= {"mar": 3, "sept": 9, "janv": 1, "fevr": 2, "juil": 7}
+
+
+def _worded(text: str) -> str | None:
+    """5 March 2024, 5 Mar. 2024, March 5, 2024, 1er mars 2024, le 5 mars 2024."""
+    plain = unicodedata.normalize("NFKD", normalise(text))
+    plain = "".join(c for c in plain if not unicodedata.combining(c))  # février → fevrier
+    words = re.findall(r"[^\W\d_]+|\d+", plain.replace("1er", "1"))
+    words = [w for w in words if w not in ("le", "the", "of", "de", "du")]
+    if len(words) != 3 or not words[2].isdigit() or len(words[2]) != 4:
+        return None
+    day, month = (words[0], words[1]) if words[0].isdigit() else (words[1], words[0])
+    number = _MONTHS.get(month) or _SHORT.get(month)
+    if not number or not day.isdigit():
+        return None
+    return _ymd(words[2], str(number), day)
 
 
 def _chosen(cell: Any, resolve: Resolver | None) -> str | None:
