@@ -9,15 +9,23 @@ and the audit events are appended to the organisation's chain under one lock of 
 test compares what both paths store for the same rows.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from harbour.accounts.models import User
 from harbour.accounts.policy import Perm
 from harbour.audit.actions import EventSpec, record_events
-from harbour.cases.actions import _REFERENCE_ALPHABET, _require, check_intake, search_tokens
+from harbour.cases.actions import (
+    _REFERENCE_ALPHABET,
+    _require,
+    check_intake,
+    search_tokens,
+    validate,
+)
 from harbour.cases.models import Case, CaseStatus, Survivor, SurvivorIndexEntry
 from harbour.cases.values import apply_values, read_values
 from harbour.core.errors import InvalidInput
@@ -33,6 +41,28 @@ class Intake:
     survivor: dict[str, Any]
     case: dict[str, Any]
     key: str | None = None  # the submission key: the same intake twice makes one case
+    # A past case's status and closure (status, closure_reason, closure_details), as an import
+    # of an organisation's history carries them; a new intake is active.
+    status: dict[str, Any] = field(default_factory=dict)
+
+
+CLOSED = (CaseStatus.CLOSED, CaseStatus.CLOSED_REFERRED)
+
+
+def check_imported_status(values: dict[str, Any]) -> dict[str, Any]:
+    """An imported case's status and closure, checked by the dictionary (codes) and the rule
+    of closing (a closed case says why; an open one has no reason for closure)."""
+    if not values:
+        return {}
+    cleaned = validate(current().entity("case"), values, version=current().latest, partial=True)
+    status = cleaned.get("status") or CaseStatus.ACTIVE
+    reason, details = cleaned.get("closure_reason"), cleaned.get("closure_details")
+    if status in CLOSED and not reason:
+        raise InvalidInput({"closure_reason": [_("A closed case needs the reason it was closed.")]})
+    if status not in CLOSED and (reason or details):
+        field_id = "closure_reason" if reason else "closure_details"
+        raise InvalidInput({field_id: [_("Only a closed case has a reason for closure.")]})
+    return cleaned | {"status": status}
 
 
 class IntakeRejected(InvalidInput):
@@ -59,9 +89,12 @@ def start_intakes(*, by: User, intakes: list[Intake]) -> tuple[int, int]:
             s_clean, c_clean = check_intake(
                 survivor_values=intake.survivor, case_values=intake.case
             )
+            status = check_imported_status(intake.status)
         except InvalidInput as exc:
             raise IntakeRejected(index, exc.errors) from None
-        fresh.append((s_clean, c_clean, intake.key))
+        if status.get("status", CaseStatus.ACTIVE) != CaseStatus.ACTIVE:
+            _require(by, Perm.CASE_EDIT)  # what moving a case on or closing it asks
+        fresh.append((s_clean, c_clean | status, intake.key))
         if intake.key:
             known.add(intake.key)  # the same key twice in one batch: one case
     if fresh:
@@ -100,7 +133,9 @@ def _write(by: User, fresh: list[tuple[dict, dict, str | None]]) -> None:
             submission_key=key or None,
             previous_case=None,  # a new survivor has no earlier episode
         )
-        c_changed = apply_values(case, c_clean | {"owner": by.pk, "status": CaseStatus.ACTIVE})
+        c_changed = apply_values(case, {"status": CaseStatus.ACTIVE} | c_clean | {"owner": by.pk})
+        if case.status in CLOSED:
+            case.closed_at = timezone.now()
         cases.append(case)
         events += [
             EventSpec("survivor.created", "survivor", survivor.pk, s_changed),

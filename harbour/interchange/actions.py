@@ -340,7 +340,7 @@ class _Writer:
         if not self.batch:
             return
         rows, self.batch = self.batch, []
-        intakes = [bulk.Intake(r.survivor, r.case, r.key) for r in rows]
+        intakes = [bulk.Intake(r.survivor, r.case, r.key, r.status) for r in rows]
         try:
             created, existing = bulk.start_intakes(by=self.job.created_by, intakes=intakes)
         except bulk.IntakeRejected as exc:

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from harbour.cases import bulk
 from harbour.cases.actions import check_intake
 from harbour.core.errors import InvalidInput
 from harbour.interchange import mapping, reading
@@ -31,6 +32,7 @@ class Row:
     case: dict[str, Any]
     key: str  # the submission key that makes a re-import create nothing new
     where: dict[str, str] = field(default_factory=dict)  # field id → column, for problems
+    status: dict[str, Any] = field(default_factory=dict)  # a past case's status and closure
 
 
 @dataclass
@@ -304,16 +306,43 @@ def _plan_row(
         )
         return None
     context.seen[key] = number
-    row = Row(number, values["survivor"], values["case"], key, where)
+    status = _status_of(values["case"])
+    row = Row(number, values["survivor"], values["case"], key, where, status)
     if check:
         try:
-            check_intake(survivor_values=values["survivor"], case_values=values["case"])
+            _check(values["survivor"], values["case"], status)
         except InvalidInput as exc:
             # An ambiguous date was reported above, with the form to use; not again here.
             errors = {k: v for k, v in exc.errors.items() if k not in ambiguous}
             note_rejection(row, InvalidInput(errors), result)
             return None
     return None if ambiguous else row
+
+
+def _status_of(case: dict[str, Any]) -> dict[str, Any]:
+    """A past case's status and closure leave the intake's values for their own check; an
+    HTCDS reason for closure that starts with a closure reason's label gives its code too."""
+    status = {k: case.pop(k) for k in mapping.IMPORTED_STATUS if k in case}
+    if "closure_reason" not in status and isinstance(status.get("closure_details"), str):
+        code, details = mapping.split_closure(status["closure_details"])
+        if code:
+            status |= {"closure_reason": code, "closure_details": details}
+    return status
+
+
+def _check(survivor: dict[str, Any], case: dict[str, Any], status: dict[str, Any]) -> None:
+    """The intake's checks and the status's, their problems reported together."""
+    errors: dict[str, list[Any]] = {}
+    for check in (
+        lambda: check_intake(survivor_values=survivor, case_values=case),
+        lambda: bulk.check_imported_status(status),
+    ):
+        try:
+            check()
+        except InvalidInput as exc:
+            errors |= exc.errors
+    if errors:
+        raise InvalidInput(errors)
 
 
 def ambiguous_date_message() -> str:

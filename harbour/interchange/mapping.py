@@ -22,6 +22,10 @@ from harbour.standard.exports import htcds_fields
 ENTITIES = ("survivor", "case")
 # Columns Harbour fills itself or that refer to other records: never taken from a file.
 SKIPPED = frozenset(PROTECTED_CASE_FIELDS) | {"referred_by_org"}
+# ... except a case's status and closure, which an import of past cases carries (HTCDS
+# cas_Status, cas_ReasonForCaseClosure): checked by `cases.bulk.check_imported_status`.
+IMPORTED_STATUS = frozenset({"status", "closure_reason", "closure_details"})
+NOT_IMPORTED = SKIPPED - IMPORTED_STATUS
 # Columns of Harbour's own exports that identify the record rather than describe it.
 REFERENCE_COLUMNS = frozenset({"case_reference", "survivor_reference", "harbour_case_reference"})
 # Submission metadata KoBoToolbox and ODK add to every export.
@@ -67,7 +71,7 @@ def _aliases() -> dict[str, Target]:
         Target(e, f)
         for e in ENTITIES
         for f in current().entity(e).offered_fields(current().latest)
-        if not f.computed and f.id not in SKIPPED
+        if not f.computed and f.id not in NOT_IMPORTED
     ]
     for t in targets:
         for name in (t.field.id, t.key, f"{t.entity}__{t.field.id}"):
@@ -93,7 +97,7 @@ def htcds_targets() -> dict[str, Target]:
     found: dict[str, list[Target]] = {}
     for entity in ENTITIES:
         for f in current().entity(entity).offered_fields(current().latest):
-            if f.htcds and not f.computed and f.id not in SKIPPED:
+            if f.htcds and not f.computed and f.id not in NOT_IMPORTED:
                 found.setdefault(f.htcds.field, []).append(Target(entity, f))
     rank = {"exact": 0, "close": 1, "narrower": 2, "broader": 3, "related": 4}
 
@@ -145,7 +149,7 @@ def _set_by_harbour() -> frozenset[str]:
     names: set[str] = set()
     for entity in ENTITIES:
         for f in current().entity(entity).fields:
-            if f.id in SKIPPED or f.computed or f.type in {"staff", "organisation"}:
+            if f.id in NOT_IMPORTED or f.computed or f.type in {"staff", "organisation"}:
                 names |= {normalise(f.id), normalise(f.label.en), normalise(f.label.fr)}
                 names |= {normalise(f.htcds.field)} if f.htcds else set()
     return frozenset(names)
@@ -293,6 +297,31 @@ def _worded(text: str) -> str | None:
     if not number or not day.isdigit():
         return None
     return _ymd(words[2], str(number), day)
+
+
+def split_closure(text: str) -> tuple[str | None, str | None]:
+    """HTCDS keeps the reason for closure as free text; Harbour's HTCDS export writes the coded
+    reason's label first ("Goals met: …"). Returns (code, the rest) when the text starts so."""
+    field = current().entity("case").field("closure_reason")
+    assert field.codelist is not None
+    name = normalise(text)
+    for code in field.codelist.codes:
+        for label in {code.code, code.htcds, code.label.en, code.label.fr} - {None, ""}:
+            start = normalise(str(label))
+            if name == start:
+                return code.code, None
+            if name.startswith(start + ":"):
+                rest = text.split(":", 1)[1].strip()
+                return code.code, rest or None
+    return None, text
+
+
+def closure_text(reason: str | None, details: str | None) -> str:
+    """The HTCDS reason for closure: the coded reason's label, then the details."""
+    field = current().entity("case").field("closure_reason")
+    found = field.codelist.get(reason) if field.codelist and reason else None
+    label = found.label.en if found else ""
+    return ": ".join(p for p in (label, details or "") if p)
 
 
 def _chosen(cell: Any, resolve: Resolver | None) -> str | None:
