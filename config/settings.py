@@ -291,6 +291,10 @@ HARBOUR_STALE_REFERRAL_DAYS = env_int("HARBOUR_STALE_REFERRAL_DAYS", 7)
 HARBOUR_REFERRAL_EXPIRY_DAYS = env_int("HARBOUR_REFERRAL_EXPIRY_DAYS", 30)
 # Consents expiring within this many days are announced to whoever recorded them.
 HARBOUR_CONSENT_WARNING_DAYS = env_int("HARBOUR_CONSENT_WARNING_DAYS", 14)
+# Spreadsheet imports (issue 13, ADR 45): the largest file, and the most rows one file may hold.
+# 100,000 rows of a typical intake sheet take 10-30 MB; the file is kept sealed until imported.
+HARBOUR_IMPORT_MAX_MB = env_int("HARBOUR_IMPORT_MAX_MB", 40)
+HARBOUR_IMPORT_MAX_ROWS = env_int("HARBOUR_IMPORT_MAX_ROWS", 100_000)
 
 
 def _bad_days(raw: str) -> int:

@@ -71,30 +71,76 @@ def record_event(
     """
     if not transaction.get_connection().in_atomic_block:
         raise NotInTransaction(f"audit event {action!r} written outside a transaction")
-    ctx = _clean_context(context or {})
     chain = str(org_id or by.org_id or SYSTEM_CHAIN)
     head = _locked_head(chain)
+    spec = EventSpec(action, target_type, target_id, tuple(fields), context, str(outcome))
+    event = _next_event(by, chain, org_id, head.seq, head.hash, spec)
+    event.save(force_insert=True)
+    ChainHead.objects.filter(chain=chain).update(seq=event.seq, hash=event.hash)
+    return event
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    """One event of a bulk append (see `record_events`)."""
+
+    action: str
+    target_type: str = ""
+    target_id: Any = ""
+    fields: Iterable[str] = ()
+    context: Mapping[str, Any] | None = None
+    outcome: str = Outcome.OK
+
+
+def record_events(
+    *, by: Actor, org_id: uuid.UUID | None, events: Iterable[EventSpec], batch_size: int = 1000
+) -> int:
+    """Append many events of one actor to one chain, in order, under one lock of its head:
+    each event is hashed over its predecessor exactly as `record_event` would, then the events
+    are inserted in batches and the head moved once. For bulk writes (an import of thousands of
+    intakes) where one `record_event` per row costs three queries each. Returns how many."""
+    if not transaction.get_connection().in_atomic_block:
+        raise NotInTransaction("audit events written outside a transaction")
+    chain = str(org_id or by.org_id or SYSTEM_CHAIN)
+    head = _locked_head(chain)
+    seq, last_hash, batch, count = head.seq, head.hash, [], 0
+    for spec in events:
+        event = _next_event(by, chain, org_id, seq, last_hash, spec)
+        seq, last_hash = event.seq, event.hash
+        batch.append(event)
+        if len(batch) >= batch_size:
+            AuditEvent.objects.bulk_create(batch)
+            count, batch = count + len(batch), []
+    if batch:
+        AuditEvent.objects.bulk_create(batch)
+        count += len(batch)
+    if count:
+        ChainHead.objects.filter(chain=chain).update(seq=seq, hash=last_hash)
+    return count
+
+
+def _next_event(
+    by: Actor, chain: str, org_id: Any, seq: int, prev_hash: str, spec: EventSpec
+) -> AuditEvent:
     event = AuditEvent(
         chain=chain,
-        seq=head.seq + 1,
+        seq=seq + 1,
         occurred_at=timezone.now(),
         actor_id=by.pk,
         actor_org_id=by.org_id,
         actor_role=str(by.role),
-        action=action,
-        outcome=str(outcome),
-        target_type=target_type,
-        target_id=str(target_id or ""),
+        action=spec.action,
+        outcome=str(spec.outcome),
+        target_type=spec.target_type,
+        target_id=str(spec.target_id or ""),
         org_id=org_id,
-        fields=sorted(set(fields)),
-        context=ctx,
-        prev_hash=head.hash,
+        fields=sorted(set(spec.fields)),
+        context=_clean_context(spec.context or {}),
+        prev_hash=prev_hash,
     )
     key = keys.current_key()
     event.key_id = key.key_id
     event.hash = event_hash(event.hashed_content(), {key.key_id: key.hmac_key})
-    event.save(force_insert=True)
-    ChainHead.objects.filter(chain=chain).update(seq=event.seq, hash=event.hash)
     return event
 
 

@@ -2,9 +2,10 @@
 audit trail of exports. Keyword-only, an explicit actor, one transaction, audited.
 
 An import is all or nothing (invariant 5): every row is checked before any is written, and the
-rows are written in one transaction through the intake's own action, so a file behaves exactly
-like the same intakes typed one by one — and a row imported twice is found by its submission
-key and not created again.
+rows are written in one transaction through the bulk intake (`cases.bulk.start_intakes`, ADR 45),
+which stores what the same intakes typed one by one would — and a row imported twice is found by
+its submission key and not created again. The file is streamed in both passes, never held as a
+list of rows.
 """
 
 import base64
@@ -18,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from harbour.accounts.models import User
 from harbour.audit.actions import record_event
-from harbour.cases.actions import start_intake
+from harbour.cases import bulk
 from harbour.core.errors import Conflict, DomainError, Forbidden, InvalidInput
 from harbour.interchange import imports, mapping, policy, reading, states
 from harbour.interchange.models import ColumnChoice, ImportJob, JobStatus, ValueChoice
@@ -225,24 +226,28 @@ def _run(job: ImportJob) -> ImportJob:
         return _finish(
             job, JobStatus.FAILED, [Problem(None, "", str(exc.message))], "import_job.failed"
         )
-    chosen = ColumnChoice.objects.filter(org_id=job.org_id).values_list("header_token", "target")
-    values = ValueChoice.objects.filter(org_id=job.org_id).values_list(
-        "field_key", "value_token", "code"
-    )
-    plan = imports.plan(
-        data,
-        org_id=job.org_id,
-        defaults=job.defaults,
-        chosen=dict(chosen),
-        values={(key, token): code for key, token, code in values},
-        progress=_progress_of(job),
-    )
+    settings = _settings_of(job)
+    plan = imports.plan(data, keep_rows=False, progress=_progress_of(job), **settings)
     _keep_report(job, plan)
     if not plan.ok:
         return _finish(job, JobStatus.FAILED, plan.problems, "import_job.failed")
     if job.dry_run:
         return _finish(job, JobStatus.CHECKED, [], "import_job.checked")
-    return _write(job, plan)
+    return _write(job, data, settings)
+
+
+def _settings_of(job: ImportJob) -> dict[str, Any]:
+    """What the organisation chose for its files' columns and values, and the job's defaults."""
+    chosen = ColumnChoice.objects.filter(org_id=job.org_id).values_list("header_token", "target")
+    values = ValueChoice.objects.filter(org_id=job.org_id).values_list(
+        "field_key", "value_token", "code"
+    )
+    return {
+        "org_id": job.org_id,
+        "defaults": job.defaults,
+        "chosen": dict(chosen),
+        "values": {(key, token): code for key, token, code in values},
+    }
 
 
 def _upload_of(job: ImportJob) -> bytes:
@@ -259,7 +264,7 @@ def _progress_of(job: ImportJob) -> Any:
 
 
 def _keep_report(job: ImportJob, plan: imports.Plan) -> None:
-    job.rows_total = len(plan.rows) + len({p.row for p in plan.problems if p.row})
+    job.rows_total = plan.count + len({p.row for p in plan.problems if p.row})
     job.rows_done = job.rows_total
     job.columns = plan.columns
     job.warnings = [w.as_dict() for w in plan.warnings]
@@ -277,7 +282,9 @@ def unknown_values_of(job: ImportJob) -> dict[str, list[str]]:
     return dict(opened["unknown"])
 
 
-def _finish(job: ImportJob, status: str, problems: list[Problem], action: str) -> ImportJob:
+def _finish(
+    job: ImportJob, status: str, problems: list[Problem], action: str, **context: Any
+) -> ImportJob:
     with transaction.atomic():
         job.status = status
         job.problems = [p.as_dict() for p in problems]
@@ -286,19 +293,25 @@ def _finish(job: ImportJob, status: str, problems: list[Problem], action: str) -
         if status != JobStatus.CHECKED:
             job.finished_at = timezone.now()
         job.save()
-        _audit(job.created_by, action, job, rows=job.rows_total, problems=len(problems))
+        _audit(job.created_by, action, job, rows=job.rows_total, problems=len(problems), **context)
     return job
 
 
-def _write(job: ImportJob, plan: imports.Plan) -> ImportJob:
+def _write(job: ImportJob, data: bytes, settings: dict[str, Any]) -> ImportJob:
+    """The checked file read again and written in one transaction, in batches through the bulk
+    intake (ADR 45); any row refused now (things changed since the check) undoes every row."""
     ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.IMPORTING, rows_done=0)
     job.status = JobStatus.IMPORTING
     try:
         with transaction.atomic():
-            created, existing = _write_rows(job, plan)
-            job.created_count, job.existing_count = created, existing
-            job.rows_done = len(plan.rows)
-            _finish(job, JobStatus.DONE, [], "import_job.completed")
+            writer = _Writer(job)
+            plan = imports.plan(data, sink=writer.add, **settings)
+            writer.flush()
+            if not plan.ok:  # the file or the choices changed since the check
+                raise _RowFailed(plan.problems[0])
+            job.created_count, job.existing_count = writer.created, writer.existing
+            job.rows_done = plan.count
+            _finish(job, JobStatus.DONE, [], "import_job.completed", created=writer.created)
     except _RowFailed as failure:
         job.created_count = job.existing_count = 0
         return _finish(job, JobStatus.FAILED, [failure.problem], "import_job.failed")
@@ -310,20 +323,33 @@ class _RowFailed(Exception):
         self.problem = problem
 
 
-def _write_rows(job: ImportJob, plan: imports.Plan) -> tuple[int, int]:
-    created = existing = 0
-    for row in plan.rows:
+class _Writer:
+    """Collects the plan's rows and writes them a batch at a time."""
+
+    def __init__(self, job: ImportJob) -> None:
+        self.job = job
+        self.batch: list[imports.Row] = []
+        self.created = self.existing = 0
+
+    def add(self, row: imports.Row) -> None:
+        self.batch.append(row)
+        if len(self.batch) >= bulk.MAX_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.batch:
+            return
+        rows, self.batch = self.batch, []
+        intakes = [bulk.Intake(r.survivor, r.case, r.key, r.status) for r in rows]
         try:
-            _case, new = start_intake(
-                by=job.created_by,
-                survivor_values=row.survivor,
-                case_values=row.case,
-                submission_key=row.key,
-            )
+            created, existing = bulk.start_intakes(by=self.job.created_by, intakes=intakes)
+        except bulk.IntakeRejected as exc:
+            problems = imports.Plan()
+            imports.note_rejection(rows[exc.index], exc, problems)
+            raise _RowFailed(problems.problems[0]) from None
         except DomainError as exc:  # changed since the check (e.g. a member of staff left)
-            raise _RowFailed(Problem(row.number, "", str(exc.message))) from None
-        created, existing = created + new, existing + (not new)
-    return created, existing
+            raise _RowFailed(Problem(rows[0].number, "", str(exc.message))) from None
+        self.created, self.existing = self.created + created, self.existing + existing
 
 
 # --- exports ----------------------------------------------------------------------------------

@@ -122,25 +122,33 @@ def htcds_zip(rows: list[tuple[Case, dict, dict]], *, identifying: bool) -> byte
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for section, names in htcds_sections().items():
-            keep = [n for n in names if identifying or not targets[n].field.is_sealed]
+            keep = [
+                n for n in names if identifying or not targets[n].field.is_sealed or n == CLOSURE
+            ]
             lines: list[list[str]] = [["harbour_case_reference", *keep]]
             for case, survivor, values in rows:
                 by_entity = {"survivor": survivor, "case": values}
                 lines.append(
-                    [case.reference]
-                    + [
-                        cell(
-                            targets[n].field,
-                            by_entity[targets[n].entity].get(targets[n].field.id),
-                            htcds=True,
-                        )
-                        for n in keep
-                    ]
+                    [case.reference] + [_htcds_cell(targets[n], n, by_entity) for n in keep]
                 )
             archive.writestr(f"{_slug(section)}.csv", csv_bytes(lines))
         archive.writestr("ATTRIBUTION.txt", _attribution())
         archive.writestr("LICENSE-HTCDS.md", LICENCE.read_bytes())
     return buffer.getvalue()
+
+
+CLOSURE = "cas_ReasonForCaseClosure"
+
+
+def _htcds_cell(target: mapping.Target, name: str, by_entity: dict[str, dict]) -> str:
+    values = by_entity[target.entity]
+    if name == CLOSURE:
+        # HTCDS has one free-text reason; Harbour's coded reason leads it (the details are
+        # identifying: present only in an identifying export).
+        return neutralise(
+            mapping.closure_text(values.get("closure_reason"), values.get("closure_details"))
+        )
+    return cell(target.field, values.get(target.field.id), htcds=True)
 
 
 def _attribution() -> str:

@@ -8,12 +8,13 @@ row and column. Only a plan without problems may be committed, in one transactio
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
 
+from harbour.cases import bulk
 from harbour.cases.actions import check_intake
 from harbour.core.errors import InvalidInput
 from harbour.interchange import mapping, reading
@@ -30,11 +31,14 @@ class Row:
     survivor: dict[str, Any]
     case: dict[str, Any]
     key: str  # the submission key that makes a re-import create nothing new
+    where: dict[str, str] = field(default_factory=dict)  # field id → column, for problems
+    status: dict[str, Any] = field(default_factory=dict)  # a past case's status and closure
 
 
 @dataclass
 class Plan:
-    rows: list[Row] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)  # kept only when asked (`keep_rows`)
+    count: int = 0  # rows ready to import
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     columns: dict[str, str] = field(default_factory=dict)  # column → field key
@@ -71,9 +75,15 @@ def plan(
     chosen: Mapping[str, str] | None = None,
     values: Mapping[tuple[str, str], str] | None = None,
     progress: Progress | None = None,
+    keep_rows: bool = True,
+    sink: Callable[[Row], None] | None = None,
 ) -> Plan:
     """`chosen` maps a column name's token (see `header_token`) to the field someone chose for
-    it, or "-" to leave it out; it wins over Harbour's own recognition."""
+    it, or "-" to leave it out; it wins over Harbour's own recognition.
+
+    The file's rows are streamed, never held as a list: a check keeps only the problems
+    (`keep_rows=False`), and a write hands each converted row to `sink` (the bulk intake, which
+    validates it itself; ADR 45) as long as no problem was found."""
     result = Plan()
     try:
         table = reading.read_table(data)
@@ -81,18 +91,28 @@ def plan(
         result.problem(None, "", exc.message)
         return result
     columns = _columns(table.headers, result, _choices_by_index(table.headers, org_id, chosen))
-    rows = _skip_label_row(table, columns)
-    _check_columns_with_data(rows, table.headers, columns, result)
+    _check_columns_with_data(table, columns, result)
     if result.problems:
         return result
-    if not rows:
-        result.problem(None, "", _("The file has column names but no rows to import."))
     context = _Context(org_id, {}, defaults or {}, values or {})
-    step = max(200, len(rows) // 100)  # at most ~100 progress writes, whatever the size
-    for i, (number, cells) in enumerate(rows, start=1):
-        _plan_row(number, cells, table.headers, columns, context, result)
-        if progress and (i % step == 0 or i == len(rows)):
-            progress(i, len(rows))
+    total = max(table.count, 1)
+    step = max(200, total // 100)  # at most ~100 progress writes, whatever the size
+    done = 0
+    for number, cells in _data_rows(table, columns):
+        row = _plan_row(number, cells, table.headers, columns, context, result, sink is None)
+        done += 1
+        if row is not None:
+            result.count += 1
+            if sink is not None and result.ok:
+                sink(row)
+            elif keep_rows and sink is None:
+                result.rows.append(row)
+        if progress and done % step == 0:
+            progress(done, max(total, done))
+    if not done:
+        result.problem(None, "", _("The file has column names but no rows to import."))
+    if progress:
+        progress(done, done)
     return result
 
 
@@ -198,41 +218,50 @@ def _claim(
     result.columns[column_letter(index)] = target.key
 
 
-def _skip_label_row(table: reading.Table, columns: Columns) -> list[tuple[int, list[Any]]]:
+def _data_rows(table: reading.Table, columns: Columns) -> Iterator[tuple[int, list[Any]]]:
     """The HTCDS template has field names in row 1 and their labels in row 2: skip the labels.
     Rows with values only in columns without a name (the template numbers its rows) are empty."""
-    rows = [
-        (n, cells)
-        for n, cells in table.rows
-        if any(reading._filled(c) for i, c in enumerate(cells) if i not in columns.ignored)
-        or any(reading._filled(c) for i, c in enumerate(cells) if i == columns.instance)
-    ]
-    if rows and columns.targets:
-        cells = rows[0][1]
-        same = [
-            mapping.target_of(str(cells[i])) == t
-            for i, t in columns.targets.items()
-            if i < len(cells) and reading._filled(cells[i])
-        ]
-        if same and sum(same) >= 0.8 * len(same):
-            rows = rows[1:]
-    return rows
-
-
-def _check_columns_with_data(
-    rows: list[tuple[int, list[Any]]], headers: list[str], columns: Columns, result: Plan
-) -> None:
-    for index in sorted(columns.ignored):
-        if headers[index] or index == columns.instance:
+    first = True
+    for number, cells in table.rows():
+        if not (
+            any(reading._filled(c) for i, c in enumerate(cells) if i not in columns.ignored)
+            or any(reading._filled(c) for i, c in enumerate(cells) if i == columns.instance)
+        ):
             continue
-        values = [cells[index] for _, cells in rows if index < len(cells)]
-        values = [v for v in values if reading._filled(v)]
-        if values and all(_is_row_number(v) for v in values):
+        if first and columns.targets and _is_label_row(cells, columns):
+            first = False
+            continue
+        first = False
+        yield number, cells
+
+
+def _is_label_row(cells: list[Any], columns: Columns) -> bool:
+    same = [
+        mapping.target_of(str(cells[i])) == t
+        for i, t in columns.targets.items()
+        if i < len(cells) and reading._filled(cells[i])
+    ]
+    return bool(same) and sum(same) >= 0.8 * len(same)
+
+
+def _check_columns_with_data(table: reading.Table, columns: Columns, result: Plan) -> None:
+    unnamed = [i for i in sorted(columns.ignored) if not table.headers[i] and i != columns.instance]
+    if not unnamed:
+        return
+    filled = dict.fromkeys(unnamed, False)
+    numbers = dict.fromkeys(unnamed, True)
+    for _number, cells in _data_rows(table, columns):
+        for index in unnamed:
+            if index < len(cells) and reading._filled(cells[index]):
+                filled[index] = True
+                numbers[index] = numbers[index] and _is_row_number(cells[index])
+    for index in unnamed:
+        if filled[index] and numbers[index]:
             # The HTCDS template numbers its rows in a column without a name.
             result.warnings.append(
                 Problem(None, column_letter(index), _("This column has no name; ignored."))
             )
-        elif values:
+        elif filled[index]:
             result.problem(
                 None,
                 column_letter(index),
@@ -251,9 +280,11 @@ def _plan_row(
     columns: Columns,
     context: _Context,
     result: Plan,
-) -> None:
+    check: bool = True,
+) -> Row | None:
     values: dict[str, dict[str, Any]] = {"survivor": {}, "case": dict(context.defaults)}
     where: dict[str, str] = {}
+    ambiguous: set[str] = set()
     for index, target in columns.targets.items():
         cell = cells[index] if index < len(cells) else None
         if not reading._filled(cell):
@@ -262,6 +293,10 @@ def _plan_row(
         result.note_unknown(target.key, mapping.unknown_codes(target.field, value))
         values[target.entity][target.field.id] = value
         where[target.field.id] = _name(index, headers[index], target)
+        if isinstance(value, mapping.AmbiguousDate):
+            ambiguous.add(target.field.id)
+    for field_id in sorted(ambiguous):
+        result.problem(number, where[field_id], ambiguous_date_message())
     key = _key(context.org_id, values, cells, columns)
     if key in context.seen:
         result.problem(
@@ -269,16 +304,61 @@ def _plan_row(
             "",
             _("This row repeats row %(row)d; remove one of them.") % {"row": context.seen[key]},
         )
-        return
+        return None
     context.seen[key] = number
-    try:
-        check_intake(survivor_values=values["survivor"], case_values=values["case"])
-    except InvalidInput as exc:
-        for field_id, messages in exc.errors.items():
-            for message in messages:
-                result.problem(number, where.get(field_id, field_id), message)
-        return
-    result.rows.append(Row(number, values["survivor"], values["case"], key))
+    status = _status_of(values["case"])
+    row = Row(number, values["survivor"], values["case"], key, where, status)
+    if check:
+        try:
+            _check(values["survivor"], values["case"], status)
+        except InvalidInput as exc:
+            # An ambiguous date was reported above, with the form to use; not again here.
+            errors = {k: v for k, v in exc.errors.items() if k not in ambiguous}
+            note_rejection(row, InvalidInput(errors), result)
+            return None
+    return None if ambiguous else row
+
+
+def _status_of(case: dict[str, Any]) -> dict[str, Any]:
+    """A past case's status and closure leave the intake's values for their own check; an
+    HTCDS reason for closure that starts with a closure reason's label gives its code too."""
+    status = {k: case.pop(k) for k in mapping.IMPORTED_STATUS if k in case}
+    if "closure_reason" not in status and isinstance(status.get("closure_details"), str):
+        code, details = mapping.split_closure(status["closure_details"])
+        if code:
+            status |= {"closure_reason": code, "closure_details": details}
+    return status
+
+
+def _check(survivor: dict[str, Any], case: dict[str, Any], status: dict[str, Any]) -> None:
+    """The intake's checks and the status's, their problems reported together."""
+    errors: dict[str, list[Any]] = {}
+    for check in (
+        lambda: check_intake(survivor_values=survivor, case_values=case),
+        lambda: bulk.check_imported_status(status),
+    ):
+        try:
+            check()
+        except InvalidInput as exc:
+            errors |= exc.errors
+    if errors:
+        raise InvalidInput(errors)
+
+
+def ambiguous_date_message() -> str:
+    return str(
+        _(
+            "This date could be read day first or month first (like 03/05/2024). Write it "
+            "as YYYY-MM-DD, for example 2024-05-03 for 3 May 2024, or with the month as a word."
+        )
+    )
+
+
+def note_rejection(row: Row, exc: InvalidInput, result: Plan) -> None:
+    """A row's validation errors, each pointed at the column that held the value."""
+    for field_id, messages in exc.errors.items():
+        for message in messages:
+            result.problem(row.number, row.where.get(field_id, field_id), message)
 
 
 def _key(org_id: Any, values: dict[str, Any], cells: list[Any], columns: Columns) -> str:

@@ -22,6 +22,10 @@ from harbour.standard.exports import htcds_fields
 ENTITIES = ("survivor", "case")
 # Columns Harbour fills itself or that refer to other records: never taken from a file.
 SKIPPED = frozenset(PROTECTED_CASE_FIELDS) | {"referred_by_org"}
+# ... except a case's status and closure, which an import of past cases carries (HTCDS
+# cas_Status, cas_ReasonForCaseClosure): checked by `cases.bulk.check_imported_status`.
+IMPORTED_STATUS = frozenset({"status", "closure_reason", "closure_details"})
+NOT_IMPORTED = SKIPPED - IMPORTED_STATUS
 # Columns of Harbour's own exports that identify the record rather than describe it.
 REFERENCE_COLUMNS = frozenset({"case_reference", "survivor_reference", "harbour_case_reference"})
 # Submission metadata KoBoToolbox and ODK add to every export.
@@ -67,7 +71,7 @@ def _aliases() -> dict[str, Target]:
         Target(e, f)
         for e in ENTITIES
         for f in current().entity(e).offered_fields(current().latest)
-        if not f.computed and f.id not in SKIPPED
+        if not f.computed and f.id not in NOT_IMPORTED
     ]
     for t in targets:
         for name in (t.field.id, t.key, f"{t.entity}__{t.field.id}"):
@@ -93,7 +97,7 @@ def htcds_targets() -> dict[str, Target]:
     found: dict[str, list[Target]] = {}
     for entity in ENTITIES:
         for f in current().entity(entity).offered_fields(current().latest):
-            if f.htcds and not f.computed and f.id not in SKIPPED:
+            if f.htcds and not f.computed and f.id not in NOT_IMPORTED:
                 found.setdefault(f.htcds.field, []).append(Target(entity, f))
     rank = {"exact": 0, "close": 1, "narrower": 2, "broader": 3, "related": 4}
 
@@ -145,7 +149,7 @@ def _set_by_harbour() -> frozenset[str]:
     names: set[str] = set()
     for entity in ENTITIES:
         for f in current().entity(entity).fields:
-            if f.id in SKIPPED or f.computed or f.type in {"staff", "organisation"}:
+            if f.id in NOT_IMPORTED or f.computed or f.type in {"staff", "organisation"}:
                 names |= {normalise(f.id), normalise(f.label.en), normalise(f.label.fr)}
                 names |= {normalise(f.htcds.field)} if f.htcds else set()
     return frozenset(names)
@@ -223,23 +227,101 @@ def _boolean(cell: Any) -> Any:
 
 
 def _date(cell: Any) -> Any:
+    """Dates in the unambiguous forms spreadsheets hold: ISO (also with slashes or dots, or
+    without separators), a date-time, or a month written as a word, English or French (5 March
+    2024, March 5, 2024, 5 mars 2024, 1er mars 2024). Day and month as numbers before the year
+    (03/05/2024) are read only in the order chosen for the column (`order`); otherwise they come
+    back as an AmbiguousDate, which the check reports with the ISO form to use."""
     if isinstance(cell, dt.datetime):
         return cell.date()
     if isinstance(cell, dt.date):
         return cell
-    if isinstance(cell, str):
-        text = cell.strip()
-        # ODK and KoBo write date-times as ISO 8601 (a real time is required, not any text).
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ].+", text):
-            try:
-                return dt.datetime.fromisoformat(text).date()
-            except ValueError:
-                return text
-        # A slash-separated ISO date is common in spreadsheets too.
-        match = re.fullmatch(r"(\d{4})/(\d{2})/(\d{2})", text)
-        if match:
-            return "-".join(match.groups())
-    return _text(cell)
+    if not isinstance(cell, str):
+        return _text(cell)
+    text = cell.strip()
+    # ODK and KoBo write date-times as ISO 8601 (a real time is required, not any text).
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ].+", text):
+        try:
+            return dt.datetime.fromisoformat(text).date()
+        except ValueError:
+            return text
+    match = re.fullmatch(r"(\d{4})[/.](\d{1,2})[/.](\d{1,2})", text)
+    if match:
+        return _ymd(*match.groups()) or text
+    match = re.fullmatch(r"(\d{4})(\d{2})(\d{2})", text)
+    if match:
+        return _ymd(*match.groups()) or text
+    if re.fullmatch(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{4}", text):
+        return AmbiguousDate(text)
+    return _worded(text) or text
+
+
+class AmbiguousDate(str):
+    """Day and month both as numbers before the year: 03/05/2024 is 3 May or 5 March."""
+
+
+def in_order(value: AmbiguousDate, order: str) -> Any:
+    """An ambiguous date read in the order chosen for its column ("dmy" or "mdy")."""
+    first, second, year = re.split(r"[/.-]", value)
+    day, month = (first, second) if order == "dmy" else (second, first)
+    return _ymd(year, month, day) or str(value)
+
+
+def _ymd(year: str, month: str, day: str) -> str | None:
+    try:
+        return dt.date(int(year), int(month), int(day)).isoformat()
+    except ValueError:
+        return None
+
+
+_MONTHS = {
+    **{m: i for i, m in enumerate(["january", "february", "march", "april", "may", "june",
+        "july", "august", "september", "october", "november", "december"], start=1)},
+    **{m: i for i, m in enumerate(["janvier", "fevrier", "mars", "avril", "mai", "juin",
+        "juillet", "aout", "septembre", "octobre", "novembre", "decembre"], start=1)},
+}  # fmt: skip
+_SHORT = {name[:3]: n for name, n in _MONTHS.items() if name[:3] not in ("mar", "mai", "jui")}
+_SHORT |= {"mar": 3, "sept": 9, "janv": 1, "fevr": 2, "juil": 7}
+
+
+def _worded(text: str) -> str | None:
+    """5 March 2024, 5 Mar. 2024, March 5, 2024, 1er mars 2024, le 5 mars 2024."""
+    plain = unicodedata.normalize("NFKD", normalise(text))
+    plain = "".join(c for c in plain if not unicodedata.combining(c))  # février → fevrier
+    words = re.findall(r"[^\W\d_]+|\d+", plain.replace("1er", "1"))
+    words = [w for w in words if w not in ("le", "the", "of", "de", "du")]
+    if len(words) != 3 or not words[2].isdigit() or len(words[2]) != 4:
+        return None
+    day, month = (words[0], words[1]) if words[0].isdigit() else (words[1], words[0])
+    number = _MONTHS.get(month) or _SHORT.get(month)
+    if not number or not day.isdigit():
+        return None
+    return _ymd(words[2], str(number), day)
+
+
+def split_closure(text: str) -> tuple[str | None, str | None]:
+    """HTCDS keeps the reason for closure as free text; Harbour's HTCDS export writes the coded
+    reason's label first ("Goals met: …"). Returns (code, the rest) when the text starts so."""
+    field = current().entity("case").field("closure_reason")
+    assert field.codelist is not None
+    name = normalise(text)
+    for code in field.codelist.codes:
+        for label in {code.code, code.htcds, code.label.en, code.label.fr} - {None, ""}:
+            start = normalise(str(label))
+            if name == start:
+                return code.code, None
+            if name.startswith(start + ":"):
+                rest = text.split(":", 1)[1].strip()
+                return code.code, rest or None
+    return None, text
+
+
+def closure_text(reason: str | None, details: str | None) -> str:
+    """The HTCDS reason for closure: the coded reason's label, then the details."""
+    field = current().entity("case").field("closure_reason")
+    found = field.codelist.get(reason) if field.codelist and reason else None
+    label = found.label.en if found else ""
+    return ": ".join(p for p in (label, details or "") if p)
 
 
 def _chosen(cell: Any, resolve: Resolver | None) -> str | None:

@@ -8,41 +8,65 @@ rows and cell length are checked here, before anything looks at the values.
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from harbour.interchange import xlsx
 from harbour.interchange.problems import FileProblem
 
-MAX_BYTES = 10 * 1024 * 1024
-MAX_ROWS = 20_000
+# Env-driven (HARBOUR_IMPORT_MAX_MB, HARBOUR_IMPORT_MAX_ROWS): a 100,000-row file fits (ADR 45).
+MAX_BYTES = settings.HARBOUR_IMPORT_MAX_MB * 1024 * 1024
+MAX_ROWS = settings.HARBOUR_IMPORT_MAX_ROWS
 MAX_CELL = 10_000
 MAX_COLUMNS = 500
 
 
 @dataclass
 class Table:
-    kind: str  # csv, xlsx, json
+    """A file's header, and its rows read again from the file on each call of `rows()`:
+    a CSV of 100,000 rows is never held as a list of rows (ADR 45)."""
+
+    kind: str  # csv, xlsx, json, zip
     headers: list[str]
-    rows: list[tuple[int, list[Any]]] = field(default_factory=list)  # (row number, cells)
+    source: Callable[[], Iterable[list[Any]]]
+    count: int = 0  # rows with a value, after the header
+
+    def rows(self) -> Iterator[tuple[int, list[Any]]]:
+        """(row number, cells) of every row with a value, checked for size as they come."""
+        rows = enumerate(self.source(), start=1)
+        _header(rows)
+        for number, cells in rows:
+            if any(_filled(c) for c in cells):
+                yield number, cells
 
 
 def read_table(data: bytes) -> Table:
+    """Read the file once through, checking its shape and size, and keep only its header and
+    how to read it again. CSV is re-read from the upload's bytes; the other kinds (smaller:
+    a workbook's XML is parsed whole anyway) keep their rows once parsed."""
     if not data.strip():
         raise FileProblem(_("The file is empty."))
     if len(data) > MAX_BYTES:
         raise FileProblem(too_large_message())
     if xlsx.is_xlsx(data) and not _is_workbook(data):
-        return _table("zip", _zip_rows(data))
+        return _table("zip", _kept(_zip_rows(data)))
     if xlsx.is_xlsx(data) or data[:4] == xlsx.OLE_MAGIC:
-        return _table("xlsx", xlsx.read_rows(data))
+        return _table("xlsx", _kept(xlsx.read_rows(data)))
     text = _decode(data)
     if text.lstrip()[:1] in ("[", "{"):
-        return _table("json", _json_rows(text))
-    return _table("csv", _csv_rows(text))
+        return _table("json", _kept(_json_rows(text)))
+    delimiter = _delimiter(text)
+    del text  # the rows are read from the bytes, decoded as they are read
+    return _table("csv", lambda: _csv_rows(data, delimiter))
+
+
+def _kept(rows: Iterable[list[Any]]) -> Callable[[], Iterable[list[Any]]]:
+    kept = list(rows)
+    return lambda: kept
 
 
 def too_large_message() -> str:
@@ -95,10 +119,19 @@ def _zip_rows(data: bytes) -> Iterator[list[Any]]:
         yield [values.get(h) for h in headers]
 
 
-def _csv_rows(text: str) -> Iterator[list[Any]]:
-    sample = text[:8192]
-    delimiter = max((",", ";", "\t"), key=lambda d: sample.split("\n", 1)[0].count(d))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+def _delimiter(text: str) -> str:
+    first = text[:8192].split("\n", 1)[0]
+    return max((",", ";", "\t"), key=first.count)
+
+
+def _csv_rows(data: bytes | str, delimiter: str | None = None) -> Iterator[list[Any]]:
+    """Rows of a CSV, decoded as they are read (the bytes were checked as UTF-8 already)."""
+    stream: io.TextIOBase
+    if isinstance(data, str):
+        delimiter, stream = delimiter or _delimiter(data), io.StringIO(data, newline="")
+    else:
+        stream = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
+    reader = csv.reader(stream, delimiter=delimiter or ",", strict=True)
     try:
         yield from reader
     except csv.Error:
@@ -134,16 +167,15 @@ def _json_cell(value: Any) -> Any:
     return value
 
 
-def _table(kind: str, source: Iterable[list[Any]]) -> Table:
-    rows = enumerate(source, start=1)
-    headers = _header(rows)
-    table = Table(kind=kind, headers=headers)
+def _table(kind: str, source: Callable[[], Iterable[list[Any]]]) -> Table:
+    rows = enumerate(source(), start=1)
+    table = Table(kind=kind, headers=_header(rows), source=source)
     for number, cells in rows:
         if not any(_filled(c) for c in cells):
             continue
-        _check_row(number, cells, len(headers))
-        table.rows.append((number, cells))
-        if len(table.rows) > MAX_ROWS:
+        _check_row(number, cells, len(table.headers))
+        table.count += 1
+        if table.count > MAX_ROWS:
             raise FileProblem(
                 _("The file has more than %(max)d rows. Split it into smaller files.")
                 % {"max": MAX_ROWS}

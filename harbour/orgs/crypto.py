@@ -286,12 +286,26 @@ def subject_key(org_id: uuid.UUID, subject_id: uuid.UUID, *, create: bool = Fals
     return raw
 
 
+def make_subject_keys(org_id: uuid.UUID, subject_ids: list[uuid.UUID]) -> None:
+    """Keys for many new survivors, stored in one write (a bulk import): `seal_for_subject`
+    then finds each one opened in the cache instead of writing the store once per survivor.
+    Call with at most _SUBJECT_CACHE_SIZE survivors at a time."""
+    version = active_key(org_id, KeyPurpose.DATA).version  # once, not once per survivor
+    made = [_new_subject_key(org_id, s, version) for s in subject_ids]
+    keystore.store().add_many(made)
+    for stored in made:
+        _subject_cache_put(stored.subject_id, _unwrap_subject(stored))
+
+
 def _subject_aad(org_id: str, subject_id: str, version: int) -> bytes:
     return f"subject:{org_id}:{subject_id}:{version}".encode()
 
 
-def _new_subject_key(org_id: uuid.UUID, subject_id: uuid.UUID) -> keystore.StoredKey:
-    version = active_key(org_id, KeyPurpose.DATA).version
+def _new_subject_key(
+    org_id: uuid.UUID, subject_id: uuid.UUID, version: int | None = None
+) -> keystore.StoredKey:
+    if version is None:
+        version = active_key(org_id, KeyPurpose.DATA).version
     wrapped = _wrap_subject(new_key_material(), str(org_id), str(subject_id), version)
     return keystore.StoredKey(str(subject_id), str(org_id), version, wrapped, keystore._now(), None)
 

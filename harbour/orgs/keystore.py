@@ -50,6 +50,7 @@ class StoredKey:
 class KeyStore(Protocol):
     def get(self, subject_id: str) -> StoredKey | None: ...
     def add(self, key: StoredKey) -> StoredKey: ...
+    def add_many(self, keys: list[StoredKey]) -> None: ...
     def rewrap(self, subject_id: str, wrapped: str, org_key_version: int) -> None: ...
     def destroy(self, subject_ids: Iterable[str]) -> int: ...
     def live_keys(self, org_id: str) -> Iterator[StoredKey]: ...
@@ -60,6 +61,10 @@ class KeyStore(Protocol):
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _values(key: StoredKey) -> tuple[str, str, int, str, str]:
+    return (key.subject_id, key.org_id, key.org_key_version, key.wrapped, key.created_at)
 
 
 def _row(values: Any) -> StoredKey:
@@ -107,6 +112,21 @@ class SQLiteKeyStore:
         stored = self.get(key.subject_id)
         assert stored is not None
         return stored
+
+    def add_many(self, keys: list[StoredKey]) -> None:
+        """New survivors' keys in one durable write (a bulk import), not one sync per key.
+        Existing subjects are left alone, as `add` leaves them."""
+        conn = self._connection()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.executemany(
+                f"INSERT OR IGNORE INTO {TABLE} ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, NULL)",  # noqa: S608
+                [_values(k) for k in keys],
+            )
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
 
     def rewrap(self, subject_id: str, wrapped: str, org_key_version: int) -> None:
         self._connection().execute(
@@ -212,6 +232,14 @@ class PostgresKeyStore:
         stored = self.get(key.subject_id)
         assert stored is not None
         return stored
+
+    def add_many(self, keys: list[StoredKey]) -> None:
+        with self._cursor() as cur, cur.connection.transaction():
+            cur.executemany(
+                f"INSERT INTO {TABLE} ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, NULL) "  # noqa: S608
+                "ON CONFLICT (subject_id) DO NOTHING",
+                [_values(k) for k in keys],
+            )
 
     def rewrap(self, subject_id: str, wrapped: str, org_key_version: int) -> None:
         with self._cursor() as cur:

@@ -143,3 +143,38 @@ def test_plan_collects_problems_without_writing(supervisor) -> None:
     )
     assert not plan.ok and plan.problems[0].row == 2
     assert Case.objects.count() == 0
+
+
+WORDED = {
+    "2024-03-05": "2024-03-05",
+    "2024/03/05": "2024-03-05",
+    "20240305": "2024-03-05",
+    "5 March 2024": "2024-03-05",
+    "March 5 2024": "2024-03-05",
+    "5 mars 2024": "2024-03-05",
+    "1er février 2024": "2024-02-01",
+    "31 août 2024": "2024-08-31",
+}
+
+
+@pytest.mark.parametrize("text", sorted(WORDED))
+def test_unambiguous_date_forms_are_read(supervisor, text) -> None:
+    job = run(
+        supervisor, f"intake_date,intake_province,consent_to_record\n{text},CA-ON,yes\n".encode()
+    )
+    assert job.status == JobStatus.DONE, job.problems
+    assert Case.objects.get().intake_date.isoformat() == WORDED[text]
+
+
+@pytest.mark.parametrize("text", ["04/06/2023", "3.5.2024", "14-10-2024"])
+def test_a_date_with_day_and_month_as_numbers_is_refused_with_the_iso_form(
+    supervisor, text
+) -> None:
+    data = f"intake_date,intake_province,consent_to_record\n{text},CA-ON,yes\n".encode()
+    job = run(supervisor, data)
+    assert job.status == JobStatus.FAILED and Case.objects.count() == 0
+    assert [(p["row"], p["column"]) for p in job.problems] == [(2, "A (case.intake_date)")]
+    assert "YYYY-MM-DD" in job.problems[0]["message"] and text not in job.problems[0]["message"]
+    with translation.override("fr"):
+        job = run(supervisor, data)
+    assert "AAAA-MM-JJ" in job.problems[0]["message"]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from harbour.cases.actions import change_status
 from harbour.cases.models import Case
 from harbour.cases.values import read_values
 from harbour.interchange import actions, imports, mapping
@@ -71,7 +72,7 @@ def test_a_filled_template_imports_with_htcds_values(supervisor) -> None:
 
 
 def test_htcds_export_round_trip_loses_no_htcds_field(supervisor, make_case, make_user, other_org):
-    make_case(
+    first = make_case(
         supervisor,
         case={
             "recruitment_methods": ["at_work", "online_social_network"],
@@ -80,6 +81,17 @@ def test_htcds_export_round_trip_loses_no_htcds_field(supervisor, make_case, mak
             "incoming_referral_date": "2026-10-01",
         },
     )
+    # Status and closure travel too (cas_Status, cas_ReasonForCaseClosure).
+    change_status(
+        by=supervisor,
+        case=first,
+        transition="close",
+        closure_reason="moved_away",
+        closure_details="Moved: to Halifax, 2026",
+    )
+    second = make_case(supervisor, survivor={"family_name": "Roy"})
+    change_status(by=supervisor, case=second, transition="to_follow_up")
+    make_case(supervisor, survivor={"family_name": "Tran"}, case={"intake_province": "CA-QC"})
     _name, _type, data = actions.export_cases(by=supervisor, fmt="htcds", identifying=True)
     archive = zipfile.ZipFile(io.BytesIO(data))
     assert "ATTRIBUTION.txt" in archive.namelist() and "LICENSE-HTCDS.md" in archive.namelist()
@@ -92,20 +104,50 @@ def test_htcds_export_round_trip_loses_no_htcds_field(supervisor, make_case, mak
         defaults={"intake_date": "2026-11-02", "intake_province": "CA-ON"},
     )
     job = actions.run_import_job(job_id=job.pk)
+    assert job.status == JobStatus.DONE and job.created_count == 3, job.problems
+    htcds = [t.field.id for t in mapping.htcds_targets().values() if t.entity == "case"]
+    assert {"status", "closure_details"} <= set(htcds)
+    statuses = set()
+    for original in Case.objects.filter(org=supervisor.org):
+        family = read_values(original.survivor, with_identity=True)["family_name"]
+        copy = next(
+            c
+            for c in Case.objects.filter(org=other_org)
+            if read_values(c.survivor, with_identity=True)["family_name"] == family
+        )
+        for target in [
+            *mapping.htcds_targets().values(),
+            mapping.target_by_key("case.closure_reason"),
+        ]:
+            assert target is not None
+            record = {"survivor": lambda c: c.survivor, "case": lambda c: c}[target.entity]
+            a = read_values(record(original), with_identity=True).get(target.field.id)
+            b = read_values(record(copy), with_identity=True).get(target.field.id)
+            assert a == b, target.key
+        statuses.add((copy.status, copy.closure_reason, copy.closed_at is not None))
+    assert statuses == {
+        ("closed", "moved_away", True),
+        ("follow_up", "", False),
+        ("active", "", False),
+    }
+
+
+def test_an_imported_status_is_checked_like_a_closing(supervisor) -> None:
+    head = "intake_date,intake_province,consent_to_record,cas_Status,closure_reason\n"
+    rows = "2026-10-01,CA-ON,yes,Closed,\n2026-10-02,CA-ON,yes,Active,lost_contact\n"
+    rows += "2026-10-03,CA-ON,yes,Paused,\n"
+    job = actions.create_import_job(by=supervisor, data=(head + rows).encode(), dry_run=False)
+    job = actions.run_import_job(job_id=job.pk)
+    assert job.status == JobStatus.FAILED and not Case.objects.exists()
+    assert [(p["row"], p["column"][:1]) for p in job.problems] == [(2, "c"), (3, "E"), (4, "D")]
+
+
+def test_the_htcds_reason_for_closure_gives_the_coded_reason_and_the_details(supervisor) -> None:
+    head = "intake_date,intake_province,consent_to_record,cas_Status,cas_ReasonForCaseClosure\n"
+    data = (head + "2026-10-01,CA-ON,yes,Closed,Lost contact: no answer since May\n").encode()
+    job = actions.create_import_job(by=supervisor, data=data, dry_run=False)
+    job = actions.run_import_job(job_id=job.pk)
     assert job.status == JobStatus.DONE, job.problems
-    original = Case.objects.get(org=supervisor.org)
-    copy = Case.objects.get(org=other_org)
-    for target in mapping.htcds_targets().values():
-        record = {"survivor": lambda c: c.survivor, "case": lambda c: c}[target.entity]
-        a = read_values(record(original), with_identity=True).get(target.field.id)
-        b = read_values(record(copy), with_identity=True).get(target.field.id)
-        assert a == b, target.key
-
-
-def test_htcds_codes_are_written_as_htcds_values(supervisor, make_case) -> None:
-    make_case(supervisor)
-    _name, _type, data = actions.export_cases(by=supervisor, fmt="htcds")
-    text = zipfile.ZipFile(io.BytesIO(data)).read("person-victim-context.csv").decode("utf-8-sig")
-    field = mapping.htcds_targets()["vic_TypeOfExploitation"].field
-    code = field.codelist.get("sexual_exploitation") if field.codelist else None
-    assert code is not None and code.htcds and code.htcds in text
+    case = Case.objects.get()
+    assert (case.status, case.closure_reason) == ("closed", "lost_contact")
+    assert read_values(case, with_identity=True)["closure_details"] == "no answer since May"
