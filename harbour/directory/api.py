@@ -27,6 +27,7 @@ from harbour.directory import export, hsds, policy
 from harbour.directory import models as m
 from harbour.directory.index import ALL_STAGES
 from harbour.directory.places import bounding_box, fold, resolve
+from harbour.directory.regions import unplaced_q, with_region_distance
 
 hsds_api = NinjaAPI(
     title="Harbour HSDS 3.0 API",
@@ -184,8 +185,8 @@ def _service_filters(
 def _near_entries(
     aud: policy.Audience, ref: dict[str, Any], postcode: str, proximity: str
 ) -> QuerySet:
-    """Index rows within `proximity` metres of the postal code's centroid, or covering its
-    province without a disclosed position (phone, online or hidden)."""
+    """Index rows within `proximity` metres of the postal code's centroid, or serving it without
+    a disclosed position (phone or online in its province, hidden with a region that holds it)."""
     from harbour.directory.queries import _d2
 
     place = resolve(postcode)
@@ -198,8 +199,7 @@ def _near_entries(
     km = metres / 1000
     lat0, lat1, lon0, lon1 = bounding_box(place.latitude, place.longitude, km)
     return (
-        policy.entries_for(aud)
-        .filter(stage=ALL_STAGES, **ref)
+        with_region_distance(policy.entries_for(aud).filter(stage=ALL_STAGES, **ref), place)
         .annotate(d2=Cast(_d2(place), FloatField()))
         .filter(
             Q(
@@ -209,7 +209,7 @@ def _near_entries(
                 longitude__lte=lon1,
                 d2__lte=(km / 111.195) ** 2,
             )
-            | Q(latitude__isnull=True, province__in=[place.province, "CA"])
+            | unplaced_q(place)
         )
     )
 

@@ -307,6 +307,22 @@ class Location(Owned):
         return self.name or str(self.pk)
 
 
+class HiddenRegion(BaseModel):
+    """The coarse service region of a hidden location (docs/adr/0044): a grid cell's centre,
+    the reach the provider chose, and the cell's name. Worked out from the cell alone, so it
+    is public. Not an HSDS table: exports and the HSDS API never carry it."""
+
+    location = models.OneToOneField(Location, on_delete=models.CASCADE, related_name="region")
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+    km = models.PositiveSmallIntegerField(_("service region reaches"))
+    label = models.CharField(max_length=250)
+
+    sensitivity: ClassVar[dict[str, Sensitivity]] = _plain(
+        "location", "latitude", "longitude", "km", "label"
+    )
+
+
 class ServiceAtLocation(HsdsRecord):
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="at_locations")
     location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="at_services")
@@ -577,8 +593,9 @@ class SearchEntry(models.Model):
     """Search index: one row per service, place and pathway stage, denormalised so the care map
     and directory search are index range scans (see docs/adr/0012). Rebuilt by actions only.
 
-    A hidden location's entry has no coordinates: it matches by province, so no distance computed
-    from its true position can ever leave its organisation.
+    A hidden location's entry has no coordinates: it matches where its coarse service region
+    reaches (or by province, without one), so no distance computed from its true position can
+    ever leave its organisation.
     """
 
     id = models.BigAutoField(primary_key=True)
@@ -591,6 +608,10 @@ class SearchEntry(models.Model):
     latitude = models.FloatField(null=True)
     longitude = models.FloatField(null=True)
     province = models.CharField(max_length=5)  # "CA" for a national remote service
+    # A hidden location's service region (docs/adr/0044); null for every other row.
+    region_latitude = models.FloatField(null=True)
+    region_longitude = models.FloatField(null=True)
+    region_km = models.PositiveSmallIntegerField(null=True)
     remote = models.BooleanField(default=False)
     confidentiality = models.CharField(max_length=10)
     org_id = models.UUIDField(null=True)
@@ -617,6 +638,9 @@ class SearchEntry(models.Model):
         "stage",
         "terms",
         "province",
+        "region_latitude",
+        "region_longitude",
+        "region_km",
         "remote",
         "languages",
         "capacity_available",

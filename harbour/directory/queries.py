@@ -30,6 +30,7 @@ from harbour.directory.models import (
 )
 from harbour.directory.pathway import Stage, pathway, stages_for_needs
 from harbour.directory.places import Place, bounding_box, km_between
+from harbour.directory.regions import unplaced_q, with_region_distance
 
 NEAR_CANDIDATES = 60
 FIRST_BOX_KM = 10.0
@@ -332,10 +333,12 @@ def _uuid(value: Any) -> Any:
 def _in_area(
     qs: QuerySet[SearchEntry], place: Place, codes: list[str], limit: int
 ) -> tuple[str, list]:
-    """The SQL of the ids of rows that cover the province without a disclosed position (phone,
-    online, hidden): per stage, the `limit` with most room today (a covering index too)."""
+    """The SQL of the ids of rows without a disclosed position that serve the place (phone or
+    online in its province, hidden with a region that holds it): per stage, the `limit` with
+    most room today."""
     rows = (
-        qs.filter(stage__in=codes, latitude__isnull=True, province__in=[place.province, "CA"])
+        with_region_distance(qs.filter(stage__in=codes), place)
+        .filter(unplaced_q(place))
         .annotate(
             rank=Window(
                 RowNumber(),
@@ -567,9 +570,9 @@ def search(
         qs = qs.filter(eligibility_q(profile))
     if place is not None:
         lat0, lat1, lon0, lon1 = bounding_box(place.latitude, place.longitude, radius_km)
-        qs = qs.filter(
+        qs = with_region_distance(qs, place).filter(
             Q(latitude__gte=lat0, latitude__lte=lat1, longitude__gte=lon0, longitude__lte=lon1)
-            | Q(latitude__isnull=True, province__in=[place.province, "CA"])
+            | unplaced_q(place)
         )
     total = qs.values("service_id").distinct().count()
     if place is not None:
