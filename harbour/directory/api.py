@@ -197,7 +197,7 @@ def _near_entries(
 ) -> QuerySet:
     """Index rows within `proximity` metres of the postal code's centroid, or serving it without
     a disclosed position (phone or online in its province, hidden with a region that holds it)."""
-    from harbour.directory.queries import _d2
+    from harbour.directory.nearby import d2 as _d2
 
     try:
         place = resolve(postcode)
