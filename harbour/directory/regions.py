@@ -92,10 +92,8 @@ def unplaced_q(place: Place) -> Q:
     """Index rows without a disclosed position that serve `place`: a hidden location whose
     region holds it, or a phone or online service (or an old hidden row without a region)
     covering its province or all of Canada. Needs `with_region_distance`."""
-    reach = ExpressionWrapper(
-        F("region_km") * F("region_km") / (KM_PER_DEGREE * KM_PER_DEGREE),
-        output_field=FloatField(),
-    )
+    km = Cast("region_km", FloatField())  # a small integer: its square overflows in PostgreSQL
+    reach = ExpressionWrapper(km * km / (KM_PER_DEGREE * KM_PER_DEGREE), output_field=FloatField())
     return Q(latitude__isnull=True) & (
         Q(region_km__isnull=True, province__in=[place.province, "CA"])
         | Q(region_km__isnull=False, region_d2__lte=reach)
