@@ -183,3 +183,11 @@ def test_a_location_made_public_loses_its_region(world) -> None:
     )
     assert not HiddenRegion.objects.exists()
     assert not SearchEntry.objects.filter(region_km__isnull=False).exists()
+
+
+def test_the_demo_safe_houses_have_regions(demo_world) -> None:
+    hidden = Location.objects.filter(confidentiality="hidden")
+    assert hidden.exists()
+    assert HiddenRegion.objects.filter(location__in=hidden).count() == hidden.count()
+    rows = SearchEntry.objects.filter(confidentiality="hidden")
+    assert rows.exists() and not rows.filter(region_km__isnull=True).exists()
