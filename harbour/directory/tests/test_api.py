@@ -99,7 +99,7 @@ def test_search_by_text_term_and_place(world) -> None:
     }
     near = names(client.get("/hsds/services?postcode=M5V&proximity=5000").json())
     # the public shelter is 1 km away; the national line covers everywhere; the hidden safe house
-    # matches by province only, never by its position
+    # matches by its coarse service region only, never by its position (docs/adr/0044)
     assert "Lighthouse Emergency Shelter" in near and "Iqaluit Community Clinic" not in near
     assert "National Trafficking Support Line" in near
     sals = client.get("/hsds/service_at_locations?postcode=X0A&proximity=3000000").json()
