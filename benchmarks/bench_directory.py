@@ -41,7 +41,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
 from benchmarks.directory_data import generate  # noqa: E402
-from harbour.directory import policy, queries  # noqa: E402
+from harbour.directory import nearby, policy, queries  # noqa: E402
 from harbour.directory.pathway import pathway  # noqa: E402
 from harbour.directory.places import Place, bounding_box, km_between, population_centres  # noqa: E402
 
@@ -77,7 +77,7 @@ def raw_care_map(case: tuple[Place, list[str], queries.Profile]) -> None:
     place, _needs, profile = case
     eligible, extra = _raw_eligibility(profile)
     radii = {s.code: s.radius_km for s in pathway().stages}
-    current = {code: min(queries.FIRST_BOX_KM, km) for code, km in radii.items()}
+    current = {code: min(nearby.FIRST_BOX_KM, km) for code, km in radii.items()}
     area = _raw_area(place, list(radii), eligible, extra)
     with connection.cursor() as cursor:
         while current:
@@ -103,7 +103,7 @@ def raw_care_map(case: tuple[Place, list[str], queries.Profile]) -> None:
                     del current[code]
                 else:
                     current[code] = min(
-                        radii[code], queries._wider(radius, counts[code], queries.NEAR_CANDIDATES)
+                        radii[code], nearby.wider(radius, counts[code], queries.NEAR_CANDIDATES)
                     )
 
 

@@ -59,7 +59,9 @@ def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     env_file = var_dir() / ENV_FILE_NAME
     asks_help = bool(HELP & set(args)) or not args
-    if args[:1] == ["demo"]:
+    # `harbour demo` itself (not `harbour demo load`, an app command like any other)
+    the_demo = args[:1] == ["demo"] and (len(args) == 1 or args[1].startswith("-"))
+    if the_demo:
         if asks_help and not env_file.exists():
             # Help only: throwaway secrets in memory, nothing written to disk.
             load_env_lines(demo_env_lines())
@@ -75,7 +77,7 @@ def main(argv: list[str] | None = None) -> None:
         # Apps must be loaded before the command list is read: it is cached on first use.
         django.setup()
     except ImproperlyConfigured as error:
-        if asks_help and args[:1] != ["demo"]:
+        if asks_help and not the_demo:
             print_unconfigured_help(error)
             return
         sys.exit(f"harbour: {error}")
@@ -115,15 +117,17 @@ def translate(args: list[str]) -> list[str]:
     """Map `harbour <app> <verb> ...` onto the management command `<app>_<verb>`."""
     if not args or args[0] in {"-h", "--help", "help"}:
         return ["help_harbour"]
-    simple = {"demo": "web_demo", "serve": "web_serve", "check": "web_check"}
-    if args[0] in simple:
-        return [simple[args[0]], *args[1:]]
     if len(args) >= 2 and not args[1].startswith("-"):
         from django.core.management import get_commands
 
+        # `<app> <verb>` first: `harbour demo load` is the demo app's `load`, not `harbour demo`
+        # given a stray argument.
         candidate = f"{args[0]}_{args[1].replace('-', '_')}"
         if candidate in get_commands():
             return [candidate, *args[2:]]
+    simple = {"demo": "web_demo", "serve": "web_serve", "check": "web_check"}
+    if args[0] in simple:
+        return [simple[args[0]], *args[1:]]
     return args
 
 

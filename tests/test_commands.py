@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from harbour.cli import translate
+from harbour.web.management.commands.help_harbour import MAIN
 
 pytestmark = pytest.mark.django_db
 
@@ -16,6 +17,24 @@ def test_subcommands_map_onto_management_commands() -> None:
     assert translate(["orgs", "rotate-data-key", "x"]) == ["orgs_rotate_data_key", "x"]
     assert translate(["migrate"]) == ["migrate"]
     assert translate([]) == ["help_harbour"]
+
+
+def test_every_command_the_help_lists_runs_that_command(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`harbour demo load` is listed: it must run `demo_load`, not `harbour demo` (issue 10)."""
+    call_command("help_harbour")
+    listed = [
+        tuple(line.split()[1:3])
+        for line in capsys.readouterr().out.splitlines()
+        if line.startswith("  harbour ")
+    ]
+    apps = listed[len(MAIN) :]  # after `harbour demo`, `serve`, `check`
+    assert ("demo", "load") in apps
+    for app, verb in apps:
+        assert translate([app, verb])[0] == f"{app}_{verb.replace('-', '_')}", (app, verb)
+    assert translate(["demo", "load", "--seed", "3"]) == ["demo_load", "--seed", "3"]
+    assert translate(["demo"]) == ["web_demo"]
 
 
 def test_check_passes_on_a_healthy_installation(case, capsys: pytest.CaptureFixture[str]) -> None:

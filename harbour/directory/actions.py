@@ -11,13 +11,14 @@ from django.utils.translation import gettext_lazy as _
 from harbour.accounts.policy import Perm, can
 from harbour.audit.actions import Actor, record_event
 from harbour.core.errors import Forbidden, InvalidInput
-from harbour.directory import index, policy
+from harbour.directory import index, policy, regions
 from harbour.directory.models import (
     ELIGIBILITY_FLAGS,
     Address,
     Attribute,
     Closure,
     Confidentiality,
+    HiddenRegion,
     Language,
     Location,
     LocationType,
@@ -417,13 +418,14 @@ def save_location(
     location.province = addr.get("state_province", "")
     location.save()
     _store_address(location, addr, lat, lon)
+    _store_region(location, lat, lon, values.get("region_km"))
     if created:
         ServiceAtLocation.objects.create(service=service, location=location)
     _audit(
         by,
         "location.created" if created else "location.updated",
         location,
-        [*clean, "address", "coordinates"],
+        [*clean, "address", "coordinates", "region"],
         confidentiality=location.confidentiality,
     )
     index.refresh(_services_at(location))
@@ -449,6 +451,32 @@ def _store_address(location: Location, addr: dict[str, Any], lat: Any, lon: Any)
         if addr.get("city"):
             Address.objects.create(location=location, country="CA", address_type="physical", **addr)
     location.save(update_fields=["sealed", "latitude", "longitude", "updated_at"])
+
+
+def _store_region(location: Location, lat: Any, lon: Any, reach_km: Any) -> None:
+    """A hidden location's coarse service region, worked out here, the one moment its true
+    position is at hand in the clear (docs/adr/0044). Without a position (a city Harbour does
+    not know, and no coordinates) it has none and matches in its province, as before."""
+    if location.confidentiality != Confidentiality.HIDDEN or lat is None or lon is None:
+        HiddenRegion.objects.filter(location=location).delete()
+        return
+    current = HiddenRegion.objects.filter(location=location).first()
+    if reach_km in (None, ""):
+        reach_km = current.km if current else regions.DEFAULT_REACH_KM
+    try:
+        reach = int(reach_km)
+    except (TypeError, ValueError):
+        reach = -1
+    found = regions.region_for(lat, lon, reach)
+    HiddenRegion.objects.update_or_create(
+        location=location,
+        defaults={
+            "latitude": found.latitude,
+            "longitude": found.longitude,
+            "km": found.km,
+            "label": found.label,
+        },
+    )
 
 
 def _services_at(location: Location) -> list[Any]:

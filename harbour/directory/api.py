@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from ninja import NinjaAPI
+from ninja import Field, NinjaAPI, Query, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from harbour.api.auth import TokenAuth
@@ -27,6 +27,7 @@ from harbour.directory import export, hsds, policy
 from harbour.directory import models as m
 from harbour.directory.index import ALL_STAGES
 from harbour.directory.places import bounding_box, fold, resolve
+from harbour.directory.regions import unplaced_q, with_region_distance
 
 hsds_api = NinjaAPI(
     title="Harbour HSDS 3.0 API",
@@ -94,10 +95,32 @@ def audience(request: HttpRequest) -> policy.Audience:
 
 
 def _uuid(value: str) -> uuid.UUID:
+    """A record id in the path: a malformed one names no record, so 404 as any missing one."""
     try:
         return uuid.UUID(value)
     except ValueError:
         raise NotFound() from None
+
+
+def _filter_uuid(value: str, name: str) -> uuid.UUID:
+    """An id given as a filter: malformed is a bad request naming the parameter (422), not a
+    missing record."""
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise InvalidInput({name: [_("Give an id (a UUID).")]}) from None
+
+
+class ServiceFilters(Schema):
+    """The HSDS API's filters of services and services at locations, declared once."""
+
+    search: str = Field("", description="Words found in the service's name or description")
+    taxonomy_term_id: str = Field("", description="Services with this taxonomy term")
+    taxonomy_id: str = Field("", description="Services with a term of this taxonomy")
+    organization_id: str = Field("", description="Services of this organization")
+    modified_after: str = Field("", description="Changed at or after this ISO 8601 time")
+    postcode: str = Field("", description="Near this postal code (its first three characters)")
+    proximity: str = Field("", description="How near the postal code, in metres (50,000)")
 
 
 MAX_PAGE = 1_000_000
@@ -142,53 +165,44 @@ def _modified_after(text: str | None) -> dt.datetime | None:
 
 
 def _service_filters(
-    aud: policy.Audience,
-    qs: QuerySet[Any],
-    prefix: str,
-    *,
-    search: str,
-    taxonomy_term_id: str,
-    taxonomy_id: str,
-    organization_id: str,
-    modified_after: str,
-    postcode: str,
-    proximity: str,
+    aud: policy.Audience, qs: QuerySet[Any], prefix: str, f: ServiceFilters
 ) -> QuerySet[Any]:
-    """The HSDS query parameters, on services (prefix "") or service_at_locations."""
+    """The HSDS query parameters, on services (prefix "") or service_at_locations. Every id and
+    value is checked before any query runs, so a bad one is a 422 naming it."""
+    term_id = _filter_uuid(f.taxonomy_term_id, "taxonomy_term_id") if f.taxonomy_term_id else None
+    taxonomy_id = _filter_uuid(f.taxonomy_id, "taxonomy_id") if f.taxonomy_id else None
+    org_id = _filter_uuid(f.organization_id, "organization_id") if f.organization_id else None
+    when = _modified_after(f.modified_after)
     service_ref = OuterRef("service_id" if prefix else "pk")
     entry_ref = {"service_at_location": OuterRef("pk")} if prefix else {"service": OuterRef("pk")}
-    for word in fold(search or "").split()[:8]:
+    for word in fold(f.search or "").split()[:8]:
         entries = policy.entries_for(aud).filter(stage=ALL_STAGES, **entry_ref)
         qs = qs.filter(Exists(entries.filter(text__contains=word)))
-    if taxonomy_term_id:
-        term = m.Attribute.objects.filter(link_id=service_ref, term_id=_uuid(taxonomy_term_id))
-        qs = qs.filter(Exists(term))
+    if term_id:
+        qs = qs.filter(Exists(m.Attribute.objects.filter(link_id=service_ref, term_id=term_id)))
     if taxonomy_id:
-        qs = qs.filter(
-            Exists(
-                m.Attribute.objects.filter(
-                    link_id=service_ref, term__taxonomy_id=_uuid(taxonomy_id)
-                )
-            )
-        )
-    if organization_id:
-        qs = qs.filter(**{f"{prefix}provider_id": _uuid(organization_id)})
-    when = _modified_after(modified_after)
+        attributes = m.Attribute.objects.filter(link_id=service_ref, term__taxonomy_id=taxonomy_id)
+        qs = qs.filter(Exists(attributes))
+    if org_id:
+        qs = qs.filter(**{f"{prefix}provider_id": org_id})
     if when:
         qs = qs.filter(**{f"{prefix}updated_at__gte": when})
-    if postcode:
-        qs = qs.filter(Exists(_near_entries(aud, entry_ref, postcode, proximity)))
+    if f.postcode:
+        qs = qs.filter(Exists(_near_entries(aud, entry_ref, f.postcode, f.proximity)))
     return qs
 
 
 def _near_entries(
     aud: policy.Audience, ref: dict[str, Any], postcode: str, proximity: str
 ) -> QuerySet:
-    """Index rows within `proximity` metres of the postal code's centroid, or covering its
-    province without a disclosed position (phone, online or hidden)."""
-    from harbour.directory.queries import _d2
+    """Index rows within `proximity` metres of the postal code's centroid, or serving it without
+    a disclosed position (phone or online in its province, hidden with a region that holds it)."""
+    from harbour.directory.nearby import d2 as _d2
 
-    place = resolve(postcode)
+    try:
+        place = resolve(postcode)
+    except InvalidInput as exc:  # name the API's parameter, not the web form's
+        raise InvalidInput({"postcode": exc.errors.get("place", [])}) from None
     try:
         metres = float(proximity) if proximity else 50_000.0
     except ValueError:
@@ -198,8 +212,7 @@ def _near_entries(
     km = metres / 1000
     lat0, lat1, lon0, lon1 = bounding_box(place.latitude, place.longitude, km)
     return (
-        policy.entries_for(aud)
-        .filter(stage=ALL_STAGES, **ref)
+        with_region_distance(policy.entries_for(aud).filter(stage=ALL_STAGES, **ref), place)
         .annotate(d2=Cast(_d2(place), FloatField()))
         .filter(
             Q(
@@ -209,7 +222,7 @@ def _near_entries(
                 longitude__lte=lon1,
                 d2__lte=(km / 111.195) ** 2,
             )
-            | Q(latitude__isnull=True, province__in=[place.province, "CA"])
+            | unplaced_q(place)
         )
     )
 
@@ -231,31 +244,14 @@ def meta(request: HttpRequest) -> dict[str, Any]:
 @hsds_api.get("/services", response=dict, summary="Paginated services")
 def services(
     request: HttpRequest,
-    search: str = "",
+    filters: Query[ServiceFilters],
     page: int = 1,
     per_page: int = 50,
-    taxonomy_term_id: str = "",
-    taxonomy_id: str = "",
-    organization_id: str = "",
-    modified_after: str = "",
     minimal: bool = False,
     full: bool = False,
-    postcode: str = "",
-    proximity: str = "",
 ) -> dict[str, Any]:
     aud = audience(request)
-    qs = _service_filters(
-        aud,
-        policy.services_for(aud),
-        "",
-        search=search,
-        taxonomy_term_id=taxonomy_term_id,
-        taxonomy_id=taxonomy_id,
-        organization_id=organization_id,
-        modified_after=modified_after,
-        postcode=postcode,
-        proximity=proximity,
-    ).order_by("name", "id")
+    qs = _service_filters(aud, policy.services_for(aud), "", filters).order_by("name", "id")
     items, meta = page_of(qs, page, per_page)
     if minimal:
         return meta | {
@@ -335,30 +331,15 @@ def _organizations(
 @hsds_api.get("/service_at_locations", response=dict, summary="Paginated services at locations")
 def service_at_locations(
     request: HttpRequest,
-    search: str = "",
-    taxonomy_term_id: str = "",
-    taxonomy_id: str = "",
-    organization_id: str = "",
-    modified_after: str = "",
+    filters: Query[ServiceFilters],
     full: bool = False,
     page: int = 1,
     per_page: int = 50,
-    postcode: str = "",
-    proximity: str = "",
 ) -> dict[str, Any]:
     aud = audience(request)
-    qs = _service_filters(
-        aud,
-        policy.service_at_locations_for(aud),
-        "service__",
-        search=search,
-        taxonomy_term_id=taxonomy_term_id,
-        taxonomy_id=taxonomy_id,
-        organization_id=organization_id,
-        modified_after=modified_after,
-        postcode=postcode,
-        proximity=proximity,
-    ).order_by("service__name", "id")
+    qs = _service_filters(aud, policy.service_at_locations_for(aud), "service__", filters).order_by(
+        "service__name", "id"
+    )
     items, meta = page_of(qs, page, per_page)
     nester = _sal_nester(aud, {sal.service_id for sal in items})
     return meta | {"contents": [_sal(nester, sal, full) for sal in items]}
@@ -433,9 +414,9 @@ def taxonomy_terms(
             Q(name__icontains=word) | Q(name_fr__icontains=word) | Q(code__icontains=word)
         )
     if taxonomy_id:
-        qs = qs.filter(taxonomy_id=_uuid(taxonomy_id))
+        qs = qs.filter(taxonomy_id=_filter_uuid(taxonomy_id, "taxonomy_id"))
     if parent_id:
-        qs = qs.filter(parent_id=_uuid(parent_id))
+        qs = qs.filter(parent_id=_filter_uuid(parent_id, "parent_id"))
     if top_only:
         qs = qs.filter(parent__isnull=True)
     items, meta = page_of(qs.order_by("code", "id"), page, per_page)

@@ -5,7 +5,8 @@
 - distance: from every population centre (GeoNames places of 1,000+ people, 500+ in the
   territories) to the nearest service of the stage whose position the audience may see; people
   beyond the stage's reasonable distance are estimated by giving the province's census population
-  the centres' distribution (docs/adr/0015). Hidden locations never enter a distance;
+  the centres' distribution (docs/adr/0015). A hidden location counts only for the towns inside
+  its coarse service region, never by its true position (docs/adr/0044);
 - demand: open cases whose current needs fall in the stage, by intake province, across all
   organisations, through small-cell suppression (harbour.stats.core.suppression).
 """
@@ -24,7 +25,7 @@ from harbour.directory import policy
 from harbour.directory.index import ALL_STAGES
 from harbour.directory.models import SearchEntry, ServiceStatus
 from harbour.directory.pathway import Stage, pathway
-from harbour.directory.places import City, Nearest, population_centres, provinces
+from harbour.directory.places import City, Nearest, km_between, population_centres, provinces
 from harbour.stats.core.suppression import suppress
 
 CACHE_SECONDS = 24 * 3600  # the key changes with the directory; this only bounds memory
@@ -115,13 +116,17 @@ def compute_services(aud: policy.Audience) -> Coverage:
             "longitude",
             "remote",
             "service__capacity_total",
+            "region_latitude",
+            "region_longitude",
+            "region_km",
         )
     )
     cells = {(p, s.code): Cell(p, s.code) for p in provinces() for s in pathway().stages}
     services: dict[tuple[str, str], dict[Any, int]] = defaultdict(dict)
     points: dict[str, list[tuple[float, float]]] = defaultdict(list)
     national: dict[str, set[Any]] = defaultdict(set)
-    for stage, prov, service_id, lat, lon, remote, capacity in entries:
+    reaches: dict[str, set[tuple[float, float, int]]] = defaultdict(set)
+    for stage, prov, service_id, lat, lon, remote, capacity, rlat, rlon, rkm in entries:
         if prov == "CA":
             national[stage].add(service_id)
         elif (prov, stage) in cells:
@@ -129,8 +134,10 @@ def compute_services(aud: policy.Audience) -> Coverage:
             cells[(prov, stage)].remote |= bool(remote)
         if lat is not None and lon is not None:
             points[stage].append((lat, lon))
+        elif rkm and rlat is not None and rlon is not None:
+            reaches[stage].add((rlat, rlon, rkm))
     _capacity(cells, services)
-    _distances(cells, points, national)
+    _distances(cells, points, national, reaches)
     return Coverage(cells, {k: len(v) for k, v in national.items()})
 
 
@@ -150,18 +157,35 @@ def _capacity(cells: dict[tuple[str, str], Cell], services: dict[tuple, dict[Any
         cell.per_100k = round(cell.capacity * 100_000 / population, 1) if cell.capacity else 0.0
 
 
-def _distances(cells: dict[tuple[str, str], Cell], points: dict, national: dict) -> None:
+def _distances(
+    cells: dict[tuple[str, str], Cell], points: dict, national: dict, reaches: dict
+) -> None:
     by_province: dict[str, list[City]] = defaultdict(list)
     for c in population_centres():
         by_province[c.province].append(c)
     for stage in pathway().stages:
         nearest = Nearest(points.get(stage.code, []))
+        hidden = sorted(reaches.get(stage.code, ()))
         for prov, towns in by_province.items():
             cell = cells.get((prov, stage.code))
             if cell is None:
                 continue
-            cell.centres = [(t, nearest.km(t.latitude, t.longitude)) for t in towns]
+            cell.centres = [(t, _km(nearest, hidden, t, stage)) for t in towns]
             _summarise(cell, stage, bool(national.get(stage.code)))
+
+
+def _km(nearest: Nearest, hidden: list[tuple[float, float, int]], town: City, stage: Stage) -> Any:
+    """Distance from a town to the stage's nearest service. A hidden service counts for the
+    towns inside its region, at the distance to the region's centre but never beyond the
+    stage's reasonable distance: it serves them, and its true position is unknown here (docs/
+    adr/0044). Hidden services never count outside their region."""
+    best = nearest.km(town.latitude, town.longitude)
+    for lat, lon, reach in hidden:
+        d = km_between(town.latitude, town.longitude, lat, lon)
+        if d <= reach:
+            d = min(d, stage.radius_km)
+            best = d if best is None else min(best, d)
+    return best
 
 
 def _summarise(cell: Cell, stage: Stage, national_remote: bool) -> None:

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from harbour.audit.actions import Actor, record_event
-from harbour.directory import actions, index
+from harbour.directory import actions, index, regions
 from harbour.directory import models as m
 from harbour.directory.pathway import pathway
 from harbour.directory.places import City, cities, fsa_table, provinces
@@ -197,6 +197,7 @@ class _Builder:
                 m.Provider,
                 m.Service,
                 m.Location,
+                m.HiddenRegion,
                 m.ServiceAtLocation,
                 m.Address,
                 m.Phone,
@@ -375,6 +376,16 @@ class _Builder:
 
             location.sealed = crypto.seal_record(
                 location, {"addresses": [address], "latitude": lat, "longitude": lon}
+            )
+            region = regions.region_for(lat, lon, regions.DEFAULT_REACH_KM)
+            self.rows[m.HiddenRegion].append(
+                m.HiddenRegion(
+                    location=location,
+                    latitude=region.latitude,
+                    longitude=region.longitude,
+                    km=region.km,
+                    label=region.label,
+                )
             )
         else:
             location.latitude, location.longitude = lat, lon

@@ -7,6 +7,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from harbour.core.forms import set_choices
+from harbour.directory import regions
 from harbour.directory.models import (
     ELIGIBILITY_FLAGS,
     CapacityUnit,
@@ -257,6 +258,17 @@ class LocationForm(forms.Form):
         regex=r"^[A-Za-z]\d[A-Za-z] ?\d[A-Za-z]\d$",
         error_messages={"invalid": _("Enter a postal code like K1A 0B1.")},
     )
+    region_km = forms.TypedChoiceField(
+        label=_("Service region of a hidden location"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        help_text=_(
+            "How far from a hidden location its region reaches. Harbour finds it for people "
+            "anywhere in this region and shows the region, never the address. A wider region "
+            "is vaguer about where the house is."
+        ),
+    )
     latitude = forms.FloatField(label=_("Latitude (optional)"), required=False)
     longitude = forms.FloatField(label=_("Longitude (optional)"), required=False)
     transportation = forms.CharField(
@@ -266,6 +278,7 @@ class LocationForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         set_choices(self, "state_province", [("", "—"), *province_choices()])
+        set_choices(self, "region_km", regions.reach_choices())
 
 
 class VacancyForm(forms.Form):

@@ -2,7 +2,8 @@
 
 One row per service, place and pathway stage, plus one row per place with stage "*" for plain
 directory search. Built only from what the policy allows anywhere: a hidden location contributes
-its province and nothing else (no coordinates, no address words).
+its province and its coarse service region (docs/adr/0044), nothing else (no coordinates, no
+address words).
 """
 
 import datetime as dt
@@ -193,18 +194,32 @@ def _places_by_service(ids: list[Any]) -> dict[Any, list[dict[str, Any]]]:
     out: dict[Any, list[dict[str, Any]]] = defaultdict(list)
     sals = ServiceAtLocation.objects.filter(service_id__in=ids).select_related("location")
     cities = _cities_by_location([s.location_id for s in sals])
+    regions = _regions_by_location([s.location_id for s in sals])
     for sal in sals:
         loc = sal.location
         hidden = loc.confidentiality == Confidentiality.HIDDEN
         remote = loc.location_type == LocationType.VIRTUAL
         lat, lon = (None, None) if hidden or remote else (loc.latitude, loc.longitude)
         words = "" if hidden else fold(f"{loc.name} {cities.get(loc.pk, '')}")
-        out[sal.service_id].append(
-            _place(
-                sal.pk, loc.province or "", lat, lon, remote, loc.confidentiality, loc.org_id, words
-            )
+        spot = _place(
+            sal.pk, loc.province or "", lat, lon, remote, loc.confidentiality, loc.org_id, words
         )
+        if hidden and loc.pk in regions:
+            spot.update(regions[loc.pk])
+        out[sal.service_id].append(spot)
     return out
+
+
+def _regions_by_location(location_ids: list[Any]) -> dict[Any, dict[str, Any]]:
+    """Hidden locations' coarse service regions (docs/adr/0044): what the index keeps of them."""
+    from harbour.directory.models import HiddenRegion
+
+    return {
+        loc_id: {"region_latitude": lat, "region_longitude": lon, "region_km": km}
+        for loc_id, lat, lon, km in HiddenRegion.objects.filter(
+            location_id__in=location_ids
+        ).values_list("location_id", "latitude", "longitude", "km")
+    }
 
 
 def _cities_by_location(location_ids: list[Any]) -> dict[Any, str]:

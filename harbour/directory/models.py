@@ -18,11 +18,22 @@ from django.utils.translation import gettext_lazy as _
 from harbour.core.models import BaseModel
 from harbour.core.sensitivity import Sensitivity
 
-NONE = Sensitivity.NONE
-
-
-def _plain(*names: str) -> dict[str, Sensitivity]:
-    return dict.fromkeys(names, NONE)
+# The tables hanging off services and locations live in details.py, imported here so Django and
+# every caller find them in `harbour.directory.models`.
+from harbour.directory.details import (  # noqa: F401
+    Accessibility,
+    Attribute,
+    Closure,
+    CostOption,
+    ExtraRecord,
+    Funding,
+    Language,
+    Phone,
+    Schedule,
+    ServiceArea,
+)
+from harbour.directory.records import HsdsRecord
+from harbour.directory.records import plain as _plain
 
 
 class Confidentiality(models.TextChoices):
@@ -48,18 +59,6 @@ class CapacityUnit(models.TextChoices):
     BEDS = "beds", _("beds")
     PLACES = "places", _("places")
     APPOINTMENTS = "appointments", _("appointments this week")
-
-
-class HsdsRecord(BaseModel):
-    """Every HSDS row keeps the properties Harbour does not model in `extra`, so data from other
-    publishers survives an import and export unchanged."""
-
-    extra = models.JSONField(default=dict, blank=True)
-
-    sensitivity: ClassVar[dict[str, Sensitivity]] = {"extra": NONE}
-
-    class Meta:
-        abstract = True
 
 
 class Owned(HsdsRecord):
@@ -307,6 +306,22 @@ class Location(Owned):
         return self.name or str(self.pk)
 
 
+class HiddenRegion(BaseModel):
+    """The coarse service region of a hidden location (docs/adr/0044): a grid cell's centre,
+    the reach the provider chose, and the cell's name. Worked out from the cell alone, so it
+    is public. Not an HSDS table: exports and the HSDS API never carry it."""
+
+    location = models.OneToOneField(Location, on_delete=models.CASCADE, related_name="region")
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+    km = models.PositiveSmallIntegerField(_("service region reaches"))
+    label = models.CharField(max_length=250)
+
+    sensitivity: ClassVar[dict[str, Sensitivity]] = _plain(
+        "location", "latitude", "longitude", "km", "label"
+    )
+
+
 class ServiceAtLocation(HsdsRecord):
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="at_locations")
     location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="at_services")
@@ -344,221 +359,6 @@ class Address(HsdsRecord):
     }
 
 
-class Phone(HsdsRecord):
-    provider = models.ForeignKey(
-        Provider, on_delete=models.CASCADE, null=True, blank=True, related_name="phones"
-    )
-    service = models.ForeignKey(
-        Service, on_delete=models.CASCADE, null=True, blank=True, related_name="phones"
-    )
-    location = models.ForeignKey(
-        Location, on_delete=models.CASCADE, null=True, blank=True, related_name="phones"
-    )
-    service_at_location = models.ForeignKey(
-        ServiceAtLocation, on_delete=models.CASCADE, null=True, blank=True, related_name="phones"
-    )
-    contact_id = models.UUIDField(null=True, blank=True)
-    number = models.CharField(_("number"), max_length=60)
-    extension = models.IntegerField(null=True, blank=True)
-    type = models.CharField(max_length=40, blank=True)
-    description = models.TextField(blank=True)
-
-    sensitivity: ClassVar[dict[str, Sensitivity]] = _plain(
-        "provider",
-        "service",
-        "location",
-        "service_at_location",
-        "contact_id",
-        "number",
-        "extension",
-        "type",
-        "description",
-    )
-
-
-class Schedule(HsdsRecord):
-    service = models.ForeignKey(
-        Service, on_delete=models.CASCADE, null=True, blank=True, related_name="schedules"
-    )
-    location = models.ForeignKey(
-        Location, on_delete=models.CASCADE, null=True, blank=True, related_name="schedules"
-    )
-    service_at_location = models.ForeignKey(
-        ServiceAtLocation,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="schedules",
-    )
-    valid_from = models.DateField(null=True, blank=True)
-    valid_to = models.DateField(null=True, blank=True)
-    dtstart = models.CharField(max_length=40, blank=True)
-    timezone = models.FloatField(null=True, blank=True)
-    until = models.CharField(max_length=40, blank=True)
-    count = models.IntegerField(null=True, blank=True)
-    wkst = models.CharField(max_length=2, blank=True)
-    freq = models.CharField(max_length=10, blank=True)
-    interval = models.IntegerField(null=True, blank=True)
-    byday = models.CharField(max_length=60, blank=True)
-    byweekno = models.CharField(max_length=200, blank=True)
-    bymonthday = models.CharField(max_length=200, blank=True)
-    byyearday = models.CharField(max_length=400, blank=True)
-    description = models.TextField(blank=True)
-    opens_at = models.CharField(max_length=20, blank=True)
-    closes_at = models.CharField(max_length=20, blank=True)
-    schedule_link = models.CharField(max_length=500, blank=True)
-    attending_type = models.CharField(max_length=120, blank=True)
-    notes = models.TextField(blank=True)
-
-    sensitivity: ClassVar[dict[str, Sensitivity]] = _plain(
-        "service",
-        "location",
-        "service_at_location",
-        "valid_from",
-        "valid_to",
-        "dtstart",
-        "timezone",
-        "until",
-        "count",
-        "wkst",
-        "freq",
-        "interval",
-        "byday",
-        "byweekno",
-        "bymonthday",
-        "byyearday",
-        "description",
-        "opens_at",
-        "closes_at",
-        "schedule_link",
-        "attending_type",
-        "notes",
-    )
-
-
-class ServiceArea(HsdsRecord):
-    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="service_areas")
-    name = models.CharField(max_length=250, blank=True)
-    description = models.TextField(blank=True)
-    extent = models.TextField(blank=True)
-    extent_type = models.CharField(max_length=40, blank=True)
-    uri = models.CharField(max_length=500, blank=True)
-
-    sensitivity: ClassVar[dict[str, Sensitivity]] = _plain(
-        "service", "name", "description", "extent", "extent_type", "uri"
-    )
-
-
-class Language(HsdsRecord):
-    service = models.ForeignKey(
-        Service, on_delete=models.CASCADE, null=True, blank=True, related_name="languages"
-    )
-    location = models.ForeignKey(
-        Location, on_delete=models.CASCADE, null=True, blank=True, related_name="languages"
-    )
-    phone = models.ForeignKey(
-        Phone, on_delete=models.CASCADE, null=True, blank=True, related_name="languages"
-    )
-    name = models.CharField(max_length=120, blank=True)
-    code = models.CharField(max_length=10, blank=True)
-    note = models.TextField(blank=True)
-
-    sensitivity: ClassVar[dict[str, Sensitivity]] = _plain(
-        "service", "location", "phone", "name", "code", "note"
-    )
-
-
-class Accessibility(HsdsRecord):
-    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="accessibility")
-    description = models.TextField(blank=True)
-    details = models.TextField(blank=True)
-    url = models.CharField(max_length=500, blank=True)
-
-    sensitivity: ClassVar[dict[str, Sensitivity]] = _plain(
-        "location", "description", "details", "url"
-    )
-
-
-class CostOption(HsdsRecord):
-    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="cost_options")
-    valid_from = models.DateField(null=True, blank=True)
-    valid_to = models.DateField(null=True, blank=True)
-    option = models.TextField(blank=True)
-    currency = models.CharField(max_length=3, blank=True)
-    amount = models.FloatField(null=True, blank=True)
-    amount_description = models.TextField(blank=True)
-
-    sensitivity: ClassVar[dict[str, Sensitivity]] = _plain(
-        "service", "valid_from", "valid_to", "option", "currency", "amount", "amount_description"
-    )
-
-
-class Funding(HsdsRecord):
-    provider = models.ForeignKey(
-        Provider, on_delete=models.CASCADE, null=True, blank=True, related_name="funding"
-    )
-    service = models.ForeignKey(
-        Service, on_delete=models.CASCADE, null=True, blank=True, related_name="funding"
-    )
-    source = models.TextField(blank=True)
-
-    sensitivity: ClassVar[dict[str, Sensitivity]] = _plain("provider", "service", "source")
-
-
-class Attribute(HsdsRecord):
-    """HSDS `attribute`: a taxonomy term attached to any record (`link_entity` + `link_id`)."""
-
-    link_id = models.UUIDField()
-    link_type = models.CharField(max_length=120, blank=True)
-    link_entity = models.CharField(max_length=60)
-    term = models.ForeignKey(TaxonomyTerm, on_delete=models.PROTECT, related_name="+")
-    value = models.TextField(blank=True)
-
-    sensitivity: ClassVar[dict[str, Sensitivity]] = _plain(
-        "link_id", "link_type", "link_entity", "term", "value"
-    )
-
-    class Meta:
-        indexes = [models.Index(fields=["link_entity", "link_id"])]
-
-
-class Closure(HsdsRecord):
-    """Harbour profile: a period when a service takes nobody (e.g. every fall while it finds
-    winter shelter). Seasonal opening hours are HSDS schedules with valid_from/valid_to."""
-
-    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="closures")
-    starts_on = models.DateField(_("closed from"))
-    ends_on = models.DateField(_("closed until"))
-    reason = models.CharField(_("reason"), max_length=250, blank=True)
-
-    sensitivity: ClassVar[dict[str, Sensitivity]] = _plain(
-        "service", "starts_on", "ends_on", "reason"
-    )
-
-    class Meta:
-        ordering = ["starts_on"]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(starts_on__lte=models.F("ends_on")),
-                name="directory_closure_order",
-            )
-        ]
-
-
-class ExtraRecord(BaseModel):
-    """Rows of HSDS tables Harbour does not model (contacts, programs, required documents,
-    organisation identifiers, metadata...), kept verbatim so a round trip loses nothing."""
-
-    table = models.CharField(max_length=60)
-    row = models.JSONField(default=dict)
-    parent_id = models.UUIDField(null=True, blank=True)
-
-    sensitivity: ClassVar[dict[str, Sensitivity]] = _plain("table", "row", "parent_id")
-
-    class Meta:
-        indexes = [models.Index(fields=["table", "parent_id"])]
-
-
 # What the policy and the eligibility filters read on a search-index row, and its id (the order
 # is the covering indexes' column order).
 _FILTERED = [
@@ -577,8 +377,9 @@ class SearchEntry(models.Model):
     """Search index: one row per service, place and pathway stage, denormalised so the care map
     and directory search are index range scans (see docs/adr/0012). Rebuilt by actions only.
 
-    A hidden location's entry has no coordinates: it matches by province, so no distance computed
-    from its true position can ever leave its organisation.
+    A hidden location's entry has no coordinates: it matches where its coarse service region
+    reaches (or by province, without one), so no distance computed from its true position can
+    ever leave its organisation.
     """
 
     id = models.BigAutoField(primary_key=True)
@@ -591,6 +392,10 @@ class SearchEntry(models.Model):
     latitude = models.FloatField(null=True)
     longitude = models.FloatField(null=True)
     province = models.CharField(max_length=5)  # "CA" for a national remote service
+    # A hidden location's service region (docs/adr/0044); null for every other row.
+    region_latitude = models.FloatField(null=True)
+    region_longitude = models.FloatField(null=True)
+    region_km = models.PositiveSmallIntegerField(null=True)
     remote = models.BooleanField(default=False)
     confidentiality = models.CharField(max_length=10)
     org_id = models.UUIDField(null=True)
@@ -617,6 +422,9 @@ class SearchEntry(models.Model):
         "stage",
         "terms",
         "province",
+        "region_latitude",
+        "region_longitude",
+        "region_km",
         "remote",
         "languages",
         "capacity_available",

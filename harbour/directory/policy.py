@@ -22,9 +22,11 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from harbour.accounts.policy import Perm, can
 from harbour.core.errors import NotFound
+from harbour.directory import regions
 from harbour.directory.models import (
     Address,
     Confidentiality,
+    HiddenRegion,
     Location,
     Provider,
     SearchEntry,
@@ -164,6 +166,7 @@ class ShownPlace:
     addresses: list[dict[str, Any]] = field(default_factory=list)
     latitude: float | None = None
     longitude: float | None = None
+    region: str = ""  # a hidden location's coarse service region, described (docs/adr/0044)
 
     @property
     def city(self) -> str:
@@ -183,14 +186,27 @@ def shown_place(aud: Audience, location: Location) -> ShownPlace | None:
             addresses=addresses,
             latitude=detail.get("latitude", location.latitude),
             longitude=detail.get("longitude", location.longitude),
+            region=_region_text(location),
         )
-    return _confidential(aud, location.confidentiality, location.province)
+    found = HiddenRegion.objects.filter(location=location).values_list("km", "label").first()
+    return _confidential(aud, location.confidentiality, location.province, found)
 
 
-def _confidential(aud: Audience, confidentiality: str, province: str) -> ShownPlace | None:
-    """A location whose address the audience may not see: known to exist in its province, or
-    (partners-only, for the public) not at all."""
-    if confidentiality == HIDDEN or (confidentiality == PARTNERS and aud.signed_in):
+def _region_text(location: Location) -> str:
+    found = HiddenRegion.objects.filter(location=location).values_list("km", "label").first()
+    return regions.describe(*found) if found else ""
+
+
+def _confidential(
+    aud: Audience, confidentiality: str, province: str, region: tuple[Any, Any] | None = None
+) -> ShownPlace | None:
+    """A location whose address the audience may not see: known to exist in its province (and
+    for a hidden one, in its coarse service region), or (partners-only, for the public) not at
+    all."""
+    if confidentiality == HIDDEN:
+        described = regions.describe(*region) if region and region[0] else ""
+        return ShownPlace(confidential=True, province=province, region=described)
+    if confidentiality == PARTNERS and aud.signed_in:
         return ShownPlace(confidential=True, province=province)
     return None
 
@@ -212,7 +228,12 @@ def card_places(aud: Audience, sal_ids: set[Any]) -> dict[Any, ShownPlace | None
         elif visible:
             open_ids[sal_id] = dict(loc, id=location_id)
         else:
-            out[sal_id] = _confidential(aud, loc["confidentiality"], loc["province"])
+            out[sal_id] = _confidential(
+                aud,
+                loc["confidentiality"],
+                loc["province"],
+                (loc["region__km"], loc["region__label"]),
+            )
     addresses = _addresses_of({loc["id"] for loc in open_ids.values()})
     for sal_id, loc in open_ids.items():
         out[sal_id] = ShownPlace(
@@ -226,7 +247,16 @@ def card_places(aud: Audience, sal_ids: set[Any]) -> dict[Any, ShownPlace | None
     return out
 
 
-_CARD_LOCATION = ("confidentiality", "org_id", "province", "name", "latitude", "longitude")
+_CARD_LOCATION = (
+    "confidentiality",
+    "org_id",
+    "province",
+    "name",
+    "latitude",
+    "longitude",
+    "region__km",
+    "region__label",
+)
 
 
 def _addresses_of(location_ids: set[Any]) -> dict[Any, list[dict[str, Any]]]:

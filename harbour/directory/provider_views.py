@@ -15,9 +15,9 @@ from django.views.decorators.http import require_POST
 from harbour.accounts.policy import Perm, can
 from harbour.core.errors import DomainError
 from harbour.core.forms import set_choices, show_errors
-from harbour.directory import actions, imports, policy, queries
+from harbour.directory import actions, imports, policy, queries, regions
 from harbour.directory.forms import ClosureForm, ImportForm, LocationForm, ServiceForm, VacancyForm
-from harbour.directory.models import Attribute, Closure, Language, Phone, ServiceArea
+from harbour.directory.models import Attribute, Closure, HiddenRegion, Language, Phone, ServiceArea
 from harbour.orgs.models import Organisation
 from harbour.web.redirects import next_or
 
@@ -167,6 +167,7 @@ def location_edit(request: HttpRequest, service_id: Any, location_id: Any = None
                 "transportation",
                 "latitude",
                 "longitude",
+                "region_km",
             )
         }
         address = {k: d[k] for k in ("address_1", "city", "state_province", "postal_code")}
@@ -195,10 +196,16 @@ def _location_initial(user: Any, location: Any) -> dict[str, Any] | None:
         "location_type": location.location_type,
         "confidentiality": location.confidentiality,
         "transportation": location.transportation,
+        "region_km": _region_km(location),
         "latitude": place.latitude if place else None,
         "longitude": place.longitude if place else None,
         **{k: address.get(k, "") for k in ("address_1", "city", "state_province", "postal_code")},
     }
+
+
+def _region_km(location: Any) -> int:
+    found = HiddenRegion.objects.filter(location=location).values_list("km", flat=True).first()
+    return found or regions.DEFAULT_REACH_KM
 
 
 @login_required

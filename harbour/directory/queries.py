@@ -1,10 +1,8 @@
 """Directory search and the care map: reads over the search index, through the policy.
 
-The care map asks, for each pathway stage, the index for services near the place (a range scan on
-stage + latitude inside a bounding box, ordered by an equirectangular distance) and for services
-that cover the place's province without a disclosed position (phone, online, hidden), filters by
-eligibility in SQL, then ranks the few dozen candidates in Python by fit, distance, vacancy and
-language (docs/adr/0012).
+The care map asks, for each pathway stage, the index for candidates near the place and for those
+that serve it without a disclosed position (`nearby.py`), filters by eligibility in SQL, then
+ranks the few dozen candidates in Python by fit, distance, vacancy and language (docs/adr/0012).
 """
 
 import datetime as dt
@@ -14,46 +12,34 @@ from dataclasses import dataclass, field
 from dataclasses import fields as dataclass_fields
 from typing import Any
 
-from django.db import connections
-from django.db.models import F, FloatField, Q, QuerySet, Window
-from django.db.models.functions import Cast, RowNumber
+from django.db.models import F, FloatField, Q, QuerySet
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from harbour.directory import policy
 from harbour.directory.index import ALL_STAGES, open_on
 from harbour.directory.models import (
-    ELIGIBILITY_FLAGS,
     CapacityUnit,
     SearchEntry,
     Service,
     ServiceStatus,
 )
+from harbour.directory.nearby import (
+    ENTRY_FIELDS,
+    d2,
+    in_area_sql,
+    near_rows,
+    nearest_beyond,
+)
 from harbour.directory.pathway import Stage, pathway, stages_for_needs
 from harbour.directory.places import Place, bounding_box, km_between
+from harbour.directory.regions import unplaced_q, with_region_distance
 
 NEAR_CANDIDATES = 60
-FIRST_BOX_KM = 10.0
 AREA_CANDIDATES = 30
 SHOWN_PER_STAGE = 5
 ALTERNATIVES = 3
 MEN = {"man", "trans_man"}
-_ENTRY_FIELDS = (
-    "service_id",
-    "service_at_location_id",
-    "terms",
-    "latitude",
-    "longitude",
-    "province",
-    "remote",
-    "confidentiality",
-    "languages",
-    "capacity_available",
-    "genders",
-    *ELIGIBILITY_FLAGS,
-    "minimum_age",
-    "maximum_age",
-    "dates",
-)
 
 
 @dataclass(frozen=True)
@@ -177,194 +163,9 @@ def _base(aud: policy.Audience, profile: Profile) -> QuerySet[SearchEntry]:
     )
 
 
-def _d2(place: Place) -> Any:
-    """Squared equirectangular distance in degrees: cheap in SQL, same order as km nearby."""
-    k = math.cos(math.radians(place.latitude))
-    return (F("latitude") - place.latitude) * (F("latitude") - place.latitude) + (
-        (F("longitude") - place.longitude) * k * (F("longitude") - place.longitude) * k
-    )
-
-
-def _near(
-    qs: QuerySet[SearchEntry],
-    place: Place,
-    radii: dict[str, float],
-    limit: int,
-    *,
-    start: dict[str, float] | None = None,
-    enough: int | None = None,
-    extra: tuple[str, list] | None = None,
-) -> tuple[dict[str, list[dict]], dict[str, list[dict]]]:
-    """For each stage, the `limit` nearest rows within its radius, all stages in one statement
-    per round. Boxes grow from `start` (default FIRST_BOX_KM) until a stage's circle holds
-    `enough` rows (then nothing outside can be nearer), each time by as much as the density
-    seen so far suggests, so a dense city reads a few hundred index entries, not every one
-    within 150 km, and an empty region takes few rounds (docs/adr/0012). `extra` (rows
-    without a position) rides along in the first statement; its rows come back second."""
-    template = _part_template(qs, place, limit)
-    enough = limit if enough is None else enough
-    out: dict[str, list[dict]] = {}
-    extra_rows: dict[str, list[dict]] = {code: [] for code in radii}
-    start = start or dict.fromkeys(radii, FIRST_BOX_KM)
-    current = {code: min(start[code], km) for code, km in radii.items()}
-    while current:
-        found, beside = _ranked_in_boxes(template, place, current, qs.db, extra)
-        if extra is not None:
-            extra_rows, extra = beside, None
-        for code, radius in list(current.items()):
-            count = len(found[code])
-            if count >= enough or radius >= radii[code]:
-                out[code] = found[code]
-                del current[code]
-            else:
-                current[code] = min(radii[code], _wider(radius, count, enough))
-    return out, extra_rows
-
-
-def _wider(radius: float, count: int, enough: int) -> float:
-    """The next box: twice what this circle's density suggests would hold `enough`, at least
-    twice as wide, ten times if it was empty. A box too wide costs index entries read, one
-    too narrow another round trip, which costs more (measured at 100,000 services)."""
-    if count == 0:
-        return radius * 10
-    return radius * max(2.0, 2.0 * math.sqrt(enough / count))
-
-
-_SENTINELS = ("__stage__", 1111.25, 2222.25, 3333.25, 4444.25)
-
-
-def _part_template(qs: QuerySet[SearchEntry], place: Place, limit: int) -> tuple[str, list]:
-    """The SQL of one stage's "ids of the nearest in the box" query, compiled once per care map
-    with sentinel values for the stage and the box, which `_ranked_in_boxes` swaps per stage.
-    It reads only the covering index (box, policy and eligibility columns, id)."""
-    stage, lat0, lat1, lon0, lon1 = _SENTINELS
-    part = (
-        qs.filter(stage=stage)
-        .filter(latitude__gte=lat0, latitude__lte=lat1, longitude__gte=lon0, longitude__lte=lon1)
-        .annotate(d2=Cast(_d2(place), FloatField()))
-        .order_by("d2", "id")
-        .values("id")[:limit]
-    )
-    sql, params = part.query.sql_with_params()
-    return sql, list(params)
-
-
-_NEAR_COLUMNS = ["stage", *_ENTRY_FIELDS]
-
-
-def _ranked_in_boxes(
-    template: tuple[str, list],
-    place: Place,
-    radii: dict[str, float],
-    db: str,
-    extra: tuple[str, list] | None,
-) -> tuple[dict[str, list[dict]], dict[str, list[dict]]]:
-    """Each stage's nearest rows in its box: one ORDER BY … LIMIT per stage (a top-N sort over
-    an index range) picks ids, and one statement reads those rows (and `extra`'s), so only the
-    few dozen rows shown per stage are read from the table, not every row in the box. The SQL
-    is the ORM's compilation of the policy's queryset, so the policy still decides."""
-    sql, params = template
-    parts: list[str] = []
-    values: list[Any] = []
-    for n, (code, km) in enumerate(radii.items()):
-        swap = dict(
-            zip(_SENTINELS, (code, *bounding_box(place.latitude, place.longitude, km)), strict=True)
-        )
-        parts.append(f"SELECT * FROM ({sql}) AS near_{n}")  # noqa: S608 (compiled by the ORM)
-        values += [swap.get(p, p) if isinstance(p, str | float) else p for p in params]
-    if extra is not None:
-        parts.append(f"SELECT * FROM ({extra[0]}) AS area")  # noqa: S608 (compiled by the ORM)
-        values += extra[1]
-    with connections[db].cursor() as cursor:
-        cursor.execute(_rows_by_id(connections[db], " UNION ALL ".join(parts)), values)
-        fetched = cursor.fetchall()
-    return _sorted_rows(fetched, place, radii)
-
-
-def _rows_by_id(connection: Any, ids_sql: str) -> str:
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(c) for c in _NEAR_COLUMNS)
-    table = quote(SearchEntry._meta.db_table)
-    return f"SELECT {columns} FROM {table} WHERE {quote('id')} IN ({ids_sql})"  # noqa: S608
-
-
-def _sorted_rows(
-    fetched: list[tuple], place: Place, radii: dict[str, float]
-) -> tuple[dict[str, list[dict]], dict[str, list[dict]]]:
-    """Rows with a position inside their stage's circle, nearest first; and rows without one.
-    Ids stay as the driver returns them until a row is shown (`_uuid`)."""
-    near: dict[str, list[dict]] = {code: [] for code in radii}
-    area: dict[str, list[dict]] = {code: [] for code in radii}
-    lat_at, lon_at = _NEAR_COLUMNS.index("latitude"), _NEAR_COLUMNS.index("longitude")
-    for raw in fetched:
-        stage, lat = raw[0], raw[lat_at]
-        if lat is None:
-            area[stage].append(_plain_row(dict(zip(_NEAR_COLUMNS, raw, strict=True)), None))
-            continue
-        distance = km_between(place.latitude, place.longitude, lat, raw[lon_at])
-        if distance <= radii[stage]:
-            near[stage].append(_plain_row(dict(zip(_NEAR_COLUMNS, raw, strict=True)), distance))
-    for items in near.values():
-        items.sort(key=lambda r: r["distance_km"])
-    return near, area
-
-
-_BOOLEANS = (
-    "remote",
-    *ELIGIBILITY_FLAGS,
-)
-
-
-def _plain_row(row: dict[str, Any], distance: float | None) -> dict[str, Any]:
-    """Booleans as the ORM would give them (SQLite returns 0/1)."""
-    for name in _BOOLEANS:
-        if row[name] is not None:
-            row[name] = bool(row[name])
-    row["distance_km"] = distance
-    return row
-
-
 def _uuid(value: Any) -> Any:
     """SQLite returns UUIDs as hex text."""
     return value if value is None or isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-
-
-def _in_area(
-    qs: QuerySet[SearchEntry], place: Place, codes: list[str], limit: int
-) -> tuple[str, list]:
-    """The SQL of the ids of rows that cover the province without a disclosed position (phone,
-    online, hidden): per stage, the `limit` with most room today (a covering index too)."""
-    rows = (
-        qs.filter(stage__in=codes, latitude__isnull=True, province__in=[place.province, "CA"])
-        .annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=[F("stage")],
-                order_by=[F("capacity_available").desc(nulls_last=True), F("id").asc()],
-            )
-        )
-        .filter(rank__lte=limit)
-        .values("id")
-    )
-    sql, params = rows.query.sql_with_params()
-    return sql, list(params)
-
-
-def _nearest_beyond(
-    qs: QuerySet[SearchEntry], place: Place, stages: list[Stage]
-) -> dict[str, list[dict]]:
-    """Closest options for stages with nothing within reach: boxes from twice the stage's
-    reasonable distance up to 64 times it, until each stage finds something (one statement
-    per widening, for all the stages still empty)."""
-    rows, _none = _near(
-        qs,
-        place,
-        {s.code: s.radius_km * 64 for s in stages},
-        ALTERNATIVES * 4,
-        start={s.code: s.radius_km * 2 for s in stages},
-        enough=1,
-    )
-    return rows
 
 
 # --- ranking ----------------------------------------------------------------------------------
@@ -473,10 +274,10 @@ def care_map(
     stages = list(pathway().stages)
     base = _base(aud, profile)
     codes = [s.code for s in stages]
-    area = _in_area(base, place, codes, AREA_CANDIDATES)
+    area = in_area_sql(base, place, codes, AREA_CANDIDATES)
     radii = {s.code: s.radius_km for s in stages}
     scorer = _Scorer.of(profile)
-    near, beside = _near(base, place, radii, NEAR_CANDIDATES, extra=area)
+    near, beside = near_rows(base, place, radii, NEAR_CANDIDATES, extra=area)
     results = []
     for stage in stages:
         rows = near[stage.code] + beside[stage.code]
@@ -496,7 +297,7 @@ def _add_alternatives(
 ) -> None:
     if not gaps:
         return
-    rows = _nearest_beyond(base, place, [g.stage for g in gaps])
+    rows = nearest_beyond(base, place, [g.stage for g in gaps], ALTERNATIVES)
     for gap in gaps:
         stage = gap.stage
         far = Stage(stage.code, stage.label, 10_000, stage.remote_ok, stage.terms, stage.order)
@@ -567,18 +368,18 @@ def search(
         qs = qs.filter(eligibility_q(profile))
     if place is not None:
         lat0, lat1, lon0, lon1 = bounding_box(place.latitude, place.longitude, radius_km)
-        qs = qs.filter(
+        qs = with_region_distance(qs, place).filter(
             Q(latitude__gte=lat0, latitude__lte=lat1, longitude__gte=lon0, longitude__lte=lon1)
-            | Q(latitude__isnull=True, province__in=[place.province, "CA"])
+            | unplaced_q(place)
         )
     total = qs.values("service_id").distinct().count()
     if place is not None:
-        qs = qs.annotate(d2=Cast(_d2(place), FloatField())).order_by(
+        qs = qs.annotate(d2=Cast(d2(place), FloatField())).order_by(
             F("d2").asc(nulls_last=True), "service_id"
         )
     else:
         qs = qs.order_by("service__name", "service_id")
-    rows = list(qs.values(*_ENTRY_FIELDS)[: page * page_size * 4])
+    rows = list(qs.values(*ENTRY_FIELDS)[: page * page_size * 4])
     matches = _search_matches(rows, place, radius_km)
     chosen = matches[(page - 1) * page_size : page * page_size]
     attach_services(aud, chosen)

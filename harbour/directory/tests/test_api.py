@@ -99,7 +99,7 @@ def test_search_by_text_term_and_place(world) -> None:
     }
     near = names(client.get("/hsds/services?postcode=M5V&proximity=5000").json())
     # the public shelter is 1 km away; the national line covers everywhere; the hidden safe house
-    # matches by province only, never by its position
+    # matches by its coarse service region only, never by its position (docs/adr/0044)
     assert "Lighthouse Emergency Shelter" in near and "Iqaluit Community Clinic" not in near
     assert "National Trafficking Support Line" in near
     sals = client.get("/hsds/service_at_locations?postcode=X0A&proximity=3000000").json()
@@ -123,7 +123,14 @@ def test_pagination(world) -> None:
     [
         ("/hsds/services?per_page=1000", 422, "per_page"),
         ("/hsds/services?page=0", 422, "page"),
-        ("/hsds/services?postcode=ZZZ", 422, "place"),
+        ("/hsds/services?postcode=ZZZ", 422, "postcode"),
+        ("/hsds/services?taxonomy_term_id=nope", 422, "taxonomy_term_id"),
+        ("/hsds/services?taxonomy_id=1234", 422, "taxonomy_id"),
+        ("/hsds/services?organization_id=x", 422, "organization_id"),
+        ("/hsds/service_at_locations?organization_id=x", 422, "organization_id"),
+        ("/hsds/service_at_locations?taxonomy_term_id=%27%3B", 422, "taxonomy_term_id"),
+        ("/hsds/taxonomy_terms?taxonomy_id=x", 422, "taxonomy_id"),
+        ("/hsds/taxonomy_terms?parent_id=x", 422, "parent_id"),
         ("/hsds/services?modified_after=yesterday", 422, "modified_after"),
         ("/hsds/services?postcode=M5V&proximity=far", 422, "proximity"),
         ("/hsds/services/not-a-uuid", 404, None),

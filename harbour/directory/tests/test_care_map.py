@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from harbour.audit.actions import SystemActor
-from harbour.directory import actions, index, policy, queries
+from harbour.directory import actions, index, nearby, policy, queries
 from harbour.directory.models import SearchEntry
 from harbour.directory.pathway import pathway
 from harbour.directory.places import resolve
@@ -120,8 +120,8 @@ def test_growing_boxes_find_what_one_wide_box_finds(demo_world) -> None:
         for profile in (queries.Profile(), queries.Profile(age=19, gender="woman", addiction=True)):
             base = queries._base(PUBLIC, profile)
             for limit in (2, 6, queries.NEAR_CANDIDATES):
-                grown, _area = queries._near(base, place, radii, limit)
-                wide, _area = queries._near(base, place, radii, limit, start=radii)
+                grown, _area = nearby.near_rows(base, place, radii, limit)
+                wide, _area = nearby.near_rows(base, place, radii, limit, start=radii)
                 assert found(grown) == found(wide), (where, profile, limit)
 
 
