@@ -309,7 +309,10 @@ class Flattener:
             self.seen[key] = row
             self.bundle[table].append(row)
         elif top and earlier.get("_top"):
-            self.duplicates.append(key)
+            # The same record twice is harmless; the same id with other content is not.
+            same = {k: v for k, v in earlier.items() if k != "_top"}
+            if compact(same) != compact({**same, **row}):
+                self.duplicates.append(key)
         elif compact(earlier) != compact(row):
             merged = {**earlier, **row}
             if any(earlier.get(k) not in (None, v) for k, v in row.items() if k != "_top"):
