@@ -226,7 +226,8 @@ class Nester:
             found = [
                 c
                 for c in self.children.get((child, key, row["id"]), [])
-                if child != "attribute" or c.get("link_entity", table) == table
+                if child != "attribute"
+                or c.get("link_entity", table) not in BY_NAME.keys() - {table}
             ]
             if found and child != table:
                 out[prop] = [self.nest(child, c, depth + 1) for c in found]

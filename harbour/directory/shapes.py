@@ -38,13 +38,14 @@ TABLE_LABELS = {
     "taxonomy_term": gettext_lazy("taxonomy term"),
 }
 PAGE_KEYS = {"total_items", "total_pages", "page_number", "size", "first_page", "last_page"}
+# Harbour's export: these at the top, and any record none of them holds under its table's plural
 COLLECTION_KEYS = {
     "services": "service",
     "organizations": "organization",
     "taxonomies": "taxonomy",
     "taxonomy_terms": "taxonomy_term",
     "meta_table_descriptions": "meta_table_description",
-}
+} | {t.plural: t.name for t in TABLES}
 Objects = list[tuple[str, dict[str, Any]]]
 
 
@@ -113,7 +114,9 @@ def detect(document: Any) -> Shape:
         return _listed("page", document["contents"])
     if document and all(isinstance(k, str) and k.endswith(".csv") for k in document):
         return Shape("tabular", objects=_tabular(document))
-    if "id" not in document and any(k in document for k in COLLECTION_KEYS):
+    if "id" not in document and any(
+        k in document for k in ("services", "organizations", "taxonomies", "taxonomy_terms")
+    ):
         return Shape("collection", objects=_collection(document))
     if "id" not in document and (
         "openapi_url" in document or set(document) <= {"version", "profile"}
