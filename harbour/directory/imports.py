@@ -27,6 +27,7 @@ from harbour.orgs import crypto
 SCHEMAS = Path(__file__).resolve().parent / "data" / "hsds-3.0"
 MAX_BYTES = 20 * 1024 * 1024
 MAX_PROBLEMS = 200
+MAX_TEXT = 20_000  # characters in any one text value (the longest real description is ~5,000)
 Problem = tuple[str, str]
 
 
@@ -130,11 +131,13 @@ def _schema_problems(objects: list[tuple[str, dict[str, Any]]]) -> list[Problem]
         if "_bad" in obj:
             problems.append((f"{table}[{n}]", _("Each record must be a JSON object.")))
             continue
+        # name the record by its id where it has a usable one, by its position otherwise
+        record = f"{table} {obj['id']}" if isinstance(obj.get("id"), str) else f"{table}[{n}]"
         if table not in _official():
             continue
         compiled = table in {"service", "organization"}
         for error in validator(table, compiled).iter_errors(obj):
-            where = f"{table}[{n}]" + "".join(
+            where = record + "".join(
                 f".{p}" if isinstance(p, str) else f"[{p}]" for p in error.absolute_path
             )
             problems.append((where, schema_message(error)))
@@ -176,20 +179,56 @@ def check_bundle(
             seen.add(rid)
             problems += _row_problems(name, row)
     problems += _shared_ids(bundle)
+    problems += _size_problems(bundle)
     reference_problems, externals = references.check(bundle)
     problems += reference_problems
     problems += _profile_problems(bundle, org)
     return problems, externals
 
 
+def _size_problems(bundle: Bundle) -> list[Problem]:
+    """A description is text, not a file: every text value has a limit, kept or not."""
+    problems: list[Problem] = []
+    for name, rows in bundle.items():
+        for row in rows:
+            for key, value in row.items():
+                if _longest(value) > MAX_TEXT:
+                    problems.append(
+                        (
+                            f"{name} {row.get('id')}.{key}",
+                            _("This value is longer than %(n)d characters.") % {"n": MAX_TEXT},
+                        )
+                    )
+    return problems
+
+
+def _longest(value: Any) -> int:
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, list):
+        return max((_longest(v) for v in value), default=0)
+    if isinstance(value, dict):
+        return max((_longest(v) for v in value.values()), default=0)
+    return 0
+
+
 def _shared_ids(bundle: Bundle) -> list[Problem]:
     """One id, one record: an id used in two tables would make every reference ambiguous."""
     first: dict[str, str] = {}
     problems: list[Problem] = []
+    stored = references.stored_tables([str(r.get("id")) for rows in bundle.values() for r in rows])
     for name, rows in bundle.items():
         for row in rows:
             rid = str(row.get("id"))
-            if first.setdefault(rid, name) != name:
+            if stored.get(rid, name) != name:
+                problems.append(
+                    (
+                        f"{name} {rid}",
+                        _("Harbour already holds a %(table)s record with this id.")
+                        % {"table": stored[rid]},
+                    )
+                )
+            elif first.setdefault(rid, name) != name:
                 problems.append(
                     (
                         f"{name} {rid}",

@@ -174,3 +174,16 @@ def _is_uuid(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def stored_tables(ids: list[str]) -> dict[str, str]:
+    """id -> the table that already holds it in Harbour."""
+    valid = [x for x in ids if _is_uuid(x)]
+    out: dict[str, str] = {}
+    for spec in TABLES:
+        if spec.model is not None:
+            for pk in spec.model._default_manager.filter(pk__in=valid).values_list("pk", flat=True):
+                out[str(pk)] = spec.name
+    for pk, table in m.ExtraRecord.objects.filter(pk__in=valid).values_list("pk", "table"):
+        out[str(pk)] = table
+    return out
