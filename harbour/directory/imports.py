@@ -45,6 +45,7 @@ class ImportReport:
     shape: str = ""
     externals: list[tuple[str, str]] = field(default_factory=list)
     dry_run: bool = False
+    unchanged: bool = False  # every record is already stored as it is: nothing was written
 
 
 # --- reading files ----------------------------------------------------------------------------
@@ -363,7 +364,8 @@ def import_file(
         if problems:
             raise ImportFailed(problems)
         counts = {t.name: len(bundle[t.name]) for t in TABLES if bundle.get(t.name)}
-        if not dry_run:
+        same = bool(counts) and references.unchanged(bundle, getattr(org, "pk", org))
+        if not dry_run and not same:
             counts = import_bundle(by=by, bundle=bundle, org=org, externals=externals)
     except ImportFailed as exc:
         return ImportReport(
@@ -378,6 +380,7 @@ def import_file(
         shape=shape.describe(),
         externals=[(e.where, e.value) for e in externals],
         dry_run=dry_run,
+        unchanged=same,
     )
 
 

@@ -187,3 +187,59 @@ def stored_tables(ids: list[str]) -> dict[str, str]:
     for pk, table in m.ExtraRecord.objects.filter(pk__in=valid).values_list("pk", "table"):
         out[str(pk)] = table
     return out
+
+
+# --- a re-import of the same file ---------------------------------------------------------------
+
+
+def unchanged(bundle: Bundle, org_id: Any = None) -> bool:
+    """Every record of the file is already stored exactly so: writing it again would only churn
+    timestamps and the search index, so a re-import of the same file writes nothing."""
+    for spec in TABLES:
+        rows = bundle.get(spec.name, [])
+        if not rows:
+            continue
+        ids = [str(r.get("id")) for r in rows]
+        if not all(_is_uuid(i) for i in ids):
+            return False
+        stored = _stored_rows(spec, ids, org_id)
+        for row in rows:
+            before = stored.get(str(row.get("id")))
+            if before is None or not _same_row(row, before):
+                return False
+    return True
+
+
+def _stored_rows(spec: Any, ids: list[str], org_id: Any) -> dict[str, dict[str, Any]]:
+    from harbour.directory.hsds import row_of
+
+    if spec.model is None:
+        found = m.ExtraRecord.objects.filter(table=spec.name, pk__in=ids)
+        return {str(x.pk): x.row for x in found}
+    objects = spec.model._default_manager.filter(pk__in=ids)
+    # a record managed by another organisation than the one now chosen has changed
+    return {
+        str(o.pk): row_of(spec, o)
+        for o in objects
+        if not hasattr(o, "org_id") or spec.name == "closure" or o.org_id == org_id
+    }
+
+
+def _same_row(row: dict[str, Any], stored: dict[str, Any]) -> bool:
+    from harbour.directory.hsds import compact
+
+    row = compact(row)
+    return all(_same_value(v, stored.get(k)) for k, v in row.items())
+
+
+def _same_value(value: Any, stored: Any) -> bool:
+    if value == stored:
+        return True
+    if isinstance(value, str) and isinstance(stored, str):
+        import datetime as dt
+
+        try:
+            return dt.datetime.fromisoformat(value) == dt.datetime.fromisoformat(stored)
+        except ValueError:
+            return False
+    return False

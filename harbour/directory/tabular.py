@@ -11,6 +11,7 @@ import decimal
 import json
 import tempfile
 import zipfile
+import zlib
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -149,7 +150,13 @@ def _unzip(data: bytes, root: Path, max_bytes: int) -> None:
         name = Path(info.filename).name
         if name != info.filename.split("/")[-1] or name.startswith("."):
             continue
-        (root / name).write_bytes(archive.read(info))
+        try:
+            (root / name).write_bytes(archive.read(info))
+        except (zipfile.BadZipFile, ValueError, EOFError, OSError, NotImplementedError, zlib.error):
+            # a damaged or truncated archive, or a compression method Python cannot read
+            raise PackageProblem(
+                [(name, _("This file of the ZIP archive cannot be read."))]
+            ) from None
 
 
 def read_directory(root: Path) -> Bundle:
