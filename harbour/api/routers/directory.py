@@ -31,6 +31,7 @@ class ExternalOut(Schema):
 class ImportOut(Schema):
     ok: bool
     dry_run: bool
+    unchanged: bool
     shape: str
     counts: dict[str, int]
     problems: list[ProblemOut]
@@ -41,6 +42,7 @@ def _out(report: imports.ImportReport) -> dict[str, Any]:
     return {
         "ok": report.ok,
         "dry_run": report.dry_run,
+        "unchanged": report.unchanged,
         "shape": report.shape,
         "counts": report.counts,
         "problems": [{"where": w, "message": m} for w, m in report.problems],

@@ -64,7 +64,8 @@ def test_the_api_dry_run_by_default_then_import(api_for, make_user, world) -> No
     assert body["shape"] == "the tabular data package (CSV files)"
     assert snapshot() == before
     done = post(package(), "hsds.zip", dry_run="false").json()
-    assert done["ok"] and not done["dry_run"]
+    assert done["ok"] and not done["dry_run"] and not done["unchanged"]
+    assert post(package(), "hsds.zip", dry_run="false").json()["unchanged"]
     assert m.Service.objects.filter(pk="ac148810-d857-441c-9679-408f346de14b").exists()
     bad = post(b'{"services": [', "bad.json", dry_run="false")
     assert bad.status_code == 422 and bad.json()["problems"][0]["where"] == "file"
@@ -88,6 +89,9 @@ def test_the_command_dry_run(tmp_path, capsys) -> None:
     assert snapshot() == before
     call_command("directory_import", str(path), stdout=io.StringIO())
     assert snapshot() != before
+    again = io.StringIO()
+    call_command("directory_import", str(path), stdout=again)
+    assert "Nothing changed" in again.getvalue()
     bad = tmp_path / "bad.json"
     bad.write_bytes(b"[1]")
     with pytest.raises(CommandError):

@@ -64,7 +64,11 @@ class Command(BaseCommand):
                 % {"where": where, "id": value}
             )
         summary = ", ".join(f"{k}: {v}" for k, v in report.counts.items())
-        if report.dry_run:
+        if report.unchanged and not report.dry_run:
+            self.stdout.write(
+                _("Nothing changed: every record in the file is already in Harbour as it is.")
+            )
+        elif report.dry_run:
             self.stdout.write(
                 _("Dry run: nothing was written. Would import %(summary)s.") % {"summary": summary}
             )
