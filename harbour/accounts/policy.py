@@ -86,6 +86,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.USERS_MANAGE_ALL,
             Perm.REFERENCE_DATA_MANAGE,
             Perm.DIRECTORY_MANAGE_ALL,
+            # directory imports from a scheduled feed (docs/adr/0043); no case endpoint opens
+            Perm.API_USE,
         }
     ),
 }

@@ -80,6 +80,7 @@ def _message_for(item: dict[str, Any]) -> str:
 def _routes() -> None:
     from harbour.api.routers import (
         cases,
+        directory,
         grants,
         interchange,
         linkage,
@@ -97,6 +98,7 @@ def _routes() -> None:
     api.add_router("/linkage", linkage.router)
     api.add_router("/grants", grants.router)
     api.add_router("/interchange", interchange.router)
+    api.add_router("/directory", directory.router)
     from harbour.api.routers import audit
 
     api.add_router("/audit", audit.router)

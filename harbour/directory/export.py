@@ -33,6 +33,9 @@ def bundle_for(
     )
     svc = list(service_qs.order_by("name", "id"))
     service_ids = [s.pk for s in svc]
+    if services is None and providers is None:
+        # the whole directory: organisations without services are part of it too
+        providers = policy.providers_for(aud)
     provider_qs = m.Provider.objects.filter(
         Q(pk__in={s.provider_id for s in svc})
         | Q(pk__in=(providers if providers is not None else m.Provider.objects.none()).values("pk"))
@@ -44,9 +47,11 @@ def bundle_for(
         .filter(policy.address_q(aud, "location__"))
         .order_by("id")
     )
+    unattached = Q(at_services__isnull=True)
+    if services is not None:
+        unattached &= Q(provider_id__in=provider_ids)
     loc_qs = m.Location.objects.filter(policy.address_q(aud)).filter(
-        Q(pk__in={s.location_id for s in sals})
-        | Q(provider_id__in=provider_ids, at_services__isnull=True)
+        Q(pk__in={s.location_id for s in sals}) | unattached
     )
     locs = list(loc_qs.distinct().order_by("id"))
     location_ids = [loc.pk for loc in locs]
@@ -155,9 +160,14 @@ def _exported_ids(bundle: Bundle) -> set[str]:
 
 def _attributes_and_extras(bundle: Bundle) -> None:
     ids = _exported_ids(bundle)
-    attrs = m.Attribute.objects.filter(link_id__in=ids).order_by("id")
+    outside = _external_links()
+    attrs = m.Attribute.objects.filter(
+        Q(link_id__in=ids) | Q(link_id__in=outside["attribute"])
+    ).order_by("id")
     bundle["attribute"] = [row_of(BY_NAME["attribute"], a) for a in attrs]
-    extras = m.ExtraRecord.objects.filter(Q(parent_id__in=ids) | Q(parent_id__isnull=True))
+    extras = m.ExtraRecord.objects.filter(
+        Q(parent_id__in=ids) | Q(parent_id__isnull=True) | Q(pk__in=outside["extra"])
+    )
     for extra in extras.order_by("table", "id"):
         bundle.setdefault(extra.table, []).append(extra.row)
     # contacts' own phones and languages follow their contact
@@ -168,13 +178,30 @@ def _attributes_and_extras(bundle: Bundle) -> None:
     bundle["phone"] += [row_of(BY_NAME["phone"], p) for p in more]
 
 
+def _external_links() -> dict[str, list[Any]]:
+    """Attributes and verbatim records about a record outside this directory (an external
+    reference, docs/adr/0043): no audience can see more through them, so they go with the
+    export as they came."""
+    known: set[Any] = set()
+    for table in TABLES:
+        if table.model is not None:
+            known |= set(table.model._default_manager.values_list("pk", flat=True))
+    known |= set(m.ExtraRecord.objects.values_list("pk", flat=True))
+    links = m.Attribute.objects.values_list("link_id", flat=True).distinct()
+    parents = m.ExtraRecord.objects.filter(parent_id__isnull=False).values_list("pk", "parent_id")
+    return {
+        "attribute": [x for x in links if x not in known],
+        "extra": [pk for pk, parent in parents if parent not in known],
+    }
+
+
 # --- files ------------------------------------------------------------------------------------
 
 
 def json_document(bundle: Bundle) -> dict[str, Any]:
     """Harbour's HSDS 3.0 JSON export: nested services and organizations, as the API returns
     them, plus the taxonomies, with attribution."""
-    return {
+    document: dict[str, Any] = {
         "hsds_version": hsds.HSDS_VERSION,
         "profile": PROFILE_URI,
         "attribution": hsds.ATTRIBUTION,
@@ -184,6 +211,26 @@ def json_document(bundle: Bundle) -> dict[str, Any]:
         "taxonomy_terms": bundle["taxonomy_term"],
         "meta_table_descriptions": bundle.get("meta_table_description", []),
     }
+    document.update(_unreached(bundle, document))
+    return document
+
+
+def _unreached(bundle: Bundle, document: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """Records that no service or organization holds (a location on its own, an attribute or
+    metadata about a record outside this directory) go at the top under their table's plural,
+    so the JSON export loses nothing the tabular one keeps."""
+    top = ("organization", "service", "taxonomy", "taxonomy_term", "meta_table_description")
+    reached = hsds.flatten(
+        (table, obj) for table in top for obj in document[BY_NAME[table].plural]
+    ).result()
+    nester = hsds.Nester(bundle)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for table in TABLES:
+        seen = {r.get("id") for r in reached.get(table.name, [])}
+        rows = [r for r in bundle.get(table.name, []) if r.get("id") not in seen]
+        if rows:
+            out[table.plural] = [nester.nest(table.name, r) for r in rows]
+    return out
 
 
 def json_bytes(bundle: Bundle) -> bytes:

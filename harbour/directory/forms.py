@@ -299,6 +299,9 @@ class ClosureForm(forms.Form):
 class ImportForm(forms.Form):
     file = forms.FileField(label=_("HSDS 3.0 file (JSON, or the tabular data package as ZIP)"))
     org = forms.ChoiceField(label=_("Organisation that will manage these entries"), required=False)
+    dry_run = forms.BooleanField(
+        label=_("Dry run: check and report only, write nothing"), required=False
+    )
 
 
 def secure_status(code: str | None) -> bool:

@@ -226,7 +226,8 @@ class Nester:
             found = [
                 c
                 for c in self.children.get((child, key, row["id"]), [])
-                if child != "attribute" or c.get("link_entity", table) == table
+                if child != "attribute"
+                or c.get("link_entity", table) not in BY_NAME.keys() - {table}
             ]
             if found and child != table:
                 out[prop] = [self.nest(child, c, depth + 1) for c in found]
@@ -309,7 +310,10 @@ class Flattener:
             self.seen[key] = row
             self.bundle[table].append(row)
         elif top and earlier.get("_top"):
-            self.duplicates.append(key)
+            # The same record twice is harmless; the same id with other content is not.
+            same = {k: v for k, v in earlier.items() if k != "_top"}
+            if compact(same) != compact({**same, **row}):
+                self.duplicates.append(key)
         elif compact(earlier) != compact(row):
             merged = {**earlier, **row}
             if any(earlier.get(k) not in (None, v) for k, v in row.items() if k != "_top"):

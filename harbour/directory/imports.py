@@ -18,7 +18,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from harbour.audit.actions import Actor, record_event
-from harbour.directory import index, tabular
+from harbour.directory import index, references, shapes, tabular
 from harbour.directory import models as m
 from harbour.directory.hsds import BY_NAME, TABLES, Bundle, Table, flatten, model_fields
 from harbour.directory.index import area_code
@@ -27,56 +27,8 @@ from harbour.orgs import crypto
 SCHEMAS = Path(__file__).resolve().parent / "data" / "hsds-3.0"
 MAX_BYTES = 20 * 1024 * 1024
 MAX_PROBLEMS = 200
+MAX_TEXT = 20_000  # characters in any one text value (the longest real description is ~5,000)
 Problem = tuple[str, str]
-# child column -> referenced table (checked against the file and the database)
-REFERENCES = {
-    ("taxonomy_term", "taxonomy_id"): "taxonomy",
-    ("taxonomy_term", "parent_id"): "taxonomy_term",
-    ("organization", "parent_organization_id"): "organization",
-    ("service", "organization_id"): "organization",
-    ("service", "program_id"): "program",
-    ("program", "organization_id"): "organization",
-    ("location", "organization_id"): "organization",
-    ("service_at_location", "service_id"): "service",
-    ("service_at_location", "location_id"): "location",
-    ("address", "location_id"): "location",
-    ("phone", "organization_id"): "organization",
-    ("phone", "service_id"): "service",
-    ("phone", "location_id"): "location",
-    ("phone", "contact_id"): "contact",
-    ("phone", "service_at_location_id"): "service_at_location",
-    ("schedule", "service_id"): "service",
-    ("schedule", "location_id"): "location",
-    ("schedule", "service_at_location_id"): "service_at_location",
-    ("service_area", "service_id"): "service",
-    ("language", "service_id"): "service",
-    ("language", "location_id"): "location",
-    ("language", "phone_id"): "phone",
-    ("accessibility", "location_id"): "location",
-    ("cost_option", "service_id"): "service",
-    ("funding", "organization_id"): "organization",
-    ("funding", "service_id"): "service",
-    ("attribute", "taxonomy_term_id"): "taxonomy_term",
-    ("closure", "service_id"): "service",
-    ("contact", "organization_id"): "organization",
-    ("contact", "service_id"): "service",
-    ("contact", "location_id"): "location",
-    ("contact", "service_at_location_id"): "service_at_location",
-    ("required_document", "service_id"): "service",
-    ("organization_identifier", "organization_id"): "organization",
-}
-REQUIRED_REFERENCES = {
-    ("service", "organization_id"),
-    ("service_at_location", "service_id"),
-    ("service_at_location", "location_id"),
-    ("address", "location_id"),
-    ("service_area", "service_id"),
-    ("accessibility", "location_id"),
-    ("cost_option", "service_id"),
-    ("attribute", "taxonomy_term_id"),
-    ("attribute", "link_id"),
-    ("closure", "service_id"),
-}
 
 
 class ImportFailed(Exception):
@@ -90,25 +42,29 @@ class ImportReport:
     ok: bool
     counts: dict[str, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    shape: str = ""
+    externals: list[tuple[str, str]] = field(default_factory=list)
+    dry_run: bool = False
+    unchanged: bool = False  # every record is already stored as it is: nothing was written
 
 
 # --- reading files ----------------------------------------------------------------------------
 
 
-def read_file(data: bytes, filename: str = "") -> Bundle:
+def read_file(data: bytes, filename: str = "") -> tuple[Bundle, shapes.Shape]:
     if len(data) > MAX_BYTES:
         raise ImportFailed(
             [("file", _("The file is larger than %(mb)d MB.") % {"mb": MAX_BYTES // (1024 * 1024)})]
         )
     if data[:2] == b"PK" or filename.lower().endswith(".zip"):
         try:
-            return tabular.read_zip(data, MAX_BYTES * 5)
+            return tabular.read_zip(data, MAX_BYTES * 5), shapes.Shape("package")
         except tabular.PackageProblem as exc:
             raise ImportFailed(exc.problems) from None
     return read_json(data)
 
 
-def read_json(data: bytes) -> Bundle:
+def read_json(data: bytes) -> tuple[Bundle, shapes.Shape]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -125,54 +81,19 @@ def read_json(data: bytes) -> Bundle:
                 )
             ]
         ) from None
-    objects = _top_objects(document)
-    problems = _schema_problems(objects)
-    flat = flatten(objects)
+    try:
+        shape = shapes.detect(document)
+    except shapes.UnknownShape as exc:
+        raise ImportFailed([(exc.where, exc.message)]) from None
+    problems = _schema_problems(shape.objects)
+    flat = flatten(shape.objects)
     problems += [
-        (f"{t}[{i}]", _("The same id is used by two different records."))
+        (f"{t} {i}", _("The same id is used by two different records with different content."))
         for t, i in flat.duplicates + flat.conflicts
     ]
     if problems:
         raise ImportFailed(problems)
-    return flat.result()
-
-
-def _top_objects(document: Any) -> list[tuple[str, dict[str, Any]]]:
-    if isinstance(document, dict) and isinstance(document.get("contents"), list):
-        document = document["contents"]
-    if isinstance(document, dict) and "id" in document and "status" in document:
-        document = [document]
-    if isinstance(document, list):
-        return [
-            ("service", o) if isinstance(o, dict) else ("service", {"_bad": o}) for o in document
-        ]
-    if isinstance(document, dict) and any(
-        k in document for k in ("services", "organizations", "taxonomies", "taxonomy_terms")
-    ):
-        out: list[tuple[str, dict[str, Any]]] = []
-        for key, table in (
-            ("taxonomies", "taxonomy"),
-            ("taxonomy_terms", "taxonomy_term"),
-            ("organizations", "organization"),
-            ("services", "service"),
-            ("meta_table_descriptions", "meta_table_description"),
-        ):
-            items = document.get(key, [])
-            if not isinstance(items, list):
-                raise ImportFailed([(key, _("This must be a list."))])
-            out += [(table, o if isinstance(o, dict) else {"_bad": o}) for o in items]
-        return out
-    raise ImportFailed(
-        [
-            (
-                "file",
-                _(
-                    "This is not HSDS 3.0 data: expected services, or an object "
-                    "with services, organizations and taxonomies."
-                ),
-            )
-        ]
-    )
+    return flat.result(), shape
 
 
 # --- schema validation ------------------------------------------------------------------------
@@ -211,9 +132,13 @@ def _schema_problems(objects: list[tuple[str, dict[str, Any]]]) -> list[Problem]
         if "_bad" in obj:
             problems.append((f"{table}[{n}]", _("Each record must be a JSON object.")))
             continue
+        # name the record by its id where it has a usable one, by its position otherwise
+        record = f"{table} {obj['id']}" if isinstance(obj.get("id"), str) else f"{table}[{n}]"
+        if table not in _official():
+            continue
         compiled = table in {"service", "organization"}
         for error in validator(table, compiled).iter_errors(obj):
-            where = f"{table}[{n}]" + "".join(
+            where = record + "".join(
                 f".{p}" if isinstance(p, str) else f"[{p}]" for p in error.absolute_path
             )
             problems.append((where, schema_message(error)))
@@ -240,9 +165,10 @@ def schema_message(error: Any) -> str:
 # --- checks on the whole bundle ---------------------------------------------------------------
 
 
-def check_bundle(bundle: Bundle, *, org: Any = None) -> list[Problem]:
+def check_bundle(
+    bundle: Bundle, *, org: Any = None
+) -> tuple[list[Problem], list[references.External]]:
     problems: list[Problem] = []
-    ids = {name: {str(r.get("id")) for r in rows} for name, rows in bundle.items()}
     for name, rows in bundle.items():
         seen: set[str] = set()
         for row in rows:
@@ -253,8 +179,63 @@ def check_bundle(bundle: Bundle, *, org: Any = None) -> list[Problem]:
                 )
             seen.add(rid)
             problems += _row_problems(name, row)
-    problems += _reference_problems(bundle, ids)
+    problems += _shared_ids(bundle)
+    problems += _size_problems(bundle)
+    reference_problems, externals = references.check(bundle)
+    problems += reference_problems
     problems += _profile_problems(bundle, org)
+    return problems, externals
+
+
+def _size_problems(bundle: Bundle) -> list[Problem]:
+    """A description is text, not a file: every text value has a limit, kept or not."""
+    problems: list[Problem] = []
+    for name, rows in bundle.items():
+        for row in rows:
+            for key, value in row.items():
+                if _longest(value) > MAX_TEXT:
+                    problems.append(
+                        (
+                            f"{name} {row.get('id')}.{key}",
+                            _("This value is longer than %(n)d characters.") % {"n": MAX_TEXT},
+                        )
+                    )
+    return problems
+
+
+def _longest(value: Any) -> int:
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, list):
+        return max((_longest(v) for v in value), default=0)
+    if isinstance(value, dict):
+        return max((_longest(v) for v in value.values()), default=0)
+    return 0
+
+
+def _shared_ids(bundle: Bundle) -> list[Problem]:
+    """One id, one record: an id used in two tables would make every reference ambiguous."""
+    first: dict[str, str] = {}
+    problems: list[Problem] = []
+    stored = references.stored_tables([str(r.get("id")) for rows in bundle.values() for r in rows])
+    for name, rows in bundle.items():
+        for row in rows:
+            rid = str(row.get("id"))
+            if stored.get(rid, name) != name:
+                problems.append(
+                    (
+                        f"{name} {rid}",
+                        _("Harbour already holds a %(table)s record with this id.")
+                        % {"table": stored[rid]},
+                    )
+                )
+            elif first.setdefault(rid, name) != name:
+                problems.append(
+                    (
+                        f"{name} {rid}",
+                        _("This id is also used by a %(table)s record.") % {"table": first[rid]},
+                    )
+                )
     return problems
 
 
@@ -325,64 +306,6 @@ def _field_problem(f: models.Field, value: Any) -> str | None:
     return None
 
 
-def _reference_problems(bundle: Bundle, ids: dict[str, set[str]]) -> list[Problem]:
-    problems: list[Problem] = []
-    existing = _existing_ids(bundle)
-    every_id = set().union(*ids.values()) | existing["*"]
-    for (table, column), target in REFERENCES.items():
-        for row in bundle.get(table, []):
-            value = row.get(column)
-            if value is None:
-                if (table, column) in REQUIRED_REFERENCES:
-                    problems.append(
-                        (f"{table} {row.get('id')}.{column}", _("This reference is required."))
-                    )
-                continue
-            if str(value) not in ids.get(target, set()) | existing.get(target, set()):
-                problems.append(
-                    (
-                        f"{table} {row.get('id')}.{column}",
-                        _("This refers to a record that is neither in the file nor in Harbour."),
-                    )
-                )
-    for row in bundle.get("attribute", []):
-        if row.get("link_id") and str(row["link_id"]) not in every_id:
-            problems.append(
-                (
-                    f"attribute {row.get('id')}.link_id",
-                    _("This refers to a record that is neither in the file nor in Harbour."),
-                )
-            )
-    return problems
-
-
-def _existing_ids(bundle: Bundle) -> dict[str, set[str]]:
-    wanted = set(REFERENCES.values())
-    out: dict[str, set[str]] = {"*": set()}
-    refs = {str(r.get(c)) for (t, c) in REFERENCES for r in bundle.get(t, []) if r.get(c)}
-    refs |= {str(r.get("link_id")) for r in bundle.get("attribute", []) if r.get("link_id")}
-    valid = [x for x in refs if _is_uuid(x)]
-    for name in wanted:
-        spec = BY_NAME[name]
-        if spec.model is not None:
-            found = spec.model._default_manager.filter(pk__in=valid).values_list("pk", flat=True)
-        else:
-            found = m.ExtraRecord.objects.filter(table=name, pk__in=valid).values_list(
-                "pk", flat=True
-            )
-        out[name] = {str(x) for x in found}
-        out["*"] |= out[name]
-    return out
-
-
-def _is_uuid(text: str) -> bool:
-    try:
-        uuid.UUID(text)
-    except ValueError:
-        return False
-    return True
-
-
 def _profile_problems(bundle: Bundle, org: Any) -> list[Problem]:
     from harbour.standard.dictionary import current
 
@@ -429,22 +352,48 @@ def _profile_problems(bundle: Bundle, org: Any) -> list[Problem]:
 # --- writing ----------------------------------------------------------------------------------
 
 
-def import_file(*, by: Actor, data: bytes, filename: str = "", org: Any = None) -> ImportReport:
-    """Read, check and import a file; on any problem nothing is written."""
+def import_file(
+    *, by: Actor, data: bytes, filename: str = "", org: Any = None, dry_run: bool = False
+) -> ImportReport:
+    """Read, check and import a file; on any problem nothing is written. A dry run gives the
+    same report and writes nothing."""
+    shape = None
     try:
-        bundle = read_file(data, filename)
-        problems = check_bundle(bundle, org=org)
+        bundle, shape = read_file(data, filename)
+        problems, externals = check_bundle(bundle, org=org)
         if problems:
             raise ImportFailed(problems)
-        counts = import_bundle(by=by, bundle=bundle, org=org)
+        counts = {t.name: len(bundle[t.name]) for t in TABLES if bundle.get(t.name)}
+        same = bool(counts) and references.unchanged(bundle, getattr(org, "pk", org))
+        if not dry_run and not same:
+            counts = import_bundle(by=by, bundle=bundle, org=org, externals=externals)
     except ImportFailed as exc:
-        return ImportReport(ok=False, problems=exc.problems)
-    return ImportReport(ok=True, counts=counts)
+        return ImportReport(
+            ok=False,
+            problems=exc.problems,
+            shape=shape.describe() if shape else "",
+            dry_run=dry_run,
+        )
+    return ImportReport(
+        ok=True,
+        counts=counts,
+        shape=shape.describe(),
+        externals=[(e.where, e.value) for e in externals],
+        dry_run=dry_run,
+        unchanged=same,
+    )
 
 
 @transaction.atomic
-def import_bundle(*, by: Actor, bundle: Bundle, org: Any = None) -> dict[str, int]:
+def import_bundle(
+    *,
+    by: Actor,
+    bundle: Bundle,
+    org: Any = None,
+    externals: list[references.External] | None = None,
+) -> dict[str, int]:
     org_id = getattr(org, "pk", org)
+    outside = references.external_columns(externals or [])
     replaced = _delete_replaced(bundle)
     counts: dict[str, int] = {}
     hidden_addresses = _hidden_addresses(bundle)
@@ -460,7 +409,7 @@ def import_bundle(*, by: Actor, bundle: Bundle, org: Any = None) -> dict[str, in
         if table.model is None:
             _write_extra(table, rows)
         else:
-            _write_rows(table, rows, org_id, hidden_addresses)
+            _write_rows(table, rows, org_id, hidden_addresses, outside)
     _restore_last_modified(bundle)
     index.refresh([r["id"] for r in bundle.get("service", [])] + replaced)
     record_event(
@@ -517,14 +466,26 @@ def _write_extra(table: Table, rows: list[dict[str, Any]]) -> None:
 
 
 def _write_rows(
-    table: Table, rows: list[dict[str, Any]], org_id: Any, hidden: dict[str, list[dict[str, Any]]]
+    table: Table,
+    rows: list[dict[str, Any]],
+    org_id: Any,
+    hidden: dict[str, list[dict[str, Any]]],
+    outside: dict[tuple[str, str], set[str]],
 ) -> None:
     assert table.model is not None
     fields = model_fields(table)
     objects = []
     for row in rows:
-        values = {fields[k].attname: _python(fields[k], v) for k, v in row.items() if k in fields}
-        extra = {k: v for k, v in row.items() if k not in fields and k != "last_modified"}
+        # an external reference stays as it came, in `extra`, since no row here can hold it
+        ext = outside.get((table.name, str(row.get("id"))), set())
+        values = {
+            fields[k].attname: _python(fields[k], v)
+            for k, v in row.items()
+            if k in fields and k not in ext
+        }
+        extra = {
+            k: v for k, v in row.items() if (k not in fields or k in ext) and k != "last_modified"
+        }
         obj = table.model(**values, extra=extra)
         if hasattr(obj, "org_id") and table.name != "closure":
             obj.org_id = org_id

@@ -265,5 +265,11 @@ def import_page(request: HttpRequest) -> HttpResponse:
         else:
             chosen = form.cleaned_data["org"]
             org = Organisation.objects.filter(pk=chosen).first() if chosen else None
-            report = imports.import_file(by=user, data=upload.read(), filename=upload.name, org=org)
+            report = imports.import_file(
+                by=user,
+                data=upload.read(),
+                filename=upload.name,
+                org=org,
+                dry_run=form.cleaned_data["dry_run"],
+            )
     return render(request, "directory/import.html", {"form": form, "report": report})

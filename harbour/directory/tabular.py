@@ -11,6 +11,7 @@ import decimal
 import json
 import tempfile
 import zipfile
+import zlib
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -149,7 +150,13 @@ def _unzip(data: bytes, root: Path, max_bytes: int) -> None:
         name = Path(info.filename).name
         if name != info.filename.split("/")[-1] or name.startswith("."):
             continue
-        (root / name).write_bytes(archive.read(info))
+        try:
+            (root / name).write_bytes(archive.read(info))
+        except (zipfile.BadZipFile, ValueError, EOFError, OSError, NotImplementedError, zlib.error):
+            # a damaged or truncated archive, or a compression method Python cannot read
+            raise PackageProblem(
+                [(name, _("This file of the ZIP archive cannot be read."))]
+            ) from None
 
 
 def read_directory(root: Path) -> Bundle:
@@ -200,6 +207,10 @@ def _read_resources(root: Path, checked: dict[str, Any]) -> Bundle:
     problems: list[tuple[str, str]] = []
     for name, path in checked["resources"]:
         header = _header(root / path)
+        missing = _missing_columns(name, header)
+        if missing:
+            problems += [(f"{path}, {column}", _missing_message(column)) for column in missing]
+            continue
         declared = {f["name"]: f for f in schema_fields(name)}
         fields = [declared.get(c, {"name": c, "type": "string"}) for c in header]
         schema = Schema.from_descriptor({"fields": fields, "primaryKey": ["id"]})
@@ -217,6 +228,20 @@ def _read_resources(root: Path, checked: dict[str, Any]) -> Bundle:
     if problems:
         raise PackageProblem(problems)
     return bundle
+
+
+def _missing_columns(table: str, header: list[str]) -> list[str]:
+    """The id and every column HSDS requires must be in the header: a missing column would
+    otherwise read as blanks and replace the stored values."""
+    wanted = ["id", *(c for c in hsds.required(table) if c != "id")]
+    wanted += [
+        f["name"] for f in _profile_fields(table) if f.get("constraints", {}).get("required")
+    ]
+    return [c for c in dict.fromkeys(wanted) if c not in header]
+
+
+def _missing_message(column: str) -> str:
+    return _("The required column “%(column)s” is missing from this file.") % {"column": column}
 
 
 def _header(path: Path) -> list[str]:
@@ -259,6 +284,8 @@ def _frictionless_message(error: Any) -> str:
 
 
 def _with_required(table: str, row: dict[str, Any]) -> dict[str, Any]:
+    """An empty cell in a required text column (the header has it: checked before) is an
+    empty text, which HSDS allows."""
     for name in hsds.required(table):
         if (
             name not in row

@@ -157,8 +157,14 @@ def _service(**changes: Any) -> dict[str, Any]:
 
 
 BAD = {
-    "schema violation": (_service(status="open"), "service[0].status"),
-    "wrong type": (_service(minimum_age="twelve"), "service[0].minimum_age"),
+    "schema violation": (
+        _service(status="open"),
+        "service ac148810-d857-441c-9679-408f346de14b.status",
+    ),
+    "wrong type": (
+        _service(minimum_age="twelve"),
+        "service ac148810-d857-441c-9679-408f346de14b.minimum_age",
+    ),
     "missing required": (
         {"contents": [{"id": "ac148810-d857-441c-9679-408f346de14b", "status": "active"}]},
         "name",

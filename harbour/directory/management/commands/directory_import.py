@@ -1,5 +1,6 @@
-"""`harbour directory import FILE [--org SHORT_NAME]`: import HSDS 3.0 JSON or a tabular data
-package (ZIP or a folder with datapackage.json). All or nothing, with a validation report."""
+"""`harbour directory import FILE [--org SHORT_NAME] [--dry-run]`: import HSDS 3.0 JSON (any
+shape the specification defines) or a tabular data package (ZIP or a folder with
+datapackage.json). All or nothing, with a validation report; a dry run writes nothing."""
 
 import io
 import zipfile
@@ -26,6 +27,10 @@ class Command(BaseCommand):
             "will manage the imported entries (required for hidden locations)",
         )
 
+        parser.add_argument(
+            "--dry-run", action="store_true", help="check and report only, write nothing"
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["path"])
         if not path.exists():
@@ -39,16 +44,36 @@ class Command(BaseCommand):
             (_zip_folder(path), "package.zip") if path.is_dir() else (path.read_bytes(), path.name)
         )
         report = imports.import_file(
-            by=SystemActor("directory-import"), data=data, filename=name, org=org
+            by=SystemActor("directory-import"),
+            data=data,
+            filename=name,
+            org=org,
+            dry_run=options["dry_run"],
         )
+        if report.shape:
+            self.stdout.write(_("Read as %(shape)s.") % {"shape": report.shape})
         if not report.ok:
             for where, message in report.problems:
                 self.stderr.write(f"{where}: {message}")
             raise CommandError(
                 _("Nothing was imported: %(n)d problems.") % {"n": len(report.problems)}
             )
+        for where, value in report.externals:
+            self.stdout.write(
+                _("%(where)s: %(id)s is not in this directory (kept as an external reference).")
+                % {"where": where, "id": value}
+            )
         summary = ", ".join(f"{k}: {v}" for k, v in report.counts.items())
-        self.stdout.write(_("Imported %(summary)s.") % {"summary": summary})
+        if report.unchanged and not report.dry_run:
+            self.stdout.write(
+                _("Nothing changed: every record in the file is already in Harbour as it is.")
+            )
+        elif report.dry_run:
+            self.stdout.write(
+                _("Dry run: nothing was written. Would import %(summary)s.") % {"summary": summary}
+            )
+        else:
+            self.stdout.write(_("Imported %(summary)s.") % {"summary": summary})
 
 
 def _zip_folder(folder: Path) -> bytes:

@@ -1,0 +1,245 @@
+"""References between HSDS records, and the external ones: records neither in the file nor in
+Harbour (a parent organisation, a parent taxonomy term, a service at a location another publisher
+holds). Real exports are routinely partial, so such a reference is kept as it came (stored in the
+record's `extra`, exported back unchanged) and listed in the import report; only a reference that
+contradicts the data (it names a record of another type) or that Harbour cannot store without its
+target (a service's organisation) is an error.
+"""
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext as _
+
+from harbour.directory import models as m
+from harbour.directory.hsds import BY_NAME, TABLES, Bundle, model_fields
+
+Problem = tuple[str, str]
+# child column -> referenced table (checked against the file and the database)
+REFERENCES = {
+    ("taxonomy_term", "taxonomy_id"): "taxonomy",
+    ("taxonomy_term", "parent_id"): "taxonomy_term",
+    ("organization", "parent_organization_id"): "organization",
+    ("service", "organization_id"): "organization",
+    ("service", "program_id"): "program",
+    ("program", "organization_id"): "organization",
+    ("location", "organization_id"): "organization",
+    ("service_at_location", "service_id"): "service",
+    ("service_at_location", "location_id"): "location",
+    ("address", "location_id"): "location",
+    ("phone", "organization_id"): "organization",
+    ("phone", "service_id"): "service",
+    ("phone", "location_id"): "location",
+    ("phone", "contact_id"): "contact",
+    ("phone", "service_at_location_id"): "service_at_location",
+    ("schedule", "service_id"): "service",
+    ("schedule", "location_id"): "location",
+    ("schedule", "service_at_location_id"): "service_at_location",
+    ("service_area", "service_id"): "service",
+    ("language", "service_id"): "service",
+    ("language", "location_id"): "location",
+    ("language", "phone_id"): "phone",
+    ("accessibility", "location_id"): "location",
+    ("cost_option", "service_id"): "service",
+    ("funding", "organization_id"): "organization",
+    ("funding", "service_id"): "service",
+    ("attribute", "taxonomy_term_id"): "taxonomy_term",
+    ("closure", "service_id"): "service",
+    ("contact", "organization_id"): "organization",
+    ("contact", "service_id"): "service",
+    ("contact", "location_id"): "location",
+    ("contact", "service_at_location_id"): "service_at_location",
+    ("required_document", "service_id"): "service",
+    ("organization_identifier", "organization_id"): "organization",
+}
+REQUIRED_REFERENCES = {
+    ("service", "organization_id"),
+    ("service_at_location", "service_id"),
+    ("service_at_location", "location_id"),
+    ("address", "location_id"),
+    ("service_area", "service_id"),
+    ("accessibility", "location_id"),
+    ("cost_option", "service_id"),
+    ("attribute", "taxonomy_term_id"),
+    ("attribute", "link_id"),
+    ("closure", "service_id"),
+}
+
+
+@dataclass(frozen=True)
+class External:
+    table: str
+    record: str
+    column: str
+    target: str
+    value: str
+
+    @property
+    def where(self) -> str:
+        return f"{self.table} {self.record}.{self.column}"
+
+
+def check(bundle: Bundle) -> tuple[list[Problem], list[External]]:
+    """Problems with the references, and the external references to keep."""
+    ids = {name: {str(r.get("id")) for r in rows} for name, rows in bundle.items()}
+    existing = _existing_ids(bundle)
+    known = {t.name: ids.get(t.name, set()) | existing.get(t.name, set()) for t in TABLES}
+    problems: list[Problem] = []
+    externals: list[External] = []
+    for (table, column), target in REFERENCES.items():
+        for row in bundle.get(table, []):
+            value = row.get(column)
+            where = f"{table} {row.get('id')}.{column}"
+            if value is None:
+                if (table, column) in REQUIRED_REFERENCES:
+                    problems.append((where, _("This reference is required.")))
+                continue
+            if str(value) in known[target]:
+                continue
+            other = next((t for t, found in known.items() if str(value) in found), None)
+            if other is not None:
+                problems.append((where, _wrong_type(other, target)))
+            elif not _may_be_external(table, column):
+                problems.append(
+                    (
+                        where,
+                        _(
+                            "This refers to a record that is neither in the file nor in "
+                            "Harbour, and Harbour cannot keep this record without it."
+                        ),
+                    )
+                )
+            else:
+                externals.append(External(table, str(row.get("id")), column, target, str(value)))
+    every_id = set().union(*known.values())
+    for row in bundle.get("attribute", []):
+        if row.get("link_id") and str(row["link_id"]) not in every_id:
+            externals.append(
+                External("attribute", str(row.get("id")), "link_id", "", str(row["link_id"]))
+            )
+    return problems, externals
+
+
+def _wrong_type(found: str, expected: str) -> str:
+    return _("This refers to a %(found)s record where a %(expected)s record belongs.") % {
+        "found": found,
+        "expected": expected,
+    }
+
+
+def _may_be_external(table: str, column: str) -> bool:
+    """Kept verbatim (a JSON record, or a nullable link whose value moves to `extra`)."""
+    spec = BY_NAME[table]
+    if spec.model is None:
+        return True
+    field = model_fields(spec).get(column)
+    return not isinstance(field, models.ForeignKey) or bool(field.null)
+
+
+def external_columns(externals: list[External]) -> dict[tuple[str, str], set[str]]:
+    """Per record, the modelled links that must move to `extra` (a row cannot point nowhere)."""
+    out: dict[tuple[str, str], set[str]] = {}
+    for ext in externals:
+        spec = BY_NAME[ext.table]
+        if spec.model is None:
+            continue
+        if not isinstance(model_fields(spec).get(ext.column), models.ForeignKey):
+            continue
+        out.setdefault((ext.table, ext.record), set()).add(ext.column)
+    return out
+
+
+def _existing_ids(bundle: Bundle) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    refs = {str(r.get(c)) for (t, c) in REFERENCES for r in bundle.get(t, []) if r.get(c)}
+    refs |= {str(r.get("link_id")) for r in bundle.get("attribute", []) if r.get("link_id")}
+    valid = [x for x in refs if _is_uuid(x)]
+    for spec in TABLES:
+        found: Any
+        if spec.model is not None:
+            found = spec.model._default_manager.filter(pk__in=valid).values_list("pk", flat=True)
+        else:
+            found = m.ExtraRecord.objects.filter(table=spec.name, pk__in=valid).values_list(
+                "pk", flat=True
+            )
+        out[spec.name] = {str(x) for x in found}
+    return out
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
+def stored_tables(ids: list[str]) -> dict[str, str]:
+    """id -> the table that already holds it in Harbour."""
+    valid = [x for x in ids if _is_uuid(x)]
+    out: dict[str, str] = {}
+    for spec in TABLES:
+        if spec.model is not None:
+            for pk in spec.model._default_manager.filter(pk__in=valid).values_list("pk", flat=True):
+                out[str(pk)] = spec.name
+    for pk, table in m.ExtraRecord.objects.filter(pk__in=valid).values_list("pk", "table"):
+        out[str(pk)] = table
+    return out
+
+
+# --- a re-import of the same file ---------------------------------------------------------------
+
+
+def unchanged(bundle: Bundle, org_id: Any = None) -> bool:
+    """Every record of the file is already stored exactly so: writing it again would only churn
+    timestamps and the search index, so a re-import of the same file writes nothing."""
+    for spec in TABLES:
+        rows = bundle.get(spec.name, [])
+        if not rows:
+            continue
+        ids = [str(r.get("id")) for r in rows]
+        if not all(_is_uuid(i) for i in ids):
+            return False
+        stored = _stored_rows(spec, ids, org_id)
+        for row in rows:
+            before = stored.get(str(row.get("id")))
+            if before is None or not _same_row(row, before):
+                return False
+    return True
+
+
+def _stored_rows(spec: Any, ids: list[str], org_id: Any) -> dict[str, dict[str, Any]]:
+    from harbour.directory.hsds import row_of
+
+    if spec.model is None:
+        found = m.ExtraRecord.objects.filter(table=spec.name, pk__in=ids)
+        return {str(x.pk): x.row for x in found}
+    objects = spec.model._default_manager.filter(pk__in=ids)
+    # a record managed by another organisation than the one now chosen has changed
+    return {
+        str(o.pk): row_of(spec, o)
+        for o in objects
+        if not hasattr(o, "org_id") or spec.name == "closure" or o.org_id == org_id
+    }
+
+
+def _same_row(row: dict[str, Any], stored: dict[str, Any]) -> bool:
+    from harbour.directory.hsds import compact
+
+    row = compact(row)
+    return all(_same_value(v, stored.get(k)) for k, v in row.items())
+
+
+def _same_value(value: Any, stored: Any) -> bool:
+    if value == stored:
+        return True
+    if isinstance(value, str) and isinstance(stored, str):
+        import datetime as dt
+
+        try:
+            return dt.datetime.fromisoformat(value) == dt.datetime.fromisoformat(stored)
+        except ValueError:
+            return False
+    return False

@@ -1,0 +1,110 @@
+"""Every official HSDS 3.0 example (read from ../shared, never copied) imports unchanged."""
+
+import datetime as dt
+import decimal
+import io
+import json
+import os
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harbour.audit.actions import SystemActor
+from harbour.directory import export, imports, policy, shapes
+from harbour.directory.imports import validator
+
+pytestmark = pytest.mark.django_db
+
+
+def _examples() -> Path:
+    """../shared/standards/hsds-3.0/examples next to the checkout (or above a worktree)."""
+    if os.environ.get("HARBOUR_HSDS_EXAMPLES"):
+        return Path(os.environ["HARBOUR_HSDS_EXAMPLES"])
+    for parent in Path(__file__).resolve().parents[3:]:
+        candidate = parent / "shared" / "standards" / "hsds-3.0" / "examples"
+        if candidate.is_dir():
+            return candidate
+    return Path("/nonexistent")
+
+
+EXAMPLES = _examples()
+if not EXAMPLES.is_dir():
+    pytest.skip("the official HSDS 3.0 examples (../shared) are not here", allow_module_level=True)
+BY = SystemActor("tests")
+JSON_EXAMPLES = sorted(p.name for p in EXAMPLES.glob("*.json"))
+
+
+def package() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for item in sorted((EXAMPLES / "csv").iterdir()):
+            archive.write(item, item.name)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("name", [*JSON_EXAMPLES, "csv"])
+def test_each_official_example_imports_unchanged(name: str) -> None:
+    data = package() if name == "csv" else (EXAMPLES / name).read_bytes()
+    report = imports.import_file(by=BY, data=data, filename=name)
+    assert report.ok, report.problems
+
+
+def _same(original: Any, exported: Any) -> bool:
+    """Values compared as values: 100 == 100.0, and "2023-03-15T10:30:45.123Z" is the same
+    instant as "2023-03-15T10:30:45.123000+00:00"."""
+    if original == exported:
+        return True
+    if isinstance(original, str) and isinstance(exported, str):
+        try:
+            return dt.datetime.fromisoformat(original) == dt.datetime.fromisoformat(exported)
+        except ValueError:
+            return False
+    numbers = (int, float, decimal.Decimal)
+    if isinstance(original, numbers) and isinstance(exported, numbers | str):
+        try:
+            return decimal.Decimal(str(original)) == decimal.Decimal(str(exported))
+        except decimal.InvalidOperation:
+            return False
+    return False
+
+
+def _lost(original: dict[str, list[dict[str, Any]]], exported: dict[str, list]) -> list[str]:
+    """Every field of every original record, with the same value, in the export."""
+    out = []
+    for table, rows in original.items():
+        by_id = {r.get("id"): r for r in exported.get(table, [])}
+        for row in rows:
+            found = by_id.get(row.get("id"))
+            if found is None:
+                out.append(f"{table} {row.get('id')}: missing")
+                continue
+            out += [
+                f"{table} {row['id']}.{k}: {v!r} != {found.get(k)!r}"
+                for k, v in row.items()
+                if not _same(v, found.get(k))
+            ]
+    return out
+
+
+@pytest.mark.parametrize("name", [*JSON_EXAMPLES, "csv"])
+def test_each_official_example_comes_back_field_by_field(name: str) -> None:
+    data = package() if name == "csv" else (EXAMPLES / name).read_bytes()
+    original, _shape = imports.read_file(data, name)
+    assert imports.import_file(by=BY, data=data, filename=name).ok
+    everything = export.bundle_for(policy.system_audience())
+    assert _lost(original, everything) == []
+    document = export.json_document(everything)
+    again, _shape = imports.read_file(json.dumps(document).encode(), "export.json")
+    assert _lost(original, again) == []
+    tabular, _shape = imports.read_file(export.tabular_zip(everything), "export.zip")
+    assert _lost(original, tabular) == []
+    for table in ("service", "organization"):
+        for item in document[f"{table}s"]:
+            errors = [e.message for e in validator(table, True).iter_errors(item)]
+            assert errors == [], errors
+    for table in ("taxonomy", "taxonomy_term"):
+        for item in document[shapes.BY_NAME[table].plural]:
+            errors = [e.message for e in validator(table).iter_errors(item)]
+            assert errors == [], errors
