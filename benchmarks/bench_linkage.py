@@ -24,57 +24,346 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from harbour.linkage.core import encoding as enc  # noqa: E402
-from harbour.linkage.core import matching  # noqa: E402
+from harbour.linkage.core import encoding as enc
+from harbour.linkage.core import matching
 
 GIVEN = {
-    "en": ["William", "Robert", "Katherine", "Elizabeth", "Margaret", "Michael", "James", "Mary",
-           "Jessica", "Ashley", "Emily", "Sarah", "Jennifer", "Amanda", "Daniel", "David",
-           "Christopher", "Thomas", "Stephen", "Nicholas", "Hannah", "Sophie", "Rose", "Grace"],
-    "fr": ["Marie", "Jean", "Élodie", "Chloé", "Mélanie", "Geneviève", "Josée", "Stéphane",
-           "Isabelle", "Nathalie", "Catherine", "Hélène", "Sylvie", "Valérie", "Amélie", "Léa"],
-    "es": ["María", "José", "Juan", "Guadalupe", "Alejandra", "Lucía", "Carmen", "Rosa",
-           "Ana", "Sofía", "Valentina", "Camila", "Diego", "Miguel", "Esteban", "Ximena"],
-    "tl": ["Maricel", "Jonalyn", "Rowena", "Rodel", "Jocelyn", "Analyn", "Marites", "Lorna",
-           "Jenalyn", "Rhea", "Princess", "Mary Grace", "Kristine", "Joy", "Angelica", "Rosalie"],
-    "ar": ["Fatima", "Mohammed", "Aisha", "Mariam", "Youssef", "Layla", "Noor", "Amira",
-           "Ahmed", "Hana", "Zainab", "Khadija", "Samira", "Rania", "Salma", "Yasmin"],
-    "uk": ["Olena", "Natalia", "Tatiana", "Oksana", "Iryna", "Yulia", "Kateryna", "Svitlana",
-           "Anastasia", "Viktoria", "Olha", "Mykola", "Dmytro", "Andriy", "Maria", "Alexander"],
-    "zh": ["Wei", "Fang", "Xiu Ying", "Li Na", "Jing", "Min", "Yan", "Hui", "Xiao Mei", "Lan",
-           "Mei Ling", "Ying", "Hong", "Jun", "Ping", "Qing"],
+    "en": [
+        "William",
+        "Robert",
+        "Katherine",
+        "Elizabeth",
+        "Margaret",
+        "Michael",
+        "James",
+        "Mary",
+        "Jessica",
+        "Ashley",
+        "Emily",
+        "Sarah",
+        "Jennifer",
+        "Amanda",
+        "Daniel",
+        "David",
+        "Christopher",
+        "Thomas",
+        "Stephen",
+        "Nicholas",
+        "Hannah",
+        "Sophie",
+        "Rose",
+        "Grace",
+    ],
+    "fr": [
+        "Marie",
+        "Jean",
+        "Élodie",
+        "Chloé",
+        "Mélanie",
+        "Geneviève",
+        "Josée",
+        "Stéphane",
+        "Isabelle",
+        "Nathalie",
+        "Catherine",
+        "Hélène",
+        "Sylvie",
+        "Valérie",
+        "Amélie",
+        "Léa",
+    ],
+    "es": [
+        "María",
+        "José",
+        "Juan",
+        "Guadalupe",
+        "Alejandra",
+        "Lucía",
+        "Carmen",
+        "Rosa",
+        "Ana",
+        "Sofía",
+        "Valentina",
+        "Camila",
+        "Diego",
+        "Miguel",
+        "Esteban",
+        "Ximena",
+    ],
+    "tl": [
+        "Maricel",
+        "Jonalyn",
+        "Rowena",
+        "Rodel",
+        "Jocelyn",
+        "Analyn",
+        "Marites",
+        "Lorna",
+        "Jenalyn",
+        "Rhea",
+        "Princess",
+        "Mary Grace",
+        "Kristine",
+        "Joy",
+        "Angelica",
+        "Rosalie",
+    ],
+    "ar": [
+        "Fatima",
+        "Mohammed",
+        "Aisha",
+        "Mariam",
+        "Youssef",
+        "Layla",
+        "Noor",
+        "Amira",
+        "Ahmed",
+        "Hana",
+        "Zainab",
+        "Khadija",
+        "Samira",
+        "Rania",
+        "Salma",
+        "Yasmin",
+    ],
+    "uk": [
+        "Olena",
+        "Natalia",
+        "Tatiana",
+        "Oksana",
+        "Iryna",
+        "Yulia",
+        "Kateryna",
+        "Svitlana",
+        "Anastasia",
+        "Viktoria",
+        "Olha",
+        "Mykola",
+        "Dmytro",
+        "Andriy",
+        "Maria",
+        "Alexander",
+    ],
+    "zh": [
+        "Wei",
+        "Fang",
+        "Xiu Ying",
+        "Li Na",
+        "Jing",
+        "Min",
+        "Yan",
+        "Hui",
+        "Xiao Mei",
+        "Lan",
+        "Mei Ling",
+        "Ying",
+        "Hong",
+        "Jun",
+        "Ping",
+        "Qing",
+    ],
 }
 FAMILY = {
-    "en": ["Smith", "Brown", "Wilson", "MacDonald", "Taylor", "Campbell", "Anderson", "Thompson",
-           "Martin", "White", "Clark", "Walker", "Young", "Scott", "Mitchell", "Morrison"],
-    "fr": ["Tremblay", "Gagnon", "Roy", "Côté", "Bouchard", "Gauthier", "Morin", "Lavoie",
-           "Fortin", "Gagné", "Ouellet", "Pelletier", "Bélanger", "Lévesque", "Bergeron", "Leblanc"],
-    "es": ["García", "Rodríguez", "Hernández", "López", "Martínez", "González", "Pérez",
-           "Sánchez", "Ramírez", "Torres", "Flores", "Rivera", "Gómez", "Díaz", "Cruz", "Morales"],
-    "tl": ["Santos", "Reyes", "Cruz", "Bautista", "Ocampo", "Garcia", "Mendoza", "Villanueva",
-           "Dela Cruz", "Ramos", "Aquino", "Castillo", "Navarro", "Manalo", "Pascual", "Soriano"],
-    "ar": ["Al-Hassan", "Haddad", "Khalil", "Mansour", "Nasser", "Saleh", "Abdullah", "Hussein",
-           "Ibrahim", "Khoury", "Farah", "Aziz", "Hamdan", "Othman", "Rahman", "Yousef"],
-    "uk": ["Shevchenko", "Kovalenko", "Bondarenko", "Tkachenko", "Kravchenko", "Melnyk",
-           "Boyko", "Kovalchuk", "Oliynyk", "Shevchuk", "Polishchuk", "Lysenko", "Marchenko",
-           "Savchenko", "Rudenko", "Moroz"],
-    "zh": ["Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Huang", "Zhao", "Wu", "Zhou", "Xu",
-           "Sun", "Ma", "Zhu", "Hu", "Guo"],
+    "en": [
+        "Smith",
+        "Brown",
+        "Wilson",
+        "MacDonald",
+        "Taylor",
+        "Campbell",
+        "Anderson",
+        "Thompson",
+        "Martin",
+        "White",
+        "Clark",
+        "Walker",
+        "Young",
+        "Scott",
+        "Mitchell",
+        "Morrison",
+    ],
+    "fr": [
+        "Tremblay",
+        "Gagnon",
+        "Roy",
+        "Côté",
+        "Bouchard",
+        "Gauthier",
+        "Morin",
+        "Lavoie",
+        "Fortin",
+        "Gagné",
+        "Ouellet",
+        "Pelletier",
+        "Bélanger",
+        "Lévesque",
+        "Bergeron",
+        "Leblanc",
+    ],
+    "es": [
+        "García",
+        "Rodríguez",
+        "Hernández",
+        "López",
+        "Martínez",
+        "González",
+        "Pérez",
+        "Sánchez",
+        "Ramírez",
+        "Torres",
+        "Flores",
+        "Rivera",
+        "Gómez",
+        "Díaz",
+        "Cruz",
+        "Morales",
+    ],
+    "tl": [
+        "Santos",
+        "Reyes",
+        "Cruz",
+        "Bautista",
+        "Ocampo",
+        "Garcia",
+        "Mendoza",
+        "Villanueva",
+        "Dela Cruz",
+        "Ramos",
+        "Aquino",
+        "Castillo",
+        "Navarro",
+        "Manalo",
+        "Pascual",
+        "Soriano",
+    ],
+    "ar": [
+        "Al-Hassan",
+        "Haddad",
+        "Khalil",
+        "Mansour",
+        "Nasser",
+        "Saleh",
+        "Abdullah",
+        "Hussein",
+        "Ibrahim",
+        "Khoury",
+        "Farah",
+        "Aziz",
+        "Hamdan",
+        "Othman",
+        "Rahman",
+        "Yousef",
+    ],
+    "uk": [
+        "Shevchenko",
+        "Kovalenko",
+        "Bondarenko",
+        "Tkachenko",
+        "Kravchenko",
+        "Melnyk",
+        "Boyko",
+        "Kovalchuk",
+        "Oliynyk",
+        "Shevchuk",
+        "Polishchuk",
+        "Lysenko",
+        "Marchenko",
+        "Savchenko",
+        "Rudenko",
+        "Moroz",
+    ],
+    "zh": [
+        "Wang",
+        "Li",
+        "Zhang",
+        "Liu",
+        "Chen",
+        "Yang",
+        "Huang",
+        "Zhao",
+        "Wu",
+        "Zhou",
+        "Xu",
+        "Sun",
+        "Ma",
+        "Zhu",
+        "Hu",
+        "Guo",
+    ],
 }
 VARIANTS = {  # spellings of one name met across records (transliteration, nicknames)
-    "Mohammed": ["Muhammad", "Mohamed", "Mohammad"], "Youssef": ["Yusuf", "Yousef"],
-    "Olena": ["Elena", "Helen", "Lena"], "Natalia": ["Natasha", "Nataliya"],
-    "Tatiana": ["Tatyana", "Tanya"], "Kateryna": ["Katerina", "Ekaterina", "Katia"],
-    "Iryna": ["Irina"], "Yulia": ["Julia", "Yuliya"], "Olha": ["Olga"], "Andriy": ["Andrei"],
-    "Elizabeth": ["Liz", "Beth"], "William": ["Bill", "Will"], "Robert": ["Bob", "Rob"],
-    "Katherine": ["Kate", "Katie", "Catherine"], "Margaret": ["Maggie", "Peggy"],
-    "Michael": ["Mike"], "James": ["Jim"], "Christopher": ["Chris"], "Mariam": ["Maryam"],
-    "Aisha": ["Aicha", "Ayesha"], "Al-Hassan": ["Alhassan", "El Hassan"], "Hussein": ["Husain"],
-    "Shevchenko": ["Chevtchenko", "Schewtschenko"], "Kovalenko": ["Kowalenko"],
-    "José": ["Jose"], "Sofía": ["Sophia", "Sofia"], "Nicholas": ["Nick", "Nicolas"],
+    "Mohammed": ["Muhammad", "Mohamed", "Mohammad"],
+    "Youssef": ["Yusuf", "Yousef"],
+    "Olena": ["Elena", "Helen", "Lena"],
+    "Natalia": ["Natasha", "Nataliya"],
+    "Tatiana": ["Tatyana", "Tanya"],
+    "Kateryna": ["Katerina", "Ekaterina", "Katia"],
+    "Iryna": ["Irina"],
+    "Yulia": ["Julia", "Yuliya"],
+    "Olha": ["Olga"],
+    "Andriy": ["Andrei"],
+    "Elizabeth": ["Liz", "Beth"],
+    "William": ["Bill", "Will"],
+    "Robert": ["Bob", "Rob"],
+    "Katherine": ["Kate", "Katie", "Catherine"],
+    "Margaret": ["Maggie", "Peggy"],
+    "Michael": ["Mike"],
+    "James": ["Jim"],
+    "Christopher": ["Chris"],
+    "Mariam": ["Maryam"],
+    "Aisha": ["Aicha", "Ayesha"],
+    "Al-Hassan": ["Alhassan", "El Hassan"],
+    "Hussein": ["Husain"],
+    "Shevchenko": ["Chevtchenko", "Schewtschenko"],
+    "Kovalenko": ["Kowalenko"],
+    "José": ["Jose"],
+    "Sofía": ["Sophia", "Sofia"],
+    "Nicholas": ["Nick", "Nicolas"],
 }
 COUNTRIES = ["CA", "PH", "MX", "UA", "CN", "SY", "IN", "HT", "NG", "VN", "CO", "RO"]
 SEXES = ["woman", "man", "non_binary", "two_spirit"]
+
+
+SYLLABLES = [
+    "ka",
+    "ri",
+    "mo",
+    "na",
+    "li",
+    "ta",
+    "se",
+    "vo",
+    "du",
+    "ne",
+    "ra",
+    "ko",
+    "mi",
+    "la",
+    "po",
+    "chen",
+    "ber",
+    "gan",
+    "dor",
+    "vel",
+    "zan",
+    "tu",
+    "ha",
+    "yo",
+    "ben",
+    "sha",
+]
+
+
+def invented(rng: random.Random, syllables: int) -> str:
+    """A long tail of rarer names, as real populations have."""
+    return "".join(rng.choice(SYLLABLES) for _ in range(syllables)).capitalize()
+
+
+def draw_name(rng: random.Random, common: list[str], tail: float) -> str:
+    if rng.random() < tail:
+        return invented(rng, rng.choice([2, 3, 3, 4]))
+    # Zipf-like: the first names of each list are the most frequent
+    return common[min(int(rng.paretovariate(1.2)) - 1, len(common) - 1)]
 
 
 def typo(word: str, rng: random.Random) -> str:
@@ -95,7 +384,7 @@ def population(records: int, seed: int = 7) -> tuple[list[dict], list[int]]:
     people = []
     while sum(p[1] for p in people) < records:
         lang = rng.choice(list(GIVEN))
-        given = rng.choice(GIVEN[lang])
+        given = draw_name(rng, GIVEN[lang], 0.3)
         if rng.random() < 0.5:  # mixed-origin names are common
             lang = rng.choice(list(GIVEN))
         born = dt.date(1960, 1, 1) + dt.timedelta(days=rng.randrange(45 * 365))
@@ -103,12 +392,12 @@ def population(records: int, seed: int = 7) -> tuple[list[dict], list[int]]:
             born = born.replace(month=1, day=1)
         person = {
             "given_name": given,
-            "family_name": rng.choice(FAMILY[lang]),
+            "family_name": draw_name(rng, FAMILY[lang], 0.6),
             "birth_date": born,
             "gender_identity": rng.choices(SEXES, [70, 25, 3, 2])[0],
             "country_of_birth": rng.choice(COUNTRIES),
         }
-        n = 1 + min(int(rng.expovariate(2.3)), 6)
+        n = 1 + rng.choices(range(6), [70, 16, 7, 4, 2, 1])[0]
         people.append((person, n))
     out, truth = [], []
     for pid, (person, n) in enumerate(people):
@@ -138,8 +427,13 @@ def corrupt(person: dict, rng: random.Random) -> dict:
         rec["birth_date"] = born.replace(month=born.day, day=born.month)
     elif r < 0.09:
         rec["birth_date"] = born + dt.timedelta(days=rng.choice([-1, 1, 365, -365]))
-    for name, p in (("birth_date", 0.08), ("given_name", 0.01), ("family_name", 0.04),
-                    ("gender_identity", 0.1), ("country_of_birth", 0.2)):
+    for name, p in (
+        ("birth_date", 0.08),
+        ("given_name", 0.01),
+        ("family_name", 0.04),
+        ("gender_identity", 0.1),
+        ("country_of_birth", 0.2),
+    ):
         if rng.random() < p:
             rec[name] = None
     return rec
@@ -153,7 +447,7 @@ def clk(key: bytes, rec: dict, bits: int = 1000, hashes: int = 20) -> int:
     for name in ("given_name", "family_name"):
         for word in enc.normalise(rec.get(name) or "").split():
             padded = f"_{word}_"
-            tokens.update(f"{name}{padded[i:i + 2]}" for i in range(len(padded) - 1))
+            tokens.update(f"{name}{padded[i : i + 2]}" for i in range(len(padded) - 1))
     if rec.get("birth_date"):
         tokens.add(f"b{rec['birth_date'].isoformat()}")
     for name in ("gender_identity", "country_of_birth"):
@@ -161,14 +455,18 @@ def clk(key: bytes, rec: dict, bits: int = 1000, hashes: int = 20) -> int:
             tokens.add(f"{name}{rec[name]}")
     value = 0
     for token in tokens:
-        h1, h2 = (int.from_bytes(hmac.new(key, token.encode() + s, hashlib.sha256).digest()[:8], "big")
-                  for s in (b"1", b"2"))
+        h1, h2 = (
+            int.from_bytes(hmac.new(key, token.encode() + s, hashlib.sha256).digest()[:8], "big")
+            for s in (b"1", b"2")
+        )
         for i in range(hashes):  # double hashing, the classic CLK construction
             value |= 1 << ((h1 + i * h2) % bits)
     return value
 
 
-def link_clk(filters: list[int], threshold: float, bands: int = 24, per_band: int = 24) -> list[int]:
+def link_clk(
+    filters: list[int], threshold: float, bands: int = 24, per_band: int = 24
+) -> list[int]:
     rng = random.Random(3)
     blocks: dict = defaultdict(list)
     for band in range(bands):
@@ -200,8 +498,14 @@ def scores(labels: list[int], truth: list[int]) -> dict:
     recall = both / actual if actual else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     persons, true_persons = len(set(labels)), len(set(truth))
-    return {"precision": precision, "recall": recall, "f1": f1, "persons": persons,
-            "true_persons": true_persons, "count_error": (persons - true_persons) / true_persons}
+    return {
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "persons": persons,
+        "true_persons": true_persons,
+        "count_error": (persons - true_persons) / true_persons,
+    }
 
 
 def timed(fn, *args, **kwargs):
@@ -241,12 +545,16 @@ def main() -> None:
     for name in ("precision", "recall", "f1", "count_error"):
         ratio = a[name] / b[name] if b[name] else float("nan")
         print(f"{name:24}{a[name]:12.4f}{b[name]:12.4f}{ratio:8.2f}")
-    print(f"{'persons found':24}{a['persons']:12,}{b['persons']:12,}   (true {a['true_persons']:,})")
+    print(
+        f"{'persons found':24}{a['persons']:12,}{b['persons']:12,}   (true {a['true_persons']:,})"
+    )
     print(f"{'seconds':24}{t_ours:12.1f}{t_ref:12.1f}{t_ours / t_ref:8.2f}")
     print(f"{'peak MiB (tracemalloc)':24}{m_ours:12.0f}{m_ref:12.0f}{m_ours / m_ref:8.2f}")
-    print(f"ours: {result.candidate_pairs:,} candidate pairs, {result.uncertain_pairs:,} uncertain, "
-          f"{result.weak_records:,} weak records; persons if uncertain merged "
-          f"{result.persons_if_uncertain_merged:,}")
+    print(
+        f"ours: {result.candidate_pairs:,} candidate pairs, {result.uncertain_pairs:,} uncertain, "
+        f"{result.weak_records:,} weak records; persons if uncertain merged "
+        f"{result.persons_if_uncertain_merged:,}"
+    )
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from harbour.linkage.core.encoding import FIELDS, Encoding
+from harbour.linkage.core.encoding import FIELDS, MIN_STRONG, STRONG_FIELDS, Encoding
 
 FIELD_ORDER = tuple(FIELDS)
 # Similarity of a balanced filter pair is 1 - hamming / (2 * bits): unrelated values already
@@ -60,9 +60,9 @@ class Blocking:
         return [tuple(rng.sample(range(width), self.bits_per_band)) for _ in range(self.bands)]
 
     def keys(self, enc: Encoding, samples: Sequence[tuple[int, ...]]) -> list[Hashable]:
-        keys: list[Hashable] = [
-            (n, enc.filters[n]) for n in ("given", "family", "birth") if n in enc.filters
-        ]
+        # The whole birth filter is a block; whole name filters are not (a common given name
+        # would make one huge block, and EM would learn "same given name" as the match class).
+        keys: list[Hashable] = [("birth", enc.filters["birth"])] if "birth" in enc.filters else []
         given, family = enc.filters.get("given"), enc.filters.get("family")
         if given is not None and family is not None:
             joined = given | (family << (2 * FIELDS["given"].bits))
@@ -95,14 +95,35 @@ class Weights:
     m: list[list[float]]
     u: list[list[float]]
     prior: float
+    table: list[list[float]] = field(default_factory=list)
 
-    def weight(self, f: int, lvl: int) -> float:
+    def __post_init__(self) -> None:
+        self.table = [
+            self._monotone([self._raw(f, lvl) for lvl in range(LEVELS)]) for f in range(len(self.m))
+        ]
+
+    def _raw(self, f: int, lvl: int) -> float:
         if lvl == 0:
             return 0.0  # a missing value says nothing
-        return math.log2(self.m[f][lvl] / self.u[f][lvl])
+        # Smoothed: a level seen almost never on either side weighs about nothing, rather than
+        # the ratio of two tiny, noisy numbers.
+        return math.log2((self.m[f][lvl] + _SMOOTH) / (self.u[f][lvl] + _SMOOTH))
+
+    @staticmethod
+    def _monotone(row: list[float]) -> list[float]:
+        """A closer value never weighs less than a farther one (running maximum over levels)."""
+        out = [row[0]]
+        best = -math.inf
+        for w in row[1:]:
+            best = max(best, w)
+            out.append(best)
+        return out
+
+    def weight(self, f: int, lvl: int) -> float:
+        return self.table[f][lvl]
 
     def score(self, vector: Sequence[int]) -> float:
-        return sum(self.weight(f, lvl) for f, lvl in enumerate(vector))
+        return sum(self.table[f][lvl] for f, lvl in enumerate(vector))
 
     def probability(self, vector: Sequence[int]) -> float:
         """Posterior probability that the pair is one person."""
@@ -110,6 +131,7 @@ class Weights:
         return 1 / (1 + 2 ** -max(-60.0, min(60.0, odds)))
 
 
+_SMOOTH = 0.005
 _FLOOR = 1e-6
 
 
@@ -119,24 +141,39 @@ def _normalise(row: list[float]) -> list[float]:
     return [x / total for x in row]
 
 
-def estimate(vectors: Mapping[tuple[int, ...], int], iterations: int = 60) -> Weights:
-    """Fit m, u and the prior to comparison-vector counts by expectation–maximisation.
+# What EM starts from and is pulled towards, as if this many pairs had been seen: a small or
+# odd batch (a pilot hub, a test) gets sensible weights; a large one is ruled by its data.
+PSEUDO_PAIRS = 50.0
+DEFAULT_M = (0.0, 0.03, 0.03, 0.04, 0.9)  # the same person: mostly the same value
+DEFAULT_PRIOR = 0.02
 
-    Starts from "matches agree, non-matches disagree" so the two classes do not swap; missing
-    values (level 0) take no part. The weights are then made monotone in the level (a closer
-    value never counts against a match), as a pool-adjacent fit would.
+
+def estimate(
+    vectors: Mapping[tuple[int, ...], int],
+    background: Mapping[tuple[int, ...], int],
+    iterations: int = 60,
+) -> Weights:
+    """Fit m, u and the prior to the candidate pairs' comparison-vector counts by EM.
+
+    u starts from `background`, random pairs of records (nearly all of different people), m
+    from DEFAULT_M, both as PSEUDO_PAIRS pseudo-counts that keep a small batch sensible and
+    stop EM from taking a blocking artefact (say "same given name") for the match class.
+    Missing values (level 0) take no part. The weights are made monotone (`Weights`).
     """
     n_fields = len(FIELD_ORDER)
-    ramp = [0.0] + [float(i) for i in range(1, LEVELS)]
-    m = [_normalise(ramp[:]) for _ in range(n_fields)]
-    u = [_normalise([0.0] + [float(LEVELS - i) for i in range(1, LEVELS)]) for _ in range(n_fields)]
-    prior = 0.1
+    u0 = [[0.0] * LEVELS for _ in range(n_fields)]
+    for vector, count in background.items():
+        for f, lvl in enumerate(vector):
+            u0[f][lvl] += count
+    u0 = [_normalise([0.0, *[x + 0.5 for x in row[1:]]]) for row in u0]
+    m0 = [list(DEFAULT_M) for _ in range(n_fields)]
+    m, u, prior = m0, u0, DEFAULT_PRIOR
     items = list(vectors.items())
-    total = sum(vectors.values()) or 1
+    total = sum(vectors.values())
     for _ in range(iterations):
-        mc = [[0.0] * LEVELS for _ in range(n_fields)]
-        uc = [[0.0] * LEVELS for _ in range(n_fields)]
-        matched = 0.0
+        mc = [[PSEUDO_PAIRS * x for x in row] for row in m0]
+        uc = [[PSEUDO_PAIRS * x for x in row] for row in u0]
+        matched = PSEUDO_PAIRS * DEFAULT_PRIOR
         for vector, count in items:
             pm, pu = prior, 1 - prior
             for f, lvl in enumerate(vector):
@@ -149,21 +186,22 @@ def estimate(vectors: Mapping[tuple[int, ...], int], iterations: int = 60) -> We
                 if lvl:
                     mc[f][lvl] += g * count
                     uc[f][lvl] += (1 - g) * count
-        prior = min(max(matched / total, 1e-6), 1 - 1e-6)
+        prior = min(max(matched / (total + PSEUDO_PAIRS), 1e-6), 1 - 1e-6)
         m = [_normalise([0.0, *row[1:]]) for row in mc]
         u = [_normalise([0.0, *row[1:]]) for row in uc]
-    return _monotone(Weights(m=m, u=u, prior=prior))
+    return Weights(m=m, u=u, prior=prior)
 
 
-def _monotone(w: Weights) -> Weights:
-    """Raise m where a higher level would weigh less than a lower one (ties, not reversals)."""
-    for f in range(len(FIELD_ORDER)):
-        best = -math.inf
-        for lvl in range(1, LEVELS):
-            if w.weight(f, lvl) < best:
-                w.m[f][lvl] = w.u[f][lvl] * 2**best
-            best = max(best, w.weight(f, lvl))
-    return w
+def background_pairs(n: int, size: int, seed: int = 5) -> list[tuple[int, int]]:
+    """Random pairs of distinct records, for u."""
+    if n < 2:
+        return []
+    rng = random.Random(seed)
+    out = []
+    for _ in range(size):
+        a, b = rng.randrange(n), rng.randrange(n - 1)
+        out.append((a, b + (b >= a)))
+    return out
 
 
 # --- thresholds and clustering ----------------------------------------------------------------
@@ -171,7 +209,7 @@ def _monotone(w: Weights) -> Weights:
 
 @dataclass(frozen=True)
 class Thresholds:
-    match: float = 0.95  # posterior at or above: one person
+    match: float = 0.9  # posterior at or above: one person
     uncertain: float = 0.3  # between: never merged, counted as uncertainty
 
     def __post_init__(self) -> None:
@@ -231,6 +269,14 @@ def cluster(
     return Linkage(labels, count, count - merges, open_pairs, 0, 0)
 
 
+def same_person_for_sure(a: Encoding, b: Encoding) -> bool:
+    """Every field the two share is identical, and they share enough strong fields to stand
+    on their own: a match whatever the weights learnt from this batch."""
+    shared = a.filters.keys() & b.filters.keys()
+    strong = sum(f in shared for f in STRONG_FIELDS)
+    return strong >= MIN_STRONG and all(a.filters[f] == b.filters[f] for f in shared)
+
+
 def link(
     records: Sequence[Encoding],
     *,
@@ -248,11 +294,15 @@ def link(
     counts: dict[tuple[int, ...], int] = defaultdict(int)
     for v in vectors:
         counts[v] += 1
-    weights = weights or estimate(counts)
+    if weights is None:
+        background: dict[tuple[int, ...], int] = defaultdict(int)
+        for a, b in background_pairs(len(records), min(50_000, 20 * len(records))):
+            background[compare(records[a], records[b])] += 1
+        weights = estimate(counts, background)
     probability = {v: weights.probability(v) for v in counts}
     matches, uncertain = [], []
     for (a, b), v in zip(pairs, vectors, strict=True):
-        p = probability[v]
+        p = 1.0 if same_person_for_sure(records[a], records[b]) else probability[v]
         weak = records[a].weak or records[b].weak
         if p >= thresholds.match and not weak:
             matches.append((a, b))
