@@ -14,9 +14,18 @@ from harbour.linkage.core.encoding import FIELDS, MIN_STRONG, STRONG_FIELDS, Enc
 
 FIELD_ORDER = tuple(FIELDS)
 # Similarity of a balanced filter pair is 1 - hamming / (2 * bits): unrelated values already
-# share most positions, so the levels sit high. Level 0 is "missing on either side".
-LEVEL_CUTS = (0.985, 0.94, 0.9)  # >= cut[0] is level 4 (same), ..., below the last is level 1
-LEVELS = len(LEVEL_CUTS) + 2
+# share many positions, so the levels sit high. Cuts per field, measured on generated data
+# (benchmarks/bench_linkage.py): for birth dates, a swapped day and month or a year off
+# (about 0.75-0.8) is level 3, a day off (about 0.65) level 2, another date (about 0.52)
+# level 1. Level 0 is "missing on either side".
+LEVEL_CUTS: dict[str, tuple[float, float, float]] = {
+    "given": (0.99, 0.88, 0.8),
+    "family": (0.99, 0.88, 0.8),
+    "birth": (0.99, 0.72, 0.6),
+    "sex": (0.99, 0.9, 0.8),
+    "place": (0.99, 0.9, 0.8),
+}
+LEVELS = 5
 
 
 def dice(a: int, b: int) -> float:
@@ -25,8 +34,8 @@ def dice(a: int, b: int) -> float:
     return 2 * (a & b).bit_count() / total if total else 0.0
 
 
-def level(similarity: float) -> int:
-    for i, cut in enumerate(LEVEL_CUTS):
+def level(similarity: float, field: str = "given") -> int:
+    for i, cut in enumerate(LEVEL_CUTS[field]):
         if similarity >= cut:
             return LEVELS - 1 - i
     return 1
@@ -37,7 +46,7 @@ def compare(a: Encoding, b: Encoding) -> tuple[int, ...]:
     out = []
     for name in FIELD_ORDER:
         x, y = a.filters.get(name), b.filters.get(name)
-        out.append(0 if x is None or y is None else level(dice(x, y)))
+        out.append(0 if x is None or y is None else level(dice(x, y), name))
     return tuple(out)
 
 
@@ -146,6 +155,14 @@ def _normalise(row: list[float]) -> list[float]:
 PSEUDO_PAIRS = 50.0
 DEFAULT_M = (0.0, 0.03, 0.03, 0.04, 0.9)  # the same person: mostly the same value
 DEFAULT_PRIOR = 0.02
+# Different people: mostly different values, except sex and, less, place of birth.
+DEFAULT_U: dict[str, tuple[float, ...]] = {
+    "given": (0.0, 0.85, 0.08, 0.04, 0.03),
+    "family": (0.0, 0.85, 0.08, 0.04, 0.03),
+    "birth": (0.0, 0.9, 0.06, 0.035, 0.005),
+    "sex": (0.0, 0.45, 0.02, 0.03, 0.5),
+    "place": (0.0, 0.8, 0.03, 0.03, 0.14),
+}
 
 
 def estimate(
@@ -155,17 +172,18 @@ def estimate(
 ) -> Weights:
     """Fit m, u and the prior to the candidate pairs' comparison-vector counts by EM.
 
-    u starts from `background`, random pairs of records (nearly all of different people), m
-    from DEFAULT_M, both as PSEUDO_PAIRS pseudo-counts that keep a small batch sensible and
-    stop EM from taking a blocking artefact (say "same given name") for the match class.
+    u starts from `background`, random pairs of records (nearly all of different people), with
+    DEFAULT_U; m from DEFAULT_M; the defaults weigh as PSEUDO_PAIRS pseudo-counts that keep
+    a small batch sensible and stop EM from taking a blocking artefact (say "same given
+    name") for the match class.
     Missing values (level 0) take no part. The weights are made monotone (`Weights`).
     """
     n_fields = len(FIELD_ORDER)
-    u0 = [[0.0] * LEVELS for _ in range(n_fields)]
+    u0 = [[PSEUDO_PAIRS * x for x in DEFAULT_U[name]] for name in FIELD_ORDER]
     for vector, count in background.items():
         for f, lvl in enumerate(vector):
             u0[f][lvl] += count
-    u0 = [_normalise([0.0, *[x + 0.5 for x in row[1:]]]) for row in u0]
+    u0 = [_normalise([0.0, *row[1:]]) for row in u0]
     m0 = [list(DEFAULT_M) for _ in range(n_fields)]
     m, u, prior = m0, u0, DEFAULT_PRIOR
     items = list(vectors.items())
@@ -193,15 +211,17 @@ def estimate(
 
 
 def background_pairs(n: int, size: int, seed: int = 5) -> list[tuple[int, int]]:
-    """Random pairs of distinct records, for u."""
-    if n < 2:
-        return []
+    """Distinct random pairs of distinct records, for u (every pair when there are few)."""
+    every = n * (n - 1) // 2
+    if every <= size:
+        return [(a, b) for a in range(n) for b in range(a + 1, n)]
     rng = random.Random(seed)
-    out = []
-    for _ in range(size):
+    out: set[tuple[int, int]] = set()
+    while len(out) < size:
         a, b = rng.randrange(n), rng.randrange(n - 1)
-        out.append((a, b + (b >= a)))
-    return out
+        b += b >= a
+        out.add((min(a, b), max(a, b)))
+    return sorted(out)
 
 
 # --- thresholds and clustering ----------------------------------------------------------------

@@ -1,0 +1,142 @@
+"""Every write of record linkage: encoding survivors (inside their organisation) and runs."""
+
+import time
+import uuid
+from collections import defaultdict
+from typing import Any
+
+from django.db import transaction
+
+from harbour.audit.actions import Actor, record_event
+from harbour.cases.models import Survivor
+from harbour.cases.values import read_values
+from harbour.core import tenancy
+from harbour.linkage.core import matching
+from harbour.linkage.core.encoding import SCHEME, Encoding, EncodingError, encode
+from harbour.linkage.keys import hub_key
+from harbour.linkage.models import LinkageRun, SurvivorEncoding
+
+# Identity fields the encoding reads (the dictionary's ids); nothing else is decrypted.
+LINKAGE_FIELDS = (
+    "given_name",
+    "preferred_name",
+    "family_name",
+    "birth_date",
+    "gender_identity",
+    "country_of_birth",
+)
+
+
+def refresh_encoding(survivor: Survivor) -> SurvivorEncoding | None:
+    """Re-encode one survivor from their decrypted record. Called by the organisation's own
+    writes (intake, identity change), in their transaction: the plaintext never leaves it.
+    An erased survivor keeps no encoding."""
+    if survivor.erased_at is not None:
+        SurvivorEncoding.objects.filter(survivor=survivor).delete()
+        return None
+    values = read_values(survivor, with_identity=True)
+    made = encode(hub_key(), {name: values.get(name) for name in LINKAGE_FIELDS})
+    row, _created = SurvivorEncoding.objects.update_or_create(
+        survivor=survivor,
+        defaults={
+            "org_id": survivor.org_id,
+            "scheme": made.scheme,
+            "key_id": made.key_id,
+            "encoding": made.to_text(),
+            "weak": made.weak,
+        },
+    )
+    return row
+
+
+@transaction.atomic
+def encode_survivors(*, by: Actor, org_id: Any = None, stale_only: bool = False) -> int:
+    """Backfill or re-key: encode every survivor of an organisation (or of each organisation,
+    each inside its own records). Returns how many were encoded; one audit event per
+    organisation, holding counts only."""
+    key = hub_key()
+    survivors = Survivor.objects.filter(erased_at__isnull=True).order_by("org_id", "pk")
+    if org_id is not None:
+        survivors = survivors.filter(org_id=org_id)
+    if stale_only:
+        current = SurvivorEncoding.objects.filter(scheme=SCHEME, key_id=key.key_id)
+        survivors = survivors.exclude(pk__in=current.values("survivor_id"))
+    counts: dict[Any, int] = defaultdict(int)
+    for survivor in survivors.iterator(chunk_size=500):
+        refresh_encoding(survivor)
+        counts[survivor.org_id] += 1
+    for org, n in counts.items():
+        record_event(
+            by=by,
+            action="linkage.encoded",
+            org_id=org,
+            target_type="organisation",
+            target_id=org,
+            context={"survivors": str(n), "scheme": SCHEME, "key": key.key_id},
+        )
+    return sum(counts.values())
+
+
+@transaction.atomic
+def run_linkage(*, by: Actor, thresholds: matching.Thresholds | None = None) -> LinkageRun:
+    """Match every current encoding into persons and record who is one person.
+
+    Encodings of another key or scheme are not compared (counted as stale); uncertain pairs
+    are never merged, only counted. Crosses organisations on purpose: it reads encodings only.
+    """
+    key = hub_key()
+    started = time.perf_counter()
+    with tenancy.widened("record linkage run (encodings only)"):
+        rows = list(
+            SurvivorEncoding.objects.filter(survivor__erased_at__isnull=True)
+            .order_by("pk")
+            .values_list("pk", "encoding")
+        )
+        ids, encodings, stale = [], [], 0
+        for pk, text in rows:
+            try:
+                encodings.append(Encoding.from_text(text, key_id=key.key_id))
+            except EncodingError:
+                stale += 1
+                continue
+            ids.append(pk)
+        result = matching.link(encodings, thresholds=thresholds)
+        _store_persons(ids, result.labels)
+        run = LinkageRun.objects.create(
+            scheme=SCHEME,
+            key_id=key.key_id,
+            records=len(ids),
+            persons=result.persons,
+            persons_if_uncertain_merged=result.persons_if_uncertain_merged,
+            uncertain_pairs=result.uncertain_pairs,
+            weak_records=result.weak_records,
+            stale_records=stale,
+            candidate_pairs=result.candidate_pairs,
+        )
+    record_event(
+        by=by,
+        action="linkage.run",
+        target_type="linkagerun",
+        target_id=run.pk,
+        context={
+            "records": str(run.records),
+            "persons": str(run.persons),
+            "uncertain": str(run.uncertain_pairs),
+            "ms": str(round(1000 * (time.perf_counter() - started))),
+        },
+    )
+    return run
+
+
+def _store_persons(ids: list[Any], labels: list[int]) -> None:
+    """A fresh random person id per cluster: it says nothing about the records in it."""
+    person_of = {label: uuid.uuid4() for label in set(labels)}
+    SurvivorEncoding.objects.update(person=None)
+    SurvivorEncoding.objects.bulk_update(
+        [
+            SurvivorEncoding(pk=pk, person=person_of[label])
+            for pk, label in zip(ids, labels, strict=True)
+        ],
+        ["person"],
+        batch_size=2000,
+    )
