@@ -53,6 +53,8 @@ class LinkageRun(BaseModel):
     weak_records = models.PositiveIntegerField(_("weak records"))
     stale_records = models.PositiveIntegerField(_("records of another key or scheme"))
     candidate_pairs = models.PositiveIntegerField(_("candidate pairs"))
+    # The Fellegi-Sunter weights learnt by this run (m, u, prior): reused by the hint at intake.
+    weights = models.JSONField(_("weights"), default=dict)
 
     sensitivity: ClassVar[dict[str, Sensitivity]] = {
         "scheme": Sensitivity.NONE,
@@ -64,6 +66,7 @@ class LinkageRun(BaseModel):
         "weak_records": Sensitivity.NONE,
         "stale_records": Sensitivity.NONE,
         "candidate_pairs": Sensitivity.NONE,
+        "weights": Sensitivity.NONE,
     }
 
     class Meta:

@@ -150,3 +150,61 @@ def test_erasure_removes_the_encoding(make_case, caseworker, supervisor):
     erase_survivor(by=supervisor, survivor=case.survivor)
     assert not SurvivorEncoding.objects.exists()
     assert not Survivor.objects.filter(pk=case.survivor_id).exists()
+
+
+def test_an_organisation_leaving_takes_its_encodings(make_case, caseworker, org):
+    make_case(caseworker)
+    out = StringIO()
+    call_command("linkage_withdraw", "--org", str(org.pk), stdout=out)
+    assert "1 encodings deleted" in out.getvalue()
+    assert not SurvivorEncoding.objects.filter(org=org).exists()
+    assert AuditEvent.objects.filter(action="linkage.withdrawn", org_id=org.pk).exists()
+
+
+IDENTITY = {
+    "given_name": "Élodie",
+    "family_name": "Tremblay",
+    "birth_date": "1998-04-02",
+    "gender_identity": "woman",
+}
+
+
+def test_the_hint_says_only_known_elsewhere_and_is_audited_at_both_ends(
+    make_case, make_user, org, other_org, caseworker, api_for
+):
+    served = make_case(caseworker)
+    elsewhere = make_user("caseworker", other_org)
+    response = api_for(elsewhere).post(
+        "/api/v1/linkage/hint", IDENTITY | {"given_name": "Elodie"}, content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["may_be_known_elsewhere"] is True
+    assert "Ask them" in body["message"]
+    assert str(org.pk) not in response.content.decode()
+    assert org.name not in response.content.decode()
+    shown = AuditEvent.objects.get(action="linkage.hint_shown")
+    assert shown.org_id == other_org.pk
+    about = AuditEvent.objects.get(action="linkage.hint_about")
+    assert about.org_id == org.pk and about.target_id == str(served.survivor_id)
+
+
+def test_no_hint_for_a_stranger_or_within_one_organisation(make_case, caseworker, api_for):
+    make_case(caseworker)
+    same_org = api_for(caseworker).post(
+        "/api/v1/linkage/hint", IDENTITY, content_type="application/json"
+    )
+    assert same_org.json()["may_be_known_elsewhere"] is False
+    assert not AuditEvent.objects.filter(action__startswith="linkage.hint").exists()
+
+
+def test_the_hint_refuses_bad_input_clearly(make_case, make_user, other_org, api_for):
+    elsewhere = make_user("caseworker", other_org)
+    bad = api_for(elsewhere).post(
+        "/api/v1/linkage/hint", {"birth_date": "not a date"}, content_type="application/json"
+    )
+    assert bad.status_code in {400, 422}
+    unknown = api_for(elsewhere).post(
+        "/api/v1/linkage/hint", {"gender_identity": "nonsense"}, content_type="application/json"
+    )
+    assert unknown.status_code in {400, 422}
