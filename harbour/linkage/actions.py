@@ -219,7 +219,9 @@ def _matching_elsewhere(mine: Encoding, org_id: Any) -> list[tuple[Any, Any]]:
     A linear scan of the current encodings: fine at the size of today's hubs; a persistent LSH
     index would make it sublinear (see ADR 41)."""
     key = hub_key()
-    run = LinkageRun.objects.filter(key_id=key.key_id, scheme=SCHEME).first()
+    run = (
+        LinkageRun.objects.filter(key_id=key.key_id, scheme=SCHEME).order_by("-created_at").first()
+    )
     weights = _weights_from(run) or matching.estimate({}, {})
     thresholds = matching.Thresholds()
     found = []

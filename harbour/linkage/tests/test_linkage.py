@@ -97,9 +97,19 @@ def test_statistics_count_persons_through_the_seam(
     assert mapping[first.survivor_id] == mapping[again.survivor_id]
 
 
-def test_records_not_yet_linked_are_their_own_person(make_case, caseworker):
+def test_before_any_run_statistics_fall_back_to_referral_links(make_case, caseworker):
     case = make_case(caseworker)
-    assert queries.person_map([case.survivor_id]) == {case.survivor_id: case.survivor_id}
+    with pytest.raises(queries.NotLinkedYet):
+        queries.person_map([case.survivor_id])
+    _mapping, linked = stats_queries.person_map([case.survivor_id])
+    assert linked is False  # the doubled DP sensitivity stays until linkage has run
+
+
+def test_records_encoded_since_the_run_are_their_own_person(make_case, caseworker):
+    make_case(caseworker)
+    actions.run_linkage(by=caseworker)
+    later = make_case(caseworker, survivor={"given_name": "Amira", "family_name": "Haddad"})
+    assert queries.person_map([later.survivor_id]) == {later.survivor_id: later.survivor_id}
 
 
 def test_encodings_of_another_key_are_not_compared_but_counted(make_case, caseworker):
