@@ -218,3 +218,15 @@ def test_the_hint_refuses_bad_input_clearly(make_case, make_user, other_org, api
         "/api/v1/linkage/hint", {"gender_identity": "nonsense"}, content_type="application/json"
     )
     assert unknown.status_code in {400, 422}
+
+
+def test_the_hint_and_the_run_speak_french():
+    from django.utils import translation
+
+    from harbour.api.routers.linkage import hint_message
+
+    with translation.override("fr"):
+        assert "Posez-lui la question" in hint_message(True)
+        out = StringIO()
+        call_command("linkage_run", stdout=out)
+        assert "Personnes\u00a0: 0" in out.getvalue()
