@@ -57,6 +57,8 @@ HARBOUR_MASTER_KEY = env("HARBOUR_MASTER_KEY")
 HARBOUR_OLD_MASTER_KEYS = [
     k for k in os.environ.get("HARBOUR_OLD_MASTER_KEYS", "").split(",") if k.strip()
 ]
+# The hub's record-linkage key (ADR 41); derived from the master key when unset (demo, tests).
+HARBOUR_LINKAGE_KEY = os.environ.get("HARBOUR_LINKAGE_KEY", "")
 
 ALLOWED_HOSTS = env("HARBOUR_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
 CSRF_TRUSTED_ORIGINS = [

@@ -229,12 +229,16 @@ def _age_at(birth: dt.date, when: dt.date) -> int:
 
 
 def _reindex(survivor: Survivor) -> None:
-    """Refresh the blind-index tokens that let staff find this survivor again."""
+    """Refresh the blind-index tokens that let staff find this survivor again, and the
+    survivor's record-linkage encoding (made here, inside the organisation, ADR 41)."""
+    from harbour.linkage.actions import refresh_encoding
+
     SurvivorIndexEntry.objects.filter(survivor=survivor).delete()
     tokens = search_tokens(survivor.org_id, read_values(survivor, with_identity=True))
     SurvivorIndexEntry.objects.bulk_create(
         SurvivorIndexEntry(org_id=survivor.org_id, survivor=survivor, token=t) for t in tokens
     )
+    refresh_encoding(survivor)
 
 
 def search_tokens(org_id: Any, values: dict[str, Any]) -> set[str]:

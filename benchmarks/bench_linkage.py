@@ -1,0 +1,561 @@
+"""Record linkage (issue 12): our kernel against a whole-record Bloom filter (CLK) with Dice.
+
+A generated population with realistic errors (typos, nicknames, transliteration variants across
+languages common among survivors in Canada, swapped day and month, missing fields, changed
+surnames, shared birthdays) is encoded and linked twice on the same data; prints precision,
+recall, F1, the error of the unique-person count, time and peak memory, and the ratios.
+
+    .venv/bin/python benchmarks/bench_linkage.py --records 100000
+
+No Django: the kernel is pure Python (ADR 41). splink, the plaintext reference of the issue, is
+not run here (not a dependency); see benchmarks/README.md.
+"""
+
+import argparse
+import datetime as dt
+import hashlib
+import hmac
+import random
+import sys
+import time
+import tracemalloc
+from collections import Counter, defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from harbour.linkage.core import encoding as enc
+from harbour.linkage.core import matching
+
+GIVEN = {
+    "en": [
+        "William",
+        "Robert",
+        "Katherine",
+        "Elizabeth",
+        "Margaret",
+        "Michael",
+        "James",
+        "Mary",
+        "Jessica",
+        "Ashley",
+        "Emily",
+        "Sarah",
+        "Jennifer",
+        "Amanda",
+        "Daniel",
+        "David",
+        "Christopher",
+        "Thomas",
+        "Stephen",
+        "Nicholas",
+        "Hannah",
+        "Sophie",
+        "Rose",
+        "Grace",
+    ],
+    "fr": [
+        "Marie",
+        "Jean",
+        "Élodie",
+        "Chloé",
+        "Mélanie",
+        "Geneviève",
+        "Josée",
+        "Stéphane",
+        "Isabelle",
+        "Nathalie",
+        "Catherine",
+        "Hélène",
+        "Sylvie",
+        "Valérie",
+        "Amélie",
+        "Léa",
+    ],
+    "es": [
+        "María",
+        "José",
+        "Juan",
+        "Guadalupe",
+        "Alejandra",
+        "Lucía",
+        "Carmen",
+        "Rosa",
+        "Ana",
+        "Sofía",
+        "Valentina",
+        "Camila",
+        "Diego",
+        "Miguel",
+        "Esteban",
+        "Ximena",
+    ],
+    "tl": [
+        "Maricel",
+        "Jonalyn",
+        "Rowena",
+        "Rodel",
+        "Jocelyn",
+        "Analyn",
+        "Marites",
+        "Lorna",
+        "Jenalyn",
+        "Rhea",
+        "Princess",
+        "Mary Grace",
+        "Kristine",
+        "Joy",
+        "Angelica",
+        "Rosalie",
+    ],
+    "ar": [
+        "Fatima",
+        "Mohammed",
+        "Aisha",
+        "Mariam",
+        "Youssef",
+        "Layla",
+        "Noor",
+        "Amira",
+        "Ahmed",
+        "Hana",
+        "Zainab",
+        "Khadija",
+        "Samira",
+        "Rania",
+        "Salma",
+        "Yasmin",
+    ],
+    "uk": [
+        "Olena",
+        "Natalia",
+        "Tatiana",
+        "Oksana",
+        "Iryna",
+        "Yulia",
+        "Kateryna",
+        "Svitlana",
+        "Anastasia",
+        "Viktoria",
+        "Olha",
+        "Mykola",
+        "Dmytro",
+        "Andriy",
+        "Maria",
+        "Alexander",
+    ],
+    "zh": [
+        "Wei",
+        "Fang",
+        "Xiu Ying",
+        "Li Na",
+        "Jing",
+        "Min",
+        "Yan",
+        "Hui",
+        "Xiao Mei",
+        "Lan",
+        "Mei Ling",
+        "Ying",
+        "Hong",
+        "Jun",
+        "Ping",
+        "Qing",
+    ],
+}
+FAMILY = {
+    "en": [
+        "Smith",
+        "Brown",
+        "Wilson",
+        "MacDonald",
+        "Taylor",
+        "Campbell",
+        "Anderson",
+        "Thompson",
+        "Martin",
+        "White",
+        "Clark",
+        "Walker",
+        "Young",
+        "Scott",
+        "Mitchell",
+        "Morrison",
+    ],
+    "fr": [
+        "Tremblay",
+        "Gagnon",
+        "Roy",
+        "Côté",
+        "Bouchard",
+        "Gauthier",
+        "Morin",
+        "Lavoie",
+        "Fortin",
+        "Gagné",
+        "Ouellet",
+        "Pelletier",
+        "Bélanger",
+        "Lévesque",
+        "Bergeron",
+        "Leblanc",
+    ],
+    "es": [
+        "García",
+        "Rodríguez",
+        "Hernández",
+        "López",
+        "Martínez",
+        "González",
+        "Pérez",
+        "Sánchez",
+        "Ramírez",
+        "Torres",
+        "Flores",
+        "Rivera",
+        "Gómez",
+        "Díaz",
+        "Cruz",
+        "Morales",
+    ],
+    "tl": [
+        "Santos",
+        "Reyes",
+        "Cruz",
+        "Bautista",
+        "Ocampo",
+        "Garcia",
+        "Mendoza",
+        "Villanueva",
+        "Dela Cruz",
+        "Ramos",
+        "Aquino",
+        "Castillo",
+        "Navarro",
+        "Manalo",
+        "Pascual",
+        "Soriano",
+    ],
+    "ar": [
+        "Al-Hassan",
+        "Haddad",
+        "Khalil",
+        "Mansour",
+        "Nasser",
+        "Saleh",
+        "Abdullah",
+        "Hussein",
+        "Ibrahim",
+        "Khoury",
+        "Farah",
+        "Aziz",
+        "Hamdan",
+        "Othman",
+        "Rahman",
+        "Yousef",
+    ],
+    "uk": [
+        "Shevchenko",
+        "Kovalenko",
+        "Bondarenko",
+        "Tkachenko",
+        "Kravchenko",
+        "Melnyk",
+        "Boyko",
+        "Kovalchuk",
+        "Oliynyk",
+        "Shevchuk",
+        "Polishchuk",
+        "Lysenko",
+        "Marchenko",
+        "Savchenko",
+        "Rudenko",
+        "Moroz",
+    ],
+    "zh": [
+        "Wang",
+        "Li",
+        "Zhang",
+        "Liu",
+        "Chen",
+        "Yang",
+        "Huang",
+        "Zhao",
+        "Wu",
+        "Zhou",
+        "Xu",
+        "Sun",
+        "Ma",
+        "Zhu",
+        "Hu",
+        "Guo",
+    ],
+}
+VARIANTS = {  # spellings of one name met across records (transliteration, nicknames)
+    "Mohammed": ["Muhammad", "Mohamed", "Mohammad"],
+    "Youssef": ["Yusuf", "Yousef"],
+    "Olena": ["Elena", "Helen", "Lena"],
+    "Natalia": ["Natasha", "Nataliya"],
+    "Tatiana": ["Tatyana", "Tanya"],
+    "Kateryna": ["Katerina", "Ekaterina", "Katia"],
+    "Iryna": ["Irina"],
+    "Yulia": ["Julia", "Yuliya"],
+    "Olha": ["Olga"],
+    "Andriy": ["Andrei"],
+    "Elizabeth": ["Liz", "Beth"],
+    "William": ["Bill", "Will"],
+    "Robert": ["Bob", "Rob"],
+    "Katherine": ["Kate", "Katie", "Catherine"],
+    "Margaret": ["Maggie", "Peggy"],
+    "Michael": ["Mike"],
+    "James": ["Jim"],
+    "Christopher": ["Chris"],
+    "Mariam": ["Maryam"],
+    "Aisha": ["Aicha", "Ayesha"],
+    "Al-Hassan": ["Alhassan", "El Hassan"],
+    "Hussein": ["Husain"],
+    "Shevchenko": ["Chevtchenko", "Schewtschenko"],
+    "Kovalenko": ["Kowalenko"],
+    "José": ["Jose"],
+    "Sofía": ["Sophia", "Sofia"],
+    "Nicholas": ["Nick", "Nicolas"],
+}
+COUNTRIES = ["CA", "PH", "MX", "UA", "CN", "SY", "IN", "HT", "NG", "VN", "CO", "RO"]
+SEXES = ["woman", "man", "non_binary", "two_spirit"]
+
+
+SYLLABLES = [
+    "ka",
+    "ri",
+    "mo",
+    "na",
+    "li",
+    "ta",
+    "se",
+    "vo",
+    "du",
+    "ne",
+    "ra",
+    "ko",
+    "mi",
+    "la",
+    "po",
+    "chen",
+    "ber",
+    "gan",
+    "dor",
+    "vel",
+    "zan",
+    "tu",
+    "ha",
+    "yo",
+    "ben",
+    "sha",
+]
+
+
+def invented(rng: random.Random, syllables: int) -> str:
+    """A long tail of rarer names, as real populations have."""
+    return "".join(rng.choice(SYLLABLES) for _ in range(syllables)).capitalize()
+
+
+def draw_name(rng: random.Random, common: list[str], tail: float) -> str:
+    if rng.random() < tail:
+        return invented(rng, rng.choice([2, 3, 3, 4]))
+    # Zipf-like: the first names of each list are the most frequent
+    return common[min(int(rng.paretovariate(1.2)) - 1, len(common) - 1)]
+
+
+def typo(word: str, rng: random.Random) -> str:
+    if len(word) < 3:
+        return word
+    i = rng.randrange(1, len(word))
+    kind = rng.random()
+    if kind < 0.35:
+        return word[:i] + word[i + 1 :]
+    if kind < 0.7:
+        return word[:i] + rng.choice("aeiounrstl") + word[i + 1 :]
+    return word[: i - 1] + word[i] + word[i - 1] + word[i + 1 :]
+
+
+def population(records: int, seed: int = 7) -> tuple[list[dict], list[int]]:
+    """About records / 1.43 people (as in the issue: 1,000,000 records from 700,000 people)."""
+    rng = random.Random(seed)
+    people = []
+    while sum(p[1] for p in people) < records:
+        lang = rng.choice(list(GIVEN))
+        given = draw_name(rng, GIVEN[lang], 0.3)
+        if rng.random() < 0.5:  # mixed-origin names are common
+            lang = rng.choice(list(GIVEN))
+        born = dt.date(1960, 1, 1) + dt.timedelta(days=rng.randrange(45 * 365))
+        if rng.random() < 0.08:  # placeholder birthdays (January 1st) are frequent
+            born = born.replace(month=1, day=1)
+        person = {
+            "given_name": given,
+            "family_name": draw_name(rng, FAMILY[lang], 0.6),
+            "birth_date": born,
+            "gender_identity": rng.choices(SEXES, [70, 25, 3, 2])[0],
+            "country_of_birth": rng.choice(COUNTRIES),
+        }
+        n = 1 + rng.choices(range(6), [70, 16, 7, 4, 2, 1])[0]
+        people.append((person, n))
+    out, truth = [], []
+    for pid, (person, n) in enumerate(people):
+        for copy in range(n):
+            out.append(person if copy == 0 else corrupt(person, rng))
+            truth.append(pid)
+            if len(out) == records:
+                return out, truth
+    return out, truth
+
+
+def corrupt(person: dict, rng: random.Random) -> dict:
+    rec = dict(person)
+    for name in ("given_name", "family_name"):
+        r = rng.random()
+        if r < 0.12:
+            rec[name] = typo(rec[name], rng)
+        elif r < 0.22 and rec[name] in VARIANTS:
+            rec[name] = rng.choice(VARIANTS[rec[name]])
+        elif r < 0.26:
+            rec[name] = rec[name].upper() if rng.random() < 0.5 else rec[name].lower()
+    if rng.random() < 0.05:  # a changed surname (marriage, separation)
+        rec["family_name"] = rng.choice(rng.choice(list(FAMILY.values())))
+    born = rec["birth_date"]
+    r = rng.random()
+    if r < 0.05 and born.day <= 12:
+        rec["birth_date"] = born.replace(month=born.day, day=born.month)
+    elif r < 0.09:
+        rec["birth_date"] = born + dt.timedelta(days=rng.choice([-1, 1, 365, -365]))
+    for name, p in (
+        ("birth_date", 0.08),
+        ("given_name", 0.01),
+        ("family_name", 0.04),
+        ("gender_identity", 0.1),
+        ("country_of_birth", 0.2),
+    ):
+        if rng.random() < p:
+            rec[name] = None
+    return rec
+
+
+# --- the reference: one Bloom filter of the whole record (CLK), Dice ----------------------------
+
+
+def clk(key: bytes, rec: dict, bits: int = 1000, hashes: int = 20) -> int:
+    tokens = set()
+    for name in ("given_name", "family_name"):
+        for word in enc.normalise(rec.get(name) or "").split():
+            padded = f"_{word}_"
+            tokens.update(f"{name}{padded[i : i + 2]}" for i in range(len(padded) - 1))
+    if rec.get("birth_date"):
+        tokens.add(f"b{rec['birth_date'].isoformat()}")
+    for name in ("gender_identity", "country_of_birth"):
+        if rec.get(name):
+            tokens.add(f"{name}{rec[name]}")
+    value = 0
+    for token in tokens:
+        h1, h2 = (
+            int.from_bytes(hmac.new(key, token.encode() + s, hashlib.sha256).digest()[:8], "big")
+            for s in (b"1", b"2")
+        )
+        for i in range(hashes):  # double hashing, the classic CLK construction
+            value |= 1 << ((h1 + i * h2) % bits)
+    return value
+
+
+def link_clk(
+    filters: list[int], threshold: float, bands: int = 24, per_band: int = 24
+) -> list[int]:
+    rng = random.Random(3)
+    blocks: dict = defaultdict(list)
+    for band in range(bands):
+        positions = rng.sample(range(1000), per_band)
+        for i, f in enumerate(filters):
+            blocks[(band, sum(((f >> p) & 1) << j for j, p in enumerate(positions)))].append(i)
+    persons = matching._Union(len(filters))
+    for members in blocks.values():
+        if 1 < len(members) <= 400:
+            for x in range(len(members)):
+                for y in range(x + 1, len(members)):
+                    a, b = members[x], members[y]
+                    if matching.dice(filters[a], filters[b]) >= threshold:
+                        persons.join(a, b)
+    return [persons.root(i) for i in range(len(filters))]
+
+
+# --- scoring ---------------------------------------------------------------------------------
+
+
+def scores(labels: list[int], truth: list[int]) -> dict:
+    def pairs(counter: Counter) -> int:
+        return sum(n * (n - 1) // 2 for n in counter.values())
+
+    predicted = pairs(Counter(labels))
+    actual = pairs(Counter(truth))
+    both = pairs(Counter(zip(labels, truth, strict=True)))
+    precision = both / predicted if predicted else 1.0
+    recall = both / actual if actual else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    persons, true_persons = len(set(labels)), len(set(truth))
+    return {
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "persons": persons,
+        "true_persons": true_persons,
+        "count_error": (persons - true_persons) / true_persons,
+    }
+
+
+def timed(fn, *args, **kwargs):
+    tracemalloc.start()
+    start = time.perf_counter()
+    result = fn(*args, **kwargs)
+    elapsed = time.perf_counter() - start
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return result, elapsed, peak / 2**20
+
+
+def ours(records: list[dict]) -> tuple[list[int], matching.Linkage]:
+    key = enc.LinkageKey(b"benchmark-linkage-key-0123456789abcdef")
+    encodings = [enc.encode(key, r) for r in records]
+    result = matching.link(encodings)
+    return result.labels, result
+
+
+def reference(records: list[dict], threshold: float) -> list[int]:
+    key = b"benchmark-clk-key-0123456789abcdef"
+    return link_clk([clk(key, r) for r in records], threshold)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=10_000)
+    parser.add_argument("--clk-threshold", type=float, default=0.8)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    records, truth = population(args.records, args.seed)
+    print(f"{len(records):,} records from {len(set(truth)):,} people")
+    (labels, result), t_ours, m_ours = timed(ours, records)
+    ref_labels, t_ref, m_ref = timed(reference, records, args.clk_threshold)
+    a, b = scores(labels, truth), scores(ref_labels, truth)
+    print(f"{'':24}{'ours':>12}{'CLK + Dice':>12}{'ratio':>8}")
+    for name in ("precision", "recall", "f1", "count_error"):
+        ratio = a[name] / b[name] if b[name] else float("nan")
+        print(f"{name:24}{a[name]:12.4f}{b[name]:12.4f}{ratio:8.2f}")
+    print(
+        f"{'persons found':24}{a['persons']:12,}{b['persons']:12,}   (true {a['true_persons']:,})"
+    )
+    print(f"{'seconds':24}{t_ours:12.1f}{t_ref:12.1f}{t_ours / t_ref:8.2f}")
+    print(f"{'peak MiB (tracemalloc)':24}{m_ours:12.0f}{m_ref:12.0f}{m_ours / m_ref:8.2f}")
+    print(
+        f"ours: {result.candidate_pairs:,} candidate pairs, {result.uncertain_pairs:,} uncertain, "
+        f"{result.weak_records:,} weak records; persons if uncertain merged "
+        f"{result.persons_if_uncertain_merged:,}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,246 @@
+"""Every write of record linkage: encoding survivors (inside their organisation) and runs."""
+
+import time
+import uuid
+from collections import defaultdict
+from typing import Any
+
+from django.db import transaction
+
+from harbour.accounts.models import User
+from harbour.accounts.policy import Perm, can
+from harbour.audit.actions import Actor, record_event
+from harbour.cases.models import Survivor
+from harbour.cases.values import read_values
+from harbour.core import tenancy
+from harbour.core.errors import Forbidden
+from harbour.linkage.core import matching
+from harbour.linkage.core.encoding import SCHEME, Encoding, EncodingError, encode
+from harbour.linkage.keys import hub_key
+from harbour.linkage.models import LinkageRun, SurvivorEncoding
+from harbour.standard.dictionary import current
+from harbour.standard.validation import validate
+
+# Identity fields the encoding reads (the dictionary's ids); nothing else is decrypted.
+LINKAGE_FIELDS = (
+    "given_name",
+    "preferred_name",
+    "family_name",
+    "birth_date",
+    "gender_identity",
+    "country_of_birth",
+)
+
+
+def refresh_encoding(survivor: Survivor) -> SurvivorEncoding | None:
+    """Re-encode one survivor from their decrypted record. Called by the organisation's own
+    writes (intake, identity change), in their transaction: the plaintext never leaves it.
+    An erased survivor keeps no encoding."""
+    if survivor.erased_at is not None:
+        SurvivorEncoding.objects.filter(survivor=survivor).delete()
+        return None
+    values = read_values(survivor, with_identity=True)
+    made = encode(hub_key(), {name: values.get(name) for name in LINKAGE_FIELDS})
+    row, _created = SurvivorEncoding.objects.update_or_create(
+        survivor=survivor,
+        defaults={
+            "org_id": survivor.org_id,
+            "scheme": made.scheme,
+            "key_id": made.key_id,
+            "encoding": made.to_text(),
+            "weak": made.weak,
+        },
+    )
+    return row
+
+
+@transaction.atomic
+def encode_survivors(*, by: Actor, org_id: Any = None, stale_only: bool = False) -> int:
+    """Backfill or re-key: encode every survivor of an organisation (or of each organisation,
+    each inside its own records). Returns how many were encoded; one audit event per
+    organisation, holding counts only."""
+    key = hub_key()
+    survivors = Survivor.objects.filter(erased_at__isnull=True).order_by("org_id", "pk")
+    if org_id is not None:
+        survivors = survivors.filter(org_id=org_id)
+    if stale_only:
+        current = SurvivorEncoding.objects.filter(scheme=SCHEME, key_id=key.key_id)
+        survivors = survivors.exclude(pk__in=current.values("survivor_id"))
+    counts: dict[Any, int] = defaultdict(int)
+    for survivor in survivors.iterator(chunk_size=500):
+        refresh_encoding(survivor)
+        counts[survivor.org_id] += 1
+    for org, n in counts.items():
+        record_event(
+            by=by,
+            action="linkage.encoded",
+            org_id=org,
+            target_type="organisation",
+            target_id=org,
+            context={"survivors": str(n), "scheme": SCHEME, "key": key.key_id},
+        )
+    return sum(counts.values())
+
+
+@transaction.atomic
+def run_linkage(*, by: Actor, thresholds: matching.Thresholds | None = None) -> LinkageRun:
+    """Match every current encoding into persons and record who is one person.
+
+    Encodings of another key or scheme are not compared (counted as stale); uncertain pairs
+    are never merged, only counted. Crosses organisations on purpose: it reads encodings only.
+    """
+    key = hub_key()
+    started = time.perf_counter()
+    with tenancy.widened("record linkage run (encodings only)"):
+        rows = list(
+            SurvivorEncoding.objects.filter(survivor__erased_at__isnull=True)
+            .order_by("pk")
+            .values_list("pk", "encoding")
+        )
+        ids, encodings, stale = [], [], 0
+        for pk, text in rows:
+            try:
+                encodings.append(Encoding.from_text(text, key_id=key.key_id))
+            except EncodingError:
+                stale += 1
+                continue
+            ids.append(pk)
+        result = matching.link(encodings, thresholds=thresholds)
+        _store_persons(ids, result.labels)
+        run = LinkageRun.objects.create(
+            scheme=SCHEME,
+            key_id=key.key_id,
+            records=len(ids),
+            persons=result.persons,
+            persons_if_uncertain_merged=result.persons_if_uncertain_merged,
+            uncertain_pairs=result.uncertain_pairs,
+            weak_records=result.weak_records,
+            stale_records=stale,
+            candidate_pairs=result.candidate_pairs,
+            weights=_weights_json(result.weights),
+        )
+    record_event(
+        by=by,
+        action="linkage.run",
+        target_type="linkagerun",
+        target_id=run.pk,
+        context={
+            "records": str(run.records),
+            "persons": str(run.persons),
+            "uncertain": str(run.uncertain_pairs),
+            "ms": str(round(1000 * (time.perf_counter() - started))),
+        },
+    )
+    return run
+
+
+def _weights_json(weights: matching.Weights | None) -> dict[str, Any]:
+    if weights is None:
+        return {}
+    return {"m": weights.m, "u": weights.u, "prior": weights.prior}
+
+
+def _store_persons(ids: list[Any], labels: list[int]) -> None:
+    """A fresh random person id per cluster: it says nothing about the records in it."""
+    person_of = {label: uuid.uuid4() for label in set(labels)}
+    SurvivorEncoding.objects.update(person=None)
+    SurvivorEncoding.objects.bulk_update(
+        [
+            SurvivorEncoding(pk=pk, person=person_of[label])
+            for pk, label in zip(ids, labels, strict=True)
+        ],
+        ["person"],
+        batch_size=2000,
+    )
+
+
+@transaction.atomic
+def withdraw_organisation(*, by: Actor, org_id: Any) -> int:
+    """An organisation leaving the hub takes its encodings with it: they are deleted here (its
+    own records stay with it, and can be encoded again if it returns). Returns how many."""
+    deleted = SurvivorEncoding.objects.filter(org_id=org_id).delete()[0]
+    record_event(
+        by=by,
+        action="linkage.withdrawn",
+        org_id=org_id,
+        target_type="organisation",
+        target_id=org_id,
+        context={"encodings": str(deleted)},
+    )
+    return deleted
+
+
+# --- the returning-survivor hint at intake ------------------------------------------------------
+
+
+@transaction.atomic
+def returning_hint(*, by: User, values: dict[str, Any]) -> bool:
+    """Whether the person being taken in may have been served by another organisation.
+
+    Encodes the identity typed at intake (inside the asking organisation) and compares it with
+    every other organisation's current encodings. Reveals nothing but yes or no: never which
+    organisation, where or when. Every hint shown is audited at both ends (the asking
+    organisation, and each organisation whose record matched, against that record).
+    """
+    if not can(by, Perm.CASE_CREATE):
+        raise Forbidden()
+    entity = current().entity("survivor")
+    wanted = {k: v for k, v in values.items() if k in LINKAGE_FIELDS}
+    cleaned = validate(entity, wanted, version=current().latest, partial=True)
+    mine = encode(hub_key(), cleaned)
+    if mine.weak:
+        return False
+    matched = _matching_elsewhere(mine, by.org_id)
+    if not matched:
+        return False
+    record_event(
+        by=by,
+        action="linkage.hint_shown",
+        org_id=by.org_id,
+        target_type="organisation",
+        target_id=by.org_id,
+        context={"matches": str(len(matched))},
+    )
+    for org_id, survivor_id in matched:
+        record_event(
+            by=by,
+            action="linkage.hint_about",
+            org_id=org_id,
+            target_type="survivor",
+            target_id=survivor_id,
+            context={"asked_by": str(by.org_id)},
+        )
+    return True
+
+
+def _matching_elsewhere(mine: Encoding, org_id: Any) -> list[tuple[Any, Any]]:
+    """(organisation, survivor) of every other organisation's record that matches confidently.
+
+    A linear scan of the current encodings: fine at the size of today's hubs; a persistent LSH
+    index would make it sublinear (see ADR 41)."""
+    key = hub_key()
+    run = (
+        LinkageRun.objects.filter(key_id=key.key_id, scheme=SCHEME).order_by("-created_at").first()
+    )
+    weights = _weights_from(run) or matching.estimate({}, {})
+    thresholds = matching.Thresholds()
+    found = []
+    with tenancy.widened("returning-survivor hint (encodings only)"):
+        rows = (
+            SurvivorEncoding.objects.filter(scheme=SCHEME, key_id=key.key_id, weak=False)
+            .exclude(org_id=org_id)
+            .values_list("org_id", "survivor_id", "encoding")
+        )
+        for other_org, survivor_id, text in rows.iterator(chunk_size=2000):
+            other = Encoding.from_text(text, key_id=key.key_id)
+            sure = matching.same_person_for_sure(mine, other)
+            if sure or weights.probability(matching.compare(mine, other)) >= thresholds.match:
+                found.append((other_org, survivor_id))
+    return found
+
+
+def _weights_from(run: LinkageRun | None) -> matching.Weights | None:
+    if run is None or not run.weights:
+        return None
+    w = run.weights
+    return matching.Weights(m=w["m"], u=w["u"], prior=w["prior"])

@@ -1,0 +1,335 @@
+"""Matching encodings into persons: blocking, per-field similarity, Fellegi–Sunter weights
+learnt by EM without labels, thresholds, and clustering over confident matches only (ADR 41).
+
+Every function takes encodings of one key and scheme; nothing here can read a name.
+"""
+
+import math
+import random
+from collections import defaultdict
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from harbour.linkage.core.encoding import FIELDS, MIN_STRONG, STRONG_FIELDS, Encoding
+
+FIELD_ORDER = tuple(FIELDS)
+# Similarity of a balanced filter pair is 1 - hamming / (2 * bits): unrelated values already
+# share many positions, so the levels sit high. Cuts per field, measured on generated data
+# (benchmarks/bench_linkage.py): for birth dates, a swapped day and month or a year off
+# (about 0.75-0.8) is level 3, a day off (about 0.65) level 2, another date (about 0.52)
+# level 1. Level 0 is "missing on either side".
+LEVEL_CUTS: dict[str, tuple[float, float, float]] = {
+    "given": (0.99, 0.88, 0.8),
+    "family": (0.99, 0.88, 0.8),
+    "birth": (0.99, 0.72, 0.6),
+    "sex": (0.99, 0.9, 0.8),
+    "place": (0.99, 0.9, 0.8),
+}
+LEVELS = 5
+
+
+def dice(a: int, b: int) -> float:
+    """Dice coefficient of two bitsets: 2|a∧b| / (|a| + |b|); 0 when both are empty."""
+    total = a.bit_count() + b.bit_count()
+    return 2 * (a & b).bit_count() / total if total else 0.0
+
+
+def level(similarity: float, field: str = "given") -> int:
+    for i, cut in enumerate(LEVEL_CUTS[field]):
+        if similarity >= cut:
+            return LEVELS - 1 - i
+    return 1
+
+
+def compare(a: Encoding, b: Encoding) -> tuple[int, ...]:
+    """The comparison vector: one agreement level per field."""
+    out = []
+    for name in FIELD_ORDER:
+        x, y = a.filters.get(name), b.filters.get(name)
+        out.append(0 if x is None or y is None else level(dice(x, y), name))
+    return tuple(out)
+
+
+# --- blocking ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Blocking:
+    """Candidate pairs share a block: the same filter of a strong field, or the same sampled
+    bits of the name filters in one LSH band (bit sampling for Hamming distance)."""
+
+    bands: int = 24
+    bits_per_band: int = 40
+    max_block: int = 400  # larger blocks carry no information and cost quadratic time
+    seed: int = 12
+
+    def samples(self) -> list[tuple[int, ...]]:
+        rng = random.Random(self.seed)
+        width = 2 * (FIELDS["given"].bits + FIELDS["family"].bits)
+        return [tuple(rng.sample(range(width), self.bits_per_band)) for _ in range(self.bands)]
+
+    def keys(self, enc: Encoding, samples: Sequence[tuple[int, ...]]) -> list[Hashable]:
+        # The whole birth filter is a block; whole name filters are not (a common given name
+        # would make one huge block, and EM would learn "same given name" as the match class).
+        keys: list[Hashable] = [("birth", enc.filters["birth"])] if "birth" in enc.filters else []
+        given, family = enc.filters.get("given"), enc.filters.get("family")
+        if given is not None and family is not None:
+            joined = given | (family << (2 * FIELDS["given"].bits))
+            for band, positions in enumerate(samples):
+                keys.append((band, sum(((joined >> p) & 1) << i for i, p in enumerate(positions))))
+        return keys
+
+    def pairs(self, records: Sequence[Encoding]) -> set[tuple[int, int]]:
+        samples = self.samples()
+        blocks: dict[Hashable, list[int]] = defaultdict(list)
+        for i, enc in enumerate(records):
+            for key in self.keys(enc, samples):
+                blocks[key].append(i)
+        found: set[tuple[int, int]] = set()
+        for members in blocks.values():
+            if 1 < len(members) <= self.max_block:
+                for x in range(len(members)):
+                    for y in range(x + 1, len(members)):
+                        found.add((members[x], members[y]))
+        return found
+
+
+# --- Fellegi–Sunter by EM ---------------------------------------------------------------------
+
+
+@dataclass
+class Weights:
+    """m and u probability per field and level, the match prior, and the log2 weights."""
+
+    m: list[list[float]]
+    u: list[list[float]]
+    prior: float
+    table: list[list[float]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.table = [
+            self._monotone([self._raw(f, lvl) for lvl in range(LEVELS)]) for f in range(len(self.m))
+        ]
+
+    def _raw(self, f: int, lvl: int) -> float:
+        if lvl == 0:
+            return 0.0  # a missing value says nothing
+        # Smoothed: a level seen almost never on either side weighs about nothing, rather than
+        # the ratio of two tiny, noisy numbers.
+        return math.log2((self.m[f][lvl] + _SMOOTH) / (self.u[f][lvl] + _SMOOTH))
+
+    @staticmethod
+    def _monotone(row: list[float]) -> list[float]:
+        """A closer value never weighs less than a farther one (running maximum over levels)."""
+        out = [row[0]]
+        best = -math.inf
+        for w in row[1:]:
+            best = max(best, w)
+            out.append(best)
+        return out
+
+    def weight(self, f: int, lvl: int) -> float:
+        return self.table[f][lvl]
+
+    def score(self, vector: Sequence[int]) -> float:
+        return sum(self.table[f][lvl] for f, lvl in enumerate(vector))
+
+    def probability(self, vector: Sequence[int]) -> float:
+        """Posterior probability that the pair is one person."""
+        odds = self.score(vector) + math.log2(self.prior / (1 - self.prior))
+        return 1 / (1 + 2 ** -max(-60.0, min(60.0, odds)))
+
+
+_SMOOTH = 0.005
+_FLOOR = 1e-6
+
+
+def _normalise(row: list[float]) -> list[float]:
+    row = [max(x, _FLOOR) for x in row]
+    total = sum(row)
+    return [x / total for x in row]
+
+
+# What EM starts from and is pulled towards, as if this many pairs had been seen: a small or
+# odd batch (a pilot hub, a test) gets sensible weights; a large one is ruled by its data.
+PSEUDO_PAIRS = 50.0
+DEFAULT_M = (0.0, 0.03, 0.03, 0.04, 0.9)  # the same person: mostly the same value
+DEFAULT_PRIOR = 0.02
+# Different people: mostly different values, except sex and, less, place of birth.
+DEFAULT_U: dict[str, tuple[float, ...]] = {
+    "given": (0.0, 0.85, 0.08, 0.04, 0.03),
+    "family": (0.0, 0.85, 0.08, 0.04, 0.03),
+    "birth": (0.0, 0.9, 0.06, 0.035, 0.005),
+    "sex": (0.0, 0.45, 0.02, 0.03, 0.5),
+    "place": (0.0, 0.8, 0.03, 0.03, 0.14),
+}
+
+
+def estimate(
+    vectors: Mapping[tuple[int, ...], int],
+    background: Mapping[tuple[int, ...], int],
+    iterations: int = 60,
+) -> Weights:
+    """Fit m, u and the prior to the candidate pairs' comparison-vector counts by EM.
+
+    u starts from `background`, random pairs of records (nearly all of different people), with
+    DEFAULT_U; m from DEFAULT_M; the defaults weigh as PSEUDO_PAIRS pseudo-counts that keep
+    a small batch sensible and stop EM from taking a blocking artefact (say "same given
+    name") for the match class.
+    Missing values (level 0) take no part. The weights are made monotone (`Weights`).
+    """
+    n_fields = len(FIELD_ORDER)
+    u0 = [[PSEUDO_PAIRS * x for x in DEFAULT_U[name]] for name in FIELD_ORDER]
+    for vector, count in background.items():
+        for f, lvl in enumerate(vector):
+            u0[f][lvl] += count
+    u0 = [_normalise([0.0, *row[1:]]) for row in u0]
+    m0 = [list(DEFAULT_M) for _ in range(n_fields)]
+    m, u, prior = m0, u0, DEFAULT_PRIOR
+    items = list(vectors.items())
+    total = sum(vectors.values())
+    for _ in range(iterations):
+        mc = [[PSEUDO_PAIRS * x for x in row] for row in m0]
+        uc = [[PSEUDO_PAIRS * x for x in row] for row in u0]
+        matched = PSEUDO_PAIRS * DEFAULT_PRIOR
+        for vector, count in items:
+            pm, pu = prior, 1 - prior
+            for f, lvl in enumerate(vector):
+                if lvl:
+                    pm *= m[f][lvl]
+                    pu *= u[f][lvl]
+            g = pm / (pm + pu) if pm + pu else 0.0
+            matched += g * count
+            for f, lvl in enumerate(vector):
+                if lvl:
+                    mc[f][lvl] += g * count
+                    uc[f][lvl] += (1 - g) * count
+        prior = min(max(matched / (total + PSEUDO_PAIRS), 1e-6), 1 - 1e-6)
+        m = [_normalise([0.0, *row[1:]]) for row in mc]
+        u = [_normalise([0.0, *row[1:]]) for row in uc]
+    return Weights(m=m, u=u, prior=prior)
+
+
+def background_pairs(n: int, size: int, seed: int = 5) -> list[tuple[int, int]]:
+    """Distinct random pairs of distinct records, for u (every pair when there are few)."""
+    every = n * (n - 1) // 2
+    if every <= size:
+        return [(a, b) for a in range(n) for b in range(a + 1, n)]
+    rng = random.Random(seed)
+    out: set[tuple[int, int]] = set()
+    while len(out) < size:
+        a, b = rng.randrange(n), rng.randrange(n - 1)
+        b += b >= a
+        out.add((min(a, b), max(a, b)))
+    return sorted(out)
+
+
+# --- thresholds and clustering ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    match: float = 0.9  # posterior at or above: one person
+    uncertain: float = 0.3  # between: never merged, counted as uncertainty
+
+    def __post_init__(self) -> None:
+        if not 0 < self.uncertain <= self.match < 1:
+            raise ValueError("thresholds must satisfy 0 < uncertain <= match < 1")
+
+
+@dataclass
+class Linkage:
+    """Persons found: a cluster label per record, and how uncertain the count is."""
+
+    labels: list[int]
+    persons: int
+    persons_if_uncertain_merged: int  # the count if every uncertain pair were one person
+    uncertain_pairs: int
+    weak_records: int
+    candidate_pairs: int
+    weights: Weights | None = field(default=None, repr=False)
+
+
+class _Union:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def root(self, x: int) -> int:
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def join(self, a: int, b: int) -> bool:
+        ra, rb = self.root(a), self.root(b)
+        if ra == rb:
+            return False
+        self.parent[max(ra, rb)] = min(ra, rb)
+        return True
+
+
+def cluster(
+    n: int, matches: Iterable[tuple[int, int]], uncertain: Iterable[tuple[int, int]]
+) -> Linkage:
+    """Connected components over confident matches; uncertain pairs only measure how many
+    more persons might be one."""
+    persons = _Union(n)
+    for a, b in matches:
+        persons.join(a, b)
+    labels = [persons.root(i) for i in range(n)]
+    count = len(set(labels))
+    widened = _Union(n)
+    for i, label in enumerate(labels):
+        widened.join(i, label)
+    merges = open_pairs = 0
+    for a, b in uncertain:
+        if labels[a] != labels[b]:
+            open_pairs += 1
+            merges += widened.join(a, b)
+    return Linkage(labels, count, count - merges, open_pairs, 0, 0)
+
+
+def same_person_for_sure(a: Encoding, b: Encoding) -> bool:
+    """Every field the two share is identical, and they share enough strong fields to stand
+    on their own: a match whatever the weights learnt from this batch."""
+    shared = a.filters.keys() & b.filters.keys()
+    strong = sum(f in shared for f in STRONG_FIELDS)
+    return strong >= MIN_STRONG and all(a.filters[f] == b.filters[f] for f in shared)
+
+
+def link(
+    records: Sequence[Encoding],
+    *,
+    blocking: Blocking | None = None,
+    thresholds: Thresholds | None = None,
+    weights: Weights | None = None,
+) -> Linkage:
+    """Link a batch of encodings (all of one key and scheme) into persons."""
+    keys = {(r.scheme, r.key_id) for r in records}
+    if len(keys) > 1:
+        raise ValueError("encodings of different keys or scheme versions cannot be compared")
+    thresholds = thresholds or Thresholds()
+    pairs = sorted((blocking or Blocking()).pairs(records))
+    vectors = [compare(records[a], records[b]) for a, b in pairs]
+    counts: dict[tuple[int, ...], int] = defaultdict(int)
+    for v in vectors:
+        counts[v] += 1
+    if weights is None:
+        background: dict[tuple[int, ...], int] = defaultdict(int)
+        for a, b in background_pairs(len(records), min(50_000, 20 * len(records))):
+            background[compare(records[a], records[b])] += 1
+        weights = estimate(counts, background)
+    probability = {v: weights.probability(v) for v in counts}
+    matches, uncertain = [], []
+    for (a, b), v in zip(pairs, vectors, strict=True):
+        p = 1.0 if same_person_for_sure(records[a], records[b]) else probability[v]
+        weak = records[a].weak or records[b].weak
+        if p >= thresholds.match and not weak:
+            matches.append((a, b))
+        elif p >= thresholds.uncertain:
+            uncertain.append((a, b))  # a weak record's likely match is uncertainty, never a merge
+    result = cluster(len(records), matches, uncertain)
+    result.weak_records = sum(r.weak for r in records)
+    result.candidate_pairs = len(pairs)
+    result.weights = weights
+    return result

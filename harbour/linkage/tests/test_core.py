@@ -1,0 +1,193 @@
+"""The linkage kernel, pure: encodings, similarity, EM weights, thresholds and clustering."""
+
+import datetime as dt
+from collections import Counter
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from harbour.linkage.core import encoding as enc
+from harbour.linkage.core import matching
+
+KEY = enc.LinkageKey(b"k" * 32)
+OTHER = enc.LinkageKey(b"o" * 32)
+
+names = st.text(alphabet="abcdefghijklmnopqrstuvwxyzéèçñ -'", min_size=1, max_size=20).filter(
+    lambda s: enc.normalise(s)
+)
+identities = st.fixed_dictionaries(
+    {
+        "given_name": st.none() | names,
+        "family_name": st.none() | names,
+        "birth_date": st.none() | st.dates(dt.date(1930, 1, 1), dt.date(2025, 12, 31)),
+        "gender_identity": st.none() | st.sampled_from(["woman", "man", "non_binary"]),
+        "country_of_birth": st.none() | st.sampled_from(["CA", "PH", "UA", "MX"]),
+    }
+)
+filters = st.integers(min_value=0, max_value=2**256 - 1)
+
+
+@given(identities)
+def test_encoding_is_deterministic_under_a_key_and_round_trips(identity):
+    first, second = enc.encode(KEY, identity), enc.encode(KEY, identity)
+    assert first == second
+    assert enc.Encoding.from_text(first.to_text(), key_id=KEY.key_id) == first
+
+
+@given(identities)
+def test_every_stored_filter_is_balanced(identity):
+    """Frequency attacks read bit counts: every filter of a field has the same count."""
+    for name, bits in enc.encode(KEY, identity).filters.items():
+        assert bits.bit_count() == enc.FIELDS[name].bits
+
+
+@given(identities)
+def test_an_encoding_of_another_key_is_refused(identity):
+    text = enc.encode(OTHER, identity).to_text()
+    with pytest.raises(enc.EncodingError, match="key"):
+        enc.Encoding.from_text(text, key_id=KEY.key_id)
+
+
+def test_another_scheme_and_malformed_encodings_are_refused():
+    good = enc.encode(KEY, {"given_name": "Ana", "family_name": "Cruz"}).to_text()
+    for bad, why in [
+        ("hle0" + good[4:], "scheme"),
+        ("", "not a linkage encoding"),
+        (good + ".given:ff", "repeated"),
+        (good.replace("given:", "nickname:"), "unknown"),
+        (good.rsplit(":", 1)[0] + ":zz", "not a filter"),
+        (good.rsplit(":", 1)[0] + ":ff", "balanced"),
+    ]:
+        with pytest.raises(enc.EncodingError, match=why):
+            enc.Encoding.from_text(bad, key_id=KEY.key_id)
+
+
+def test_linking_encodings_of_two_keys_is_refused():
+    a = enc.encode(KEY, {"given_name": "Ana", "family_name": "Cruz"})
+    b = enc.encode(OTHER, {"given_name": "Ana", "family_name": "Cruz"})
+    with pytest.raises(ValueError, match="different keys"):
+        matching.link([a, b])
+
+
+def test_a_different_key_gives_unrelated_filters():
+    identity = {"given_name": "Maricel", "family_name": "Santos"}
+    a, b = enc.encode(KEY, identity), enc.encode(OTHER, identity)
+    assert matching.dice(a.filters["given"], b.filters["given"]) < 0.9
+
+
+def test_nicknames_transliterations_and_swapped_dates_encode_alike():
+    assert enc.name_tokens("Mohammed") == enc.name_tokens("Muhammad") == enc.name_tokens("MOHAMED")
+    assert enc.name_tokens("Bill") == enc.name_tokens("William")
+    assert enc.name_tokens("Schewtschenko") == enc.name_tokens("Shevchenko")
+    same = enc.birth_tokens(dt.date(1990, 3, 4)) & enc.birth_tokens(dt.date(1990, 4, 3))
+    assert {"y1990", "p0304"} <= same
+
+
+def test_too_few_linkage_fields_make_a_weak_record():
+    assert enc.encode(KEY, {"given_name": "Ana", "gender_identity": "woman"}).weak
+    assert not enc.encode(KEY, {"given_name": "Ana", "birth_date": dt.date(1990, 1, 2)}).weak
+
+
+@given(filters, filters)
+def test_dice_is_symmetric_and_between_zero_and_one(a, b):
+    assert matching.dice(a, b) == matching.dice(b, a)
+    assert 0.0 <= matching.dice(a, b) <= 1.0
+
+
+@given(filters.filter(bool))
+def test_dice_of_a_filter_with_itself_is_one(a):
+    assert matching.dice(a, a) == 1.0
+
+
+vectors = st.tuples(*[st.integers(0, matching.LEVELS - 1)] * len(matching.FIELD_ORDER))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.dictionaries(vectors, st.integers(1, 50), min_size=1, max_size=30),
+    st.dictionaries(vectors, st.integers(1, 50), min_size=1, max_size=30),
+)
+def test_em_weights_are_monotone_in_the_level(candidates, background):
+    w = matching.estimate(candidates, background, iterations=15)
+    assert 0 < w.prior < 1
+    for f in range(len(matching.FIELD_ORDER)):
+        row = [w.weight(f, lvl) for lvl in range(1, matching.LEVELS)]
+        assert row == sorted(row)
+        assert w.weight(f, 0) == 0.0
+    for f, row in enumerate(w.m):
+        assert sum(row) == pytest.approx(1.0)
+        assert sum(w.u[f]) == pytest.approx(1.0)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(identities, min_size=1, max_size=12))
+def test_identical_strong_records_always_match_and_clusters_partition(people):
+    records = [enc.encode(KEY, p) for p in people for _copy in range(2)]
+    result = matching.link(records)
+    assert len(result.labels) == len(records)
+    for i in range(0, len(records), 2):
+        if not records[i].weak:
+            assert result.labels[i] == result.labels[i + 1]
+    assert result.persons == len(set(result.labels))
+    assert result.persons_if_uncertain_merged <= result.persons
+
+
+@given(
+    st.integers(2, 30),
+    st.lists(st.tuples(st.integers(0, 29), st.integers(0, 29))),
+    st.lists(st.tuples(st.integers(0, 29), st.integers(0, 29))),
+)
+def test_clusters_partition_and_uncertain_pairs_never_merge(n, matches, uncertain):
+    matches = [(a % n, b % n) for a, b in matches]
+    uncertain = [(a % n, b % n) for a, b in uncertain]
+    result = matching.cluster(n, matches, uncertain)
+    assert result.persons == len(set(result.labels))
+    for a, b in matches:
+        assert result.labels[a] == result.labels[b]
+    only_matches = matching.cluster(n, matches, [])
+    assert only_matches.labels == result.labels  # uncertainty never changes a cluster
+    assert result.persons_if_uncertain_merged <= result.persons
+
+
+def test_weak_records_are_never_merged_on_their_own():
+    weak = {"given_name": "Ana", "gender_identity": "woman", "country_of_birth": "PH"}
+    records = [enc.encode(KEY, weak) for _ in range(3)]
+    result = matching.link(records)
+    assert result.persons == 3
+    assert result.weak_records == 3
+
+
+def test_thresholds_must_be_ordered():
+    with pytest.raises(ValueError):
+        matching.Thresholds(match=0.2, uncertain=0.5)
+
+
+def test_a_small_population_links_into_its_people():
+    """Errors of the kinds the issue names; the kernel finds most people and merges no one."""
+    people = [
+        ("Maricel", "Santos", dt.date(1988, 4, 12), "woman", "PH"),
+        ("Olena", "Shevchenko", dt.date(1993, 11, 2), "woman", "UA"),
+        ("Mohammed", "Al-Hassan", dt.date(1979, 6, 30), "man", "SY"),
+        ("Élodie", "Tremblay", dt.date(2001, 1, 1), "woman", "CA"),
+        ("Guadalupe", "Hernández", dt.date(1985, 8, 9), "woman", "MX"),
+    ]
+    variants = [
+        ("Maricel", "santos", dt.date(1988, 12, 4), "woman", None),
+        ("Elena", "Chevtchenko", dt.date(1993, 11, 2), "woman", "UA"),
+        ("Muhammad", "Alhassan", dt.date(1979, 6, 30), "man", "SY"),
+        ("Elodie", "Tremblay", dt.date(2001, 1, 1), None, "CA"),
+        ("Guadalupe", "Hernandes", dt.date(1985, 8, 9), "woman", "MX"),
+    ]
+    fields = ("given_name", "family_name", "birth_date", "gender_identity", "country_of_birth")
+    rows = [dict(zip(fields, p, strict=True)) for p in people + variants]
+    rows += [  # strangers sharing names or birthdays
+        dict(zip(fields, ("Maria", "Santos", dt.date(1970, 2, 2), "woman", "PH"), strict=True)),
+        dict(zip(fields, ("Ahmed", "Haddad", dt.date(1979, 6, 30), "man", "SY"), strict=True)),
+    ]
+    result = matching.link([enc.encode(KEY, r) for r in rows])
+    labels = result.labels
+    assert labels[10] not in {labels[i] for i in range(10) if i != 10}
+    assert labels[11] not in {labels[i] for i in range(10)}
+    assert sum(labels[i] == labels[i + 5] for i in range(5)) >= 4
+    assert Counter(labels).most_common(1)[0][1] <= 2

@@ -1,0 +1,232 @@
+"""Record linkage inside Harbour: encodings made at intake, runs, persons for statistics."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from harbour.audit.models import AuditEvent
+from harbour.cases.models import Survivor
+from harbour.core.sensitivity import unclassified_fields
+from harbour.linkage import actions, queries
+from harbour.linkage.core.encoding import SCHEME, Encoding, EncodingError
+from harbour.linkage.keys import hub_key
+from harbour.linkage.models import LinkageRun, SurvivorEncoding
+from harbour.stats import queries as stats_queries
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_field_declares_its_sensitivity():
+    assert unclassified_fields(SurvivorEncoding) == []
+    assert unclassified_fields(LinkageRun) == []
+
+
+def test_intake_encodes_the_survivor_without_plaintext(make_case, caseworker):
+    case = make_case(caseworker, survivor={"given_name": "Maricel", "family_name": "Santos"})
+    row = SurvivorEncoding.objects.get(survivor=case.survivor)
+    assert row.org_id == case.org_id
+    assert row.scheme == SCHEME and row.key_id == hub_key().key_id
+    assert not row.weak
+    for plain in ("maricel", "santos", "1998", "woman", "+1416"):
+        assert plain not in row.encoding.lower()
+    assert Encoding.from_text(row.encoding, key_id=hub_key().key_id).filters.keys() >= {
+        "given",
+        "family",
+        "birth",
+    }
+
+
+def test_an_identity_change_re_encodes(make_case, caseworker):
+    from harbour.cases.actions import update_survivor
+
+    case = make_case(caseworker)
+    before = SurvivorEncoding.objects.get(survivor=case.survivor).encoding
+    update_survivor(by=caseworker, survivor=case.survivor, values={"family_name": "Gagnon"})
+    assert SurvivorEncoding.objects.get(survivor=case.survivor).encoding != before
+
+
+def test_an_anonymous_survivor_is_weak(make_case, caseworker):
+    case = make_case(
+        caseworker,
+        survivor={
+            "given_name": None,
+            "family_name": None,
+            "mobile_phone": None,
+            "birth_date": None,
+        },
+        case={"consent_to_record": False},
+    )
+    assert SurvivorEncoding.objects.get(survivor=case.survivor).weak
+
+
+def _two_orgs_one_person(make_case, make_user, org, other_org, caseworker):
+    elsewhere = make_user("caseworker", other_org)
+    first = make_case(caseworker)
+    again = make_case(
+        elsewhere,
+        survivor={"given_name": "Elodie", "family_name": "TREMBLAY", "birth_date": "1998-02-04"},
+    )
+    stranger = make_case(
+        elsewhere,
+        survivor={"given_name": "Amira", "family_name": "Haddad", "birth_date": "1990-07-21"},
+    )
+    return first, again, stranger
+
+
+def test_a_run_links_one_person_across_organisations(
+    make_case, make_user, org, other_org, caseworker
+):
+    first, again, stranger = _two_orgs_one_person(make_case, make_user, org, other_org, caseworker)
+    run = actions.run_linkage(by=caseworker)
+    assert run.records == 3
+    assert run.persons == 2
+    persons = queries.person_map([first.survivor_id, again.survivor_id, stranger.survivor_id])
+    assert persons[first.survivor_id] == persons[again.survivor_id]
+    assert persons[stranger.survivor_id] != persons[first.survivor_id]
+    assert AuditEvent.objects.filter(action="linkage.run").count() == 1
+
+
+def test_statistics_count_persons_through_the_seam(
+    make_case, make_user, org, other_org, caseworker
+):
+    first, again, _stranger = _two_orgs_one_person(make_case, make_user, org, other_org, caseworker)
+    actions.run_linkage(by=caseworker)
+    mapping, linked = stats_queries.person_map([first.survivor_id, again.survivor_id])
+    assert linked is True
+    assert mapping[first.survivor_id] == mapping[again.survivor_id]
+
+
+def test_before_any_run_statistics_fall_back_to_referral_links(make_case, caseworker):
+    case = make_case(caseworker)
+    with pytest.raises(queries.NotLinkedYet):
+        queries.person_map([case.survivor_id])
+    _mapping, linked = stats_queries.person_map([case.survivor_id])
+    assert linked is False  # the doubled DP sensitivity stays until linkage has run
+
+
+def test_records_encoded_since_the_run_are_their_own_person(make_case, caseworker):
+    make_case(caseworker)
+    actions.run_linkage(by=caseworker)
+    later = make_case(caseworker, survivor={"given_name": "Amira", "family_name": "Haddad"})
+    assert queries.person_map([later.survivor_id]) == {later.survivor_id: later.survivor_id}
+
+
+def test_encodings_of_another_key_are_not_compared_but_counted(make_case, caseworker):
+    case = make_case(caseworker)
+    make_case(caseworker)
+    SurvivorEncoding.objects.filter(survivor=case.survivor).update(
+        encoding=f"{SCHEME}.0000000000000000.given:ff", key_id="0000000000000000"
+    )
+    run = actions.run_linkage(by=caseworker)
+    assert run.stale_records == 1 and run.records == 1
+    with pytest.raises(EncodingError, match="key"):
+        Encoding.from_text(f"{SCHEME}.0000000000000000.given:ff", key_id=hub_key().key_id)
+
+
+def test_backfill_encodes_survivors_and_audits_per_organisation(make_case, caseworker):
+    case = make_case(caseworker)
+    SurvivorEncoding.objects.all().delete()
+    assert actions.encode_survivors(by=caseworker, stale_only=True) == 1
+    assert SurvivorEncoding.objects.filter(survivor=case.survivor).exists()
+    event = AuditEvent.objects.filter(action="linkage.encoded").get()
+    assert event.org_id == case.org_id
+    assert actions.encode_survivors(by=caseworker, stale_only=True) == 0
+
+
+def test_commands_encode_and_run(make_case, caseworker):
+    make_case(caseworker)
+    SurvivorEncoding.objects.all().delete()
+    out = StringIO()
+    call_command("linkage_encode", stdout=out)
+    assert "1 survivors encoded" in out.getvalue()
+    out = StringIO()
+    call_command("linkage_run", stdout=out)
+    assert "Persons: 1" in out.getvalue()
+    assert "Uncertain pairs (never merged): 0" in out.getvalue()
+
+
+def test_commands_refuse_bad_input_clearly(db):
+    with pytest.raises(CommandError, match="No organisation"):
+        call_command("linkage_encode", "--org", "not-an-id")
+    with pytest.raises(CommandError, match="Thresholds"):
+        call_command("linkage_run", "--match", "0.2", "--uncertain", "0.5")
+
+
+def test_erasure_removes_the_encoding(make_case, caseworker, supervisor):
+    from harbour.sharing.actions.rights import erase_survivor
+
+    case = make_case(caseworker)
+    erase_survivor(by=supervisor, survivor=case.survivor)
+    assert not SurvivorEncoding.objects.exists()
+    assert not Survivor.objects.filter(pk=case.survivor_id).exists()
+
+
+def test_an_organisation_leaving_takes_its_encodings(make_case, caseworker, org):
+    make_case(caseworker)
+    out = StringIO()
+    call_command("linkage_withdraw", "--org", str(org.pk), stdout=out)
+    assert "1 encodings deleted" in out.getvalue()
+    assert not SurvivorEncoding.objects.filter(org=org).exists()
+    assert AuditEvent.objects.filter(action="linkage.withdrawn", org_id=org.pk).exists()
+
+
+IDENTITY = {
+    "given_name": "Élodie",
+    "family_name": "Tremblay",
+    "birth_date": "1998-04-02",
+    "gender_identity": "woman",
+}
+
+
+def test_the_hint_says_only_known_elsewhere_and_is_audited_at_both_ends(
+    make_case, make_user, org, other_org, caseworker, api_for
+):
+    served = make_case(caseworker)
+    elsewhere = make_user("caseworker", other_org)
+    response = api_for(elsewhere).post(
+        "/api/v1/linkage/hint", IDENTITY | {"given_name": "Elodie"}, content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["may_be_known_elsewhere"] is True
+    assert "Ask them" in body["message"]
+    assert str(org.pk) not in response.content.decode()
+    assert org.name not in response.content.decode()
+    shown = AuditEvent.objects.get(action="linkage.hint_shown")
+    assert shown.org_id == other_org.pk
+    about = AuditEvent.objects.get(action="linkage.hint_about")
+    assert about.org_id == org.pk and about.target_id == str(served.survivor_id)
+
+
+def test_no_hint_for_a_stranger_or_within_one_organisation(make_case, caseworker, api_for):
+    make_case(caseworker)
+    same_org = api_for(caseworker).post(
+        "/api/v1/linkage/hint", IDENTITY, content_type="application/json"
+    )
+    assert same_org.json()["may_be_known_elsewhere"] is False
+    assert not AuditEvent.objects.filter(action__startswith="linkage.hint").exists()
+
+
+def test_the_hint_refuses_bad_input_clearly(make_case, make_user, other_org, api_for):
+    elsewhere = make_user("caseworker", other_org)
+    bad = api_for(elsewhere).post(
+        "/api/v1/linkage/hint", {"birth_date": "not a date"}, content_type="application/json"
+    )
+    assert bad.status_code in {400, 422}
+    unknown = api_for(elsewhere).post(
+        "/api/v1/linkage/hint", {"gender_identity": "nonsense"}, content_type="application/json"
+    )
+    assert unknown.status_code in {400, 422}
+
+
+def test_the_hint_and_the_run_speak_french():
+    from django.utils import translation
+
+    from harbour.api.routers.linkage import hint_message
+
+    with translation.override("fr"):
+        assert "Posez-lui la question" in hint_message(True)
+        out = StringIO()
+        call_command("linkage_run", stdout=out)
+        assert "Personnes\u00a0: 0" in out.getvalue()
