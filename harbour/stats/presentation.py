@@ -123,6 +123,12 @@ def csv_text(table: Table | LayeredTable, meta: dict[str, Any]) -> str:
     return out.getvalue()
 
 
+def dimensions(release: Release) -> str:
+    """The table's variables in the reader's language: rows × columns × layer."""
+    ids = (release.row_variable, release.col_variable, release.layer_variable)
+    return " × ".join(str(variable(v).label) for v in ids if v)
+
+
 def release_metadata(release: Release) -> dict[str, Any]:
     return {
         "release": str(release.pk),

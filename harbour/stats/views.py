@@ -276,7 +276,9 @@ def release_detail(request: HttpRequest, release_id: str) -> HttpResponse:
     section = None
     if release.is_published:
         section = _any_section(layered.load(release.result), release.local_title)
-    return render(request, "stats/release.html", {"release": release, "section": section})
+    dimensions = presentation.dimensions(release)
+    context = {"release": release, "section": section, "dimensions": dimensions}
+    return render(request, "stats/release.html", context)
 
 
 def release_download(request: HttpRequest, release_id: str, fmt: str) -> HttpResponse:

@@ -13,7 +13,8 @@ Only two methods apply (ADR 46):
 Small-cell suppression is refused: see `SuppressionRefused`.
 """
 
-from collections.abc import Hashable, Mapping
+import itertools
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from random import Random
@@ -76,21 +77,36 @@ def rounded(
     table: ThreeWay, base: int = rounding.DEFAULT_BASE, rng: Random | None = None
 ) -> ThreeWay:
     """Each distinct figure randomly rounded to the base, once (unbiased, off by less than the
-    base, zeros and multiples of the base unchanged). Figures need not add up: by design."""
+    base, zeros and multiples of the base unchanged). Figures need not add up: by design.
 
-    def each[K: Hashable](figures: dict[K, int]) -> dict[K, int]:
-        return rounding.round_table(figures, base, rng)
+    A figure is identified by the cells it adds up: with one layer, the summed table *is* that
+    layer; with one column, a row total *is* its cell. Such a figure is rounded once and shown
+    the same everywhere, since two independent roundings of one count would narrow it."""
+    rows, cols, layers = table.rows, table.cols, table.layers
+    shown: dict[frozenset[Key3], int] = {}
+
+    def figure(cover: frozenset[Key3], exact: int) -> int:
+        if cover not in shown:
+            shown[cover] = rounding.random_round(exact, base, rng)
+        return shown[cover]
+
+    def cover(rs: Iterable[Any], cs: Iterable[Any], gs: Iterable[Any]) -> frozenset[Key3]:
+        return frozenset(itertools.product(rs, cs, gs))
 
     return replace(
         table,
-        cells=each(table.cells),
-        row_totals=each(table.row_totals),
-        col_totals=each(table.col_totals),
-        layer_totals=each(table.layer_totals),
-        summed=each(table.summed),
-        summed_rows=each(table.summed_rows),
-        summed_cols=each(table.summed_cols),
-        total=rounding.random_round(table.total, base, rng),
+        cells={k: figure(cover([k[0]], [k[1]], [k[2]]), v) for k, v in table.cells.items()},
+        row_totals={
+            (r, g): figure(cover([r], cols, [g]), v) for (r, g), v in table.row_totals.items()
+        },
+        col_totals={
+            (c, g): figure(cover(rows, [c], [g]), v) for (c, g), v in table.col_totals.items()
+        },
+        layer_totals={g: figure(cover(rows, cols, [g]), v) for g, v in table.layer_totals.items()},
+        summed={(r, c): figure(cover([r], [c], layers), v) for (r, c), v in table.summed.items()},
+        summed_rows={r: figure(cover([r], cols, layers), v) for r, v in table.summed_rows.items()},
+        summed_cols={c: figure(cover(rows, [c], layers), v) for c, v in table.summed_cols.items()},
+        total=figure(cover(rows, cols, layers), table.total),
     )
 
 

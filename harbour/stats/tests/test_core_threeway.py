@@ -60,6 +60,27 @@ def test_rounding_publishes_multiples_of_five_within_one_step(
 
 
 @given(three_way(), st.integers(0, 2**32))
+def test_a_figure_shown_twice_is_rounded_once(t: threeway.ThreeWay, seed: int) -> None:
+    """With one layer the summed table is that layer; with one column a row total is its
+    cell: the same count, so the same published figure (two draws would narrow it)."""
+    out = threeway.rounded(t, 5, Random(seed))
+    for g in t.layers:
+        if len(t.cols) == 1:
+            assert out.layer_totals[g] == out.col_totals[(t.cols[0], g)]
+        for r in t.rows:
+            for c in t.cols:
+                if len(t.layers) == 1:
+                    assert out.summed[(r, c)] == out.cells[(r, c, g)]
+                if len(t.cols) == 1:
+                    assert out.row_totals[(r, g)] == out.cells[(r, c, g)]
+                if len(t.rows) == 1:
+                    assert out.col_totals[(c, g)] == out.cells[(r, c, g)]
+    if len(t.layers) == 1:
+        assert out.total == out.layer_totals[t.layers[0]]
+        assert all(out.summed_rows[r] == out.row_totals[(r, t.layers[0])] for r in t.rows)
+
+
+@given(three_way(), st.integers(0, 2**32))
 def test_no_published_rounded_figure_is_a_small_count(t: threeway.ThreeWay, seed: int) -> None:
     """Rounded to base 5, a published 1 to 4 cannot occur; a 5 stands for 1 to 9."""
     out = threeway.rounded(t, 5, Random(seed))

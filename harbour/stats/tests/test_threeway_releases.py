@@ -132,6 +132,7 @@ def test_define_publish_show_and_download_through_the_pages(
     page = client.get(f"/statistics/releases/{release.pk}/").content.decode()
     assert page.count("<caption>") == 4  # two regions, the total of all layers, layer totals
     assert "Province or territory: Manitoba" in page
+    assert "Table: Type of exploitation × Method of recruitment × Province or territory" in page
     csv = client.get(f"/statistics/releases/{release.pk}/download.csv").content.decode()
     assert "layer_code,layer_label,row_code,row_label,col_code,col_label,count" in csv
     assert "\nCA-MB,Manitoba," in csv and "\nall,All," in csv
@@ -154,6 +155,7 @@ def test_the_pages_speak_french(counted_cases, analyst, reviewer, client) -> Non
     page = client.get(f"/statistics/releases/{release.pk}/", HTTP_ACCEPT_LANGUAGE="fr")
     text = page.content.decode()
     assert "Province ou territoire" in text and "total de toutes les strates" in text
+    assert "Tableau\u00a0: Type d" in text
     national = signed_in(analyst).get("/national/", HTTP_ACCEPT_LANGUAGE="fr")
     assert "recrutement × contrôle, par région" in national.content.decode()
 
