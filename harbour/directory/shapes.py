@@ -64,6 +64,8 @@ class Shape:
 
     def describe(self) -> str:
         label = str(TABLE_LABELS.get(self.table, self.table))
+        if not self.table and self.kind in {"page", "list", "document"}:
+            return _("an API list page or a list with records of several kinds, or none")
         if self.kind == "document":
             return _("a single %(table)s document") % {"table": label}
         if self.kind == "page":

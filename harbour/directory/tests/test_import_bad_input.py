@@ -290,3 +290,16 @@ def test_no_document_or_bytes_raise_and_a_refusal_writes_nothing(document: Any, 
         report = imports.import_file(by=BY, data=data, filename="fuzz")
         if not report.ok:
             assert report.problems and snapshot() == before
+
+
+def test_a_service_area_boundary_may_be_long() -> None:
+    doc = json.loads(service())
+    doc["service_areas"][0]["extent"] = "[" + ",".join(["[-79.1,43.2]"] * 20_000) + "]"
+    report = imports.import_file(by=BY, data=json.dumps(doc).encode())
+    assert report.ok, report.problems
+    assert len(m.ServiceArea.objects.get().extent) > 200_000
+
+
+def test_an_empty_list_page_imports_nothing_and_says_so() -> None:
+    report = imports.import_file(by=BY, data=b'{"total_items": 0, "contents": []}')
+    assert report.ok and report.counts == {} and "list" in report.shape
