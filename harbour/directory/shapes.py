@@ -17,7 +17,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from harbour.directory.hsds import BY_NAME, TABLES
+from harbour.directory.hsds import TABLES
 
 SCHEMAS = Path(__file__).resolve().parent / "data" / "hsds-3.0"
 # The tables a single document or a list page can hold (the specification's API objects).
@@ -64,6 +64,8 @@ class Shape:
 
     def describe(self) -> str:
         label = str(TABLE_LABELS.get(self.table, self.table))
+        if not self.table and self.kind in {"page", "list", "document"}:
+            return _("an API list page or a list with records of several kinds, or none")
         if self.kind == "document":
             return _("a single %(table)s document") % {"table": label}
         if self.kind == "page":
@@ -200,7 +202,3 @@ def _collection(document: dict[str, Any]) -> Objects:
             raise UnknownShape(key, _("This must be a list."))
         objects += [(table, o if isinstance(o, dict) else {"_bad": o}) for o in items]
     return objects
-
-
-def is_table(name: str) -> bool:
-    return name in BY_NAME

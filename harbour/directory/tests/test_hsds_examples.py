@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from harbour.audit.actions import SystemActor
-from harbour.directory import export, imports, policy, shapes
+from harbour.directory import export, imports, policy
+from harbour.directory.hsds import BY_NAME
 from harbour.directory.imports import validator
 
 pytestmark = pytest.mark.django_db
@@ -104,7 +105,9 @@ def test_each_official_example_comes_back_field_by_field(name: str) -> None:
         for item in document[f"{table}s"]:
             errors = [e.message for e in validator(table, True).iter_errors(item)]
             assert errors == [], errors
-    for table in ("taxonomy", "taxonomy_term"):
-        for item in document[shapes.BY_NAME[table].plural]:
+    # taxonomies, and any record no service or organization holds (a location on its own...)
+    official = {p.stem for p in imports.SCHEMAS.glob("*.json")} - {"openapi"}
+    for table in sorted(official - {"service", "organization"}):
+        for item in document.get(BY_NAME[table].plural, []):
             errors = [e.message for e in validator(table).iter_errors(item)]
             assert errors == [], errors

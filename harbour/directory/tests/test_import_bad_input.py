@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 from django.utils import translation
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from harbour.audit.actions import SystemActor
 from harbour.audit.models import AuditEvent
@@ -262,3 +264,42 @@ def test_a_reimport_of_the_same_file_changes_nothing(name: str) -> None:
     )
     report = imports.import_file(by=BY, data=changed, filename=name)
     assert report.ok and not report.unchanged and snapshot() != first
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(["id", "name", "status", "contents", "services", "organization", "x"]),
+            inner,
+            max_size=5,
+        )
+    ),
+    max_leaves=15,
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(document=JSON_VALUES, raw=st.binary(max_size=200))
+def test_no_document_or_bytes_raise_and_a_refusal_writes_nothing(document: Any, raw: bytes) -> None:
+    for data in (json.dumps(document).encode(), raw, b"PK\x03\x04" + raw):
+        before = snapshot()
+        report = imports.import_file(by=BY, data=data, filename="fuzz")
+        if not report.ok:
+            assert report.problems and snapshot() == before
+
+
+def test_a_service_area_boundary_may_be_long() -> None:
+    doc = json.loads(service())
+    doc["service_areas"][0]["extent"] = "[" + ",".join(["[-79.1,43.2]"] * 20_000) + "]"
+    report = imports.import_file(by=BY, data=json.dumps(doc).encode())
+    assert report.ok, report.problems
+    assert len(m.ServiceArea.objects.get().extent) > 200_000
+
+
+def test_an_empty_list_page_imports_nothing_and_says_so() -> None:
+    report = imports.import_file(by=BY, data=b'{"total_items": 0, "contents": []}')
+    assert report.ok and report.counts == {} and "list" in report.shape
