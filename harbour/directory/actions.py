@@ -479,6 +479,28 @@ def _store_region(location: Location, lat: Any, lon: Any, reach_km: Any) -> None
     )
 
 
+@transaction.atomic
+def fill_regions(*, by: Actor) -> int:
+    """Give each hidden location without a service region its region (docs/adr/0044): those
+    saved before regions existed, or written by a directory import. The sealed position is
+    opened here, on the server, only to pick the grid cell; nothing finer leaves. Returns how
+    many got one; a location with no position stays without (it matches in its province)."""
+    missing = Location.objects.filter(confidentiality=Confidentiality.HIDDEN, region__isnull=True)
+    services: list[Any] = []
+    filled = 0
+    for location in missing.exclude(sealed="").order_by("pk"):
+        detail = policy.sealed_detail(location)
+        lat, lon = detail.get("latitude"), detail.get("longitude")
+        if lat is None or lon is None:
+            continue
+        _store_region(location, lat, lon, None)
+        _audit(by, "location.region_filled", location, ["region"])
+        services += _services_at(location)
+        filled += 1
+    index.refresh(services)
+    return filled
+
+
 def _services_at(location: Location) -> list[Any]:
     return list(
         ServiceAtLocation.objects.filter(location=location).values_list("service_id", flat=True)

@@ -191,3 +191,19 @@ def test_the_demo_safe_houses_have_regions(demo_world) -> None:
     assert HiddenRegion.objects.filter(location__in=hidden).count() == hidden.count()
     rows = SearchEntry.objects.filter(confidentiality="hidden")
     assert rows.exists() and not rows.filter(region_km__isnull=True).exists()
+
+
+def test_the_regions_command_fills_hidden_locations_without_one(world) -> None:
+    from django.core.management import call_command
+
+    from harbour.audit.models import AuditEvent
+
+    HiddenRegion.objects.all().delete()
+    index.refresh([world.safe_house.pk])
+    assert _found(world, "Ottawa")  # without a region: matched anywhere in its province
+    call_command("directory_regions")
+    assert _region(world).km == regions.DEFAULT_REACH_KM
+    assert not _found(world, "Ottawa") and _found(world, "Oshawa")
+    assert AuditEvent.objects.filter(action="directory.location.region_filled").count() == 1
+    call_command("directory_regions")  # nothing left to do
+    assert AuditEvent.objects.filter(action="directory.location.region_filled").count() == 1
