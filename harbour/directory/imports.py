@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from harbour.audit.actions import Actor, record_event
 from harbour.directory import index, references, shapes, tabular
 from harbour.directory import models as m
+from harbour.directory.actions import fill_regions
 from harbour.directory.hsds import BY_NAME, TABLES, Bundle, Table, flatten, model_fields
 from harbour.directory.index import area_code
 from harbour.orgs import crypto
@@ -415,6 +416,10 @@ def import_bundle(
             _write_rows(table, rows, org_id, hidden_addresses, outside)
     _restore_last_modified(bundle)
     index.refresh([r["id"] for r in bundle.get("service", [])] + replaced)
+    if hidden_addresses:
+        # A hidden location written here gets its coarse region now (ADR 44), or it would match
+        # anywhere in its province until someone ran `harbour directory regions`.
+        fill_regions(by=by)
     record_event(
         by=by,
         action="directory.imported",

@@ -15,6 +15,7 @@ from harbour.audit.models import AuditEvent
 from harbour.directory import export, imports, policy
 from harbour.directory import models as m
 from harbour.directory.imports import validator
+from harbour.directory.tests.conftest import HIDDEN_LAT, HIDDEN_LON
 
 pytestmark = pytest.mark.django_db
 FOREIGN = Path(__file__).parent / "data" / "foreign_hsds.json"
@@ -147,6 +148,9 @@ def test_the_owner_can_round_trip_its_hidden_location(world, supervisor) -> None
     loc = m.Location.objects.get(pk=world.hidden_location.pk)
     assert loc.latitude is None and loc.sealed and not loc.addresses.exists()
     assert policy.sealed_detail(loc)["addresses"][0]["address_1"] == "1313 Mockingbird Lane"
+    # ...and the import gave it its coarse service region at once (ADR 44).
+    assert loc.region.km == 100 and loc.region.label
+    assert (loc.region.latitude, loc.region.longitude) != (HIDDEN_LAT, HIDDEN_LON)
 
 
 def _service(**changes: Any) -> dict[str, Any]:
