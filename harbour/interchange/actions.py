@@ -95,7 +95,7 @@ def choose_columns(*, by: User, job: ImportJob, choices: dict[str, str]) -> Impo
         raise Conflict(_("This import cannot go on from where it is."))
     data = _upload_of(job)
     headers = imports.headers_of(data)
-    allowed = {t.key for t in mapping.targets()} | {"-"}
+    allowed = {t.key + (f"@{o}" if o else "") for t, o in mapping.choice_keys()} | {"-"}
     letters = {column_letter(i): h for i, h in enumerate(headers) if h}
     wrong = [k for k, v in choices.items() if v and (k not in letters or v not in allowed)]
     if wrong:

@@ -70,8 +70,8 @@ class ColumnsForm(forms.Form):
             ("", _("As Harbour read it")),
             ("-", _("Leave this column out")),
             *(
-                (t.key, f"{current().entity(t.entity).label} · {t.field.label}")
-                for t in mapping.targets()
+                (t.key + (f"@{order}" if order else ""), _option(t, order))
+                for t, order in mapping.choice_keys()
             ),
         ]
         for letter, target in columns.items():
@@ -81,6 +81,17 @@ class ColumnsForm(forms.Form):
                 required=False,
                 initial="" if target in ("", "-") else target,
             )
+
+
+DATE_ORDER_LABELS = {
+    "dmy": _("dates written day first (31/12/2024)"),
+    "mdy": _("dates written month first (12/31/2024)"),
+}
+
+
+def _option(target: mapping.Target, order: str | None) -> str:
+    label = f"{current().entity(target.entity).label} · {target.field.label}"
+    return f"{label} · {DATE_ORDER_LABELS[order]}" if order else label
 
 
 class ValuesForm(forms.Form):

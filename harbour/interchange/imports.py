@@ -65,6 +65,7 @@ class Columns:
     targets: dict[int, mapping.Target] = field(default_factory=dict)
     ignored: set[int] = field(default_factory=set)
     instance: int | None = None  # the KoBo/ODK submission id column, if any
+    date_orders: dict[int, str] = field(default_factory=dict)  # column → "dmy" or "mdy"
 
 
 def plan(
@@ -158,7 +159,10 @@ def _columns(headers: list[str], result: Plan, chosen: dict[int, str]) -> Column
     columns = Columns()
     owner: dict[str, int] = {}
     for index, header in enumerate(headers):
-        target = mapping.target_by_key(chosen[index]) if index in chosen else None
+        key, order = mapping.split_choice(chosen.get(index, ""))
+        target = mapping.target_by_key(key) if key else None
+        if order and target is not None:
+            columns.date_orders[index] = order
         target = target or (mapping.target_of(header) if header else None)
         if chosen.get(index) == "-":
             columns.ignored.add(index)
@@ -290,6 +294,8 @@ def _plan_row(
         if not reading._filled(cell):
             continue
         value = mapping.to_value(target.field, cell, context.resolver(target.key))
+        if isinstance(value, mapping.AmbiguousDate) and index in columns.date_orders:
+            value = mapping.in_order(value, columns.date_orders[index])
         result.note_unknown(target.key, mapping.unknown_codes(target.field, value))
         values[target.entity][target.field.id] = value
         where[target.field.id] = _name(index, headers[index], target)
@@ -349,7 +355,8 @@ def ambiguous_date_message() -> str:
     return str(
         _(
             "This date could be read day first or month first (like 03/05/2024). Write it "
-            "as YYYY-MM-DD, for example 2024-05-03 for 3 May 2024, or with the month as a word."
+            "as YYYY-MM-DD (2024-05-03 for 3 May 2024), or choose the column's date order "
+            "in the column choices."
         )
     )
 

@@ -121,6 +121,26 @@ def targets() -> list[Target]:
     return list({t.key: t for t in _aliases().values()}.values())
 
 
+# A column of dates written with day and month as numbers (03/05/2024) is read only in the order
+# chosen for it: the column's choice is then "<field key>@dmy" or "<field key>@mdy".
+DATE_ORDERS = ("dmy", "mdy")
+
+
+def split_choice(choice: str) -> tuple[str, str | None]:
+    """A column's choice → (field key, date order or None)."""
+    key, _sep, order = choice.partition("@")
+    return key, (order if order in DATE_ORDERS else None)
+
+
+def choice_keys() -> list[tuple[Target, str | None]]:
+    """Every choice a column offers: each field, and each date field in either order."""
+    return [
+        (t, order)
+        for t in targets()
+        for order in ((None, *DATE_ORDERS) if t.field.type == "date" else (None,))
+    ]
+
+
 def target_by_key(key: str) -> Target | None:
     return next((t for t in targets() if t.key == key), None)
 

@@ -178,3 +178,18 @@ def test_a_date_with_day_and_month_as_numbers_is_refused_with_the_iso_form(
     with translation.override("fr"):
         job = run(supervisor, data)
     assert "AAAA-MM-JJ" in job.problems[0]["message"]
+
+
+@pytest.mark.parametrize(("order", "expected"), [("dmy", "2024-05-03"), ("mdy", "2024-03-05")])
+def test_a_date_order_chosen_for_the_column_reads_day_and_month_numbers(
+    supervisor, order, expected
+) -> None:
+    data = b"intake_date,intake_province,consent_to_record\n03/05/2024,CA-ON,yes\n"
+    job = run(supervisor, data, dry_run=True)
+    assert job.status == JobStatus.FAILED
+    job = actions.choose_columns(by=supervisor, job=job, choices={"A": f"case.intake_date@{order}"})
+    job = actions.run_import_job(job_id=job.pk)
+    assert job.status == JobStatus.CHECKED, job.problems
+    actions.commit_import_job(by=supervisor, job=job)
+    job = actions.run_import_job(job_id=job.pk)
+    assert job.status == JobStatus.DONE and Case.objects.get().intake_date.isoformat() == expected

@@ -84,3 +84,13 @@ def test_concurrent_writers_of_one_subject_agree(store) -> None:
 def test_a_malformed_key_store_url_is_refused() -> None:
     with pytest.raises(ImproperlyConfigured, match="HARBOUR_KEYSTORE_URL"):
         keystore.open_store("mysql://somewhere/keys")
+
+
+def test_many_keys_are_stored_in_one_write_and_an_existing_one_is_kept(store) -> None:
+    first = store.add(_key())
+    rival = keystore.StoredKey(first.subject_id, "org-1", 1, "another", keystore._now())
+    many = [_key() for _ in range(50)]
+    store.add_many([*many, rival])
+    assert [store.get(k.subject_id) for k in many] == many
+    assert store.get(first.subject_id) == first
+    assert store.versions_in_use("org-1") == {1}
