@@ -63,27 +63,31 @@ class Blocking:
     max_block: int = 400  # larger blocks carry no information and cost quadratic time
     seed: int = 12
 
-    def samples(self) -> list[tuple[int, ...]]:
+    def masks(self) -> list[int]:
+        """One mask per band: the sampled positions of the joined name filters."""
         rng = random.Random(self.seed)
         width = 2 * (FIELDS["given"].bits + FIELDS["family"].bits)
-        return [tuple(rng.sample(range(width), self.bits_per_band)) for _ in range(self.bands)]
+        return [
+            sum(1 << p for p in rng.sample(range(width), self.bits_per_band))
+            for _ in range(self.bands)
+        ]
 
-    def keys(self, enc: Encoding, samples: Sequence[tuple[int, ...]]) -> list[Hashable]:
+    def keys(self, enc: Encoding, masks: Sequence[int]) -> list[Hashable]:
         # The whole birth filter is a block; whole name filters are not (a common given name
         # would make one huge block, and EM would learn "same given name" as the match class).
         keys: list[Hashable] = [("birth", enc.filters["birth"])] if "birth" in enc.filters else []
         given, family = enc.filters.get("given"), enc.filters.get("family")
         if given is not None and family is not None:
             joined = given | (family << (2 * FIELDS["given"].bits))
-            for band, positions in enumerate(samples):
-                keys.append((band, sum(((joined >> p) & 1) << i for i, p in enumerate(positions))))
+            # The sampled bits, kept in place: equal exactly when the sampled bits are equal.
+            keys.extend((band, joined & mask) for band, mask in enumerate(masks))
         return keys
 
     def pairs(self, records: Sequence[Encoding]) -> set[tuple[int, int]]:
-        samples = self.samples()
+        masks = self.masks()
         blocks: dict[Hashable, list[int]] = defaultdict(list)
         for i, enc in enumerate(records):
-            for key in self.keys(enc, samples):
+            for key in self.keys(enc, masks):
                 blocks[key].append(i)
         found: set[tuple[int, int]] = set()
         for members in blocks.values():
