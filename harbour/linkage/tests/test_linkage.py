@@ -65,7 +65,7 @@ def _two_orgs_one_person(make_case, make_user, org, other_org, caseworker):
     first = make_case(caseworker)
     again = make_case(
         elsewhere,
-        survivor={"given_name": "Elodie", "family_name": "TREMBLAY", "birth_date": "1998-02-04"},
+        survivor={"given_name": "ELODIE", "family_name": "Tremblay", "mobile_phone": None},
     )
     stranger = make_case(
         elsewhere,
