@@ -6,6 +6,7 @@ from collections import defaultdict
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from harbour.accounts.models import User
 from harbour.accounts.policy import Perm, can
@@ -172,6 +173,13 @@ def withdraw_organisation(*, by: Actor, org_id: Any) -> int:
 
 # --- the returning-survivor hint at intake ------------------------------------------------------
 
+# All a hint may say without the survivor's consent: never which organisation, where or when.
+HINT_KNOWN = _(
+    "This person may have been served before by another organisation. Ask them; with their "
+    "consent, request the history."
+)
+HINT_NONE = _("No sign that this person was served by another organisation.")
+
 
 @transaction.atomic
 def returning_hint(*, by: User, values: dict[str, Any]) -> bool:
@@ -187,7 +195,25 @@ def returning_hint(*, by: User, values: dict[str, Any]) -> bool:
     entity = current().entity("survivor")
     wanted = {k: v for k, v in values.items() if k in LINKAGE_FIELDS}
     cleaned = validate(entity, wanted, version=current().latest, partial=True)
-    mine = encode(hub_key(), cleaned)
+    return _hint(by, encode(hub_key(), cleaned))
+
+
+@transaction.atomic
+def returning_hint_for(*, by: User, survivor: Survivor) -> bool:
+    """The hint for a survivor just taken in, from the encoding their intake stored."""
+    if not can(by, Perm.CASE_CREATE) or survivor.org_id != by.org_id:
+        raise Forbidden()
+    row = SurvivorEncoding.objects.filter(survivor=survivor).first()
+    if row is None:
+        return False
+    try:
+        mine = Encoding.from_text(row.encoding, key_id=hub_key().key_id)
+    except EncodingError:
+        return False
+    return _hint(by, mine)
+
+
+def _hint(by: User, mine: Encoding) -> bool:
     if mine.weak:
         return False
     matched = _matching_elsewhere(mine, by.org_id)

@@ -230,3 +230,32 @@ def test_the_hint_and_the_run_speak_french():
         out = StringIO()
         call_command("linkage_run", stdout=out)
         assert "Personnes\u00a0: 0" in out.getvalue()
+
+
+def test_web_intake_at_a_second_organisation_shows_the_hint_and_nothing_more(
+    make_case, make_user, org, other_org, caseworker, client_for
+):
+    make_case(caseworker, survivor={"given_name": "Nadia", "family_name": "Okafor"})
+    elsewhere = make_user("caseworker", other_org)
+    client = client_for(elsewhere)
+    form = {
+        "case__intake_date": "2026-10-14",
+        "case__intake_province": "CA-MB",
+        "case__consent_to_record": "true",
+        "case__exploitation_types": ["forced_labour"],
+        "survivor__given_name": "Nadia",
+        "survivor__family_name": "OKAFOR",
+        "survivor__birth_date": "1998-04-02",
+        "survivor__gender_identity": "woman",
+    }
+    done = client.post("/cases/intake/", form)
+    assert done.status_code == 302
+    page = client.get(done["Location"]).content.decode()
+    assert "may have been served before by another organisation" in page
+    assert org.name not in page
+    assert AuditEvent.objects.filter(action="linkage.hint_about", org_id=org.pk).count() == 1
+    stranger = client.post(
+        "/cases/intake/",
+        form | {"survivor__given_name": "Amira", "survivor__family_name": "Haddad"},
+    )
+    assert "may have been served" not in client.get(stranger["Location"]).content.decode()
