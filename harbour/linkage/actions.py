@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from harbour.accounts.models import User
 from harbour.accounts.policy import Perm, can
-from harbour.audit.actions import Actor, record_event
+from harbour.audit.actions import Actor, SystemActor, record_event
 from harbour.cases.models import Survivor
 from harbour.cases.values import read_values
 from harbour.core import tenancy
@@ -188,7 +188,8 @@ def returning_hint(*, by: User, values: dict[str, Any]) -> bool:
     Encodes the identity typed at intake (inside the asking organisation) and compares it with
     every other organisation's current encodings. Reveals nothing but yes or no: never which
     organisation, where or when. Every hint shown is audited at both ends (the asking
-    organisation, and each organisation whose record matched, against that record).
+    organisation, and each organisation whose record matched, against that record, without
+    naming the asker); the survivor's copy lists the hints about them.
     """
     if not can(by, Perm.CASE_CREATE):
         raise Forbidden()
@@ -228,13 +229,15 @@ def _hint(by: User, mine: Encoding) -> bool:
         context={"matches": str(len(matched))},
     )
     for org_id, survivor_id in matched:
+        # In the chain of the organisation whose record matched, by the system: it learns that
+        # a hint about its record was shown elsewhere, not where (which would tell it where the
+        # survivor went now).
         record_event(
-            by=by,
+            by=SystemActor("linkage-hint"),
             action="linkage.hint_about",
             org_id=org_id,
             target_type="survivor",
             target_id=survivor_id,
-            context={"asked_by": str(by.org_id)},
         )
     return True
 

@@ -197,6 +197,7 @@ def test_the_hint_says_only_known_elsewhere_and_is_audited_at_both_ends(
     assert shown.org_id == other_org.pk
     about = AuditEvent.objects.get(action="linkage.hint_about")
     assert about.org_id == org.pk and about.target_id == str(served.survivor_id)
+    assert str(other_org.pk) not in str(about.context) and about.actor_org_id is None
 
 
 def test_no_hint_for_a_stranger_or_within_one_organisation(make_case, caseworker, api_for):
@@ -235,7 +236,7 @@ def test_the_hint_and_the_run_speak_french():
 def test_web_intake_at_a_second_organisation_shows_the_hint_and_nothing_more(
     make_case, make_user, org, other_org, caseworker, client_for
 ):
-    make_case(caseworker, survivor={"given_name": "Nadia", "family_name": "Okafor"})
+    first = make_case(caseworker, survivor={"given_name": "Nadia", "family_name": "Okafor"})
     elsewhere = make_user("caseworker", other_org)
     client = client_for(elsewhere)
     form = {
@@ -253,7 +254,13 @@ def test_web_intake_at_a_second_organisation_shows_the_hint_and_nothing_more(
     page = client.get(done["Location"]).content.decode()
     assert "may have been served before by another organisation" in page
     assert org.name not in page
-    assert AuditEvent.objects.filter(action="linkage.hint_about", org_id=org.pk).count() == 1
+    about = AuditEvent.objects.get(action="linkage.hint_about", org_id=org.pk)
+    assert about.actor_org_id is None  # the matched organisation does not learn who asked
+    copy = client_for(caseworker).get(
+        f"/sharing/survivors/{first.survivor_id}/rights/?format=print"
+    )
+    assert about.occurred_at.date().isoformat() in copy.content.decode()
+    assert other_org.name not in copy.content.decode()
     stranger = client.post(
         "/cases/intake/",
         form | {"survivor__given_name": "Amira", "survivor__family_name": "Haddad"},
