@@ -9,6 +9,7 @@ import random
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from harbour.linkage.core.encoding import FIELDS, Encoding
 
@@ -60,7 +61,7 @@ class Blocking:
 
     bands: int = 24
     bits_per_band: int = 40
-    max_block: int = 400  # larger blocks carry no information and cost quadratic time
+    max_block: int = 400  # larger blocks are split, then dropped (quadratic time)
     seed: int = 12
 
     def masks(self) -> list[int]:
@@ -98,13 +99,39 @@ class Blocking:
             for key in self.keys(enc, masks):
                 blocks[key].append(i)
         found: tuple[set[tuple[int, int]], set[tuple[int, int]]] = (set(), set())
+        split = self._splitters()
         for key, members in blocks.items():
-            if 1 < len(members) <= self.max_block:
-                into = found[0] if key[0] == "birth" else found[1]  # type: ignore[index]
-                for x in range(len(members)):
-                    for y in range(x + 1, len(members)):
-                        into.add((members[x], members[y]))
+            rule = 0 if key[0] == "birth" else 1  # type: ignore[index]
+            groups = [members]
+            if len(members) > self.max_block:
+                # A common name or a placeholder birthday: split the block by a few sampled bits
+                # of the other rule's field, rather than lose every pair in it.
+                sub: dict[Hashable, list[int]] = defaultdict(list)
+                for i in members:
+                    sub[split[rule](records[i])].append(i)
+                groups = list(sub.values())
+            for group in groups:
+                if 1 < len(group) <= self.max_block:
+                    into = found[rule]
+                    for x in range(len(group)):
+                        for y in range(x + 1, len(group)):
+                            into.add((group[x], group[y]))
         return found
+
+    def _splitters(self) -> tuple[Any, Any]:
+        rng = random.Random(self.seed + 1)
+        given = sum(1 << p for p in rng.sample(range(2 * FIELDS["given"].bits), 24))
+        family = sum(1 << p for p in rng.sample(range(2 * FIELDS["family"].bits), 24))
+        birth = sum(1 << p for p in rng.sample(range(2 * FIELDS["birth"].bits), 16))
+
+        def by_names(enc: Encoding) -> Hashable:
+            f = enc.filters
+            return (f.get("given", 0) & given, f.get("family", 0) & family)
+
+        def by_birth(enc: Encoding) -> Hashable:
+            return enc.filters.get("birth", 0) & birth
+
+        return by_names, by_birth
 
 
 # --- Fellegi–Sunter by EM ---------------------------------------------------------------------

@@ -191,3 +191,13 @@ def test_a_small_population_links_into_its_people():
     assert labels[11] not in {labels[i] for i in range(10)}
     assert sum(labels[i] == labels[i + 5] for i in range(5)) >= 4
     assert Counter(labels).most_common(1)[0][1] <= 2
+
+
+def test_an_oversized_block_is_split_not_lost():
+    """A placeholder birthday shared by many: the block is split by names, so the same person
+    in it is still found."""
+    born = dt.date(1990, 1, 1)
+    people = [{"given_name": n, "family_name": "Cruz", "birth_date": born} for n in "ABCDEFG"]
+    records = [enc.encode(KEY, p) for p in people] + [enc.encode(KEY, people[0])]
+    by_birth, _by_names = matching.Blocking(max_block=3, bands=0).pairs_by_rule(records)
+    assert (0, len(records) - 1) in by_birth
