@@ -179,6 +179,15 @@ def _save_draft(request: HttpRequest, user: User, draft: Any, survivor: Any) -> 
     return redirect(f"{request.path}?draft={saved.pk}")
 
 
+def _returning_hint(request: HttpRequest, user: User, case: Any, survivor: Any) -> None:
+    """A survivor new to this organisation may be known elsewhere: say so, and only that
+    (record linkage, ADR 41)."""
+    from harbour.linkage import actions as linkage
+
+    if survivor is None and linkage.returning_hint_for(by=user, survivor=case.survivor):
+        messages.warning(request, str(linkage.HINT_KNOWN))
+
+
 def _submit_intake(
     request: HttpRequest, user: User, form: DictionaryForm, draft: Any, survivor: Any
 ) -> HttpResponse:
@@ -214,6 +223,7 @@ def _submit_intake(
         messages.success(
             request, _("The case has been recorded. Next: screen with the indicators.")
         )
+        _returning_hint(request, user, case, survivor)
     else:
         messages.info(request, _("This intake had already been saved; here is the case."))
     return redirect("cases:detail", case_id=case.pk)

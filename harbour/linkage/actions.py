@@ -6,10 +6,11 @@ from collections import defaultdict
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from harbour.accounts.models import User
 from harbour.accounts.policy import Perm, can
-from harbour.audit.actions import Actor, record_event
+from harbour.audit.actions import Actor, SystemActor, record_event
 from harbour.cases.models import Survivor
 from harbour.cases.values import read_values
 from harbour.core import tenancy
@@ -172,6 +173,13 @@ def withdraw_organisation(*, by: Actor, org_id: Any) -> int:
 
 # --- the returning-survivor hint at intake ------------------------------------------------------
 
+# All a hint may say without the survivor's consent: never which organisation, where or when.
+HINT_KNOWN = _(
+    "This person may have been served before by another organisation. Ask them; with their "
+    "consent, request the history."
+)
+HINT_NONE = _("No sign that this person was served by another organisation.")
+
 
 @transaction.atomic
 def returning_hint(*, by: User, values: dict[str, Any]) -> bool:
@@ -180,14 +188,33 @@ def returning_hint(*, by: User, values: dict[str, Any]) -> bool:
     Encodes the identity typed at intake (inside the asking organisation) and compares it with
     every other organisation's current encodings. Reveals nothing but yes or no: never which
     organisation, where or when. Every hint shown is audited at both ends (the asking
-    organisation, and each organisation whose record matched, against that record).
+    organisation, and each organisation whose record matched, against that record, without
+    naming the asker); the survivor's copy lists the hints about them.
     """
     if not can(by, Perm.CASE_CREATE):
         raise Forbidden()
     entity = current().entity("survivor")
     wanted = {k: v for k, v in values.items() if k in LINKAGE_FIELDS}
     cleaned = validate(entity, wanted, version=current().latest, partial=True)
-    mine = encode(hub_key(), cleaned)
+    return _hint(by, encode(hub_key(), cleaned))
+
+
+@transaction.atomic
+def returning_hint_for(*, by: User, survivor: Survivor) -> bool:
+    """The hint for a survivor just taken in, from the encoding their intake stored."""
+    if not can(by, Perm.CASE_CREATE) or survivor.org_id != by.org_id:
+        raise Forbidden()
+    row = SurvivorEncoding.objects.filter(survivor=survivor).first()
+    if row is None:
+        return False
+    try:
+        mine = Encoding.from_text(row.encoding, key_id=hub_key().key_id)
+    except EncodingError:
+        return False
+    return _hint(by, mine)
+
+
+def _hint(by: User, mine: Encoding) -> bool:
     if mine.weak:
         return False
     matched = _matching_elsewhere(mine, by.org_id)
@@ -202,13 +229,15 @@ def returning_hint(*, by: User, values: dict[str, Any]) -> bool:
         context={"matches": str(len(matched))},
     )
     for org_id, survivor_id in matched:
+        # In the chain of the organisation whose record matched, by the system: it learns that
+        # a hint about its record was shown elsewhere, not where (which would tell it where the
+        # survivor went now).
         record_event(
-            by=by,
+            by=SystemActor("linkage-hint"),
             action="linkage.hint_about",
             org_id=org_id,
             target_type="survivor",
             target_id=survivor_id,
-            context={"asked_by": str(by.org_id)},
         )
     return True
 

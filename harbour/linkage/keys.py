@@ -3,7 +3,7 @@
 `HARBOUR_LINKAGE_KEY` (base64 of 32 bytes or more) when set; otherwise derived from the master
 key, so a deployment links without new configuration. The key id names the key in every
 encoding; a new key (or scheme version) makes every stored encoding stale until its
-organisation re-encodes it from its own records (`harbour linkage_encode`).
+organisation re-encodes it from its own records (`harbour linkage encode`).
 """
 
 import base64

@@ -22,7 +22,7 @@ def person_map(survivor_ids: Iterable[Any]) -> dict[Any, Any]:
     referrals and transfers linked (those are one person for certain).
 
     Records the run has not seen (encoded since) are their own person until the next run
-    (`harbour linkage_run`, to be scheduled). Raises NotLinkedYet before any run.
+    (`harbour linkage run`, to be scheduled). Raises NotLinkedYet before any run.
     """
     if current_run() is None:
         raise NotLinkedYet("no record-linkage run with the current key")

@@ -185,7 +185,22 @@ def survivor_export(survivor: Survivor) -> dict[str, Any]:
             }
             for r in referrals
         ],
+        "linkage_hints": _linkage_hints(survivor),
     }
+
+
+def _linkage_hints(survivor: Survivor) -> list[str]:
+    """The days another organisation was told this person may have been served here (record
+    linkage, ADR 41): never which organisation asked."""
+    from harbour.audit.models import AuditEvent
+
+    events = AuditEvent.objects.filter(
+        org_id=survivor.org_id,
+        action="linkage.hint_about",
+        target_type="survivor",
+        target_id=str(survivor.pk),
+    ).order_by("occurred_at")
+    return [e.occurred_at.date().isoformat() for e in events]
 
 
 def _consent_row(consent: Consent) -> dict[str, Any]:

@@ -7,7 +7,6 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from pydantic import ConfigDict, Field
 
@@ -35,12 +34,7 @@ class HintOut(Schema):
 
 
 def hint_message(known: bool) -> str:
-    if known:
-        return _(
-            "This person may have been served before by another organisation. Ask them; with "
-            "their consent, request the history."
-        )
-    return _("No sign that this person was served by another organisation.")
+    return str(actions.HINT_KNOWN if known else actions.HINT_NONE)
 
 
 @router.post("/hint", response={200: HintOut, **ERRORS}, summary="Returning-survivor hint")

@@ -1,11 +1,12 @@
 """Keyed, balanced per-field Bloom-filter encodings of a survivor's identity (ADR 41).
 
 Filters are Python ints used as bitsets (`int.bit_count` is the popcount). Each field has its
-own HMAC subkey; each token's bit positions come straight from its HMAC digest ("random
-hashing", not double hashing, whose linear structure is a known attack). Each filter is then
-*balanced* (the filter followed by its complement, so every encoding of a field has exactly the
-same number of set bits) and its positions are shuffled by a keyed permutation: bit counts and
-frequent-bit patterns, what frequency and pattern-mining attacks read, carry nothing.
+own subkey (HMAC of the hub key); each token's bit positions come straight from its keyed
+BLAKE2b digest ("random hashing", not double hashing, whose linear structure is a known
+attack). Each filter is then *balanced* (the filter followed by its complement, so every
+encoding of a field has exactly the same number of set bits) and its positions are shuffled by
+a keyed permutation: bit counts and frequent-bit patterns, what frequency and pattern-mining
+attacks read, carry nothing.
 """
 
 import hashlib
@@ -16,7 +17,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 SCHEME = "hle1"  # Harbour linkage encoding, version 1: change it when any parameter below does
@@ -278,12 +279,8 @@ class _Layout:
         ones, zeros = tuple(positions[: spec.bits]), tuple(positions[spec.bits :])
         return cls(spec, key.subkey(f"hash:{name}"), ones, zeros, sum(1 << z for z in zeros))
 
-    def positions(self, token: str) -> set[int]:
-        digest = hmac.new(self.key, token.encode(), hashlib.sha256).digest()
-        return {
-            int.from_bytes(digest[2 * i : 2 * i + 2], "big") % self.spec.bits
-            for i in range(self.spec.hashes)
-        }
+    def positions(self, token: str) -> frozenset[int]:
+        return _positions(self.key, token, self.spec.bits, self.spec.hashes)
 
     def encode(self, tokens: Iterable[str]) -> int:
         bits: set[int] = set()
@@ -293,6 +290,14 @@ class _Layout:
         for b in bits:
             value ^= (1 << self.ones[b]) | (1 << self.zeros[b])
         return value
+
+
+@lru_cache(maxsize=200_000)
+def _positions(key: bytes, token: str, bits: int, hashes: int) -> frozenset[int]:
+    """A token's bit positions: 16-bit slices of its keyed BLAKE2b digest (a MAC), each its
+    own random position ("random hashing"). Cached: bigrams and dates repeat across records."""
+    digest = hashlib.blake2b(token.encode(), key=key, digest_size=2 * hashes).digest()
+    return frozenset(int.from_bytes(digest[2 * i : 2 * i + 2], "big") % bits for i in range(hashes))
 
 
 # --- encodings --------------------------------------------------------------------------------

@@ -9,8 +9,9 @@ import random
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from harbour.linkage.core.encoding import FIELDS, MIN_STRONG, STRONG_FIELDS, Encoding
+from harbour.linkage.core.encoding import FIELDS, Encoding
 
 FIELD_ORDER = tuple(FIELDS)
 # Similarity of a balanced filter pair is 1 - hamming / (2 * bits): unrelated values already
@@ -21,7 +22,7 @@ FIELD_ORDER = tuple(FIELDS)
 LEVEL_CUTS: dict[str, tuple[float, float, float]] = {
     "given": (0.99, 0.88, 0.8),
     "family": (0.99, 0.88, 0.8),
-    "birth": (0.99, 0.72, 0.6),
+    "birth": (0.99, 0.69, 0.6),
     "sex": (0.99, 0.9, 0.8),
     "place": (0.99, 0.9, 0.8),
 }
@@ -60,38 +61,77 @@ class Blocking:
 
     bands: int = 24
     bits_per_band: int = 40
-    max_block: int = 400  # larger blocks carry no information and cost quadratic time
+    max_block: int = 400  # larger blocks are split, then dropped (quadratic time)
     seed: int = 12
 
-    def samples(self) -> list[tuple[int, ...]]:
+    def masks(self) -> list[int]:
+        """One mask per band: the sampled positions of the joined name filters."""
         rng = random.Random(self.seed)
         width = 2 * (FIELDS["given"].bits + FIELDS["family"].bits)
-        return [tuple(rng.sample(range(width), self.bits_per_band)) for _ in range(self.bands)]
+        return [
+            sum(1 << p for p in rng.sample(range(width), self.bits_per_band))
+            for _ in range(self.bands)
+        ]
 
-    def keys(self, enc: Encoding, samples: Sequence[tuple[int, ...]]) -> list[Hashable]:
+    def keys(self, enc: Encoding, masks: Sequence[int]) -> list[Hashable]:
         # The whole birth filter is a block; whole name filters are not (a common given name
         # would make one huge block, and EM would learn "same given name" as the match class).
         keys: list[Hashable] = [("birth", enc.filters["birth"])] if "birth" in enc.filters else []
         given, family = enc.filters.get("given"), enc.filters.get("family")
         if given is not None and family is not None:
             joined = given | (family << (2 * FIELDS["given"].bits))
-            for band, positions in enumerate(samples):
-                keys.append((band, sum(((joined >> p) & 1) << i for i, p in enumerate(positions))))
+            # The sampled bits, kept in place: equal exactly when the sampled bits are equal.
+            keys.extend((band, joined & mask) for band, mask in enumerate(masks))
         return keys
 
     def pairs(self, records: Sequence[Encoding]) -> set[tuple[int, int]]:
-        samples = self.samples()
+        by_birth, by_names = self.pairs_by_rule(records)
+        return by_birth | by_names
+
+    def pairs_by_rule(
+        self, records: Sequence[Encoding]
+    ) -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:
+        """Candidate pairs found by the birth block, and by the name bands (EM learns each
+        field's m from the pairs the *other* rule found, where that field is not biased)."""
+        masks = self.masks()
         blocks: dict[Hashable, list[int]] = defaultdict(list)
         for i, enc in enumerate(records):
-            for key in self.keys(enc, samples):
+            for key in self.keys(enc, masks):
                 blocks[key].append(i)
-        found: set[tuple[int, int]] = set()
-        for members in blocks.values():
-            if 1 < len(members) <= self.max_block:
-                for x in range(len(members)):
-                    for y in range(x + 1, len(members)):
-                        found.add((members[x], members[y]))
+        found: tuple[set[tuple[int, int]], set[tuple[int, int]]] = (set(), set())
+        split = self._splitters()
+        for key, members in blocks.items():
+            rule = 0 if key[0] == "birth" else 1  # type: ignore[index]
+            groups = [members]
+            if len(members) > self.max_block:
+                # A common name or a placeholder birthday: split the block by a few sampled bits
+                # of the other rule's field, rather than lose every pair in it.
+                sub: dict[Hashable, list[int]] = defaultdict(list)
+                for i in members:
+                    sub[split[rule](records[i])].append(i)
+                groups = list(sub.values())
+            for group in groups:
+                if 1 < len(group) <= self.max_block:
+                    into = found[rule]
+                    for x in range(len(group)):
+                        for y in range(x + 1, len(group)):
+                            into.add((group[x], group[y]))
         return found
+
+    def _splitters(self) -> tuple[Any, Any]:
+        rng = random.Random(self.seed + 1)
+        given = sum(1 << p for p in rng.sample(range(2 * FIELDS["given"].bits), 24))
+        family = sum(1 << p for p in rng.sample(range(2 * FIELDS["family"].bits), 24))
+        birth = sum(1 << p for p in rng.sample(range(2 * FIELDS["birth"].bits), 16))
+
+        def by_names(enc: Encoding) -> Hashable:
+            f = enc.filters
+            return (f.get("given", 0) & given, f.get("family", 0) & family)
+
+        def by_birth(enc: Encoding) -> Hashable:
+            return enc.filters.get("birth", 0) & birth
+
+        return by_names, by_birth
 
 
 # --- Fellegi–Sunter by EM ---------------------------------------------------------------------
@@ -157,8 +197,8 @@ DEFAULT_M = (0.0, 0.03, 0.03, 0.04, 0.9)  # the same person: mostly the same val
 DEFAULT_PRIOR = 0.02
 # Different people: mostly different values, except sex and, less, place of birth.
 DEFAULT_U: dict[str, tuple[float, ...]] = {
-    "given": (0.0, 0.85, 0.08, 0.04, 0.03),
-    "family": (0.0, 0.85, 0.08, 0.04, 0.03),
+    "given": (0.0, 0.93, 0.04, 0.02, 0.01),
+    "family": (0.0, 0.95, 0.03, 0.015, 0.005),
     "birth": (0.0, 0.9, 0.06, 0.035, 0.005),
     "sex": (0.0, 0.45, 0.02, 0.03, 0.5),
     "place": (0.0, 0.8, 0.03, 0.03, 0.14),
@@ -169,45 +209,73 @@ def estimate(
     vectors: Mapping[tuple[int, ...], int],
     background: Mapping[tuple[int, ...], int],
     iterations: int = 60,
+    *,
+    learn: Iterable[str] = FIELDS,
+    score: Iterable[str] | None = None,
+    m: list[list[float]] | None = None,
 ) -> Weights:
-    """Fit m, u and the prior to the candidate pairs' comparison-vector counts by EM.
+    """Fit m (of the fields in `learn`) and the prior to comparison-vector counts by EM.
 
-    u starts from `background`, random pairs of records (nearly all of different people), with
-    DEFAULT_U; m from DEFAULT_M; the defaults weigh as PSEUDO_PAIRS pseudo-counts that keep
-    a small batch sensible and stop EM from taking a blocking artefact (say "same given
-    name") for the match class.
-    Missing values (level 0) take no part. The weights are made monotone (`Weights`).
+    u, how often two different people agree by chance, is measured on `background` (random
+    pairs of records, nearly all of different people) with DEFAULT_U as PSEUDO_PAIRS
+    pseudo-counts, and not re-learnt: among candidate pairs, chosen for agreeing, different
+    people agree far more than by chance. m starts from DEFAULT_M (or `m`), pulled towards it
+    by the same pseudo-counts, so a small batch stays sensible. Only the `learn` fields take
+    part: a field the candidates were chosen on says nothing there. Missing values (level 0)
+    take no part (`score`, the fields that decide who is a match, defaults to them). The
+    weights are made monotone (`Weights`).
     """
-    n_fields = len(FIELD_ORDER)
+    learnt = {f for f, name in enumerate(FIELD_ORDER) if name in set(learn)}
+    scored = set(score) if score is not None else set(learn)
+    used = [f for f, name in enumerate(FIELD_ORDER) if name in scored]
     u0 = [[PSEUDO_PAIRS * x for x in DEFAULT_U[name]] for name in FIELD_ORDER]
     for vector, count in background.items():
         for f, lvl in enumerate(vector):
             u0[f][lvl] += count
-    u0 = [_normalise([0.0, *row[1:]]) for row in u0]
-    m0 = [list(DEFAULT_M) for _ in range(n_fields)]
-    m, u, prior = m0, u0, DEFAULT_PRIOR
+    u = [_normalise([0.0, *row[1:]]) for row in u0]
+    m0 = m or [list(DEFAULT_M) for _ in FIELD_ORDER]
+    m, prior = [list(row) for row in m0], DEFAULT_PRIOR
     items = list(vectors.items())
     total = sum(vectors.values())
     for _ in range(iterations):
         mc = [[PSEUDO_PAIRS * x for x in row] for row in m0]
-        uc = [[PSEUDO_PAIRS * x for x in row] for row in u0]
         matched = PSEUDO_PAIRS * DEFAULT_PRIOR
         for vector, count in items:
             pm, pu = prior, 1 - prior
-            for f, lvl in enumerate(vector):
+            for f in used:
+                lvl = vector[f]
                 if lvl:
                     pm *= m[f][lvl]
                     pu *= u[f][lvl]
             g = pm / (pm + pu) if pm + pu else 0.0
             matched += g * count
-            for f, lvl in enumerate(vector):
-                if lvl:
-                    mc[f][lvl] += g * count
-                    uc[f][lvl] += (1 - g) * count
+            for f in learnt:
+                if vector[f]:
+                    mc[f][vector[f]] += g * count
         prior = min(max(matched / (total + PSEUDO_PAIRS), 1e-6), 1 - 1e-6)
-        m = [_normalise([0.0, *row[1:]]) for row in mc]
-        u = [_normalise([0.0, *row[1:]]) for row in uc]
+        m = [_normalise([0.0, *row[1:]]) if f in learnt else m0[f] for f, row in enumerate(mc)]
     return Weights(m=m, u=u, prior=prior)
+
+
+def learn_weights(
+    by_birth: Mapping[tuple[int, ...], int],
+    by_names: Mapping[tuple[int, ...], int],
+    background: Mapping[tuple[int, ...], int],
+) -> Weights:
+    """m of every field but birth from the pairs sharing a birth date, m of birth from the
+    pairs with similar names, u from random pairs (`estimate`)."""
+    others = [n for n in FIELD_ORDER if n != "birth"]
+    not_names = [n for n in FIELD_ORDER if n not in {"given", "family"}]
+    first = estimate(by_birth, background, learn=others)
+    second = estimate(by_names, background, learn=not_names, m=first.m)
+    birth = FIELD_ORDER.index("birth")
+    m = [second.m[f] if f == birth else first.m[f] for f in range(len(FIELD_ORDER))]
+    # The prior of a *random* pair, from the share of matches among pairs sharing a birth date
+    # (Bayes: P(match) = P(match | same date) · P(same date) / P(same date | match)): the prior
+    # of candidate pairs would count their chosen-for-agreeing names twice.
+    u = first.u
+    prior = first.prior * u[birth][LEVELS - 1] / m[birth][LEVELS - 1]
+    return Weights(m=m, u=u, prior=min(max(prior, 1e-9), 0.5))
 
 
 def background_pairs(n: int, size: int, seed: int = 5) -> list[tuple[int, int]]:
@@ -229,8 +297,8 @@ def background_pairs(n: int, size: int, seed: int = 5) -> list[tuple[int, int]]:
 
 @dataclass(frozen=True)
 class Thresholds:
-    match: float = 0.9  # posterior at or above: one person
-    uncertain: float = 0.3  # between: never merged, counted as uncertainty
+    match: float = 0.7  # posterior at or above: one person
+    uncertain: float = 0.2  # between: never merged, counted as uncertainty
 
     def __post_init__(self) -> None:
         if not 0 < self.uncertain <= self.match < 1:
@@ -289,12 +357,23 @@ def cluster(
     return Linkage(labels, count, count - merges, open_pairs, 0, 0)
 
 
+def _count(vectors: Iterable[tuple[int, ...]]) -> dict[tuple[int, ...], int]:
+    counts: dict[tuple[int, ...], int] = defaultdict(int)
+    for v in vectors:
+        counts[v] += 1
+    return counts
+
+
 def same_person_for_sure(a: Encoding, b: Encoding) -> bool:
-    """Every field the two share is identical, and they share enough strong fields to stand
-    on their own: a match whatever the weights learnt from this batch."""
+    """The same birth date and at least one name, and every field the two share identical: a
+    match whatever the weights learnt from this batch. (Two records with the same name and no
+    date are not enough: common names are shared by many people.)"""
     shared = a.filters.keys() & b.filters.keys()
-    strong = sum(f in shared for f in STRONG_FIELDS)
-    return strong >= MIN_STRONG and all(a.filters[f] == b.filters[f] for f in shared)
+    return (
+        "birth" in shared
+        and bool(shared & {"given", "family"})
+        and all(a.filters[f] == b.filters[f] for f in shared)
+    )
 
 
 def link(
@@ -309,8 +388,10 @@ def link(
     if len(keys) > 1:
         raise ValueError("encodings of different keys or scheme versions cannot be compared")
     thresholds = thresholds or Thresholds()
-    pairs = sorted((blocking or Blocking()).pairs(records))
-    vectors = [compare(records[a], records[b]) for a, b in pairs]
+    by_birth, by_names = (blocking or Blocking()).pairs_by_rule(records)
+    pairs = sorted(by_birth | by_names)
+    vector_of = {pair: compare(records[pair[0]], records[pair[1]]) for pair in pairs}
+    vectors = [vector_of[pair] for pair in pairs]
     counts: dict[tuple[int, ...], int] = defaultdict(int)
     for v in vectors:
         counts[v] += 1
@@ -318,7 +399,11 @@ def link(
         background: dict[tuple[int, ...], int] = defaultdict(int)
         for a, b in background_pairs(len(records), min(50_000, 20 * len(records))):
             background[compare(records[a], records[b])] += 1
-        weights = estimate(counts, background)
+        weights = learn_weights(
+            _count(vector_of[p] for p in by_birth),
+            _count(vector_of[p] for p in by_names),
+            background,
+        )
     probability = {v: weights.probability(v) for v in counts}
     matches, uncertain = [], []
     for (a, b), v in zip(pairs, vectors, strict=True):

@@ -65,7 +65,7 @@ def _two_orgs_one_person(make_case, make_user, org, other_org, caseworker):
     first = make_case(caseworker)
     again = make_case(
         elsewhere,
-        survivor={"given_name": "Elodie", "family_name": "TREMBLAY", "birth_date": "1998-02-04"},
+        survivor={"given_name": "ELODIE", "family_name": "Tremblay", "mobile_phone": None},
     )
     stranger = make_case(
         elsewhere,
@@ -197,6 +197,7 @@ def test_the_hint_says_only_known_elsewhere_and_is_audited_at_both_ends(
     assert shown.org_id == other_org.pk
     about = AuditEvent.objects.get(action="linkage.hint_about")
     assert about.org_id == org.pk and about.target_id == str(served.survivor_id)
+    assert str(other_org.pk) not in str(about.context) and about.actor_org_id is None
 
 
 def test_no_hint_for_a_stranger_or_within_one_organisation(make_case, caseworker, api_for):
@@ -230,3 +231,38 @@ def test_the_hint_and_the_run_speak_french():
         out = StringIO()
         call_command("linkage_run", stdout=out)
         assert "Personnes\u00a0: 0" in out.getvalue()
+
+
+def test_web_intake_at_a_second_organisation_shows_the_hint_and_nothing_more(
+    make_case, make_user, org, other_org, caseworker, client_for
+):
+    first = make_case(caseworker, survivor={"given_name": "Nadia", "family_name": "Okafor"})
+    elsewhere = make_user("caseworker", other_org)
+    client = client_for(elsewhere)
+    form = {
+        "case__intake_date": "2026-10-14",
+        "case__intake_province": "CA-MB",
+        "case__consent_to_record": "true",
+        "case__exploitation_types": ["forced_labour"],
+        "survivor__given_name": "Nadia",
+        "survivor__family_name": "OKAFOR",
+        "survivor__birth_date": "1998-04-02",
+        "survivor__gender_identity": "woman",
+    }
+    done = client.post("/cases/intake/", form)
+    assert done.status_code == 302
+    page = client.get(done["Location"]).content.decode()
+    assert "may have been served before by another organisation" in page
+    assert org.name not in page
+    about = AuditEvent.objects.get(action="linkage.hint_about", org_id=org.pk)
+    assert about.actor_org_id is None  # the matched organisation does not learn who asked
+    copy = client_for(caseworker).get(
+        f"/sharing/survivors/{first.survivor_id}/rights/?format=print"
+    )
+    assert about.occurred_at.date().isoformat() in copy.content.decode()
+    assert other_org.name not in copy.content.decode()
+    stranger = client.post(
+        "/cases/intake/",
+        form | {"survivor__given_name": "Amira", "survivor__family_name": "Haddad"},
+    )
+    assert "may have been served" not in client.get(stranger["Location"]).content.decode()

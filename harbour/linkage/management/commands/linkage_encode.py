@@ -1,4 +1,4 @@
-"""`harbour linkage_encode [--org ID] [--stale]`: encode survivors for record linkage, each
+"""`harbour linkage encode [--org ID] [--stale]`: encode survivors for record linkage, each
 inside its own organisation (a backfill, or after the linkage key or scheme changed)."""
 
 import uuid

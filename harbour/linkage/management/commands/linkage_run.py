@@ -1,4 +1,4 @@
-"""`harbour linkage_run`: match every current encoding into persons; print the counts and
+"""`harbour linkage run`: match every current encoding into persons; print the counts and
 how uncertain they are."""
 
 from typing import Any

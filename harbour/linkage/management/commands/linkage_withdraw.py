@@ -1,4 +1,4 @@
-"""`harbour linkage_withdraw --org ID`: an organisation leaving the hub takes its encodings
+"""`harbour linkage withdraw --org ID`: an organisation leaving the hub takes its encodings
 with it (they are deleted; its records stay with it)."""
 
 import uuid
