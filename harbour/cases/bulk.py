@@ -29,6 +29,8 @@ from harbour.cases.actions import (
 from harbour.cases.models import Case, CaseStatus, Survivor, SurvivorIndexEntry
 from harbour.cases.values import apply_values, read_values
 from harbour.core.errors import InvalidInput
+from harbour.linkage.actions import new_encodings
+from harbour.linkage.models import SurvivorEncoding
 from harbour.orgs import crypto
 from harbour.standard.dictionary import current
 
@@ -143,6 +145,8 @@ def _write(by: User, fresh: list[tuple[dict, dict, str | None]]) -> None:
         ]
     Survivor.objects.bulk_create(survivors)
     SurvivorIndexEntry.objects.bulk_create(entries)
+    # As the single intake does (cases.actions._reindex): the linkage encoding, made here.
+    SurvivorEncoding.objects.bulk_create(new_encodings(survivors))
     Case.objects.bulk_create(cases)
     record_events(by=by, org_id=by.org_id, events=events)
 

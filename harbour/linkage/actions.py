@@ -40,19 +40,28 @@ def refresh_encoding(survivor: Survivor) -> SurvivorEncoding | None:
     if survivor.erased_at is not None:
         SurvivorEncoding.objects.filter(survivor=survivor).delete()
         return None
-    values = read_values(survivor, with_identity=True)
-    made = encode(hub_key(), {name: values.get(name) for name in LINKAGE_FIELDS})
     row, _created = SurvivorEncoding.objects.update_or_create(
-        survivor=survivor,
-        defaults={
-            "org_id": survivor.org_id,
-            "scheme": made.scheme,
-            "key_id": made.key_id,
-            "encoding": made.to_text(),
-            "weak": made.weak,
-        },
+        survivor=survivor, defaults=_encoded(survivor)
     )
     return row
+
+
+def new_encodings(survivors: list[Survivor]) -> list[SurvivorEncoding]:
+    """The encodings of survivors created in bulk (a spreadsheet import), unsaved: the caller
+    writes them with its own rows, in its transaction."""
+    return [SurvivorEncoding(survivor=s, **_encoded(s)) for s in survivors]
+
+
+def _encoded(survivor: Survivor) -> dict[str, Any]:
+    values = read_values(survivor, with_identity=True)
+    made = encode(hub_key(), {name: values.get(name) for name in LINKAGE_FIELDS})
+    return {
+        "org_id": survivor.org_id,
+        "scheme": made.scheme,
+        "key_id": made.key_id,
+        "encoding": made.to_text(),
+        "weak": made.weak,
+    }
 
 
 @transaction.atomic

@@ -17,6 +17,7 @@ from harbour.cases.values import read_values
 from harbour.core.errors import InvalidInput
 from harbour.interchange import actions, reading
 from harbour.interchange.models import JobStatus
+from harbour.linkage.models import SurvivorEncoding
 from harbour.orgs import crypto
 
 pytestmark = pytest.mark.django_db
@@ -73,6 +74,9 @@ def stored(case: Case) -> dict:
             SurvivorIndexEntry.objects.filter(survivor=survivor).values_list("token", flat=True)
         ),
         "events": sorted((e.action, e.target_type, tuple(e.fields)) for e in events),
+        "linkage": SurvivorEncoding.objects.filter(survivor=survivor)
+        .values_list("scheme", "key_id", "encoding", "weak")
+        .first(),
     }
 
 
