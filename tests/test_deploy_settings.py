@@ -25,6 +25,7 @@ def production_environment() -> dict[str, str]:
         "HARBOUR_SECRET_KEY": secrets.token_urlsafe(50),
         "HARBOUR_MASTER_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("="),
         "HARBOUR_AUDIT_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("="),
+        "HARBOUR_LINKAGE_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("="),
     }
     for name, value in env.items():
         env[name] = fill.get(name) or re.sub(r"<[^>]*>", "placeholder", value)
@@ -52,13 +53,13 @@ def test_the_documented_production_settings_pass_the_deployment_checks(tmp_path)
 
 def test_the_deployment_checks_catch_harbours_own_mistakes(tmp_path) -> None:
     env = production_environment()
-    del env["HARBOUR_AUDIT_KEY"]
+    del env["HARBOUR_AUDIT_KEY"], env["HARBOUR_LINKAGE_KEY"]
     env["HARBOUR_SITE_URL"] = "http://harbour.example.ca"
     env["HARBOUR_KEYSTORE_URL"] = env["HARBOUR_DATABASE_URL"]
     result = _deploy_check(env, tmp_path)
     output = result.stdout + result.stderr
     assert result.returncode != 0
-    for check in ("harbour.W101", "harbour.E102", "harbour.W104"):
+    for check in ("harbour.W101", "harbour.E102", "harbour.W104", "harbour.W106"):
         assert check in output, output
     del env["HARBOUR_DATABASE_URL"], env["HARBOUR_KEYSTORE_URL"]  # SQLite, key store beside it
     beside = _deploy_check(env, tmp_path)

@@ -52,6 +52,17 @@ def check_deployment_secrets(app_configs: Any = None, **kwargs: Any) -> list[Che
                 id="harbour.W101",
             )
         )
+    if not getattr(settings, "HARBOUR_LINKAGE_KEY", ""):
+        found.append(
+            Warning(
+                "HARBOUR_LINKAGE_KEY is not set: record-linkage encodings are keyed by a key "
+                "derived from the master key, so rotating the master key leaves every encoding "
+                "stale until each organisation re-encodes (ADR 41).",
+                hint="Set HARBOUR_LINKAGE_KEY to 32 random bytes in base64, kept with the master "
+                "key.",
+                id="harbour.W106",
+            )
+        )
     if _same_store(settings.HARBOUR_KEYSTORE_URL, settings.DATABASES["default"]):
         found.append(
             Error(
