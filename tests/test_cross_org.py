@@ -386,6 +386,10 @@ def _commands_to_run(tmp_path: Any, org: Any) -> dict[str, list[str]]:
         "standard_export": ["--out", str(tmp_path / "standard")],
         "stats_budget": [],
         "web_check": [],
+        "directory_regions": [],
+        "linkage_encode": [],
+        "linkage_run": [],
+        "linkage_withdraw": ["--org", str(org.pk)],  # last: it removes that org's encodings
     }
 
 
