@@ -479,10 +479,17 @@ def _store_region(location: Location, lat: Any, lon: Any, reach_km: Any) -> None
     )
 
 
+def store_regions(placed: list[tuple[Location, Any, Any]]) -> None:
+    """Regions of hidden locations just written with their true positions at hand (a directory
+    import, whose own audit event covers them): nothing needs unsealing."""
+    for location, lat, lon in placed:
+        _store_region(location, lat, lon, None)
+
+
 @transaction.atomic
 def fill_regions(*, by: Actor) -> int:
     """Give each hidden location without a service region its region (docs/adr/0044): those
-    saved before regions existed, or written by a directory import. The sealed position is
+    saved before regions existed. The sealed position is
     opened here, on the server, only to pick the grid cell; nothing finer leaves. Returns how
     many got one; a location with no position stays without (it matches in its province)."""
     missing = Location.objects.filter(confidentiality=Confidentiality.HIDDEN, region__isnull=True)

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from harbour.audit.actions import Actor, record_event
 from harbour.directory import index, references, shapes, tabular
 from harbour.directory import models as m
-from harbour.directory.actions import fill_regions
+from harbour.directory.actions import store_regions
 from harbour.directory.hsds import BY_NAME, TABLES, Bundle, Table, flatten, model_fields
 from harbour.directory.index import area_code
 from harbour.orgs import crypto
@@ -416,10 +416,6 @@ def import_bundle(
             _write_rows(table, rows, org_id, hidden_addresses, outside)
     _restore_last_modified(bundle)
     index.refresh([r["id"] for r in bundle.get("service", [])] + replaced)
-    if hidden_addresses:
-        # A hidden location written here gets its coarse region now (ADR 44), or it would match
-        # anywhere in its province until someone ran `harbour directory regions`.
-        fill_regions(by=by)
     record_event(
         by=by,
         action="directory.imported",
@@ -482,7 +478,7 @@ def _write_rows(
 ) -> None:
     assert table.model is not None
     fields = model_fields(table)
-    objects = []
+    objects, placed = [], []
     for row in rows:
         # an external reference stays as it came, in `extra`, since no row here can hold it
         ext = outside.get((table.name, str(row.get("id"))), set())
@@ -497,26 +493,36 @@ def _write_rows(
         obj = table.model(**values, extra=extra)
         if hasattr(obj, "org_id") and table.name != "closure":
             obj.org_id = org_id
-        if table.name == "location":
-            _prepare_location(obj, row, hidden.get(row["id"]))
+        if table.name == "location" and (position := _prepare_location(obj, row, hidden)):
+            placed.append((obj, *position))
         objects.append(obj)
     if table.name in {"organization", "taxonomy", "taxonomy_term"}:
         _upsert(table.model, objects)
     else:
         table.model._default_manager.bulk_create(objects, batch_size=500)
+    # A hidden location's coarse region (ADR 44), from its position while it is still at hand;
+    # the index, refreshed after the writes, copies the region and never the position.
+    store_regions(placed)
 
 
-def _prepare_location(obj: Any, row: dict[str, Any], hidden: list[dict[str, Any]] | None) -> None:
+def _prepare_location(
+    obj: Any, row: dict[str, Any], hidden_addresses: dict[str, list[dict[str, Any]]]
+) -> tuple[Any, Any] | None:
+    """Fill the province; seal a hidden location's address and position. Returns the position
+    of a hidden location, for its region."""
     if not obj.province:
         obj.province = area_code(str(row.get("state_province", "")))
+    hidden = hidden_addresses.get(row["id"])
     if hidden is None:
-        return
+        return None
+    position = (obj.latitude, obj.longitude)
     first = hidden[0] if hidden else {}
     obj.province = obj.province or area_code(str(first.get("state_province", "")))
     obj.sealed = crypto.seal_record(
         obj, {"addresses": hidden, "latitude": obj.latitude, "longitude": obj.longitude}
     )
     obj.latitude = obj.longitude = None
+    return position
 
 
 def _upsert(model: type[models.Model], objects: list[Any]) -> None:

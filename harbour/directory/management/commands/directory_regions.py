@@ -1,8 +1,8 @@
 """`harbour directory regions`: give hidden locations without one their coarse service region.
 
-For hidden locations saved before service regions existed, or written by a directory import
-(docs/adr/0044). Each region is worked out on the server from the sealed position and audited;
-only the coarse region is written."""
+For hidden locations saved before service regions existed (docs/adr/0044). Each region is
+worked out on the server from the sealed position and audited; only the coarse region is
+written."""
 
 from typing import Any
 
