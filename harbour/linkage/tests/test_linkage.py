@@ -259,8 +259,15 @@ def test_web_intake_at_a_second_organisation_shows_the_hint_and_nothing_more(
     copy = client_for(caseworker).get(
         f"/sharing/survivors/{first.survivor_id}/rights/?format=print"
     )
-    assert about.occurred_at.date().isoformat() in copy.content.decode()
-    assert other_org.name not in copy.content.decode()
+    copy_page = copy.content.decode()
+    day = about.occurred_at.date().isoformat()
+    title = copy_page.split("<title>", 1)[1].split("</title>", 1)[0]
+    body = copy_page.split("</title>", 1)[1]
+    assert day not in title  # the hints section belongs in the page, not its <title>
+    assert "Hints given to other organisations" not in title
+    hints = body.split("Hints given to other organisations", 1)[1]
+    assert f"<li>{day}</li>" in hints
+    assert other_org.name not in copy_page
     stranger = client.post(
         "/cases/intake/",
         form | {"survivor__given_name": "Amira", "survivor__family_name": "Haddad"},
