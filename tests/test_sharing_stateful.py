@@ -586,13 +586,6 @@ def _run(make_org: Any, make_user: Any, make_case: Any, examples: int) -> None:
     )
 
 
-class _First:
-    """A stand-in for Hypothesis' data object that always draws the first choice."""
-
-    def draw(self, strategy: Any) -> Any:
-        return next(iter(strategy.elements))
-
-
 def test_the_sender_of_an_accepted_transfer_reads_the_new_case(
     make_org, make_user, make_case
 ) -> None:
@@ -605,7 +598,12 @@ def test_the_sender_of_an_accepted_transfer_reads_the_new_case(
         state.consent_agree_and_refer(
             case=0, categories=frozenset(["identity_contact"]), to=1, transfer=True
         )
-        state.answer(data=_First(), accept=True)
+        (referral_id,) = state.model.referrals
+        referral = Referral.objects.get(pk=referral_id)
+        actions.accept_referral(by=_worker_of(referral.receiving_org_id), referral=referral)
+        state.model.referrals[referral_id].status = "accepted"
+        new = Case.objects.get(previous_case_id=referral.case_id, org_id=referral.receiving_org_id)
+        state._linked(new, referral_id)
         state.everyone_sees_exactly_what_the_rules_allow()
         state.the_continuum_shows_only_live_links()
     finally:

@@ -124,35 +124,32 @@ def referral_grants(referral: Referral, now: dt.datetime | None = None) -> froze
 
 
 def _links_around(survivor_id: uuid.UUID) -> list[rules.LinkFacts]:
-    """Every link of the person's records (live or not: the rule decides), with its referral."""
+    """Every link of the person's records (live or not: the rule decides), with its referral.
+
+    Read across organisations (ADR 40): a chain can pass through a transfer this organisation
+    sent, or through a third organisation, and a referral hidden by row-level security would
+    make its link look dead."""
     seen, frontier = {survivor_id}, {survivor_id}
     links: dict[uuid.UUID, rules.LinkFacts] = {}
-    while frontier:
-        found = SurvivorLink.objects.filter(
-            Q(survivor_a__in=frontier) | Q(survivor_b__in=frontier)
-        ).select_related("referral")
-        for link in found:
-            links[link.pk] = rules.LinkFacts(
-                survivors=frozenset({link.survivor_a_id, link.survivor_b_id}),
-                referral=referral_facts(link.referral) if link.referral else None,
-            )
-        reached = {s for link in links.values() for s in link.survivors} - seen
-        seen |= reached
-        frontier = reached
+    with tenancy.widened("sharing decision: links of a person's records"):
+        while frontier:
+            found = SurvivorLink.objects.filter(
+                Q(survivor_a__in=frontier) | Q(survivor_b__in=frontier)
+            ).select_related("referral")
+            for link in found:
+                links[link.pk] = rules.LinkFacts(
+                    survivors=frozenset({link.survivor_a_id, link.survivor_b_id}),
+                    referral=referral_facts(link.referral) if link.referral else None,
+                )
+            reached = {s for link in links.values() for s in link.survivors} - seen
+            seen |= reached
+            frontier = reached
     return list(links.values())
-
-
-def linked_survivors(survivor_id: uuid.UUID) -> set[uuid.UUID]:
-    """All records of the same person that referrals and transfers ever joined (incl. itself).
-
-    For counting persons, not for access: access follows only live links (`live_linked`)."""
-    return {survivor_id} | {s for link in _links_around(survivor_id) for s in link.survivors}
 
 
 def live_linked(survivor_id: uuid.UUID, now: dt.datetime | None = None) -> set[uuid.UUID]:
     """Records of the same person joined by links whose referral or transfer still grants."""
-    with tenancy.widened("sharing decision: live links"):  # a chain can pass through others
-        links = _links_around(survivor_id)
+    links = _links_around(survivor_id)
     return rules.live_component(survivor_id, links, now or timezone.now(), referral_expiry())
 
 

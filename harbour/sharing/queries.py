@@ -53,11 +53,10 @@ def continuum(user: User, survivor: Survivor) -> list[ContinuumItem]:
     "withheld", without content. Every look at another organisation's records is audited.
     """
     items: list[ContinuumItem] = []
-    linked = policy.live_linked(survivor.pk)
-    # The live links decided which records appear (ADR 8); their rows belong to organisations
+    # The live links decide which records appear (ADR 8); their rows belong to organisations
     # that no row-level grant names when the link runs through a transfer this one sent.
     with tenancy.widened("continuum of care: records a live link shows"):
-        for other in Survivor.objects.filter(pk__in=linked):
+        for other in Survivor.objects.filter(pk__in=policy.live_linked(survivor.pk)):
             own = other.org_id == user.org_id
             for case in Case.objects.filter(survivor=other).select_related("org"):
                 categories = None if own else _categories_for(user, case)
@@ -192,14 +191,11 @@ def survivor_export(survivor: Survivor) -> dict[str, Any]:
 def _linkage_hints(survivor: Survivor) -> list[str]:
     """The days another organisation was told this person may have been served here (record
     linkage, ADR 41): never which organisation asked."""
-    from harbour.audit.models import AuditEvent
+    from harbour.audit.queries import events_for_target
 
-    events = AuditEvent.objects.filter(
-        org_id=survivor.org_id,
-        action="linkage.hint_about",
-        target_type="survivor",
-        target_id=str(survivor.pk),
-    ).order_by("occurred_at")
+    events = events_for_target("survivor", survivor.pk).filter(
+        action="linkage.hint_about", org_id=survivor.org_id
+    )
     return [e.occurred_at.date().isoformat() for e in events]
 
 
