@@ -26,15 +26,24 @@ def layer_choices() -> list[str]:
 
 @dataclass
 class LayeredTable:
-    """A three-way table ready to show: one `Table` per layer code, the summed table."""
+    """A three-way table ready to show: one `Table` per layer code, the summed table. The layer
+    totals and the grand total are read from those tables, never stored beside them."""
 
     spec: Spec
     layers: list[str]
     tables: dict[str, Table]
     summed: Table
-    layer_totals: dict[str, int | None]
-    total: int | None
     meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def layer_totals(self) -> dict[str, int | None]:
+        """Each layer's total: the total of its table (one figure, shown in two places)."""
+        return {g: self.tables[g].total for g in self.layers}
+
+    @property
+    def total(self) -> int | None:
+        """The grand total: the total of the table summed over the layers."""
+        return self.summed.total
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -50,6 +59,7 @@ class LayeredTable:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "LayeredTable":
+        """`layer_totals` and `total` are written for readers of the JSON and ignored here."""
         spec = Spec(data["row"], data["col"], data["layer"])
         layers = [item["code"] for item in data["layers"]]
         return cls(
@@ -57,8 +67,6 @@ class LayeredTable:
             layers=layers,
             tables={item["code"]: Table.from_json(item["table"]) for item in data["layers"]},
             summed=Table.from_json(data["summed"]),
-            layer_totals=dict(data["layer_totals"]),
-            total=data["total"],
             meta=dict(data.get("meta", {})),
         )
 
@@ -121,8 +129,6 @@ def as_table(spec: Spec, figures: threeway.ThreeWay, meta: dict[str, Any]) -> La
         layers=layers,
         tables={str(g): layer(g) for g in figures.layers},
         summed=summed,
-        layer_totals={str(g): figures.layer_totals[g] for g in figures.layers},
-        total=figures.total,
         meta=meta,
     )
 

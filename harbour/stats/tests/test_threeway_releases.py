@@ -11,10 +11,12 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import translation
 
+from harbour.core import tenancy
 from harbour.core.errors import InvalidInput
-from harbour.stats import actions, queries
+from harbour.stats import actions, layered, queries
 from harbour.stats.layered import LayeredTable, load
 from harbour.stats.models import BudgetSpend, Release
+from harbour.stats.tables import Spec
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1/statistics"
@@ -38,11 +40,19 @@ def _publish(analyst: Any, reviewer: Any, **config: Any) -> Release:
 
 
 def _figures(table: LayeredTable) -> list[int | None]:
-    out: list[int | None] = [table.total, *table.layer_totals.values()]
-    for part in [*table.tables.values(), table.summed]:
+    """Every published figure, in a fixed order (layer by layer, then the summed table)."""
+    out: list[int | None] = []
+    for part in [*(table.tables[g] for g in table.layers), table.summed]:
         out += [*part.cells.values(), *part.row_totals.values(), *part.col_totals.values()]
         out.append(part.total)
     return out
+
+
+def _exact(spec: Spec, **kwargs: Any) -> LayeredTable:
+    """The exact three-way table of the counted persons, before disclosure control."""
+    with tenancy.widened("tests: the exact counts behind a release"):
+        people, _linked = queries.person_rows(queries.statistics_cases())
+    return layered.as_table(spec, layered.count(spec, people, **kwargs), {})
 
 
 def test_a_rounded_three_way_release_has_one_table_per_region(
@@ -54,9 +64,20 @@ def test_a_rounded_three_way_release_has_one_table_per_region(
     assert table.layers == ["CA-ON", "CA-MB"]  # the regions the data holds, in code-list order
     assert all(v is not None and v % 5 == 0 for v in _figures(table))
     # Manitoba's 3 persons: rounded to 0 or 5, never shown as 3.
-    assert table.layer_totals["CA-MB"] in {0, 5} and table.tables["CA-MB"].total in {0, 5}
-    assert table.tables["CA-MB"].total == table.layer_totals["CA-MB"]  # one rounding per figure
+    assert table.layer_totals["CA-MB"] in {0, 5}
     assert table.layer_totals["CA-ON"] == 25  # already a multiple of 5: unchanged
+    exact = _exact(table.spec)
+    assert exact.layers == table.layers
+    assert exact.layer_totals == {"CA-ON": 25, "CA-MB": 3}  # one code each: totals are persons
+    for g in exact.layers:  # a layer's total is the sum of its cells, and of its margins
+        part = exact.tables[g]
+        assert exact.layer_totals[g] == sum(v or 0 for v in part.cells.values())
+        assert exact.layer_totals[g] == sum(v or 0 for v in part.row_totals.values())
+    assert exact.total == sum(v or 0 for v in exact.summed.cells.values()) == 28
+    for published, true in zip(_figures(table), _figures(exact), strict=True):
+        assert published is not None and true is not None
+        assert abs(published - true) < 5  # each figure rounded from its own exact count
+        assert true % 5 != 0 or published == true
     assert release.config["table"] == ["exploitation_type", "recruitment_method", "province"]
     assert release.layer_variable == "province"
 
@@ -72,7 +93,12 @@ def test_a_private_three_way_release_is_consistent_and_spends_the_budget(
     records = queries.records_per_person(table.meta["persons_unduplicated"])
     assert table.meta["sensitivity"] == 3 * 3 * 1 * records  # codes per person, 1 region
     assert all(isinstance(v, int) and v >= 0 for v in _figures(table))
-    assert sum(v or 0 for v in table.layer_totals.values()) == table.total == table.summed.total
+    assert sum(v or 0 for v in table.layer_totals.values()) == table.total
+    for g in table.layers:  # noisy cells, margins summed from them (post-processing)
+        part = table.tables[g]
+        assert table.layer_totals[g] == sum(v or 0 for v in part.cells.values())
+        assert table.layer_totals[g] == sum(v or 0 for v in part.col_totals.values())
+    assert table.total == sum(v or 0 for v in table.summed.cells.values())
     for r in table.summed.rows:
         for c in table.summed.cols:
             by_layer = sum(table.tables[g].cells[(r, c)] or 0 for g in table.layers)
@@ -169,7 +195,10 @@ def test_three_way_releases_over_the_api(counted_cases, analyst, reviewer, api_f
     body = second.post(f"{API}/releases/{made.json()['id']}/publish").json()
     assert body["table"]["layer"] == "province"
     assert {x["code"] for x in body["table"]["layers"]} == {"CA-MB", "CA-ON"}
-    assert body["table"]["summed"]["total"] == body["table"]["total"]
+    # The layer totals and the grand total are still in the JSON, as rounded figures.
+    assert body["table"]["layer_totals"]["CA-ON"] == 25
+    assert body["table"]["layer_totals"]["CA-MB"] in {0, 5}
+    assert body["table"]["total"] in {25, 30}  # 28 persons, rounded to base 5
     refused = author.post(
         f"{API}/releases", THREE_WAY | {"method": "suppression"}, content_type="application/json"
     )
