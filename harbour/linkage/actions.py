@@ -19,6 +19,7 @@ from harbour.linkage.core import matching
 from harbour.linkage.core.encoding import SCHEME, Encoding, EncodingError, encode
 from harbour.linkage.keys import hub_key
 from harbour.linkage.models import LinkageRun, SurvivorEncoding
+from harbour.linkage.queries import current_run
 from harbour.standard.dictionary import current
 from harbour.standard.validation import validate
 
@@ -257,10 +258,7 @@ def _matching_elsewhere(mine: Encoding, org_id: Any) -> list[tuple[Any, Any]]:
     A linear scan of the current encodings: fine at the size of today's hubs; a persistent LSH
     index would make it sublinear (see ADR 41)."""
     key = hub_key()
-    run = (
-        LinkageRun.objects.filter(key_id=key.key_id, scheme=SCHEME).order_by("-created_at").first()
-    )
-    weights = _weights_from(run) or matching.estimate({}, {})
+    weights = _weights_from(current_run()) or matching.estimate({}, {})
     thresholds = matching.Thresholds()
     found = []
     with tenancy.widened("returning-survivor hint (encodings only)"):

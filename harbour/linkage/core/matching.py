@@ -392,9 +392,7 @@ def link(
     pairs = sorted(by_birth | by_names)
     vector_of = {pair: compare(records[pair[0]], records[pair[1]]) for pair in pairs}
     vectors = [vector_of[pair] for pair in pairs]
-    counts: dict[tuple[int, ...], int] = defaultdict(int)
-    for v in vectors:
-        counts[v] += 1
+    counts = _count(vectors)
     if weights is None:
         background: dict[tuple[int, ...], int] = defaultdict(int)
         for a, b in background_pairs(len(records), min(50_000, 20 * len(records))):
