@@ -61,6 +61,10 @@ def test_the_deployment_checks_catch_harbours_own_mistakes(tmp_path) -> None:
     assert result.returncode != 0
     for check in ("harbour.W101", "harbour.E102", "harbour.W104", "harbour.W106"):
         assert check in output, output
+    env["HARBOUR_LINKAGE_KEY"] = "dG9vIHNob3J0"  # base64 of 9 bytes: refused, not at intake
+    bad_key = _deploy_check(env, tmp_path)
+    assert "harbour.E107" in bad_key.stdout + bad_key.stderr
+    del env["HARBOUR_LINKAGE_KEY"]
     del env["HARBOUR_DATABASE_URL"], env["HARBOUR_KEYSTORE_URL"]  # SQLite, key store beside it
     beside = _deploy_check(env, tmp_path)
     assert "harbour.W103" in beside.stdout + beside.stderr

@@ -52,17 +52,7 @@ def check_deployment_secrets(app_configs: Any = None, **kwargs: Any) -> list[Che
                 id="harbour.W101",
             )
         )
-    if not getattr(settings, "HARBOUR_LINKAGE_KEY", ""):
-        found.append(
-            Warning(
-                "HARBOUR_LINKAGE_KEY is not set: record-linkage encodings are keyed by a key "
-                "derived from the master key, so rotating the master key leaves every encoding "
-                "stale until each organisation re-encodes (ADR 41).",
-                hint="Set HARBOUR_LINKAGE_KEY to 32 random bytes in base64, kept with the master "
-                "key.",
-                id="harbour.W106",
-            )
-        )
+    found += _linkage_key_problems()
     if _same_store(settings.HARBOUR_KEYSTORE_URL, settings.DATABASES["default"]):
         found.append(
             Error(
@@ -90,6 +80,31 @@ def check_deployment_secrets(app_configs: Any = None, **kwargs: Any) -> list[Che
             )
         )
     return found
+
+
+def _linkage_key_problems() -> list[CheckMessage]:
+    """The record-linkage key (ADR 41): set, and usable — a bad one would fail only at the
+    first intake that encodes a survivor."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from harbour.linkage.keys import hub_key
+
+    if not settings.HARBOUR_LINKAGE_KEY:
+        return [
+            Warning(
+                "HARBOUR_LINKAGE_KEY is not set: record-linkage encodings are keyed by a key "
+                "derived from the master key, so rotating the master key leaves every encoding "
+                "stale until each organisation re-encodes (ADR 41).",
+                hint="Set HARBOUR_LINKAGE_KEY to 32 random bytes in base64 (harbour orgs "
+                "new-master-key prints one), kept with the master key.",
+                id="harbour.W106",
+            )
+        ]
+    try:
+        hub_key()
+    except ImproperlyConfigured as exc:
+        return [Error(str(exc), id="harbour.E107")]
+    return []
 
 
 @register(Tags.database, deploy=True)
