@@ -151,3 +151,12 @@ def test_the_htcds_reason_for_closure_gives_the_coded_reason_and_the_details(sup
     case = Case.objects.get()
     assert (case.status, case.closure_reason) == ("closed", "lost_contact")
     assert read_values(case, with_identity=True)["closure_details"] == "no answer since May"
+
+
+def test_htcds_codes_are_written_as_htcds_values(supervisor, make_case) -> None:
+    make_case(supervisor)
+    _name, _type, data = actions.export_cases(by=supervisor, fmt="htcds")
+    text = zipfile.ZipFile(io.BytesIO(data)).read("person-victim-context.csv").decode("utf-8-sig")
+    field = mapping.htcds_targets()["vic_TypeOfExploitation"].field
+    code = field.codelist.get("sexual_exploitation") if field.codelist else None
+    assert code is not None and code.htcds and code.htcds in text
