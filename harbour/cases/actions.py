@@ -234,11 +234,12 @@ def _reindex(survivor: Survivor) -> None:
     from harbour.linkage.actions import refresh_encoding
 
     SurvivorIndexEntry.objects.filter(survivor=survivor).delete()
-    tokens = search_tokens(survivor.org_id, read_values(survivor, with_identity=True))
+    values = read_values(survivor, with_identity=True)  # decrypted once, for both
+    tokens = search_tokens(survivor.org_id, values)
     SurvivorIndexEntry.objects.bulk_create(
         SurvivorIndexEntry(org_id=survivor.org_id, survivor=survivor, token=t) for t in tokens
     )
-    refresh_encoding(survivor)
+    refresh_encoding(survivor, values)
 
 
 def search_tokens(org_id: Any, values: dict[str, Any]) -> set[str]:

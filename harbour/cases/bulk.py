@@ -119,9 +119,12 @@ def _write(by: User, fresh: list[tuple[dict, dict, str | None]]) -> None:
     ]
     crypto.make_subject_keys(by.org_id, [s.pk for s in survivors])
     cases, entries, events = [], [], []
+    identities: list[tuple[Survivor, dict[str, Any]]] = []
     for survivor, (s_clean, c_clean, key), ref in zip(survivors, fresh, c_refs, strict=True):
         s_changed = apply_values(survivor, s_clean)
-        tokens = search_tokens(by.org_id, read_values(survivor, with_identity=True))
+        values = read_values(survivor, with_identity=True)  # decrypted once, for both
+        identities.append((survivor, values))
+        tokens = search_tokens(by.org_id, values)
         entries += [
             SurvivorIndexEntry(org_id=by.org_id, survivor=survivor, token=t) for t in tokens
         ]
@@ -146,7 +149,7 @@ def _write(by: User, fresh: list[tuple[dict, dict, str | None]]) -> None:
     Survivor.objects.bulk_create(survivors)
     SurvivorIndexEntry.objects.bulk_create(entries)
     # As the single intake does (cases.actions._reindex): the linkage encoding, made here.
-    SurvivorEncoding.objects.bulk_create(new_encodings(survivors))
+    SurvivorEncoding.objects.bulk_create(new_encodings(identities))
     Case.objects.bulk_create(cases)
     record_events(by=by, org_id=by.org_id, events=events)
 

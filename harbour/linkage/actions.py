@@ -3,6 +3,7 @@
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
@@ -16,7 +17,7 @@ from harbour.cases.values import read_values
 from harbour.core import tenancy
 from harbour.core.errors import Forbidden
 from harbour.linkage.core import matching
-from harbour.linkage.core.encoding import SCHEME, Encoding, EncodingError, encode
+from harbour.linkage.core.encoding import SCHEME, Encoding, EncodingError, LinkageKey, encode
 from harbour.linkage.keys import hub_key
 from harbour.linkage.models import LinkageRun, SurvivorEncoding
 from harbour.linkage.queries import current_run
@@ -34,28 +35,40 @@ LINKAGE_FIELDS = (
 )
 
 
-def refresh_encoding(survivor: Survivor) -> SurvivorEncoding | None:
+def refresh_encoding(
+    survivor: Survivor,
+    values: dict[str, Any] | None = None,
+    *,
+    key: LinkageKey | None = None,
+) -> SurvivorEncoding | None:
     """Re-encode one survivor from their decrypted record. Called by the organisation's own
     writes (intake, identity change), in their transaction: the plaintext never leaves it.
+    `values` are the survivor's decrypted values when the caller has just read them (they are
+    read here otherwise); `key` the hub key when the caller already holds it.
     An erased survivor keeps no encoding."""
     if survivor.erased_at is not None:
         SurvivorEncoding.objects.filter(survivor=survivor).delete()
         return None
+    if values is None:
+        values = read_values(survivor, with_identity=True)
     row, _created = SurvivorEncoding.objects.update_or_create(
-        survivor=survivor, defaults=_encoded(survivor)
+        survivor=survivor, defaults=_encoded(survivor, values, key or hub_key())
     )
     return row
 
 
-def new_encodings(survivors: list[Survivor]) -> list[SurvivorEncoding]:
-    """The encodings of survivors created in bulk (a spreadsheet import), unsaved: the caller
-    writes them with its own rows, in its transaction."""
-    return [SurvivorEncoding(survivor=s, **_encoded(s)) for s in survivors]
+def new_encodings(
+    survivors: Iterable[tuple[Survivor, dict[str, Any]]],
+) -> list[SurvivorEncoding]:
+    """The encodings of survivors created in bulk (a spreadsheet import), unsaved, from each
+    survivor and the decrypted values the caller already read: the caller writes them with its
+    own rows, in its transaction."""
+    key = hub_key()
+    return [SurvivorEncoding(survivor=s, **_encoded(s, values, key)) for s, values in survivors]
 
 
-def _encoded(survivor: Survivor) -> dict[str, Any]:
-    values = read_values(survivor, with_identity=True)
-    made = encode(hub_key(), {name: values.get(name) for name in LINKAGE_FIELDS})
+def _encoded(survivor: Survivor, values: dict[str, Any], key: LinkageKey) -> dict[str, Any]:
+    made = encode(key, {name: values.get(name) for name in LINKAGE_FIELDS})
     return {
         "org_id": survivor.org_id,
         "scheme": made.scheme,
@@ -79,7 +92,7 @@ def encode_survivors(*, by: Actor, org_id: Any = None, stale_only: bool = False)
         survivors = survivors.exclude(pk__in=current.values("survivor_id"))
     counts: dict[Any, int] = defaultdict(int)
     for survivor in survivors.iterator(chunk_size=500):
-        refresh_encoding(survivor)
+        refresh_encoding(survivor, key=key)
         counts[survivor.org_id] += 1
     for org, n in counts.items():
         record_event(
