@@ -63,7 +63,7 @@ def bundle_for(
     _children(bundle, service_ids, location_ids, provider_ids, sal_ids)
     if with_taxonomies:
         _taxonomies(bundle)
-    _attributes_and_extras(bundle)
+    _attributes_and_extras(bundle, whole_directory=services is None)
     return bundle
 
 
@@ -158,16 +158,17 @@ def _exported_ids(bundle: Bundle) -> set[str]:
     return {r["id"] for name, rows in bundle.items() for r in rows}
 
 
-def _attributes_and_extras(bundle: Bundle) -> None:
+def _attributes_and_extras(bundle: Bundle, *, whole_directory: bool) -> None:
     ids = _exported_ids(bundle)
-    outside = _external_links()
-    attrs = m.Attribute.objects.filter(
-        Q(link_id__in=ids) | Q(link_id__in=outside["attribute"])
-    ).order_by("id")
+    attr_q = Q(link_id__in=ids)
+    extra_q = Q(parent_id__in=ids) | Q(parent_id__isnull=True)
+    if whole_directory:
+        # about records outside this directory: only a whole export carries them, not a page
+        attr_q |= Q(pk__in=_external_attributes().values("pk"))
+        extra_q |= Q(pk__in=_external_extras().values("pk"))
+    attrs = m.Attribute.objects.filter(attr_q).order_by("id")
     bundle["attribute"] = [row_of(BY_NAME["attribute"], a) for a in attrs]
-    extras = m.ExtraRecord.objects.filter(
-        Q(parent_id__in=ids) | Q(parent_id__isnull=True) | Q(pk__in=outside["extra"])
-    )
+    extras = m.ExtraRecord.objects.filter(extra_q)
     for extra in extras.order_by("table", "id"):
         bundle.setdefault(extra.table, []).append(extra.row)
     # contacts' own phones and languages follow their contact
@@ -178,21 +179,26 @@ def _attributes_and_extras(bundle: Bundle) -> None:
     bundle["phone"] += [row_of(BY_NAME["phone"], p) for p in more]
 
 
-def _external_links() -> dict[str, list[Any]]:
-    """Attributes and verbatim records about a record outside this directory (an external
-    reference, docs/adr/0043): no audience can see more through them, so they go with the
-    export as they came."""
-    known: set[Any] = set()
-    for table in TABLES:
-        if table.model is not None:
-            known |= set(table.model._default_manager.values_list("pk", flat=True))
-    known |= set(m.ExtraRecord.objects.values_list("pk", flat=True))
-    links = m.Attribute.objects.values_list("link_id", flat=True).distinct()
-    parents = m.ExtraRecord.objects.filter(parent_id__isnull=False).values_list("pk", "parent_id")
-    return {
-        "attribute": [x for x in links if x not in known],
-        "extra": [pk for pk, parent in parents if parent not in known],
-    }
+def _stored_models() -> list[type[Any]]:
+    return [t.model for t in TABLES if t.model is not None] + [m.ExtraRecord]
+
+
+def _external_attributes() -> QuerySet[m.Attribute]:
+    """Attributes about a record outside this directory (an external reference, docs/adr/0043):
+    no audience can see more through them, so they go with the export as they came. Worked out
+    in the database (one NOT IN per stored table), not by loading every key."""
+    qs = m.Attribute.objects.all()
+    for model in _stored_models():
+        qs = qs.exclude(link_id__in=model._default_manager.values("pk"))
+    return qs
+
+
+def _external_extras() -> QuerySet[m.ExtraRecord]:
+    """Verbatim records whose parent is outside this directory, as `_external_attributes`."""
+    qs = m.ExtraRecord.objects.filter(parent_id__isnull=False)
+    for model in _stored_models():
+        qs = qs.exclude(parent_id__in=model._default_manager.values("pk"))
+    return qs
 
 
 # --- files ------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import pytest
 
 from harbour.audit.actions import SystemActor
 from harbour.directory import export, imports, policy
+from harbour.directory import models as m
 from harbour.directory.hsds import BY_NAME
 from harbour.directory.imports import validator
 
@@ -111,3 +112,18 @@ def test_each_official_example_comes_back_field_by_field(name: str) -> None:
         for item in document.get(BY_NAME[table].plural, []):
             errors = [e.message for e in validator(table).iter_errors(item)]
             assert errors == [], errors
+
+
+def test_a_page_carries_only_its_own_records_external_ones_go_with_the_whole_export() -> None:
+    """tabular.json has an attribute and a metadata row about records outside the file: the
+    whole export keeps them; a page of services (the /hsds/ API) does not carry them."""
+    assert imports.import_file(by=BY, data=(EXAMPLES / "tabular.json").read_bytes()).ok
+    outside_attrs = {str(pk) for pk in export._external_attributes().values_list("pk", flat=True)}
+    outside_extras = {str(pk) for pk in export._external_extras().values_list("pk", flat=True)}
+    assert outside_attrs and outside_extras
+    whole = export.bundle_for(policy.system_audience())
+    assert outside_attrs <= {r["id"] for r in whole["attribute"]}
+    page = export.bundle_for(policy.system_audience(), m.Service.objects.all())
+    assert page["service"] and not outside_attrs & {r["id"] for r in page["attribute"]}
+    assert outside_extras <= export._exported_ids(whole)
+    assert not outside_extras & export._exported_ids(page)
