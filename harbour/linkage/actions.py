@@ -281,7 +281,10 @@ def _matching_elsewhere(mine: Encoding, org_id: Any) -> list[tuple[Any, Any]]:
             .values_list("org_id", "survivor_id", "encoding")
         )
         for other_org, survivor_id, text in rows.iterator(chunk_size=2000):
-            other = Encoding.from_text(text, key_id=key.key_id)
+            try:
+                other = Encoding.from_text(text, key_id=key.key_id)
+            except EncodingError:
+                continue  # a malformed stored row is skipped, as run_linkage counts it stale
             sure = matching.same_person_for_sure(mine, other)
             if sure or weights.probability(matching.compare(mine, other)) >= thresholds.match:
                 found.append((other_org, survivor_id))

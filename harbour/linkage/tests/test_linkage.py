@@ -200,6 +200,28 @@ def test_the_hint_says_only_known_elsewhere_and_is_audited_at_both_ends(
     assert str(other_org.pk) not in str(about.context) and about.actor_org_id is None
 
 
+def test_a_malformed_stored_encoding_is_skipped_not_a_server_error(
+    make_case, make_user, make_org, org, other_org, caseworker, api_for
+):
+    make_case(caseworker)
+    corrupt = make_case(
+        make_user("caseworker", make_org()),
+        survivor={"given_name": "Amira", "family_name": "Haddad", "birth_date": "1990-07-21"},
+    )
+    SurvivorEncoding.objects.filter(survivor=corrupt.survivor).update(
+        encoding=f"{SCHEME}.{hub_key().key_id}.given:not-hex"
+    )
+    elsewhere = make_user("caseworker", other_org)
+    response = api_for(elsewhere).post(
+        "/api/v1/linkage/hint", IDENTITY, content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["may_be_known_elsewhere"] is True  # the good record still matches
+    assert not AuditEvent.objects.filter(
+        action="linkage.hint_about", target_id=str(corrupt.survivor_id)
+    ).exists()
+
+
 def test_no_hint_for_a_stranger_or_within_one_organisation(make_case, caseworker, api_for):
     make_case(caseworker)
     same_org = api_for(caseworker).post(
