@@ -227,7 +227,7 @@ def _run(job: ImportJob) -> ImportJob:
             job, JobStatus.FAILED, [Problem(None, "", str(exc.message))], "import_job.failed"
         )
     settings = _settings_of(job)
-    plan = imports.plan(data, keep_rows=False, progress=_progress_of(job), **settings)
+    plan = imports.plan(data, progress=_progress_of(job), **settings)
     _keep_report(job, plan)
     if not plan.ok:
         return _finish(job, JobStatus.FAILED, plan.problems, "import_job.failed")

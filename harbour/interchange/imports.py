@@ -37,7 +37,6 @@ class Row:
 
 @dataclass
 class Plan:
-    rows: list[Row] = field(default_factory=list)  # kept only when asked (`keep_rows`)
     count: int = 0  # rows ready to import
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
@@ -76,14 +75,13 @@ def plan(
     chosen: Mapping[str, str] | None = None,
     values: Mapping[tuple[str, str], str] | None = None,
     progress: Progress | None = None,
-    keep_rows: bool = True,
     sink: Callable[[Row], None] | None = None,
 ) -> Plan:
     """`chosen` maps a column name's token (see `header_token`) to the field someone chose for
     it, or "-" to leave it out; it wins over Harbour's own recognition.
 
-    The file's rows are streamed, never held as a list: a check keeps only the problems
-    (`keep_rows=False`), and a write hands each converted row to `sink` (the bulk intake, which
+    The file's rows are streamed, never held as a list: a check keeps only the problems and
+    the count, and a write hands each converted row to `sink` (the bulk intake, which
     validates it itself; ADR 45) as long as no problem was found."""
     result = Plan()
     try:
@@ -106,8 +104,6 @@ def plan(
             result.count += 1
             if sink is not None and result.ok:
                 sink(row)
-            elif keep_rows and sink is None:
-                result.rows.append(row)
         if progress and done % step == 0:
             progress(done, max(total, done))
     if not done:
