@@ -109,18 +109,11 @@ def _check_spec(row: str, col: str, layer: str = "", method: str = "") -> None:
         errors["row_variable"] = [_("This variable is not in the statistics catalogue.")]
     if col and (col not in VARIABLES or col == row):
         errors["col_variable"] = [_("Choose a different variable from the catalogue, or none.")]
-    if layer:
-        if layer not in layered.layer_choices() or layer in (row, col):
-            errors["layer_variable"] = [
-                _(
-                    "Choose a layer variable with one code per person, different from the rows "
-                    "and columns."
-                )
-            ]
-        elif not col:
-            errors["col_variable"] = [_("A three-way table needs a column variable.")]
-        elif method == tables.Method.SUPPRESSION:
-            errors["method"] = [MSG_THREE_WAY_SUPPRESSION]
+    layer_errors = layered.spec_errors(row, col, layer)
+    for role, messages in layer_errors.items():
+        errors.setdefault(f"{role}_variable", []).extend(messages)
+    if layer and not layer_errors and method == tables.Method.SUPPRESSION:
+        errors["method"] = [MSG_THREE_WAY_SUPPRESSION]
     if errors:
         raise InvalidInput(errors)
 

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from harbour.stats import layered
 from harbour.stats.catalogue import VARIABLES
 from harbour.stats.tables import Method, Spec
 
@@ -22,10 +23,8 @@ def variable_choices(blank: bool = False) -> list[tuple[str, Any]]:
 
 def layer_choices() -> list[tuple[str, Any]]:
     """Variables with one code per person: each person falls in exactly one layer."""
-    from harbour.stats.layered import layer_choices as single_code
-
     return [("", _("None (a one- or two-way table)"))] + [
-        (v, VARIABLES[v].label) for v in single_code()
+        (v, VARIABLES[v].label) for v in layered.layer_choices()
     ]
 
 
@@ -54,11 +53,10 @@ class TableForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        layer = data.get("layer") or ""
-        if layer and not data.get("col"):
-            self.add_error("col", _("A three-way table needs a column variable."))
-        elif layer and layer in (data.get("row"), data.get("col")):
-            self.add_error("layer", _("Choose a layer different from the rows and columns."))
+        row, col = data.get("row") or "", data.get("col") or ""
+        for field, errors in layered.spec_errors(row, col, data.get("layer") or "").items():
+            for error in errors:
+                self.add_error(field, error)
         return data
 
     def spec(self) -> Spec:

@@ -12,6 +12,8 @@ from decimal import Decimal
 from random import Random
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from harbour.stats.catalogue import MAX_CODES, VARIABLES
 from harbour.stats.core import dp, rounding, threeway
 from harbour.stats.tables import Method, Spec, Table, ordered
@@ -22,6 +24,24 @@ THREE_WAY_METHODS = (Method.ROUNDING, Method.DP)
 def layer_choices() -> list[str]:
     """The variables that can be a layer: those with one code per person."""
     return [v.id for v in VARIABLES.values() if not v.multi]
+
+
+MSG_LAYER = _(
+    "Choose a layer variable with one code per person, different from the rows and columns."
+)
+MSG_LAYER_NEEDS_COLUMN = _("A three-way table needs a column variable.")
+
+
+def spec_errors(row: str, col: str, layer: str) -> dict[str, list[Any]]:
+    """What is wrong with a table's layer, by role ("layer", "col"); empty when nothing is.
+    The one statement of the rule, for the form and the action (the page, API and commands)."""
+    if not layer:
+        return {}
+    if layer not in layer_choices() or layer in (row, col):
+        return {"layer": [MSG_LAYER]}
+    if not col:
+        return {"col": [MSG_LAYER_NEEDS_COLUMN]}
+    return {}
 
 
 @dataclass

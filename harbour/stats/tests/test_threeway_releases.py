@@ -122,6 +122,33 @@ def test_bad_three_way_definitions_are_refused(analyst, config, field) -> None:
     assert Release.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    ("row", "col", "layer", "field"),
+    [
+        ("province", "gender", "province", "layer"),
+        ("recruitment_method", "gender", "gender", "layer"),
+        ("recruitment_method", "", "province", "col"),
+    ],
+)
+def test_the_page_form_and_the_action_state_the_layer_rule_alike(
+    analyst, row, col, layer, field
+) -> None:
+    from harbour.stats.forms import TableForm
+
+    assert set(layered.spec_errors(row, col, layer)) == {field}
+    form = TableForm({"row": row, "col": col, "layer": layer})
+    assert not form.is_valid()
+    with pytest.raises(InvalidInput) as refused:
+        actions.create_release(
+            by=analyst,
+            **(THREE_WAY | {"row_variable": row, "col_variable": col, "layer_variable": layer}),
+            method="rounding",
+        )
+    with translation.override("fr"):
+        assert form.errors[field] == [str(m) for m in refused.value.errors[f"{field}_variable"]]
+    assert layered.spec_errors(row, "age_band", "year") == {}
+
+
 def test_the_suppression_refusal_is_translated(analyst) -> None:
     with pytest.raises(InvalidInput) as refused:
         actions.create_release(by=analyst, **(THREE_WAY | {"method": "suppression"}))
