@@ -46,6 +46,8 @@ def refresh_encoding(
     `values` are the survivor's decrypted values when the caller has just read them (they are
     read here otherwise); `key` the hub key when the caller already holds it.
     An erased survivor keeps no encoding."""
+    # Defensive: erasure today deletes the survivor (and their encoding with it) and nothing
+    # sets `Survivor.erased_at`; should a soft erasure ever set it, no encoding survives it.
     if survivor.erased_at is not None:
         SurvivorEncoding.objects.filter(survivor=survivor).delete()
         return None
@@ -117,6 +119,7 @@ def run_linkage(*, by: Actor, thresholds: matching.Thresholds | None = None) -> 
     started = time.perf_counter()
     with tenancy.widened("record linkage run (encodings only)"):
         rows = list(
+            # Defensive, as in refresh_encoding: nothing sets erased_at today (erasure deletes).
             SurvivorEncoding.objects.filter(survivor__erased_at__isnull=True)
             .order_by("pk")
             .values_list("pk", "encoding")

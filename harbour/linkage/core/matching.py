@@ -35,7 +35,7 @@ def dice(a: int, b: int) -> float:
     return 2 * (a & b).bit_count() / total if total else 0.0
 
 
-def level(similarity: float, field: str = "given") -> int:
+def level(similarity: float, field: str) -> int:
     for i, cut in enumerate(LEVEL_CUTS[field]):
         if similarity >= cut:
             return LEVELS - 1 - i
@@ -83,10 +83,6 @@ class Blocking:
             # The sampled bits, kept in place: equal exactly when the sampled bits are equal.
             keys.extend((band, joined & mask) for band, mask in enumerate(masks))
         return keys
-
-    def pairs(self, records: Sequence[Encoding]) -> set[tuple[int, int]]:
-        by_birth, by_names = self.pairs_by_rule(records)
-        return by_birth | by_names
 
     def pairs_by_rule(
         self, records: Sequence[Encoding]
@@ -211,7 +207,6 @@ def estimate(
     iterations: int = 60,
     *,
     learn: Iterable[str] = FIELDS,
-    score: Iterable[str] | None = None,
     m: list[list[float]] | None = None,
 ) -> Weights:
     """Fit m (of the fields in `learn`) and the prior to comparison-vector counts by EM.
@@ -222,12 +217,10 @@ def estimate(
     people agree far more than by chance. m starts from DEFAULT_M (or `m`), pulled towards it
     by the same pseudo-counts, so a small batch stays sensible. Only the `learn` fields take
     part: a field the candidates were chosen on says nothing there. Missing values (level 0)
-    take no part (`score`, the fields that decide who is a match, defaults to them). The
-    weights are made monotone (`Weights`).
+    take no part. The weights are made monotone (`Weights`).
     """
     learnt = {f for f, name in enumerate(FIELD_ORDER) if name in set(learn)}
-    scored = set(score) if score is not None else set(learn)
-    used = [f for f, name in enumerate(FIELD_ORDER) if name in scored]
+    used = sorted(learnt)
     u0 = [[PSEUDO_PAIRS * x for x in DEFAULT_U[name]] for name in FIELD_ORDER]
     for vector, count in background.items():
         for f, lvl in enumerate(vector):
