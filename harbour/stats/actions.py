@@ -243,7 +243,7 @@ def _protected(
     by: Any, release: Release, people: list[dict[str, Any]], records_per_person: int
 ) -> tables.Table | layered.LayeredTable:
     """The protected table; a differentially private one spends the budget first."""
-    spec = tables.Spec(release.row_variable, release.col_variable, release.layer_variable)
+    spec = release.spec()
     dp_release = release.method == tables.Method.DP
     if spec.layer:
         exact3 = layered.count(spec, people, capped=dp_release)
@@ -269,9 +269,10 @@ def _protected(
 
 
 def _config(release: Release, linked: bool, today: Any) -> dict[str, Any]:
-    table = [release.row_variable, release.col_variable]
+    spec = release.spec()
+    table = list(spec.ids())
     return {
-        "table": [*table, release.layer_variable] if release.layer_variable else table,
+        "table": table if spec.col else [*table, ""],  # one-way: [row, ""], as always recorded
         "period": [release.first_year, release.last_year],
         "method": release.method,
         "threshold": release.threshold,

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from harbour.core.models import BaseModel
 from harbour.core.sensitivity import Sensitivity
 from harbour.stats.states import ExtractStatus, ReleaseStatus
+from harbour.stats.tables import Spec
 
 NATIONAL = "national"
 
@@ -97,6 +98,10 @@ class Release(BaseModel):
     @property
     def is_published(self) -> bool:
         return self.status == ReleaseStatus.PUBLISHED
+
+    def spec(self) -> Spec:
+        """The table this release counts: rows, columns (or none), layer (or none)."""
+        return Spec(self.row_variable, self.col_variable, self.layer_variable)
 
 
 class BudgetSpend(BaseModel):

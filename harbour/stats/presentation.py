@@ -125,8 +125,7 @@ def csv_text(table: Table | LayeredTable, meta: dict[str, Any]) -> str:
 
 def dimensions(release: Release) -> str:
     """The table's variables in the reader's language: rows × columns × layer."""
-    ids = (release.row_variable, release.col_variable, release.layer_variable)
-    return " × ".join(str(variable(v).label) for v in ids if v)
+    return " × ".join(str(variable(v).label) for v in release.spec().ids())
 
 
 def release_metadata(release: Release) -> dict[str, Any]:
@@ -140,9 +139,7 @@ def release_metadata(release: Release) -> dict[str, Any]:
         "epsilon": str(release.epsilon) if release.epsilon is not None else "",
         "threshold": release.threshold if release.method == Method.SUPPRESSION else "",
         "period": f"{release.first_year or ''}-{release.last_year or ''}",
-        "table": " × ".join(
-            v for v in (release.row_variable, release.col_variable, release.layer_variable) if v
-        ),
+        "table": " × ".join(release.spec().ids()),
         "unit": "persons",
         "rule": "ADR-0027",
     } | {k: v for k, v in release.result.get("meta", {}).items() if k in {"error_95", "mechanism"}}

@@ -30,6 +30,10 @@ class Spec:
     col: str = ""
     layer: str = ""  # a three-way table: one row × col table per code of this variable
 
+    def ids(self) -> tuple[str, ...]:
+        """The table's variable ids in order (rows, columns, layer), the empty ones left out."""
+        return tuple(v for v in (self.row, self.col, self.layer) if v)
+
     def variables(self) -> tuple[Variable, Variable | None]:
         return variable(self.row), (variable(self.col) if self.col else None)
 

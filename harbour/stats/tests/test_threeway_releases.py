@@ -79,6 +79,10 @@ def test_a_rounded_three_way_release_has_one_table_per_region(
         assert abs(published - true) < 5  # each figure rounded from its own exact count
         assert true % 5 != 0 or published == true
     assert release.config["table"] == ["exploitation_type", "recruitment_method", "province"]
+    assert release.spec().ids() == ("exploitation_type", "recruitment_method", "province")
+    one_way = _publish(analyst, reviewer, layer_variable="", col_variable="", method="rounding")
+    assert one_way.spec().ids() == ("exploitation_type",)
+    assert one_way.config["table"] == ["exploitation_type", ""]  # recorded as it always was
     assert release.layer_variable == "province"
 
 
