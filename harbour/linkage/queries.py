@@ -9,12 +9,12 @@ from harbour.linkage.keys import hub_key
 from harbour.linkage.models import LinkageRun, SurvivorEncoding
 
 
-class NotLinkedYet(AttributeError):
+class NotLinkedYet(Exception):
     """No linkage run with the current key and scheme: there are no persons to give.
 
-    An AttributeError on purpose: the statistics seam (`stats.queries.person_map`) reads that as
-    "linkage not available" and falls back to referral links, with the doubled differential-
-    privacy sensitivity that assumes records are not unduplicated (ADR 27)."""
+    The statistics seam (`stats.queries.person_map`) catches it and falls back to referral
+    links, with the doubled differential-privacy sensitivity that assumes records are not
+    unduplicated (ADR 27)."""
 
 
 def person_map(survivor_ids: Iterable[Any]) -> dict[Any, Any]:

@@ -18,6 +18,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from harbour.cases.models import Case
+from harbour.linkage import queries as linkage
 from harbour.sharing.models import Agreement, Consent, Party, Referral, SurvivorLink
 
 CASE_COLUMNS = (
@@ -105,20 +106,19 @@ def in_period(cases: QuerySet[Case], first: int | None, last: int | None) -> Que
 def person_map(survivor_ids: Iterable[Any]) -> tuple[dict[Any, Any], bool]:
     """Survivor record → person key, and whether the key is an unduplicated person.
 
-    The seam for record linkage: when `harbour.linkage.queries.person_map` exists, its clusters
-    are the persons (and each person counts once). Until then, the records that referrals and
-    transfers linked (SurvivorLink) are joined, and records of one person at organisations that
-    never linked them may still count separately: the second value is then False and the noise
-    of differential privacy grows to cover it (see `records_per_person`).
+    The seam for record linkage: once linkage has run with the current key,
+    `harbour.linkage.queries.person_map` gives the persons (and each person counts once).
+    Until then (it raises NotLinkedYet), the records that referrals and transfers linked
+    (SurvivorLink) are joined, and records of one person at organisations that never linked
+    them may still count separately: the second value is then False and the noise of
+    differential privacy grows to cover it (see `records_per_person`).
     """
     ids = list(survivor_ids)
     try:
-        from harbour.linkage import queries as linkage  # type: ignore[attr-defined, unused-ignore]
-
-        clusters = linkage.person_map(ids)  # type: ignore[attr-defined, unused-ignore]
-        return dict(clusters), True
-    except (ImportError, AttributeError):
+        clusters = linkage.person_map(ids)
+    except linkage.NotLinkedYet:
         return _linked_by_referrals(ids), False
+    return dict(clusters), True
 
 
 def _linked_by_referrals(ids: list[Any]) -> dict[Any, Any]:
