@@ -226,14 +226,21 @@ def _run(job: ImportJob) -> ImportJob:
         return _finish(
             job, JobStatus.FAILED, [Problem(None, "", str(exc.message))], "import_job.failed"
         )
+    try:
+        table = reading.read_table(data)  # read once; both passes read its rows
+    except FileProblem as exc:
+        plan = imports.Plan()
+        plan.problem(None, "", exc.message)
+        _keep_report(job, plan)
+        return _finish(job, JobStatus.FAILED, plan.problems, "import_job.failed")
     settings = _settings_of(job)
-    plan = imports.plan(data, progress=_progress_of(job), **settings)
+    plan = imports.plan(table, progress=_progress_of(job), **settings)
     _keep_report(job, plan)
     if not plan.ok:
         return _finish(job, JobStatus.FAILED, plan.problems, "import_job.failed")
     if job.dry_run:
         return _finish(job, JobStatus.CHECKED, [], "import_job.checked")
-    return _write(job, data, settings)
+    return _write(job, table, settings)
 
 
 def _settings_of(job: ImportJob) -> dict[str, Any]:
@@ -297,15 +304,16 @@ def _finish(
     return job
 
 
-def _write(job: ImportJob, data: bytes, settings: dict[str, Any]) -> ImportJob:
-    """The checked file read again and written in one transaction, in batches through the bulk
-    intake (ADR 45); any row refused now (things changed since the check) undoes every row."""
+def _write(job: ImportJob, table: reading.Table, settings: dict[str, Any]) -> ImportJob:
+    """The checked table's rows read again (not the file: its shape, size and count are known)
+    and written in one transaction, in batches through the bulk intake (ADR 45); any row
+    refused now (things changed since the check) undoes every row."""
     ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.IMPORTING, rows_done=0)
     job.status = JobStatus.IMPORTING
     try:
         with transaction.atomic():
             writer = _Writer(job)
-            plan = imports.plan(data, sink=writer.add, **settings)
+            plan = imports.plan(table, sink=writer.add, **settings)
             writer.flush()
             if not plan.ok:  # the file or the choices changed since the check
                 raise _RowFailed(plan.problems[0])

@@ -68,7 +68,7 @@ class Columns:
 
 
 def plan(
-    data: bytes,
+    data: bytes | reading.Table,
     *,
     org_id: Any,
     defaults: dict[str, Any] | None = None,
@@ -82,13 +82,18 @@ def plan(
 
     The file's rows are streamed, never held as a list: a check keeps only the problems and
     the count, and a write hands each converted row to `sink` (the bulk intake, which
-    validates it itself; ADR 45) as long as no problem was found."""
+    validates it itself; ADR 45) as long as no problem was found. `data` may be a file already
+    read (`reading.read_table`): its shape, size and row count were checked then, and the
+    write reads the rows of the table the check read instead of reading the file again."""
     result = Plan()
-    try:
-        table = reading.read_table(data)
-    except FileProblem as exc:
-        result.problem(None, "", exc.message)
-        return result
+    if isinstance(data, reading.Table):
+        table = data
+    else:
+        try:
+            table = reading.read_table(data)
+        except FileProblem as exc:
+            result.problem(None, "", exc.message)
+            return result
     columns = _columns(table.headers, result, _choices_by_index(table.headers, org_id, chosen))
     _check_columns_with_data(table, columns, result)
     if result.problems:

@@ -168,6 +168,27 @@ def test_an_import_larger_than_a_batch_verifies_and_is_not_duplicated(supervisor
     assert Case.objects.count() == n
 
 
+def test_a_committed_import_reads_and_decodes_the_file_once(supervisor, monkeypatch) -> None:
+    """The check and the write read the rows of the one table read from the upload: the file
+    is decoded and its shape checked once, and each of the three passes parses the CSV once."""
+    calls = {"read_table": 0, "decode": 0, "parse": 0}
+
+    def counted(name, function):
+        def wrapper(*args, **kwargs):
+            calls[name] += 1
+            return function(*args, **kwargs)
+
+        return wrapper
+
+    monkeypatch.setattr(reading, "read_table", counted("read_table", reading.read_table))
+    monkeypatch.setattr(reading, "_decode", counted("decode", reading._decode))
+    monkeypatch.setattr(reading, "_csv_rows", counted("parse", reading._csv_rows))
+    job = actions.create_import_job(by=supervisor, data=csv_of(5), dry_run=False)
+    job = actions.run_import_job(job_id=job.pk)
+    assert job.status == JobStatus.DONE and job.created_count == 5, job.problems
+    assert calls == {"read_table": 1, "decode": 1, "parse": 3}  # shape and count, check, write
+
+
 def _counts() -> tuple[int, ...]:
     return (
         Case.objects.count(),
@@ -184,7 +205,7 @@ def refused_at_the_end(supervisor, n: int) -> None:
     before = _counts()
     job.status = JobStatus.CHECKING
     settings = actions._settings_of(job)
-    job = actions._write(job, csv_of(n, bad_row=n + 1), settings)
+    job = actions._write(job, reading.read_table(csv_of(n, bad_row=n + 1)), settings)
     assert job.status == JobStatus.FAILED and job.created_count == 0
     assert job.problems[0]["row"] == n + 1 and "F" in job.problems[0]["column"]
     assert _counts() == before
