@@ -303,6 +303,9 @@ def _positions(key: bytes, token: str, bits: int, hashes: int) -> frozenset[int]
 # --- encodings --------------------------------------------------------------------------------
 
 
+_HEX = re.compile(r"[0-9a-f]+")
+
+
 @dataclass(frozen=True)
 class Encoding:
     """A record's filters by field (missing fields absent), with the key and scheme that made
@@ -336,10 +339,10 @@ class Encoding:
             spec = FIELDS.get(name)
             if spec is None or name in filters:
                 raise EncodingError(f"unknown or repeated field {name!r} in encoding")
-            try:
-                bits = int(value, 16)
-            except ValueError:
-                raise EncodingError(f"field {name!r} is not a filter") from None
+            # Exactly what to_text writes: int(_, 16) alone would take "0x", "_", signs, spaces.
+            if not _HEX.fullmatch(value):
+                raise EncodingError(f"field {name!r} is not a filter (lowercase hexadecimal)")
+            bits = int(value, 16)
             if bits < 0 or bits.bit_length() > 2 * spec.bits or bits.bit_count() != spec.bits:
                 raise EncodingError(f"field {name!r} is not a balanced filter of this scheme")
             filters[name] = bits

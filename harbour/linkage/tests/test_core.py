@@ -61,6 +61,13 @@ def test_another_scheme_and_malformed_encodings_are_refused():
     ]:
         with pytest.raises(enc.EncodingError, match=why):
             enc.Encoding.from_text(bad, key_id=KEY.key_id)
+    # What int(_, 16) would take but to_text never writes: refused, not read as the same filter.
+    head, value = good.rsplit(":", 1)
+    assert value != value.upper()  # the filter has hexadecimal letters, so upper case differs
+    odd_spellings = ["0x" + value, f"{value[:3]}_{value[3:]}", "+" + value, " " + value]
+    for odd in [*odd_spellings, value + "\n", value.upper()]:
+        with pytest.raises(enc.EncodingError, match="not a filter"):
+            enc.Encoding.from_text(f"{head}:{odd}", key_id=KEY.key_id)
 
 
 def test_linking_encodings_of_two_keys_is_refused():
