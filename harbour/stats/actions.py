@@ -8,7 +8,9 @@ never overspend it.
 
 import re
 import unicodedata
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -245,26 +247,17 @@ def _protected(
     """The protected table; a differentially private one spends the budget first."""
     spec = release.spec()
     dp_release = release.method == tables.Method.DP
-    if spec.layer:
-        exact3 = layered.count(spec, people, capped=dp_release)
-        if dp_release:
-            _spend(by, release)
-        return layered.protect(
-            spec,
-            exact3,
-            release.method,
-            epsilon=release.epsilon,
-            records_per_person=records_per_person,
-        )
-    exact = tables.count(spec, people, capped=dp_release)
+    count: Callable[..., Any]  # the exact table, two-way or three-way
+    protect: Callable[..., tables.Table | layered.LayeredTable]
+    if spec.layer:  # rounding or DP only (refused at creation); no threshold
+        count, protect = layered.count, partial(layered.protect, spec)
+    else:
+        count, protect = tables.count, partial(tables.protect, threshold=release.threshold)
+    exact: Any = count(spec, people, capped=dp_release)
     if dp_release:
         _spend(by, release)
-    return tables.protect(
-        exact,
-        release.method,
-        threshold=release.threshold,
-        epsilon=release.epsilon,
-        records_per_person=records_per_person,
+    return protect(
+        exact, release.method, epsilon=release.epsilon, records_per_person=records_per_person
     )
 
 
