@@ -171,6 +171,22 @@ def test_an_organisation_leaving_takes_its_encodings(make_case, caseworker, org)
     assert AuditEvent.objects.filter(action="linkage.withdrawn", org_id=org.pk).exists()
 
 
+def test_withdraw_refuses_a_malformed_or_unknown_organisation(make_case, caseworker):
+    import uuid
+
+    from django.utils import translation
+
+    make_case(caseworker)
+    for bad in ("not-a-uuid", str(uuid.uuid4())):
+        with pytest.raises(CommandError, match="No organisation has this id"):
+            call_command("linkage_withdraw", "--org", bad)
+        french = pytest.raises(CommandError, match="Aucun organisme ne porte cet identifiant")
+        with translation.override("fr"), french:
+            call_command("linkage_withdraw", "--org", bad)
+    assert SurvivorEncoding.objects.count() == 1  # nothing was withdrawn
+    assert not AuditEvent.objects.filter(action="linkage.withdrawn").exists()
+
+
 IDENTITY = {
     "given_name": "Élodie",
     "family_name": "Tremblay",
@@ -220,6 +236,20 @@ def test_a_malformed_stored_encoding_is_skipped_not_a_server_error(
     assert not AuditEvent.objects.filter(
         action="linkage.hint_about", target_id=str(corrupt.survivor_id)
     ).exists()
+
+
+@pytest.mark.parametrize("role", ["national_analyst", "org_admin"])
+def test_the_hint_is_refused_without_case_create(
+    role, make_case, make_user, other_org, caseworker, api_for
+):
+    make_case(caseworker)
+    response = api_for(make_user(role, other_org)).post(
+        "/api/v1/linkage/hint", IDENTITY, content_type="application/json"
+    )
+    assert response.status_code == 403, response.content
+    assert response.json()["error"]["code"] == "forbidden"
+    assert "may_be_known_elsewhere" not in response.content.decode()
+    assert not AuditEvent.objects.filter(action__startswith="linkage.hint").exists()
 
 
 def test_no_hint_for_a_stranger_or_within_one_organisation(make_case, caseworker, api_for):
@@ -295,3 +325,29 @@ def test_web_intake_at_a_second_organisation_shows_the_hint_and_nothing_more(
         form | {"survivor__given_name": "Amira", "survivor__family_name": "Haddad"},
     )
     assert "may have been served" not in client.get(stranger["Location"]).content.decode()
+
+
+def test_the_case_page_gives_the_hint_in_french(
+    make_case, make_user, org, other_org, caseworker, client_for
+):
+    make_case(caseworker, survivor={"given_name": "Nadia", "family_name": "Okafor"})
+    client = client_for(make_user("caseworker", other_org))
+    client.cookies["django_language"] = "fr"
+    form = {
+        "case__intake_date": "2026-10-14",
+        "case__intake_province": "CA-MB",
+        "case__consent_to_record": "true",
+        "case__exploitation_types": ["forced_labour"],
+        "survivor__given_name": "Nadia",
+        "survivor__family_name": "Okafor",
+        "survivor__birth_date": "1998-04-02",
+        "survivor__gender_identity": "woman",
+    }
+    done = client.post("/cases/intake/", form)
+    assert done.status_code == 302
+    page = client.get(done["Location"]).content.decode()
+    assert '<html lang="fr">' in page
+    assert "Cette personne a peut-être déjà été servie par un autre organisme" in page
+    assert "Posez-lui la question" in page
+    assert "may have been served before" not in page
+    assert org.name not in page
