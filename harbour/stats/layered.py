@@ -6,6 +6,9 @@ the two-way table. Disclosure control is random rounding or differential privacy
 (`core.threeway`); suppression is refused (`core.threeway.SuppressionRefused`).
 """
 
+import hashlib
+import hmac
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -151,6 +154,19 @@ def as_table(spec: Spec, figures: threeway.ThreeWay, meta: dict[str, Any]) -> La
         summed=summed,
         meta=meta,
     )
+
+
+def keyed_rng(spec: Spec, exact: threeway.ThreeWay, key: str | bytes) -> Random:
+    """A generator seeded by a keyed hash (HMAC-SHA256) of the table and its exact cells: the same
+    table over the same counts always rounds the same way, so a figure shown again (a preview
+    reloaded) cannot be averaged back to its exact count. The idea of the cell-key method
+    (ADR 46); the key keeps the seed, and so the draw, out of reach of anyone who guesses the
+    counts."""
+    cells = sorted([str(r), str(c), str(g), v] for (r, c, g), v in exact.cells.items())
+    message = json.dumps([spec.row, spec.col, spec.layer, cells], separators=(",", ":"))
+    secret = key.encode() if isinstance(key, str) else key
+    digest = hmac.new(secret, message.encode(), hashlib.sha256).digest()
+    return Random(int.from_bytes(digest, "big"))
 
 
 def protect(

@@ -3,6 +3,7 @@ public statistics, and research extracts. Every protected read goes through `pol
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -159,12 +160,16 @@ def national(request: HttpRequest) -> HttpResponse:
     preview = None
     if chosen.is_valid():
         spec = chosen.spec()
-        with tenancy.widened("national statistics preview (suppressed)"):
+        with tenancy.widened("national statistics preview (suppressed or rounded)"):
             people, _linked = queries.person_rows(queries.statistics_cases())
         # Analysts see the live table only after disclosure control, like any published figure:
-        # suppression, or random rounding for three-way tables (ADR 46).
+        # suppression, or random rounding for three-way tables (ADR 46). The rounding is drawn
+        # from a keyed hash of the table and its counts: reloading the page shows the same
+        # figures, so it cannot be averaged back to the exact counts.
         if spec.layer:
-            rounded = layered.protect(spec, layered.count(spec, people), Method.ROUNDING)
+            exact = layered.count(spec, people)
+            rng = layered.keyed_rng(spec, exact, settings.SECRET_KEY)
+            rounded = layered.protect(spec, exact, Method.ROUNDING, rng=rng)
             preview = _layered_section(rounded, str(_("Preview")))
         else:
             preview = _section(protect(count(spec, people), Method.SUPPRESSION), _("Preview"))

@@ -176,6 +176,24 @@ def test_the_national_page_previews_three_way_tables_rounded(counted_cases, anal
         assert answer.status_code == 200 and "<caption>" not in answer.content.decode()
 
 
+def test_the_three_way_preview_rounds_the_same_way_on_every_load(counted_cases, analyst) -> None:
+    """A fresh draw per load would let an analyst average reloads back to the exact counts
+    (Manitoba's 3 included): the draw is keyed on the table and its counts (ADR 46)."""
+    client = signed_in(analyst)
+    url = "/national/?row=exploitation_type&col=recruitment_method&layer=province"
+    shown = [client.get(url).context["preview"] for _load in range(4)]
+    assert shown[0]["layers"] and all(s == shown[0] for s in shown[1:])
+    spec = Spec("exploitation_type", "recruitment_method", "province")
+    with tenancy.widened("tests: the exact counts behind a preview"):
+        people, _linked = queries.person_rows(queries.statistics_cases())
+    counts = layered.count(spec, people)
+    draws = [layered.keyed_rng(spec, counts, key).random() for key in ("k1", "k1", "k2")]
+    assert draws[0] == draws[1] != draws[2]  # the same key and counts, the same draw
+    other = Spec("exploitation_type", "recruitment_method", "gender")
+    assert layered.keyed_rng(other, counts, "k1").random() != draws[0]
+    assert counts.layer_totals["CA-MB"] == 3  # a count the rounding must keep hidden
+
+
 def test_define_publish_show_and_download_through_the_pages(
     counted_cases, analyst, reviewer, client
 ) -> None:
