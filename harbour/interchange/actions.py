@@ -244,7 +244,8 @@ def _run(job: ImportJob) -> ImportJob:
 
 
 def _settings_of(job: ImportJob) -> dict[str, Any]:
-    """What the organisation chose for its files' columns and values, and the job's defaults."""
+    """What the organisation chose for its files' columns and values, the job's defaults, and
+    whether its importer may give a case a status other than active (both passes check it)."""
     chosen = ColumnChoice.objects.filter(org_id=job.org_id).values_list("header_token", "target")
     values = ValueChoice.objects.filter(org_id=job.org_id).values_list(
         "field_key", "value_token", "code"
@@ -254,6 +255,7 @@ def _settings_of(job: ImportJob) -> dict[str, Any]:
         "defaults": job.defaults,
         "chosen": dict(chosen),
         "values": {(key, token): code for key, token, code in values},
+        "may_set_status": policy.may_set_status(job.created_by),
     }
 
 
@@ -356,7 +358,8 @@ class _Writer:
             imports.note_rejection(rows[exc.index], exc, problems)
             raise _RowFailed(problems.problems[0]) from None
         except DomainError as exc:  # changed since the check (e.g. a member of staff left)
-            raise _RowFailed(Problem(rows[0].number, "", str(exc.message))) from None
+            # Not about one row (a permission, say): reported for the file, without a row.
+            raise _RowFailed(Problem(None, "", str(exc.message))) from None
         self.created, self.existing = self.created + created, self.existing + existing
 
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from harbour.cases import bulk
 from harbour.cases.actions import check_intake
+from harbour.cases.models import CaseStatus
 from harbour.core.errors import InvalidInput
 from harbour.interchange import mapping, reading
 from harbour.interchange.problems import MAX_PROBLEMS, FileProblem, Problem, column_letter
@@ -76,6 +77,7 @@ def plan(
     values: Mapping[tuple[str, str], str] | None = None,
     progress: Progress | None = None,
     sink: Callable[[Row], None] | None = None,
+    may_set_status: bool = True,
 ) -> Plan:
     """`chosen` maps a column name's token (see `header_token`) to the field someone chose for
     it, or "-" to leave it out; it wins over Harbour's own recognition.
@@ -84,7 +86,10 @@ def plan(
     the count, and a write hands each converted row to `sink` (the bulk intake, which
     validates it itself; ADR 45) as long as no problem was found. `data` may be a file already
     read (`reading.read_table`): its shape, size and row count were checked then, and the
-    write reads the rows of the table the check read instead of reading the file again."""
+    write reads the rows of the table the check read instead of reading the file again.
+
+    A case status other than active needs Perm.CASE_EDIT (`may_set_status`, the importer's):
+    without it the file gets one problem (no row number), and no row is written."""
     result = Plan()
     if isinstance(data, reading.Table):
         table = data
@@ -98,7 +103,7 @@ def plan(
     _check_columns_with_data(table, columns, result)
     if result.problems:
         return result
-    context = _Context(org_id, {}, defaults or {}, values or {})
+    context = _Context(org_id, {}, defaults or {}, values or {}, may_set_status)
     total = max(table.count, 1)
     step = max(200, total // 100)  # at most ~100 progress writes, whatever the size
     done = 0
@@ -128,6 +133,8 @@ class _Context:
     seen: dict[str, int]
     defaults: dict[str, Any]
     values: Mapping[tuple[str, str], str]
+    may_set_status: bool = True
+    status_refused: bool = False  # reported once, for the whole file
 
     def resolver(self, key: str) -> mapping.Resolver | None:
         if not self.values:
@@ -314,6 +321,11 @@ def _plan_row(
         return None
     context.seen[key] = number
     status = _status_of(values["case"])
+    moved_on = status.get("status") not in (None, "", CaseStatus.ACTIVE)
+    refused = moved_on and not context.may_set_status
+    if refused and not context.status_refused:  # once for the file; the row is still checked
+        context.status_refused = True
+        result.problem(None, "", status_refused_message())
     row = Row(number, values["survivor"], values["case"], key, where, status)
     if check:
         try:
@@ -350,6 +362,16 @@ def _check(survivor: dict[str, Any], case: dict[str, Any], status: dict[str, Any
             errors |= exc.errors
     if errors:
         raise InvalidInput(errors)
+
+
+def status_refused_message() -> str:
+    return str(
+        _(
+            "Some rows give a case status other than active (follow-up or closed). Importing "
+            "them needs the permission to edit cases, which you do not have: ask someone who "
+            "has it to import the file, or leave the status empty."
+        )
+    )
 
 
 def ambiguous_date_message() -> str:

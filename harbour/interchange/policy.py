@@ -18,6 +18,12 @@ def may_import(user: Any) -> bool:
     return can(user, Perm.CASE_IMPORT) and can(user, Perm.CASE_CREATE)
 
 
+def may_set_status(user: Any) -> bool:
+    """An imported case may start other than active (follow-up, closed) only for someone who
+    may move a case on or close it."""
+    return can(user, Perm.CASE_EDIT)
+
+
 def may_export(user: Any) -> bool:
     return can(user, Perm.CASE_EXPORT)
 

@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from harbour.accounts import policy
+from harbour.accounts.policy import Perm, Role
 from harbour.cases.actions import change_status
 from harbour.cases.models import Case
 from harbour.cases.values import read_values
-from harbour.interchange import actions, imports, mapping
+from harbour.interchange import actions, imports, mapping, reading
 from harbour.interchange.models import JobStatus
 
 pytestmark = pytest.mark.django_db
@@ -140,6 +142,49 @@ def test_an_imported_status_is_checked_like_a_closing(supervisor) -> None:
     job = actions.run_import_job(job_id=job.pk)
     assert job.status == JobStatus.FAILED and not Case.objects.exists()
     assert [(p["row"], p["column"][:1]) for p in job.problems] == [(2, "c"), (3, "E"), (4, "D")]
+
+
+STATUSES = (
+    b"intake_date,intake_province,consent_to_record,cas_Status,closure_reason\n"
+    b"2026-10-01,CA-ON,yes,Active,\n2026-10-02,CA-ON,yes,Follow-up,\n"
+    b"2026-10-03,CA-ON,yes,Closed,moved_away\n2026-10-04,CA-ON,yes,Closed,moved_away\n"
+)
+
+
+@pytest.fixture
+def without_case_edit(monkeypatch):
+    """An importer who may not move a case on or close it (no role is like that yet)."""
+
+    def revoke() -> None:
+        perms = policy.ROLE_PERMISSIONS[Role.SUPERVISOR] - {Perm.CASE_EDIT}
+        monkeypatch.setitem(policy.ROLE_PERMISSIONS, Role.SUPERVISOR, perms)
+
+    return revoke
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_a_status_other_than_active_needs_case_edit_once_for_the_file(
+    supervisor, without_case_edit, dry_run
+) -> None:
+    without_case_edit()
+    job = actions.create_import_job(by=supervisor, data=STATUSES, dry_run=dry_run)
+    job = actions.run_import_job(job_id=job.pk)
+    assert job.status == JobStatus.FAILED and not Case.objects.exists()
+    assert [(p["row"], p["column"], p["message"]) for p in job.problems] == [
+        (None, "", imports.status_refused_message())
+    ]
+    assert "permission to edit cases" in job.problems[0]["message"]
+
+
+def test_a_permission_lost_while_writing_is_reported_without_a_row(
+    supervisor, without_case_edit
+) -> None:
+    job = actions.create_import_job(by=supervisor, data=STATUSES, dry_run=False)
+    settings = actions._settings_of(job)  # checked with the permission
+    without_case_edit()  # then lost before the write: the bulk intake refuses
+    job = actions._write(job, reading.read_table(STATUSES), settings)
+    assert job.status == JobStatus.FAILED and not Case.objects.exists()
+    assert [p["row"] for p in job.problems] == [None]
 
 
 def test_the_htcds_reason_for_closure_gives_the_coded_reason_and_the_details(supervisor) -> None:
