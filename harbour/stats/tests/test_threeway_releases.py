@@ -5,10 +5,12 @@ import io
 import json
 from io import StringIO
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
+from django.urls import resolve
 from django.utils import translation
 
 from harbour.core import tenancy
@@ -279,3 +281,59 @@ def test_three_way_releases_from_the_command_line(
     _run("stats_export", release_id, str(as_json), "--format", "json")
     assert json.loads(as_json.read_text())["table"]["layer"] == "year"
     assert Release.objects.get().title_fr == "Méthodes par année"
+
+
+THREE_WAY_PREVIEW = "/national/?row=recruitment_method&col=control_method&layer=province"
+
+
+def test_other_roles_cannot_reach_the_three_way_preview(
+    counted_cases, caseworker, supervisor, org_admin, researcher
+) -> None:
+    for user in (caseworker, supervisor, org_admin, researcher):
+        answer = signed_in(user).get(THREE_WAY_PREVIEW)
+        assert answer.status_code == 404  # as the two-way page: not there, not forbidden
+        assert "<caption>" not in answer.content.decode()
+    anonymous = Client().get(THREE_WAY_PREVIEW)
+    assert anonymous.status_code == 302 and "/national/" not in anonymous["Location"].split("?")[0]
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "french"),
+    [
+        ("row=recruitment_method&col=control_method&layer=given_name", "layer", "Sélectionnez"),
+        ("row=recruitment_method&col=control_method&layer=control_method", "layer", "Sélectionnez"),
+        ("row=province&col=gender&layer=gender", "layer", "Choisissez comme strate"),
+        ("row=province&layer=gender", "col", "demande une variable en colonnes"),
+    ],
+)
+def test_a_bad_layer_on_the_french_page_is_a_form_error(
+    counted_cases, analyst, query, field, french
+) -> None:
+    page = signed_in(analyst).get(f"/national/?{query}", HTTP_ACCEPT_LANGUAGE="fr")
+    text = page.content.decode()
+    assert page.status_code == 200 and "<caption>" not in text  # no preview, no server error
+    assert page.context["chosen"].errors[field]
+    assert french in text
+
+
+def test_a_draft_three_way_release_shows_its_table_but_no_figures(
+    counted_cases, analyst, reviewer, client
+) -> None:
+    draft = actions.create_release(by=analyst, **(THREE_WAY | {"method": "rounding"}))
+    for user in (analyst, reviewer):
+        page = signed_in(user).get(f"/statistics/releases/{draft.pk}/")
+        text = page.content.decode()
+        assert page.status_code == 200 and "<caption>" not in text
+        assert "Type of exploitation × Method of recruitment × Province or territory" in text
+    assert client.get(f"/statistics/releases/{draft.pk}/").status_code == 404  # not public
+    for fmt in ("csv", "xlsx", "json"):
+        download = signed_in(analyst).get(f"/statistics/releases/{draft.pk}/download.{fmt}")
+        assert download.status_code == 404  # figures leave through a published release only
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+@pytest.mark.parametrize("bad_id", ["not-a-uuid", "12345", "%00", "0" * 40])
+def test_downloads_of_a_malformed_release_id_are_not_found(client, bad_id, fmt) -> None:
+    path = f"/statistics/releases/{bad_id}/download.{fmt}"
+    assert resolve(unquote(path)).view_name == "stats:release_download"  # the view says 404
+    assert client.get(path).status_code == 404
