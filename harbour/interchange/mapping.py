@@ -265,7 +265,7 @@ def _date(cell: Any) -> Any:
             return dt.datetime.fromisoformat(text).date()
         except ValueError:
             return text
-    match = re.fullmatch(r"(\d{4})[/.](\d{1,2})[/.](\d{1,2})", text)
+    match = re.fullmatch(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})", text)
     if match:
         return _ymd(*match.groups()) or text
     match = re.fullmatch(r"(\d{4})(\d{2})(\d{2})", text)
