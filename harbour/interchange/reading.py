@@ -36,7 +36,8 @@ class Table:
     count: int = 0  # rows with a value, after the header
 
     def rows(self) -> Iterator[tuple[int, list[Any]]]:
-        """(row number, cells) of every row with a value, checked for size as they come."""
+        """(row number, cells) of every row with a value. Not checked again here: the size of
+        cells, rows and columns was checked when `read_table` read the file."""
         rows = enumerate(self.source(), start=1)
         _header(rows)
         for number, cells in rows:

@@ -203,7 +203,6 @@ def refused_at_the_end(supervisor, n: int) -> None:
     write pass is driven directly with a file whose last row was never checked."""
     job = actions.create_import_job(by=supervisor, data=csv_of(n), dry_run=False)
     before = _counts()
-    job.status = JobStatus.CHECKING
     settings = actions._settings_of(job)
     job = actions._write(job, reading.read_table(csv_of(n, bad_row=n + 1)), settings)
     assert job.status == JobStatus.FAILED and job.created_count == 0
