@@ -144,6 +144,13 @@ def _next_event(
     return event
 
 
+def lock_chain(org_id: uuid.UUID | None) -> None:
+    """Hold the organisation's chain head until the transaction ends. Every write of that
+    organisation appends to its chain, so it waits: a bulk write that takes the lock first sees
+    everything committed before it (two imports of one file do not both write it)."""
+    _locked_head(str(org_id or SYSTEM_CHAIN))
+
+
 def _locked_head(chain: str) -> ChainHead:
     head = ChainHead.objects.select_for_update().filter(chain=chain).first()
     if head is not None:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from harbour.accounts.models import User
 from harbour.accounts.policy import Perm
-from harbour.audit.actions import EventSpec, record_events
+from harbour.audit.actions import EventSpec, lock_chain, record_events
 from harbour.cases.actions import (
     _REFERENCE_ALPHABET,
     _require,
@@ -82,6 +82,7 @@ def start_intakes(*, by: User, intakes: list[Intake]) -> tuple[int, int]:
     _require(by, Perm.CASE_CREATE)
     if len(intakes) > MAX_BATCH:
         raise ValueError(f"at most {MAX_BATCH} intakes per call")
+    lock_chain(by.org_id)  # a concurrent import of the same file waits, then finds its keys
     known = _known_keys(by.org_id, [i.key for i in intakes if i.key])
     fresh: list[tuple[dict, dict, str | None]] = []
     for index, intake in enumerate(intakes):

@@ -4,6 +4,7 @@ keeps the audit chain verifiable, and a row refused at the very end leaves nothi
 import datetime as dt
 import itertools
 import os
+import threading
 
 import pytest
 from django.db import transaction
@@ -242,3 +243,32 @@ def test_100000_rows_import_and_a_refusal_at_row_99999_undoes_all(supervisor) ->
     assert Case.objects.count() == n
     _checked, problems = audit_queries.verify()
     assert problems == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_imports_of_one_file_at_once_write_it_once(supervisor) -> None:
+    """Two jobs committing the same file together (a double submission): the second waits for
+    the first, then finds its submission keys, instead of failing on the unique index."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises writers by itself")
+    rows = [bulk.Intake(s, c, f"twice:{i}") for i, (s, c) in enumerate(map(intake, range(3)))]
+    start, results, errors = threading.Barrier(2), [], []
+
+    def run() -> None:
+        try:
+            start.wait()
+            results.append(bulk.start_intakes(by=supervisor, intakes=rows))
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and sorted(results) == [(0, 3), (3, 0)]
+    assert Case.objects.filter(submission_key__startswith="twice:").count() == 3
