@@ -442,8 +442,28 @@ class SearchEntry(models.Model):
                 fields=["stage", "latitude", "longitude", *_FILTERED], name="dir_entry_box"
             ),
             models.Index(
-                fields=["province", "latitude", "stage", "capacity_available", *_FILTERED],
+                fields=[
+                    "province",
+                    "latitude",
+                    "region_km",
+                    "stage",
+                    "capacity_available",
+                    *_FILTERED,
+                ],
                 name="dir_entry_area_ranked",
+            ),
+            # hidden rows (no position) by their region's latitude (docs/adr/0044)
+            models.Index(
+                fields=[
+                    "stage",
+                    "latitude",
+                    "region_latitude",
+                    "region_longitude",
+                    "region_km",
+                    "capacity_available",
+                    *_FILTERED,
+                ],
+                name="dir_entry_region",
             ),
         ]
 

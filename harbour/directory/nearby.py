@@ -12,13 +12,13 @@ import math
 from typing import Any
 
 from django.db import connections
-from django.db.models import F, FloatField, QuerySet, Window
-from django.db.models.functions import Cast, RowNumber
+from django.db.models import F, FloatField, QuerySet
+from django.db.models.functions import Cast
 
 from harbour.directory.models import ELIGIBILITY_FLAGS, SearchEntry
 from harbour.directory.pathway import Stage
 from harbour.directory.places import Place, bounding_box, km_between
-from harbour.directory.regions import unplaced_q, with_region_distance
+from harbour.directory.regions import by_province_q, in_region_q, with_region_distance
 
 FIRST_BOX_KM = 10.0
 ENTRY_FIELDS = (
@@ -192,22 +192,35 @@ def in_area_sql(
 ) -> tuple[str, list]:
     """The SQL of the ids of rows without a disclosed position that serve the place (phone or
     online in its province, hidden with a region that holds it): per stage, the `limit` with
-    most room today."""
-    rows = (
-        with_region_distance(qs.filter(stage__in=codes), place)
-        .filter(unplaced_q(place))
-        .annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=[F("stage")],
-                order_by=[F("capacity_available").desc(nulls_last=True), F("id").asc()],
-            )
-        )
-        .filter(rank__lte=limit)
-        .values("id")
+    most room today. The two kinds are read apart, each from its covering index
+    (dir_entry_area_ranked by province, dir_entry_region by the region's latitude), and ranked
+    together: one OR over both would read every row without a position in the country."""
+    columns = ("id", "stage", "capacity_available")
+    staged = qs.filter(stage__in=codes).order_by()
+    parts = [
+        staged.filter(by_province_q(place)).values(*columns),
+        with_region_distance(staged, place).filter(in_region_q(place)).values(*columns),
+    ]
+    sqls, params = [], []
+    for part in parts:
+        sql, part_params = part.query.sql_with_params()
+        sqls.append(sql)
+        params += list(part_params)
+    quote = connections[qs.db].ops.quote_name
+    id_, stage, room = (quote(c) for c in columns)
+    # the parts are the ORM's compilation of the policy's queryset; the rest is fixed text
+    union = " UNION ALL ".join(
+        f"SELECT * FROM ({sql}) AS part_{n}"  # noqa: S608
+        for n, sql in enumerate(sqls)
     )
-    sql, params = rows.query.sql_with_params()
-    return sql, list(params)
+    ranked = (
+        f"SELECT {id_}, ROW_NUMBER() OVER (PARTITION BY {stage} "  # noqa: S608
+        f"ORDER BY {room} DESC NULLS LAST, {id_} ASC) AS area_rank FROM ({union}) AS unplaced"
+    )
+    return f"SELECT {id_} FROM ({ranked}) AS ranked WHERE area_rank <= %s", [  # noqa: S608
+        *params,
+        limit,
+    ]
 
 
 def nearest_beyond(

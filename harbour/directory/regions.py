@@ -92,9 +92,26 @@ def unplaced_q(place: Place) -> Q:
     """Index rows without a disclosed position that serve `place`: a hidden location whose
     region holds it, or a phone or online service (or an old hidden row without a region)
     covering its province or all of Canada. Needs `with_region_distance`."""
+    return by_province_q(place) | in_region_q(place)
+
+
+def by_province_q(place: Place) -> Q:
+    """Rows without a position or a region that cover the place's province or all of Canada
+    (phone, online, an old hidden row): read from the covering index dir_entry_area_ranked."""
+    return Q(latitude__isnull=True, region_km__isnull=True, province__in=[place.province, "CA"])
+
+
+def in_region_q(place: Place) -> Q:
+    """Hidden rows whose region holds `place`. The latitude band is implied by the distance
+    (a region's centre is at most its reach away in latitude alone) and lets the covering
+    index dir_entry_region read only the regions near the place. Needs `with_region_distance`."""
     km = Cast("region_km", FloatField())  # a small integer: its square overflows in PostgreSQL
     reach = ExpressionWrapper(km * km / (KM_PER_DEGREE * KM_PER_DEGREE), output_field=FloatField())
-    return Q(latitude__isnull=True) & (
-        Q(region_km__isnull=True, province__in=[place.province, "CA"])
-        | Q(region_km__isnull=False, region_d2__lte=reach)
+    band = max(REACHES_KM) / KM_PER_DEGREE
+    return Q(
+        latitude__isnull=True,
+        region_km__isnull=False,
+        region_latitude__gte=place.latitude - band,
+        region_latitude__lte=place.latitude + band,
+        region_d2__lte=reach,
     )
