@@ -34,10 +34,21 @@ _REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, 
 
 
 def _new_reference(model: type[Survivor] | type[Case], org_id: Any, prefix: str) -> str:
-    while True:
-        code = prefix + "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(7))
-        if not model.objects.filter(org_id=org_id, reference=code).exists():
-            return code
+    return new_references(model, org_id, prefix, 1)[0]
+
+
+def new_references(model: type[Survivor] | type[Case], org_id: Any, prefix: str, n: int) -> list:
+    """n references unused in the organisation and distinct from each other, with one query
+    per round of draws (a bulk import asks for a thousand at once)."""
+    chosen: set[str] = set()
+    while len(chosen) < n:
+        draws = {
+            prefix + "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(7))
+            for _ in range(n - len(chosen))
+        }
+        taken = model.objects.filter(org_id=org_id, reference__in=draws - chosen)
+        chosen |= draws - set(taken.values_list("reference", flat=True))
+    return list(chosen)
 
 
 def validate(entity: Any, values: dict[str, Any], **options: Any) -> dict[str, Any]:
@@ -235,11 +246,14 @@ def _reindex(survivor: Survivor) -> None:
 
     SurvivorIndexEntry.objects.filter(survivor=survivor).delete()
     values = read_values(survivor, with_identity=True)  # decrypted once, for both
-    tokens = search_tokens(survivor.org_id, values)
-    SurvivorIndexEntry.objects.bulk_create(
-        SurvivorIndexEntry(org_id=survivor.org_id, survivor=survivor, token=t) for t in tokens
-    )
+    SurvivorIndexEntry.objects.bulk_create(index_entries(survivor, values))
     refresh_encoding(survivor, values)
+
+
+def index_entries(survivor: Survivor, values: dict[str, Any]) -> list[SurvivorIndexEntry]:
+    """The blind-index rows of a survivor's identity (unsaved)."""
+    tokens = search_tokens(survivor.org_id, values)
+    return [SurvivorIndexEntry(org_id=survivor.org_id, survivor=survivor, token=t) for t in tokens]
 
 
 def search_tokens(org_id: Any, values: dict[str, Any]) -> set[str]:

@@ -20,10 +20,10 @@ from harbour.accounts.models import User
 from harbour.accounts.policy import Perm
 from harbour.audit.actions import EventSpec, lock_chain, record_events
 from harbour.cases.actions import (
-    _REFERENCE_ALPHABET,
     _require,
     check_intake,
-    search_tokens,
+    index_entries,
+    new_references,
     validate,
 )
 from harbour.cases.models import Case, CaseStatus, Survivor, SurvivorIndexEntry
@@ -112,8 +112,8 @@ def _known_keys(org_id: Any, keys: list[str]) -> set[str]:
 
 def _write(by: User, fresh: list[tuple[dict, dict, str | None]]) -> None:
     version = str(current().latest)
-    s_refs = _new_references(Survivor, by.org_id, "S-", len(fresh))
-    c_refs = _new_references(Case, by.org_id, "C-", len(fresh))
+    s_refs = new_references(Survivor, by.org_id, "S-", len(fresh))
+    c_refs = new_references(Case, by.org_id, "C-", len(fresh))
     survivors = [
         Survivor(org_id=by.org_id, reference=ref, standard_version=version, created_by=by)
         for ref in s_refs
@@ -125,10 +125,7 @@ def _write(by: User, fresh: list[tuple[dict, dict, str | None]]) -> None:
         s_changed = apply_values(survivor, s_clean)
         values = read_values(survivor, with_identity=True)  # decrypted once, for both
         identities.append((survivor, values))
-        tokens = search_tokens(by.org_id, values)
-        entries += [
-            SurvivorIndexEntry(org_id=by.org_id, survivor=survivor, token=t) for t in tokens
-        ]
+        entries += index_entries(survivor, values)
         case = Case(
             org_id=by.org_id,
             survivor=survivor,
@@ -153,19 +150,3 @@ def _write(by: User, fresh: list[tuple[dict, dict, str | None]]) -> None:
     SurvivorEncoding.objects.bulk_create(new_encodings(identities))
     Case.objects.bulk_create(cases)
     record_events(by=by, org_id=by.org_id, events=events)
-
-
-def _new_references(model: type[Survivor] | type[Case], org_id: Any, prefix: str, n: int) -> list:
-    """n references drawn like `actions._new_reference`, unused in the organisation and
-    distinct from each other, with one query per round of draws."""
-    import secrets
-
-    chosen: set[str] = set()
-    while len(chosen) < n:
-        draws = {
-            prefix + "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(7))
-            for _ in range(n - len(chosen))
-        }
-        taken = model.objects.filter(org_id=org_id, reference__in=draws - chosen)
-        chosen |= draws - set(taken.values_list("reference", flat=True))
-    return list(chosen)
