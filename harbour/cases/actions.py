@@ -187,9 +187,9 @@ def _create_case(
         changed = apply_values(survivor, s_clean)
         survivor.save()
         _audit(by, "survivor.created", survivor, changed)
-    else:
-        _update_survivor_values(by, survivor, s_clean)
-    _reindex(survivor)
+        _reindex(survivor)
+    elif not _update_survivor_values(by, survivor, s_clean):  # a change re-indexes already
+        _reindex(survivor)
     # A returning survivor's new episode follows their latest one (the continuum reads it).
     earlier = Case.objects.filter(survivor=survivor).order_by("-intake_date", "-created_at").first()
     case = Case(
