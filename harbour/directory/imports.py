@@ -169,8 +169,9 @@ def schema_message(error: Any) -> str:
 
 
 def check_bundle(
-    bundle: Bundle, *, org: Any = None
+    bundle: Bundle, *, stored: dict[str, str], org: Any = None
 ) -> tuple[list[Problem], list[references.External]]:
+    """`stored`: `references.stored_tables(references.mentioned_ids(bundle))`, looked up once."""
     problems: list[Problem] = []
     for name, rows in bundle.items():
         seen: set[str] = set()
@@ -182,9 +183,9 @@ def check_bundle(
                 )
             seen.add(rid)
             problems += _row_problems(name, row)
-    problems += _shared_ids(bundle)
+    problems += _shared_ids(bundle, stored)
     problems += _size_problems(bundle)
-    reference_problems, externals = references.check(bundle)
+    reference_problems, externals = references.check(bundle, stored)
     problems += reference_problems
     problems += _profile_problems(bundle, org)
     return problems, externals
@@ -217,11 +218,10 @@ def _longest(value: Any) -> int:
     return 0
 
 
-def _shared_ids(bundle: Bundle) -> list[Problem]:
+def _shared_ids(bundle: Bundle, stored: dict[str, str]) -> list[Problem]:
     """One id, one record: an id used in two tables would make every reference ambiguous."""
     first: dict[str, str] = {}
     problems: list[Problem] = []
-    stored = references.stored_tables([str(r.get("id")) for rows in bundle.values() for r in rows])
     for name, rows in bundle.items():
         for row in rows:
             rid = str(row.get("id"))
@@ -364,11 +364,12 @@ def import_file(
     shape = None
     try:
         bundle, shape = read_file(data, filename)
-        problems, externals = check_bundle(bundle, org=org)
+        stored = references.stored_tables(references.mentioned_ids(bundle))
+        problems, externals = check_bundle(bundle, stored=stored, org=org)
         if problems:
             raise ImportFailed(problems)
         counts = {t.name: len(bundle[t.name]) for t in TABLES if bundle.get(t.name)}
-        same = bool(counts) and references.unchanged(bundle, getattr(org, "pk", org))
+        same = bool(counts) and references.unchanged(bundle, stored, getattr(org, "pk", org))
         if not dry_run and not same:
             counts = import_bundle(by=by, bundle=bundle, org=org, externals=externals)
     except ImportFailed as exc:

@@ -81,10 +81,13 @@ class External:
         return f"{self.table} {self.record}.{self.column}"
 
 
-def check(bundle: Bundle) -> tuple[list[Problem], list[External]]:
-    """Problems with the references, and the external references to keep."""
+def check(bundle: Bundle, stored: dict[str, str]) -> tuple[list[Problem], list[External]]:
+    """Problems with the references, and the external references to keep. `stored`:
+    `stored_tables(mentioned_ids(bundle))`."""
     ids = {name: {str(r.get("id")) for r in rows} for name, rows in bundle.items()}
-    existing = _existing_ids(bundle)
+    existing: dict[str, set[str]] = {}
+    for pk, table in stored.items():
+        existing.setdefault(table, set()).add(pk)
     known = {t.name: ids.get(t.name, set()) | existing.get(t.name, set()) for t in TABLES}
     problems: list[Problem] = []
     externals: list[External] = []
@@ -151,21 +154,12 @@ def external_columns(externals: list[External]) -> dict[tuple[str, str], set[str
     return out
 
 
-def _existing_ids(bundle: Bundle) -> dict[str, set[str]]:
-    out: dict[str, set[str]] = {}
-    refs = {str(r.get(c)) for (t, c) in REFERENCES for r in bundle.get(t, []) if r.get(c)}
-    refs |= {str(r.get("link_id")) for r in bundle.get("attribute", []) if r.get("link_id")}
-    valid = [x for x in refs if _is_uuid(x)]
-    for spec in TABLES:
-        found: Any
-        if spec.model is not None:
-            found = spec.model._default_manager.filter(pk__in=valid).values_list("pk", flat=True)
-        else:
-            found = m.ExtraRecord.objects.filter(table=spec.name, pk__in=valid).values_list(
-                "pk", flat=True
-            )
-        out[spec.name] = {str(x) for x in found}
-    return out
+def mentioned_ids(bundle: Bundle) -> list[str]:
+    """Every id the file holds or refers to: what `stored_tables` looks up once per import."""
+    ids = {str(r.get("id")) for rows in bundle.values() for r in rows}
+    ids |= {str(r.get(c)) for (t, c) in REFERENCES for r in bundle.get(t, []) if r.get(c)}
+    ids |= {str(r.get("link_id")) for r in bundle.get("attribute", []) if r.get("link_id")}
+    return sorted(ids)
 
 
 def _is_uuid(text: str) -> bool:
@@ -192,19 +186,20 @@ def stored_tables(ids: list[str]) -> dict[str, str]:
 # --- a re-import of the same file ---------------------------------------------------------------
 
 
-def unchanged(bundle: Bundle, org_id: Any = None) -> bool:
+def unchanged(bundle: Bundle, stored: dict[str, str], org_id: Any = None) -> bool:
     """Every record of the file is already stored exactly so: writing it again would only churn
-    timestamps and the search index, so a re-import of the same file writes nothing."""
+    timestamps and the search index, so a re-import of the same file writes nothing. `stored`:
+    `stored_tables(mentioned_ids(bundle))` (a new record: changed, without another query)."""
     for spec in TABLES:
         rows = bundle.get(spec.name, [])
         if not rows:
             continue
         ids = [str(r.get("id")) for r in rows]
-        if not all(_is_uuid(i) for i in ids):
+        if any(stored.get(i) != spec.name for i in ids):
             return False
-        stored = _stored_rows(spec, ids, org_id)
+        rows_before = _stored_rows(spec, ids, org_id)
         for row in rows:
-            before = stored.get(str(row.get("id")))
+            before = rows_before.get(str(row.get("id")))
             if before is None or not _same_row(row, before):
                 return False
     return True
