@@ -479,7 +479,7 @@ def _store_region(location: Location, lat: Any, lon: Any, reach_km: Any) -> None
     )
 
 
-def store_regions(placed: list[tuple[Location, Any, Any]]) -> None:
+def store_regions(placed: list[tuple[Any, Any, Any]]) -> None:
     """Regions of hidden locations just written with their true positions at hand (a directory
     import, whose own audit event covers them): nothing needs unsealing."""
     for location, lat, lon in placed:
