@@ -479,7 +479,8 @@ def _write_rows(
 ) -> None:
     assert table.model is not None
     fields = model_fields(table)
-    objects, placed = [], []
+    objects: list[Any] = []
+    placed: list[tuple[Any, Any, Any]] = []  # hidden locations with their true position
     for row in rows:
         # an external reference stays as it came, in `extra`, since no row here can hold it
         ext = outside.get((table.name, str(row.get("id"))), set())
