@@ -175,6 +175,12 @@ class ShownPlace:
 
 def shown_place(aud: Audience, location: Location) -> ShownPlace | None:
     """None when the audience may not even know the location exists."""
+    # only a hidden location has a service region (docs/adr/0044): one query, and only for it
+    region = (
+        HiddenRegion.objects.filter(location=location).values_list("km", "label").first()
+        if location.confidentiality == HIDDEN
+        else None
+    )
     if may_see_address(aud, location):
         detail = sealed_detail(location) if location.confidentiality == HIDDEN else {}
         addresses = detail.get("addresses") or [_address_dict(a) for a in location.addresses.all()]
@@ -186,15 +192,9 @@ def shown_place(aud: Audience, location: Location) -> ShownPlace | None:
             addresses=addresses,
             latitude=detail.get("latitude", location.latitude),
             longitude=detail.get("longitude", location.longitude),
-            region=_region_text(location),
+            region=regions.describe(*region) if region else "",
         )
-    found = HiddenRegion.objects.filter(location=location).values_list("km", "label").first()
-    return _confidential(aud, location.confidentiality, location.province, found)
-
-
-def _region_text(location: Location) -> str:
-    found = HiddenRegion.objects.filter(location=location).values_list("km", "label").first()
-    return regions.describe(*found) if found else ""
+    return _confidential(aud, location.confidentiality, location.province, region)
 
 
 def _confidential(

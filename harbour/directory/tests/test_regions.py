@@ -207,3 +207,17 @@ def test_the_regions_command_fills_hidden_locations_without_one(world) -> None:
     assert AuditEvent.objects.filter(action="directory.location.region_filled").count() == 1
     call_command("directory_regions")  # nothing left to do
     assert AuditEvent.objects.filter(action="directory.location.region_filled").count() == 1
+
+
+def test_a_place_looks_for_a_region_once_and_only_for_a_hidden_location(world) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def region_queries(location: Location) -> int:
+        with CaptureQueriesContext(connection) as seen:
+            policy.shown_place(policy.PUBLIC_AUDIENCE, location)
+        return sum("directory_hiddenregion" in q["sql"] for q in seen.captured_queries)
+
+    public = Location.objects.filter(confidentiality="public").first()
+    assert public is not None and region_queries(public) == 0
+    assert region_queries(world.hidden_location) == 1
