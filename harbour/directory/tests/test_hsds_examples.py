@@ -36,6 +36,24 @@ if not EXAMPLES.is_dir():
     pytest.skip("the official HSDS 3.0 examples (../shared) are not here", allow_module_level=True)
 BY = SystemActor("tests")
 JSON_EXAMPLES = sorted(p.name for p in EXAMPLES.glob("*.json"))
+# What each official example is, written down here (not read from Harbour's own reading), so a
+# file read as the wrong shape fails even if its export then matches that misreading.
+EXPECTED_SHAPE = {
+    "base.json": "the API root document: it holds no directory data",
+    "location.json": "a single location document",
+    "organization_full.json": "a single organization document",
+    "organization_list.json": "one page of an API list of organization records",
+    "service_at_location_full.json": "a single service at a location document",
+    "service_at_location_list.json": "one page of an API list of service at a location records",
+    "service_full.json": "a single service document",
+    "service_list.json": "one page of an API list of service records",
+    "tabular.json": "the tabular data package (written as JSON)",
+    "taxonomy.json": "a single taxonomy document",
+    "taxonomy_list.json": "one page of an API list of taxonomy records",
+    "taxonomy_term.json": "a single taxonomy term document",
+    "taxonomy_term_list.json": "one page of an API list of taxonomy term records",
+    "csv": "the tabular data package (CSV files)",
+}
 
 
 def package() -> bytes:
@@ -51,6 +69,11 @@ def test_each_official_example_imports_unchanged(name: str) -> None:
     data = package() if name == "csv" else (EXAMPLES / name).read_bytes()
     report = imports.import_file(by=BY, data=data, filename=name)
     assert report.ok, report.problems
+    assert report.shape == EXPECTED_SHAPE[name]
+
+
+def test_every_official_example_has_an_expected_shape() -> None:
+    assert set(EXPECTED_SHAPE) == {*JSON_EXAMPLES, "csv"}
 
 
 def _same(original: Any, exported: Any) -> bool:
@@ -93,7 +116,8 @@ def _lost(original: dict[str, list[dict[str, Any]]], exported: dict[str, list]) 
 @pytest.mark.parametrize("name", [*JSON_EXAMPLES, "csv"])
 def test_each_official_example_comes_back_field_by_field(name: str) -> None:
     data = package() if name == "csv" else (EXAMPLES / name).read_bytes()
-    original, _shape = imports.read_file(data, name)
+    original, shape = imports.read_file(data, name)
+    assert shape.describe() == EXPECTED_SHAPE[name]
     assert imports.import_file(by=BY, data=data, filename=name).ok
     everything = export.bundle_for(policy.system_audience())
     assert _lost(original, everything) == []
