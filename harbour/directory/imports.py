@@ -394,11 +394,11 @@ def import_bundle(
     *,
     by: Actor,
     bundle: Bundle,
+    externals: list[references.External],
     org: Any = None,
-    externals: list[references.External] | None = None,
 ) -> dict[str, int]:
     org_id = getattr(org, "pk", org)
-    outside = references.external_columns(externals or [])
+    outside = references.external_columns(externals)
     replaced = _delete_replaced(bundle)
     counts: dict[str, int] = {}
     hidden_addresses = _hidden_addresses(bundle)
