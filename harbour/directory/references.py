@@ -8,6 +8,7 @@ target (a service's organisation) is an error.
 
 import uuid
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from django.db import models
@@ -198,11 +199,74 @@ def unchanged(bundle: Bundle, stored: dict[str, str], org_id: Any = None) -> boo
         if any(stored.get(i) != spec.name for i in ids):
             return False
         rows_before = _stored_rows(spec, ids, org_id)
+        ignored = _harbour_keys(spec.name)
         for row in rows:
             before = rows_before.get(str(row.get("id")))
-            if before is None or not _same_row(row, before):
+            if before is None or not _same_row(row, before, ignored):
                 return False
-    return True
+    return _same_children(bundle)
+
+
+# Upserted, not replaced, by an import: their stored children stay whatever the file says.
+_KEPT = {"organization", "taxonomy", "taxonomy_term"}
+
+
+def _same_children(bundle: Bundle) -> bool:
+    """Each replaced record has as many stored children as the file gives it (a phone the file
+    no longer has is a change), counting the children an import replaces with their parent:
+    modelled rows that cascade from it, and attributes about it."""
+    from django.db.models import Count
+
+    from harbour.directory.hsds import NEST
+
+    for parent, children in NEST.items():
+        ids = {str(r.get("id")) for r in bundle.get(parent, [])}
+        if not ids or parent in _KEPT:
+            continue
+        for child, column in children.values():
+            spec = BY_NAME[child]
+            field = model_fields(spec).get(column) if spec.model is not None else None
+            if not isinstance(field, models.ForeignKey):
+                continue
+            if field.remote_field.on_delete is not models.CASCADE:
+                continue
+            in_file = _counts(str(r.get(column)) for r in bundle.get(child, []))
+            assert spec.model is not None
+            found = (
+                spec.model._default_manager.filter(**{f"{field.attname}__in": list(ids)})
+                .order_by()
+                .values(field.attname)
+                .annotate(n=Count("pk"))
+                .values_list(field.attname, "n")
+            )
+            if {str(k): n for k, n in found} != {k: n for k, n in in_file.items() if k in ids}:
+                return False
+    every_id = [str(r.get("id")) for rows in bundle.values() for r in rows]
+    in_file = _counts(str(r.get("link_id")) for r in bundle.get("attribute", []))
+    found_attrs = (
+        m.Attribute.objects.filter(link_id__in=[i for i in every_id if _is_uuid(i)])
+        .order_by()
+        .values("link_id")
+        .annotate(n=Count("pk"))
+        .values_list("link_id", "n")
+    )
+    wanted = {k: n for k, n in in_file.items() if k in set(every_id)}
+    return {str(k): n for k, n in found_attrs} == wanted
+
+
+def _counts(values: Any) -> dict[str, int]:
+    from collections import Counter
+
+    return dict(Counter(values))
+
+
+@cache
+def _harbour_keys(table: str) -> frozenset[str]:
+    """Columns Harbour keeps that the file may leave out (the Harbour profile, a service's
+    last_modified): a stored default is not a change when the file is silent about it."""
+    from harbour.directory.tabular import _profile_fields
+
+    return frozenset({f["name"] for f in _profile_fields(table)} | {"last_modified"})
 
 
 def _stored_rows(spec: Any, ids: list[str], org_id: Any) -> dict[str, dict[str, Any]]:
@@ -220,10 +284,15 @@ def _stored_rows(spec: Any, ids: list[str], org_id: Any) -> dict[str, dict[str, 
     }
 
 
-def _same_row(row: dict[str, Any], stored: dict[str, Any]) -> bool:
+def _same_row(row: dict[str, Any], stored: dict[str, Any], ignored: frozenset[str]) -> bool:
+    """The file's row and the stored one hold the same values, and the stored one nothing more
+    (a field the file no longer has is a change), but for Harbour's own columns the file
+    leaves out."""
     from harbour.directory.hsds import compact
 
-    row = compact(row)
+    row, stored = compact(row), compact(stored)
+    if set(stored) - set(row) - ignored:
+        return False
     return all(_same_value(v, stored.get(k)) for k, v in row.items())
 
 

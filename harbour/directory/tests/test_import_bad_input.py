@@ -303,3 +303,30 @@ def test_a_service_area_boundary_may_be_long() -> None:
 def test_an_empty_list_page_imports_nothing_and_says_so() -> None:
     report = imports.import_file(by=BY, data=b'{"total_items": 0, "contents": []}')
     assert report.ok and report.counts == {} and "list" in report.shape
+
+
+SERVICE = "ac148810-d857-441c-9679-408f346de14b"  # service_full.json
+PHONE = "1554f2e2-a373-45db-a3fa-9fc48a61c15e"  # its phone (also its location's, contact's...)
+
+
+@pytest.mark.parametrize("change", ["a removed field", "a removed child"])
+def test_a_reimport_without_a_field_or_a_child_writes_the_change(change: str) -> None:
+    data = (EXAMPLES / "service_full.json").read_bytes()
+    assert imports.import_file(by=BY, data=data, filename="s.json").ok
+    assert m.Phone.objects.filter(pk=PHONE, service_id=SERVICE).exists()
+    document = json.loads(data)
+    if change == "a removed field":
+        del document["email"]
+    else:
+        document["phones"] = []
+    report = imports.import_file(by=BY, data=json.dumps(document).encode(), filename="s.json")
+    assert report.ok and not report.unchanged
+    service = m.Service.objects.get(pk=SERVICE)
+    if change == "a removed field":
+        assert service.email == "" and m.Phone.objects.filter(service_id=SERVICE).exists()
+    else:
+        # the service's stored phone is gone (the same id stays where the file still has it)
+        assert service.email == "email@example.com"
+        assert not m.Phone.objects.filter(service_id=SERVICE).exists()
+    again = imports.import_file(by=BY, data=json.dumps(document).encode(), filename="s.json")
+    assert again.ok and again.unchanged
