@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from harbour.directory import models as m
 from harbour.directory.hsds import BY_NAME, TABLES, Bundle, model_fields
@@ -182,6 +183,39 @@ def stored_tables(ids: list[str]) -> dict[str, str]:
     for pk, table in m.ExtraRecord.objects.filter(pk__in=valid).values_list("pk", "table"):
         out[str(pk)] = table
     return out
+
+
+# --- external references on stored records -----------------------------------------------------
+
+# What a page calls the record a reference column points at.
+_LABELS = {
+    "organization_id": gettext_lazy("Organisation"),
+    "parent_organization_id": gettext_lazy("Parent organisation"),
+    "program_id": gettext_lazy("Program"),
+    "taxonomy_id": gettext_lazy("Taxonomy"),
+    "parent_id": gettext_lazy("Broader term"),
+    "service_id": gettext_lazy("Service"),
+    "location_id": gettext_lazy("Location"),
+    "service_at_location_id": gettext_lazy("Service at a location"),
+    "contact_id": gettext_lazy("Contact"),
+    "phone_id": gettext_lazy("Phone"),
+}
+
+
+def outside(table: str, obj: Any) -> list[tuple[str, str]]:
+    """(what it points at, the id) for each reference of a stored record to a record that is not
+    in this directory, for the pages to say so. An external reference lives in `extra` as it
+    came; once its target is stored (and, for a link, re-linked) it is no longer outside."""
+    extra = getattr(obj, "extra", None) or {}
+    refs = {c: t for (tab, c), t in REFERENCES.items() if tab == table and extra.get(c)}
+    if not refs:
+        return []
+    found = stored_tables([str(extra[c]) for c in refs])
+    return [
+        (str(_LABELS.get(c, c)), str(extra[c]))
+        for c, target in refs.items()
+        if found.get(str(extra[c])) != target
+    ]
 
 
 # --- a re-import of the same file ---------------------------------------------------------------

@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 from harbour.core.errors import DomainError
 from harbour.core.forms import show_errors
 from harbour.directory import coverage as cov
-from harbour.directory import export, policy, queries
+from harbour.directory import export, policy, queries, references
 from harbour.directory.forms import CareMapForm, SearchForm, secure_status
 from harbour.directory.models import Closure
 from harbour.directory.pathway import pathway
@@ -91,8 +91,18 @@ def service_detail(request: HttpRequest, service_id: Any) -> HttpResponse:
             "schedules": service.schedules.all(),
             "stale": queries.stale(service, today),
             "may_manage": policy.manageable_services(request.user).filter(pk=service.pk).exists(),
+            "outside": _outside(service),
         },
     )
+
+
+def _outside(service: Any) -> list[tuple[str, str]]:
+    """The service's references, and its organisation's, to records not in this directory
+    (external references kept by an import, docs/adr/0043)."""
+    found = references.outside("service", service)
+    if service.provider is not None:
+        found += references.outside("organization", service.provider)
+    return found
 
 
 def _terms_of(service: Any) -> list[str]:
