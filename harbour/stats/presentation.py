@@ -8,6 +8,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from harbour.stats import layer_charts
 from harbour.stats.catalogue import variable
 from harbour.stats.layered import LayeredTable
 from harbour.stats.models import Release
@@ -55,13 +56,27 @@ def layered(table: LayeredTable) -> dict[str, Any]:
     layer_var = variable(table.spec.layer)
     row_var, col_var = table.spec.variables()
     what = _("%(row)s by %(col)s") % {"row": row_var.label, "col": col_var.label if col_var else ""}
+    matrices = {g: matrix(table.tables[g]) for g in table.layers}
+    panels = [
+        layer_charts.Panel(
+            str(layer_var.label_of(g)),
+            [str(h) for h in m["header"]],
+            [(str(label), cells) for label, cells, _total in m["rows"]],
+        )
+        for g, m in matrices.items()
+    ]
     return {
+        "charts": layer_charts.small_multiples(panels, table.meta)
+        | {
+            "title": _("%(what)s, one chart per value of “%(layer)s” (same scale)")
+            % {"what": what, "layer": layer_var.label}
+        },
         "layer_label": layer_var.label,
         "layers": [
             {
                 "caption": _("%(what)s — %(layer)s: %(code)s")
                 % {"what": what, "layer": layer_var.label, "code": layer_var.label_of(g)},
-                "matrix": matrix(table.tables[g]),
+                "matrix": matrices[g],
             }
             for g in table.layers
         ],
