@@ -170,9 +170,10 @@ class Weights:
     def score(self, vector: Sequence[int]) -> float:
         return sum(self.table[f][lvl] for f, lvl in enumerate(vector))
 
-    def probability(self, vector: Sequence[int]) -> float:
-        """Posterior probability that the pair is one person."""
-        odds = self.score(vector) + math.log2(self.prior / (1 - self.prior))
+    def probability(self, vector: Sequence[int], adjust: float = 0.0) -> float:
+        """Posterior probability that the pair is one person; `adjust` (log2) is what the
+        values' own frequencies add to the levels' weights (`Frequencies.adjustment`)."""
+        odds = self.score(vector) + adjust + math.log2(self.prior / (1 - self.prior))
         return 1 / (1 + 2 ** -max(-60.0, min(60.0, odds)))
 
 
@@ -285,6 +286,51 @@ def background_pairs(n: int, size: int, seed: int = 5) -> list[tuple[int, int]]:
     return sorted(out)
 
 
+# --- term frequencies -------------------------------------------------------------------------
+
+# Fields whose exact agreement weighs by how common the value is: a shared rare surname or an
+# unusual birth date says far more than a shared "Smith" or a placeholder 1 January.
+TF_FIELDS = ("given", "family", "birth")
+_TF_INDEX = tuple((FIELD_ORDER.index(name), name) for name in TF_FIELDS)
+
+
+@dataclass
+class Frequencies:
+    """How many records of a batch hold each exact filter of the TF fields.
+
+    Encodings of one key are equal exactly when the values were (keyed hashing is
+    deterministic), so the count of a filter is the count of a value, learnt without reading
+    one. Held in memory for one run or lookup, never stored (ADR 41)."""
+
+    records: int
+    counts: dict[str, dict[int, int]]
+
+    @classmethod
+    def of(cls, records: Iterable[Encoding]) -> "Frequencies":
+        counts: dict[str, dict[int, int]] = {name: defaultdict(int) for name in TF_FIELDS}
+        n = 0
+        for enc in records:
+            n += 1
+            for name in TF_FIELDS:
+                value = enc.filters.get(name)
+                if value is not None:
+                    counts[name][value] += 1
+        return cls(n, counts)
+
+    def adjustment(self, a: Encoding, b: Encoding, weights: Weights) -> float:
+        """log2 weight to add for the TF fields on which a and b hold the very same value:
+        the value's own u (its share of the records) replaces the level's average u."""
+        top = LEVELS - 1
+        out = 0.0
+        for f, name in _TF_INDEX:
+            value = a.filters.get(name)
+            if value is None or value != b.filters.get(name):
+                continue
+            share = max(self.counts[name].get(value, 0), 1) / max(self.records, 1)
+            out += math.log2(weights.m[f][top] / share) - weights.weight(f, top)
+        return out
+
+
 # --- thresholds and clustering ----------------------------------------------------------------
 
 
@@ -369,6 +415,21 @@ def same_person_for_sure(a: Encoding, b: Encoding) -> bool:
     )
 
 
+def pair_probability(
+    a: Encoding,
+    b: Encoding,
+    vector: Sequence[int],
+    weights: Weights,
+    frequencies: Frequencies | None = None,
+) -> float:
+    """The posterior that a and b are one person: 1 when `same_person_for_sure`, otherwise by
+    the weights, adjusted by the values' frequencies when they are known."""
+    if same_person_for_sure(a, b):
+        return 1.0
+    adjust = frequencies.adjustment(a, b, weights) if frequencies else 0.0
+    return weights.probability(vector, adjust)
+
+
 def link(
     records: Sequence[Encoding],
     *,
@@ -385,7 +446,6 @@ def link(
     pairs = sorted(by_birth | by_names)
     vector_of = {pair: compare(records[pair[0]], records[pair[1]]) for pair in pairs}
     vectors = [vector_of[pair] for pair in pairs]
-    counts = _count(vectors)
     if weights is None:
         background: dict[tuple[int, ...], int] = defaultdict(int)
         for a, b in background_pairs(len(records), min(50_000, 20 * len(records))):
@@ -395,10 +455,10 @@ def link(
             _count(vector_of[p] for p in by_names),
             background,
         )
-    probability = {v: weights.probability(v) for v in counts}
+    frequencies = Frequencies.of(records)
     matches, uncertain = [], []
     for (a, b), v in zip(pairs, vectors, strict=True):
-        p = 1.0 if same_person_for_sure(records[a], records[b]) else probability[v]
+        p = pair_probability(records[a], records[b], v, weights, frequencies)
         weak = records[a].weak or records[b].weak
         if p >= thresholds.match and not weak:
             matches.append((a, b))

@@ -1,6 +1,7 @@
 """The linkage kernel, pure: encodings, similarity, EM weights, thresholds and clustering."""
 
 import datetime as dt
+import random
 from collections import Counter
 
 import pytest
@@ -208,3 +209,64 @@ def test_an_oversized_block_is_split_not_lost():
     records = [enc.encode(KEY, p) for p in people] + [enc.encode(KEY, people[0])]
     by_birth, _by_names = matching.Blocking(max_block=3, bands=0).pairs_by_rule(records)
     assert (0, len(records) - 1) in by_birth
+
+
+def _weights() -> matching.Weights:
+    return matching.estimate({}, {})
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(min_value=1, max_value=200), st.integers(min_value=1, max_value=200))
+def test_a_rarer_shared_value_weighs_more_and_a_different_one_not_at_all(rare, common):
+    """Term frequencies: sharing a value held by fewer records adds at least as much weight;
+    values that differ add nothing."""
+    a = enc.encode(KEY, {"given_name": "Ana", "family_name": "Cruz"})
+    b = enc.encode(KEY, {"given_name": "Ana", "family_name": "Reyes"})
+    weights = _weights()
+    family = a.filters["family"]
+
+    def adjustment(count: int, x: enc.Encoding, y: enc.Encoding) -> float:
+        counts = {"given": {}, "family": {family: count}, "birth": {}}
+        return matching.Frequencies(1000, counts).adjustment(x, y, weights)
+
+    low, high = sorted((rare, common))
+    assert adjustment(low, a, a) >= adjustment(high, a, a)
+    assert adjustment(low, a, b) == adjustment(high, a, b)  # family differs: only given counts
+
+
+def test_a_changed_surname_links_when_name_and_date_are_rare_not_when_common():
+    """The pair the population benchmark missed most (same given name, birth date, sex and
+    country; another family name): one person when the name and date are rare among the
+    records, not when they are a common name and the placeholder 1 January. Without term
+    frequencies both pairs have the same comparison vector and the same probability."""
+    born, placeholder = dt.date(1990, 5, 17), dt.date(1990, 1, 1)
+    fields = ("given_name", "family_name", "birth_date", "gender_identity", "country_of_birth")
+
+    def record(*values: object) -> enc.Encoding:
+        return enc.encode(KEY, dict(zip(fields, values, strict=True)))
+
+    def birth(rng: random.Random) -> dt.date:  # one in ten has the placeholder 1 January
+        if rng.random() < 0.1:
+            return placeholder
+        return dt.date(1950, 1, 1) + dt.timedelta(days=rng.randrange(20000))
+
+    rng = random.Random(3)
+    given = ["Maria"] * 20 + [f"Given{i}" for i in range(200)]  # Maria: one in 11
+    filler = [
+        record(
+            rng.choice(given),
+            f"Family{rng.randrange(400)}",
+            birth(rng),
+            rng.choice(("woman", "man")),
+            rng.choice(("MX", "CA", "PH", "UA")),
+        )
+        for _ in range(600)
+    ]
+    rare = [record("Xochiquetzal", "Lopez", born, "woman", "MX")]
+    rare.append(record("Xochiquetzal", "Ramirez", born, "woman", "MX"))
+    common = [record("Maria", "Lopez", placeholder, "woman", "MX")]
+    common.append(record("Maria", "Ramirez", placeholder, "woman", "MX"))
+    labels = matching.link(filler + rare + common).labels
+    n = len(filler)
+    assert labels[n] == labels[n + 1]
+    assert labels[n + 2] != labels[n + 3]
