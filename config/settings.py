@@ -297,6 +297,13 @@ HARBOUR_CONSENT_WARNING_DAYS = env_int("HARBOUR_CONSENT_WARNING_DAYS", 14)
 # 100,000 rows of a typical intake sheet take 10-30 MB; the file is kept sealed until imported.
 HARBOUR_IMPORT_MAX_MB = env_int("HARBOUR_IMPORT_MAX_MB", 40)
 HARBOUR_IMPORT_MAX_ROWS = env_int("HARBOUR_IMPORT_MAX_ROWS", 100_000)
+# Returning-survivor hints (record linkage, ADR 41) one user may ask in an hour: a hint answers
+# whether a typed identity is known elsewhere, so unlimited it would be a membership oracle.
+HARBOUR_HINT_PROBES_PER_HOUR = env_int("HARBOUR_HINT_PROBES_PER_HOUR", 30)
+if HARBOUR_HINT_PROBES_PER_HOUR < 1:
+    raise ImproperlyConfigured(
+        f"HARBOUR_HINT_PROBES_PER_HOUR must be at least 1, not {HARBOUR_HINT_PROBES_PER_HOUR}."
+    )
 
 
 def _bad_days(raw: str) -> int:

@@ -180,12 +180,16 @@ def _save_draft(request: HttpRequest, user: User, draft: Any, survivor: Any) -> 
 
 
 def _returning_hint(request: HttpRequest, user: User, case: Any, survivor: Any) -> None:
-    """A survivor new to this organisation may be known elsewhere: say so, and only that
-    (record linkage, ADR 41)."""
+    """A survivor new to this organisation may be known elsewhere: say so, and where and when
+    only if they consented at the organisation that served them (record linkage, ADR 41). A
+    probe like the API's: audited and limited; over the limit, say that instead."""
     from harbour.linkage import actions as linkage
 
-    if survivor is None and linkage.returning_hint_for(by=user, survivor=case.survivor):
-        messages.warning(request, str(linkage.HINT_KNOWN))
+    if survivor is not None:
+        return
+    found = linkage.returning_hint_for(by=user, survivor=case.survivor)
+    if found is not None and found.answer in {linkage.Answer.KNOWN, linkage.Answer.LIMITED}:
+        messages.warning(request, found.message())
 
 
 def _submit_intake(

@@ -1,17 +1,24 @@
 """Every write of record linkage: encoding survivors (inside their organisation) and runs."""
 
+import datetime as dt
 import time
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from harbour.accounts.models import User
 from harbour.accounts.policy import Perm, can
 from harbour.audit.actions import Actor, SystemActor, record_event
+from harbour.audit.models import Outcome
+from harbour.audit.queries import events_for_org
 from harbour.cases.models import Survivor
 from harbour.cases.values import read_values
 from harbour.core import tenancy
@@ -204,18 +211,81 @@ HINT_KNOWN = _(
     "This person may have been served before by another organisation. Ask them; with their "
     "consent, request the history."
 )
+# With the consent of the survivor at the organisation that served them ("known elsewhere"):
+# the province of that organisation and the year of their latest intake there, never its name.
+HINT_KNOWN_WHERE = _(
+    "This person may have been served before by an organisation in %(places)s. Ask them; with "
+    "their consent, request the history."
+)
+HINT_PLACE = _("%(province)s in %(year)s")
 HINT_NONE = _("No sign that this person was served by another organisation.")
+# A weak identity matches nothing confidently: "no sign" would mislead.
+HINT_TOO_LITTLE = _(
+    "Too little of the identity to tell: give at least two of given name, family name and "
+    "birth date."
+)
+HINT_LIMITED = _(
+    "Too many returning-survivor hints asked in the last hour. Wait a while and try again."
+)
+
+
+class Answer(StrEnum):
+    KNOWN = "known"
+    NONE = "none"
+    TOO_LITTLE = "too_little"
+    LIMITED = "limited"  # over the probe limit: nothing compared, nothing said
+
+
+@dataclass(frozen=True)
+class Hint:
+    """What a returning-survivor hint says. `places` (province code, year) only from matched
+    records whose survivor consented to it; empty otherwise."""
+
+    answer: Answer
+    places: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def known(self) -> bool:
+        return self.answer == Answer.KNOWN
+
+    def message(self) -> str:
+        if self.answer == Answer.KNOWN and self.places:
+            provinces = current().codelists["province"]
+            places = ", ".join(
+                str(HINT_PLACE % {"province": provinces.label_of(p), "year": y})
+                for p, y in self.places
+            )
+            return str(HINT_KNOWN_WHERE % {"places": places})
+        return str(
+            {
+                Answer.KNOWN: HINT_KNOWN,
+                Answer.NONE: HINT_NONE,
+                Answer.TOO_LITTLE: HINT_TOO_LITTLE,
+                Answer.LIMITED: HINT_LIMITED,
+            }[self.answer]
+        )
+
+
+# Audit actions of a probe, all in the asking organisation's chain with counts only: a probe
+# compared (counted against the limit), one too weak to compare, one refused over the limit.
+PROBE = "linkage.hint_asked"
+PROBE_TOO_LITTLE = "linkage.hint_too_little"
+PROBE_REFUSED = "linkage.hint_refused"
 
 
 @transaction.atomic
-def returning_hint(*, by: User, values: dict[str, Any]) -> bool:
+def returning_hint(*, by: User, values: dict[str, Any]) -> Hint:
     """Whether the person being taken in may have been served by another organisation.
 
     Encodes the identity typed at intake (inside the asking organisation) and compares it with
-    every other organisation's current encodings. Reveals nothing but yes or no: never which
-    organisation, where or when. Every hint shown is audited at both ends (the asking
-    organisation, and each organisation whose record matched, against that record, without
-    naming the asker); the survivor's copy lists the hints about them.
+    every other organisation's current encodings. Without the survivor's consent it reveals
+    nothing but yes or no; with it, the province and year (never the organisation). Each
+    probe is audited in the asking organisation (counts only), and limited per user and hour
+    (HARBOUR_HINT_PROBES_PER_HOUR): a typed identity makes a membership oracle. Every hint
+    shown is also audited at each organisation whose record matched, against that record,
+    without naming the asker; the survivor's copy lists the hints about them.
+    Over the limit the answer is LIMITED (audited, committed with the caller): the caller
+    refuses it (the API with 429), it does not raise, so the audit event stays.
     """
     if not can(by, Perm.CASE_CREATE):
         raise Forbidden()
@@ -226,46 +296,102 @@ def returning_hint(*, by: User, values: dict[str, Any]) -> bool:
 
 
 @transaction.atomic
-def returning_hint_for(*, by: User, survivor: Survivor) -> bool:
-    """The hint for a survivor just taken in, from the encoding their intake stored."""
+def returning_hint_for(*, by: User, survivor: Survivor) -> Hint | None:
+    """The hint for a survivor just taken in, from the encoding their intake stored (a probe
+    like any other). None when there is no current encoding to compare."""
     if not can(by, Perm.CASE_CREATE) or survivor.org_id != by.org_id:
         raise Forbidden()
     row = SurvivorEncoding.objects.filter(survivor=survivor).first()
     if row is None:
-        return False
+        return None
     try:
         mine = Encoding.from_text(row.encoding, key_id=hub_key().key_id)
     except EncodingError:
-        return False
+        return None
     return _hint(by, mine)
 
 
-def _hint(by: User, mine: Encoding) -> bool:
-    if mine.weak:
-        return False
+def _hint(by: User, mine: Encoding) -> Hint:
+    if mine.weak:  # compares nothing, so reveals nothing: audited, not counted
+        _audit_probe(by, PROBE_TOO_LITTLE)
+        return Hint(Answer.TOO_LITTLE)
+    if not _probe_allowed(by):
+        _audit_probe(by, PROBE_REFUSED, outcome=Outcome.REFUSED)
+        return Hint(Answer.LIMITED)
     matched = _matching_elsewhere(mine, by.org_id)
-    if not matched:
-        return False
-    record_event(
-        by=by,
-        action="linkage.hint_shown",
-        org_id=by.org_id,
-        target_type="organisation",
-        target_id=by.org_id,
-        context={"matches": str(len(matched))},
-    )
+    places = _places(matched, by)
+    _audit_probe(by, PROBE, matches=len(matched), places=len(places))
     for org_id, survivor_id in matched:
         # In the chain of the organisation whose record matched, by the system: it learns that
         # a hint about its record was shown elsewhere, not where (which would tell it where the
-        # survivor went now).
+        # survivor went now); and whether the hint said where and when, by their consent.
         record_event(
             by=SystemActor("linkage-hint"),
             action="linkage.hint_about",
             org_id=org_id,
             target_type="survivor",
             target_id=survivor_id,
+            context={"place_told": "yes" if survivor_id in places else "no"},
         )
-    return True
+    if not matched:
+        return Hint(Answer.NONE)
+    return Hint(Answer.KNOWN, tuple(sorted(set(places.values()))))
+
+
+def _audit_probe(by: User, action: str, outcome: str = Outcome.OK, **counts: int) -> None:
+    """In the asking organisation's chain: who asked, and counts; never the identity asked."""
+    record_event(
+        by=by,
+        action=action,
+        org_id=by.org_id,
+        target_type="organisation",
+        target_id=by.org_id,
+        outcome=outcome,
+        context={k: str(v) for k, v in counts.items()},
+    )
+
+
+def _probe_allowed(by: User) -> bool:
+    """Fewer than HARBOUR_HINT_PROBES_PER_HOUR compared probes by this user in the last hour,
+    counted from the audit trail (the trail is the record of them; no second count to keep in
+    step). The user's row is locked first so that two concurrent probes cannot both pass."""
+    list(User.objects.select_for_update().filter(pk=by.pk).values_list("pk", flat=True))
+    since = timezone.now() - dt.timedelta(hours=1)
+    asked = (
+        events_for_org(by.org_id)
+        .filter(actor_id=by.pk, action=PROBE, occurred_at__gte=since)
+        .count()
+    )
+    return asked < settings.HARBOUR_HINT_PROBES_PER_HOUR
+
+
+def _places(matched: list[tuple[Any, Any]], by: User) -> dict[Any, tuple[str, int]]:
+    """(province, year) of each matched record whose survivor consented to be known elsewhere
+    (sharing policy, live consent): the province of the organisation that served them and the
+    year of their latest intake there."""
+    from harbour.cases.models import Case
+    from harbour.orgs.models import Organisation
+    from harbour.sharing.policy import may_tell_where_served
+
+    if not matched:
+        return {}
+    asker = Organisation.objects.get(pk=by.org_id)
+    now = timezone.now()
+    found: dict[Any, tuple[str, int]] = {}
+    with tenancy.widened("returning-survivor hint: consent, province and year"):
+        survivors = Survivor.objects.select_related("org").in_bulk([s for _o, s in matched])
+        for survivor in survivors.values():
+            if not may_tell_where_served(survivor, asker=asker, now=now):
+                continue
+            latest = (
+                Case.objects.filter(survivor=survivor)
+                .order_by("-intake_date")
+                .values_list("intake_date", flat=True)
+                .first()
+            )
+            if latest is not None:
+                found[survivor.pk] = (survivor.org.province, latest.year)
+    return found
 
 
 def _matching_elsewhere(mine: Encoding, org_id: Any) -> list[tuple[Any, Any]]:

@@ -28,6 +28,9 @@ class Purpose(models.TextChoices):
     CONTINUITY = "continuity_of_care", _("continuity of care")
     STATISTICS = "statistics", _("national statistics")
     RESEARCH = "research", _("research")
+    # Record linkage (ADR 41): a returning-survivor hint at the recipient may say where (the
+    # province) and when (the year) this person was served here, never by whom. Opens no data.
+    KNOWN_ELSEWHERE = "known_elsewhere", _("other organisations may learn that I was served here")
 
 
 class ConsentMethod(models.TextChoices):

@@ -26,7 +26,7 @@ from harbour.core.errors import NotFound, parsed_id
 from harbour.orgs.crypto import blind_index
 from harbour.orgs.models import Organisation
 from harbour.sharing import rules
-from harbour.sharing.models import Agreement, Consent, Party, Referral, SurvivorLink
+from harbour.sharing.models import Agreement, Consent, Party, Purpose, Referral, SurvivorLink
 from harbour.standard.dictionary import current
 
 # --- facts for the pure rule --------------------------------------------------------------------
@@ -98,6 +98,26 @@ def _agreements_between(a: uuid.UUID, b: uuid.UUID) -> list[rules.AgreementFacts
         for k, orgs in members.items()
         if orgs >= {a, b}
     ]
+
+
+def may_tell_where_served(
+    survivor: Survivor, *, asker: Organisation, now: dt.datetime | None = None
+) -> bool:
+    """Whether a returning-survivor hint at `asker` may say where and when this survivor was
+    served (record linkage, ADR 41): only with a consent of theirs for "known elsewhere",
+    recorded at the organisation that holds the record, naming the asker or its type, and live
+    now (started, not expired, not withdrawn). No agreement is needed: the hint tells a
+    province and a year, none of the record; the consent's categories open nothing here."""
+    when = now or timezone.now()
+    with tenancy.widened("returning-survivor hint: the survivor's consent"):
+        consents = Consent.objects.filter(
+            org_id=survivor.org_id, survivor_id=survivor.pk, withdrawn_at__isnull=True
+        )
+        facts = [consent_facts(c) for c in consents]
+    return any(
+        Purpose.KNOWN_ELSEWHERE in f.purposes and f.live(when) and f.names(asker.pk, asker.type)
+        for f in facts
+    )
 
 
 # --- reasons to look, and links between organisations' records --------------------------------

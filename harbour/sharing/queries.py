@@ -190,13 +190,22 @@ def survivor_export(survivor: Survivor) -> dict[str, Any]:
 
 def _linkage_hints(survivor: Survivor) -> list[str]:
     """The days another organisation was told this person may have been served here (record
-    linkage, ADR 41): never which organisation asked."""
+    linkage, ADR 41), and whether it was also told where and when (by their consent "known
+    elsewhere"): never which organisation asked."""
+    from django.utils.translation import gettext as _
+
     from harbour.audit.queries import events_for_target
 
     events = events_for_target("survivor", survivor.pk).filter(
         action="linkage.hint_about", org_id=survivor.org_id
     )
-    return [e.occurred_at.date().isoformat() for e in events]
+    told = _("with the province and year, as you consented")
+    return [
+        f"{e.occurred_at.date().isoformat()} ({told})"
+        if e.context.get("place_told") == "yes"
+        else e.occurred_at.date().isoformat()
+        for e in events
+    ]
 
 
 def _consent_row(consent: Consent) -> dict[str, Any]:

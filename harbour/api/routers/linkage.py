@@ -1,17 +1,19 @@
 """Record linkage: the returning-survivor hint at intake (ADR 41).
 
-The hint says only whether the person may be known elsewhere, never where or by whom; the
-identity sent is encoded at once and not stored."""
+The hint says whether the person may be known elsewhere, never by whom, and where and when only
+with the consent of the survivor at the organisation that served them; the identity sent is
+encoded at once and not stored. Limited per user and hour, and every call audited."""
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from pydantic import ConfigDict, Field
 
 from harbour.api.auth import current_user
 from harbour.api.routers.cases import ERRORS
+from harbour.api.schemas import ErrorOut
 from harbour.linkage import actions
 
 router = Router(tags=["linkage"])
@@ -28,17 +30,51 @@ class HintIn(Schema):
     country_of_birth: str | None = Field(None, max_length=60)
 
 
+class HintPlace(Schema):
+    province: str = Field(description="ISO 3166-2:CA code, e.g. CA-AB.")
+    year: int
+
+
 class HintOut(Schema):
-    may_be_known_elsewhere: bool
+    may_be_known_elsewhere: bool = Field(
+        description="True only when another organisation's record matches confidently."
+    )
+    answer: Literal["known", "none", "too_little"] = Field(
+        description=(
+            "known: may have been served elsewhere; none: no sign of it; too_little: too few "
+            "linkage fields to tell (give at least two of given name, family name, birth date)."
+        )
+    )
+    places: list[HintPlace] = Field(
+        description=(
+            "Where and when, only for matched records whose survivor consented to be known "
+            "elsewhere: the province of the organisation that served them and the year of "
+            "their latest intake there. Never the organisation."
+        )
+    )
     message: str
 
 
 def hint_message(known: bool) -> str:
-    return str(actions.HINT_KNOWN if known else actions.HINT_NONE)
+    return actions.Hint(actions.Answer.KNOWN if known else actions.Answer.NONE).message()
 
 
-@router.post("/hint", response={200: HintOut, **ERRORS}, summary="Returning-survivor hint")
-def hint(request: HttpRequest, payload: HintIn) -> dict[str, Any]:
+@router.post(
+    "/hint",
+    response={200: HintOut, 429: ErrorOut, **ERRORS},
+    summary="Returning-survivor hint (limited per user and hour; every call audited)",
+)
+def hint(request: HttpRequest, payload: HintIn) -> Status[dict[str, Any]]:
     values = {k: v for k, v in payload.model_dump().items() if v not in (None, "")}
-    known = actions.returning_hint(by=current_user(request), values=values)
-    return {"may_be_known_elsewhere": known, "message": hint_message(known)}
+    found = actions.returning_hint(by=current_user(request), values=values)
+    if found.answer == actions.Answer.LIMITED:
+        # Answered, not raised: the refusal's audit event must be kept with the request.
+        error = {"code": "too_many_attempts", "message": found.message(), "fields": {}}
+        return Status(429, {"error": error})
+    body = {
+        "may_be_known_elsewhere": found.known,
+        "answer": str(found.answer),
+        "places": [{"province": p, "year": y} for p, y in found.places],
+        "message": found.message(),
+    }
+    return Status(200, body)

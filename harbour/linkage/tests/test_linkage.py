@@ -209,8 +209,11 @@ def test_the_hint_says_only_known_elsewhere_and_is_audited_at_both_ends(
     assert "Ask them" in body["message"]
     assert str(org.pk) not in response.content.decode()
     assert org.name not in response.content.decode()
-    shown = AuditEvent.objects.get(action="linkage.hint_shown")
+    assert body["answer"] == "known" and body["places"] == []  # no consent: never where
+    shown = AuditEvent.objects.get(action="linkage.hint_asked")
     assert shown.org_id == other_org.pk
+    assert shown.context == {"matches": "1", "places": "0"}  # counts only, no identity
+    assert "Tremblay" not in str(shown.context) and "1998" not in str(shown.context)
     about = AuditEvent.objects.get(action="linkage.hint_about")
     assert about.org_id == org.pk and about.target_id == str(served.survivor_id)
     assert str(other_org.pk) not in str(about.context) and about.actor_org_id is None
@@ -257,8 +260,13 @@ def test_no_hint_for_a_stranger_or_within_one_organisation(make_case, caseworker
     same_org = api_for(caseworker).post(
         "/api/v1/linkage/hint", IDENTITY, content_type="application/json"
     )
-    assert same_org.json()["may_be_known_elsewhere"] is False
-    assert not AuditEvent.objects.filter(action__startswith="linkage.hint").exists()
+    body = same_org.json()
+    assert body["may_be_known_elsewhere"] is False and body["answer"] == "none"
+    assert body["message"] == "No sign that this person was served by another organisation."
+    # A negative is a probe too: audited in the asker's chain (counts only), told to no one.
+    asked = AuditEvent.objects.get(action="linkage.hint_asked")
+    assert asked.org_id == caseworker.org_id and asked.context == {"matches": "0", "places": "0"}
+    assert not AuditEvent.objects.filter(action="linkage.hint_about").exists()
 
 
 def test_the_hint_refuses_bad_input_clearly(make_case, make_user, other_org, api_for):
