@@ -1,0 +1,279 @@
+"""The returning-survivor hint (issue 12, ADR 41): what it may say by the survivor's consent
+"known elsewhere", the three answers, and the limit on probes (a typed identity makes a
+membership oracle)."""
+
+import datetime as dt
+import os
+import subprocess
+import sys
+
+import pytest
+from django.utils import timezone, translation
+
+from harbour.audit.models import AuditEvent
+from harbour.linkage import actions
+from harbour.sharing.actions.consent import record_consent, withdraw_consent
+from harbour.sharing.models import Purpose
+from harbour.standard.dictionary import current
+
+pytestmark = pytest.mark.django_db
+
+IDENTITY = {
+    "given_name": "Élodie",
+    "family_name": "Tremblay",
+    "birth_date": "1998-04-02",
+    "gender_identity": "woman",
+}
+INTAKE = {
+    "case__intake_date": "2026-10-14",
+    "case__intake_province": "CA-MB",
+    "case__consent_to_record": "true",
+    "case__exploitation_types": ["forced_labour"],
+    "survivor__given_name": "Elodie",
+    "survivor__family_name": "TREMBLAY",
+    "survivor__birth_date": "1998-04-02",
+    "survivor__gender_identity": "woman",
+}
+WHERE = "This person may have been served before by an organisation in Ontario in 2026."
+GENERIC = "This person may have been served before by another organisation."
+
+
+def _consent(by, survivor, asker, *, state="present"):
+    """A consent of the survivor at the organisation that served them, in the given state."""
+    today = timezone.localdate()
+    starts, ends = today, today + dt.timedelta(days=365)
+    if state == "expired":
+        starts, ends = today - dt.timedelta(days=400), today - dt.timedelta(days=5)
+    if state == "not_started":
+        starts, ends = today + dt.timedelta(days=5), today + dt.timedelta(days=300)
+    purposes = ["referral"] if state == "other_purpose" else [str(Purpose.KNOWN_ELSEWHERE)]
+    consent = record_consent(
+        by=by,
+        survivor=survivor,
+        recipient_kind="organisation_type",
+        recipient_org_type=asker.type,
+        categories=[current().categories[0].id],
+        purposes=purposes,
+        method="verbal",
+        starts_on=starts,
+        expires_on=ends,
+    )
+    if state == "withdrawn":
+        withdraw_consent(by=by, consent=consent)
+    return consent
+
+
+def _ask(channel, user, client_for, api_for):
+    """The hint's message as the asker sees it, through the web intake or the API."""
+    if channel == "api":
+        response = api_for(user).post(
+            "/api/v1/linkage/hint", IDENTITY, content_type="application/json"
+        )
+        assert response.status_code == 200, response.content
+        return response.json()["message"], response.content.decode()
+    client = client_for(user)
+    done = client.post("/cases/intake/", INTAKE)
+    assert done.status_code == 302
+    page = client.get(done["Location"]).content.decode()
+    return page, page
+
+
+@pytest.mark.parametrize("channel", ["web", "api"])
+@pytest.mark.parametrize(
+    ("state", "tells_where"),
+    [
+        ("absent", False),
+        ("present", True),
+        ("withdrawn", False),
+        ("expired", False),
+        ("not_started", False),
+        ("other_purpose", False),
+    ],
+)
+def test_what_the_hint_says_is_the_survivors_decision(
+    state,
+    tells_where,
+    channel,
+    make_case,
+    make_user,
+    org,
+    other_org,
+    caseworker,
+    client_for,
+    api_for,
+):
+    served = make_case(caseworker)
+    if state != "absent":
+        _consent(caseworker, served.survivor, other_org, state=state)
+    said, whole = _ask(channel, make_user("caseworker", other_org), client_for, api_for)
+    assert (WHERE in said) is tells_where
+    assert (GENERIC in said) is not tells_where
+    assert org.name not in whole and str(org.pk) not in whole  # never the organisation
+    about = AuditEvent.objects.get(action="linkage.hint_about", org_id=org.pk)
+    assert about.target_id == str(served.survivor_id) and about.actor_org_id is None
+    assert about.context == {"place_told": "yes" if tells_where else "no"}
+    asked = AuditEvent.objects.get(action="linkage.hint_asked", org_id=other_org.pk)
+    assert asked.context == {"matches": "1", "places": "1" if tells_where else "0"}
+    copy = client_for(caseworker).get(
+        f"/sharing/survivors/{served.survivor_id}/rights/?format=print"
+    )
+    hints = copy.content.decode().split("Hints given to other organisations", 1)[1]
+    day = about.occurred_at.date().isoformat()
+    assert day in hints
+    assert ("with the province and year, as you consented" in hints) is tells_where
+    assert other_org.name not in copy.content.decode()
+
+
+def test_the_api_gives_province_and_year_only_by_consent(
+    make_case, make_user, make_org, org, other_org, caseworker, api_for
+):
+    alberta = make_org(province="CA-AB", city="Calgary", provinces_served=["CA-AB"])
+    served = make_case(caseworker)
+    there = make_user("caseworker", alberta)
+    make_case(there, case={"intake_date": "2024-03-01", "intake_province": "CA-AB"})
+    again = make_case(there, case={"intake_date": "2025-06-01", "intake_province": "CA-AB"})
+    assert again.survivor_id != served.survivor_id  # one record per intake in this fixture
+    nowhere = make_org(province="CA-QC", city="Montréal", provinces_served=["CA-QC"])
+    make_case(make_user("caseworker", nowhere))  # a match without consent
+    _consent(caseworker, served.survivor, other_org)
+    _consent(there, again.survivor, other_org)
+    response = api_for(make_user("caseworker", other_org)).post(
+        "/api/v1/linkage/hint", IDENTITY, content_type="application/json"
+    )
+    body = response.json()
+    assert body["answer"] == "known" and body["may_be_known_elsewhere"] is True
+    assert body["places"] == [
+        {"province": "CA-AB", "year": 2025},
+        {"province": "CA-ON", "year": 2026},
+    ]
+    assert "Alberta in 2025, Ontario in 2026" in body["message"]
+    assert "Quebec" not in body["message"]
+    for named in (org, alberta, nowhere):
+        assert named.name not in response.content.decode()
+
+
+def test_a_consent_naming_another_type_tells_nothing_of_where(
+    make_case, make_user, make_org, org, caseworker, api_for
+):
+    served = make_case(caseworker)
+    shelter = make_org(type="shelter", province="CA-BC", city="Victoria")
+    _consent(caseworker, served.survivor, shelter)  # names shelters, the asker is an NGO
+    body = (
+        api_for(make_user("caseworker", make_org(province="CA-BC", city="Kelowna")))
+        .post("/api/v1/linkage/hint", IDENTITY, content_type="application/json")
+        .json()
+    )
+    assert body["answer"] == "known" and body["places"] == []
+
+
+@pytest.mark.parametrize(
+    "identity",
+    [
+        {"given_name": "Élodie"},
+        {"family_name": "Tremblay", "gender_identity": "woman"},
+        {"birth_date": "1998-04-02", "country_of_birth": "CA"},
+    ],
+)
+def test_a_weak_identity_says_too_little_not_no_sign(
+    identity, make_case, make_user, other_org, caseworker, api_for
+):
+    make_case(caseworker)
+    response = api_for(make_user("caseworker", other_org)).post(
+        "/api/v1/linkage/hint", identity, content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["answer"] == "too_little" and body["may_be_known_elsewhere"] is False
+    assert body["message"].startswith("Too little of the identity to tell")
+    assert "No sign" not in body["message"]
+    probe = AuditEvent.objects.get(action="linkage.hint_too_little")
+    assert probe.org_id == other_org.pk and probe.context == {}
+    assert not AuditEvent.objects.filter(action="linkage.hint_about").exists()
+
+
+def test_the_openapi_schema_names_the_three_answers(client):
+    schema = client.get("/api/v1/openapi.json").json()
+    out = schema["components"]["schemas"]["HintOut"]
+    assert out["properties"]["answer"]["enum"] == ["known", "none", "too_little"]
+    assert set(out["required"]) >= {"may_be_known_elsewhere", "answer", "places", "message"}
+    responses = schema["paths"]["/api/v1/linkage/hint"]["post"]["responses"]
+    assert "429" in responses
+
+
+def test_probes_beyond_the_limit_are_refused_audited_and_reveal_nothing(
+    settings, make_case, make_user, org, other_org, caseworker, api_for, client_for
+):
+    settings.HARBOUR_HINT_PROBES_PER_HOUR = 2
+    served = make_case(caseworker)
+    _consent(caseworker, served.survivor, other_org)
+    asker = make_user("caseworker", other_org)
+    api = api_for(asker)
+    stranger = IDENTITY | {"given_name": "Amira", "family_name": "Haddad"}
+    assert api.post("/api/v1/linkage/hint", stranger, content_type="application/json").json()[
+        "answer"
+    ] == ("none")
+    # A weak identity compares nothing: audited but not counted.
+    api.post("/api/v1/linkage/hint", {"given_name": "X"}, content_type="application/json")
+    assert api.post("/api/v1/linkage/hint", IDENTITY, content_type="application/json").json()[
+        "answer"
+    ] == ("known")
+    about_before = AuditEvent.objects.filter(action="linkage.hint_about").count()
+    refused = api.post("/api/v1/linkage/hint", IDENTITY, content_type="application/json")
+    assert refused.status_code == 429
+    error = refused.json()["error"]
+    assert error["code"] == "too_many_attempts"
+    assert error["message"].startswith("Too many returning-survivor hints")
+    for secret in ("may_be_known_elsewhere", "Ontario", "2026", "places", org.name):
+        assert secret not in refused.content.decode()
+    assert AuditEvent.objects.filter(action="linkage.hint_about").count() == about_before
+    denied = AuditEvent.objects.get(action="linkage.hint_refused")
+    assert denied.org_id == other_org.pk and denied.outcome == "refused"
+    assert denied.actor_id == asker.pk
+    # Another user of the same organisation has their own allowance.
+    colleague = api_for(make_user("caseworker", other_org))
+    ok = colleague.post("/api/v1/linkage/hint", IDENTITY, content_type="application/json")
+    assert ok.status_code == 200
+    # The case page after an intake is a probe too: over the limit it says so, not a hint.
+    client = client_for(asker)
+    done = client.post("/cases/intake/", INTAKE)
+    page = client.get(done["Location"]).content.decode()
+    assert "Too many returning-survivor hints asked in the last hour" in page
+    assert "may have been served" not in page and "Ontario in 2026" not in page
+    assert AuditEvent.objects.filter(action="linkage.hint_refused").count() == 2
+
+
+def test_the_case_page_hint_counts_as_a_probe(
+    settings, make_case, make_user, other_org, caseworker, client_for, api_for
+):
+    settings.HARBOUR_HINT_PROBES_PER_HOUR = 1
+    make_case(caseworker)
+    asker = make_user("caseworker", other_org)
+    client = client_for(asker)
+    done = client.post("/cases/intake/", INTAKE)
+    assert GENERIC in client.get(done["Location"]).content.decode()
+    refused = api_for(asker).post("/api/v1/linkage/hint", IDENTITY, content_type="application/json")
+    assert refused.status_code == 429
+
+
+@pytest.mark.parametrize("bad", ["many", "0", "-3"])
+def test_a_bad_probe_limit_fails_loudly(bad):
+    env = os.environ | {"HARBOUR_HINT_PROBES_PER_HOUR": bad}
+    done = subprocess.run(
+        [sys.executable, "-c", "import config.settings"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert "HARBOUR_HINT_PROBES_PER_HOUR" in done.stderr
+
+
+def test_the_answers_speak_french():
+    """Needs the lead's French catalogues (the msgids of /work/tr/hint.json)."""
+    with translation.override("fr"):
+        where = actions.Hint(actions.Answer.KNOWN, (("CA-QC", 2024),)).message()
+        assert "Québec en 2024" in where and "Posez-lui la question" in where
+        assert "Trop peu d’éléments" in actions.Hint(actions.Answer.TOO_LITTLE).message()
+        assert "Trop d’indications" in actions.Hint(actions.Answer.LIMITED).message()
+        assert str(Purpose.KNOWN_ELSEWHERE.label).startswith("d’autres organismes")
