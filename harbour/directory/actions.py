@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from harbour.accounts.policy import Perm, can
 from harbour.audit.actions import Actor, record_event
 from harbour.core.errors import Forbidden, InvalidInput
-from harbour.directory import index, policy, regions
+from harbour.directory import index, policy, references, regions
 from harbour.directory.models import (
     ELIGIBILITY_FLAGS,
     Address,
@@ -147,6 +147,8 @@ def create_provider(
         **values,
     )
     _audit(by, "provider.created", provider, ["name", "description", *values])
+    # records that named this organisation before it was here now link to it (docs/adr/0043)
+    index.refresh(references.relink({"organization": [{"id": str(provider.pk)}]}))
     return provider
 
 

@@ -416,7 +416,8 @@ def import_bundle(
         else:
             _write_rows(table, rows, org_id, hidden_addresses, outside)
     _restore_last_modified(bundle)
-    index.refresh([r["id"] for r in bundle.get("service", [])] + replaced)
+    relinked = references.relink(bundle)
+    index.refresh([r["id"] for r in bundle.get("service", [])] + replaced + relinked)
     record_event(
         by=by,
         action="directory.imported",

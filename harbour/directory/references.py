@@ -218,6 +218,32 @@ def outside(table: str, obj: Any) -> list[tuple[str, str]]:
     ]
 
 
+def relink(bundle: Bundle) -> list[Any]:
+    """External references whose target has now arrived (this import brought it, or it was
+    created in Harbour) become links: the foreign key is set and the id leaves `extra`, so the
+    export gives back the same id and the pages show the record instead of "not in this
+    directory". Only a target of the table the reference names is linked. Returns the ids of
+    the services re-linked (their search index rows name their organisation)."""
+    services: list[Any] = []
+    for (table, column), target in REFERENCES.items():
+        spec = BY_NAME[table]
+        ids = [str(r.get("id")) for r in bundle.get(target, [])]
+        if spec.model is None or not ids:
+            continue
+        field = model_fields(spec).get(column)
+        if not isinstance(field, models.ForeignKey):
+            continue
+        waiting = list(
+            spec.model._default_manager.filter(**{f"extra__{column}__in": ids, field.attname: None})
+        )
+        for obj in waiting:
+            setattr(obj, field.attname, uuid.UUID(str(obj.extra.pop(column))))
+        spec.model._default_manager.bulk_update(waiting, [field.name, "extra"], batch_size=500)
+        if table == "service":
+            services += [obj.pk for obj in waiting]
+    return services
+
+
 # --- a re-import of the same file ---------------------------------------------------------------
 
 
