@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from harbour.stats.charts import shown, wrap
 
-PANEL_W, LABEL_W, BAR_H, STEP, HEAD_H, AXIS_H = 520, 200, 14, 18, 16, 30
+PANEL_W, LABEL_W, BAR_H, STEP, AXIS_H = 520, 200, 14, 18, 30
 ROOM = PANEL_W - LABEL_W - 80  # the longest bar leaves room for its figure
 LABEL_CHARS = 30
 APPROXIMATE = "≈"
@@ -82,7 +82,7 @@ def figure_text(value: Any, approximate: bool) -> str:
 
 def panel_svg(panel: Panel, top: float, approximate: bool) -> SafeString:
     """One layer as grouped bars on the scale `top` (the value of a full-length bar)."""
-    y, parts = HEAD_H + 8, []
+    y, parts = 4, []
     for row_label, cells in panel.rows:
         heading = wrap(row_label, 70, 2)
         parts.append(_heading(y, row_label, heading))
@@ -99,16 +99,15 @@ def panel_svg(panel: Panel, top: float, approximate: bool) -> SafeString:
         for col, v in zip(panel.header, cells, strict=True)
     )
     return format_html(
-        '<figure class="chart-figure layer-chart"><svg class="chart" viewBox="0 0 {} {}" '
-        'role="img" aria-label="{}"><title>{}</title><desc>{}</desc>'
-        '<text x="0" y="{}" font-weight="bold" font-size="14">{}</text>{}{}</svg></figure>',
+        '<figure class="chart-figure layer-chart"><h3>{}</h3><svg class="chart" '
+        'viewBox="0 0 {} {}" role="img" aria-label="{}"><title>{}</title><desc>{}</desc>{}{}'
+        "</svg></figure>",
+        panel.name,
         PANEL_W,
         height,
         panel.name,
         panel.name,
         data,
-        HEAD_H,
-        panel.name,
         format_html_join("", "{}", ((p,) for p in parts)),
         axis,
     )

@@ -36,9 +36,12 @@ def bars(svg: str) -> dict[str, tuple[str, str, int]]:
     }
 
 
-def panel_title(svg: str) -> str:
-    found = re.search(r"<title>([^<]*)</title>", svg)
-    assert found is not None
+def panel_title(panel: str) -> str:
+    """A panel's visible heading, which is also its chart's accessible name."""
+    found = re.search(
+        r'<h3>([^<]*)</h3><svg [^>]*aria-label="([^"]*)"><title>([^<]*)</title>', panel
+    )
+    assert found is not None and found.group(1) == found.group(2) == found.group(3)
     return found.group(1)
 
 
