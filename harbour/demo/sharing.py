@@ -187,7 +187,8 @@ def _play(referral: Referral, fate: str, receiver: User, sender: User, today: dt
 
 
 def _other_consents(orgs: dict[str, Organisation], today: dt.date, rng: random.Random) -> int:
-    """Consents that are not behind a referral: expired, withdrawn, for statistics, by type."""
+    """Consents that are not behind a referral: expired, withdrawn, for statistics, by type (which
+    also lets a shelter's returning-survivor hint say where and when)."""
     made = 0
     for org in orgs.values():
         worker = _staff(org, Role.CASEWORKER)
@@ -219,7 +220,9 @@ def _consent(
             recipient_kind="organisation_type",
             recipient_org_type="shelter",
             categories=["needs"],
-            purposes=["referral"],
+            # ... and any shelter's returning-survivor hint may say the province and year
+            # this person was served here (record linkage, ADR 41).
+            purposes=["referral", "known_elsewhere"],
         )
     partner = next(o for o in orgs.values() if o.pk != worker.org_id)
     dates: dict[str, Any] = (
