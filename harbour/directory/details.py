@@ -213,7 +213,11 @@ class Attribute(HsdsRecord):
     link_id = models.UUIDField()
     link_type = models.CharField(max_length=120, blank=True)
     link_entity = models.CharField(max_length=60)
-    term = models.ForeignKey("directory.TaxonomyTerm", on_delete=models.PROTECT, related_name="+")
+    # Null only for an imported attribute whose term is in neither the file nor Harbour: the
+    # term's id stays in `extra` as an external reference until it arrives (docs/adr/0043).
+    term = models.ForeignKey(
+        "directory.TaxonomyTerm", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     value = models.TextField(blank=True)
 
     sensitivity: ClassVar[dict[str, Sensitivity]] = _plain(

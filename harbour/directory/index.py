@@ -63,8 +63,13 @@ def build_entries(service_ids: list[Any]) -> list[SearchEntry]:
     return rows
 
 
+def _provider_name(service: Service) -> str:
+    # an imported service may name an organisation not in this directory (docs/adr/0043)
+    return service.provider.name if service.provider is not None else ""
+
+
 def _common_fields(service: Service, codes: list[str], langs: set[str]) -> dict[str, Any]:
-    words = [service.name, service.alternate_name, service.description, service.provider.name]
+    words = [service.name, service.alternate_name, service.description, _provider_name(service)]
     for code in codes:
         term = pathway().terms.get(code)
         words += [term.label.en, term.label.fr] if term else [code]

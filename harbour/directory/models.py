@@ -176,7 +176,12 @@ ELIGIBILITY_FLAGS = (
 
 
 class Service(Owned):
-    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="services")
+    # Null only for an imported service whose organisation is in neither the file nor Harbour:
+    # its id stays in `extra` as an external reference until that organisation arrives
+    # (docs/adr/0043); Harbour's own forms always give one.
+    provider = models.ForeignKey(
+        Provider, on_delete=models.PROTECT, null=True, blank=True, related_name="services"
+    )
     name = models.CharField(_("name"), max_length=250)
     alternate_name = models.CharField(_("alternate name"), max_length=250, blank=True)
     description = models.TextField(_("description"), blank=True)

@@ -98,9 +98,9 @@ def verify(request: HttpRequest, service_id: Any) -> HttpResponse:
 
 def _current_links(service: Any) -> tuple[list[str], list[str], list[str], str]:
     terms = list(
-        Attribute.objects.filter(link_entity="service", link_id=service.pk).values_list(
-            "term__code", flat=True
-        )
+        Attribute.objects.filter(
+            link_entity="service", link_id=service.pk, term__isnull=False
+        ).values_list("term__code", flat=True)
     )
     languages = list(Language.objects.filter(service=service).values_list("code", flat=True))
     areas = list(ServiceArea.objects.filter(service=service).values_list("name", flat=True))

@@ -83,7 +83,7 @@ class ServiceCard:
     capacity_available: int | None
     waitlist: int | None
     capacity_updated_at: dt.datetime | None
-    provider_name: str
+    provider_name: str | None  # None: its organisation is not in this directory (ADR 43)
 
     def get_capacity_unit_display(self) -> str:
         return str(dict(CapacityUnit.choices).get(self.capacity_unit, self.capacity_unit))

@@ -1,9 +1,12 @@
 """References between HSDS records, and the external ones: records neither in the file nor in
-Harbour (a parent organisation, a parent taxonomy term, a service at a location another publisher
-holds). Real exports are routinely partial, so such a reference is kept as it came (stored in the
-record's `extra`, exported back unchanged) and listed in the import report; only a reference that
-contradicts the data (it names a record of another type) or that Harbour cannot store without its
-target (a service's organisation) is an error.
+Harbour (a parent organisation, a parent taxonomy term, a service's organisation, an attribute's
+term, a service at a location another publisher holds). Real exports are routinely partial, so
+such a reference is kept as it came (stored in the record's `extra`, its foreign key left empty,
+exported back unchanged), listed in the import report and shown on the pages as "not in this
+directory"; once its target arrives it is linked (`relink`). Only a reference that contradicts
+the data (it names a record of another type) or that Harbour cannot store without its target (a
+child of a service or location that is itself outside: a service_at_location, an address, a
+service area, accessibility, a cost option, a closure) is an error.
 """
 
 import uuid
@@ -233,7 +236,7 @@ def relink(bundle: Bundle) -> list[Any]:
         field = model_fields(spec).get(column)
         if not isinstance(field, models.ForeignKey):
             continue
-        waiting = list(
+        waiting: list[Any] = list(
             spec.model._default_manager.filter(**{f"extra__{column}__in": ids, field.attname: None})
         )
         for obj in waiting:

@@ -65,3 +65,78 @@ def test_an_organisation_created_in_harbour_with_the_id_is_linked_too() -> None:
 def _exported(provider_id: str) -> dict:
     bundle = export.bundle_for(policy.system_audience(), with_taxonomies=False)
     return next(r for r in bundle["organization"] if r["id"] == provider_id)
+
+
+ALONE = "5a3c9e1e-57f3-4f0b-9a59-6b0f1e0c2a11"  # a service whose organisation is elsewhere
+X = "0f6d2f55-7a4e-4d0a-8b76-3c1c5e6f9a01"
+
+
+def _service_only() -> bytes:
+    return json.dumps(
+        {"id": ALONE, "name": "Drop-in legal clinic", "status": "active", "organization_id": X}
+    ).encode()
+
+
+def _org_x() -> bytes:
+    return json.dumps(
+        {"id": X, "name": "Riverside Legal Aid", "description": "Legal aid.", "legal_status": "NPO"}
+    ).encode()
+
+
+def test_a_service_whose_organisation_is_elsewhere_is_kept_then_linked_when_it_arrives(
+    world, make_user, client_for
+) -> None:
+    report = imports.import_file(by=SYSTEM, data=_service_only())
+    assert report.ok and report.externals == [(f"service {ALONE}.organization_id", X)]
+    service = m.Service.objects.get(pk=ALONE)
+    assert service.provider_id is None and service.extra["organization_id"] == X
+    before = _exported_service(ALONE)
+    assert before["organization_id"] == X  # given back unchanged
+    client = client_for(make_user("caseworker", world.org))
+    page = client.get(f"/directory/services/{ALONE}/").content.decode()
+    assert "Organisation not in this directory" in page and X in page
+    nested = export.json_document(_whole())["services"]
+    assert imports.validator("service", True).is_valid(next(s for s in nested if s["id"] == ALONE))
+
+    assert imports.import_file(by=SYSTEM, data=_org_x()).ok
+    service.refresh_from_db()
+    assert str(service.provider_id) == X and "organization_id" not in service.extra
+    assert _exported_service(ALONE) == before
+    page = client.get(f"/directory/services/{ALONE}/").content.decode()
+    assert "Riverside Legal Aid" in page and "not in this directory" not in page
+    assert m.SearchEntry.objects.filter(service_id=ALONE, text__contains="riverside").exists()
+    assert imports.import_file(by=SYSTEM, data=_service_only()).unchanged
+
+
+def _whole() -> dict:
+    return export.bundle_for(policy.system_audience(), with_taxonomies=False)
+
+
+def _exported_service(service_id: str) -> dict:
+    return next(r for r in _whole()["service"] if r["id"] == service_id)
+
+
+TERM = "7b1d3c0e-2f4a-4c55-9e1b-0a6f7d8e9c12"  # a term of a taxonomy Harbour does not hold
+
+
+def test_an_attribute_whose_term_is_elsewhere_is_kept_then_linked() -> None:
+    attribute = {"id": "c4a1e2b3-0d5f-4e6a-8b7c-9d0e1f2a3b4c", "taxonomy_term_id": TERM}
+    document = {**json.loads(_service_only()), "attributes": [{**attribute, "value": "yes"}]}
+    report = imports.import_file(by=SYSTEM, data=json.dumps(document).encode())
+    assert report.ok and (f"attribute {attribute['id']}.taxonomy_term_id", TERM) in report.externals
+    stored = m.Attribute.objects.get(pk=attribute["id"])
+    assert stored.term_id is None and stored.extra["taxonomy_term_id"] == TERM
+    assert (
+        next(a for a in _whole()["attribute"] if a["id"] == attribute["id"])["taxonomy_term_id"]
+        == TERM
+    )
+    term = {
+        "id": TERM,
+        "code": "LH",
+        "name": "Legal help",
+        "description": "Law.",
+        "term_uri": "https://example.org/lh",
+    }
+    assert imports.import_file(by=SYSTEM, data=json.dumps(term).encode()).ok
+    stored.refresh_from_db()
+    assert str(stored.term_id) == TERM and "taxonomy_term_id" not in stored.extra

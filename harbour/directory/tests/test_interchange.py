@@ -174,6 +174,8 @@ BAD = {
         "name",
     ),
     "not a uuid": (_service(id="service-1"), "uuid"),
+    # an organisation elsewhere is kept as an external reference (docs/adr/0043), but a service
+    # at a location that is neither in the file nor in Harbour cannot be stored
     "dangling reference": (
         {
             "services": [
@@ -182,10 +184,16 @@ BAD = {
                     "name": "X",
                     "status": "active",
                     "organization_id": "00000000-0000-4000-8000-000000000001",
+                    "service_at_locations": [
+                        {
+                            "id": "00000000-0000-4000-8000-000000000003",
+                            "location_id": "00000000-0000-4000-8000-000000000002",
+                        }
+                    ],
                 }
             ]
         },
-        "neither in the file",
+        "service_at_location 00000000-0000-4000-8000-000000000003.location_id",
     ),
     "duplicate ids": (
         {
