@@ -183,6 +183,14 @@ PASSWORD_HASHERS = (
 SESSION_IDLE_MINUTES = env_int("HARBOUR_SESSION_IDLE_MINUTES", 30)
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
 SESSION_SAVE_EVERY_REQUEST = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite has one writer: while an import writes (one transaction for minutes, ADR 45) every
+    # request would wait for it to save its session, then fail. Sessions live in files beside
+    # the database instead (private to the server's account), so pages, and the import's
+    # progress, are still served meanwhile.
+    SESSION_ENGINE = "django.contrib.sessions.backends.file"
+    SESSION_FILE_PATH = str(VAR_DIR / "sessions")
+    os.makedirs(SESSION_FILE_PATH, mode=0o700, exist_ok=True)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
