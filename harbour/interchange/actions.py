@@ -5,7 +5,8 @@ An import is all or nothing (invariant 5): every row is checked before any is wr
 rows are written in one transaction through the bulk intake (`cases.bulk.start_intakes`, ADR 45),
 which stores what the same intakes typed one by one would — and a row imported twice is found by
 its submission key and not created again. The file is streamed in both passes, never held as a
-list of rows.
+list of rows. Both passes note their progress outside the database (`progress`), where the page
+and the API read it while that transaction is still open.
 """
 
 import base64
@@ -21,7 +22,7 @@ from harbour.accounts.models import User
 from harbour.audit.actions import record_event
 from harbour.cases import bulk
 from harbour.core.errors import Conflict, DomainError, Forbidden, InvalidInput
-from harbour.interchange import imports, mapping, policy, reading, states
+from harbour.interchange import imports, mapping, policy, progress, reading, states
 from harbour.interchange.models import ColumnChoice, ImportJob, JobStatus, ValueChoice
 from harbour.interchange.problems import FileProblem, Problem, column_letter
 from harbour.orgs import crypto
@@ -199,12 +200,15 @@ def run_import_job(*, job_id: Any) -> ImportJob:
     """Check the file and, unless it is a dry run, import it. Runs in a task worker (or at once
     with Django's immediate task backend); the report is written in the uploader's language."""
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
+    progress.forget_old()
     with translation.override(job.language):
         try:
             return _run(job)
         except Exception:
             _finish(job, JobStatus.FAILED, [_unexpected()], "import_job.failed")
             raise
+        finally:  # the job's row now holds its final counts (committed): they are read instead
+            progress.clear(job.pk)
 
 
 def _unexpected() -> Problem:
@@ -234,7 +238,7 @@ def _run(job: ImportJob) -> ImportJob:
         _keep_report(job, plan)
         return _finish(job, JobStatus.FAILED, plan.problems, "import_job.failed")
     settings = _settings_of(job)
-    plan = imports.plan(table, progress=_progress_of(job), **settings)
+    plan = imports.plan(table, progress=_checking(job), **settings)
     _keep_report(job, plan)
     if not plan.ok:
         return _finish(job, JobStatus.FAILED, plan.problems, "import_job.failed")
@@ -265,11 +269,14 @@ def _upload_of(job: ImportJob) -> bytes:
     return base64.b64decode(crypto.open_sealed(job.org_id, job.upload, aad=_aad(job))["b64"])
 
 
-def _progress_of(job: ImportJob) -> Any:
-    def progress(done: int, total: int) -> None:
-        ImportJob.objects.filter(pk=job.pk).update(rows_done=done, rows_total=total)
+def _checking(job: ImportJob) -> imports.Progress:
+    """The check's progress (at most ~100 notes, `imports.plan`), noted outside the database:
+    on SQLite an update of the job's row would wait for another import's write lock."""
 
-    return progress
+    def note(done: int, total: int) -> None:
+        progress.note(job.pk, progress.CHECKING, done, total)
+
+    return note
 
 
 def _keep_report(job: ImportJob, plan: imports.Plan) -> None:
@@ -309,9 +316,13 @@ def _finish(
 def _write(job: ImportJob, table: reading.Table, settings: dict[str, Any]) -> ImportJob:
     """The checked table's rows read again (not the file: its shape, size and count are known)
     and written in one transaction, in batches through the bulk intake (ADR 45); any row
-    refused now (things changed since the check) undoes every row."""
-    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.IMPORTING, rows_done=0)
+    refused now (things changed since the check) undoes every row. Its progress (rows written
+    of the rows checked) is noted after each batch, outside the transaction."""
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=JobStatus.IMPORTING, rows_done=0, rows_total=job.rows_total
+    )
     job.status = JobStatus.IMPORTING
+    progress.note(job.pk, progress.WRITING, 0, job.rows_total)
     try:
         with transaction.atomic():
             writer = _Writer(job)
@@ -334,7 +345,8 @@ class _RowFailed(Exception):
 
 
 class _Writer:
-    """Collects the plan's rows and writes them a batch at a time."""
+    """Collects the plan's rows and writes them a batch at a time, noting the rows written
+    after each batch (at most MAX_BATCH rows apart: ~100 notes at the largest file)."""
 
     def __init__(self, job: ImportJob) -> None:
         self.job = job
@@ -361,6 +373,8 @@ class _Writer:
             # Not about one row (a permission, say): reported for the file, without a row.
             raise _RowFailed(Problem(None, "", str(exc.message))) from None
         self.created, self.existing = self.created + created, self.existing + existing
+        written = self.created + self.existing
+        progress.note(self.job.pk, progress.WRITING, written, max(self.job.rows_total, written))
 
 
 # --- exports ----------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from harbour.core.errors import DomainError, NotFound
 from harbour.core.forms import show_errors
-from harbour.interchange import actions, policy, reading, tasks, xlsform
+from harbour.interchange import actions, policy, progress, reading, tasks, xlsform
 from harbour.interchange.forms import (
     ColumnsForm,
     ExportForm,
@@ -91,6 +91,7 @@ def job_detail(request: HttpRequest, job_id: Any) -> HttpResponse:
 def _job_page(request: HttpRequest, job: Any, **forms: Any) -> HttpResponse:
     context = {
         "job": job,
+        "progress": progress.of(job),
         "columns_form": forms.get("columns_form", _columns_form(job)),
         "values_form": forms.get("values_form", _values_form(job)),
     }

@@ -12,7 +12,7 @@ from ninja.files import UploadedFile
 from harbour.api.auth import current_user
 from harbour.api.schemas import ErrorOut
 from harbour.core.errors import InvalidInput, NotFound
-from harbour.interchange import actions, policy, reading, tasks, xlsform
+from harbour.interchange import actions, policy, progress, reading, tasks, xlsform
 from harbour.interchange.models import ImportJob
 
 router = Router(tags=["interchange"])
@@ -42,13 +42,16 @@ class JobOut(Schema):
 
 
 def _out(job: ImportJob) -> dict[str, Any]:
+    # While the job runs, its counts are the ones noted outside its transaction: the status
+    # "checking" or "importing" names the phase they belong to.
+    now = progress.of(job)
     return {
         "id": str(job.pk),
         "status": job.status,
         "dry_run": job.dry_run,
-        "rows_total": job.rows_total,
-        "rows_done": job.rows_done,
-        "percent": job.percent,
+        "rows_total": now.total,
+        "rows_done": now.done,
+        "percent": now.percent,
         "created_count": job.created_count,
         "existing_count": job.existing_count,
         "problems": job.problems,
