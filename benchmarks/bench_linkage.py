@@ -545,6 +545,7 @@ def ours(records: list[dict]) -> tuple[list[int], dict]:
         "uncertain_pairs": result.uncertain_pairs,
         "weak_records": result.weak_records,
         "persons_if_uncertain_merged": result.persons_if_uncertain_merged,
+        "persons_expected": result.persons_expected,
         "lookup_p95_ms": lookups,
     }
     return result.labels, facts
@@ -598,6 +599,12 @@ def main() -> None:
         f"{facts['uncertain_pairs']:,} uncertain pairs, {facts['weak_records']:,} weak records; "
         f"persons between {facts['persons_if_uncertain_merged']:,} (every uncertain pair one "
         f"person) and {a['persons']:,}; incremental lookup p95 {facts['lookup_p95_ms']:.0f} ms"
+    )
+    true = a["true_persons"]
+    expected = facts["persons_expected"]
+    print(
+        f"ours, expected persons (each uncertain pair by its probability): {expected:,.0f}, "
+        f"count error {(expected - true) / true:+.2%}"
     )
 
 

@@ -147,6 +147,7 @@ def run_linkage(*, by: Actor, thresholds: matching.Thresholds | None = None) -> 
             records=len(ids),
             persons=result.persons,
             persons_if_uncertain_merged=result.persons_if_uncertain_merged,
+            persons_expected=round(result.persons_expected),
             uncertain_pairs=result.uncertain_pairs,
             weak_records=result.weak_records,
             stale_records=stale,

@@ -49,6 +49,9 @@ class LinkageRun(BaseModel):
     persons_if_uncertain_merged = models.PositiveIntegerField(
         _("persons if every uncertain pair were one person")
     )
+    # The point estimate between the two counts (matching.expected_persons); empty for runs
+    # made before it was computed.
+    persons_expected = models.PositiveIntegerField(_("expected persons"), null=True, blank=True)
     uncertain_pairs = models.PositiveIntegerField(_("uncertain pairs"))
     weak_records = models.PositiveIntegerField(_("weak records"))
     stale_records = models.PositiveIntegerField(_("records of another key or scheme"))
@@ -62,6 +65,7 @@ class LinkageRun(BaseModel):
         "records": Sensitivity.NONE,
         "persons": Sensitivity.NONE,
         "persons_if_uncertain_merged": Sensitivity.NONE,
+        "persons_expected": Sensitivity.NONE,
         "uncertain_pairs": Sensitivity.NONE,
         "weak_records": Sensitivity.NONE,
         "stale_records": Sensitivity.NONE,

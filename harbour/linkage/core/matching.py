@@ -355,6 +355,9 @@ class Linkage:
     weak_records: int
     candidate_pairs: int
     weights: Weights | None = field(default=None, repr=False)
+    # The count's point estimate: each uncertain pair that would join two persons takes away
+    # its probability of being one person (`expected_persons`); between the two counts above.
+    persons_expected: float = 0.0
 
 
 class _Union:
@@ -394,6 +397,23 @@ def cluster(
             open_pairs += 1
             merges += widened.join(a, b)
     return Linkage(labels, count, count - merges, open_pairs, 0, 0)
+
+
+def expected_persons(
+    labels: Sequence[int], uncertain: Iterable[tuple[int, int]], chances: Iterable[float]
+) -> float:
+    """The expected number of persons: the confident count less, for each uncertain pair (most
+    likely first) that would still join two persons, its probability of being one person. A
+    pair already joined through likelier ones takes nothing (a person is not merged twice)."""
+    joined = _Union(len(labels))
+    for i, label in enumerate(labels):
+        joined.join(i, label)
+    expected = float(len(set(labels)))
+    ranked = sorted(zip(chances, uncertain, strict=True), key=lambda item: -item[0])
+    for chance, (a, b) in ranked:
+        if joined.join(a, b):
+            expected -= chance
+    return expected
 
 
 def _count(vectors: Iterable[tuple[int, ...]]) -> dict[tuple[int, ...], int]:
@@ -456,7 +476,7 @@ def link(
             background,
         )
     frequencies = Frequencies.of(records)
-    matches, uncertain = [], []
+    matches, uncertain, chances = [], [], []
     for (a, b), v in zip(pairs, vectors, strict=True):
         p = pair_probability(records[a], records[b], v, weights, frequencies)
         weak = records[a].weak or records[b].weak
@@ -464,7 +484,9 @@ def link(
             matches.append((a, b))
         elif p >= thresholds.uncertain:
             uncertain.append((a, b))  # a weak record's likely match is uncertainty, never a merge
+            chances.append(p)
     result = cluster(len(records), matches, uncertain)
+    result.persons_expected = expected_persons(result.labels, uncertain, chances)
     result.weak_records = sum(r.weak for r in records)
     result.candidate_pairs = len(pairs)
     result.weights = weights

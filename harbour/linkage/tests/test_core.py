@@ -270,3 +270,32 @@ def test_a_changed_surname_links_when_name_and_date_are_rare_not_when_common():
     n = len(filler)
     assert labels[n] == labels[n + 1]
     assert labels[n + 2] != labels[n + 3]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(min_value=2, max_value=12).flatmap(
+        lambda n: st.tuples(
+            st.just(n),
+            st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=8),
+            st.lists(
+                st.tuples(st.integers(0, n - 1), st.integers(0, n - 1), st.floats(0.2, 0.7)),
+                max_size=8,
+            ),
+        )
+    )
+)
+def test_the_expected_count_lies_between_the_two_counts(case):
+    n, matches, weighted = case
+    uncertain = [(a, b) for a, b, _p in weighted]
+    result = matching.cluster(n, matches, uncertain)
+    expected = matching.expected_persons(result.labels, uncertain, [p for *_, p in weighted])
+    assert result.persons_if_uncertain_merged <= expected + 1e-9
+    assert expected <= result.persons
+
+
+def test_the_expected_count_takes_each_join_once_likeliest_first():
+    labels = [0, 1, 2]  # three persons; pairs 0-1 (0.6), 1-0 again (0.5), 1-2 (0.3)
+    assert matching.expected_persons(labels, [(1, 0), (0, 1), (1, 2)], [0.5, 0.6, 0.3]) == (
+        pytest.approx(3 - 0.6 - 0.3)
+    )

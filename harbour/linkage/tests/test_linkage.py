@@ -143,7 +143,9 @@ def test_commands_encode_and_run(make_case, caseworker):
     out = StringIO()
     call_command("linkage_run", stdout=out)
     assert "Persons: 1" in out.getvalue()
+    assert "Expected persons, counting each uncertain pair by its probability: 1" in out.getvalue()
     assert "Uncertain pairs (never merged): 0" in out.getvalue()
+    assert LinkageRun.objects.get().persons_expected == 1
 
 
 def test_commands_refuse_bad_input_clearly(db):

@@ -27,6 +27,8 @@ class Command(BaseCommand):
         lines = [
             _("Records linked: %(n)d") % {"n": run.records},
             _("Persons: %(n)d") % {"n": run.persons},
+            _("Expected persons, counting each uncertain pair by its probability: %(n)d")
+            % {"n": run.persons_expected or run.persons},
             _("Persons if every uncertain pair were one person: %(n)d")
             % {"n": run.persons_if_uncertain_merged},
             _("Uncertain pairs (never merged): %(n)d") % {"n": run.uncertain_pairs},
