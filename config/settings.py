@@ -187,10 +187,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite has one writer: while an import writes (one transaction for minutes, ADR 45) every
     # request would wait for it to save its session, then fail. Sessions live in files beside
     # the database instead (private to the server's account), so pages, and the import's
-    # progress, are still served meanwhile.
+    # progress, are still served meanwhile. The folder is made only where the database's is
+    # (`harbour --help` on a bare machine writes nothing).
     SESSION_ENGINE = "django.contrib.sessions.backends.file"
-    SESSION_FILE_PATH = str(VAR_DIR / "sessions")
-    os.makedirs(SESSION_FILE_PATH, mode=0o700, exist_ok=True)
+    _DATABASE_DIR = Path(DATABASES["default"]["NAME"]).parent
+    SESSION_FILE_PATH = str(_DATABASE_DIR / "sessions")
+    if _DATABASE_DIR.is_dir():
+        os.makedirs(SESSION_FILE_PATH, mode=0o700, exist_ok=True)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

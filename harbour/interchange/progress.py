@@ -109,6 +109,8 @@ def of(job: ImportJob) -> Progress:
         noted = _noted(job.pk)
         if noted is not None:
             return noted
+        # Not noted yet (or by a worker on another machine): nothing done of this pass, whose
+        # size is the last check's (a committed dry run's row still holds its own counts).
         phase = WRITING if job.status == JobStatus.IMPORTING else CHECKING
-        return Progress(phase, job.rows_done, job.rows_total)
+        return Progress(phase, 0, job.rows_total)
     return Progress(None, job.rows_done, job.rows_total)

@@ -200,3 +200,13 @@ def test_an_import_goes_on_when_its_progress_cannot_be_noted(supervisor, tmp_pat
         job = actions.create_import_job(by=supervisor, data=csv_of(5), dry_run=False)
         job = actions.run_import_job(job_id=job.pk)
     assert job.status == JobStatus.DONE and job.created_count == 5, job.problems
+
+
+@pytest.mark.django_db
+def test_a_committed_dry_run_waits_at_nothing_done(supervisor) -> None:
+    """Queued again after its dry run, the job's row still holds the dry run's counts: the
+    page shows the coming check at 0, not a full bar."""
+    job = actions.run_import_job(job_id=actions.create_import_job(by=supervisor, data=csv_of(7)).pk)
+    assert progress.of(job) == progress.Progress(None, 7, 7)
+    job = actions.commit_import_job(by=supervisor, job=job)
+    assert progress.of(job) == progress.Progress(progress.CHECKING, 0, 7)
