@@ -180,7 +180,7 @@ def _axis(y: int, top: float) -> SafeString:
     )
 
 
-def note(meta: dict[str, Any], left_out: int, withheld: bool) -> list[str]:
+def note(meta: dict[str, Any], left_out: int, withheld: bool, layers: int) -> list[str]:
     """What a reader needs to read the marks of the charts."""
     lines = []
     if meta.get("method") == "rounding":
@@ -196,11 +196,18 @@ def note(meta: dict[str, Any], left_out: int, withheld: bool) -> list[str]:
         lines.append(_("≈: figures with random noise added (differential privacy)."))
     if withheld:
         lines.append(_("Grey bars marked “suppressed”: figures withheld, not zeros."))
-    if left_out:
+    if left_out and layers > 1:
         lines.append(
             _(
                 "Categories that are 0 in every layer are left out of the charts; the tables "
                 "list them all."
+            )
+        )
+    elif left_out:
+        lines.append(
+            _(
+                "Categories that are 0 throughout are left out of the chart; the table lists "
+                "them all."
             )
         )
     return lines
@@ -216,5 +223,5 @@ def small_multiples(panels: Sequence[Panel], meta: dict[str, Any]) -> dict[str, 
     return {
         "panels": [panel_svg(p, top, approximate) for p in kept if p.rows and p.header],
         "scale": top,
-        "notes": note(meta, left_out, withheld),
+        "notes": note(meta, left_out, withheld, len(kept)),
     }

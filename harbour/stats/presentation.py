@@ -50,6 +50,19 @@ def matrix(table: Table) -> dict[str, Any]:
     }
 
 
+def panel(name: str, m: dict[str, Any]) -> layer_charts.Panel:
+    """A table as `matrix` gives it, as one chart panel."""
+    rows = [(str(label), cells) for label, cells, _total in m["rows"]]
+    return layer_charts.Panel(name, [str(h) for h in m["header"]], rows)
+
+
+def two_way_chart(table: Table) -> dict[str, Any]:
+    """A two-way table's chart: one panel, drawn like a layer of a three-way table."""
+    row_var, col_var = table.spec.variables()
+    what = _("%(row)s by %(col)s") % {"row": row_var.label, "col": col_var.label if col_var else ""}
+    return layer_charts.small_multiples([panel(what, matrix(table))], table.meta) | {"title": ""}
+
+
 def layered(table: LayeredTable) -> dict[str, Any]:
     """A three-way table as people read it: each layer's table with its caption, the table
     summed over the layers, and the layer totals."""
@@ -57,14 +70,7 @@ def layered(table: LayeredTable) -> dict[str, Any]:
     row_var, col_var = table.spec.variables()
     what = _("%(row)s by %(col)s") % {"row": row_var.label, "col": col_var.label if col_var else ""}
     matrices = {g: matrix(table.tables[g]) for g in table.layers}
-    panels = [
-        layer_charts.Panel(
-            str(layer_var.label_of(g)),
-            [str(h) for h in m["header"]],
-            [(str(label), cells) for label, cells, _total in m["rows"]],
-        )
-        for g, m in matrices.items()
-    ]
+    panels = [panel(str(layer_var.label_of(g)), m) for g, m in matrices.items()]
     return {
         "charts": layer_charts.small_multiples(panels, table.meta)
         | {

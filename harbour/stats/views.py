@@ -42,6 +42,7 @@ def _section(table: Table, title: str) -> dict[str, Any]:
         "one_way": one_way,
         "rows": presentation.one_way(table) if one_way else [],
         "matrix": None if one_way else presentation.matrix(table),
+        "charts": None if one_way else presentation.two_way_chart(table),
         "total": table.total,
         "meta": table.meta,
     }

@@ -96,6 +96,29 @@ def test_the_preview_shows_the_charts(regions, analyst) -> None:
     assert [panel_title(p) for p in PANEL.findall(page)] == ["Ontario", "Manitoba"]
 
 
+def test_a_two_way_preview_is_one_panel_with_its_withheld_cells_marked(
+    counted_cases, analyst
+) -> None:
+    """Suppressed two-way tables are charted too, their withheld cells drawn as such."""
+    client = Client()
+    client.force_login(analyst)
+    page = client.get("/national/?row=exploitation_type&col=province").content.decode()
+    (panel,) = PANEL.findall(page)
+    assert panel_title(panel) == "Type of exploitation by Province or territory"
+    drawn = bars(panel)
+    # The 3 is withheld, and Ontario's 25 with it (else the totals would give the 3 away):
+    # both drawn as withheld, the true zeros as zeros.
+    assert drawn["Forced labour · Manitoba"] == ("", "bar suppressed", 24)
+    assert drawn["Sexual exploitation · Ontario"] == ("", "bar suppressed", 24)
+    assert (
+        drawn["Forced labour · Ontario"]
+        == drawn["Sexual exploitation · Manitoba"]
+        == ("0", "bar", 0)
+    )
+    assert "Forced labour · Manitoba: suppressed" in panel
+    assert "≈" not in panel and "withheld, not zeros" in page
+
+
 def test_withheld_cells_are_drawn_as_withheld_not_as_zero() -> None:
     panels = [
         Panel("Ontario", ["A", "B"], [("X", [None, 8]), ("Y", [0, 0])]),
