@@ -399,6 +399,7 @@ def import_bundle(
 ) -> dict[str, int]:
     org_id = getattr(org, "pk", org)
     outside = references.external_columns(externals)
+    apart = references.kept_apart(bundle, externals)
     replaced = _delete_replaced(bundle)
     counts: dict[str, int] = {}
     hidden_addresses = _hidden_addresses(bundle)
@@ -411,12 +412,15 @@ def import_bundle(
         if not rows:
             continue
         counts[table.name] = len(rows)
-        if table.model is None:
-            _write_extra(table, rows)
-        else:
+        # a child of a service or location that is outside is kept verbatim until it arrives
+        verbatim = [r for r in rows if (table.name, str(r.get("id"))) in apart]
+        if table.model is None or verbatim:
+            _write_extra(table, rows if table.model is None else verbatim, apart)
+        if table.model is not None and len(verbatim) < len(rows):
+            rows = [r for r in rows if (table.name, str(r.get("id"))) not in apart]
             _write_rows(table, rows, org_id, hidden_addresses, outside)
     _restore_last_modified(bundle)
-    relinked = references.relink(bundle)
+    relinked = references.relink(bundle) + _settle_waiting(bundle, org_id)
     index.refresh([r["id"] for r in bundle.get("service", [])] + replaced + relinked)
     record_event(
         by=by,
@@ -441,8 +445,9 @@ def _delete_replaced(bundle: Bundle) -> list[Any]:
         ids = [r["id"] for r in bundle.get(table.name, [])]
         if not ids or table.name in {"organization", "taxonomy", "taxonomy_term"}:
             continue
+        # a modelled table's rows may be kept verbatim too (their parent was outside)
+        m.ExtraRecord.objects.filter(table=table.name, pk__in=ids).delete()
         if table.model is None:
-            m.ExtraRecord.objects.filter(table=table.name, pk__in=ids).delete()
             continue
         m.Attribute.objects.filter(link_id__in=ids).delete()
         table.model._default_manager.filter(pk__in=ids).delete()
@@ -462,12 +467,51 @@ def _hidden_addresses(bundle: Bundle) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
-def _write_extra(table: Table, rows: list[dict[str, Any]]) -> None:
+def _write_extra(
+    table: Table, rows: list[dict[str, Any]], apart: dict[tuple[str, str], str]
+) -> None:
     m.ExtraRecord.objects.bulk_create(
         m.ExtraRecord(
-            pk=r["id"], table=table.name, row=r, parent_id=r.get(table.parent_key) or None
+            pk=r["id"],
+            table=table.name,
+            row=r,
+            parent_id=apart.get((table.name, str(r["id"]))) or r.get(table.parent_key) or None,
         )
         for r in rows
+    )
+
+
+def _settle_waiting(bundle: Bundle, org_id: Any) -> list[Any]:
+    """Rows kept verbatim because their service or location was outside move into their table
+    once every parent they need is stored (docs/adr/0043); an address of a location that
+    arrived hidden is sealed into it instead, since no row may hold a hidden address. Returns
+    the services whose index must be refreshed."""
+    arrived = {str(r.get("id")) for rows in bundle.values() for r in rows}
+    waiting = references.waiting_children(arrived)
+    m.ExtraRecord.objects.filter(pk__in=[x.pk for x in waiting]).delete()
+    hidden = m.Location.objects.filter(
+        pk__in=[x.row.get("location_id") for x in waiting if x.table == "address"],
+        confidentiality=m.Confidentiality.HIDDEN,
+    )
+    sealed: dict[str, list[dict[str, Any]]] = {str(h.pk): [] for h in hidden}
+    for x in waiting:
+        if x.table == "address" and str(x.row.get("location_id")) in sealed:
+            sealed[str(x.row["location_id"])].append(x.row)
+    for location in hidden:
+        _seal_addresses(location, sealed[str(location.pk)])
+    waiting = [
+        x for x in waiting if not (x.table == "address" and str(x.row.get("location_id")) in sealed)
+    ]
+    for table in TABLES:
+        rows = [x.row for x in waiting if x.table == table.name]
+        if rows:
+            _write_rows(table, rows, org_id, {}, {})
+    services = [x.row["service_id"] for x in waiting if x.row.get("service_id")]
+    locations = [x.row["location_id"] for x in waiting if x.row.get("location_id")]
+    return services + list(
+        m.ServiceAtLocation.objects.filter(location_id__in=locations).values_list(
+            "service_id", flat=True
+        )
     )
 
 
@@ -506,6 +550,13 @@ def _write_rows(
     # A hidden location's coarse region (ADR 44), from its position while it is still at hand;
     # the index, refreshed after the writes, copies the region and never the position.
     store_regions(placed)
+
+
+def _seal_addresses(location: Any, addresses: list[dict[str, Any]]) -> None:
+    detail = crypto.open_record(location)
+    detail["addresses"] = [*detail.get("addresses", []), *addresses]
+    location.sealed = crypto.seal_record(location, detail)
+    location.save(update_fields=["sealed"])
 
 
 def _prepare_location(

@@ -3,10 +3,11 @@ Harbour (a parent organisation, a parent taxonomy term, a service's organisation
 term, a service at a location another publisher holds). Real exports are routinely partial, so
 such a reference is kept as it came (stored in the record's `extra`, its foreign key left empty,
 exported back unchanged), listed in the import report and shown on the pages as "not in this
-directory"; once its target arrives it is linked (`relink`). Only a reference that contradicts
-the data (it names a record of another type) or that Harbour cannot store without its target (a
-child of a service or location that is itself outside: a service_at_location, an address, a
-service area, accessibility, a cost option, a closure) is an error.
+directory"; once its target arrives it is linked (`relink`). A row Harbour cannot store without
+its parent (a service_at_location, an address, a service area, accessibility, a cost option or a
+closure of a service or location that is outside) is kept verbatim instead, and moves into its
+table when the parent arrives (`kept_apart`, `waiting_children`). Only a reference that
+contradicts the data (it names a record of another type) is an error.
 """
 
 import uuid
@@ -109,16 +110,6 @@ def check(bundle: Bundle, stored: dict[str, str]) -> tuple[list[Problem], list[E
             other = next((t for t, found in known.items() if str(value) in found), None)
             if other is not None:
                 problems.append((where, _wrong_type(other, target)))
-            elif not _may_be_external(table, column):
-                problems.append(
-                    (
-                        where,
-                        _(
-                            "This refers to a record that is neither in the file nor in "
-                            "Harbour, and Harbour cannot keep this record without it."
-                        ),
-                    )
-                )
             else:
                 externals.append(External(table, str(row.get("id")), column, target, str(value)))
     every_id = set().union(*known.values())
@@ -137,17 +128,22 @@ def _wrong_type(found: str, expected: str) -> str:
     }
 
 
-def _may_be_external(table: str, column: str) -> bool:
-    """Kept verbatim (a JSON record, or a nullable link whose value moves to `extra`)."""
-    spec = BY_NAME[table]
-    if spec.model is None:
-        return True
-    field = model_fields(spec).get(column)
-    return not isinstance(field, models.ForeignKey) or bool(field.null)
+@cache
+def _parent_links() -> tuple[tuple[str, str, str], ...]:
+    """(table, column, target) of the links a modelled row cannot be stored without: a child
+    of a service or location (a service_at_location, an address, a service area...)."""
+    out = []
+    for (table, column), target in REFERENCES.items():
+        spec = BY_NAME[table]
+        field = model_fields(spec).get(column) if spec.model is not None else None
+        if isinstance(field, models.ForeignKey) and not field.null:
+            out.append((table, column, target))
+    return tuple(out)
 
 
 def external_columns(externals: list[External]) -> dict[tuple[str, str], set[str]]:
-    """Per record, the modelled links that must move to `extra` (a row cannot point nowhere)."""
+    """Per record, the nullable modelled links that must move to `extra` (a row cannot point
+    nowhere)."""
     out: dict[tuple[str, str], set[str]] = {}
     for ext in externals:
         spec = BY_NAME[ext.table]
@@ -157,6 +153,47 @@ def external_columns(externals: list[External]) -> dict[tuple[str, str], set[str
             continue
         out.setdefault((ext.table, ext.record), set()).add(ext.column)
     return out
+
+
+def kept_apart(bundle: Bundle, externals: list[External]) -> dict[tuple[str, str], str]:
+    """Rows whose parent is outside (a child of a service or location neither in the file nor
+    in Harbour) are kept verbatim, as rows of a table Harbour does not model, until it arrives
+    (`waiting_children`). Per such row, the parent it is exported with: the one in Harbour if
+    it has one (a service at a stored location goes where the policy lets that location go),
+    else the outside one (it goes with the whole directory, docs/adr/0043)."""
+    links = _parent_links()
+    outside: dict[tuple[str, str], list[str]] = {}
+    for ext in externals:
+        if (ext.table, ext.column, ext.target) in links:
+            outside.setdefault((ext.table, ext.record), []).append(ext.column)
+    tables = {t for t, _record in outside}
+    rows = {(t, str(r.get("id"))): r for t in tables for r in bundle.get(t, [])}
+    out: dict[tuple[str, str], str] = {}
+    for key, columns in outside.items():
+        row = rows[key]
+        inside = [c for t, c, _ in links if t == key[0] and c not in columns and row.get(c)]
+        out[key] = str(row[(inside or columns)[0]])
+    return out
+
+
+def waiting_children(arrived: set[str]) -> list[Any]:
+    """Rows kept apart whose every parent is now stored (one of them just arrived): they can
+    move into their table. Verbatim rows of a modelled table, ExtraRecord."""
+    ids = sorted(x for x in arrived if _is_uuid(x))
+    links = _parent_links()
+    if not ids:
+        return []
+    q = models.Q()
+    for table, column, _target in links:
+        q |= models.Q(table=table, **{f"row__{column}__in": ids})
+    candidates = list(m.ExtraRecord.objects.filter(q))
+    needed = {str(x.row.get(c)) for x in candidates for t, c, _ in links if t == x.table}
+    found = stored_tables(sorted(needed))
+    return [
+        x
+        for x in candidates
+        if all(found.get(str(x.row.get(c))) == target for t, c, target in links if t == x.table)
+    ]
 
 
 def mentioned_ids(bundle: Bundle) -> list[str]:
@@ -339,8 +376,10 @@ def _stored_rows(spec: Any, ids: list[str], org_id: Any) -> dict[str, dict[str, 
         found = m.ExtraRecord.objects.filter(table=spec.name, pk__in=ids)
         return {str(x.pk): x.row for x in found}
     objects = spec.model._default_manager.filter(pk__in=ids)
+    # kept verbatim while its service or location is outside
+    apart = m.ExtraRecord.objects.filter(table=spec.name, pk__in=ids)
     # a record managed by another organisation than the one now chosen has changed
-    return {
+    return {str(x.pk): x.row for x in apart} | {
         str(o.pk): row_of(spec, o)
         for o in objects
         if not hasattr(o, "org_id") or spec.name == "closure" or o.org_id == org_id

@@ -174,9 +174,9 @@ BAD = {
         "name",
     ),
     "not a uuid": (_service(id="service-1"), "uuid"),
-    # an organisation elsewhere is kept as an external reference (docs/adr/0043), but a service
-    # at a location that is neither in the file nor in Harbour cannot be stored
-    "dangling reference": (
+    # a record neither in the file nor in Harbour is kept as an external reference (docs/adr/
+    # 0043), but a reference naming a record of another type contradicts the file
+    "reference of the wrong type": (
         {
             "services": [
                 {
@@ -187,13 +187,14 @@ BAD = {
                     "service_at_locations": [
                         {
                             "id": "00000000-0000-4000-8000-000000000003",
-                            "location_id": "00000000-0000-4000-8000-000000000002",
+                            "location_id": "ac148810-d857-441c-9679-408f346de14b",
                         }
                     ],
                 }
             ]
         },
-        "service_at_location 00000000-0000-4000-8000-000000000003.location_id",
+        "service_at_location 00000000-0000-4000-8000-000000000003.location_id This refers to a "
+        "service record where a location record belongs.",
     ),
     "duplicate ids": (
         {
