@@ -178,13 +178,18 @@ def _service_filters(
     for word in fold(f.search or "").split()[:8]:
         entries = policy.entries_for(aud).filter(stage=ALL_STAGES, **entry_ref)
         qs = qs.filter(Exists(entries.filter(text__contains=word)))
+    # an external reference (docs/adr/0043) names its target in `extra` until it arrives
     if term_id:
-        qs = qs.filter(Exists(m.Attribute.objects.filter(link_id=service_ref, term_id=term_id)))
+        term_q = Q(term_id=term_id) | Q(extra__taxonomy_term_id=str(term_id))
+        qs = qs.filter(Exists(m.Attribute.objects.filter(term_q, link_id=service_ref)))
     if taxonomy_id:
         attributes = m.Attribute.objects.filter(link_id=service_ref, term__taxonomy_id=taxonomy_id)
         qs = qs.filter(Exists(attributes))
     if org_id:
-        qs = qs.filter(**{f"{prefix}provider_id": org_id})
+        qs = qs.filter(
+            Q(**{f"{prefix}provider_id": org_id})
+            | Q(**{f"{prefix}extra__organization_id": str(org_id)})
+        )
     if when:
         qs = qs.filter(**{f"{prefix}updated_at__gte": when})
     if f.postcode:

@@ -6,6 +6,7 @@ import json
 import uuid
 
 import pytest
+from django.test import Client
 
 from harbour.directory import actions, export, imports, policy
 from harbour.directory import models as m
@@ -212,3 +213,14 @@ def test_an_address_waiting_for_a_location_that_arrives_hidden_is_sealed_into_it
     assert policy.sealed_detail(location)["addresses"] == [ADDRESS]
     public = json.dumps(export.bundle_for(policy.audience_of(None)))
     assert ADDRESS["address_1"] not in public
+
+
+def test_the_hsds_api_filters_by_an_organisation_or_term_not_in_this_directory(world) -> None:
+    attribute = {"id": "c4a1e2b3-0d5f-4e6a-8b7c-9d0e1f2a3b4c", "taxonomy_term_id": TERM}
+    document = {**json.loads(_service_only()), "attributes": [attribute]}
+    assert imports.import_file(by=SYSTEM, data=json.dumps(document).encode()).ok
+    for query in (f"organization_id={X}", f"taxonomy_term_id={TERM}"):
+        body = Client().get(f"/hsds/services?{query}").json()
+        assert [s["id"] for s in body["contents"]] == [ALONE], query
+        body = Client().get(f"/hsds/service_at_locations?{query}").json()
+        assert body["contents"] == []  # it is at no location
