@@ -9,6 +9,7 @@ rebuilt for the services it brought.
 import datetime as dt
 import json
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -403,11 +404,12 @@ def import_bundle(
     replaced = _delete_replaced(bundle)
     counts: dict[str, int] = {}
     hidden_addresses = _hidden_addresses(bundle)
+    sealed_away = set(hidden_addresses) | _seal_into_stored_hidden(bundle, hidden_addresses)
     for table in TABLES:
         rows = [
             r
             for r in bundle.get(table.name, [])
-            if not (table.name == "address" and r.get("location_id") in hidden_addresses)
+            if not (table.name == "address" and r.get("location_id") in sealed_away)
         ]
         if not rows:
             continue
@@ -552,9 +554,38 @@ def _write_rows(
     store_regions(placed)
 
 
+def _seal_into_stored_hidden(bundle: Bundle, in_file: dict[str, Any]) -> set[str]:
+    """Addresses of hidden locations Harbour already holds (the file does not bring the
+    location) are sealed into them, as the location's own import would have done: no column
+    may hold a hidden address. Returns those locations' ids, whose address rows are not
+    written."""
+    named: dict[uuid.UUID, set[str]] = defaultdict(set)  # as the file spells each id
+    for row in bundle.get("address", []):
+        raw = row.get("location_id")
+        if raw and raw not in in_file and (pk := _uuid(raw)):
+            named[pk].add(raw)
+    hidden = m.Location.objects.filter(pk__in=named, confidentiality=m.Confidentiality.HIDDEN)
+    sealed: set[str] = set()
+    for location in hidden:
+        spelt = named[location.pk]
+        _seal_addresses(location, [r for r in bundle["address"] if r.get("location_id") in spelt])
+        sealed |= spelt
+    return sealed
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
 def _seal_addresses(location: Any, addresses: list[dict[str, Any]]) -> None:
+    """Add (or replace, by id) addresses in a hidden location's sealed detail."""
     detail = crypto.open_record(location)
-    detail["addresses"] = [*detail.get("addresses", []), *addresses]
+    new = {str(a.get("id")) for a in addresses}
+    kept = [a for a in detail.get("addresses", []) if str(a.get("id")) not in new]
+    detail["addresses"] = [*kept, *addresses]
     location.sealed = crypto.seal_record(location, detail)
     location.save(update_fields=["sealed"])
 

@@ -224,3 +224,20 @@ def test_the_hsds_api_filters_by_an_organisation_or_term_not_in_this_directory(w
         assert [s["id"] for s in body["contents"]] == [ALONE], query
         body = Client().get(f"/hsds/service_at_locations?{query}").json()
         assert body["contents"] == []  # it is at no location
+
+
+def test_an_address_for_a_hidden_location_harbour_holds_is_sealed_into_it(world) -> None:
+    """An address-only file for a location stored hidden: sealed into the location, as if it
+    came with it, never a row; imported again, it replaces itself rather than doubling."""
+    place = {"id": PLACE, "location_type": "physical", "name": "Safe", "confidentiality": "hidden"}
+    hidden = json.dumps({**place, "latitude": 44.6, "longitude": -63.6}).encode()
+    assert imports.import_file(by=SYSTEM, data=hidden, org=world.org).ok
+    document = {"services": [], "organizations": [], "taxonomies": [], "addresses": [ADDRESS]}
+    for _ in range(2):
+        assert imports.import_file(by=SYSTEM, data=json.dumps(document).encode()).ok
+        assert not m.Address.objects.filter(pk=ADDRESS["id"]).exists()
+        assert not m.ExtraRecord.objects.filter(pk=ADDRESS["id"]).exists()
+        location = m.Location.objects.get(pk=PLACE)
+        assert policy.sealed_detail(location)["addresses"] == [ADDRESS]
+    public = json.dumps(export.bundle_for(policy.audience_of(None)))
+    assert ADDRESS["address_1"] not in public
