@@ -211,6 +211,12 @@ def _locked_draft(release: Release, action: str) -> Release:
     return locked
 
 
+MSG_LINKAGE_MOVED = _(
+    "A record-linkage run finished while this release was being counted. Nothing was "
+    "published: publish it again."
+)
+
+
 @transaction.atomic
 def publish_release(*, by: Any, release: Release) -> Release:
     """Review and publish: a second analyst computes the protected table, spends the budget."""
@@ -224,13 +230,19 @@ def publish_release(*, by: Any, release: Release) -> Release:
     with tenancy.widened("national statistics release"):
         counted = queries.statistics_cases(today)
         cases = queries.in_period(counted, release.first_year, release.last_year)
-        people, linked = queries.person_rows(cases)
+        try:
+            people, persons = queries.counted_persons(cases)
+        except queries.LinkageMoved:
+            raise Conflict(MSG_LINKAGE_MOVED) from None
     if not people:
         raise Conflict(_("There is no data to count for this period. Nothing was published."))
-    protected = _protected(by, release, people, queries.records_per_person(linked))
+    linked = persons["by"] == queries.RECORD_LINKAGE
+    protected = _protected(by, release, people, persons["records_per_person"])
     protected.meta |= {"persons_unduplicated": linked, "counted_on": today.isoformat()}
     release.result = protected.as_json()
-    release.config = _config(release, linked, today)
+    # How persons were unduplicated is recorded with the configuration, frozen with the
+    # figures: a later linkage run changes neither (ADR 27).
+    release.config = _config(release, linked, today) | {"persons": persons}
     release.status, release.reviewed_by, release.published_at = (
         ReleaseStatus.PUBLISHED,
         by,

@@ -3,18 +3,23 @@ that carry the release's metadata. CSV cells that a spreadsheet would run as a f
 neutralised."""
 
 import csv
+import datetime as dt
 import io
 from typing import Any
 
+from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from harbour.stats import layer_charts
 from harbour.stats.catalogue import variable
 from harbour.stats.layered import LayeredTable
 from harbour.stats.models import Release
+from harbour.stats.queries import RECORD_LINKAGE, REFERRAL_LINKS
 from harbour.stats.tables import ALL, Method, Table
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+NOT_RECORDED = "not_recorded"
 
 
 def safe_cell(value: Any) -> Any:
@@ -149,21 +154,119 @@ def dimensions(release: Release) -> str:
     return " × ".join(str(variable(v).label) for v in release.spec().ids())
 
 
+def persons_recorded(release: Release) -> dict[str, Any]:
+    """How the release's persons were unduplicated, as recorded when it was published. Releases
+    published before the record was kept say what they can: which fallback, or nothing."""
+    recorded = release.config.get("persons")
+    if isinstance(recorded, dict) and recorded.get("by"):
+        return recorded
+    unduplicated = release.config.get("persons_unduplicated")
+    if unduplicated is False:
+        return {"by": REFERRAL_LINKS, "records_per_person": 2}
+    if unduplicated is True:
+        return {"by": RECORD_LINKAGE, "records_per_person": 1}
+    return {"by": NOT_RECORDED}
+
+
+def _number(value: Any) -> str:
+    return str(number_format(value, force_grouping=True))
+
+
+def _run_date(recorded: dict[str, Any]) -> str:
+    return timezone.localtime(dt.datetime.fromisoformat(recorded["run_at"])).date().isoformat()
+
+
+def persons_note(release: Release) -> str:
+    """One sentence, in the reader's language, on how persons were unduplicated."""
+    recorded = persons_recorded(release)
+    if recorded["by"] == REFERRAL_LINKS:
+        note = _(
+            "No record-linkage run: records were joined only by referrals and transfers, so a "
+            "person seen by two organisations that never referred them may count twice."
+        )
+        if release.method == Method.DP:
+            note += " " + _("The differential-privacy sensitivity was doubled to cover it.")
+        return note
+    if recorded["by"] != RECORD_LINKAGE:
+        return _("How persons were unduplicated was not recorded for this release.")
+    if "run_at" not in recorded:
+        return _("Persons were unduplicated by record linkage; the run was not recorded.")
+    figures = {
+        "date": _run_date(recorded),
+        "records": _number(recorded["records"]),
+        "persons": _number(recorded["persons"]),
+        "merged": _number(recorded["persons_if_uncertain_merged"]),
+        "expected": _number(recorded.get("persons_expected") or 0),
+    }
+    if recorded["persons_if_uncertain_merged"] == recorded["persons"]:
+        text = _(
+            "Persons unduplicated by the record-linkage run of %(date)s: %(records)s records → "
+            "%(persons)s persons (no uncertain pair)."
+        )
+    elif recorded.get("persons_expected") is None:  # a run made before the estimate existed
+        text = _(
+            "Persons unduplicated by the record-linkage run of %(date)s: %(records)s records → "
+            "%(persons)s persons (between %(merged)s if every uncertain pair were one person "
+            "and %(persons)s)."
+        )
+    else:
+        text = _(
+            "Persons unduplicated by the record-linkage run of %(date)s: %(records)s records → "
+            "%(persons)s persons (expected %(expected)s; between %(merged)s if every uncertain "
+            "pair were one person and %(persons)s)."
+        )
+    return text % figures
+
+
+def _persons_metadata(release: Release) -> dict[str, Any]:
+    """The flat fields downloads and the API carry: the method, the sentence, the run."""
+    recorded = persons_recorded(release)
+    fields: dict[str, Any] = {
+        "persons_counted_by": recorded["by"],
+        "persons_note": persons_note(release),
+    }
+    if "records_per_person" in recorded:
+        fields["records_per_person"] = recorded["records_per_person"]
+    if "run" in recorded:
+        fields |= {f"linkage_{key}": recorded.get(key) for key in LINKAGE_FIGURES}
+        fields["linkage_persons_expected"] = recorded.get("persons_expected") or ""
+    return fields
+
+
+LINKAGE_FIGURES = (
+    "run",
+    "run_at",
+    "records",
+    "persons",
+    "persons_expected",
+    "persons_if_uncertain_merged",
+    "uncertain_pairs",
+)
+
+
 def release_metadata(release: Release) -> dict[str, Any]:
-    return {
-        "release": str(release.pk),
-        "title": release.title,
-        "title_fr": release.title_fr,
-        "version": release.version,
-        "published_at": release.published_at.isoformat() if release.published_at else "",
-        "method": release.method,
-        "epsilon": str(release.epsilon) if release.epsilon is not None else "",
-        "threshold": release.threshold if release.method == Method.SUPPRESSION else "",
-        "period": f"{release.first_year or ''}-{release.last_year or ''}",
-        "table": " × ".join(release.spec().ids()),
-        "unit": "persons",
-        "rule": "ADR-0027",
-    } | {k: v for k, v in release.result.get("meta", {}).items() if k in {"error_95", "mechanism"}}
+    return (
+        {
+            "release": str(release.pk),
+            "title": release.title,
+            "title_fr": release.title_fr,
+            "version": release.version,
+            "published_at": release.published_at.isoformat() if release.published_at else "",
+            "method": release.method,
+            "epsilon": str(release.epsilon) if release.epsilon is not None else "",
+            "threshold": release.threshold if release.method == Method.SUPPRESSION else "",
+            "period": f"{release.first_year or ''}-{release.last_year or ''}",
+            "table": " × ".join(release.spec().ids()),
+            "unit": "persons",
+            "rule": "ADR-0027",
+        }
+        | {
+            k: v
+            for k, v in release.result.get("meta", {}).items()
+            if k in {"error_95", "mechanism"}
+        }
+        | (_persons_metadata(release) if release.is_published else {})
+    )
 
 
 def xlsx_bytes(table: Table | LayeredTable, meta: dict[str, Any]) -> bytes:

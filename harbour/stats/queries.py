@@ -141,6 +141,54 @@ def records_per_person(linked: bool) -> int:
     return 1 if linked else 2
 
 
+class LinkageMoved(Exception):
+    """A record-linkage run finished while a table was being counted: the persons may come from
+    either run, so the count cannot say which. Counting again is safe."""
+
+
+RECORD_LINKAGE = "record_linkage"
+REFERRAL_LINKS = "referral_links"
+
+
+def counted_persons(cases: QuerySet[Case]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """`person_rows`, and how its persons were unduplicated: what a release records (ADR 27).
+
+    The run is read before and after counting; a run finishing in between (a run stores its
+    persons and itself in one transaction) raises LinkageMoved rather than record a run that
+    did not give these persons.
+    """
+    before = linkage.current_run()
+    people, linked = person_rows(cases)
+    after = linkage.current_run()
+    if _run_id(before) != _run_id(after) or linked != (after is not None):
+        raise LinkageMoved()
+    return people, persons_method(after)
+
+
+def _run_id(run: Any) -> str | None:
+    return None if run is None else str(run.pk)
+
+
+def persons_method(run: Any) -> dict[str, Any]:
+    """The record of how persons were found: the linkage run with its figures (all the records
+    it matched, not only those counted), or the fallback to referral links."""
+    if run is None:
+        return {"by": REFERRAL_LINKS, "records_per_person": records_per_person(False)}
+    return {
+        "by": RECORD_LINKAGE,
+        "records_per_person": records_per_person(True),
+        "run": str(run.pk),
+        "run_at": run.created_at.isoformat(),
+        "records": run.records,
+        "persons": run.persons,
+        "persons_expected": run.persons_expected,  # None for runs made before it was estimated
+        "persons_if_uncertain_merged": run.persons_if_uncertain_merged,
+        "uncertain_pairs": run.uncertain_pairs,
+        "weak_records": run.weak_records,
+        "stale_records": run.stale_records,
+    }
+
+
 def _attach_services_and_referrals(rows: list[dict[str, Any]]) -> None:
     """Per case: the needs its services addressed, and what became of its referrals."""
     from harbour.cases.models import ServiceProvided

@@ -284,6 +284,13 @@ def release_detail(request: HttpRequest, release_id: str) -> HttpResponse:
         section = _any_section(layered.load(release.result), release.local_title)
     dimensions = presentation.dimensions(release)
     context = {"release": release, "section": section, "dimensions": dimensions}
+    if release.is_published:
+        persons = presentation.persons_recorded(release)
+        context |= {
+            "persons_note": presentation.persons_note(release),
+            "persons_by": persons["by"],
+            "persons_run": persons.get("run", ""),
+        }
     return render(request, "stats/release.html", context)
 
 
