@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from harbour.audit.actions import SystemActor
@@ -66,7 +67,7 @@ def test_a_release_after_a_linkage_run_records_and_shows_its_figures(
     assert recorded["persons_if_uncertain_merged"] == run.persons_if_uncertain_merged
     assert recorded["run_at"] == run.created_at.isoformat()
     note = presentation.persons_note(release)
-    day = run.created_at.date().isoformat()
+    day = timezone.localtime(run.created_at).date().isoformat()
     assert note.startswith(f"Persons unduplicated by the record-linkage run of {day}: 30 records")
     assert f"→ {run.persons} persons" in note
     page = _page(release)
