@@ -29,8 +29,8 @@ from harbour.cases.actions import (
 from harbour.cases.models import Case, CaseStatus, Survivor, SurvivorIndexEntry
 from harbour.cases.values import apply_values, read_values
 from harbour.core.errors import InvalidInput
-from harbour.linkage.actions import new_encodings
-from harbour.linkage.models import SurvivorEncoding
+from harbour.linkage.actions import new_blocks, new_encodings
+from harbour.linkage.models import EncodingBlock, SurvivorEncoding
 from harbour.orgs import crypto
 from harbour.standard.dictionary import current
 
@@ -147,6 +147,7 @@ def _write(by: User, fresh: list[tuple[dict, dict, str | None]]) -> None:
     Survivor.objects.bulk_create(survivors)
     SurvivorIndexEntry.objects.bulk_create(entries)
     # As the single intake does (cases.actions._reindex): the linkage encoding, made here.
-    SurvivorEncoding.objects.bulk_create(new_encodings(identities))
+    encodings = SurvivorEncoding.objects.bulk_create(new_encodings(identities))
+    EncodingBlock.objects.bulk_create(new_blocks(encodings), batch_size=2000)
     Case.objects.bulk_create(cases)
     record_events(by=by, org_id=by.org_id, events=events)

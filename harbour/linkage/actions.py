@@ -1,6 +1,8 @@
 """Every write of record linkage: encoding survivors (inside their organisation) and runs."""
 
 import datetime as dt
+import hashlib
+import hmac
 import time
 import uuid
 from collections import defaultdict
@@ -11,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -26,7 +29,7 @@ from harbour.core.errors import Forbidden
 from harbour.linkage.core import matching
 from harbour.linkage.core.encoding import SCHEME, Encoding, EncodingError, LinkageKey, encode
 from harbour.linkage.keys import hub_key
-from harbour.linkage.models import LinkageRun, SurvivorEncoding
+from harbour.linkage.models import EncodingBlock, LinkageRun, SurvivorEncoding
 from harbour.linkage.queries import current_run
 from harbour.standard.dictionary import current
 from harbour.standard.validation import validate
@@ -60,9 +63,13 @@ def refresh_encoding(
         return None
     if values is None:
         values = read_values(survivor, with_identity=True)
+    key = key or hub_key()
     row, _created = SurvivorEncoding.objects.update_or_create(
-        survivor=survivor, defaults=_encoded(survivor, values, key or hub_key())
+        survivor=survivor, defaults=_encoded(survivor, values, key)
     )
+    # The old blocks go with the old encoding (and the old key): never a stale match.
+    EncodingBlock.objects.filter(encoding=row).delete()
+    EncodingBlock.objects.bulk_create(new_blocks([row], key=key))
     return row
 
 
@@ -71,9 +78,40 @@ def new_encodings(
 ) -> list[SurvivorEncoding]:
     """The encodings of survivors created in bulk (a spreadsheet import), unsaved, from each
     survivor and the decrypted values the caller already read: the caller writes them with its
-    own rows, in its transaction."""
+    own rows, in its transaction, then their blocks (`new_blocks`)."""
     key = hub_key()
     return [SurvivorEncoding(survivor=s, **_encoded(s, values, key)) for s, values in survivors]
+
+
+def new_blocks(
+    rows: Iterable[SurvivorEncoding], *, key: LinkageKey | None = None
+) -> list[EncodingBlock]:
+    """The lookup blocks of encodings (unsaved): every key and narrowed key of the kernel's
+    `LookupIndex`, and the whole-encoding key, each hashed with the hub key (`block_key`)."""
+    key = key or hub_key()
+    index = matching.LookupIndex()
+    out = []
+    for row in rows:
+        try:
+            made = Encoding.from_text(row.encoding, key_id=key.key_id)
+        except EncodingError:
+            continue  # another key's encoding: stale, found by `encode --stale`, no blocks
+        out += [
+            EncodingBlock(encoding=row, org_id=row.org_id, key=block_key(key, text))
+            for text in _block_texts(index, made)
+        ]
+    return out
+
+
+def _block_texts(index: matching.LookupIndex, made: Encoding) -> list[str]:
+    keys = [index.same(made), *(k for pair in index.entries(made) for k in pair)]
+    return [matching.block_text(k) for k in keys]
+
+
+def block_key(key: LinkageKey, text: str) -> str:
+    """A block key as stored: keyed (so it tells nothing without the hub key, and a new key
+    makes new ones), short (80 bits: no two blocks of a hub collide by chance)."""
+    return hmac.new(key.subkey("lookup-blocks"), text.encode(), hashlib.sha256).hexdigest()[:20]
 
 
 def _encoded(survivor: Survivor, values: dict[str, Any], key: LinkageKey) -> dict[str, Any]:
@@ -97,7 +135,11 @@ def encode_survivors(*, by: Actor, org_id: Any = None, stale_only: bool = False)
     if org_id is not None:
         survivors = survivors.filter(org_id=org_id)
     if stale_only:
-        current = SurvivorEncoding.objects.filter(scheme=SCHEME, key_id=key.key_id)
+        # Without blocks is stale too (encodings made before the lookup index): every current
+        # encoding has at least its whole-encoding block.
+        current = SurvivorEncoding.objects.filter(
+            scheme=SCHEME, key_id=key.key_id, blocks__isnull=False
+        )
         survivors = survivors.exclude(pk__in=current.values("survivor_id"))
     counts: dict[Any, int] = defaultdict(int)
     for survivor in survivors.iterator(chunk_size=500):
@@ -193,7 +235,9 @@ def _store_persons(ids: list[Any], labels: list[int]) -> None:
 def withdraw_organisation(*, by: Actor, org_id: Any) -> int:
     """An organisation leaving the hub takes its encodings with it: they are deleted here (its
     own records stay with it, and can be encoded again if it returns). Returns how many."""
-    deleted = SurvivorEncoding.objects.filter(org_id=org_id).delete()[0]
+    # Counted by model: the total would count their lookup blocks too.
+    _total, by_model = SurvivorEncoding.objects.filter(org_id=org_id).delete()
+    deleted = by_model.get(SurvivorEncoding._meta.label, 0)
     record_event(
         by=by,
         action="linkage.withdrawn",
@@ -396,20 +440,14 @@ def _places(matched: list[tuple[Any, Any]], by: User) -> dict[Any, tuple[str, in
 
 
 def _matching_elsewhere(mine: Encoding, org_id: Any) -> list[tuple[Any, Any]]:
-    """(organisation, survivor) of every other organisation's record that matches confidently.
-
-    A linear scan of the current encodings: fine at the size of today's hubs; a persistent LSH
-    index would make it sublinear (see ADR 41)."""
+    """(organisation, survivor) of every other organisation's record that matches confidently,
+    among the records sharing a lookup block with it (`_candidates`)."""
     key = hub_key()
     weights = _weights_from(current_run()) or matching.estimate({}, {})
     thresholds = matching.Thresholds()
     found = []
     with tenancy.widened("returning-survivor hint (encodings only)"):
-        rows = (
-            SurvivorEncoding.objects.filter(scheme=SCHEME, key_id=key.key_id, weak=False)
-            .exclude(org_id=org_id)
-            .values_list("org_id", "survivor_id", "encoding")
-        )
+        rows = _candidates(mine, org_id, key).values_list("org_id", "survivor_id", "encoding")
         for other_org, survivor_id, text in rows.iterator(chunk_size=2000):
             try:
                 other = Encoding.from_text(text, key_id=key.key_id)
@@ -419,6 +457,47 @@ def _matching_elsewhere(mine: Encoding, org_id: Any) -> list[tuple[Any, Any]]:
             if sure or weights.probability(matching.compare(mine, other)) >= thresholds.match:
                 found.append((other_org, survivor_id))
     return found
+
+
+def _candidates(
+    mine: Encoding, org_id: Any, key: LinkageKey, *, index: matching.LookupIndex | None = None
+) -> Any:
+    """Other organisations' current encodings sharing a lookup block with `mine`, as the
+    kernel's `LookupIndex.candidates` chooses them: a block of more than `max_block`
+    encodings is narrowed to its narrowed key, left out if still too large (ADR 41). Three
+    indexed queries at most, whatever the number of encodings. Call under `widened`."""
+    index = index or matching.LookupIndex()
+    limit = index.blocking.max_block
+    same = block_key(key, matching.block_text(index.same(mine)))
+    pairs = [
+        (block_key(key, matching.block_text(k)), block_key(key, matching.block_text(n)))
+        for k, n in index.entries(mine)
+    ]
+    sizes = _sizes([same, *(k for k, _n in pairs)])
+    narrowed = [n for k, n in pairs if sizes.get(k, 0) > limit]
+    sizes |= _sizes(narrowed) if narrowed else {}
+    chosen = [
+        b
+        for b in (same, *(n if sizes.get(k, 0) > limit else k for k, n in pairs))
+        if sizes.get(b, 0) <= limit
+    ]
+    blocks = EncodingBlock.objects.filter(key__in=chosen).values("encoding_id")
+    return SurvivorEncoding.objects.filter(
+        pk__in=blocks, scheme=SCHEME, key_id=key.key_id, weak=False
+    ).exclude(org_id=org_id)
+
+
+def _sizes(keys: list[str]) -> dict[str, int]:
+    """How many encodings hold each block key (every organisation's, the asker's too, as the
+    kernel's index counts them)."""
+    counted = (
+        EncodingBlock.objects.filter(key__in=keys)
+        .values("key")
+        .order_by()
+        .annotate(n=Count("pk"))
+        .values_list("key", "n")
+    )
+    return dict(counted)
 
 
 def _weights_from(run: LinkageRun | None) -> matching.Weights | None:

@@ -38,6 +38,27 @@ class SurvivorEncoding(TenantModel):
         indexes = [models.Index(fields=["scheme", "key_id"])]
 
 
+class EncodingBlock(TenantModel):
+    """One block key of an encoding, for the hint's lookup (ADR 41): the hint reads only the
+    encodings sharing a key with the one asked about. The key is `matching.block_text` hashed
+    with the hub's linkage key (HMAC, short hex): it says nothing the encoding does not, and a
+    new linkage key gives new keys, so blocks of the old key never match. Rows of the same
+    organisation as their encoding; written and deleted with it."""
+
+    encoding = models.ForeignKey(SurvivorEncoding, on_delete=models.CASCADE, related_name="blocks")
+    key = models.CharField(_("block key"), max_length=20)
+
+    sensitivity: ClassVar[dict[str, Sensitivity]] = {
+        "encoding": Sensitivity.NONE,
+        # Derived from the encoding alone: an identifier as the encoding is.
+        "key": Sensitivity.IDENTIFIER,
+    }
+
+    class Meta:
+        # Across organisations on purpose: the hint looks up every other organisation's blocks.
+        indexes = [models.Index(fields=["key"])]
+
+
 class LinkageRun(BaseModel):
     """One matching of every current encoding into persons, and how sure it was. National,
     not any organisation's: it holds counts only."""

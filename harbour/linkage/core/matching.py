@@ -130,6 +130,77 @@ class Blocking:
         return by_names, by_birth
 
 
+Key = tuple[Any, ...]
+
+
+def block_text(key: Key) -> str:
+    """A block key as text ("birth:…", "band3:…", then the narrowing bits after "/"; "same:…"
+    for a whole encoding), the same in every process: what a persistent index hashes."""
+    if key[0] == "same":
+        return "same:" + ".".join(f"{name}={bits:x}" for name, bits in key[1])
+    rule, bits, *narrowed = key
+    text = f"{'birth' if rule == 'birth' else f'band{rule}'}:{bits:x}"
+    for split in narrowed:
+        text += "/" + ".".join(f"{x:x}" for x in (split if isinstance(split, tuple) else (split,)))
+    return text
+
+
+class LookupIndex:
+    """Incremental blocking for the lookup of one record (the hint at intake): the records
+    sharing at least one of `Blocking.keys` with a query, without scanning every record.
+
+    A block larger than `Blocking.max_block` is narrowed as `Blocking.pairs_by_rule` splits
+    it: to the records that also share the query's sampled bits of the other rule's field;
+    a narrowed block still too large is left out and counted (`skipped`), never returned
+    whole. Identical records are always candidates of each other (up to the cap), even when
+    every block they share is too large: each record is also filed under its whole encoding
+    (`same`). Each record is filed under `entries`, which is what a persistent index stores."""
+
+    def __init__(self, blocking: Blocking | None = None) -> None:
+        self.blocking = blocking or Blocking()
+        self._masks = self.blocking.masks()
+        self._split = self.blocking._splitters()
+        self._blocks: dict[Hashable, set[Hashable]] = defaultdict(set)
+        self.skipped = 0  # narrowed blocks left out by the latest `candidates`
+
+    def entries(self, enc: Encoding) -> list[tuple[Key, Key]]:
+        """(key, narrowed key) for each block key of a record."""
+        out = []
+        for key in self.blocking.keys(enc, self._masks):
+            assert isinstance(key, tuple)  # Blocking.keys makes (rule, bits)
+            rule = 0 if key[0] == "birth" else 1
+            out.append((key, (*key, self._split[rule](enc))))
+        return out
+
+    @staticmethod
+    def same(enc: Encoding) -> Key:
+        """The key of the records identical to this one (every filter equal)."""
+        return ("same", tuple(sorted(enc.filters.items())))
+
+    def add(self, record_id: Hashable, enc: Encoding) -> None:
+        self._blocks[self.same(enc)].add(record_id)
+        for key, narrowed in self.entries(enc):
+            self._blocks[key].add(record_id)
+            self._blocks[narrowed].add(record_id)
+
+    def candidates(self, enc: Encoding) -> set[Hashable]:
+        found: set[Hashable] = set()
+        self.skipped = 0
+        limit = self.blocking.max_block
+        same = self._blocks.get(self.same(enc), set())
+        if len(same) <= limit:
+            found |= same
+        for key, narrowed in self.entries(enc):
+            members = self._blocks.get(key, set())
+            if len(members) > limit:
+                members = self._blocks.get(narrowed, set())
+                if len(members) > limit:
+                    self.skipped += 1
+                    continue
+            found |= members
+        return found
+
+
 # --- Fellegi–Sunter by EM ---------------------------------------------------------------------
 
 

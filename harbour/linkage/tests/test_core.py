@@ -299,3 +299,68 @@ def test_the_expected_count_takes_each_join_once_likeliest_first():
     assert matching.expected_persons(labels, [(1, 0), (0, 1), (1, 2)], [0.5, 0.6, 0.3]) == (
         pytest.approx(3 - 0.6 - 0.3)
     )
+
+
+# --- the lookup index (the hint at intake) ------------------------------------------------------
+
+
+def _sharers(blocking, records, query):
+    """Brute force: per block key of the query, the records holding it."""
+    masks = blocking.masks()
+    theirs = [set(blocking.keys(r, masks)) for r in records]
+    return {
+        key: {i for i, keys in enumerate(theirs) if key in keys}
+        for key in blocking.keys(query, masks)
+    }
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(identities, min_size=1, max_size=15),
+    identities,
+    st.integers(min_value=1, max_value=6),
+)
+def test_the_lookup_index_finds_every_record_sharing_a_block_key(people, asked, max_block):
+    blocking = matching.Blocking(max_block=max_block)
+    records = [enc.encode(KEY, p) for p in people]
+    index = matching.LookupIndex(blocking)
+    for i, record in enumerate(records):
+        index.add(i, record)
+    for query in (enc.encode(KEY, asked), *records):
+        found = index.candidates(query)
+        sharers = _sharers(blocking, records, query)
+        # Only records sharing a key (or identical), and all of a block that fits the cap.
+        same = {i for i, r in enumerate(records) if r.filters == query.filters}
+        assert found <= set().union(same, *sharers.values())
+        for members in sharers.values():
+            if len(members) <= max_block:
+                assert members <= found
+        # Identical records: always found, unless more of them than the cap.
+        if len(same) <= max_block:
+            assert same <= found
+
+
+def test_an_oversized_lookup_block_is_narrowed_not_returned_whole():
+    born = dt.date(1990, 1, 1)
+    people = [{"given_name": n, "family_name": "Cruz", "birth_date": born} for n in "ABCDEFG"]
+    index = matching.LookupIndex(matching.Blocking(max_block=3, bands=0))
+    for i, p in enumerate(people):
+        index.add(i, enc.encode(KEY, p))
+    assert index.candidates(enc.encode(KEY, people[0])) == {0}  # not the 7 sharing the date
+    index.add("again", enc.encode(KEY, people[0]))
+    assert index.candidates(enc.encode(KEY, people[0])) == {0, "again"}
+    for copy in range(6):
+        index.add(f"copy{copy}", enc.encode(KEY, people[0]))
+    # Too many even narrowed and too many identical: nothing rather than all of them.
+    assert index.candidates(enc.encode(KEY, people[0])) == set()
+    assert index.skipped == 1
+
+
+def test_block_texts_are_distinct_for_distinct_keys():
+    index = matching.LookupIndex()
+    a = enc.encode(
+        KEY, {"given_name": "Ana", "family_name": "Cruz", "birth_date": dt.date(1990, 1, 2)}
+    )
+    texts = [matching.block_text(k) for pair in index.entries(a) for k in pair]
+    assert len(set(texts)) == len(texts) == 2 * 25
+    assert texts[0].startswith("birth:") and "/" in texts[1]

@@ -6,12 +6,13 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from harbour.audit.models import AuditEvent
-from harbour.cases.models import Survivor
+from harbour.cases.models import Case, Survivor
 from harbour.core.sensitivity import unclassified_fields
 from harbour.linkage import actions, queries
-from harbour.linkage.core.encoding import SCHEME, Encoding, EncodingError
+from harbour.linkage.core import matching
+from harbour.linkage.core.encoding import SCHEME, Encoding, EncodingError, encode
 from harbour.linkage.keys import hub_key
-from harbour.linkage.models import LinkageRun, SurvivorEncoding
+from harbour.linkage.models import EncodingBlock, LinkageRun, SurvivorEncoding
 from harbour.stats import queries as stats_queries
 
 pytestmark = pytest.mark.django_db
@@ -20,6 +21,7 @@ pytestmark = pytest.mark.django_db
 def test_every_field_declares_its_sensitivity():
     assert unclassified_fields(SurvivorEncoding) == []
     assert unclassified_fields(LinkageRun) == []
+    assert unclassified_fields(EncodingBlock) == []
 
 
 def test_intake_encodes_the_survivor_without_plaintext(make_case, caseworker):
@@ -361,3 +363,134 @@ def test_the_case_page_gives_the_hint_in_french(
     assert "Posez-lui la question" in page
     assert "may have been served before" not in page
     assert org.name not in page
+
+
+# --- the lookup blocks behind the hint (ADR 41) -------------------------------------------------
+
+
+def _blocks(survivor_id) -> set[str]:
+    return set(
+        EncodingBlock.objects.filter(encoding__survivor_id=survivor_id).values_list(
+            "key", flat=True
+        )
+    )
+
+
+def test_intake_writes_the_blocks_hashed_and_an_identity_change_replaces_them(
+    make_case, caseworker
+):
+    from harbour.cases.actions import update_survivor
+
+    case = make_case(caseworker, survivor={"given_name": "Maricel", "family_name": "Santos"})
+    first = _blocks(case.survivor_id)
+    assert len(first) == 1 + 2 * 25  # whole encoding, and each key with its narrowed key
+    assert all(len(k) == 20 and int(k, 16) >= 0 for k in first)
+    row = SurvivorEncoding.objects.get(survivor=case.survivor)
+    assert all(k not in row.encoding for k in first)  # keyed hashes, not pieces of filters
+    update_survivor(by=caseworker, survivor=case.survivor, values={"family_name": "Reyes"})
+    second = _blocks(case.survivor_id)
+    assert second != first and len(second) == len(first)
+    assert EncodingBlock.objects.count() == len(second)  # the old ones are gone
+
+
+def test_blocks_go_with_the_encoding(make_case, caseworker, supervisor, org):
+    from harbour.sharing.actions.rights import erase_survivor
+
+    case = make_case(caseworker)
+    assert EncodingBlock.objects.filter(org=org).exists()
+    erase_survivor(by=supervisor, survivor=case.survivor)
+    assert not EncodingBlock.objects.exists()
+
+
+def test_a_bulk_import_writes_the_same_blocks_as_a_single_intake(supervisor):
+    import datetime as dt
+
+    from harbour.cases import bulk
+    from harbour.cases.actions import start_intake
+
+    survivor = {
+        "given_name": "Nadia",
+        "family_name": "Haddad",
+        "birth_date": dt.date(1990, 7, 21),
+        "gender_identity": "woman",
+    }
+    case = {
+        "intake_date": dt.date(2026, 3, 1),
+        "intake_province": "CA-ON",
+        "consent_to_record": True,
+        "exploitation_types": ["forced_labour"],
+    }
+    single = start_intake(by=supervisor, survivor_values=survivor, case_values=case)[0]
+    bulk.start_intakes(by=supervisor, intakes=[bulk.Intake(survivor, case, "many")])
+    many = Case.objects.get(submission_key="many")
+    assert _blocks(many.survivor_id) == _blocks(single.survivor_id) != set()
+
+
+def test_the_hint_reads_only_encodings_sharing_a_block(
+    make_case, make_user, make_org, other_org, caseworker
+):
+    served = make_case(caseworker)  # Élodie Tremblay, 1998-04-02
+    stranger = make_case(
+        make_user("caseworker", make_org()),
+        survivor={"given_name": "Wei", "family_name": "Zhang", "birth_date": "1961-11-30"},
+    )
+    mine = Encoding.from_text(
+        SurvivorEncoding.objects.get(survivor=served.survivor).encoding, key_id=hub_key().key_id
+    )
+    read = set(
+        actions._candidates(mine, other_org.pk, hub_key()).values_list("survivor_id", flat=True)
+    )
+    assert read == {served.survivor_id}  # the stranger shares no block: never read
+    assert stranger.survivor_id not in read
+    # The asker's own organisation is left out, as before.
+    assert not actions._candidates(mine, served.org_id, hub_key()).exists()
+
+
+def test_an_oversized_block_is_narrowed_in_the_database_too(
+    make_case, make_user, make_org, other_org, caseworker
+):
+    """A placeholder birthday shared by more records than the cap: only those also sharing the
+    narrowing bits of the names are read (the kernel's rule), the same person among them."""
+    born = "1990-01-01"
+    served = make_case(
+        caseworker, survivor={"given_name": "Amira", "family_name": "Haddad", "birth_date": born}
+    )
+    other = make_user("caseworker", make_org())
+    for name in ("Bo", "Cy", "Di"):
+        make_case(other, survivor={"given_name": name, "family_name": "Li", "birth_date": born})
+    index = matching.LookupIndex(matching.Blocking(max_block=3))  # a cap small enough to reach
+    import datetime as dt
+
+    asked = {"given_name": "Amira", "family_name": "Haddad", "birth_date": dt.date(1990, 1, 1)}
+    mine = encode(hub_key(), asked)
+    read = actions._candidates(mine, other_org.pk, hub_key(), index=index)
+    assert set(read.values_list("survivor_id", flat=True)) == {served.survivor_id}
+    wide = actions._candidates(mine, other_org.pk, hub_key())  # the default cap: all four
+    assert wide.count() == 4
+
+
+def test_after_a_new_key_and_encode_stale_the_hint_still_finds_the_survivor(
+    make_case, make_user, other_org, caseworker, settings
+):
+    import base64
+
+    served = make_case(caseworker)
+    before = _blocks(served.survivor_id)
+    settings.HARBOUR_LINKAGE_KEY = base64.urlsafe_b64encode(b"n" * 32).decode()
+    out = StringIO()
+    call_command("linkage_encode", "--stale", stdout=out)
+    assert "1 survivors encoded" in out.getvalue()
+    after = _blocks(served.survivor_id)
+    assert after and not after & before  # the old key's blocks match nothing new
+    assert EncodingBlock.objects.filter(key__in=before).count() == 0
+    elsewhere = make_user("caseworker", other_org)
+    hint = actions.returning_hint(by=elsewhere, values=IDENTITY | {"given_name": "Elodie"})
+    assert hint.known
+
+
+def test_encodings_made_before_the_blocks_are_stale_until_encoded(make_case, caseworker):
+    case = make_case(caseworker)
+    EncodingBlock.objects.all().delete()  # as after migrating to the lookup index
+    assert actions.encode_survivors(by=caseworker, stale_only=True) == 1
+    assert _blocks(case.survivor_id)
+    assert actions.encode_survivors(by=caseworker, stale_only=True) == 0
