@@ -176,9 +176,31 @@ def _run_date(recorded: dict[str, Any]) -> str:
     return timezone.localtime(dt.datetime.fromisoformat(recorded["run_at"])).date().isoformat()
 
 
+# The run's counts are national totals of every encoded record, with no disclosure control
+# of their own: what the page, the downloads and the API show of them is rounded to this (the
+# release keeps the exact figures, for analysts and reproduction; ADR 27, ADR 28).
+LINKAGE_ROUNDING = 10
+_COUNTS = (
+    "records",
+    "persons",
+    "persons_expected",
+    "persons_if_uncertain_merged",
+    "uncertain_pairs",
+)
+
+
+def _shown(recorded: dict[str, Any]) -> dict[str, Any]:
+    """The recorded method with the run's counts rounded to LINKAGE_ROUNDING."""
+    out = dict(recorded)
+    for key in _COUNTS:
+        if isinstance(out.get(key), int):
+            out[key] = LINKAGE_ROUNDING * round(out[key] / LINKAGE_ROUNDING)
+    return out
+
+
 def persons_note(release: Release) -> str:
     """One sentence, in the reader's language, on how persons were unduplicated."""
-    recorded = persons_recorded(release)
+    recorded = _shown(persons_recorded(release))
     if recorded["by"] == REFERRAL_LINKS:
         note = _(
             "No record-linkage run: records were joined only by referrals and transfers, so a "
@@ -215,12 +237,13 @@ def persons_note(release: Release) -> str:
             "%(persons)s persons (expected %(expected)s; between %(merged)s if every uncertain "
             "pair were one person and %(persons)s)."
         )
-    return text % figures
+    rounded = _("The linkage figures are rounded to the nearest %(n)s.") % {"n": LINKAGE_ROUNDING}
+    return f"{text % figures} {rounded}"
 
 
 def _persons_metadata(release: Release) -> dict[str, Any]:
     """The flat fields downloads and the API carry: the method, the sentence, the run."""
-    recorded = persons_recorded(release)
+    recorded = _shown(persons_recorded(release))
     fields: dict[str, Any] = {
         "persons_counted_by": recorded["by"],
         "persons_note": persons_note(release),
@@ -230,6 +253,7 @@ def _persons_metadata(release: Release) -> dict[str, Any]:
     if "run" in recorded:
         fields |= {f"linkage_{key}": recorded.get(key) for key in LINKAGE_FIGURES}
         fields["linkage_persons_expected"] = recorded.get("persons_expected") or ""
+        fields["linkage_rounding"] = LINKAGE_ROUNDING
     return fields
 
 
