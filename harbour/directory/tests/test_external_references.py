@@ -201,18 +201,30 @@ def test_a_service_at_a_stored_location_whose_service_is_elsewhere_goes_with_the
     ).exists()
 
 
-def test_an_address_waiting_for_a_location_that_arrives_hidden_is_sealed_into_it(world) -> None:
+def _import_address() -> None:
     document = {"services": [], "organizations": [], "taxonomies": [], "addresses": [ADDRESS]}
     assert imports.import_file(by=SYSTEM, data=json.dumps(document).encode()).ok
+
+
+def _import_hidden_place(world) -> None:
     place = {"id": PLACE, "location_type": "physical", "name": "Safe", "confidentiality": "hidden"}
     hidden = json.dumps({**place, "latitude": 44.6, "longitude": -63.6}).encode()
     assert imports.import_file(by=SYSTEM, data=hidden, org=world.org).ok
+
+
+def _assert_address_sealed_into_the_place() -> None:
     assert not m.Address.objects.filter(pk=ADDRESS["id"]).exists()
     assert not m.ExtraRecord.objects.filter(pk=ADDRESS["id"]).exists()
     location = m.Location.objects.get(pk=PLACE)
     assert policy.sealed_detail(location)["addresses"] == [ADDRESS]
     public = json.dumps(export.bundle_for(policy.audience_of(None)))
     assert ADDRESS["address_1"] not in public
+
+
+def test_an_address_waiting_for_a_location_that_arrives_hidden_is_sealed_into_it(world) -> None:
+    _import_address()
+    _import_hidden_place(world)
+    _assert_address_sealed_into_the_place()
 
 
 def test_the_hsds_api_filters_by_an_organisation_or_term_not_in_this_directory(world) -> None:
@@ -229,15 +241,7 @@ def test_the_hsds_api_filters_by_an_organisation_or_term_not_in_this_directory(w
 def test_an_address_for_a_hidden_location_harbour_holds_is_sealed_into_it(world) -> None:
     """An address-only file for a location stored hidden: sealed into the location, as if it
     came with it, never a row; imported again, it replaces itself rather than doubling."""
-    place = {"id": PLACE, "location_type": "physical", "name": "Safe", "confidentiality": "hidden"}
-    hidden = json.dumps({**place, "latitude": 44.6, "longitude": -63.6}).encode()
-    assert imports.import_file(by=SYSTEM, data=hidden, org=world.org).ok
-    document = {"services": [], "organizations": [], "taxonomies": [], "addresses": [ADDRESS]}
+    _import_hidden_place(world)
     for _ in range(2):
-        assert imports.import_file(by=SYSTEM, data=json.dumps(document).encode()).ok
-        assert not m.Address.objects.filter(pk=ADDRESS["id"]).exists()
-        assert not m.ExtraRecord.objects.filter(pk=ADDRESS["id"]).exists()
-        location = m.Location.objects.get(pk=PLACE)
-        assert policy.sealed_detail(location)["addresses"] == [ADDRESS]
-    public = json.dumps(export.bundle_for(policy.audience_of(None)))
-    assert ADDRESS["address_1"] not in public
+        _import_address()
+        _assert_address_sealed_into_the_place()
