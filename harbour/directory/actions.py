@@ -18,6 +18,7 @@ from harbour.directory.models import (
     Attribute,
     Closure,
     Confidentiality,
+    ExtraRecord,
     HiddenRegion,
     Language,
     Location,
@@ -522,5 +523,8 @@ def remove_location(*, by: Actor, service: Service, location: Location) -> None:
     services = _services_at(location)
     _audit(by, "location.removed", location, ["location"])
     ServiceAtLocation.objects.filter(location=location).delete()
+    # Rows kept apart for it (a service-at-location of a service still outside, docs/adr/0043)
+    # go with it: once it is gone they would count as "outside" and leave in the whole export.
+    ExtraRecord.objects.filter(parent_id=location.pk).delete()
     location.delete()
     index.refresh(services)

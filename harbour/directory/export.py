@@ -63,7 +63,11 @@ def bundle_for(
     _children(bundle, service_ids, location_ids, provider_ids, sal_ids)
     if with_taxonomies:
         _taxonomies(bundle)
-    _attributes_and_extras(bundle, whole_directory=services is None, public=aud.is_public)
+    # An address kept apart until its location arrives goes only to the operator's own export
+    # (the command): no user, public or signed in, is shown an address whose location's
+    # confidentiality nobody knows yet (it may be a safe house the publisher left out).
+    unplaced = aud.signed_in and aud.user is None
+    _attributes_and_extras(bundle, whole_directory=services is None, unplaced_addresses=unplaced)
     return bundle
 
 
@@ -158,14 +162,16 @@ def _exported_ids(bundle: Bundle) -> set[str]:
     return {r["id"] for name, rows in bundle.items() for r in rows}
 
 
-def _attributes_and_extras(bundle: Bundle, *, whole_directory: bool, public: bool) -> None:
+def _attributes_and_extras(
+    bundle: Bundle, *, whole_directory: bool, unplaced_addresses: bool
+) -> None:
     ids = _exported_ids(bundle)
     attr_q = Q(link_id__in=ids)
     extra_q = Q(parent_id__in=ids) | Q(parent_id__isnull=True)
     if whole_directory:
         # about records outside this directory: only a whole export carries them, not a page
         attr_q |= Q(pk__in=_external_attributes().values("pk"))
-        extra_q |= Q(pk__in=_external_extras(public=public).values("pk"))
+        extra_q |= Q(pk__in=_external_extras(unplaced_addresses=unplaced_addresses).values("pk"))
     attrs = m.Attribute.objects.filter(attr_q).order_by("id")
     bundle["attribute"] = [row_of(BY_NAME["attribute"], a) for a in attrs]
     extras = m.ExtraRecord.objects.filter(extra_q)
@@ -193,12 +199,13 @@ def _external_attributes() -> QuerySet[m.Attribute]:
     return qs
 
 
-def _external_extras(*, public: bool = False) -> QuerySet[m.ExtraRecord]:
+def _external_extras(*, unplaced_addresses: bool = False) -> QuerySet[m.ExtraRecord]:
     """Verbatim records whose parent is outside this directory, as `_external_attributes`. An
-    address kept apart until its location arrives (docs/adr/0043) goes to partners only: how
-    confidential that location is, nobody here knows yet."""
+    address kept apart until its location arrives (docs/adr/0043) only with
+    `unplaced_addresses` (the operator's export): how confidential that location is, nobody
+    here knows yet."""
     qs = m.ExtraRecord.objects.filter(parent_id__isnull=False)
-    if public:
+    if not unplaced_addresses:
         qs = qs.exclude(table="address")
     for model in _stored_models():
         qs = qs.exclude(parent_id__in=model._default_manager.values("pk"))

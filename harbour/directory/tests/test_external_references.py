@@ -156,16 +156,20 @@ ADDRESS = {
 }
 
 
-def test_a_child_of_a_location_elsewhere_is_kept_apart_then_moves_in_when_it_arrives() -> None:
+def test_a_child_of_a_location_elsewhere_is_kept_apart_then_moves_in_when_it_arrives(
+    world, make_user
+) -> None:
     document = {"services": [], "organizations": [], "taxonomies": [], "addresses": [ADDRESS]}
     report = imports.import_file(by=SYSTEM, data=json.dumps(document).encode())
     assert report.ok and report.externals == [(f"address {ADDRESS['id']}.location_id", PLACE)]
     assert not m.Address.objects.filter(pk=ADDRESS["id"]).exists()
     assert m.ExtraRecord.objects.get(pk=ADDRESS["id"]).table == "address"
     assert [a for a in _whole()["address"] if a["id"] == ADDRESS["id"]] == [ADDRESS]
-    # nobody knows yet how confidential its location is: partners only, as a partners' address
-    public = export.bundle_for(policy.audience_of(None), with_taxonomies=False)
-    assert ADDRESS["id"] not in {a["id"] for a in public["address"]}
+    # nobody knows yet how confidential its location is: only the operator's export has it,
+    # not the public, nor any signed-in user of any organisation
+    for user in (None, make_user("caseworker", world.org)):
+        shown = export.bundle_for(policy.audience_of(user), with_taxonomies=False)
+        assert ADDRESS["id"] not in {a["id"] for a in shown["address"]}
     assert imports.import_file(by=SYSTEM, data=json.dumps(document).encode()).unchanged
 
     place = {"id": PLACE, "location_type": "physical", "name": "Harbour front", "latitude": 44.6}
@@ -245,3 +249,22 @@ def test_an_address_for_a_hidden_location_harbour_holds_is_sealed_into_it(world)
     for _ in range(2):
         _import_address()
         _assert_address_sealed_into_the_place()
+
+
+def test_rows_kept_apart_for_a_removed_location_go_with_it(world) -> None:
+    """A hidden location's kept-apart service-at-location (its service still outside) is
+    deleted with the location: left behind it would count as outside, and leave, carrying the
+    removed location's id, in the whole export."""
+    at = {"id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6e", "service_id": ALONE}
+    location = world.hidden_location
+    document = {
+        "services": [],
+        "organizations": [],
+        "taxonomies": [],
+        "service_at_locations": [{**at, "location_id": str(location.pk)}],
+    }
+    assert imports.import_file(by=SYSTEM, data=json.dumps(document).encode()).ok
+    assert m.ExtraRecord.objects.filter(pk=at["id"]).exists()
+    actions.remove_location(by=SYSTEM, service=world.safe_house, location=location)
+    assert not m.ExtraRecord.objects.filter(pk=at["id"]).exists()
+    assert str(location.pk) not in json.dumps(_whole())
