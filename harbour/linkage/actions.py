@@ -87,7 +87,7 @@ def new_blocks(
     rows: Iterable[SurvivorEncoding], *, key: LinkageKey | None = None
 ) -> list[EncodingBlock]:
     """The lookup blocks of encodings (unsaved): every key and narrowed key of the kernel's
-    `LookupIndex`, and the whole-encoding key, each hashed with the hub key (`block_key`)."""
+    `LookupIndex`, and the whole-encoding key, each hashed with the hub key (`block_keys`)."""
     key = key or hub_key()
     index = matching.LookupIndex()
     out = []
@@ -97,8 +97,8 @@ def new_blocks(
         except EncodingError:
             continue  # another key's encoding: stale, found by `encode --stale`, no blocks
         out += [
-            EncodingBlock(encoding=row, org_id=row.org_id, key=block_key(key, text))
-            for text in _block_texts(index, made)
+            EncodingBlock(encoding=row, org_id=row.org_id, key=hashed)
+            for hashed in block_keys(key, _block_texts(index, made))
         ]
     return out
 
@@ -108,10 +108,16 @@ def _block_texts(index: matching.LookupIndex, made: Encoding) -> list[str]:
     return [matching.block_text(k) for k in keys]
 
 
-def block_key(key: LinkageKey, text: str) -> str:
-    """A block key as stored: keyed (so it tells nothing without the hub key, and a new key
+def block_keys(key: LinkageKey, texts: Iterable[str]) -> list[str]:
+    """Block keys as stored: keyed (so they tell nothing without the hub key, and a new key
     makes new ones), short (80 bits: no two blocks of a hub collide by chance)."""
-    return hmac.new(key.subkey("lookup-blocks"), text.encode(), hashlib.sha256).hexdigest()[:20]
+    base = hmac.new(key.subkey("lookup-blocks"), digestmod=hashlib.sha256)
+    out = []
+    for text in texts:
+        mac = base.copy()  # the keyed state once per call, not once per block
+        mac.update(text.encode())
+        out.append(mac.hexdigest()[:20])
+    return out
 
 
 def _encoded(survivor: Survivor, values: dict[str, Any], key: LinkageKey) -> dict[str, Any]:
@@ -468,11 +474,13 @@ def _candidates(
     indexed queries at most, whatever the number of encodings. Call under `widened`."""
     index = index or matching.LookupIndex()
     limit = index.blocking.max_block
-    same = block_key(key, matching.block_text(index.same(mine)))
-    pairs = [
-        (block_key(key, matching.block_text(k)), block_key(key, matching.block_text(n)))
-        for k, n in index.entries(mine)
-    ]
+    entries = index.entries(mine)
+    hashed = block_keys(
+        key,
+        [matching.block_text(index.same(mine))]
+        + [matching.block_text(k) for pair in entries for k in pair],
+    )
+    same, pairs = hashed[0], list(zip(hashed[1::2], hashed[2::2], strict=True))
     sizes = _sizes([same, *(k for k, _n in pairs)])
     narrowed = [n for k, n in pairs if sizes.get(k, 0) > limit]
     sizes |= _sizes(narrowed) if narrowed else {}
