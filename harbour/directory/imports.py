@@ -9,7 +9,6 @@ rebuilt for the services it brought.
 import datetime as dt
 import json
 import uuid
-from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -19,12 +18,10 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from harbour.audit.actions import Actor, record_event
-from harbour.directory import index, references, shapes, tabular
+from harbour.directory import index, references, sealing, shapes, tabular
 from harbour.directory import models as m
 from harbour.directory.actions import store_regions
 from harbour.directory.hsds import BY_NAME, TABLES, Bundle, Table, flatten, model_fields
-from harbour.directory.index import area_code
-from harbour.orgs import crypto
 
 SCHEMAS = Path(__file__).resolve().parent / "data" / "hsds-3.0"
 MAX_BYTES = 20 * 1024 * 1024
@@ -403,8 +400,8 @@ def import_bundle(
     apart = references.kept_apart(bundle, externals)
     replaced = _delete_replaced(bundle)
     counts: dict[str, int] = {}
-    hidden_addresses = _hidden_addresses(bundle)
-    sealed_away = set(hidden_addresses) | _seal_into_stored_hidden(bundle, hidden_addresses)
+    hidden_addresses = sealing.hidden_addresses(bundle)
+    sealed_away = set(hidden_addresses) | sealing.seal_into_stored_hidden(bundle, hidden_addresses)
     for table in TABLES:
         rows = [
             r
@@ -456,19 +453,6 @@ def _delete_replaced(bundle: Bundle) -> list[Any]:
     return affected
 
 
-def _hidden_addresses(bundle: Bundle) -> dict[str, list[dict[str, Any]]]:
-    hidden = {
-        r["id"]
-        for r in bundle.get("location", [])
-        if r.get("confidentiality") == m.Confidentiality.HIDDEN
-    }
-    out: dict[str, list[dict[str, Any]]] = {h: [] for h in hidden}
-    for row in bundle.get("address", []):
-        if row.get("location_id") in hidden:
-            out[row["location_id"]].append(row)
-    return out
-
-
 def _write_extra(
     table: Table, rows: list[dict[str, Any]], apart: dict[tuple[str, str], str]
 ) -> None:
@@ -500,7 +484,7 @@ def _settle_waiting(bundle: Bundle, org_id: Any) -> list[Any]:
         if x.table == "address" and str(x.row.get("location_id")) in sealed:
             sealed[str(x.row["location_id"])].append(x.row)
     for location in hidden:
-        _seal_addresses(location, sealed[str(location.pk)])
+        sealing.seal_addresses(location, sealed[str(location.pk)])
     waiting = [
         x for x in waiting if not (x.table == "address" and str(x.row.get("location_id")) in sealed)
     ]
@@ -542,7 +526,7 @@ def _write_rows(
         obj = table.model(**values, extra=extra)
         if hasattr(obj, "org_id") and table.name != "closure":
             obj.org_id = org_id
-        if table.name == "location" and (position := _prepare_location(obj, row, hidden)):
+        if table.name == "location" and (position := sealing.prepare_location(obj, row, hidden)):
             placed.append((obj, *position))
         objects.append(obj)
     if table.name in {"organization", "taxonomy", "taxonomy_term"}:
@@ -552,62 +536,6 @@ def _write_rows(
     # A hidden location's coarse region (ADR 44), from its position while it is still at hand;
     # the index, refreshed after the writes, copies the region and never the position.
     store_regions(placed)
-
-
-def _seal_into_stored_hidden(bundle: Bundle, in_file: dict[str, Any]) -> set[str]:
-    """Addresses of hidden locations Harbour already holds (the file does not bring the
-    location) are sealed into them, as the location's own import would have done: no column
-    may hold a hidden address. Returns those locations' ids, whose address rows are not
-    written."""
-    named: dict[uuid.UUID, set[str]] = defaultdict(set)  # as the file spells each id
-    for row in bundle.get("address", []):
-        raw = row.get("location_id")
-        if raw and raw not in in_file and (pk := _uuid(raw)):
-            named[pk].add(raw)
-    hidden = m.Location.objects.filter(pk__in=named, confidentiality=m.Confidentiality.HIDDEN)
-    sealed: set[str] = set()
-    for location in hidden:
-        spelt = named[location.pk]
-        _seal_addresses(location, [r for r in bundle["address"] if r.get("location_id") in spelt])
-        sealed |= spelt
-    return sealed
-
-
-def _uuid(value: Any) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
-
-
-def _seal_addresses(location: Any, addresses: list[dict[str, Any]]) -> None:
-    """Add (or replace, by id) addresses in a hidden location's sealed detail."""
-    detail = crypto.open_record(location)
-    new = {str(a.get("id")) for a in addresses}
-    kept = [a for a in detail.get("addresses", []) if str(a.get("id")) not in new]
-    detail["addresses"] = [*kept, *addresses]
-    location.sealed = crypto.seal_record(location, detail)
-    location.save(update_fields=["sealed"])
-
-
-def _prepare_location(
-    obj: Any, row: dict[str, Any], hidden_addresses: dict[str, list[dict[str, Any]]]
-) -> tuple[Any, Any] | None:
-    """Fill the province; seal a hidden location's address and position. Returns the position
-    of a hidden location, for its region."""
-    if not obj.province:
-        obj.province = area_code(str(row.get("state_province", "")))
-    hidden = hidden_addresses.get(row["id"])
-    if hidden is None:
-        return None
-    position = (obj.latitude, obj.longitude)
-    first = hidden[0] if hidden else {}
-    obj.province = obj.province or area_code(str(first.get("state_province", "")))
-    obj.sealed = crypto.seal_record(
-        obj, {"addresses": hidden, "latitude": obj.latitude, "longitude": obj.longitude}
-    )
-    obj.latitude = obj.longitude = None
-    return position
 
 
 def _upsert(model: type[models.Model], objects: list[Any]) -> None:

@@ -66,6 +66,7 @@ def test_a_provider_creates_a_service_with_a_hidden_location(org, supervisor, cl
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     service = Service.objects.get(name="Harbour House")
+    assert service.provider is not None
     assert service.org_id == org.pk and service.provider.org_id == org.pk
     response = client.post(
         f"/directory/manage/{service.pk}/locations/new/",
