@@ -176,31 +176,26 @@ def _run_date(recorded: dict[str, Any]) -> str:
     return timezone.localtime(dt.datetime.fromisoformat(recorded["run_at"])).date().isoformat()
 
 
-# The run's counts are national totals of every encoded record, with no disclosure control
-# of their own: what the page, the downloads and the API show of them is rounded to this (the
-# release keeps the exact figures, for analysts and reproduction; ADR 27, ADR 28).
-LINKAGE_ROUNDING = 10
-_COUNTS = (
-    "records",
-    "persons",
-    "persons_expected",
-    "persons_if_uncertain_merged",
-    "uncertain_pairs",
-)
+# The run's counts are national totals of every encoded record, those of organisations and
+# survivors who do not take part in statistics included, with no disclosure control of their
+# own: what leaves (the page, the downloads, the API) is only the run, its date and its
+# uncertainty as shares of the persons counted; the release keeps the exact figures, for
+# analysts and reproduction (ADR 27, ADR 28).
+def _fewer(recorded: dict[str, Any], key: str) -> float | None:
+    """How many fewer persons, in % of the run's persons (one decimal), `key` would give."""
+    persons, other = recorded.get("persons"), recorded.get(key)
+    if not isinstance(persons, int) or not isinstance(other, int) or persons <= 0:
+        return None
+    return round(100 * (persons - other) / persons, 1)
 
 
-def _shown(recorded: dict[str, Any]) -> dict[str, Any]:
-    """The recorded method with the run's counts rounded to LINKAGE_ROUNDING."""
-    out = dict(recorded)
-    for key in _COUNTS:
-        if isinstance(out.get(key), int):
-            out[key] = LINKAGE_ROUNDING * round(out[key] / LINKAGE_ROUNDING)
-    return out
+def _percent(value: float | None) -> str:
+    return str(number_format(value or 0.0, decimal_pos=1))
 
 
 def persons_note(release: Release) -> str:
     """One sentence, in the reader's language, on how persons were unduplicated."""
-    recorded = _shown(persons_recorded(release))
+    recorded = persons_recorded(release)
     if recorded["by"] == REFERRAL_LINKS:
         note = _(
             "No record-linkage run: records were joined only by referrals and transfers, so a "
@@ -213,37 +208,30 @@ def persons_note(release: Release) -> str:
         return _("How persons were unduplicated was not recorded for this release.")
     if "run_at" not in recorded:
         return _("Persons were unduplicated by record linkage; the run was not recorded.")
-    figures = {
-        "date": _run_date(recorded),
-        "records": _number(recorded["records"]),
-        "persons": _number(recorded["persons"]),
-        "merged": _number(recorded["persons_if_uncertain_merged"]),
-        "expected": _number(recorded.get("persons_expected") or 0),
-    }
-    if recorded["persons_if_uncertain_merged"] == recorded["persons"]:
+    merged = _fewer(recorded, "persons_if_uncertain_merged")
+    expected = _fewer(recorded, "persons_expected")
+    figures = {"date": _run_date(recorded), "merged": _percent(merged)}
+    if not merged:
+        text = _("Persons unduplicated by the record-linkage run of %(date)s (no uncertain pair).")
+    elif expected is None:  # a run made before the estimate existed
         text = _(
-            "Persons unduplicated by the record-linkage run of %(date)s: %(records)s records → "
-            "%(persons)s persons (no uncertain pair)."
-        )
-    elif recorded.get("persons_expected") is None:  # a run made before the estimate existed
-        text = _(
-            "Persons unduplicated by the record-linkage run of %(date)s: %(records)s records → "
-            "%(persons)s persons (between %(merged)s if every uncertain pair were one person "
-            "and %(persons)s)."
+            "Persons unduplicated by the record-linkage run of %(date)s: were every uncertain "
+            "pair one person, %(merged)s %% fewer persons would be counted."
         )
     else:
+        figures["expected"] = _percent(expected)
         text = _(
-            "Persons unduplicated by the record-linkage run of %(date)s: %(records)s records → "
-            "%(persons)s persons (expected %(expected)s; between %(merged)s if every uncertain "
-            "pair were one person and %(persons)s)."
+            "Persons unduplicated by the record-linkage run of %(date)s: were every uncertain "
+            "pair one person, %(merged)s %% fewer persons would be counted (expected: "
+            "%(expected)s %% fewer)."
         )
-    rounded = _("The linkage figures are rounded to the nearest %(n)s.") % {"n": LINKAGE_ROUNDING}
-    return f"{text % figures} {rounded}"
+    return text % figures
 
 
 def _persons_metadata(release: Release) -> dict[str, Any]:
-    """The flat fields downloads and the API carry: the method, the sentence, the run."""
-    recorded = _shown(persons_recorded(release))
+    """The flat fields downloads and the API carry: the method, the sentence, the run and its
+    uncertainty as shares (never its counts)."""
+    recorded = persons_recorded(release)
     fields: dict[str, Any] = {
         "persons_counted_by": recorded["by"],
         "persons_note": persons_note(release),
@@ -251,21 +239,15 @@ def _persons_metadata(release: Release) -> dict[str, Any]:
     if "records_per_person" in recorded:
         fields["records_per_person"] = recorded["records_per_person"]
     if "run" in recorded:
-        fields |= {f"linkage_{key}": recorded.get(key) for key in LINKAGE_FIGURES}
-        fields["linkage_persons_expected"] = recorded.get("persons_expected") or ""
-        fields["linkage_rounding"] = LINKAGE_ROUNDING
+        fields |= {
+            "linkage_run": recorded["run"],
+            "linkage_run_at": recorded.get("run_at", ""),
+            "linkage_fewer_if_uncertain_merged_percent": _fewer(
+                recorded, "persons_if_uncertain_merged"
+            ),
+            "linkage_expected_fewer_percent": _fewer(recorded, "persons_expected"),
+        }
     return fields
-
-
-LINKAGE_FIGURES = (
-    "run",
-    "run_at",
-    "records",
-    "persons",
-    "persons_expected",
-    "persons_if_uncertain_merged",
-    "uncertain_pairs",
-)
 
 
 def release_metadata(release: Release) -> dict[str, Any]:

@@ -68,9 +68,8 @@ def test_a_release_after_a_linkage_run_records_and_shows_its_figures(
     assert recorded["run_at"] == run.created_at.isoformat()
     note = presentation.persons_note(release)
     day = timezone.localtime(run.created_at).date().isoformat()
-    assert note.startswith(f"Persons unduplicated by the record-linkage run of {day}: 30 records")
-    assert f"→ {presentation.LINKAGE_ROUNDING * round(run.persons / 10)} persons" in note
-    assert note.endswith("The linkage figures are rounded to the nearest 10.")
+    assert note.startswith(f"Persons unduplicated by the record-linkage run of {day}")
+    assert "30" not in note and str(run.persons) not in note  # no count leaves, only shares
     page = _page(release)
     assert note in page and str(run.pk) in page
 
@@ -78,22 +77,16 @@ def test_a_release_after_a_linkage_run_records_and_shows_its_figures(
 def test_the_uncertainty_of_the_run_is_reported() -> None:
     release = Release(method="dp", status="published", config={"persons": _recorded(100, 90, 84)})
     assert presentation.persons_note(release) == (
-        "Persons unduplicated by the record-linkage run of 2026-12-01: 100 records → 90 persons "
-        "(expected 90; between 80 if every uncertain pair were one person and 90). The linkage "
-        "figures are rounded to the nearest 10."
+        "Persons unduplicated by the record-linkage run of 2026-12-01: were every uncertain pair "
+        "one person, 6.7 % fewer persons would be counted (expected: 3.3 % fewer)."
     )
     older = _recorded(100, 90, 84) | {"persons_expected": None}
     release.config = {"persons": older}  # a run made before the estimate existed
-    assert "(between 80 if every uncertain pair were one person and 90)" in (
+    assert "one person, 6.7 % fewer persons would be counted." in (
         presentation.persons_note(release)
     )
     release.config = {"persons": _recorded(1200, 1180, 1180)}
-    assert presentation.persons_note(release).endswith(
-        "1,200 records → 1,180 persons (no uncertain pair). The linkage figures are rounded to "
-        "the nearest 10."
-    )
-    release.config = {"persons": _recorded(1203, 1187, 1187)}  # exact figures never shown
-    assert "1,200 records → 1,190 persons" in presentation.persons_note(release)
+    assert presentation.persons_note(release).endswith("2026-12-01 (no uncertain pair).")
 
 
 def _recorded(records: int, persons: int, merged: int) -> dict[str, Any]:
@@ -171,12 +164,13 @@ def test_downloads_and_the_api_carry_it(counted_cases, analyst, reviewer, api_fo
     client, base = Client(), f"/statistics/releases/{release.pk}/download"
     csv = client.get(f"{base}.csv").content.decode()
     assert "# persons_counted_by,record_linkage" in csv
-    assert f"# linkage_run,{run.pk}" in csv and f"# linkage_records,{_tens(run.records)}" in csv
-    assert "# linkage_rounding,10" in csv
+    assert f"# linkage_run,{run.pk}" in csv and "# linkage_expected_fewer_percent," in csv
+    assert "linkage_records" not in csv and "linkage_persons" not in csv  # shares, no counts
     assert "# persons_note,Persons unduplicated by the record-linkage run of" in csv
     data = client.get(f"{base}.json").json()["metadata"]
-    assert data["linkage_persons"] == _tens(run.persons) and data["records_per_person"] == 1
-    assert data["linkage_persons_if_uncertain_merged"] == _tens(run.persons_if_uncertain_merged)
+    assert data["records_per_person"] == 1 and "linkage_persons" not in data
+    merged = run.persons - run.persons_if_uncertain_merged
+    assert data["linkage_fewer_if_uncertain_merged_percent"] == round(100 * merged / run.persons, 1)
     sheet = load_workbook(io.BytesIO(client.get(f"{base}.xlsx").content))["metadata"]
     about = {row[0]: row[1] for row in sheet.iter_rows(values_only=True)}
     assert about["persons_counted_by"] == "record_linkage" and about["linkage_run"] == str(run.pk)
@@ -210,7 +204,3 @@ def test_the_page_says_it_in_french(counted_cases, analyst, reviewer) -> None:
     page = _page(release, HTTP_ACCEPT_LANGUAGE="fr")
     assert "Personnes dédoublonnées par le couplage d’enregistrements du" in page
     assert "Exécution du couplage\u00a0:" in page
-
-
-def _tens(n: int) -> int:
-    return 10 * round(n / 10)
