@@ -371,7 +371,14 @@ def _hint(by: User, mine: Encoding) -> Hint:
         return Hint(Answer.LIMITED)
     matched = _matching_elsewhere(mine, by.org_id)
     places = _places(matched, by)
-    _audit_probe(by, PROBE, matches=len(matched), places=len(places))
+    # What the asker was told, no more: how many records matched elsewhere is not said to the
+    # asker, so it is not written in the asker's own chain either.
+    _audit_probe(
+        by,
+        PROBE,
+        answer=str(Answer.KNOWN if matched else Answer.NONE),
+        place_told="yes" if places else "no",
+    )
     for org_id, survivor_id in matched:
         # In the chain of the organisation whose record matched, by the system: it learns that
         # a hint about its record was shown elsewhere, not where (which would tell it where the
@@ -389,8 +396,9 @@ def _hint(by: User, mine: Encoding) -> Hint:
     return Hint(Answer.KNOWN, tuple(sorted(set(places.values()))))
 
 
-def _audit_probe(by: User, action: str, outcome: str = Outcome.OK, **counts: int) -> None:
-    """In the asking organisation's chain: who asked, and counts; never the identity asked."""
+def _audit_probe(by: User, action: str, outcome: str = Outcome.OK, **told: str) -> None:
+    """In the asking organisation's chain: who asked and what they were told; never the
+    identity asked."""
     record_event(
         by=by,
         action=action,
@@ -398,7 +406,7 @@ def _audit_probe(by: User, action: str, outcome: str = Outcome.OK, **counts: int
         target_type="organisation",
         target_id=by.org_id,
         outcome=outcome,
-        context={k: str(v) for k, v in counts.items()},
+        context=told,
     )
 
 

@@ -113,7 +113,7 @@ def test_what_the_hint_says_is_the_survivors_decision(
     assert about.target_id == str(served.survivor_id) and about.actor_org_id is None
     assert about.context == {"place_told": "yes" if tells_where else "no"}
     asked = AuditEvent.objects.get(action="linkage.hint_asked", org_id=other_org.pk)
-    assert asked.context == {"matches": "1", "places": "1" if tells_where else "0"}
+    assert asked.context == {"answer": "known", "place_told": "yes" if tells_where else "no"}
     copy = client_for(caseworker).get(
         f"/sharing/survivors/{served.survivor_id}/rights/?format=print"
     )

@@ -216,7 +216,7 @@ def test_the_hint_says_only_known_elsewhere_and_is_audited_at_both_ends(
     assert body["answer"] == "known" and body["places"] == []  # no consent: never where
     shown = AuditEvent.objects.get(action="linkage.hint_asked")
     assert shown.org_id == other_org.pk
-    assert shown.context == {"matches": "1", "places": "0"}  # counts only, no identity
+    assert shown.context == {"answer": "known", "place_told": "no"}  # what was told, no identity
     assert "Tremblay" not in str(shown.context) and "1998" not in str(shown.context)
     about = AuditEvent.objects.get(action="linkage.hint_about")
     assert about.org_id == org.pk and about.target_id == str(served.survivor_id)
@@ -269,7 +269,10 @@ def test_no_hint_for_a_stranger_or_within_one_organisation(make_case, caseworker
     assert body["message"] == "No sign that this person was served by another organisation."
     # A negative is a probe too: audited in the asker's chain (counts only), told to no one.
     asked = AuditEvent.objects.get(action="linkage.hint_asked")
-    assert asked.org_id == caseworker.org_id and asked.context == {"matches": "0", "places": "0"}
+    assert asked.org_id == caseworker.org_id and asked.context == {
+        "answer": "none",
+        "place_told": "no",
+    }
     assert not AuditEvent.objects.filter(action="linkage.hint_about").exists()
 
 
