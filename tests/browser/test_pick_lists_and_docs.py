@@ -60,7 +60,9 @@ def test_filter_box_swagger_and_the_french_header(
         box.fill("")
         expect(select.locator('option[value="eng"]')).to_have_js_property("hidden", False)
         page.goto(f"{live_server.url}/api/v1/docs")
-        expect(page.locator(".swagger-ui .info .title")).to_be_visible()
+        # Swagger UI builds the page from the whole OpenAPI document in the browser: on a
+        # loaded CI machine that took over expect's default 5 s (the page rendered after it).
+        expect(page.locator(".swagger-ui .info .title")).to_be_visible(timeout=30_000)
         expect(page.locator("#quick-exit")).to_be_visible()
         phone_context = browser.new_context(viewport=PHONE, locale="fr-CA")
         phone_context.add_cookies(context.cookies())
