@@ -315,6 +315,22 @@ if HARBOUR_HINT_PROBES_PER_HOUR < 1:
     raise ImproperlyConfigured(
         f"HARBOUR_HINT_PROBES_PER_HOUR must be at least 1, not {HARBOUR_HINT_PROBES_PER_HOUR}."
     )
+# ... and all users of one organisation together: many accounts of one organisation (or one
+# stolen token per colleague) must not multiply the oracle. At least the per-user limit.
+HARBOUR_HINT_PROBES_PER_HOUR_ORG = env_int("HARBOUR_HINT_PROBES_PER_HOUR_ORG", 300)
+if HARBOUR_HINT_PROBES_PER_HOUR_ORG < HARBOUR_HINT_PROBES_PER_HOUR:
+    raise ImproperlyConfigured(
+        "HARBOUR_HINT_PROBES_PER_HOUR_ORG must be at least HARBOUR_HINT_PROBES_PER_HOUR "
+        f"({HARBOUR_HINT_PROBES_PER_HOUR}), not {HARBOUR_HINT_PROBES_PER_HOUR_ORG}."
+    )
+# A hint tells a province only when it holds at least this many active organisations; fewer
+# would point at the organisation that served the survivor, so the hint says Canada instead.
+HARBOUR_HINT_MIN_ORGS_PER_PLACE = env_int("HARBOUR_HINT_MIN_ORGS_PER_PLACE", 3)
+if HARBOUR_HINT_MIN_ORGS_PER_PLACE < 1:
+    raise ImproperlyConfigured(
+        "HARBOUR_HINT_MIN_ORGS_PER_PLACE must be at least 1, "
+        f"not {HARBOUR_HINT_MIN_ORGS_PER_PLACE}."
+    )
 
 
 def _bad_days(raw: str) -> int:

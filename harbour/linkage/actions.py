@@ -20,8 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from harbour.accounts.models import User
 from harbour.accounts.policy import Perm, can
 from harbour.audit.actions import Actor, SystemActor, record_event
-from harbour.audit.models import Outcome
-from harbour.audit.queries import events_for_org
+from harbour.audit.models import AuditEvent, Outcome
 from harbour.cases.models import Survivor
 from harbour.cases.values import read_values
 from harbour.core import tenancy
@@ -31,6 +30,7 @@ from harbour.linkage.core.encoding import SCHEME, Encoding, EncodingError, Linka
 from harbour.linkage.keys import hub_key
 from harbour.linkage.models import EncodingBlock, LinkageRun, SurvivorEncoding
 from harbour.linkage.queries import current_run
+from harbour.orgs.models import Organisation
 from harbour.standard.dictionary import current
 from harbour.standard.validation import validate
 
@@ -278,22 +278,37 @@ HINT_TOO_LITTLE = _(
 HINT_LIMITED = _(
     "Too many returning-survivor hints asked in the last hour. Wait a while and try again."
 )
+HINT_LIMITED_ORG = _(
+    "Your organisation has reached its limit of returning-survivor hints for the last hour. "
+    "Wait a while and try again."
+)
+# Said instead of a province holding too few organisations (HARBOUR_HINT_MIN_ORGS_PER_PLACE).
+HINT_CANADA = _("Canada")
 
 
 class Answer(StrEnum):
     KNOWN = "known"
     NONE = "none"
     TOO_LITTLE = "too_little"
-    LIMITED = "limited"  # over the probe limit: nothing compared, nothing said
+    LIMITED = "limited"  # over a probe limit: nothing compared, nothing said
+
+
+class Limit(StrEnum):
+    """Which hourly probe limit a LIMITED answer reached."""
+
+    USER = "user"
+    ORGANISATION = "organisation"
 
 
 @dataclass(frozen=True)
 class Hint:
     """What a returning-survivor hint says. `places` (province code, year) only from matched
-    records whose survivor consented to it; empty otherwise."""
+    records whose survivor consented to it; empty otherwise. A province of None is Canada: the
+    province held too few organisations to be told. `limit`: which limit a LIMITED reached."""
 
     answer: Answer
-    places: tuple[tuple[str, int], ...] = ()
+    places: tuple[tuple[str | None, int], ...] = ()
+    limit: Limit | None = None
 
     @property
     def known(self) -> bool:
@@ -303,10 +318,12 @@ class Hint:
         if self.answer == Answer.KNOWN and self.places:
             provinces = current().codelists["province"]
             places = ", ".join(
-                str(HINT_PLACE % {"province": provinces.label_of(p), "year": y})
+                str(HINT_PLACE % {"province": _where(provinces, p), "year": y})
                 for p, y in self.places
             )
             return str(HINT_KNOWN_WHERE % {"places": places})
+        if self.answer == Answer.LIMITED and self.limit == Limit.ORGANISATION:
+            return str(HINT_LIMITED_ORG)
         return str(
             {
                 Answer.KNOWN: HINT_KNOWN,
@@ -317,11 +334,17 @@ class Hint:
         )
 
 
+def _where(provinces: Any, code: str | None) -> Any:
+    return provinces.label_of(code) if code else HINT_CANADA
+
+
 # Audit actions of a probe, all in the asking organisation's chain with counts only: a probe
-# compared (counted against the limit), one too weak to compare, one refused over the limit.
+# compared, one too weak to compare, one refused over a limit. The first two count against the
+# limits: a weak probe compares nothing, but an automated caller could flood the trail with them.
 PROBE = "linkage.hint_asked"
 PROBE_TOO_LITTLE = "linkage.hint_too_little"
 PROBE_REFUSED = "linkage.hint_refused"
+COUNTED = (PROBE, PROBE_TOO_LITTLE)
 
 
 @transaction.atomic
@@ -332,7 +355,8 @@ def returning_hint(*, by: User, values: dict[str, Any]) -> Hint:
     every other organisation's current encodings. Without the survivor's consent it reveals
     nothing but yes or no; with it, the province and year (never the organisation). Each
     probe is audited in the asking organisation (counts only), and limited per user and hour
-    (HARBOUR_HINT_PROBES_PER_HOUR): a typed identity makes a membership oracle. Every hint
+    (HARBOUR_HINT_PROBES_PER_HOUR) and per organisation and hour (..._ORG): a typed identity
+    makes a membership oracle. Every hint
     shown is also audited at each organisation whose record matched, against that record,
     without naming the asker; the survivor's copy lists the hints about them.
     Over the limit the answer is LIMITED (audited, committed with the caller): the caller
@@ -363,12 +387,13 @@ def returning_hint_for(*, by: User, survivor: Survivor) -> Hint | None:
 
 
 def _hint(by: User, mine: Encoding) -> Hint:
-    if mine.weak:  # compares nothing, so reveals nothing: audited, not counted
+    reached = _limit_reached(by)
+    if reached is not None:
+        _audit_probe(by, PROBE_REFUSED, outcome=Outcome.REFUSED, limit=str(reached))
+        return Hint(Answer.LIMITED, limit=reached)
+    if mine.weak:  # compares nothing, so reveals nothing; audited and counted all the same
         _audit_probe(by, PROBE_TOO_LITTLE)
         return Hint(Answer.TOO_LITTLE)
-    if not _probe_allowed(by):
-        _audit_probe(by, PROBE_REFUSED, outcome=Outcome.REFUSED)
-        return Hint(Answer.LIMITED)
     matched = _matching_elsewhere(mine, by.org_id)
     places = _places(matched, by)
     # What the asker was told, no more: how many records matched elsewhere is not said to the
@@ -393,7 +418,9 @@ def _hint(by: User, mine: Encoding) -> Hint:
         )
     if not matched:
         return Hint(Answer.NONE)
-    return Hint(Answer.KNOWN, tuple(sorted(set(places.values()))))
+    # Provinces first, then Canada (None), each by year.
+    told = sorted(set(places.values()), key=lambda p: (p[0] is None, p[0] or "", p[1]))
+    return Hint(Answer.KNOWN, tuple(told))
 
 
 def _audit_probe(by: User, action: str, outcome: str = Outcome.OK, **told: str) -> None:
@@ -410,26 +437,36 @@ def _audit_probe(by: User, action: str, outcome: str = Outcome.OK, **told: str) 
     )
 
 
-def _probe_allowed(by: User) -> bool:
-    """Fewer than HARBOUR_HINT_PROBES_PER_HOUR compared probes by this user in the last hour,
-    counted from the audit trail (the trail is the record of them; no second count to keep in
-    step). The user's row is locked first so that two concurrent probes cannot both pass."""
-    list(User.objects.select_for_update().filter(pk=by.pk).values_list("pk", flat=True))
-    since = timezone.now() - dt.timedelta(hours=1)
-    asked = (
-        events_for_org(by.org_id)
-        .filter(actor_id=by.pk, action=PROBE, occurred_at__gte=since)
-        .count()
+def _limit_reached(by: User) -> Limit | None:
+    """The limit this probe would pass, or None: HARBOUR_HINT_PROBES_PER_HOUR probes by this
+    user, or HARBOUR_HINT_PROBES_PER_HOUR_ORG by all users of the organisation, in the last
+    hour, counted from the audit trail (the trail is the record of them; no second count to
+    keep in step; refusals are not counted, so waiting an hour always frees a probe).
+
+    The organisation's row is locked first, so concurrent probes of one organisation (and of
+    one user) serialise: none can pass a limit counted before another's event was written.
+    FOR NO KEY UPDATE: the organisation's own writes referencing its row are not held up."""
+    list(
+        Organisation.objects.select_for_update(no_key=True)
+        .filter(pk=by.org_id)
+        .values_list("pk", flat=True)
     )
-    return asked < settings.HARBOUR_HINT_PROBES_PER_HOUR
+    since = timezone.now() - dt.timedelta(hours=1)
+    # In the organisation's own chain: its users' probes are written there, and only there.
+    asked = AuditEvent.objects.filter(org_id=by.org_id, action__in=COUNTED, occurred_at__gte=since)
+    if asked.filter(actor_id=by.pk).count() >= settings.HARBOUR_HINT_PROBES_PER_HOUR:
+        return Limit.USER
+    if asked.count() >= settings.HARBOUR_HINT_PROBES_PER_HOUR_ORG:
+        return Limit.ORGANISATION
+    return None
 
 
-def _places(matched: list[tuple[Any, Any]], by: User) -> dict[Any, tuple[str, int]]:
+def _places(matched: list[tuple[Any, Any]], by: User) -> dict[Any, tuple[str | None, int]]:
     """(province, year) of each matched record whose survivor consented to be known elsewhere
-    (sharing policy, live consent): the province of the organisation that served them and the
-    year of their latest intake there."""
+    (sharing policy, live consent): the province of the organisation that served them (None,
+    said Canada, where that would identify it: `_unidentifying`) and the year of their latest
+    intake there."""
     from harbour.cases.models import Case
-    from harbour.orgs.models import Organisation
     from harbour.sharing.policy import may_tell_where_served
 
     if not matched:
@@ -450,7 +487,23 @@ def _places(matched: list[tuple[Any, Any]], by: User) -> dict[Any, tuple[str, in
             )
             if latest is not None:
                 found[survivor.pk] = (survivor.org.province, latest.year)
-    return found
+    return _unidentifying(found)
+
+
+def _unidentifying(found: dict[Any, tuple[str, int]]) -> dict[Any, tuple[str | None, int]]:
+    """Each place with its province replaced by None (Canada) where the province holds fewer
+    than HARBOUR_HINT_MIN_ORGS_PER_PLACE active organisations (of any type, the asker's too):
+    there, a province would all but name the organisation that served the survivor."""
+    provinces = {p for p, _y in found.values()}
+    held = dict(
+        Organisation.objects.filter(is_active=True, province__in=provinces)
+        .values("province")
+        .order_by()
+        .annotate(n=Count("pk"))
+        .values_list("province", "n")
+    )
+    least = settings.HARBOUR_HINT_MIN_ORGS_PER_PLACE
+    return {s: (p if held.get(p, 0) >= least else None, y) for s, (p, y) in found.items()}
 
 
 def _matching_elsewhere(mine: Encoding, org_id: Any) -> list[tuple[Any, Any]]:

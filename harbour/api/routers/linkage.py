@@ -2,7 +2,8 @@
 
 The hint says whether the person may be known elsewhere, never by whom, and where and when only
 with the consent of the survivor at the organisation that served them; the identity sent is
-encoded at once and not stored. Limited per user and hour, and every call audited."""
+encoded at once and not stored. Limited per user and hour and per organisation and hour (429
+with the limit reached in the message), and every call audited."""
 
 import datetime as dt
 from typing import Any, Literal
@@ -31,7 +32,13 @@ class HintIn(Schema):
 
 
 class HintPlace(Schema):
-    province: str = Field(description="ISO 3166-2:CA code, e.g. CA-AB.")
+    province: str | None = Field(
+        description=(
+            'ISO 3166-2:CA code, e.g. CA-AB; null (said "Canada" in the message) when the '
+            "province holds too few organisations in Harbour to be told without pointing at "
+            "the organisation (HARBOUR_HINT_MIN_ORGS_PER_PLACE)."
+        )
+    )
     year: int
 
 
@@ -48,8 +55,8 @@ class HintOut(Schema):
     places: list[HintPlace] = Field(
         description=(
             "Where and when, only for matched records whose survivor consented to be known "
-            "elsewhere: the province of the organisation that served them and the year of "
-            "their latest intake there. Never the organisation."
+            "elsewhere: the province of the organisation that served them (or only Canada, "
+            "see province) and the year of their latest intake there. Never the organisation."
         )
     )
     message: str
@@ -62,7 +69,10 @@ def hint_message(known: bool) -> str:
 @router.post(
     "/hint",
     response={200: HintOut, 429: ErrorOut, **ERRORS},
-    summary="Returning-survivor hint (limited per user and hour; every call audited)",
+    summary=(
+        "Returning-survivor hint (limited per user and per organisation and hour; every call "
+        "audited)"
+    ),
 )
 def hint(request: HttpRequest, payload: HintIn) -> Status[dict[str, Any]]:
     values = {k: v for k, v in payload.model_dump().items() if v not in (None, "")}

@@ -3,11 +3,15 @@
 membership oracle)."""
 
 import datetime as dt
+import json
 import os
 import subprocess
 import sys
+import threading
+import time
 
 import pytest
+from django.db import connection
 from django.utils import timezone, translation
 
 from harbour.audit.models import AuditEvent
@@ -34,8 +38,17 @@ INTAKE = {
     "survivor__birth_date": "1998-04-02",
     "survivor__gender_identity": "woman",
 }
+STRANGER = IDENTITY | {"given_name": "Amira", "family_name": "Haddad"}
+WEAK = {"given_name": "X"}
 WHERE = "This person may have been served before by an organisation in Ontario in 2026."
 GENERIC = "This person may have been served before by another organisation."
+
+
+@pytest.fixture
+def provinces_told(settings):
+    """Every province may be told, however few organisations it holds: for the tests of
+    consent; `test_a_province_of_too_few_organisations_is_told_as_canada` tests the floor."""
+    settings.HARBOUR_HINT_MIN_ORGS_PER_PLACE = 1
 
 
 def _consent(by, survivor, asker, *, state="present"):
@@ -94,6 +107,7 @@ def test_what_the_hint_says_is_the_survivors_decision(
     state,
     tells_where,
     channel,
+    provinces_told,
     make_case,
     make_user,
     org,
@@ -125,7 +139,7 @@ def test_what_the_hint_says_is_the_survivors_decision(
 
 
 def test_the_api_gives_province_and_year_only_by_consent(
-    make_case, make_user, make_org, org, other_org, caseworker, api_for
+    provinces_told, make_case, make_user, make_org, org, other_org, caseworker, api_for
 ):
     alberta = make_org(province="CA-AB", city="Calgary", provinces_served=["CA-AB"])
     served = make_case(caseworker)
@@ -203,7 +217,7 @@ def test_the_openapi_schema_names_the_three_answers(client):
 def test_probes_beyond_the_limit_are_refused_audited_and_reveal_nothing(
     settings, make_case, make_user, org, other_org, caseworker, api_for, client_for
 ):
-    settings.HARBOUR_HINT_PROBES_PER_HOUR = 2
+    settings.HARBOUR_HINT_PROBES_PER_HOUR = 3
     served = make_case(caseworker)
     _consent(caseworker, served.survivor, other_org)
     asker = make_user("caseworker", other_org)
@@ -212,8 +226,9 @@ def test_probes_beyond_the_limit_are_refused_audited_and_reveal_nothing(
     assert api.post("/api/v1/linkage/hint", stranger, content_type="application/json").json()[
         "answer"
     ] == ("none")
-    # A weak identity compares nothing: audited but not counted.
-    api.post("/api/v1/linkage/hint", {"given_name": "X"}, content_type="application/json")
+    # A weak identity compares nothing, but is audited and counted all the same.
+    weak = api.post("/api/v1/linkage/hint", {"given_name": "X"}, content_type="application/json")
+    assert weak.json()["answer"] == "too_little"
     assert api.post("/api/v1/linkage/hint", IDENTITY, content_type="application/json").json()[
         "answer"
     ] == ("known")
@@ -228,6 +243,7 @@ def test_probes_beyond_the_limit_are_refused_audited_and_reveal_nothing(
     assert AuditEvent.objects.filter(action="linkage.hint_about").count() == about_before
     denied = AuditEvent.objects.get(action="linkage.hint_refused")
     assert denied.org_id == other_org.pk and denied.outcome == "refused"
+    assert denied.context == {"limit": "user"}
     assert denied.actor_id == asker.pk
     # Another user of the same organisation has their own allowance.
     colleague = api_for(make_user("caseworker", other_org))
@@ -255,6 +271,211 @@ def test_the_case_page_hint_counts_as_a_probe(
     assert refused.status_code == 429
 
 
+def _probe(api, identity):
+    return api.post("/api/v1/linkage/hint", identity, content_type="application/json")
+
+
+def test_weak_probes_count_toward_the_limit_and_are_refused_beyond_it(
+    settings, make_user, other_org, api_for
+):
+    """A weak identity compares nothing, but each probe fills the audit trail: an automated
+    caller sending weak identities is held by the same limit."""
+    settings.HARBOUR_HINT_PROBES_PER_HOUR = 2
+    api = api_for(make_user("caseworker", other_org))
+    for _ in range(2):
+        assert _probe(api, WEAK).json()["answer"] == "too_little"
+    assert _probe(api, WEAK).status_code == 429
+    assert _probe(api, STRANGER).status_code == 429
+    assert AuditEvent.objects.filter(action="linkage.hint_too_little").count() == 2
+    assert AuditEvent.objects.filter(action="linkage.hint_refused").count() == 2
+
+
+def test_the_organisation_limit_counts_every_user_of_the_organisation(
+    settings, make_case, make_user, make_org, other_org, caseworker, api_for, client_for
+):
+    settings.HARBOUR_HINT_PROBES_PER_HOUR = 2
+    settings.HARBOUR_HINT_PROBES_PER_HOUR_ORG = 3
+    make_case(caseworker)
+    first, second, third = (make_user("caseworker", other_org) for _ in range(3))
+    api = api_for(first)
+    assert _probe(api, IDENTITY).json()["answer"] == "known"
+    assert _probe(api, WEAK).json()["answer"] == "too_little"  # counted for both limits
+    colleague = api_for(second)
+    assert _probe(colleague, STRANGER).json()["answer"] == "none"
+    # The colleague has asked once of their own two, but the organisation three of three.
+    refused = _probe(colleague, IDENTITY)
+    assert refused.status_code == 429
+    error = refused.json()["error"]
+    assert error["code"] == "too_many_attempts"
+    assert error["message"].startswith("Your organisation has reached its limit")
+    for secret in ("may_be_known_elsewhere", "Ontario", "places"):
+        assert secret not in refused.content.decode()
+    denied = AuditEvent.objects.get(action="linkage.hint_refused")
+    assert denied.actor_id == second.pk and denied.org_id == other_org.pk
+    assert denied.outcome == "refused" and denied.context == {"limit": "organisation"}
+    # Another organisation's users have their own ceiling.
+    elsewhere = make_org(province="CA-QC", city="Québec", provinces_served=["CA-QC"])
+    assert _probe(api_for(make_user("caseworker", elsewhere)), IDENTITY).status_code == 200
+    # The case page after an intake by a third colleague says whose limit was reached.
+    client = client_for(third)
+    page = client.get(client.post("/cases/intake/", INTAKE)["Location"]).content.decode()
+    assert "Your organisation has reached its limit of returning-survivor hints" in page
+    assert "may have been served" not in page and "Too many returning-survivor" not in page
+    assert AuditEvent.objects.filter(action="linkage.hint_refused").count() == 2
+
+
+def test_probes_older_than_an_hour_no_longer_count(settings, monkeypatch, make_user, other_org):
+    """The clock read by the audit trail and by the limits is moved (the trail is append-only
+    and hash-chained: its rows are not edited)."""
+    settings.HARBOUR_HINT_PROBES_PER_HOUR = 2
+    settings.HARBOUR_HINT_PROBES_PER_HOUR_ORG = 4
+    asker, colleague = make_user("caseworker", other_org), make_user("caseworker", other_org)
+    real = timezone.now()
+
+    def ask(user, minutes_ago, identity=STRANGER):
+        moment = real - dt.timedelta(minutes=minutes_ago)
+        monkeypatch.setattr(timezone, "now", lambda: moment)
+        return actions.returning_hint(by=user, values=identity)
+
+    assert ask(asker, 61).answer == actions.Answer.NONE
+    assert ask(asker, 61, WEAK).answer == actions.Answer.TOO_LITTLE
+    assert ask(asker, 61).limit == actions.Limit.USER  # at its limit then
+    assert ask(colleague, 59).answer == actions.Answer.NONE
+    assert ask(colleague, 59, WEAK).answer == actions.Answer.TOO_LITTLE
+    first = AuditEvent.objects.filter(actor_id=asker.pk, action="linkage.hint_asked").get()
+    assert first.occurred_at == real - dt.timedelta(minutes=61)
+    # Now the asker's probes of 61 minutes ago count for neither limit (six probes would pass
+    # the organisation's four), the colleague's of 59 minutes ago still do.
+    assert ask(asker, 0).answer == actions.Answer.NONE
+    assert ask(asker, 0).answer == actions.Answer.NONE
+    held = ask(colleague, 0)
+    assert held.answer == actions.Answer.LIMITED and held.limit == actions.Limit.USER
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_probes_of_one_organisation_cannot_both_pass_its_limit(
+    settings, monkeypatch, make_user, other_org
+):
+    """Two colleagues probing at once under a ceiling of one: the organisation's row lock makes
+    the second count the first's probe. Without it both count none and both are answered."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises writers by itself (IMMEDIATE transactions)")
+    settings.HARBOUR_HINT_PROBES_PER_HOUR = 1
+    settings.HARBOUR_HINT_PROBES_PER_HOUR_ORG = 1
+    users = [make_user("caseworker", other_org) for _ in range(2)]
+    slow = actions._matching_elsewhere
+
+    def matching_slowly(*args, **kwargs):
+        time.sleep(0.5)  # holds the transaction open between counting and auditing
+        return slow(*args, **kwargs)
+
+    monkeypatch.setattr(actions, "_matching_elsewhere", matching_slowly)
+    start, answers, errors = threading.Barrier(2), [], []
+
+    def probe(user):
+        try:
+            start.wait()
+            answers.append(actions.returning_hint(by=user, values=STRANGER).answer)
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=probe, args=(u,)) for u in users]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(answers) == sorted([actions.Answer.NONE, actions.Answer.LIMITED])
+
+
+@pytest.mark.parametrize("channel", ["web", "api"])
+@pytest.mark.parametrize(
+    ("others", "told"),
+    [
+        ([], "Canada"),
+        ([{"is_active": False}, {"type": "shelter"}], "Canada"),  # two active with it
+        ([{"type": "shelter"}, {}], "Alberta"),  # three active, of any type
+    ],
+)
+def test_a_province_of_too_few_organisations_is_told_as_canada(
+    others, told, channel, make_case, make_user, make_org, other_org, client_for, api_for
+):
+    """By default (HARBOUR_HINT_MIN_ORGS_PER_PLACE 3) a province holding fewer active
+    organisations would point at the one that served the survivor: the hint says Canada."""
+    alberta = {"province": "CA-AB", "city": "Calgary", "provinces_served": ["CA-AB"]}
+    there = make_user("caseworker", make_org(**alberta))
+    for fields in others:
+        make_org(**alberta | fields)
+    served = make_case(there)
+    _consent(there, served.survivor, other_org)
+    said, whole = _ask(channel, make_user("caseworker", other_org), client_for, api_for)
+    assert f"served before by an organisation in {told} in 2026." in said
+    if told == "Canada":
+        assert "Alberta" not in whole and "CA-AB" not in whole
+    if channel == "api":
+        province = None if told == "Canada" else "CA-AB"
+        assert json.loads(whole)["places"] == [{"province": province, "year": 2026}]
+    # A place was told all the same: the audit events say so, as before.
+    asked = AuditEvent.objects.get(action="linkage.hint_asked", org_id=other_org.pk)
+    assert asked.context == {"answer": "known", "place_told": "yes"}
+    about = AuditEvent.objects.get(action="linkage.hint_about", org_id=there.org_id)
+    assert about.context == {"place_told": "yes"}
+
+
+def test_provinces_are_told_before_canada(
+    make_case, make_user, make_org, org, other_org, caseworker, api_for
+):
+    for _ in range(2):
+        make_org()  # Ontario then holds three organisations
+    served = make_case(caseworker)
+    there = make_user("caseworker", make_org(province="CA-AB", city="Calgary"))
+    again = make_case(there, case={"intake_date": "2025-06-01", "intake_province": "CA-AB"})
+    _consent(caseworker, served.survivor, other_org)
+    _consent(there, again.survivor, other_org)
+    body = _probe(api_for(make_user("caseworker", other_org)), IDENTITY).json()
+    assert body["places"] == [
+        {"province": "CA-ON", "year": 2026},
+        {"province": None, "year": 2025},
+    ]
+    assert "an organisation in Ontario in 2026, Canada in 2025." in body["message"]
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"HARBOUR_HINT_PROBES_PER_HOUR_ORG": "10"}, "HARBOUR_HINT_PROBES_PER_HOUR_ORG"),
+        ({"HARBOUR_HINT_PROBES_PER_HOUR": "400"}, "HARBOUR_HINT_PROBES_PER_HOUR_ORG"),
+        ({"HARBOUR_HINT_PROBES_PER_HOUR_ORG": "many"}, "HARBOUR_HINT_PROBES_PER_HOUR_ORG"),
+        ({"HARBOUR_HINT_MIN_ORGS_PER_PLACE": "0"}, "HARBOUR_HINT_MIN_ORGS_PER_PLACE"),
+        ({"HARBOUR_HINT_MIN_ORGS_PER_PLACE": "few"}, "HARBOUR_HINT_MIN_ORGS_PER_PLACE"),
+    ],
+)
+def test_a_bad_organisation_limit_or_place_floor_fails_loudly(env, named):
+    done = subprocess.run(
+        [sys.executable, "-c", "import config.settings"],
+        env=os.environ | env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert named in done.stderr
+
+
+def test_an_organisation_limit_equal_to_the_users_is_accepted():
+    both = {"HARBOUR_HINT_PROBES_PER_HOUR": "400", "HARBOUR_HINT_PROBES_PER_HOUR_ORG": "400"}
+    done = subprocess.run(
+        [sys.executable, "-c", "import config.settings"],
+        env=os.environ | both,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+
+
 @pytest.mark.parametrize("bad", ["many", "0", "-3"])
 def test_a_bad_probe_limit_fails_loudly(bad):
     env = os.environ | {"HARBOUR_HINT_PROBES_PER_HOUR": bad}
@@ -270,10 +491,15 @@ def test_a_bad_probe_limit_fails_loudly(bad):
 
 
 def test_the_answers_speak_french():
-    """Needs the lead's French catalogues (the msgids of /work/tr/hint.json)."""
+    """Needs the lead's French catalogues (the msgids of /work/tr/hint.json and
+    /work/tr/h1link.json)."""
     with translation.override("fr"):
         where = actions.Hint(actions.Answer.KNOWN, (("CA-QC", 2024),)).message()
         assert "Québec en 2024" in where and "Posez-lui la question" in where
         assert "Trop peu d’éléments" in actions.Hint(actions.Answer.TOO_LITTLE).message()
         assert "Trop d’indications" in actions.Hint(actions.Answer.LIMITED).message()
+        organisation = actions.Hint(actions.Answer.LIMITED, limit=actions.Limit.ORGANISATION)
+        assert organisation.message().startswith("Votre organisme a atteint sa limite")
+        canada = actions.Hint(actions.Answer.KNOWN, ((None, 2025),)).message()
+        assert "(Canada en 2025)" in canada
         assert str(Purpose.KNOWN_ELSEWHERE.label).startswith("d’autres organismes")

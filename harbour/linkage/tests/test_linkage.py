@@ -150,6 +150,30 @@ def test_commands_encode_and_run(make_case, caseworker):
     assert LinkageRun.objects.get().persons_expected == 1
 
 
+def test_run_command_says_when_the_expected_count_was_not_computed(monkeypatch, db):
+    """A run without an expected count (recorded before it existed) says so, and does not
+    print the persons counted as if they were the expected count."""
+    run = LinkageRun(
+        scheme=SCHEME,
+        key_id="k",
+        records=5,
+        persons=4,
+        persons_if_uncertain_merged=3,
+        persons_expected=None,
+        uncertain_pairs=1,
+        weak_records=0,
+        stale_records=0,
+    )
+    monkeypatch.setattr(actions, "run_linkage", lambda **_kw: run)
+    out = StringIO()
+    call_command("linkage_run", stdout=out)
+    printed = out.getvalue()
+    assert "Expected persons: not computed" in printed
+    assert "counting each uncertain pair" not in printed
+    assert "Persons: 4" in printed
+    assert "Persons if every uncertain pair were one person: 3" in printed
+
+
 def test_commands_refuse_bad_input_clearly(db):
     with pytest.raises(CommandError, match="No organisation"):
         call_command("linkage_encode", "--org", "not-an-id")

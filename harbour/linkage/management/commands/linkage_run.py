@@ -11,6 +11,14 @@ from harbour.linkage import actions
 from harbour.linkage.core.matching import Thresholds
 
 
+def _expected(n: int | None) -> str:
+    # A run recorded before the expected count existed has none: say so, never the persons
+    # counted in its place (they would read as the expected count).
+    if n is None:
+        return _("Expected persons: not computed")
+    return _("Expected persons, counting each uncertain pair by its probability: %(n)d") % {"n": n}
+
+
 class Command(BaseCommand):
     help = "Link survivors' encodings into persons and print the counts with their uncertainty."
 
@@ -27,8 +35,7 @@ class Command(BaseCommand):
         lines = [
             _("Records linked: %(n)d") % {"n": run.records},
             _("Persons: %(n)d") % {"n": run.persons},
-            _("Expected persons, counting each uncertain pair by its probability: %(n)d")
-            % {"n": run.persons_expected or run.persons},
+            _expected(run.persons_expected),
             _("Persons if every uncertain pair were one person: %(n)d")
             % {"n": run.persons_if_uncertain_merged},
             _("Uncertain pairs (never merged): %(n)d") % {"n": run.uncertain_pairs},
