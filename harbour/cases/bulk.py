@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from harbour.accounts.models import User
-from harbour.accounts.policy import Perm
+from harbour.accounts.policy import Perm, can
 from harbour.audit.actions import EventSpec, lock_chain, record_events
 from harbour.cases.actions import (
     _require,
@@ -46,6 +46,8 @@ class Intake:
     # A past case's status and closure (status, closure_reason, closure_details), as an import
     # of an organisation's history carries them; a new intake is active.
     status: dict[str, Any] = field(default_factory=dict)
+    # The case's owner (a user id) when a file names one (HTCDS cas_CaseOwner); else `by`.
+    owner: Any = None
 
 
 CLOSED = (CaseStatus.CLOSED, CaseStatus.CLOSED_REFERRED)
@@ -84,6 +86,7 @@ def start_intakes(*, by: User, intakes: list[Intake]) -> tuple[int, int]:
         raise ValueError(f"at most {MAX_BATCH} intakes per call")
     lock_chain(by.org_id)  # a concurrent import of the same file waits, then finds its keys
     known = _known_keys(by.org_id, [i.key for i in intakes if i.key])
+    owners = _possible_owners(by, {i.owner for i in intakes if i.owner is not None})
     fresh: list[tuple[dict, dict, str | None]] = []
     for index, intake in enumerate(intakes):
         if intake.key and intake.key in known:
@@ -97,12 +100,28 @@ def start_intakes(*, by: User, intakes: list[Intake]) -> tuple[int, int]:
             raise IntakeRejected(index, exc.errors) from None
         if status.get("status", CaseStatus.ACTIVE) != CaseStatus.ACTIVE:
             _require(by, Perm.CASE_EDIT)  # what moving a case on or closing it asks
-        fresh.append((s_clean, c_clean | status, intake.key))
+        if intake.owner is not None and intake.owner not in owners:
+            raise IntakeRejected(index, {"owner": [_("Choose a caseworker of this organisation.")]})
+        owner = {"owner": intake.owner} if intake.owner is not None else {}
+        fresh.append((s_clean, c_clean | status | owner, intake.key))
         if intake.key:
             known.add(intake.key)  # the same key twice in one batch: one case
     if fresh:
         _write(by, fresh)
     return len(fresh), len(intakes) - len(fresh)
+
+
+def _possible_owners(by: User, wanted: set[Any]) -> set[Any]:
+    """Of the owners the intakes name, those `reassign` would accept from `by`: active members
+    of by's organisation who may edit cases (someone else only if by may reassign cases)."""
+    if not wanted:
+        return set()
+    users = User.objects.filter(pk__in=wanted, org_id=by.org_id, is_active=True)
+    return {
+        u.pk
+        for u in users
+        if can(u, Perm.CASE_EDIT) and (u.pk == by.pk or can(by, Perm.CASE_REASSIGN))
+    }
 
 
 def _known_keys(org_id: Any, keys: list[str]) -> set[str]:
@@ -136,7 +155,7 @@ def _write(by: User, fresh: list[tuple[dict, dict, str | None]]) -> None:
             submission_key=key or None,
             previous_case=None,  # a new survivor has no earlier episode
         )
-        c_changed = apply_values(case, {"status": CaseStatus.ACTIVE} | c_clean | {"owner": by.pk})
+        c_changed = apply_values(case, {"status": CaseStatus.ACTIVE, "owner": by.pk} | c_clean)
         if case.status in CLOSED:
             case.closed_at = timezone.now()
         cases.append(case)

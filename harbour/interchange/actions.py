@@ -249,7 +249,8 @@ def _run(job: ImportJob) -> ImportJob:
 
 def _settings_of(job: ImportJob) -> dict[str, Any]:
     """What the organisation chose for its files' columns and values, the job's defaults, and
-    whether its importer may give a case a status other than active (both passes check it)."""
+    whether its importer may give a case a status other than active, and whom the importer may
+    make a case's owner (both passes check them)."""
     chosen = ColumnChoice.objects.filter(org_id=job.org_id).values_list("header_token", "target")
     values = ValueChoice.objects.filter(org_id=job.org_id).values_list(
         "field_key", "value_token", "code"
@@ -260,6 +261,7 @@ def _settings_of(job: ImportJob) -> dict[str, Any]:
         "chosen": dict(chosen),
         "values": {(key, token): code for key, token, code in values},
         "may_set_status": policy.may_set_status(job.created_by),
+        "owners": policy.owners_for(job.created_by),
     }
 
 
@@ -362,7 +364,7 @@ class _Writer:
         if not self.batch:
             return
         rows, self.batch = self.batch, []
-        intakes = [bulk.Intake(r.survivor, r.case, r.key, r.status) for r in rows]
+        intakes = [bulk.Intake(r.survivor, r.case, r.key, r.status, r.owner) for r in rows]
         try:
             created, existing = bulk.start_intakes(by=self.job.created_by, intakes=intakes)
         except bulk.IntakeRejected as exc:
@@ -404,7 +406,8 @@ def export_cases(*, by: User, fmt: str, identifying: bool = False) -> tuple[str,
         raise Forbidden()
     if fmt not in EXPORT_FORMATS:
         raise InvalidInput({"format": [_("Choose one of the listed formats.")]})
-    cases = cases_for(by).select_related("survivor", "org").order_by("intake_date", "reference")
+    cases = cases_for(by).select_related("survivor", "org", "owner")
+    cases = cases.order_by("intake_date", "reference")
     rows = list(exports.records(cases, identifying=identifying))
     cols = exports.columns(identifying=identifying)
     if fmt == "htcds":

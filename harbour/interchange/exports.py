@@ -3,7 +3,8 @@ a Frictionless data package. Rendering only; `actions.export_cases` checks who a
 
 Identifying fields are included only when asked for (and allowed); every text cell a spreadsheet
 could run as a formula is neutralised with a leading apostrophe, which Harbour's own import
-takes off again. HTCDS-derived files carry IOM's attribution (CC BY 4.0).
+takes off again. HTCDS-derived files carry IOM's attribution (CC BY 4.0). Only the HTCDS export
+carries the case owner (cas_CaseOwner, as an e-mail address; ADR 21).
 """
 
 import csv
@@ -129,7 +130,13 @@ def htcds_zip(rows: list[tuple[Case, dict, dict]], *, identifying: bool) -> byte
             for case, survivor, values in rows:
                 by_entity = {"survivor": survivor, "case": values}
                 lines.append(
-                    [case.reference] + [_htcds_cell(targets[n], n, by_entity) for n in keep]
+                    [case.reference]
+                    + [
+                        _owner_cell(case, identifying)
+                        if n == OWNER
+                        else _htcds_cell(targets[n], n, by_entity)
+                        for n in keep
+                    ]
                 )
             archive.writestr(f"{_slug(section)}.csv", csv_bytes(lines))
         archive.writestr("ATTRIBUTION.txt", _attribution())
@@ -138,6 +145,18 @@ def htcds_zip(rows: list[tuple[Case, dict, dict]], *, identifying: bool) -> byte
 
 
 CLOSURE = "cas_ReasonForCaseClosure"
+OWNER = "cas_CaseOwner"
+
+
+def _owner_cell(case: Case, identifying: bool) -> str:
+    """HTCDS's case owner is a "lookup to a user": Harbour writes the owner's e-mail address,
+    which an import matches to a member of the importing organisation (ADR 21). A member of
+    staff's address is an identifier (accounts.User.email): only in an identifying export, and
+    only of the organisation's own staff."""
+    owner = case.owner
+    if not identifying or owner is None or owner.org_id != case.org_id:
+        return ""
+    return neutralise(owner.email)
 
 
 def _htcds_cell(target: mapping.Target, name: str, by_entity: dict[str, dict]) -> str:

@@ -34,6 +34,7 @@ class Row:
     key: str  # the submission key that makes a re-import create nothing new
     where: dict[str, str] = field(default_factory=dict)  # field id → column, for problems
     status: dict[str, Any] = field(default_factory=dict)  # a past case's status and closure
+    owner: Any = None  # the member of staff the file names as the case's owner (a user id)
 
 
 @dataclass
@@ -59,6 +60,10 @@ class Plan:
         if len(self.problems) < MAX_PROBLEMS:
             self.problems.append(Problem(row, column, str(message)))
 
+    def warn(self, row: int | None, column: str, message: Any) -> None:
+        if len(self.warnings) < MAX_PROBLEMS:
+            self.warnings.append(Problem(row, column, str(message)))
+
 
 @dataclass
 class Columns:
@@ -78,6 +83,7 @@ def plan(
     progress: Progress | None = None,
     sink: Callable[[Row], None] | None = None,
     may_set_status: bool = True,
+    owners: Mapping[str, Any] | None = None,
 ) -> Plan:
     """`chosen` maps a column name's token (see `header_token`) to the field someone chose for
     it, or "-" to leave it out; it wins over Harbour's own recognition.
@@ -89,7 +95,11 @@ def plan(
     write reads the rows of the table the check read instead of reading the file again.
 
     A case status other than active needs Perm.CASE_EDIT (`may_set_status`, the importer's):
-    without it the file gets one problem (no row number), and no row is written."""
+    without it the file gets one problem (no row number), and no row is written.
+
+    `owners` maps the e-mail addresses (case-folded) of the importer's colleagues who may own
+    the cases to their user ids (`policy.owners_for`); a case owner column's value that is not
+    one of them is a warning, and the importer owns that case."""
     result = Plan()
     if isinstance(data, reading.Table):
         table = data
@@ -103,7 +113,7 @@ def plan(
     _check_columns_with_data(table, columns, result)
     if result.problems:
         return result
-    context = _Context(org_id, {}, defaults or {}, values or {}, may_set_status)
+    context = _Context(org_id, {}, defaults or {}, values or {}, may_set_status, owners or {})
     total = max(table.count, 1)
     step = max(200, total // 100)  # at most ~100 progress writes, whatever the size
     done = 0
@@ -134,6 +144,7 @@ class _Context:
     defaults: dict[str, Any]
     values: Mapping[tuple[str, str], str]
     may_set_status: bool = True
+    owners: Mapping[str, Any] = field(default_factory=dict)  # e-mail (case-folded) → user id
     status_refused: bool = False  # reported once, for the whole file
 
     def resolver(self, key: str) -> mapping.Resolver | None:
@@ -320,13 +331,14 @@ def _plan_row(
         )
         return None
     context.seen[key] = number
+    owner = _owner_of(number, values["case"], where, context, result)
     status = _status_of(values["case"])
     moved_on = status.get("status") not in (None, "", CaseStatus.ACTIVE)
     refused = moved_on and not context.may_set_status
     if refused and not context.status_refused:  # once for the file; the row is still checked
         context.status_refused = True
         result.problem(None, "", status_refused_message())
-    row = Row(number, values["survivor"], values["case"], key, where, status)
+    row = Row(number, values["survivor"], values["case"], key, where, status, owner)
     if check:
         try:
             _check(values["survivor"], values["case"], status)
@@ -336,6 +348,32 @@ def _plan_row(
             note_rejection(row, InvalidInput(errors), result)
             return None
     return None if ambiguous else row
+
+
+def _owner_of(
+    number: int, case: dict[str, Any], where: dict[str, str], context: _Context, result: Plan
+) -> Any:
+    """The case owner column's e-mail address → the user id of the importer's colleague with
+    that address who may own cases. Any other value is a warning, the same whatever the reason
+    (nobody has it, someone who may not own cases, or someone of another organisation: the
+    lookup never leaves the importer's organisation), and the importer owns the case."""
+    text = case.pop(mapping.OWNER, None)
+    if text in (None, ""):
+        return None
+    found = context.owners.get(str(text).strip().casefold())
+    if found is None:
+        result.warn(number, where.get(mapping.OWNER, ""), owner_unmatched_message())
+    return found
+
+
+def owner_unmatched_message() -> str:
+    return str(
+        _(
+            "No member of your organisation who may own cases has this e-mail address: "
+            "you will be this case's owner. To give the case to a colleague, write their "
+            "e-mail address, or reassign the case after the import."
+        )
+    )
 
 
 def _status_of(case: dict[str, Any]) -> dict[str, Any]:

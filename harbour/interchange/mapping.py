@@ -25,7 +25,10 @@ SKIPPED = frozenset(PROTECTED_CASE_FIELDS) | {"referred_by_org"}
 # ... except a case's status and closure, which an import of past cases carries (HTCDS
 # cas_Status, cas_ReasonForCaseClosure): checked by `cases.bulk.check_imported_status`.
 IMPORTED_STATUS = frozenset({"status", "closure_reason", "closure_details"})
-NOT_IMPORTED = SKIPPED - IMPORTED_STATUS
+# ... and its owner (HTCDS cas_CaseOwner): an e-mail address, matched to a member of the
+# importing organisation's staff by `imports`, never written as the file's text (ADR 21).
+OWNER = "owner"
+NOT_IMPORTED = SKIPPED - IMPORTED_STATUS - {OWNER}
 # Columns of Harbour's own exports that identify the record rather than describe it.
 REFERENCE_COLUMNS = frozenset({"case_reference", "survivor_reference", "harbour_case_reference"})
 # Submission metadata KoBoToolbox and ODK add to every export.
@@ -165,10 +168,12 @@ def is_choice_column(header: str) -> bool:
 
 @cache
 def _set_by_harbour() -> frozenset[str]:
-    """Names of fields Harbour fills itself (status, owner, closure) or links by id."""
+    """Names of fields Harbour fills itself (status, closure) or links by id."""
     names: set[str] = set()
     for entity in ENTITIES:
         for f in current().entity(entity).fields:
+            if f.id == OWNER and entity == "case":
+                continue  # imported (matched to a member of staff), not set by Harbour
             if f.id in NOT_IMPORTED or f.computed or f.type in {"staff", "organisation"}:
                 names |= {normalise(f.id), normalise(f.label.en), normalise(f.label.fr)}
                 names |= {normalise(f.htcds.field)} if f.htcds else set()

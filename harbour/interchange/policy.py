@@ -24,6 +24,19 @@ def may_set_status(user: Any) -> bool:
     return can(user, Perm.CASE_EDIT)
 
 
+def owners_for(importer: Any) -> dict[str, Any]:
+    """Whom an import may make a case's owner, by e-mail address (case-folded) → user id: the
+    importer's active colleagues who may work on cases (what `cases.actions.reassign` asks of
+    an owner), and only if the importer may reassign cases; otherwise only the importer."""
+    from harbour.accounts.models import User
+
+    if not can(importer, Perm.CASE_REASSIGN):
+        staff = [importer] if can(importer, Perm.CASE_EDIT) else []
+    else:
+        staff = list(User.objects.filter(org_id=importer.org_id, is_active=True))
+    return {u.email.casefold(): u.pk for u in staff if can(u, Perm.CASE_EDIT)}
+
+
 def may_export(user: Any) -> bool:
     return can(user, Perm.CASE_EXPORT)
 

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from harbour.accounts import policy
+from harbour.accounts.models import User
 from harbour.accounts.policy import Perm, Role
-from harbour.cases.actions import change_status
+from harbour.cases.actions import change_status, reassign
 from harbour.cases.models import Case
 from harbour.cases.values import read_values
 from harbour.interchange import actions, imports, mapping, reading
@@ -74,6 +75,8 @@ def test_a_filled_template_imports_with_htcds_values(supervisor) -> None:
 
 
 def test_htcds_export_round_trip_loses_no_htcds_field(supervisor, make_case, make_user, other_org):
+    # The case owner travels as an e-mail address (cas_CaseOwner): a colleague owns one case.
+    colleague = make_user("caseworker", supervisor.org, email="Amina.Diallo@Example.org")
     first = make_case(
         supervisor,
         case={
@@ -93,12 +96,20 @@ def test_htcds_export_round_trip_loses_no_htcds_field(supervisor, make_case, mak
     )
     second = make_case(supervisor, survivor={"family_name": "Roy"})
     change_status(by=supervisor, case=second, transition="to_follow_up")
+    reassign(by=supervisor, case=second, owner=colleague)
     make_case(supervisor, survivor={"family_name": "Tran"}, case={"intake_province": "CA-QC"})
     _name, _type, data = actions.export_cases(by=supervisor, fmt="htcds", identifying=True)
     archive = zipfile.ZipFile(io.BytesIO(data))
     assert "ATTRIBUTION.txt" in archive.namelist() and "LICENSE-HTCDS.md" in archive.namelist()
     assert "prs_FirstName" in archive.read("person.csv").decode("utf-8-sig")
+    owners = {supervisor.email, colleague.email}
+    # The file goes to another Harbour where the same people work: an address is unique in one
+    # database, so the exporting organisation's staff take other addresses here first.
+    for user in (supervisor, colleague):
+        User.objects.filter(pk=user.pk).update(email=f"left-{user.email}")
     elsewhere = make_user("supervisor", other_org)
+    for email in owners:
+        make_user("caseworker", other_org, email=email)
     job = actions.create_import_job(
         by=elsewhere,
         data=data,
@@ -107,8 +118,9 @@ def test_htcds_export_round_trip_loses_no_htcds_field(supervisor, make_case, mak
     )
     job = actions.run_import_job(job_id=job.pk)
     assert job.status == JobStatus.DONE and job.created_count == 3, job.problems
+    assert not [w for w in job.warnings if w["row"]], job.warnings
     htcds = [t.field.id for t in mapping.htcds_targets().values() if t.entity == "case"]
-    assert {"status", "closure_details"} <= set(htcds)
+    assert {"status", "closure_details", "owner"} <= set(htcds)
     statuses = set()
     for original in Case.objects.filter(org=supervisor.org):
         family = read_values(original.survivor, with_identity=True)["family_name"]
@@ -122,11 +134,18 @@ def test_htcds_export_round_trip_loses_no_htcds_field(supervisor, make_case, mak
             mapping.target_by_key("case.closure_reason"),
         ]:
             assert target is not None
+            if target.key == "case.owner":  # a member of each organisation's own staff
+                assert copy.owner is not None and original.owner is not None
+                assert copy.owner.org_id == other_org.pk
+                assert copy.owner.email.casefold() == original.owner.email.casefold()[5:]
+                continue
             record = {"survivor": lambda c: c.survivor, "case": lambda c: c}[target.entity]
             a = read_values(record(original), with_identity=True).get(target.field.id)
             b = read_values(record(copy), with_identity=True).get(target.field.id)
             assert a == b, target.key
         statuses.add((copy.status, copy.closure_reason, copy.closed_at is not None))
+    copies = Case.objects.filter(org=other_org).select_related("owner")
+    assert {c.owner.email for c in copies if c.owner} == owners
     assert statuses == {
         ("closed", "moved_away", True),
         ("follow_up", "", False),
