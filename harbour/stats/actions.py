@@ -25,7 +25,15 @@ from harbour.core.errors import Conflict, Forbidden, InvalidInput
 from harbour.stats import layered, queries, tables
 from harbour.stats.catalogue import VARIABLES
 from harbour.stats.core import budget as budget_math
-from harbour.stats.models import NATIONAL, BudgetSpend, ExtractRequest, PrivacyBudget, Release
+from harbour.stats.models import (
+    NATIONAL,
+    RESEARCH,
+    BudgetSpend,
+    ExtractMethod,
+    ExtractRequest,
+    PrivacyBudget,
+    Release,
+)
 from harbour.stats.states import (
     EXTRACT_TRANSITIONS,
     RELEASE_TRANSITIONS,
@@ -34,6 +42,7 @@ from harbour.stats.states import (
 )
 
 MAX_EPSILON = Decimal("10")
+MIN_SYNTHETIC_EPSILON = Decimal("0.1")
 # Control characters are never legitimate in a title or a purpose (and PostgreSQL refuses NUL).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _DECIMAL = re.compile(r"[0-9]{1,4}(\.[0-9]{1,6})?")
@@ -325,6 +334,8 @@ def request_extract(
     first_year: int | None = None,
     last_year: int | None = None,
     k: int = 11,
+    method: str = ExtractMethod.KANON,
+    epsilon: Any = None,
 ) -> ExtractRequest:
     _require(by, Perm.RESEARCH_EXTRACT)
     purpose = _text(purpose or "", "purpose", MAX_PURPOSE, multiline=True)
@@ -335,6 +346,10 @@ def request_extract(
     if not 11 <= k <= 100:
         raise InvalidInput({"k": [_("k must be at least 11 and at most 100.")]})
     _check_years(first_year, last_year)
+    eps = _extract_epsilon(method, epsilon)
+    if eps is not None:
+        # Refused early when the budget already cannot pay; the spend itself is at approval.
+        _research_budget_allows(eps, lock=False)
     request = ExtractRequest.objects.create(
         requested_by=by,
         purpose=purpose,
@@ -342,9 +357,43 @@ def request_extract(
         first_year=first_year,
         last_year=last_year,
         status=ExtractStatus.REQUESTED,
+        method=method,
+        epsilon=eps,
     )
-    _audit(by, "stats.extract_requested", request)
+    _audit(by, "stats.extract_requested", request, method=method, epsilon=str(eps or ""))
     return request
+
+
+def _extract_epsilon(method: str, epsilon: Any) -> Decimal | None:
+    if method not in ExtractMethod.values:
+        raise InvalidInput({"method": [_("Choose k-anonymised or synthetic microdata.")]})
+    if method == ExtractMethod.KANON:
+        return None
+    eps = parse_epsilon("1" if epsilon in (None, "") else epsilon).quantize(Decimal("0.001"))
+    if eps < MIN_SYNTHETIC_EPSILON:
+        raise InvalidInput({"epsilon": [_("Synthetic microdata need an epsilon of at least 0.1.")]})
+    return eps
+
+
+def _research_budget_allows(epsilon: Decimal, *, lock: bool) -> PrivacyBudget:
+    found_in = PrivacyBudget.objects.select_for_update() if lock else PrivacyBudget.objects
+    found = found_in.filter(dataset=RESEARCH).first()
+    if found is None:
+        raise Conflict(
+            _("No research privacy budget is set. Nothing was spent and no data was generated.")
+        )
+    spends = list(found.spends.values_list("epsilon", flat=True))
+    try:
+        budget_math.check_spend(found.epsilon_total, spends, epsilon)
+    except budget_math.BudgetExceeded:
+        raise Conflict(
+            _(
+                "This extract would exceed the research privacy budget (%(left)s left). "
+                "Nothing was spent."
+            )
+            % {"left": budget_math.remaining(found.epsilon_total, spends)}
+        ) from None
+    return found
 
 
 @transaction.atomic
@@ -359,10 +408,24 @@ def decide_extract(*, by: Any, request: ExtractRequest, approve: bool) -> Extrac
         raise Conflict(
             _("No survivor in this period has consented to research. Nothing was approved.")
         )
+    if approve and locked.method == ExtractMethod.SYNTHETIC:
+        _synthesise(by, locked)
     locked.status, locked.decided_by, locked.decided_at = target, by, timezone.now()
     locked.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
     _audit(by, f"stats.extract_{target}", locked)
     return locked
+
+
+def _synthesise(by: Any, request: ExtractRequest) -> None:
+    """Spend the research budget once and store the synthetic rows every download will give."""
+    from harbour.stats import synthetic
+
+    assert request.epsilon is not None
+    found = _research_budget_allows(request.epsilon, lock=True)
+    request.synthetic_csv, request.synthesis = synthetic.generate(request)
+    request.save(update_fields=["synthetic_csv", "synthesis", "updated_at"])
+    BudgetSpend.objects.create(budget=found, extract=request, epsilon=request.epsilon, spent_by=by)
+    _audit(by, "stats.budget_spent", found, epsilon=str(request.epsilon), dataset=RESEARCH)
 
 
 def _research_data_exists(request: ExtractRequest) -> bool:

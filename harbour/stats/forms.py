@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from harbour.stats import layered
 from harbour.stats.catalogue import VARIABLES
+from harbour.stats.models import ExtractMethod
 from harbour.stats.tables import Method, Spec
 
 METHOD_CHOICES = [
@@ -95,4 +96,20 @@ class ExtractForm(PeriodForm):
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=2000,
         help_text=_("The project, its ethics approval and what the data will be used for."),
+    )
+    method = forms.ChoiceField(
+        label=_("Protection"),
+        choices=ExtractMethod.choices,
+        initial=ExtractMethod.KANON,
+        required=False,  # k-anonymised unless asked otherwise
+        widget=forms.RadioSelect,
+    )
+    epsilon = forms.CharField(
+        label=_("Epsilon (synthetic microdata only)"),
+        required=False,
+        max_length=12,
+        help_text=_(
+            "From 0.1 to 10; 1 if left empty. Spent once from the research privacy budget when "
+            "the request is approved. Smaller is more private and less accurate."
+        ),
     )

@@ -16,6 +16,7 @@ from harbour.stats.states import ExtractStatus, ReleaseStatus
 from harbour.stats.tables import Spec
 
 NATIONAL = "national"
+RESEARCH = "research"  # the budget synthetic research extracts spend (ADR 29)
 
 
 class PrivacyBudget(BaseModel):
@@ -105,16 +106,22 @@ class Release(BaseModel):
 
 
 class BudgetSpend(BaseModel):
-    """One line of the ledger: what a differentially private release spent."""
+    """One line of the ledger: what a differentially private release or synthetic extract spent."""
 
     budget = models.ForeignKey(PrivacyBudget, on_delete=models.PROTECT, related_name="spends")
-    release = models.OneToOneField(Release, on_delete=models.PROTECT, related_name="spend")
+    release = models.OneToOneField(
+        Release, on_delete=models.PROTECT, related_name="spend", null=True, blank=True
+    )
+    extract = models.OneToOneField(
+        "ExtractRequest", on_delete=models.PROTECT, related_name="spend", null=True, blank=True
+    )
     epsilon = models.DecimalField(max_digits=8, decimal_places=3)
     spent_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
 
     sensitivity: ClassVar[dict[str, Sensitivity]] = {
         "budget": Sensitivity.NONE,
         "release": Sensitivity.NONE,
+        "extract": Sensitivity.NONE,
         "epsilon": Sensitivity.NONE,
         "spent_by": Sensitivity.NONE,
     }
@@ -124,12 +131,26 @@ class BudgetSpend(BaseModel):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(epsilon__gt=Decimal(0)), name="spend_positive"
-            )
+            ),
+            # every spend is for exactly one thing: a release or a synthetic extract
+            models.CheckConstraint(
+                condition=models.Q(release__isnull=True) ^ models.Q(extract__isnull=True),
+                name="spend_release_xor_extract",
+            ),
         ]
 
 
+class ExtractMethod(models.TextChoices):
+    KANON = "kanon", _("k-anonymised microdata")
+    SYNTHETIC = "synthetic", _("synthetic microdata (differentially private)")
+
+
 class ExtractRequest(BaseModel):
-    """A researcher's request for k-anonymised microdata: who, why, and who approved it."""
+    """A researcher's request for research microdata: who, why, how protected, who approved it.
+
+    A synthetic extract is generated once, at approval, and stored: pac-synth takes no seed, and
+    generating again would be a new release spending the research budget again (ADR 29).
+    """
 
     requested_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
     purpose = models.TextField(_("purpose"))
@@ -142,8 +163,19 @@ class ExtractRequest(BaseModel):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     downloads = models.PositiveIntegerField(default=0)
+    method = models.CharField(
+        _("protection"), max_length=20, choices=ExtractMethod.choices, default=ExtractMethod.KANON
+    )
+    epsilon = models.DecimalField(max_digits=8, decimal_places=3, null=True, blank=True)
+    synthetic_csv = models.TextField(blank=True)
+    synthesis = models.JSONField(default=dict, blank=True)
 
     sensitivity: ClassVar[dict[str, Sensitivity]] = {
+        "method": Sensitivity.NONE,
+        "epsilon": Sensitivity.NONE,
+        # Rows sampled from differentially private counts only: no survivor's record.
+        "synthetic_csv": Sensitivity.NONE,
+        "synthesis": Sensitivity.NONE,  # the DP parameters and the DP number of records
         "requested_by": Sensitivity.NONE,
         "purpose": Sensitivity.NONE,  # the research project, never a survivor's data
         "k": Sensitivity.NONE,

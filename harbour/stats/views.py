@@ -19,7 +19,13 @@ from harbour.core.forms import show_errors
 from harbour.stats import actions, extracts, layered, policy, presentation, queries
 from harbour.stats.catalogue import variable
 from harbour.stats.forms import ExtractForm, PeriodForm, ReleaseForm, TableForm
-from harbour.stats.models import NATIONAL, ExtractRequest, PrivacyBudget, Release
+from harbour.stats.models import (
+    NATIONAL,
+    ExtractMethod,
+    ExtractRequest,
+    PrivacyBudget,
+    Release,
+)
 from harbour.stats.states import ExtractStatus, ReleaseStatus
 from harbour.stats.tables import ALL, Method, Spec, Table, count, protect
 
@@ -346,6 +352,8 @@ def extract_request(request: HttpRequest) -> HttpResponse:
                 purpose=data["purpose"],
                 first_year=data.get("first_year"),
                 last_year=data.get("last_year"),
+                method=data.get("method") or ExtractMethod.KANON,
+                epsilon=data.get("epsilon"),
             )
         except DomainError as exc:
             show_errors(form, exc)

@@ -2,7 +2,7 @@
 definition and review for analysts, the privacy budget, research extract requests."""
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
@@ -80,11 +80,21 @@ class ExtractIn(Schema):
     purpose: str = Field(max_length=2000)
     first_year: int | None = None
     last_year: int | None = None
+    method: Literal["kanon", "synthetic"] = Field(
+        "kanon", description="k-anonymised microdata, or differentially private synthetic rows."
+    )
+    epsilon: str | None = Field(
+        None,
+        description="Synthetic only: 0.1 to 10 (default 1), spent once from the research "
+        "privacy budget at approval.",
+    )
 
 
 class ExtractOut(Schema):
     id: str
     status: str
+    method: str
+    epsilon: str | None
     k: int
     created_at: dt.datetime
     downloads: int
@@ -114,6 +124,8 @@ def _extract_out(found: ExtractRequest) -> dict[str, Any]:
     return {
         "id": str(found.pk),
         "status": found.status,
+        "method": found.method,
+        "epsilon": str(found.epsilon) if found.epsilon is not None else None,
         "k": found.k,
         "created_at": found.created_at,
         "downloads": found.downloads,

@@ -1,4 +1,5 @@
-"""`harbour stats budget [--set EPSILON]`: the national privacy budget and its ledger."""
+"""`harbour stats budget [--dataset research] [--set EPSILON]`: a privacy budget and its ledger
+(the national one of releases, or the research one that synthetic extracts spend)."""
 
 from typing import Any
 
@@ -8,35 +9,44 @@ from django.utils.translation import gettext as _
 from harbour.audit.actions import SystemActor
 from harbour.core.errors import DomainError
 from harbour.stats import actions
-from harbour.stats.models import NATIONAL, PrivacyBudget
+from harbour.stats.models import NATIONAL, RESEARCH, PrivacyBudget
 
 
 class Command(BaseCommand):
-    help = "Show the national privacy budget and its ledger, or set its total epsilon."
+    help = "Show a privacy budget and its ledger, or set its total epsilon."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--set", dest="total", help="the total epsilon, e.g. 5")
+        parser.add_argument(
+            "--dataset",
+            choices=[NATIONAL, RESEARCH],
+            default=NATIONAL,
+            help="national (releases, the default) or research (synthetic extracts)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["total"] is not None:
             try:
                 actions.set_budget(
-                    by=SystemActor("harbour stats budget"), epsilon_total=options["total"]
+                    by=SystemActor("harbour stats budget"),
+                    epsilon_total=options["total"],
+                    dataset=options["dataset"],
                 )
             except DomainError as exc:
                 errors = getattr(exc, "errors", {}) or {"": [exc.message]}
                 raise CommandError(
                     "; ".join(str(m) for ms in errors.values() for m in ms)
                 ) from None
-        found = PrivacyBudget.objects.filter(dataset=NATIONAL).first()
+        found = PrivacyBudget.objects.filter(dataset=options["dataset"]).first()
         if found is None:
             self.stdout.write(_("No privacy budget is set."))
             return
-        ledger = list(found.spends.select_related("release"))
+        ledger = list(found.spends.select_related("release", "extract"))
         spent = sum((s.epsilon for s in ledger), start=found.epsilon_total * 0)
         self.stdout.write(
             _("Budget %(total)s, spent %(spent)s, left %(left)s.")
             % {"total": found.epsilon_total, "spent": spent, "left": found.epsilon_total - spent}
         )
         for s in ledger:
-            self.stdout.write(f"{s.created_at:%Y-%m-%d %H:%M}  {s.epsilon}  {s.release}")
+            what = s.release or _("synthetic extract %(id)s") % {"id": str(s.extract_id)[:8]}
+            self.stdout.write(f"{s.created_at:%Y-%m-%d %H:%M}  {s.epsilon}  {what}")
