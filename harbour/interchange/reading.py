@@ -47,8 +47,8 @@ class Table:
 
 def read_table(data: bytes) -> Table:
     """Read the file once through, checking its shape and size, and keep only its header and
-    how to read it again. CSV is re-read from the upload's bytes; the other kinds (smaller:
-    a workbook's XML is parsed whole anyway) keep their rows once parsed."""
+    how to read it again. CSV and workbooks are re-read from the upload's bytes (a worksheet is
+    streamed row by row); JSON and joined HTCDS ZIPs (parsed whole) keep their rows."""
     if not data.strip():
         raise FileProblem(_("The file is empty."))
     if len(data) > MAX_BYTES:
@@ -56,7 +56,7 @@ def read_table(data: bytes) -> Table:
     if xlsx.is_xlsx(data) and not _is_workbook(data):
         return _table("zip", _kept(_zip_rows(data)))
     if xlsx.is_xlsx(data) or data[:4] == xlsx.OLE_MAGIC:
-        return _table("xlsx", _kept(xlsx.read_rows(data)))
+        return _table("xlsx", lambda: xlsx.read_rows(data))
     text = _decode(data)
     if text.lstrip()[:1] in ("[", "{"):
         return _table("json", _kept(_json_rows(text)))

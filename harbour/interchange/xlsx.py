@@ -3,7 +3,8 @@
 A workbook is a ZIP of XML parts. Reading is defensive because the file comes from outside:
 the archive's expanded size and compression ratio are bounded (ZIP bombs), XML with a document
 type declaration is refused before parsing (entity expansion and external entities: a real
-workbook never has one) and parsed with defusedxml, and encrypted workbooks (an OLE
+workbook never has one) and parsed with defusedxml (the worksheet streamed, row by row),
+and encrypted workbooks (an OLE
 container, not a ZIP) get their own message. Only the first worksheet is read, as values:
 formulas are never evaluated.
 """
@@ -53,9 +54,8 @@ def read_rows(data: bytes) -> Iterator[list[Cell]]:
     archive = open_archive(data)
     strings = _shared_strings(archive)
     dates = _date_styles(archive)
-    sheet = _xml(archive, _first_sheet_path(archive))
     expected = 1
-    for row in sheet.iter(f"{NS}row"):
+    for row in _streamed_rows(archive, _first_sheet_path(archive)):
         number = row.get("r", "")
         # Rows without cells are absent from the XML: keep the numbers a spreadsheet shows.
         while number.isdigit() and expected < int(number) and expected < 10**6:
@@ -89,13 +89,48 @@ def _xml(archive: zipfile.ZipFile, name: str) -> ET.Element:
         raise FileProblem(_("The workbook is damaged or not a real .xlsx file.")) from None
     except (zipfile.BadZipFile, ValueError, OSError, EOFError, zlib.error):
         raise FileProblem(_("The workbook is damaged or not a real .xlsx file.")) from None
-    if b"<!DOCTYPE" in raw.upper() or b"<!ENTITY" in raw.upper():
-        raise FileProblem(_("The workbook contains XML declarations Harbour refuses for safety."))
+    _refuse_declarations(raw)
     try:
         # Twice guarded: declarations were refused above, and defusedxml refuses them again.
         return SafeET.fromstring(raw, forbid_dtd=True)
     except (ET.ParseError, DefusedXmlException):
         raise FileProblem(_("The workbook is damaged or not a real .xlsx file.")) from None
+
+
+def _streamed_rows(archive: zipfile.ZipFile, name: str) -> Iterator[ET.Element]:
+    """The worksheet's <row> elements one at a time, each dropped once read: a sheet of 100,000
+    rows is never held whole (ET would keep every parsed row). Guarded as `_xml` is."""
+    _refuse_declarations(_head(archive, name))
+    try:
+        with archive.open(name) as stream:
+            parent: ET.Element | None = None
+            for event, element in SafeET.iterparse(stream, ("start", "end"), forbid_dtd=True):
+                if event == "start" and element.tag == f"{NS}sheetData":
+                    parent = element
+                elif event == "end" and element.tag == f"{NS}row":
+                    yield element
+                    if parent is not None:
+                        parent.remove(element)  # the only child left: removing it is cheap
+    except (ET.ParseError, DefusedXmlException):
+        raise FileProblem(_("The workbook is damaged or not a real .xlsx file.")) from None
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, zlib.error):
+        raise FileProblem(_("The workbook is damaged or not a real .xlsx file.")) from None
+
+
+def _head(archive: zipfile.ZipFile, name: str) -> bytes:
+    """The part's first 64 KB, where a document type declaration would stand (the prolog)."""
+    try:
+        with archive.open(name) as stream:
+            return stream.read(64 * 1024)
+    except KeyError:
+        raise FileProblem(_("The workbook is damaged or not a real .xlsx file.")) from None
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, zlib.error):
+        raise FileProblem(_("The workbook is damaged or not a real .xlsx file.")) from None
+
+
+def _refuse_declarations(raw: bytes) -> None:
+    if b"<!DOCTYPE" in raw.upper() or b"<!ENTITY" in raw.upper():
+        raise FileProblem(_("The workbook contains XML declarations Harbour refuses for safety."))
 
 
 def _first_sheet_path(archive: zipfile.ZipFile) -> str:
