@@ -422,7 +422,12 @@ def _synthesise(by: Any, request: ExtractRequest) -> None:
 
     assert request.epsilon is not None
     found = _research_budget_allows(request.epsilon, lock=True)
-    request.synthetic_csv, request.synthesis = synthetic.generate(request)
+    try:
+        request.synthetic_csv, request.synthesis = synthetic.generate(request)
+    except synthetic.SynthesisFailed:
+        raise Conflict(
+            _("The synthetic data could not be generated. Nothing was spent or approved.")
+        ) from None
     request.save(update_fields=["synthetic_csv", "synthesis", "updated_at"])
     BudgetSpend.objects.create(budget=found, extract=request, epsilon=request.epsilon, spent_by=by)
     _audit(by, "stats.budget_spent", found, epsilon=str(request.epsilon), dataset=RESEARCH)

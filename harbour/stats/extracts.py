@@ -189,8 +189,8 @@ def _synthetic_lines(request: ExtractRequest, extract: Extract) -> list[str]:
         f" {made.get('reporting_length')} (counts of every combination of up to"
         f" {made.get('reporting_length')} codes were protected)",
         f"- Differential privacy: epsilon = {made.get('epsilon')}, delta = {made.get('delta'):.3g}"
-        " (Gaussian noise; the adaptive threshold that drops rare combinations is where delta"
-        " comes from), spent once from Harbour's research privacy budget.",
+        " (Gaussian noise and a threshold that drops rare combinations), spent once from"
+        " Harbour's research privacy budget.",
         f"- Input: {made.get('dp_number_of_records')} persons (a differentially private count):"
         " survivors with a live consent to research when the data was generated, one row per"
         " person, latest case.",

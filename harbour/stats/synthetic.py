@@ -7,6 +7,9 @@ from typing import Any
 
 from harbour.stats.catalogue import RESEARCH_VARIABLES, UNKNOWN, variable
 from harbour.stats.core import synth
+from harbour.stats.core.synth import SynthesisFailed
+
+__all__ = ["SynthesisFailed", "categories", "generate", "rows_of"]
 from harbour.stats.models import ExtractRequest
 
 METHOD = "pac-synth DP aggregate-seeded synthesizer"

@@ -11,7 +11,6 @@ pac-synth takes no random seed, so the same call never gives the same rows twice
 the same file at every download stores it (ADR 29).
 """
 
-import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -21,12 +20,24 @@ from typing import Any
 import pacsynth
 
 SEPARATOR = ";"
-REPORTING_LENGTH = 3
+# Counts of single codes and of pairs are protected; longer combinations only emerge from the
+# sampling. Measured on 5,000 generated persons (benchmarks/bench_synthetic.py), two-way error at
+# ε = 1: 0.52 with length 2, 1.39 with length 3 (the noise is spread over far more combinations
+# and most attributes of the sampled rows come out empty).
+REPORTING_LENGTH = 2
 # pac-synth's default (0.005 of ε) for the noisy number of records leaves ±hundreds of rows at
 # ε = 1; a twentieth of ε keeps the row count within a few per cent at no visible cost elsewhere.
 RECORDS_SHARE = 0.05
+# A fixed, public δ: pac-synth's default, 1 / (n ln n) with n its DP count of the records, panics
+# when that count comes out tiny, and a δ that moves with the data says something about it. 1e-6
+# stays below 1 / (n ln n) up to about 87,000 persons; a larger population calls for a smaller δ.
+DELTA = 1e-6
 MIN_EPSILON = 0.1
 MAX_EPSILON = 10.0
+
+
+class SynthesisFailed(RuntimeError):
+    pass
 
 
 @dataclass(frozen=True)
@@ -68,6 +79,7 @@ def synthesise(
     parameters = (
         pacsynth.DpAggregateSeededParametersBuilder()
         .epsilon(float(epsilon))
+        .delta(DELTA)
         .reporting_length(reporting_length)
         .number_of_records_epsilon_proportion(RECORDS_SHARE)
         # Sampling that discounts combinations already sampled enough: measured on generated
@@ -75,10 +87,15 @@ def synthesise(
         .use_synthetic_counts(True)
         .build()
     )
-    synthesizer = pacsynth.DpAggregateSeededSynthesizer(parameters)
-    synthesizer.fit(dataset)
-    dp_records = max(int(synthesizer.get_dp_number_of_records()), 0)
-    sampled = synthesizer.sample(dp_records, True) if dp_records else [list(columns)]
+    try:
+        synthesizer = pacsynth.DpAggregateSeededSynthesizer(parameters)
+        synthesizer.fit(dataset)
+        dp_records = max(int(synthesizer.get_dp_number_of_records()), 0)
+        sampled = synthesizer.sample(dp_records, True) if dp_records else [list(columns)]
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # a Rust panic arrives as pyo3's PanicException (BaseException)
+        raise SynthesisFailed(str(exc)) from exc
     rows = [
         _clean(dict(zip(sampled[0], row, strict=True)), columns, categories, multi, unknown)
         for row in sampled[1:]
@@ -86,17 +103,11 @@ def synthesise(
     return Synthesis(
         rows=rows,
         epsilon=float(epsilon),
-        delta=library_delta(dp_records),
+        delta=DELTA,
         reporting_length=reporting_length,
         dp_records=dp_records,
         parameters=_parameters(parameters),
     )
-
-
-def library_delta(dp_records: int) -> float:
-    """The δ pac-synth uses when none is given: 1 / (ln(n) · n), n the DP number of records."""
-    n = max(dp_records, 3)  # ln(n) > 1 and the formula stays a probability
-    return 1 / (math.log(n) * n)
 
 
 def _parameters(parameters: Any) -> dict[str, Any]:
