@@ -134,6 +134,9 @@ def test_a_synthetic_extract_spends_once_and_is_the_same_file_at_every_download(
     request = ExtractRequest.objects.get()
     assert (request.method, request.epsilon) == ("synthetic", Decimal("10.000"))
     assert not BudgetSpend.objects.exists()  # nothing spent before approval
+    page = signed_in(analyst).get("/national/").content.decode()
+    assert "synthetic microdata (differentially private), ε = 10.000" in page
+    assert 'value="synthetic"' in client.get("/research/").content.decode()
     assert signed_in(analyst).post(f"/statistics/extracts/{request.pk}/approve/").status_code == 302
     spend = BudgetSpend.objects.get()
     assert (spend.extract_id, spend.release_id, spend.epsilon) == (request.pk, None, Decimal(10))
