@@ -11,8 +11,10 @@ Then every id, page number and filter value of the URLs found is replaced by mal
 negative and foreign values: a 404 or a message, never a 500.
 
 The default run visits a bounded number of pages per role (one per URL pattern, ids replaced);
-HARBOUR_SLOW=1 (CI) visits several pages per pattern and many more in all, and sweeps more URLs
-with more bad values. Bounds stay: a search form's combinations of filters have no end.
+HARBOUR_SLOW=1 (CI) visits several pages per pattern and many more in all on SQLite, and sweeps
+more URLs with more bad values on PostgreSQL, whose types (an integer's range, NUL in text) turn
+more bad values into errors: each deep half runs once in CI. Bounds stay: a search form's
+combinations of filters have no end.
 """
 
 import html
@@ -43,14 +45,17 @@ from harbour.cases.models import Case, Survivor
 from harbour.cases.values import read_values
 from harbour.demo.people import DEMO_LOGINS, NATIONAL_ORG, email_of
 from harbour.sharing.policy import reasons_for
+from harbour.testenv import on_postgresql
 
 SLOW = os.environ.get("HARBOUR_SLOW") == "1"
+DEEP_CRAWL = SLOW and not on_postgresql()
+DEEP_SWEEP = SLOW and on_postgresql()
 CASES = 60 if SLOW else 30  # every kind of record and sharing state, in a few seconds
-PAGES_PER_CRAWL = int(os.environ.get("HARBOUR_CRAWL_PAGES") or (600 if SLOW else 70))  # English;
-# French gets half (the same pages first). HARBOUR_CRAWL_PAGES: to try a size by hand.
-PER_PATTERN = 5 if SLOW else 1
-QUERIES_PER_ROUTE = 20 if SLOW else 3  # a route with different query strings (filters)
-SWEEP_URLS = 80 if SLOW else 12
+# English; French gets half (the same pages first). HARBOUR_CRAWL_PAGES: to try a size by hand.
+PAGES_PER_CRAWL = int(os.environ.get("HARBOUR_CRAWL_PAGES") or (600 if DEEP_CRAWL else 70))
+PER_PATTERN = 5 if DEEP_CRAWL else 1
+QUERIES_PER_ROUTE = 20 if DEEP_CRAWL else 3  # a route with different query strings (filters)
+SWEEP_URLS = 80 if DEEP_SWEEP else 12
 LOGINS = (*DEMO_LOGINS, ("org_admin", email_of("admin", NATIONAL_ORG)))
 
 # Not crawled: leaving (quick exit, sign out), switching language (a POST), the reference-data
@@ -60,7 +65,8 @@ DOWNLOADS_SEEN: set[str] = set()
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 NUMBER = re.compile(r"(?<=/)\d+(?=/)")
 
-pytestmark = pytest.mark.django_db
+# One worker crawls once for both tests (the module-scoped crawl), with --dist loadgroup.
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("crawl")]
 
 
 # --- the world ---------------------------------------------------------------------------------
@@ -297,7 +303,7 @@ class Crawl:
         if response.status_code in {301, 302, 303, 307, 308}:
             return [urljoin(url, response["Location"])]
         if "text/html" not in response.get("Content-Type", ""):
-            if not SLOW:  # a download is fetched by one crawl only (the default run's budget)
+            if not DEEP_CRAWL:  # a download is fetched by one crawl only (the default run's budget)
                 DOWNLOADS_SEEN.add(_route(url))
             return []
         return self.check_page(url, where, response.content.decode())
@@ -378,7 +384,7 @@ def _bad_variants(url: str, foreign: str) -> Iterator[str]:
             yield parts.path[: match.start()] + value + parts.path[match.end() :]
     query = parse_qsl(parts.query, keep_blank_values=True) or [("page", "1")]
     for i, (key, _value) in enumerate(query):
-        for bad in BAD_SLOW if SLOW else BAD:
+        for bad in BAD_SLOW if DEEP_SWEEP else BAD:
             changed = [*query[:i], (key, bad), *query[i + 1 :]]
             yield f"{parts.path}?{urlencode(changed)}"
 
