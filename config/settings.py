@@ -188,7 +188,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # request would wait for it to save its session, then fail. Sessions live in files beside
     # the database instead (private to the server's account), so pages, and the import's
     # progress, are still served meanwhile. The folder is made only where the database's is
-    # (`harbour --help` on a bare machine writes nothing).
+    # (`harbour --help` on a bare machine writes nothing), and only for this account (mode
+    # 0700, which a umask can only narrow): the files are named by their session keys. A folder
+    # made otherwise is left as it is (an operator's choice) and reported by `harbour check
+    # --deploy` (harbour.W108).
     SESSION_ENGINE = "django.contrib.sessions.backends.file"
     _DATABASE_DIR = Path(DATABASES["default"]["NAME"]).parent
     SESSION_FILE_PATH = str(_DATABASE_DIR / "sessions")

@@ -1,8 +1,11 @@
 """Bearer-token authentication for the API."""
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from django.db import OperationalError, connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import HttpBearer
@@ -13,6 +16,9 @@ from harbour.core import tenancy
 
 # Recording every use would turn each read into a write; once a minute is enough to see activity.
 _TOUCH_EVERY = dt.timedelta(minutes=1)
+# How long, on SQLite, the touch may wait for the database's one write lock (milliseconds):
+# enough to pass another request's short write, far below the 20 s every other write waits.
+_TOUCH_WAIT_MS = 50
 
 
 class TokenAuth(HttpBearer):
@@ -39,9 +45,42 @@ class TokenAuth(HttpBearer):
 
 
 def _touch(token: ApiToken) -> None:
+    """Note the token's use, at most every `_TOUCH_EVERY`, without ever failing the request.
+
+    On SQLite an import holds the one write lock for its whole transaction (minutes, ADR 45):
+    an UPDATE here would wait 20 s for it and then fail, turning an API read into an error. The
+    touch is only a hint of activity, so there it gets its own transaction (a savepoint inside
+    a caller's), a short busy timeout, and gives up on "database is locked": `last_used_at`
+    stays as it was and the next request after the lock is free records the use. PostgreSQL
+    locks rows, and an import never locks API tokens, so there the UPDATE stays as it is.
+    """
     now = timezone.now()
-    if token.last_used_at is None or now - token.last_used_at > _TOUCH_EVERY:
+    if token.last_used_at is not None and now - token.last_used_at <= _TOUCH_EVERY:
+        return
+    if connection.vendor != "sqlite":
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        return
+    try:
+        with _sqlite_busy_timeout(_TOUCH_WAIT_MS), transaction.atomic():
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    except OperationalError as exc:
+        if "database is locked" not in str(exc):
+            raise  # a broken database is not a busy one: that error must be seen
+
+
+@contextmanager
+def _sqlite_busy_timeout(milliseconds: int) -> Iterator[None]:
+    """The connection's busy timeout, lowered for the block only: everything else the request
+    (or an import on the same connection) writes keeps the configured wait."""
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA busy_timeout")
+        (configured,) = cursor.fetchone()
+        cursor.execute(f"PRAGMA busy_timeout = {int(milliseconds)}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA busy_timeout = {int(configured)}")
 
 
 def current_user(request: Any) -> User:

@@ -107,6 +107,29 @@ def _linkage_key_problems() -> list[CheckMessage]:
     return []
 
 
+@register(Tags.security, deploy=True)
+def check_session_folder(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """On SQLite sessions are files (ADR 45) named by their session keys: whoever can list the
+    folder can sign in as anyone signed in, and whoever can write to it can plant a session.
+    The settings make it 0700; one made by hand, or loosened since, is reported."""
+    if settings.SESSION_ENGINE != "django.contrib.sessions.backends.file":
+        return []
+    folder = Path(settings.SESSION_FILE_PATH or "")
+    if not settings.SESSION_FILE_PATH or not folder.is_dir():
+        return []
+    mode = folder.stat().st_mode & 0o777
+    if not mode & 0o077:
+        return []
+    return [
+        Warning(
+            f"The sessions folder {folder} has mode {mode:o}: other accounts on the server can "
+            "read the session keys of everyone signed in, or add sessions of their own.",
+            hint=f"chmod 700 {folder}: only the account the web server runs as needs it.",
+            id="harbour.W108",
+        )
+    ]
+
+
 @register(Tags.database, deploy=True)
 def check_row_level_security_applies(
     app_configs: Any = None, databases: Any = None, **kwargs: Any
