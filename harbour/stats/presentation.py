@@ -11,11 +11,12 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from harbour.stats import layer_charts
+from harbour.stats import layer_charts, queries
 from harbour.stats.catalogue import variable
 from harbour.stats.layered import LayeredTable
 from harbour.stats.models import Release
 from harbour.stats.queries import RECORD_LINKAGE, REFERRAL_LINKS
+from harbour.stats.states import ReleaseStatus
 from harbour.stats.tables import ALL, Method, Table
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -194,14 +195,40 @@ def _percent(value: float | None) -> str:
 
 
 def persons_note(release: Release) -> str:
-    """One sentence, in the reader's language, on how persons were unduplicated."""
-    recorded = persons_recorded(release)
+    """One sentence, in the reader's language, on how the release's persons were unduplicated."""
+    return persons_sentence(persons_recorded(release), release.method)
+
+
+def persons_shown(recorded: dict[str, Any], method: str) -> dict[str, Any]:
+    """What `_method.html` shows of how persons were (or would be) counted: the sentence, the
+    method code and the run's id."""
+    return {
+        "persons_note": persons_sentence(recorded, method),
+        "persons_by": recorded["by"],
+        "persons_run": recorded.get("run", ""),
+    }
+
+
+def persons_of(release: Release) -> dict[str, Any] | None:
+    """How the release page says persons were counted: as recorded at publication; for a draft
+    (nothing counted yet), as they would be if it were published now, from the same sentence;
+    nothing for a rejected draft."""
+    if release.is_published:
+        return persons_shown(persons_recorded(release), release.method)
+    if release.status == ReleaseStatus.DRAFT:
+        return persons_shown(queries.persons_now(), release.method)
+    return None
+
+
+def persons_sentence(recorded: dict[str, Any], method: str) -> str:
+    """One sentence, in the reader's language, on how persons were unduplicated: a release's
+    record (`persons_recorded`) or the analysts' preview (`queries.persons_now`)."""
     if recorded["by"] == REFERRAL_LINKS:
         note = _(
             "No record-linkage run: records were joined only by referrals and transfers, so a "
             "person seen by two organisations that never referred them may count twice."
         )
-        if release.method == Method.DP:
+        if method == Method.DP:
             note += " " + _("The differential-privacy sensitivity was doubled to cover it.")
         return note
     if recorded["by"] != RECORD_LINKAGE:

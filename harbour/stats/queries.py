@@ -20,6 +20,7 @@ from django.utils import timezone
 from harbour.cases.models import Case
 from harbour.linkage import queries as linkage
 from harbour.sharing.models import Agreement, Consent, Party, Referral, SurvivorLink
+from harbour.stats.models import PrivacyBudget
 
 CASE_COLUMNS = (
     "id",
@@ -189,6 +190,12 @@ def persons_method(run: Any) -> dict[str, Any]:
     }
 
 
+def persons_now() -> dict[str, Any]:
+    """How persons would be found if a table were counted now (the analysts' previews): the
+    current run, or the fallback. Publishing reads the run again (`counted_persons`)."""
+    return persons_method(linkage.current_run())
+
+
 def _attach_services_and_referrals(rows: list[dict[str, Any]]) -> None:
     """Per case: the needs its services addressed, and what became of its referrals."""
     from harbour.cases.models import ServiceProvided
@@ -269,3 +276,24 @@ def completeness(cases: QuerySet[Case], *, core_only: bool = True) -> list[tuple
     return [
         (str(f.label), round(100 * n / (total or 1))) for f, n in zip(fields, filled, strict=True)
     ]
+
+
+# --- privacy budgets --------------------------------------------------------------------------
+
+
+def budget(dataset: str) -> dict[str, Any] | None:
+    """A privacy budget and its ledger: the national one (releases) or the research one
+    (synthetic extracts, ADR 29); None when none is set. One read for the analysts' page and the
+    API, so both show the same figures."""
+    found = PrivacyBudget.objects.filter(dataset=dataset).first()
+    if found is None:
+        return None
+    ledger = list(found.spends.select_related("release", "extract__requested_by", "spent_by"))
+    spent = sum((s.epsilon for s in ledger), start=found.epsilon_total * 0)
+    return {
+        "dataset": dataset,
+        "total": found.epsilon_total,
+        "spent": spent,
+        "left": found.epsilon_total - spent,
+        "ledger": ledger,
+    }

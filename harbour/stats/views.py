@@ -21,9 +21,9 @@ from harbour.stats.catalogue import variable
 from harbour.stats.forms import ExtractForm, PeriodForm, ReleaseForm, TableForm
 from harbour.stats.models import (
     NATIONAL,
+    RESEARCH,
     ExtractMethod,
     ExtractRequest,
-    PrivacyBudget,
     Release,
 )
 from harbour.stats.states import ExtractStatus, ReleaseStatus
@@ -164,47 +164,47 @@ def _national_of(var_id: str) -> dict[str, Any] | None:
 def national(request: HttpRequest) -> HttpResponse:
     policy.require_analyst(request.user)
     chosen = TableForm(request.GET or {"row": "province"})
-    preview = None
+    preview: dict[str, Any] = {"preview": None}
     if chosen.is_valid():
-        spec = chosen.spec()
-        with tenancy.widened("national statistics preview (suppressed or rounded)"):
-            people, _linked = queries.person_rows(queries.statistics_cases())
-        # Analysts see the live table only after disclosure control, like any published figure:
-        # suppression, or random rounding for three-way tables (ADR 46). The rounding is drawn
-        # from a keyed hash of the table and its counts: reloading the page shows the same
-        # figures, so it cannot be averaged back to the exact counts.
-        if spec.layer:
-            exact = layered.count(spec, people)
-            rng = layered.keyed_rng(spec, exact, settings.SECRET_KEY)
-            rounded = layered.protect(spec, exact, Method.ROUNDING, rng=rng)
-            preview = _layered_section(rounded, str(_("Preview")))
-        else:
-            preview = _section(protect(count(spec, people), Method.SUPPRESSION), _("Preview"))
+        preview = _preview(chosen.spec())
     context = {
         "chosen": chosen,
-        "preview": preview,
         "form": ReleaseForm(),
         "releases": Release.objects.select_related("created_by", "reviewed_by")[:50],
-        "budget": _budget(),
         "extracts": ExtractRequest.objects.filter(status=ExtractStatus.REQUESTED).select_related(
             "requested_by"
         ),
-    }
-    return render(request, "stats/national.html", context)
+    } | _budgets()
+    return render(request, "stats/national.html", context | preview)
 
 
-def _budget() -> dict[str, Any] | None:
-    found = PrivacyBudget.objects.filter(dataset=NATIONAL).first()
-    if found is None:
-        return None
-    ledger = list(found.spends.select_related("release", "spent_by"))
-    spent = sum((s.epsilon for s in ledger), start=found.epsilon_total * 0)
-    return {
-        "total": found.epsilon_total,
-        "spent": spent,
-        "left": found.epsilon_total - spent,
-        "ledger": ledger,
-    }
+def _preview(spec: Spec) -> dict[str, Any]:
+    """The live table after disclosure control, and how its persons were found, in the words
+    a release uses (`presentation.persons_shown`)."""
+    with tenancy.widened("national statistics preview (suppressed or rounded)"):
+        try:
+            people, persons = queries.counted_persons(queries.statistics_cases())
+        except queries.LinkageMoved:  # a run finished meanwhile: count again, with it
+            people, persons = queries.counted_persons(queries.statistics_cases())
+    # Analysts see the live table only after disclosure control, like any published figure:
+    # suppression, or random rounding for three-way tables (ADR 46). The rounding is drawn
+    # from a keyed hash of the table and its counts: reloading the page shows the same
+    # figures, so it cannot be averaged back to the exact counts.
+    if spec.layer:
+        exact = layered.count(spec, people)
+        rng = layered.keyed_rng(spec, exact, settings.SECRET_KEY)
+        rounded = layered.protect(spec, exact, Method.ROUNDING, rng=rng)
+        shown, method = _layered_section(rounded, str(_("Preview"))), Method.ROUNDING
+    else:
+        protected = protect(count(spec, people), Method.SUPPRESSION)
+        shown, method = _section(protected, _("Preview")), Method.SUPPRESSION
+    return {"preview": shown} | presentation.persons_shown(persons, method)
+
+
+def _budgets() -> dict[str, Any]:
+    """Both privacy budgets, side by side: releases spend the national one, synthetic research
+    extracts the research one (ADR 29); a survivor in both faces up to their sum."""
+    return {"budget": queries.budget(NATIONAL), "research_budget": queries.budget(RESEARCH)}
 
 
 @login_required
@@ -232,7 +232,7 @@ def release_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Draft saved. A second analyst reviews and publishes it."))
             return redirect("stats:release", release_id=release.pk)
-    context = {"form": form, "releases": [], "budget": _budget(), "extracts": [], "chosen": None}
+    context = {"form": form, "releases": [], "extracts": [], "chosen": None} | _budgets()
     return render(request, "stats/national.html", context, status=422)
 
 
@@ -290,13 +290,9 @@ def release_detail(request: HttpRequest, release_id: str) -> HttpResponse:
         section = _any_section(layered.load(release.result), release.local_title)
     dimensions = presentation.dimensions(release)
     context = {"release": release, "section": section, "dimensions": dimensions}
-    if release.is_published:
-        persons = presentation.persons_recorded(release)
-        context |= {
-            "persons_note": presentation.persons_note(release),
-            "persons_by": persons["by"],
-            "persons_run": persons.get("run", ""),
-        }
+    # Published: as recorded; a draft (analysts only reach one) says how persons would be
+    # counted if published now, in the same words.
+    context |= presentation.persons_of(release) or {}
     return render(request, "stats/release.html", context)
 
 

@@ -11,9 +11,9 @@ from pydantic import Field
 from harbour.api.auth import current_user
 from harbour.api.routers.cases import ERRORS
 from harbour.core.errors import NotFound
-from harbour.stats import actions, policy, presentation
+from harbour.stats import actions, policy, presentation, queries
 from harbour.stats.catalogue import VARIABLES
-from harbour.stats.models import NATIONAL, ExtractRequest, PrivacyBudget, Release
+from harbour.stats.models import NATIONAL, RESEARCH, ExtractRequest, Release
 
 router = Router(tags=["stats"])
 
@@ -69,11 +69,23 @@ class ReleaseIn(Schema):
     last_year: int | None = None
 
 
-class BudgetOut(Schema):
+class DatasetBudgetOut(Schema):
     dataset: str
-    epsilon_total: str
+    epsilon_total: str = Field(description='"0" when no budget is set.')
     epsilon_spent: str
-    ledger: list[dict[str, str]]
+    epsilon_left: str
+    is_set: bool = Field(description="False: nothing that spends this budget is allowed yet.")
+    ledger: list[dict[str, str]] = Field(
+        description="One line per spend: {release} or {extract}, epsilon, at (ISO 8601)."
+    )
+
+
+class BudgetOut(DatasetBudgetOut):
+    """The national budget (releases) at the top level, as always, and the research one."""
+
+    research: DatasetBudgetOut = Field(
+        description="The research budget that synthetic extracts spend (ADR 29)."
+    )
 
 
 class ExtractIn(Schema):
@@ -182,19 +194,33 @@ def reject_release(request: HttpRequest, release_id: str) -> dict[str, Any]:
 @router.get("/budget", response={200: BudgetOut, **ERRORS})
 def budget(request: HttpRequest) -> dict[str, Any]:
     policy.require_analyst(current_user(request))
-    found = PrivacyBudget.objects.filter(dataset=NATIONAL).first()
-    ledger = list(found.spends.select_related("release")) if found else []
+    return _budget_out(NATIONAL) | {"research": _budget_out(RESEARCH)}
+
+
+def _budget_out(dataset: str) -> dict[str, Any]:
+    found = queries.budget(dataset)
+    if found is None:
+        return {
+            "dataset": dataset,
+            "epsilon_total": "0",
+            "epsilon_spent": "0",
+            "epsilon_left": "0",
+            "is_set": False,
+            "ledger": [],
+        }
     return {
-        "dataset": NATIONAL,
-        "epsilon_total": str(found.epsilon_total) if found else "0",
-        "epsilon_spent": str(sum((s.epsilon for s in ledger), start=0)),
+        "dataset": dataset,
+        "epsilon_total": str(found["total"]),
+        "epsilon_spent": str(found["spent"]),
+        "epsilon_left": str(found["left"]),
+        "is_set": True,
         "ledger": [
             {
-                "release": str(s.release_id),
+                ("release" if s.release_id else "extract"): str(s.release_id or s.extract_id),
                 "epsilon": str(s.epsilon),
                 "at": s.created_at.isoformat(),
             }
-            for s in ledger
+            for s in found["ledger"]
         ],
     }
 
