@@ -199,7 +199,9 @@ def _linkage_hints(survivor: Survivor) -> list[str]:
     events = events_for_target("survivor", survivor.pk).filter(
         action="linkage.hint_about", org_id=survivor.org_id
     )
-    told = _("with the province and year, as you consented")
+    # Where may be the province or, when it has too few organisations, only "in Canada"
+    # (ADR 41, amended 2026-12-06): the event does not say which, so the copy says both.
+    told = _("with where — the province, or only Canada — and the year, as you consented")
     return [
         f"{e.occurred_at.date().isoformat()} ({told})"
         if e.context.get("place_told") == "yes"

@@ -134,7 +134,8 @@ def test_what_the_hint_says_is_the_survivors_decision(
     hints = copy.content.decode().split("Hints given to other organisations", 1)[1]
     day = about.occurred_at.date().isoformat()
     assert day in hints
-    assert ("with the province and year, as you consented" in hints) is tells_where
+    told = "with where — the province, or only Canada — and the year, as you consented"
+    assert (told in hints) is tells_where
     assert other_org.name not in copy.content.decode()
 
 
