@@ -65,8 +65,7 @@ DOWNLOADS_SEEN: set[str] = set()
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 NUMBER = re.compile(r"(?<=/)\d+(?=/)")
 
-# One worker crawls once for both tests (the module-scoped crawl), with --dist loadgroup.
-pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("crawl")]
+pytestmark = pytest.mark.django_db
 
 
 # --- the world ---------------------------------------------------------------------------------
@@ -234,10 +233,27 @@ class Visit:
     ms: float
 
 
+@dataclass(frozen=True)
+class Depth:
+    """How far a crawl goes: pages in English (French gets half), pages per URL pattern, query
+    variants per route."""
+
+    pages: int
+    per_pattern: int
+    queries_per_route: int
+
+
+PAGES_DEPTH = Depth(PAGES_PER_CRAWL, PER_PATTERN, QUERIES_PER_ROUTE)
+# The sweep needs one page of each pattern, so its own crawl (in English) goes wide, not deep:
+# the two tests need not share a crawl nor a worker.
+SWEEP_DEPTH = Depth(600 if DEEP_SWEEP else 70, 1, 3)
+
+
 @dataclass
 class Crawl:
     user: User
     lang: str
+    depth: Depth
     forbidden: set[str]
     visits: list[Visit] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
@@ -260,7 +276,7 @@ class Crawl:
         client = self.client()
         queue: deque[tuple[str, str]] = deque([("/", "(start)")])
         self.seen.add("/")
-        budget = PAGES_PER_CRAWL if self.lang == "en" else PAGES_PER_CRAWL // 2
+        budget = self.depth.pages if self.lang == "en" else self.depth.pages // 2
         while queue and len(self.visits) < budget:
             url, source = queue.popleft()
             for found in self.visit(client, url, source):
@@ -280,9 +296,11 @@ class Crawl:
         if url in self.seen:
             return False
         pattern, route = _pattern(url), _route(url)
-        if self.patterns.get(pattern, 0) >= PER_PATTERN:
+        if self.patterns.get(pattern, 0) >= self.depth.per_pattern:
             return False
-        if self.routes.get(route, 0) >= QUERIES_PER_ROUTE or route in DOWNLOADS_SEEN:
+        if self.routes.get(route, 0) >= self.depth.queries_per_route:
+            return False
+        if route in DOWNLOADS_SEEN:
             return False
         self.seen.add(url)
         self.patterns[pattern] = self.patterns.get(pattern, 0) + 1
@@ -346,17 +364,28 @@ def _report(crawls: list[Crawl]) -> None:
     print("\n" + "\n".join(lines))  # noqa: T201
 
 
-@pytest.fixture(scope="module")
-def crawls(world: None, django_db_blocker: Any) -> list[Crawl]:
-    """Every demo account, in English then French (crawled once for the module's tests)."""
+def _crawl_all(depth: Depth, langs: tuple[str, ...], blocker: Any) -> list[Crawl]:
     done = []
-    with django_db_blocker.unblock():
+    with blocker.unblock():
         for user in _users():
             forbidden = _identifying_values(user)
-            for lang in ("en", "fr"):
-                done.append(Crawl(user, lang, forbidden).run())
+            for lang in langs:
+                done.append(Crawl(user, lang, depth, forbidden).run())
+    return done
+
+
+@pytest.fixture(scope="module")
+def crawls(world: None, django_db_blocker: Any) -> list[Crawl]:
+    """Every demo account, in English then French."""
+    done = _crawl_all(PAGES_DEPTH, ("en", "fr"), django_db_blocker)
     _report(done)
     return done
+
+
+@pytest.fixture(scope="module")
+def sweep_crawls(world: None, django_db_blocker: Any) -> list[Crawl]:
+    """Every demo account in English, one page of each URL pattern."""
+    return _crawl_all(SWEEP_DEPTH, ("en",), django_db_blocker)
 
 
 def test_every_page_works_for_every_role_in_both_languages(crawls: list[Crawl]) -> None:
@@ -389,9 +418,9 @@ def _bad_variants(url: str, foreign: str) -> Iterator[str]:
             yield f"{parts.path}?{urlencode(changed)}"
 
 
-def test_malformed_ids_pages_and_filters_never_give_a_500(crawls: list[Crawl]) -> None:
+def test_malformed_ids_pages_and_filters_never_give_a_500(sweep_crawls: list[Crawl]) -> None:
     failures = []
-    for crawl in [c for c in crawls if c.lang == "en"]:
+    for crawl in sweep_crawls:
         user = crawl.user
         foreign = str(Case.objects.exclude(org_id=user.org_id).values_list("pk", flat=True)[0])
         client = crawl.client()

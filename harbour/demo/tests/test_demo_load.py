@@ -56,8 +56,7 @@ def loaded(django_db_setup: Any, django_db_blocker: Any) -> Iterator[str]:
         transaction.set_rollback(True)
 
 
-# The module-scoped demo is loaded once, in one worker (--dist loadgroup).
-pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("demo_load")]
+pytestmark = pytest.mark.django_db
 
 
 def test_partner_organisations_span_the_country(loaded: str) -> None:
