@@ -184,8 +184,11 @@ def _case(org: Any, survivor: Any, i: int, codes: dict, rng: random.Random, toda
 def specs() -> list[tuple[str, str]]:
     from harbour.stats.catalogue import VARIABLES
 
-    # Needs served and referral outcomes come from other tables (not seeded here).
-    derived = {"need_served", "referral_outcome"}
+    # Needs served, referral outcomes and the immigration variables (computed from the
+    # immigration timeline as of the release, ADR 23) come from other tables, not seeded here.
+    derived = {
+        "need_served", "referral_outcome", "immigration_status", "trp_stage", "immigration_path",
+    }  # fmt: skip
     return [(v, "") for v in VARIABLES if v not in derived] + list(TWO_WAY)
 
 
