@@ -36,6 +36,9 @@ _EPOCH = dt.date(1899, 12, 30)
 _CELL_REF = re.compile(r"^([A-Z]{1,3})(\d+)$")
 
 Cell = str | float | bool | dt.date | None
+DAMAGED = _("The workbook is damaged or not a real .xlsx file.")
+# What reading a damaged or truncated member of the archive raises.
+_READ_ERRORS = (KeyError, zipfile.BadZipFile, ValueError, OSError, EOFError, zlib.error)
 
 
 def is_xlsx(data: bytes) -> bool:
@@ -70,7 +73,7 @@ def open_archive(data: bytes) -> zipfile.ZipFile:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError):
-        raise FileProblem(_("The workbook is damaged or not a real .xlsx file.")) from None
+        raise FileProblem(DAMAGED) from None
     total = 0
     for info in members:
         if info.flag_bits & 0x1:
@@ -85,16 +88,14 @@ def open_archive(data: bytes) -> zipfile.ZipFile:
 def _xml(archive: zipfile.ZipFile, name: str) -> ET.Element:
     try:
         raw = archive.read(name)
-    except KeyError:
-        raise FileProblem(_("The workbook is damaged or not a real .xlsx file.")) from None
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, zlib.error):
-        raise FileProblem(_("The workbook is damaged or not a real .xlsx file.")) from None
+    except _READ_ERRORS:
+        raise FileProblem(DAMAGED) from None
     _refuse_declarations(raw)
     try:
         # Twice guarded: declarations were refused above, and defusedxml refuses them again.
         return SafeET.fromstring(raw, forbid_dtd=True)
     except (ET.ParseError, DefusedXmlException):
-        raise FileProblem(_("The workbook is damaged or not a real .xlsx file.")) from None
+        raise FileProblem(DAMAGED) from None
 
 
 def _streamed_rows(archive: zipfile.ZipFile, name: str) -> Iterator[ET.Element]:
@@ -111,10 +112,8 @@ def _streamed_rows(archive: zipfile.ZipFile, name: str) -> Iterator[ET.Element]:
                     yield element
                     if parent is not None:
                         parent.remove(element)  # the only child left: removing it is cheap
-    except (ET.ParseError, DefusedXmlException):
-        raise FileProblem(_("The workbook is damaged or not a real .xlsx file.")) from None
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, zlib.error):
-        raise FileProblem(_("The workbook is damaged or not a real .xlsx file.")) from None
+    except (ET.ParseError, DefusedXmlException, *_READ_ERRORS):
+        raise FileProblem(DAMAGED) from None
 
 
 def _head(archive: zipfile.ZipFile, name: str) -> bytes:
@@ -122,10 +121,8 @@ def _head(archive: zipfile.ZipFile, name: str) -> bytes:
     try:
         with archive.open(name) as stream:
             return stream.read(64 * 1024)
-    except KeyError:
-        raise FileProblem(_("The workbook is damaged or not a real .xlsx file.")) from None
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, zlib.error):
-        raise FileProblem(_("The workbook is damaged or not a real .xlsx file.")) from None
+    except _READ_ERRORS:
+        raise FileProblem(DAMAGED) from None
 
 
 def _refuse_declarations(raw: bytes) -> None:
@@ -144,7 +141,7 @@ def _first_sheet_path(archive: zipfile.ZipFile) -> str:
         if rel.get("Id") == rel_id:
             target = rel.get("Target", "")
             return target.lstrip("/") if target.startswith("/") else "xl/" + target
-    raise FileProblem(_("The workbook is damaged or not a real .xlsx file."))
+    raise FileProblem(DAMAGED)
 
 
 def _shared_strings(archive: zipfile.ZipFile) -> list[str]:
