@@ -369,6 +369,7 @@ def _extract_epsilon(method: str, epsilon: Any) -> Decimal | None:
         raise InvalidInput({"method": [_("Choose k-anonymised or synthetic microdata.")]})
     if method == ExtractMethod.KANON:
         return None
+    # quantize: the same figure as stored ("10.000"), not as typed, in the answer
     eps = parse_epsilon("1" if epsilon in (None, "") else epsilon).quantize(Decimal("0.001"))
     if eps < MIN_SYNTHETIC_EPSILON:
         raise InvalidInput({"epsilon": [_("Synthetic microdata need an epsilon of at least 0.1.")]})

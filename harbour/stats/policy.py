@@ -51,6 +51,11 @@ def extracts_visible_to(user: Any) -> QuerySet[ExtractRequest]:
     return ExtractRequest.objects.none()
 
 
+def extract_list_for(user: Any) -> QuerySet[ExtractRequest]:
+    """The requests a user may see, without their stored synthetic rows (read at download)."""
+    return extracts_visible_to(user).defer("synthetic_csv")
+
+
 def extract_for(user: Any, request_id: Any) -> ExtractRequest:
     found = extracts_visible_to(user).filter(pk=parsed_id(request_id)).first()
     if found is None:

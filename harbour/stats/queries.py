@@ -288,7 +288,8 @@ def budget(dataset: str) -> dict[str, Any] | None:
     found = PrivacyBudget.objects.filter(dataset=dataset).first()
     if found is None:
         return None
-    ledger = list(found.spends.select_related("release", "extract__requested_by", "spent_by"))
+    spends = found.spends.select_related("release", "extract__requested_by", "spent_by")
+    ledger = list(spends.defer("extract__synthetic_csv"))  # the stored rows: not for a list
     spent = sum((s.epsilon for s in ledger), start=found.epsilon_total * 0)
     return {
         "dataset": dataset,

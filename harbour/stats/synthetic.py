@@ -28,13 +28,14 @@ def generate(request: ExtractRequest) -> tuple[str, dict[str, Any]]:
     """The synthetic rows as CSV text and what produced them (stored with the request)."""
     from harbour.stats import extracts
 
+    assert request.epsilon is not None, "a synthetic request has an epsilon"
     records = extracts.person_records(request)
     result = synth.synthesise(
         records,
         RESEARCH_VARIABLES,
         categories(),
         multi={v for v in RESEARCH_VARIABLES if variable(v).multi},
-        epsilon=float(request.epsilon or 0),
+        epsilon=float(request.epsilon),
         unknown=UNKNOWN,
     )
     meta = {

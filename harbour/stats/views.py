@@ -171,9 +171,9 @@ def national(request: HttpRequest) -> HttpResponse:
         "chosen": chosen,
         "form": ReleaseForm(),
         "releases": Release.objects.select_related("created_by", "reviewed_by")[:50],
-        "extracts": ExtractRequest.objects.filter(status=ExtractStatus.REQUESTED).select_related(
-            "requested_by"
-        ),
+        "extracts": ExtractRequest.objects.filter(status=ExtractStatus.REQUESTED)
+        .select_related("requested_by")
+        .defer("synthetic_csv"),
     } | _budgets()
     return render(request, "stats/national.html", context | preview)
 
@@ -325,7 +325,7 @@ def release_download(request: HttpRequest, release_id: str, fmt: str) -> HttpRes
 def research(request: HttpRequest) -> HttpResponse:
     if not policy.can_request_extracts(request.user):
         raise NotFound()
-    requests = policy.extracts_visible_to(request.user)
+    requests = policy.extract_list_for(request.user)
     context = {"form": ExtractForm(), "requests": requests, "published": _published()}
     return render(request, "stats/research.html", context)
 
@@ -358,7 +358,7 @@ def extract_request(request: HttpRequest) -> HttpResponse:
             return redirect("web:research")
     context = {
         "form": form,
-        "requests": policy.extracts_visible_to(request.user),
+        "requests": policy.extract_list_for(request.user),
         "published": _published(),
     }
     return render(request, "stats/research.html", context, status=422)

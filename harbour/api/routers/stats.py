@@ -227,7 +227,7 @@ def _budget_out(dataset: str) -> dict[str, Any]:
 
 @router.get("/extracts", response={200: list[ExtractOut], **ERRORS})
 def list_extracts(request: HttpRequest) -> list[dict[str, Any]]:
-    return [_extract_out(x) for x in policy.extracts_visible_to(current_user(request))[:200]]
+    return [_extract_out(x) for x in policy.extract_list_for(current_user(request))[:200]]
 
 
 @router.post("/extracts", response={201: ExtractOut, **ERRORS}, summary="Request research data")

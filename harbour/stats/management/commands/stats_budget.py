@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 
 from harbour.audit.actions import SystemActor
 from harbour.core.errors import DomainError
-from harbour.stats import actions
-from harbour.stats.models import NATIONAL, RESEARCH, PrivacyBudget
+from harbour.stats import actions, queries
+from harbour.stats.models import NATIONAL, RESEARCH
 
 
 class Command(BaseCommand):
@@ -37,16 +37,14 @@ class Command(BaseCommand):
                 raise CommandError(
                     "; ".join(str(m) for ms in errors.values() for m in ms)
                 ) from None
-        found = PrivacyBudget.objects.filter(dataset=options["dataset"]).first()
+        found = queries.budget(options["dataset"])
         if found is None:
             self.stdout.write(_("No privacy budget is set."))
             return
-        ledger = list(found.spends.select_related("release", "extract"))
-        spent = sum((s.epsilon for s in ledger), start=found.epsilon_total * 0)
         self.stdout.write(
             _("Budget %(total)s, spent %(spent)s, left %(left)s.")
-            % {"total": found.epsilon_total, "spent": spent, "left": found.epsilon_total - spent}
+            % {"total": found["total"], "spent": found["spent"], "left": found["left"]}
         )
-        for s in ledger:
+        for s in found["ledger"]:
             what = s.release or _("synthetic extract %(id)s") % {"id": str(s.extract_id)[:8]}
             self.stdout.write(f"{s.created_at:%Y-%m-%d %H:%M}  {s.epsilon}  {what}")
