@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from harbour.accounts.models import User
 from harbour.accounts.policy import Perm, can
 from harbour.audit.actions import Actor, record_event
-from harbour.cases import states
+from harbour.cases import policy, states
 from harbour.cases.immigration import steps as immigration
 from harbour.cases.models import (
     Case,
@@ -374,7 +374,7 @@ def close_as_referred(*, by: Actor, case: Case) -> Case:
 @transaction.atomic
 def reassign(*, by: User, case: Case, owner: User) -> Case:
     _require(by, Perm.CASE_REASSIGN)
-    if owner.org_id != case.org_id or not can(owner, Perm.CASE_EDIT):
+    if not policy.may_own_cases(owner, case.org_id):
         raise InvalidInput({"owner": [_("Choose a caseworker of this organisation.")]})
     case.owner = owner
     case.save(update_fields=["owner", "updated_at"])

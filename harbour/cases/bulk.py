@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from harbour.accounts.models import User
-from harbour.accounts.policy import Perm, can
+from harbour.accounts.policy import Perm
 from harbour.audit.actions import EventSpec, lock_chain, record_events
 from harbour.cases.actions import (
     _require,
@@ -27,6 +27,7 @@ from harbour.cases.actions import (
     validate,
 )
 from harbour.cases.models import Case, CaseStatus, Survivor, SurvivorIndexEntry
+from harbour.cases.policy import may_give_cases_to, may_own_cases
 from harbour.cases.values import apply_values, read_values
 from harbour.core.errors import InvalidInput
 from harbour.linkage.actions import new_blocks, new_encodings
@@ -117,11 +118,7 @@ def _possible_owners(by: User, wanted: set[Any]) -> set[Any]:
     if not wanted:
         return set()
     users = User.objects.filter(pk__in=wanted, org_id=by.org_id, is_active=True)
-    return {
-        u.pk
-        for u in users
-        if can(u, Perm.CASE_EDIT) and (u.pk == by.pk or can(by, Perm.CASE_REASSIGN))
-    }
+    return {u.pk for u in users if may_own_cases(u, by.org_id) and may_give_cases_to(by, u)}
 
 
 def _known_keys(org_id: Any, keys: list[str]) -> set[str]:

@@ -68,3 +68,15 @@ def record_for(user: Any, model: type[Any], case: Case, record_id: Any) -> Any:
     if found is None or found.org_id != user.org_id:
         refuse_read(by=user, model=model, record_id=record_id)
     return found
+
+
+def may_own_cases(user: Any, org_id: Any) -> bool:
+    """Whether `user` may be made the owner of a case of organisation `org_id`: a member of it
+    who may work on cases. One rule for reassigning a case and for the owner an import names."""
+    return bool(user.org_id == org_id and can(user, Perm.CASE_EDIT))
+
+
+def may_give_cases_to(by: Any, owner: Any) -> bool:
+    """Whether `by` may make `owner` a case's owner: themselves, or anyone if they may
+    reassign cases (which `may_own_cases` then limits to their organisation's staff)."""
+    return bool(owner.pk == by.pk or can(by, Perm.CASE_REASSIGN))

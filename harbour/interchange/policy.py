@@ -29,12 +29,16 @@ def owners_for(importer: Any) -> dict[str, Any]:
     importer's active colleagues who may work on cases (what `cases.actions.reassign` asks of
     an owner), and only if the importer may reassign cases; otherwise only the importer."""
     from harbour.accounts.models import User
+    from harbour.cases.policy import may_give_cases_to, may_own_cases
 
+    staff = User.objects.filter(org_id=importer.org_id, is_active=True)
     if not can(importer, Perm.CASE_REASSIGN):
-        staff = [importer] if can(importer, Perm.CASE_EDIT) else []
-    else:
-        staff = list(User.objects.filter(org_id=importer.org_id, is_active=True))
-    return {u.email.casefold(): u.pk for u in staff if can(u, Perm.CASE_EDIT)}
+        staff = staff.filter(pk=importer.pk)
+    return {
+        u.email.casefold(): u.pk
+        for u in staff
+        if may_own_cases(u, importer.org_id) and may_give_cases_to(importer, u)
+    }
 
 
 def may_export(user: Any) -> bool:
