@@ -7,26 +7,30 @@ recall, F1, the error of the unique-person count, time and peak memory, and the 
 
     .venv/bin/python benchmarks/bench_linkage.py --records 100000
 
-No Django: the kernel is pure Python (ADR 41). splink, the plaintext reference of the issue, is
-not run here (not a dependency); see benchmarks/README.md.
+No Django: the kernel is numpy over packed filters (ADR 41). splink, the plaintext reference of
+the issue (benchmarks/linkage_splink.py, a dev dependency), runs as a third side when it can be
+imported; otherwise the run says why and prints the other two.
 """
 
 import argparse
 import datetime as dt
 import hashlib
 import hmac
+import math
 import multiprocessing
 import random
 import resource
 import sys
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import numpy as np
+
 from harbour.linkage.core import encoding as enc
-from harbour.linkage.core import matching
+from harbour.linkage.core import matching, packed
 
 GIVEN = {
     "en": [
@@ -382,7 +386,7 @@ def typo(word: str, rng: random.Random) -> str:
 def population(records: int, seed: int = 7) -> tuple[list[dict], list[int]]:
     """About records / 1.43 people (as in the issue: 1,000,000 records from 700,000 people)."""
     rng = random.Random(seed)
-    people = []
+    people: list[tuple[dict, int]] = []
     while sum(p[1] for p in people) < records:
         lang = rng.choice(list(GIVEN))
         given = draw_name(rng, GIVEN[lang], 0.3)
@@ -444,7 +448,7 @@ def corrupt(person: dict, rng: random.Random) -> dict:
 
 
 def clk(key: bytes, rec: dict, bits: int = 1000, hashes: int = 20) -> int:
-    tokens = set()
+    tokens: set[str] = set()
     for name in ("given_name", "family_name"):
         for word in enc.normalise(rec.get(name) or "").split():
             padded = f"_{word}_"
@@ -468,21 +472,51 @@ def clk(key: bytes, rec: dict, bits: int = 1000, hashes: int = 20) -> int:
 def link_clk(
     filters: list[int], threshold: float, bands: int = 24, per_band: int = 24
 ) -> list[int]:
+    """LSH blocking (24 bands of 24 sampled bits, blocks of at most 400), Dice at or above
+    the threshold, connected components: over packed arrays, as our kernel's run is."""
+    n = len(filters)
+    raw = b"".join(f.to_bytes(128, "little") for f in filters)
+    words = np.frombuffer(raw, dtype="<u8").astype(np.uint64).reshape(n, 16)
+    ones = np.bitwise_count(words).sum(axis=1, dtype=np.int64)
     rng = random.Random(3)
-    blocks: dict = defaultdict(list)
-    for band in range(bands):
-        positions = rng.sample(range(1000), per_band)
-        for i, f in enumerate(filters):
-            blocks[(band, sum(((f >> p) & 1) << j for j, p in enumerate(positions)))].append(i)
-    persons = matching._Union(len(filters))
-    for members in blocks.values():
-        if 1 < len(members) <= 400:
-            for x in range(len(members)):
-                for y in range(x + 1, len(members)):
-                    a, b = members[x], members[y]
-                    if matching.dice(filters[a], filters[b]) >= threshold:
-                        persons.join(a, b)
-    return [persons.root(i) for i in range(len(filters))]
+    keys = []
+    for _band in range(bands):
+        key = np.zeros(n, dtype=np.uint64)
+        for j, p in enumerate(rng.sample(range(1000), per_band)):
+            bit = (words[:, p // 64] >> np.uint64(p % 64)) & np.uint64(1)
+            key |= bit << np.uint64(j)
+        keys.append(key)
+    band = np.repeat(np.arange(bands, dtype=np.int64), n)
+    members = np.tile(np.arange(n, dtype=np.int64), bands)
+    order, starts, sizes = packed.groups([band, np.concatenate(keys)])
+    kept = np.where(sizes <= 400, sizes, 0)
+    pairs = packed.unique_codes(packed.pairs_within(members[order], starts, kept, n))
+    matched_a, matched_b = [], []
+    for _part, a, b in packed.chunks(pairs, n):
+        common = np.bitwise_count(words[a] & words[b]).sum(axis=1, dtype=np.int64)
+        total = ones[a] + ones[b]
+        dice = np.where(total > 0, 2 * common / np.maximum(total, 1), 0.0)
+        matched_a.append(a[dice >= threshold])
+        matched_b.append(b[dice >= threshold])
+    return components(n, np.concatenate(matched_a or [pairs]), np.concatenate(matched_b or [pairs]))
+
+
+def components(n: int, a: np.ndarray, b: np.ndarray) -> list[int]:
+    """Connected components of the pairs (a[i], b[i]): each record's smallest connected
+    index, by propagating the smallest label along the pairs until nothing changes."""
+    labels = np.arange(n, dtype=np.int64)
+    while True:
+        low = np.minimum(labels[a], labels[b])
+        before = labels.copy()
+        np.minimum.at(labels, a, low)
+        np.minimum.at(labels, b, low)
+        while True:  # pointer jumping: a label's label
+            jumped = labels[labels]
+            if np.array_equal(jumped, labels):
+                break
+            labels = jumped
+        if np.array_equal(labels, before):
+            return labels.tolist()
 
 
 # --- scoring ---------------------------------------------------------------------------------
@@ -535,73 +569,66 @@ def ours(records: list[dict]) -> tuple[list[int], dict]:
     start = time.perf_counter()
     encodings = [enc.encode(key, r) for r in records]
     encoded = time.perf_counter() - start
+    start = time.perf_counter()
     result = matching.link(encodings)
-    samples = 50 if len(encodings) <= 20_000 else 10
-    lookups = lookup_times(encodings, result.weights, samples=samples)
-    indexed, build_s, compared = indexed_lookup_times(encodings, result.weights, samples=200)
+    linked = time.perf_counter() - start
+    assert result.weights is not None  # link returns the weights it learnt
+    scan, compared = scan_lookup_times(encodings, result.weights, samples=200)
     facts = {
         "encode_s": encoded,
+        "link_s": linked,
         "candidate_pairs": result.candidate_pairs,
         "uncertain_pairs": result.uncertain_pairs,
         "weak_records": result.weak_records,
         "persons_if_uncertain_merged": result.persons_if_uncertain_merged,
         "persons_expected": result.persons_expected,
-        "lookup_p95_ms": lookups,
-        "indexed_p95_ms": indexed,
-        "index_build_s": build_s,
-        "indexed_compared": compared,
+        "scan_p95_ms": scan,
+        "scan_compared": compared,
     }
     return result.labels, facts
 
 
-def lookup_times(encodings: list, weights: matching.Weights, samples: int = 50) -> float:
-    """p95 of an incremental lookup (one new record against the whole index), as the hint at
-    intake does it today: a scan of every encoding."""
+def scan_lookup_times(
+    encodings: list, weights: matching.Weights, samples: int = 200
+) -> tuple[float, int]:
+    """p95 of an incremental lookup (one new record against every record of the hub) over
+    packed arrays: the new record is packed, compared with all n at once, and the pairs above
+    the match threshold are its matches. The records are packed once, before timing (a
+    resident index). Also how many records each lookup compares (all of them)."""
+    rows = packed.Packed.of(encodings)
+    table = np.array([weights.score(packed.vector(p)) for p in range(packed.PATTERNS)])
+    logit = math.log2(weights.prior / (1 - weights.prior))
+    threshold = matching.Thresholds().match
+    everyone = np.arange(rows.n, dtype=np.int64)
+    one = np.zeros(1, dtype=np.int64)
     rng = random.Random(1)
     times = []
     for _ in range(samples):
         mine = encodings[rng.randrange(len(encodings))]
         start = time.perf_counter()
-        for other in encodings:
-            if matching.same_person_for_sure(mine, other):
-                continue
-            weights.probability(matching.compare(mine, other))
+        query = packed.Packed.of([mine])
+        compared = packed.compare(query, one, everyone, matching._CUTS, against=rows)
+        p = 1 / (1 + 2 ** -np.clip(table[compared.pattern] + logit, -60.0, 60.0))
+        found = np.flatnonzero(packed.sure(compared) | (p >= threshold))
         times.append(1000 * (time.perf_counter() - start))
+        assert len(found) >= 1  # itself, at least
     times.sort()
-    return times[int(0.95 * (len(times) - 1))]
-
-
-def indexed_lookup_times(
-    encodings: list, weights: matching.Weights, samples: int = 200
-) -> tuple[float, float, float]:
-    """p95 of the same lookup through the blocking index (`matching.LookupIndex`, what the
-    hint's EncodingBlock rows hold): the index is built once; each lookup is its candidates
-    and their comparisons. Also the build time and the mean number of records compared."""
-    start = time.perf_counter()
-    index = matching.LookupIndex()
-    for i, enc_ in enumerate(encodings):
-        index.add(i, enc_)
-    built = time.perf_counter() - start
-    rng = random.Random(1)
-    times, compared = [], 0
-    for _ in range(samples):
-        mine = encodings[rng.randrange(len(encodings))]
-        start = time.perf_counter()
-        found = index.candidates(mine)
-        for i in found:
-            other = encodings[i]
-            if matching.same_person_for_sure(mine, other):
-                continue
-            weights.probability(matching.compare(mine, other))
-        times.append(1000 * (time.perf_counter() - start))
-        compared += len(found)
-    times.sort()
-    return times[int(0.95 * (len(times) - 1))], built, compared / samples
+    return times[int(0.95 * (len(times) - 1))], rows.n
 
 
 def reference(records: list[dict], threshold: float) -> list[int]:
     key = b"benchmark-clk-key-0123456789abcdef"
     return link_clk([clk(key, r) for r in records], threshold)
+
+
+def splink_side():
+    """The plaintext Fellegi-Sunter reference (benchmarks/linkage_splink.py, splink on DuckDB),
+    or why it cannot run here."""
+    try:
+        from linkage_splink import link_splink
+    except ImportError as missing:  # the module, or splink (a dev dependency), not installed
+        return None, f"splink not run: {missing}"
+    return link_splink, ""
 
 
 def main() -> None:
@@ -612,36 +639,51 @@ def main() -> None:
     args = parser.parse_args()
     records, truth = population(args.records, args.seed)
     print(f"{len(records):,} records from {len(set(truth)):,} people")
-    (labels, facts), t_ours, rss_ours, own_ours = timed(ours, records)
-    ref_labels, t_ref, rss_ref, own_ref = timed(reference, records, args.clk_threshold)
-    a, b = scores(labels, truth), scores(ref_labels, truth)
-    print(f"{'':28}{'ours':>12}{'CLK + Dice':>12}{'ratio':>8}")
+    sides = {"ours": timed(ours, records)}
+    sides["CLK + Dice"] = timed(reference, records, args.clk_threshold)
+    link_splink, why = splink_side()
+    if link_splink is not None:
+        sides["splink"] = timed(link_splink, records)
+    facts = sides["ours"][0][1]
+    labels = {name: out[0][0] if name == "ours" else out[0] for name, out in sides.items()}
+    score = {name: scores(found, truth) for name, found in labels.items()}
+    others = [name for name in sides if name != "ours"]
+    header = "".join(f"{name:>12}" for name in sides)
+    header += "".join(f"{'÷ ' + name.split()[0]:>10}" for name in others)
+    print(f"{'':28}{header}")
+
+    def row(label: str, values: dict[str, float], fmt: str) -> None:
+        line = "".join(f"{values[name]:12{fmt}}" for name in sides)
+        for name in others:
+            line += f"{values['ours'] / values[name]:10.2f}" if values[name] else f"{'':10}"
+        print(f"{label:28}{line}")
+
     for name in ("precision", "recall", "f1", "count_error"):
-        ratio = a[name] / b[name] if b[name] else float("nan")
-        print(f"{name:28}{a[name]:12.4f}{b[name]:12.4f}{ratio:8.2f}")
+        row(name, {side: score[side][name] for side in sides}, ".4f")
+    row("persons found", {side: score[side]["persons"] for side in sides}, ",")
+    row("seconds", {side: out[1] for side, out in sides.items()}, ".1f")
+    row("peak RSS MiB (process)", {side: out[2] for side, out in sides.items()}, ".0f")
+    row("  of which the side itself", {side: out[3] for side, out in sides.items()}, ".0f")
+    if why:
+        print(why)
+    ours_score = score["ours"]
+    true = ours_score["true_persons"]
+    print(f"true persons {true:,}")
     print(
-        f"{'persons found':28}{a['persons']:12,}{b['persons']:12,}   (true {a['true_persons']:,})"
-    )
-    print(f"{'seconds (encode + link)':28}{t_ours:12.1f}{t_ref:12.1f}{t_ours / t_ref:8.2f}")
-    print(f"{'peak RSS MiB (process)':28}{rss_ours:12.0f}{rss_ref:12.0f}{rss_ours / rss_ref:8.2f}")
-    print(f"{'  of which the side itself':28}{own_ours:12.0f}{own_ref:12.0f}")
-    print(
-        f"ours: encoding {facts['encode_s']:.1f} s, {facts['candidate_pairs']:,} candidate pairs, "
+        f"ours: encoding {facts['encode_s']:.1f} s, linking {facts['link_s']:.1f} s "
+        f"({facts['candidate_pairs']:,} candidate pairs), "
         f"{facts['uncertain_pairs']:,} uncertain pairs, {facts['weak_records']:,} weak records; "
         f"persons between {facts['persons_if_uncertain_merged']:,} (every uncertain pair one "
-        f"person) and {a['persons']:,}; incremental lookup p95 {facts['lookup_p95_ms']:.0f} ms"
+        f"person) and {ours_score['persons']:,}"
     )
-    linear, indexed = facts["lookup_p95_ms"], facts["indexed_p95_ms"]
-    print(
-        f"lookup p95: linear scan {linear:.1f} ms, blocking index {indexed:.2f} ms "
-        f"(ratio {linear / indexed:.0f}x; index built in {facts['index_build_s']:.1f} s, "
-        f"{facts['indexed_compared']:.0f} records compared per lookup on average)"
-    )
-    true = a["true_persons"]
     expected = facts["persons_expected"]
     print(
         f"ours, expected persons (each uncertain pair by its probability): {expected:,.0f}, "
         f"count error {(expected - true) / true:+.2%}"
+    )
+    print(
+        f"ours, incremental lookup (one record against all {facts['scan_compared']:,}, "
+        f"packed): p95 {facts['scan_p95_ms']:.1f} ms"
     )
 
 

@@ -11,6 +11,10 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
+from harbour.linkage.core import packed
 from harbour.linkage.core.encoding import FIELDS, Encoding
 
 FIELD_ORDER = tuple(FIELDS)
@@ -64,14 +68,26 @@ class Blocking:
     max_block: int = 400  # larger blocks are split, then dropped (quadratic time)
     seed: int = 12
 
-    def masks(self) -> list[int]:
-        """One mask per band: the sampled positions of the joined name filters."""
+    def positions(self) -> list[list[int]]:
+        """One list per band: the sampled positions of the joined name filters (the given
+        name's bits first, then the family name's)."""
         rng = random.Random(self.seed)
         width = 2 * (FIELDS["given"].bits + FIELDS["family"].bits)
-        return [
-            sum(1 << p for p in rng.sample(range(width), self.bits_per_band))
-            for _ in range(self.bands)
-        ]
+        return [rng.sample(range(width), self.bits_per_band) for _ in range(self.bands)]
+
+    def masks(self) -> list[int]:
+        """One mask per band (`positions` as a bitset)."""
+        return [sum(1 << p for p in band) for band in self.positions()]
+
+    def split_positions(self) -> tuple[list[int], list[int], list[int]]:
+        """The sampled bits of the given name, family name and birth filters that split an
+        oversized block (`pairs_by_rule`)."""
+        rng = random.Random(self.seed + 1)
+        return (
+            rng.sample(range(2 * FIELDS["given"].bits), 24),
+            rng.sample(range(2 * FIELDS["family"].bits), 24),
+            rng.sample(range(2 * FIELDS["birth"].bits), 16),
+        )
 
     def keys(self, enc: Encoding, masks: Sequence[int]) -> list[Hashable]:
         # The whole birth filter is a block; whole name filters are not (a common given name
@@ -88,7 +104,10 @@ class Blocking:
         self, records: Sequence[Encoding]
     ) -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:
         """Candidate pairs found by the birth block, and by the name bands (EM learns each
-        field's m from the pairs the *other* rule found, where that field is not biased)."""
+        field's m from the pairs the *other* rule found, where that field is not biased).
+
+        The reference, over Python sets: `link` uses `packed.candidate_pairs`, the same pairs
+        over arrays (the tests check that they agree)."""
         masks = self.masks()
         blocks: dict[Hashable, list[int]] = defaultdict(list)
         for i, enc in enumerate(records):
@@ -115,10 +134,7 @@ class Blocking:
         return found
 
     def _splitters(self) -> tuple[Any, Any]:
-        rng = random.Random(self.seed + 1)
-        given = sum(1 << p for p in rng.sample(range(2 * FIELDS["given"].bits), 24))
-        family = sum(1 << p for p in rng.sample(range(2 * FIELDS["family"].bits), 24))
-        birth = sum(1 << p for p in rng.sample(range(2 * FIELDS["birth"].bits), 16))
+        given, family, birth = (sum(1 << p for p in x) for x in self.split_positions())
 
         def by_names(enc: Encoding) -> Hashable:
             f = enc.filters
@@ -450,48 +466,38 @@ class _Union:
 
 
 def cluster(
-    n: int, matches: Iterable[tuple[int, int]], uncertain: Iterable[tuple[int, int]]
+    n: int,
+    matches: Iterable[tuple[int, int]],
+    uncertain: Sequence[tuple[int, int]],
+    chances: Sequence[float] | None = None,
 ) -> Linkage:
     """Connected components over confident matches; uncertain pairs only measure how many
-    more persons might be one."""
+    more persons might be one. With `chances` (each uncertain pair's probability of being one
+    person), also the expected number of persons: the confident count less, for each
+    uncertain pair (likeliest first) that would still join two persons, its chance. A pair
+    already joined through likelier ones takes nothing (a person is not merged twice)."""
     persons = _Union(n)
     for a, b in matches:
         persons.join(a, b)
     labels = [persons.root(i) for i in range(n)]
     count = len(set(labels))
     widened = _Union(n)
-    for i, label in enumerate(labels):
-        widened.join(i, label)
+    widened.parent = list(labels)  # each record points at its cluster's root (a root itself)
+    ranked: Sequence[int] = range(len(uncertain))
+    if chances is not None:
+        ranked = sorted(ranked, key=lambda k: -chances[k])
     merges = open_pairs = 0
-    for a, b in uncertain:
+    expected = float(count)
+    for k in ranked:
+        a, b = uncertain[k]
         if labels[a] != labels[b]:
             open_pairs += 1
-            merges += widened.join(a, b)
-    return Linkage(labels, count, count - merges, open_pairs, 0, 0)
-
-
-def expected_persons(
-    labels: Sequence[int], uncertain: Iterable[tuple[int, int]], chances: Iterable[float]
-) -> float:
-    """The expected number of persons: the confident count less, for each uncertain pair (most
-    likely first) that would still join two persons, its probability of being one person. A
-    pair already joined through likelier ones takes nothing (a person is not merged twice)."""
-    joined = _Union(len(labels))
-    for i, label in enumerate(labels):
-        joined.join(i, label)
-    expected = float(len(set(labels)))
-    ranked = sorted(zip(chances, uncertain, strict=True), key=lambda item: -item[0])
-    for chance, (a, b) in ranked:
-        if joined.join(a, b):
-            expected -= chance
-    return expected
-
-
-def _count(vectors: Iterable[tuple[int, ...]]) -> dict[tuple[int, ...], int]:
-    counts: dict[tuple[int, ...], int] = defaultdict(int)
-    for v in vectors:
-        counts[v] += 1
-    return counts
+        if widened.join(a, b):
+            merges += 1
+            expected -= chances[k] if chances is not None else 0.0
+    result = Linkage(labels, count, count - merges, open_pairs, 0, 0)
+    result.persons_expected = expected
+    return result
 
 
 def same_person_for_sure(a: Encoding, b: Encoding) -> bool:
@@ -528,37 +534,84 @@ def link(
     thresholds: Thresholds | None = None,
     weights: Weights | None = None,
 ) -> Linkage:
-    """Link a batch of encodings (all of one key and scheme) into persons."""
+    """Link a batch of encodings (all of one key and scheme) into persons.
+
+    Over packed arrays (`packed`): candidate pairs are int64 codes, compared in chunks; only
+    the confident and uncertain pairs become Python tuples, for the clustering."""
     keys = {(r.scheme, r.key_id) for r in records}
     if len(keys) > 1:
         raise ValueError("encodings of different keys or scheme versions cannot be compared")
     thresholds = thresholds or Thresholds()
-    by_birth, by_names = (blocking or Blocking()).pairs_by_rule(records)
-    pairs = sorted(by_birth | by_names)
-    vector_of = {pair: compare(records[pair[0]], records[pair[1]]) for pair in pairs}
-    vectors = [vector_of[pair] for pair in pairs]
+    blocking = blocking or Blocking()
+    n = len(records)
+    batch = packed.Packed.of(records)
+    by_birth, by_names = packed.candidate_pairs(batch, packed.Keys.of(batch, blocking), blocking)
+    pairs = packed.merge(by_birth, by_names)
+    compared = _compare_all(batch, pairs)
     if weights is None:
-        background: dict[tuple[int, ...], int] = defaultdict(int)
-        for a, b in background_pairs(len(records), min(50_000, 20 * len(records))):
-            background[compare(records[a], records[b])] += 1
+        sampled = np.array(background_pairs(n, min(50_000, 20 * n)), dtype=np.int64)
+        sampled = sampled.reshape(-1, 2)
+        background = packed.compare(batch, sampled[:, 0], sampled[:, 1], _CUTS).pattern
         weights = learn_weights(
-            _count(vector_of[p] for p in by_birth),
-            _count(vector_of[p] for p in by_names),
-            background,
+            packed.counts(compared.pattern[packed.among(pairs, by_birth)]),
+            packed.counts(compared.pattern[packed.among(pairs, by_names)]),
+            packed.counts(background),
         )
-    frequencies = Frequencies.of(records)
-    matches, uncertain, chances = [], [], []
-    for (a, b), v in zip(pairs, vectors, strict=True):
-        p = pair_probability(records[a], records[b], v, weights, frequencies)
-        weak = records[a].weak or records[b].weak
-        if p >= thresholds.match and not weak:
-            matches.append((a, b))
-        elif p >= thresholds.uncertain:
-            uncertain.append((a, b))  # a weak record's likely match is uncertainty, never a merge
-            chances.append(p)
-    result = cluster(len(records), matches, uncertain)
-    result.persons_expected = expected_persons(result.labels, uncertain, chances)
-    result.weak_records = sum(r.weak for r in records)
+    matches: list[tuple[int, int]] = []
+    uncertain: list[tuple[int, int]] = []
+    chances: list[float] = []
+    table = np.array([weights.score(packed.vector(p)) for p in range(packed.PATTERNS)])
+    for part, a, b in packed.chunks(pairs, n):
+        chunk = packed.Compared(compared.pattern[part], compared.shared[part], compared.equal[part])
+        p = _probabilities(batch, a, b, chunk, weights, table)
+        weak = batch.weak[a] | batch.weak[b]
+        sure = (p >= thresholds.match) & ~weak
+        # A weak record's likely match is uncertainty, never a merge.
+        unsure = ~sure & (p >= thresholds.uncertain)
+        matches += zip(a[sure].tolist(), b[sure].tolist(), strict=True)
+        uncertain += zip(a[unsure].tolist(), b[unsure].tolist(), strict=True)
+        chances += p[unsure].tolist()
+    result = cluster(n, matches, uncertain, chances)
+    result.weak_records = int(batch.weak.sum())
     result.candidate_pairs = len(pairs)
     result.weights = weights
     return result
+
+
+_CUTS = tuple(LEVEL_CUTS[name] for name in FIELD_ORDER)
+
+
+def _compare_all(batch: packed.Packed, pairs: npt.NDArray[np.int64]) -> packed.Compared:
+    out = packed.Compared(
+        np.empty(len(pairs), dtype=np.int16),
+        np.empty(len(pairs), dtype=np.uint8),
+        np.empty(len(pairs), dtype=np.uint8),
+    )
+    for part, a, b in packed.chunks(pairs, batch.n):
+        c = packed.compare(batch, a, b, _CUTS)
+        out.pattern[part], out.shared[part], out.equal[part] = c.pattern, c.shared, c.equal
+    return out
+
+
+def _probabilities(
+    batch: packed.Packed,
+    a: npt.NDArray[np.int64],
+    b: npt.NDArray[np.int64],
+    compared: packed.Compared,
+    weights: Weights,
+    table: npt.NDArray[np.float64],
+) -> npt.NDArray[np.float64]:
+    """`pair_probability` of each pair, vectorised, with the batch's own term frequencies
+    (`Frequencies.adjustment`: a value's share of the records replaces the level's u);
+    `table` is each comparison vector's score, by pattern code."""
+    odds = table[compared.pattern]
+    top = LEVELS - 1
+    for f, _name in _TF_INDEX:
+        equal = (compared.equal & np.uint8(1 << f)) > 0
+        share = np.maximum(batch.holders[f][a], 1) / max(batch.n, 1)
+        extra = np.log2(weights.m[f][top] / share) - weights.weight(f, top)
+        odds = odds + np.where(equal, extra, 0.0)
+    odds = odds + math.log2(weights.prior / (1 - weights.prior))
+    p = 1 / (1 + 2 ** -np.clip(odds, -60.0, 60.0))
+    p[packed.sure(compared)] = 1.0
+    return p

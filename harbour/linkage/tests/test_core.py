@@ -288,17 +288,22 @@ def test_a_changed_surname_links_when_name_and_date_are_rare_not_when_common():
 def test_the_expected_count_lies_between_the_two_counts(case):
     n, matches, weighted = case
     uncertain = [(a, b) for a, b, _p in weighted]
-    result = matching.cluster(n, matches, uncertain)
-    expected = matching.expected_persons(result.labels, uncertain, [p for *_, p in weighted])
+    result = matching.cluster(n, matches, uncertain, [p for *_, p in weighted])
+    expected = result.persons_expected
     assert result.persons_if_uncertain_merged <= expected + 1e-9
     assert expected <= result.persons
+    assert result.labels == matching.cluster(n, matches, uncertain).labels
 
 
 def test_the_expected_count_takes_each_join_once_likeliest_first():
-    labels = [0, 1, 2]  # three persons; pairs 0-1 (0.6), 1-0 again (0.5), 1-2 (0.3)
-    assert matching.expected_persons(labels, [(1, 0), (0, 1), (1, 2)], [0.5, 0.6, 0.3]) == (
-        pytest.approx(3 - 0.6 - 0.3)
-    )
+    # three persons; pairs 0-1 (0.6), 1-0 again (0.5), 1-2 (0.3)
+    result = matching.cluster(3, [], [(1, 0), (0, 1), (1, 2)], [0.5, 0.6, 0.3])
+    assert result.persons_expected == pytest.approx(3 - 0.6 - 0.3)
+    assert result.persons_if_uncertain_merged == 1
+    # pairs inside one confident person take nothing: 0-1 matched, 1-0 uncertain (0.9)
+    inside = matching.cluster(3, [(0, 1)], [(1, 0), (1, 2)], [0.9, 0.4])
+    assert inside.persons_expected == pytest.approx(2 - 0.4)
+    assert inside.uncertain_pairs == 1
 
 
 # --- the lookup index (the hint at intake) ------------------------------------------------------

@@ -1,0 +1,132 @@
+"""The numpy batch kernel (`core.packed`) gives what the pure-Python reference functions of
+`core.matching` give: the same Dice floats, comparison vectors, sure matches, candidate pairs
+and probabilities, on random filters and random populations."""
+
+import datetime as dt
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from harbour.linkage.core import encoding as enc
+from harbour.linkage.core import matching, packed
+
+KEY = enc.LinkageKey(b"k" * 32)
+
+
+def _filter(name: str) -> st.SearchStrategy[int | None]:
+    """Any filter of the field's width (balanced or not, to test the arithmetic), few bits,
+    many bits, or missing; or a copy drawn from a small pool so that equal filters occur."""
+    width = 2 * enc.FIELDS[name].bits
+    return st.none() | st.integers(0, 2**width - 1) | st.sampled_from([0, 1, 2**width - 1, 5])
+
+
+records = st.builds(
+    lambda values: enc.Encoding(
+        key_id="k", filters={n: v for n, v in zip(enc.FIELDS, values, strict=True) if v is not None}
+    ),
+    st.tuples(*(_filter(name) for name in enc.FIELDS)),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(records, min_size=1, max_size=12), st.data())
+def test_packed_dice_and_comparison_vectors_equal_the_reference(batch, data):
+    rows = packed.Packed.of(batch)
+    n = len(batch)
+    index = st.integers(0, n - 1)
+    pairs = data.draw(st.lists(st.tuples(index, index), max_size=30))
+    a = np.array([p[0] for p in pairs], dtype=np.int64)
+    b = np.array([p[1] for p in pairs], dtype=np.int64)
+    compared = packed.compare(rows, a, b, matching._CUTS)
+    sure = packed.sure(compared)
+    for f, name in enumerate(matching.FIELD_ORDER):
+        similarity = packed.dice(rows, f, a, b)
+        for k, (i, j) in enumerate(pairs):
+            x, y = batch[i].filters.get(name, 0), batch[j].filters.get(name, 0)
+            assert similarity[k] == matching.dice(x, y)  # the same float, not merely close
+    for k, (i, j) in enumerate(pairs):
+        assert packed.vector(int(compared.pattern[k])) == matching.compare(batch[i], batch[j])
+        assert bool(sure[k]) == matching.same_person_for_sure(batch[i], batch[j])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(records, max_size=15))
+def test_packed_counts_of_equal_values_and_weak_records(batch):
+    rows = packed.Packed.of(batch)
+    for f, name in enumerate(matching.FIELD_ORDER):
+        values = [r.filters.get(name) for r in batch]
+        for i, v in enumerate(values):
+            assert rows.holders[f][i] == (0 if v is None else values.count(v))
+            for j, w in enumerate(values):
+                if v is not None and w is not None:
+                    assert (rows.value[f][i] == rows.value[f][j]) == (v == w)
+    assert rows.weak.tolist() == [r.weak for r in batch]
+
+
+names = st.sampled_from(["Ana", "Ana", "Maria", "Mariam", "Jose", "Josefa", "Li", "Wei", None])
+identities = st.fixed_dictionaries(
+    {
+        "given_name": names,
+        "family_name": st.sampled_from(["Cruz", "Cruz", "Santos", "Santo", "Wang", None]),
+        "birth_date": st.none()
+        | st.sampled_from([dt.date(1990, 1, 1), dt.date(1990, 1, 2), dt.date(1985, 7, 3)]),
+        "gender_identity": st.none() | st.sampled_from(["woman", "man"]),
+        "country_of_birth": st.none() | st.sampled_from(["CA", "PH"]),
+    }
+)
+
+
+def _codes(pairs: set[tuple[int, int]], n: int) -> list[int]:
+    return sorted(a * n + b for a, b in pairs)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(identities, min_size=1, max_size=30),
+    st.integers(min_value=1, max_value=8),
+    st.integers(min_value=0, max_value=6),
+)
+def test_packed_candidate_pairs_equal_the_reference_blocking(people, max_block, bands):
+    """Small blocks, oversized ones split, parts still too large dropped: the same pairs."""
+    batch = [enc.encode(KEY, p) for p in people]
+    blocking = matching.Blocking(max_block=max_block, bands=bands, bits_per_band=12)
+    rows = packed.Packed.of(batch)
+    by_birth, by_names = packed.candidate_pairs(rows, packed.Keys.of(rows, blocking), blocking)
+    want_birth, want_names = blocking.pairs_by_rule(batch)
+    assert by_birth.tolist() == _codes(want_birth, len(batch))
+    assert by_names.tolist() == _codes(want_names, len(batch))
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(identities, min_size=2, max_size=25))
+def test_packed_probabilities_equal_the_reference_with_term_frequencies(people):
+    batch = [enc.encode(KEY, p) for p in people]
+    n = len(batch)
+    rows = packed.Packed.of(batch)
+    weights = matching.estimate({(1, 4, 4, 4, 4): 5}, {(1, 1, 1, 4, 1): 20})
+    frequencies = matching.Frequencies.of(batch)
+    a, b = np.triu_indices(n, k=1)
+    compared = packed.compare(rows, a, b, matching._CUTS)
+    table = np.array([weights.score(packed.vector(p)) for p in range(packed.PATTERNS)])
+    got = matching._probabilities(rows, a, b, compared, weights, table)
+    for k in range(len(a)):
+        x, y = batch[a[k]], batch[b[k]]
+        vector = matching.compare(x, y)
+        want = matching.pair_probability(x, y, vector, weights, frequencies)
+        assert got[k] == pytest.approx(want, rel=1e-9, abs=1e-12)
+
+
+def test_a_batch_links_its_copies_and_reports_its_pairs():
+    people = [
+        {"given_name": "Maricel", "family_name": "Santos", "birth_date": dt.date(1988, 4, 12)},
+        {"given_name": "Olena", "family_name": "Shevchenko", "birth_date": dt.date(1993, 11, 2)},
+    ]
+    batch = [enc.encode(KEY, p) for p in people for _copy in range(3)]
+    result = matching.link(batch)
+    assert result.labels == [0, 0, 0, 3, 3, 3]
+    assert result.persons == result.persons_if_uncertain_merged == 2
+    assert math.isclose(result.persons_expected, 2.0)
+    assert result.candidate_pairs == 6  # the three pairs inside each person, nothing across
