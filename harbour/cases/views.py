@@ -183,7 +183,7 @@ def _returning_hint(request: HttpRequest, user: User, case: Any, survivor: Any) 
     """A survivor new to this organisation may be known elsewhere: say so, and where and when
     only if they consented at the organisation that served them (record linkage, ADR 41). A
     probe like the API's: audited and limited; over the limit, say that instead."""
-    from harbour.linkage import actions as linkage
+    from harbour.linkage import hints as linkage
 
     if survivor is not None:
         return

@@ -15,7 +15,7 @@ from pydantic import ConfigDict, Field
 from harbour.api.auth import current_user
 from harbour.api.routers.cases import ERRORS
 from harbour.api.schemas import ErrorOut
-from harbour.linkage import actions
+from harbour.linkage import hints
 
 router = Router(tags=["linkage"])
 
@@ -63,7 +63,7 @@ class HintOut(Schema):
 
 
 def hint_message(known: bool) -> str:
-    return actions.Hint(actions.Answer.KNOWN if known else actions.Answer.NONE).message()
+    return hints.Hint(hints.Answer.KNOWN if known else hints.Answer.NONE).message()
 
 
 @router.post(
@@ -76,8 +76,8 @@ def hint_message(known: bool) -> str:
 )
 def hint(request: HttpRequest, payload: HintIn) -> Status[dict[str, Any]]:
     values = {k: v for k, v in payload.model_dump().items() if v not in (None, "")}
-    found = actions.returning_hint(by=current_user(request), values=values)
-    if found.answer == actions.Answer.LIMITED:
+    found = hints.returning_hint(by=current_user(request), values=values)
+    if found.answer == hints.Answer.LIMITED:
         # Answered, not raised: the refusal's audit event must be kept with the request.
         error = {"code": "too_many_attempts", "message": found.message(), "fields": {}}
         return Status(429, {"error": error})

@@ -15,7 +15,7 @@ from django.db import connection
 from django.utils import timezone, translation
 
 from harbour.audit.models import AuditEvent
-from harbour.linkage import actions
+from harbour.linkage import hints, policy
 from harbour.sharing.actions.consent import record_consent, withdraw_consent
 from harbour.sharing.models import Purpose
 from harbour.standard.dictionary import current
@@ -336,21 +336,42 @@ def test_probes_older_than_an_hour_no_longer_count(settings, monkeypatch, make_u
     def ask(user, minutes_ago, identity=STRANGER):
         moment = real - dt.timedelta(minutes=minutes_ago)
         monkeypatch.setattr(timezone, "now", lambda: moment)
-        return actions.returning_hint(by=user, values=identity)
+        return hints.returning_hint(by=user, values=identity)
 
-    assert ask(asker, 61).answer == actions.Answer.NONE
-    assert ask(asker, 61, WEAK).answer == actions.Answer.TOO_LITTLE
-    assert ask(asker, 61).limit == actions.Limit.USER  # at its limit then
-    assert ask(colleague, 59).answer == actions.Answer.NONE
-    assert ask(colleague, 59, WEAK).answer == actions.Answer.TOO_LITTLE
+    assert ask(asker, 61).answer == hints.Answer.NONE
+    assert ask(asker, 61, WEAK).answer == hints.Answer.TOO_LITTLE
+    assert ask(asker, 61).limit == hints.Limit.USER  # at its limit then
+    assert ask(colleague, 59).answer == hints.Answer.NONE
+    assert ask(colleague, 59, WEAK).answer == hints.Answer.TOO_LITTLE
     first = AuditEvent.objects.filter(actor_id=asker.pk, action="linkage.hint_asked").get()
     assert first.occurred_at == real - dt.timedelta(minutes=61)
     # Now the asker's probes of 61 minutes ago count for neither limit (six probes would pass
     # the organisation's four), the colleague's of 59 minutes ago still do.
-    assert ask(asker, 0).answer == actions.Answer.NONE
-    assert ask(asker, 0).answer == actions.Answer.NONE
+    assert ask(asker, 0).answer == hints.Answer.NONE
+    assert ask(asker, 0).answer == hints.Answer.NONE
     held = ask(colleague, 0)
-    assert held.answer == actions.Answer.LIMITED and held.limit == actions.Limit.USER
+    assert held.answer == hints.Answer.LIMITED and held.limit == hints.Limit.USER
+
+
+def test_both_limits_are_counted_in_one_query(
+    settings, make_user, other_org, django_assert_num_queries
+):
+    """The organisation's row lock, then one COUNT for the user's and the organisation's
+    probes together (two COUNTs before), whichever limit is reached."""
+    settings.HARBOUR_HINT_PROBES_PER_HOUR = 1
+    settings.HARBOUR_HINT_PROBES_PER_HOUR_ORG = 2
+    asker, colleague = make_user("caseworker", other_org), make_user("caseworker", other_org)
+    with django_assert_num_queries(2):
+        assert policy.probe_limit_reached(asker) is None
+    hints.returning_hint(by=asker, values=STRANGER)
+    with django_assert_num_queries(2):
+        assert policy.probe_limit_reached(asker) == hints.Limit.USER
+    with django_assert_num_queries(2):
+        assert policy.probe_limit_reached(colleague) is None
+    hints.returning_hint(by=colleague, values=WEAK)
+    third = make_user("caseworker", other_org)
+    with django_assert_num_queries(2):
+        assert policy.probe_limit_reached(third) == hints.Limit.ORGANISATION
 
 
 @pytest.mark.django_db(transaction=True)
@@ -364,19 +385,19 @@ def test_concurrent_probes_of_one_organisation_cannot_both_pass_its_limit(
     settings.HARBOUR_HINT_PROBES_PER_HOUR = 1
     settings.HARBOUR_HINT_PROBES_PER_HOUR_ORG = 1
     users = [make_user("caseworker", other_org) for _ in range(2)]
-    slow = actions._matching_elsewhere
+    slow = hints._matching_elsewhere
 
     def matching_slowly(*args, **kwargs):
         time.sleep(0.5)  # holds the transaction open between counting and auditing
         return slow(*args, **kwargs)
 
-    monkeypatch.setattr(actions, "_matching_elsewhere", matching_slowly)
+    monkeypatch.setattr(hints, "_matching_elsewhere", matching_slowly)
     start, answers, errors = threading.Barrier(2), [], []
 
     def probe(user):
         try:
             start.wait()
-            answers.append(actions.returning_hint(by=user, values=STRANGER).answer)
+            answers.append(hints.returning_hint(by=user, values=STRANGER).answer)
         except Exception as exc:
             errors.append(exc)
         finally:
@@ -388,7 +409,7 @@ def test_concurrent_probes_of_one_organisation_cannot_both_pass_its_limit(
     for t in threads:
         t.join()
     assert errors == []
-    assert sorted(answers) == sorted([actions.Answer.NONE, actions.Answer.LIMITED])
+    assert sorted(answers) == sorted([hints.Answer.NONE, hints.Answer.LIMITED])
 
 
 @pytest.mark.parametrize("channel", ["web", "api"])
@@ -495,12 +516,12 @@ def test_the_answers_speak_french():
     """Needs the lead's French catalogues (the msgids of /work/tr/hint.json and
     /work/tr/h1link.json)."""
     with translation.override("fr"):
-        where = actions.Hint(actions.Answer.KNOWN, (("CA-QC", 2024),)).message()
+        where = hints.Hint(hints.Answer.KNOWN, (("CA-QC", 2024),)).message()
         assert "Québec en 2024" in where and "Posez-lui la question" in where
-        assert "Trop peu d’éléments" in actions.Hint(actions.Answer.TOO_LITTLE).message()
-        assert "Trop d’indications" in actions.Hint(actions.Answer.LIMITED).message()
-        organisation = actions.Hint(actions.Answer.LIMITED, limit=actions.Limit.ORGANISATION)
+        assert "Trop peu d’éléments" in hints.Hint(hints.Answer.TOO_LITTLE).message()
+        assert "Trop d’indications" in hints.Hint(hints.Answer.LIMITED).message()
+        organisation = hints.Hint(hints.Answer.LIMITED, limit=hints.Limit.ORGANISATION)
         assert organisation.message().startswith("Votre organisme a atteint sa limite")
-        canada = actions.Hint(actions.Answer.KNOWN, ((None, 2025),)).message()
+        canada = hints.Hint(hints.Answer.KNOWN, ((None, 2025),)).message()
         assert "(Canada en 2025)" in canada
         assert str(Purpose.KNOWN_ELSEWHERE.label).startswith("d’autres organismes")

@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from harbour.audit.models import AuditEvent
 from harbour.cases.models import Case, Survivor
 from harbour.core.sensitivity import unclassified_fields
-from harbour.linkage import actions, queries
+from harbour.linkage import actions, hints, queries
 from harbour.linkage.core import matching
 from harbour.linkage.core.encoding import SCHEME, Encoding, EncodingError, encode
 from harbour.linkage.keys import hub_key
@@ -465,12 +465,12 @@ def test_the_hint_reads_only_encodings_sharing_a_block(
         SurvivorEncoding.objects.get(survivor=served.survivor).encoding, key_id=hub_key().key_id
     )
     read = set(
-        actions._candidates(mine, other_org.pk, hub_key()).values_list("survivor_id", flat=True)
+        hints._candidates(mine, other_org.pk, hub_key()).values_list("survivor_id", flat=True)
     )
     assert read == {served.survivor_id}  # the stranger shares no block: never read
     assert stranger.survivor_id not in read
     # The asker's own organisation is left out, as before.
-    assert not actions._candidates(mine, served.org_id, hub_key()).exists()
+    assert not hints._candidates(mine, served.org_id, hub_key()).exists()
 
 
 def test_an_oversized_block_is_narrowed_in_the_database_too(
@@ -490,9 +490,9 @@ def test_an_oversized_block_is_narrowed_in_the_database_too(
 
     asked = {"given_name": "Amira", "family_name": "Haddad", "birth_date": dt.date(1990, 1, 1)}
     mine = encode(hub_key(), asked)
-    read = actions._candidates(mine, other_org.pk, hub_key(), index=index)
+    read = hints._candidates(mine, other_org.pk, hub_key(), index=index)
     assert set(read.values_list("survivor_id", flat=True)) == {served.survivor_id}
-    wide = actions._candidates(mine, other_org.pk, hub_key())  # the default cap: all four
+    wide = hints._candidates(mine, other_org.pk, hub_key())  # the default cap: all four
     assert wide.count() == 4
 
 
@@ -511,7 +511,7 @@ def test_after_a_new_key_and_encode_stale_the_hint_still_finds_the_survivor(
     assert after and not after & before  # the old key's blocks match nothing new
     assert EncodingBlock.objects.filter(key__in=before).count() == 0
     elsewhere = make_user("caseworker", other_org)
-    hint = actions.returning_hint(by=elsewhere, values=IDENTITY | {"given_name": "Elodie"})
+    hint = hints.returning_hint(by=elsewhere, values=IDENTITY | {"given_name": "Elodie"})
     assert hint.known
 
 
