@@ -192,6 +192,7 @@ _FOLDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 
 
+@lru_cache(maxsize=100_000)
 def normalise(text: str) -> str:
     """Case-, accent-, punctuation- and spacing-insensitive."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
@@ -211,9 +212,14 @@ def name_tokens(*names: str | None) -> set[str]:
     tokens: set[str] = set()
     for name in names:
         for word in normalise(name or "").split():
-            padded = f"_{fold_word(word)}_"
-            tokens.update(padded[i : i + 2] for i in range(len(padded) - 1))
+            tokens |= _bigrams(word)
     return tokens
+
+
+@lru_cache(maxsize=100_000)
+def _bigrams(word: str) -> frozenset[str]:
+    padded = f"_{fold_word(word)}_"
+    return frozenset(padded[i : i + 2] for i in range(len(padded) - 1))
 
 
 def birth_tokens(born: date | None) -> set[str]:
@@ -232,7 +238,8 @@ def birth_tokens(born: date | None) -> set[str]:
 
 
 def code_tokens(code: str | None) -> set[str]:
-    return {f"c{normalise(code)}"} if code and normalise(code) else set()
+    folded = normalise(code) if code else ""
+    return {f"c{folded}"} if folded else set()
 
 
 # --- keys and filters -------------------------------------------------------------------------
@@ -283,13 +290,36 @@ class _Layout:
         return _positions(self.key, token, self.spec.bits, self.spec.hashes)
 
     def encode(self, tokens: Iterable[str]) -> int:
-        bits: set[int] = set()
+        """The balanced filter: bit i of the filter set at `ones[i]`, its complement bit at
+        `zeros[i]` cleared; a token's two masks are cached (`_masks`), so a record costs a
+        few ORs per token rather than a shift per bit."""
+        ones = zeros = 0
         for token in tokens:
-            bits |= self.positions(token)
-        value = self.all_zeros
-        for b in bits:
-            value ^= (1 << self.ones[b]) | (1 << self.zeros[b])
-        return value
+            one, zero = _masks(self, token)
+            ones |= one
+            zeros |= zero
+        return ones | (self.all_zeros & ~zeros)
+
+
+_MASKS: dict[tuple[bytes, str], tuple[int, int]] = {}
+
+
+def _masks(layout: _Layout, token: str) -> tuple[int, int]:
+    """The token's bits where the stored filter holds them, and where its complement does.
+    Cached by the layout's own hash subkey (which names its key and field; hashing the frozen
+    layout itself would hash its permutation each time), up to 200,000 tokens: bigrams, codes
+    and dates repeat across records."""
+    cached = _MASKS.get((layout.key, token))
+    if cached is not None:
+        return cached
+    positions = layout.positions(token)
+    masks = (
+        sum(1 << layout.ones[b] for b in positions),
+        sum(1 << layout.zeros[b] for b in positions),
+    )
+    if len(_MASKS) < 200_000:
+        _MASKS[(layout.key, token)] = masks
+    return masks
 
 
 @lru_cache(maxsize=200_000)
