@@ -172,11 +172,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-PASSWORD_HASHERS = (
-    ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    if env_bool("HARBOUR_FAST_PASSWORD_HASHER", False)
-    else ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
-)
+# ADR 47: Argon2id at OWASP's parameters; HARBOUR_PASSWORD_HASHER=pbkdf2 where FIPS 140
+# validated primitives are required. Both stay listed, so a hash of either kind verifies and is
+# re-made with the preferred one at the next sign-in. MD5 is the test suite's, never production's
+# (harbour.W109).
+_HASHERS = {
+    "argon2id": "harbour.accounts.hashers.Argon2idPasswordHasher",
+    "pbkdf2": "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+}
+_PREFERRED_HASHER = os.environ.get("HARBOUR_PASSWORD_HASHER", "argon2id")
+if _PREFERRED_HASHER not in _HASHERS:
+    raise ImproperlyConfigured(
+        f"HARBOUR_PASSWORD_HASHER must be one of {', '.join(_HASHERS)}, not {_PREFERRED_HASHER!r}."
+    )
+PASSWORD_HASHERS = [_HASHERS[_PREFERRED_HASHER]] + [
+    path for name, path in _HASHERS.items() if name != _PREFERRED_HASHER
+]
+if env_bool("HARBOUR_FAST_PASSWORD_HASHER", False):
+    PASSWORD_HASHERS.insert(0, "django.contrib.auth.hashers.MD5PasswordHasher")
 
 # Idle timeout: the cookie expires HARBOUR_SESSION_IDLE_MINUTES after the last request, because
 # every request re-saves the session. Shared computers in drop-in centres are the threat.

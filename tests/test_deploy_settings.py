@@ -56,10 +56,11 @@ def test_the_deployment_checks_catch_harbours_own_mistakes(tmp_path) -> None:
     del env["HARBOUR_AUDIT_KEY"], env["HARBOUR_LINKAGE_KEY"]
     env["HARBOUR_SITE_URL"] = "http://harbour.example.ca"
     env["HARBOUR_KEYSTORE_URL"] = env["HARBOUR_DATABASE_URL"]
+    env["HARBOUR_FAST_PASSWORD_HASHER"] = "1"
     result = _deploy_check(env, tmp_path)
     output = result.stdout + result.stderr
     assert result.returncode != 0
-    for check in ("harbour.W101", "harbour.E102", "harbour.W104", "harbour.W106"):
+    for check in ("harbour.W101", "harbour.E102", "harbour.W104", "harbour.W106", "harbour.W109"):
         assert check in output, output
     env["HARBOUR_LINKAGE_KEY"] = "dG9vIHNob3J0"  # base64 of 9 bytes: refused, not at intake
     bad_key = _deploy_check(env, tmp_path)

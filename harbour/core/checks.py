@@ -130,6 +130,30 @@ def check_session_folder(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
     ]
 
 
+@register(Tags.security, deploy=True)
+def check_password_hasher(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """HARBOUR_FAST_PASSWORD_HASHER makes the test suite fast by storing passwords as salted MD5,
+    which a stolen backup gives up at once: it must never reach a server (ADR 47)."""
+    if settings.PASSWORD_HASHERS[0] in PRODUCTION_HASHERS:
+        return []
+    return [
+        Warning(
+            f"Passwords are hashed with {settings.PASSWORD_HASHERS[0].rsplit('.', 1)[-1]}, "
+            "a hasher for tests only: a copy of the database would give up every password.",
+            hint="Remove HARBOUR_FAST_PASSWORD_HASHER from the environment.",
+            id="harbour.W109",
+        )
+    ]
+
+
+PRODUCTION_HASHERS = frozenset(
+    {
+        "harbour.accounts.hashers.Argon2idPasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    }
+)
+
+
 @register(Tags.database, deploy=True)
 def check_row_level_security_applies(
     app_configs: Any = None, databases: Any = None, **kwargs: Any
