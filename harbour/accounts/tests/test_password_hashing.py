@@ -23,7 +23,7 @@ def _hashers_with(value: str | None) -> subprocess.CompletedProcess[str]:
     if value is not None:
         env["HARBOUR_PASSWORD_HASHER"] = value
     return subprocess.run(
-        [sys.executable, "-c", "from django.conf import settings; print(settings.PASSWORD_HASHERS)"],
+        [sys.executable, "-c", "from django.conf import settings as s; print(s.PASSWORD_HASHERS)"],
         env=env | {"DJANGO_SETTINGS_MODULE": "config.settings"},
         capture_output=True,
         text=True,
