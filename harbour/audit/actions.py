@@ -3,6 +3,7 @@
 import re
 import uuid
 from collections.abc import Iterable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, NoReturn, Protocol
 from urllib.parse import urlsplit
@@ -72,12 +73,27 @@ def record_event(
     if not transaction.get_connection().in_atomic_block:
         raise NotInTransaction(f"audit event {action!r} written outside a transaction")
     chain = str(org_id or by.org_id or SYSTEM_CHAIN)
-    head = _locked_head(chain)
-    spec = EventSpec(action, target_type, target_id, tuple(fields), context, str(outcome))
-    event = _next_event(by, chain, org_id, head.seq, head.hash, spec)
-    event.save(force_insert=True)
-    ChainHead.objects.filter(chain=chain).update(seq=event.seq, hash=event.hash)
+    with _appending(chain, action):
+        head = _locked_head(chain)
+        spec = EventSpec(action, target_type, target_id, tuple(fields), context, str(outcome))
+        event = _next_event(by, chain, org_id, head.seq, head.hash, spec)
+        event.save(force_insert=True)
+        ChainHead.objects.filter(chain=chain).update(seq=event.seq, hash=event.hash)
     return event
+
+
+def _appending(chain: str, action: str) -> AbstractContextManager[None]:
+    """Row-level security (ADR 40): an event belongs to its chain's organisation, and the
+    append reads and moves that chain's head, so a connection scoped to another organisation
+    (a referral's receiver, the organisation a hint was about) appends as the chain's
+    organisation, for these three statements only and never seeing a third organisation's;
+    the platform chain widens. The caller's code never runs in the crossing: what it writes
+    there is this one event, and the event is the record of the crossing."""
+    reason = f"audit: {action} appended to chain {chain}"
+    org = _org_of_chain(chain)
+    if org is None:
+        return tenancy.widened(reason)
+    return tenancy.as_organisation(org, reason)
 
 
 @dataclass(frozen=True)
@@ -102,20 +118,21 @@ def record_events(
     if not transaction.get_connection().in_atomic_block:
         raise NotInTransaction("audit events written outside a transaction")
     chain = str(org_id or by.org_id or SYSTEM_CHAIN)
-    head = _locked_head(chain)
-    seq, last_hash, batch, count = head.seq, head.hash, [], 0
-    for spec in events:
-        event = _next_event(by, chain, org_id, seq, last_hash, spec)
-        seq, last_hash = event.seq, event.hash
-        batch.append(event)
-        if len(batch) >= batch_size:
+    with _appending(chain, "bulk"):
+        head = _locked_head(chain)
+        seq, last_hash, batch, count = head.seq, head.hash, [], 0
+        for spec in events:
+            event = _next_event(by, chain, org_id, seq, last_hash, spec)
+            seq, last_hash = event.seq, event.hash
+            batch.append(event)
+            if len(batch) >= batch_size:
+                AuditEvent.objects.bulk_create(batch)
+                count, batch = count + len(batch), []
+        if batch:
             AuditEvent.objects.bulk_create(batch)
-            count, batch = count + len(batch), []
-    if batch:
-        AuditEvent.objects.bulk_create(batch)
-        count += len(batch)
-    if count:
-        ChainHead.objects.filter(chain=chain).update(seq=seq, hash=last_hash)
+            count += len(batch)
+        if count:
+            ChainHead.objects.filter(chain=chain).update(seq=seq, hash=last_hash)
     return count
 
 
@@ -148,7 +165,9 @@ def lock_chain(org_id: uuid.UUID | None) -> None:
     """Hold the organisation's chain head until the transaction ends. Every write of that
     organisation appends to its chain, so it waits: a bulk write that takes the lock first sees
     everything committed before it (two imports of one file do not both write it)."""
-    _locked_head(str(org_id or SYSTEM_CHAIN))
+    chain = str(org_id or SYSTEM_CHAIN)
+    with _appending(chain, "lock"):
+        _locked_head(chain)
 
 
 def _locked_head(chain: str) -> ChainHead:

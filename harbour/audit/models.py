@@ -11,6 +11,14 @@ from django.utils.translation import gettext_lazy as _
 
 from harbour.audit.chain import content_of
 from harbour.core.sensitivity import Sensitivity
+from harbour.core.tenancy import ME, ME_TEXT, RowSecurity
+
+# Row-level security on PostgreSQL (ADR 40, amended 2026-12-06): an organisation's connection
+# reads its own chain, and the events its own people wrote in other chains (what its trail page
+# shows); it writes only its own chain. An event for another organisation's chain is appended
+# as that organisation (`actions._appending`); the platform chain ("system") belongs to no
+# organisation and passes only for the scope `all` (commands, audited national readers).
+_OWN_CHAIN = f"chain = {ME_TEXT}"
 
 
 class AppendOnlyQuerySet(models.QuerySet["AuditEvent"]):
@@ -48,6 +56,10 @@ class AuditEvent(models.Model):
     key_id = models.CharField(max_length=16, blank=True, default="")
 
     objects = AppendOnlyQuerySet.as_manager()
+
+    row_security: ClassVar[RowSecurity] = RowSecurity(
+        read=(_OWN_CHAIN, f"actor_org_id = {ME}"), write=(_OWN_CHAIN,)
+    )
 
     sensitivity: ClassVar[dict[str, Sensitivity]] = dict.fromkeys(
         [
@@ -89,6 +101,8 @@ class ChainHead(models.Model):
     seq = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64)
 
+    row_security: ClassVar[RowSecurity] = RowSecurity(read=(_OWN_CHAIN,), write=(_OWN_CHAIN,))
+
     sensitivity: ClassVar[dict[str, Sensitivity]] = {
         "chain": Sensitivity.NONE,
         "seq": Sensitivity.NONE,
@@ -122,6 +136,11 @@ class Checkpoint(models.Model):
     note = models.TextField()
 
     objects = CheckpointQuerySet.as_manager()
+
+    # An organisation's own checkpoints; those of every chain (scope "") only for `all`.
+    row_security: ClassVar[RowSecurity] = RowSecurity(
+        read=(f"scope = {ME_TEXT}",), write=(f"scope = {ME_TEXT}",)
+    )
 
     sensitivity: ClassVar[dict[str, Sensitivity]] = dict.fromkeys(
         ["id", "issued_at", "scope", "key_id", "note"], Sensitivity.NONE
@@ -159,6 +178,12 @@ class RefusalTally(models.Model):
     count = models.PositiveIntegerField(default=0)
     last_target_type = models.CharField(max_length=40)
     last_target_id = models.CharField(max_length=64)
+
+    # The viewer's organisation counts its people's refusals; the owner learns of them from
+    # the events in its chain, not from this row (which names the record's id).
+    row_security: ClassVar[RowSecurity] = RowSecurity(
+        read=(f"actor_org_id = {ME}",), write=(f"actor_org_id = {ME}",)
+    )
 
     sensitivity: ClassVar[dict[str, Sensitivity]] = dict.fromkeys(
         [

@@ -16,8 +16,9 @@ ordinary role (docs/how-to/deploy.md), and the tests prove the policies by switc
 """
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
@@ -35,6 +36,19 @@ NONE = ""
 # declined referral still shows the row): the values stay sealed and are opened only by the
 # sharing choke point after it has decided from live consent (ADR 8).
 _ME = "nullif(current_setting('harbour.org', true), '')::uuid"
+# The same organisation as text, for tables that name it in a text column (an audit chain).
+ME_TEXT = "nullif(current_setting('harbour.org', true), '')"
+ME = _ME
+
+
+@dataclass(frozen=True)
+class RowSecurity:
+    """How the rows of a table that is not a `TenantModel` pass (ADR 40): SQL predicates that
+    let a row through besides the scope `all`, one tuple for reading and one for writing. A
+    model declares it as `row_security`, so a table's rule is read where the table is."""
+
+    read: tuple[str, ...]
+    write: tuple[str, ...]
 
 
 def _referred_to_me(table: str, column: str) -> str:
@@ -125,7 +139,40 @@ def widened(reason: str) -> Iterator[None]:
     try:
         yield
     finally:
-        _set(org, scope)
+        _restore(org, scope)
+
+
+@contextmanager
+def as_organisation(org_id: Any, reason: str) -> Iterator[None]:
+    """One other organisation's rows (and no third's), for the length of the block: narrower
+    than `widened`, for a write that belongs in that organisation's records (an audit event in
+    its chain). Nothing changes when the connection already sees them (its own organisation,
+    or every organisation). The reason goes to the log."""
+    if not _is_postgres():
+        yield
+        return
+    org, scope = _current()
+    if scope == ALL or org == str(org_id):
+        yield
+        return
+    logger.info("tenancy as organisation %s: %s", org_id, reason)
+    _set(org_id, "org")
+    try:
+        yield
+    finally:
+        _restore(org, scope)
+
+
+def _restore(org: str, scope: str) -> None:
+    # After an error the transaction is aborted and refuses every statement; its rollback puts
+    # the settings back as they were before the block (they are transactional), so restoring
+    # here would only hide the error behind "current transaction is aborted".
+    from psycopg import pq
+
+    raw = connection.connection
+    if raw is not None and raw.info.transaction_status == pq.TransactionStatus.INERROR:
+        return
+    _set(org, scope)
 
 
 # --- installing the policies -------------------------------------------------------------------
@@ -141,14 +188,31 @@ def tenant_tables() -> list[str]:
     )
 
 
-def _predicate(table: str, grants: Mapping[str, tuple[str, ...]]) -> str:
-    allowed = ("current_setting('harbour.scope', true) = 'all'", f"org_id = {_ME}")
-    return " OR ".join((*allowed, *grants.get(table, ())))
+def secured_tables() -> dict[str, RowSecurity]:
+    """Every table under row-level security and its rule: the tenant tables (their org_id and
+    the sharing grants) and the tables whose model declares `row_security` (the audit trail)."""
+    found = {
+        table: RowSecurity(
+            read=(f"org_id = {_ME}", *GRANTS.get(table, ())),
+            write=(f"org_id = {_ME}", *WRITE_GRANTS.get(table, ())),
+        )
+        for table in tenant_tables()
+    }
+    for model in apps.get_models():
+        declared = getattr(model, "row_security", None)
+        if isinstance(declared, RowSecurity) and model._meta.managed and not model._meta.proxy:
+            found[model._meta.db_table] = declared
+    return found
 
 
-def policy_sql(table: str) -> list[str]:
+def _predicate(allowed: tuple[str, ...]) -> str:
+    return " OR ".join(("current_setting('harbour.scope', true) = 'all'", *allowed))
+
+
+def policy_sql(table: str, rule: RowSecurity | None = None) -> list[str]:
     quoted = connection.ops.quote_name(table)
-    read, write = _predicate(table, GRANTS), _predicate(table, WRITE_GRANTS)
+    rule = rule or secured_tables()[table]
+    read, write = _predicate(rule.read), _predicate(rule.write)
     names = [POLICY, f"{POLICY}_insert", f"{POLICY}_update", f"{POLICY}_delete"]
     return [
         f"ALTER TABLE {quoted} ENABLE ROW LEVEL SECURITY",
@@ -167,6 +231,6 @@ def install(**kwargs: Any) -> None:
     if not _is_postgres():
         return
     with connection.cursor() as cursor:
-        for table in tenant_tables():
-            for statement in policy_sql(table):
+        for table, rule in secured_tables().items():
+            for statement in policy_sql(table, rule):
                 cursor.execute(statement)
