@@ -389,7 +389,8 @@ def _commands_to_run(tmp_path: Any, org: Any) -> dict[str, list[str]]:
         "directory_regions": [],
         "linkage_encode": [],
         "linkage_run": [],
-        "linkage_withdraw": ["--org", str(org.pk)],  # last: it removes that org's encodings
+        "linkage_withdraw": ["--org", str(org.pk)],  # it removes that org's encodings
+        "linkage_rejoin": ["--org", str(org.pk)],  # after withdraw: encodes them again
     }
 
 

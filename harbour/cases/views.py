@@ -190,6 +190,8 @@ def _returning_hint(request: HttpRequest, user: User, case: Any, survivor: Any) 
     found = linkage.returning_hint_for(by=user, survivor=case.survivor)
     if found is not None and found.answer in {linkage.Answer.KNOWN, linkage.Answer.LIMITED}:
         messages.warning(request, found.message())
+    elif found is not None and found.answer == linkage.Answer.LEFT:
+        messages.info(request, found.message())
 
 
 def _submit_intake(

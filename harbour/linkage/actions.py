@@ -8,16 +8,21 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from harbour.audit.actions import Actor, record_event
 from harbour.cases.models import Survivor
 from harbour.cases.values import read_values
 from harbour.core import tenancy
+from harbour.core.errors import Conflict
 from harbour.linkage.core import matching
 from harbour.linkage.core.encoding import SCHEME, Encoding, EncodingError, LinkageKey, encode
 from harbour.linkage.keys import hub_key
-from harbour.linkage.models import EncodingBlock, LinkageRun, SurvivorEncoding
+from harbour.linkage.models import EncodingBlock, LinkageRun, SurvivorEncoding, Withdrawal
+from harbour.linkage.queries import has_left, organisations_left
+from harbour.orgs.models import Organisation
 
 # Identity fields the encoding reads (the dictionary's ids); nothing else is decrypted.
 LINKAGE_FIELDS = (
@@ -40,10 +45,14 @@ def refresh_encoding(
     writes (intake, identity change), in their transaction: the plaintext never leaves it.
     `values` are the survivor's decrypted values when the caller has just read them (they are
     read here otherwise); `key` the hub key when the caller already holds it.
-    An erased survivor keeps no encoding."""
+    An erased survivor keeps no encoding, nor does one of an organisation that has left record
+    linkage (ADR 41)."""
     # Defensive: erasure today deletes the survivor (and their encoding with it) and nothing
     # sets `Survivor.erased_at`; should a soft erasure ever set it, no encoding survives it.
-    if survivor.erased_at is not None:
+    # An organisation that left record linkage keeps nothing in it (ADR 41): checked under
+    # `_has_left_held`, so a withdrawal running now waits for this write, or this one waits
+    # for it and sees it.
+    if survivor.erased_at is not None or _has_left_held(survivor.org_id):
         SurvivorEncoding.objects.filter(survivor=survivor).delete()
         return None
     if values is None:
@@ -63,9 +72,16 @@ def new_encodings(
 ) -> list[SurvivorEncoding]:
     """The encodings of survivors created in bulk (a spreadsheet import), unsaved, from each
     survivor and the decrypted values the caller already read: the caller writes them with its
-    own rows, in its transaction, then their blocks (`new_blocks`)."""
+    own rows, in its transaction, then their blocks (`new_blocks`). None for survivors of an
+    organisation that has left record linkage."""
     key = hub_key()
-    return [SurvivorEncoding(survivor=s, **_encoded(s, values, key)) for s, values in survivors]
+    rows = list(survivors)
+    left = {org for org in {s.org_id for s, _v in rows} if _has_left_held(org)}
+    return [
+        SurvivorEncoding(survivor=s, **_encoded(s, values, key))
+        for s, values in rows
+        if s.org_id not in left  # an organisation that left record linkage: nothing
+    ]
 
 
 def new_blocks(
@@ -120,9 +136,14 @@ def _encoded(survivor: Survivor, values: dict[str, Any], key: LinkageKey) -> dic
 def encode_survivors(*, by: Actor, org_id: Any = None, stale_only: bool = False) -> int:
     """Backfill or re-key: encode every survivor of an organisation (or of each organisation,
     each inside its own records). Returns how many were encoded; one audit event per
-    organisation, holding counts only."""
+    organisation, holding counts only. Organisations that have left record linkage are left
+    out (`rejoin_organisation` brings one back)."""
     key = hub_key()
-    survivors = Survivor.objects.filter(erased_at__isnull=True).order_by("org_id", "pk")
+    survivors = (
+        Survivor.objects.filter(erased_at__isnull=True)
+        .exclude(org_id__in=organisations_left().values("org_id"))
+        .order_by("org_id", "pk")
+    )
     if org_id is not None:
         survivors = survivors.filter(org_id=org_id)
     if stale_only:
@@ -224,8 +245,15 @@ def _store_persons(ids: list[Any], labels: list[int]) -> None:
 
 @transaction.atomic
 def withdraw_organisation(*, by: Actor, org_id: Any) -> int:
-    """An organisation leaving the hub takes its encodings with it: they are deleted here (its
-    own records stay with it, and can be encoded again if it returns). Returns how many."""
+    """An organisation leaves record linkage and takes its encodings with it: they are deleted
+    (its own records stay with it), and it stays out until `rejoin_organisation`: a
+    `Withdrawal` is recorded, and while it is open nothing of the organisation is encoded and
+    its staff get no hint (ADR 41). Returns how many encodings were deleted. Conflict if it has
+    already left."""
+    _hold_organisation(org_id)
+    if has_left(org_id):
+        raise Conflict(_("This organisation has already left record linkage."))
+    Withdrawal.objects.create(org_id=org_id)
     # Counted by model: the total would count their lookup blocks too.
     _total, by_model = SurvivorEncoding.objects.filter(org_id=org_id).delete()
     deleted = by_model.get(SurvivorEncoding._meta.label, 0)
@@ -238,3 +266,44 @@ def withdraw_organisation(*, by: Actor, org_id: Any) -> int:
         context={"encodings": str(deleted)},
     )
     return deleted
+
+
+@transaction.atomic
+def rejoin_organisation(*, by: Actor, org_id: Any) -> int:
+    """An organisation that left record linkage comes back: its withdrawal is closed (kept, as
+    its history) and its survivors are encoded again, inside it, from its own records. Returns
+    how many were encoded. Conflict if it has not left."""
+    _hold_organisation(org_id)
+    updated = organisations_left().filter(org_id=org_id).update(rejoined_at=timezone.now())
+    if not updated:
+        raise Conflict(_("This organisation has not left record linkage."))
+    encoded = encode_survivors(by=by, org_id=org_id)
+    record_event(
+        by=by,
+        action="linkage.rejoined",
+        org_id=org_id,
+        target_type="organisation",
+        target_id=org_id,
+        context={"survivors": str(encoded)},
+    )
+    return encoded
+
+
+def _hold_organisation(org_id: Any) -> None:
+    """FOR UPDATE on the organisation's row: waits for its writes in flight that hold it
+    (`_has_left_held`, and every insert referencing it), and holds new ones back until the
+    withdrawal or the return is committed, so none encodes across it."""
+    list(Organisation.objects.select_for_update().filter(pk=org_id).values_list("pk", flat=True))
+
+
+def _has_left_held(org_id: Any) -> bool:
+    """`has_left`, read under FOR KEY SHARE of the organisation's row (PostgreSQL): it does not
+    hold up the organisation's other writes (they take the same or weaker), only a withdrawal
+    or a return (`_hold_organisation`), so the answer stays true until this transaction ends.
+    SQLite serialises writing transactions by itself."""
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Organisation._meta.db_table)
+        with connection.cursor() as cursor:
+            # Django's select_for_update has no KEY SHARE; the table name is the model's own.
+            cursor.execute(f"SELECT 1 FROM {table} WHERE id = %s FOR KEY SHARE", [org_id])  # noqa: S608
+    return has_left(org_id)

@@ -24,7 +24,7 @@ from harbour.linkage.core.encoding import SCHEME, Encoding, EncodingError, Linka
 from harbour.linkage.keys import hub_key
 from harbour.linkage.models import EncodingBlock, LinkageRun, SurvivorEncoding
 from harbour.linkage.policy import Limit
-from harbour.linkage.queries import current_run
+from harbour.linkage.queries import current_run, has_left
 from harbour.standard.dictionary import current
 from harbour.standard.validation import validate
 
@@ -55,6 +55,9 @@ HINT_LIMITED_ORG = _(
     "Your organisation has reached its limit of returning-survivor hints for the last hour. "
     "Wait a while and try again."
 )
+# To the staff of an organisation that has left record linkage: it gives the hub nothing, so it
+# is told nothing (ADR 41).
+HINT_LEFT = _("Not available: your organisation has left record linkage.")
 # Said instead of a province holding too few organisations (HARBOUR_HINT_MIN_ORGS_PER_PLACE).
 HINT_CANADA = _("Canada")
 
@@ -64,6 +67,7 @@ class Answer(StrEnum):
     NONE = "none"
     TOO_LITTLE = "too_little"
     LIMITED = "limited"  # over a probe limit: nothing compared, nothing said
+    LEFT = "left"  # the asking organisation has left record linkage: nothing compared
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,7 @@ class Hint:
                 Answer.NONE: HINT_NONE,
                 Answer.TOO_LITTLE: HINT_TOO_LITTLE,
                 Answer.LIMITED: HINT_LIMITED,
+                Answer.LEFT: HINT_LEFT,
             }[self.answer]
         )
 
@@ -121,6 +126,8 @@ def returning_hint(*, by: User, values: dict[str, Any]) -> Hint:
     """
     if not can(by, Perm.CASE_CREATE):
         raise Forbidden()
+    if has_left(by.org_id):  # before encoding: nothing of it is encoded, not even a probe
+        return _unavailable(by)
     entity = current().entity("survivor")
     wanted = {k: v for k, v in values.items() if k in LINKAGE_FIELDS}
     cleaned = validate(entity, wanted, version=current().latest, partial=True)
@@ -133,6 +140,8 @@ def returning_hint_for(*, by: User, survivor: Survivor) -> Hint | None:
     like any other). None when there is no current encoding to compare."""
     if not can(by, Perm.CASE_CREATE) or survivor.org_id != by.org_id:
         raise Forbidden()
+    if has_left(by.org_id):
+        return _unavailable(by)
     row = SurvivorEncoding.objects.filter(survivor=survivor).first()
     if row is None:
         return None
@@ -178,6 +187,15 @@ def _hint(by: User, mine: Encoding) -> Hint:
     # Provinces first, then Canada (None), each by year.
     told = sorted(set(places.values()), key=lambda p: (p[0] is None, p[0] or "", p[1]))
     return Hint(Answer.KNOWN, tuple(told))
+
+
+def _unavailable(by: User) -> Hint:
+    """The asker's organisation has left record linkage: it gives the hub nothing, so it is
+    told nothing. Nothing is compared, so no organisation hears of it; audited in its own
+    chain as refused, and not counted against the limits (like a refusal: it reveals
+    nothing). The caller refuses it (the API with 409); it does not raise, so the event stays."""
+    _audit_probe(by, policy.PROBE_UNAVAILABLE, outcome=Outcome.REFUSED)
+    return Hint(Answer.LEFT)
 
 
 def _audit_probe(by: User, action: str, outcome: str = Outcome.OK, **told: str) -> None:

@@ -59,6 +59,26 @@ class EncodingBlock(TenantModel):
         indexes = [models.Index(fields=["key"])]
 
 
+class Withdrawal(TenantModel):
+    """An organisation's leaving of record linkage (ADR 41), from `harbour linkage withdraw`
+    until `harbour linkage rejoin`: while one is open (not rejoined), nothing of the
+    organisation is encoded and its staff get no hint. Kept once closed: the organisation's
+    history of leaving and returning, beside the audit events of both."""
+
+    rejoined_at = models.DateTimeField(_("rejoined"), null=True, blank=True)
+
+    sensitivity: ClassVar[dict[str, Sensitivity]] = {"rejoined_at": Sensitivity.NONE}
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org"],
+                condition=models.Q(rejoined_at__isnull=True),
+                name="linkage_one_open_withdrawal",
+            )
+        ]
+
+
 class LinkageRun(BaseModel):
     """One matching of every current encoding into persons, and how sure it was. National,
     not any organisation's: it holds counts only."""

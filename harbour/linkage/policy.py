@@ -17,11 +17,14 @@ from harbour.core import tenancy
 from harbour.orgs.models import Organisation
 
 # Audit actions of a probe, all in the asking organisation's chain with counts only: a probe
-# compared, one too weak to compare, one refused over a limit. The first two count against the
-# limits: a weak probe compares nothing, but an automated caller could flood the trail with them.
+# compared, one too weak to compare, one refused over a limit (and one of an organisation that
+# has left record linkage, below). The first two count against the limits: a weak probe
+# compares nothing, but an automated caller could flood the trail with them.
 PROBE = "linkage.hint_asked"
 PROBE_TOO_LITTLE = "linkage.hint_too_little"
 PROBE_REFUSED = "linkage.hint_refused"
+# Asked by the staff of an organisation that has left record linkage: refused, compares nothing.
+PROBE_UNAVAILABLE = "linkage.hint_unavailable"
 COUNTED = (PROBE, PROBE_TOO_LITTLE)
 
 

@@ -1,12 +1,15 @@
-"""Reading linkage: who is one person (the statistics seam, ADR 27) and the latest run."""
+"""Reading linkage: who is one person (the statistics seam, ADR 27), the latest run, and which
+organisations have left record linkage."""
 
 from collections.abc import Iterable
 from typing import Any
 
+from django.db.models import QuerySet
+
 from harbour.core import tenancy
 from harbour.linkage.core.encoding import SCHEME
 from harbour.linkage.keys import hub_key
-from harbour.linkage.models import LinkageRun, SurvivorEncoding
+from harbour.linkage.models import LinkageRun, SurvivorEncoding, Withdrawal
 
 
 class NotLinkedYet(Exception):
@@ -54,3 +57,14 @@ def person_map(survivor_ids: Iterable[Any]) -> dict[Any, Any]:
 def current_run() -> LinkageRun | None:
     """The latest run made with the hub's current key and scheme."""
     return LinkageRun.objects.filter(scheme=SCHEME, key_id=hub_key().key_id).first()
+
+
+def organisations_left() -> QuerySet[Withdrawal]:
+    """The open withdrawals: one per organisation out of record linkage now (ADR 41)."""
+    return Withdrawal.objects.filter(rejoined_at__isnull=True)
+
+
+def has_left(org_id: Any) -> bool:
+    """Whether the organisation has left record linkage (and not rejoined): nothing of it is
+    encoded, and its staff get no hint. Read in the organisation's own scope."""
+    return organisations_left().filter(org_id=org_id).exists()

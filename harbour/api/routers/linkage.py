@@ -3,7 +3,8 @@
 The hint says whether the person may be known elsewhere, never by whom, and where and when only
 with the consent of the survivor at the organisation that served them; the identity sent is
 encoded at once and not stored. Limited per user and hour and per organisation and hour (429
-with the limit reached in the message), and every call audited."""
+with the limit reached in the message), and every call audited. The staff of an organisation
+that has left record linkage get 409 (`left_record_linkage`): it gives nothing, learns nothing."""
 
 import datetime as dt
 from typing import Any, Literal
@@ -81,6 +82,9 @@ def hint(request: HttpRequest, payload: HintIn) -> Status[dict[str, Any]]:
         # Answered, not raised: the refusal's audit event must be kept with the request.
         error = {"code": "too_many_attempts", "message": found.message(), "fields": {}}
         return Status(429, {"error": error})
+    if found.answer == hints.Answer.LEFT:  # the same: the refusal is audited
+        error = {"code": "left_record_linkage", "message": found.message(), "fields": {}}
+        return Status(409, {"error": error})
     body = {
         "may_be_known_elsewhere": found.known,
         "answer": str(found.answer),
