@@ -1,0 +1,658 @@
+"""Benchmark: the returning-survivor hint (issue 12, ADR 41) through the database, at N
+encodings, beside the bare SQL of its candidate lookup and the kernel's in-memory index.
+
+N generated records (benchmarks/bench_linkage.py's population: about 1.4 records per person,
+with typos, variants, swapped dates, missing fields) are spread over several organisations in
+several provinces and written the way the bulk intake import writes them
+(`linkage.actions.new_encodings` and `new_blocks`: the real encoder with the hub's key, then the
+EncodingBlock rows; the survivors' own sealed values are not written, the hint never reads
+them). Seeding is not timed. Then M probes of each kind, by a caseworker of another
+organisation (which holds no encodings), through the function the intake calls:
+
+  in the hub   a seeded record altered as a returning survivor's would be (a typo in a name,
+               or day and month swapped)
+  not in it    a person of another generated population
+
+  ours         `returning_hint(by=caseworker, values=...)`: validation, encoding, the probe
+               limits (lifted for the run through the settings, still counted), the candidate
+               lookup, the comparisons, consent and places, the audit events; one transaction
+  raw SQL      the same candidate lookup as bare SQL over the EncodingBlock index (block sizes,
+               narrowed sizes when a block is oversized, the candidates' rows fetched), from keys
+               computed beforehand: no Django, no model instances, no comparisons
+  kernel       `matching.LookupIndex` in memory over the same encodings: candidates and their
+               comparisons (the floor without a database)
+
+The raw SQL and the kernel must find the same candidates for every probe (printed: "candidate
+sets differing"). Printed: p50/p95/p99 per side and kind, the ratios, queries per probe, rows per
+encoding, seed time, database size.
+
+    .venv/bin/python benchmarks/bench_linkage_lookup.py --encodings 10000
+    createdb -h 127.0.0.1 -U postgres harbour_lookup
+    .venv/bin/python benchmarks/bench_linkage_lookup.py --encodings 100000 \\
+        --database-url postgres://postgres@127.0.0.1:5432/harbour_lookup --explain
+    dropdb -h 127.0.0.1 -U postgres harbour_lookup
+"""
+
+import argparse
+import base64
+import datetime as dt
+import json
+import os
+import random
+import secrets
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from bench_linkage import population, typo  # noqa: E402  (the generated population)
+
+# Organisations holding the encodings: two per province, so a province is told (ADR 41 needs 3
+# active organisations per province; with the asker's, Ontario has 3).
+PROVINCES = ("CA-ON", "CA-QC", "CA-BC", "CA-AB", "CA-MB", "CA-NS")
+BATCH = 5000
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--encodings", type=int, default=10_000, help="records seeded")
+    parser.add_argument("--probes", type=int, default=200, help="probes of each kind")
+    parser.add_argument("--warmup", type=int, default=10, help="untimed probes first")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--workers", type=int, default=2, help="processes encoding the seed")
+    parser.add_argument(
+        "--no-run",
+        action="store_true",
+        help="no linkage run after seeding: the hint then uses the default weights",
+    )
+    parser.add_argument("--database-url", default="", help="an EMPTY database (default SQLite)")
+    parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE one lookup")
+    parser.add_argument(
+        "--profile", action="store_true", help="cProfile the hints of each kind (after timing)"
+    )
+    parser.add_argument("--json", default="", help="also write the figures here")
+    parser.add_argument("--keep", action="store_true", help="keep the throwaway directory")
+    return parser.parse_args(argv)
+
+
+def configure(args: argparse.Namespace) -> Path:
+    var_dir = Path(tempfile.mkdtemp(prefix="harbour-bench-lookup-"))
+    (var_dir / "static").mkdir()
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "HARBOUR_VAR_DIR": str(var_dir),
+            "HARBOUR_DATABASE_URL": args.database_url,
+            "HARBOUR_KEYSTORE_URL": f"sqlite:///{var_dir / 'keys' / 'keystore.sqlite3'}",
+            "HARBOUR_SECRET_KEY": secrets.token_urlsafe(48),
+            "HARBOUR_MASTER_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("="),
+            "HARBOUR_AUDIT_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("="),
+            "HARBOUR_DEBUG": "false",
+            "HARBOUR_LOG_LEVEL": "ERROR",
+            # Lifted for the run, not removed: every probe is still counted against them.
+            "HARBOUR_HINT_PROBES_PER_HOUR": str(10**9),
+            "HARBOUR_HINT_PROBES_PER_HOUR_ORG": str(10**9),
+        }
+    )
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from harbour.core import tenancy
+
+    tenancy.set_process_default(tenancy.ALL)  # seeding is an operator's load over every org
+    call_command("migrate", verbosity=0, interactive=False)
+    return var_dir
+
+
+def hint_function() -> Callable[..., Any]:
+    """The hint the intake calls before saving (`POST /api/v1/linkage/hint` too)."""
+    from harbour.linkage import hints
+
+    return hints.returning_hint
+
+
+# --- seeding (not measured) --------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    asker: Any
+    orgs: list[Any]
+    records: list[dict]  # the seeded identities, in order
+    survivor_ids: list[Any] = field(default_factory=list)  # the survivor of each record
+    seconds: float = 0.0
+
+
+def make_orgs() -> tuple[Any, list[Any]]:
+    from harbour.accounts.actions import create_user
+    from harbour.audit.actions import SystemActor
+    from harbour.orgs.actions import create_organisation
+
+    system = SystemActor("benchmark")
+    orgs = [
+        create_organisation(
+            by=system,
+            name_en=f"Holder {i}",
+            name_fr=f"Détenteur {i}",
+            short_name=f"h{i}",
+            type="ngo",
+            province=province,
+            provinces_served=[province],
+        )
+        for i, province in enumerate(p for p in PROVINCES for _ in range(2))
+    ]
+    asking = create_organisation(
+        by=system, name_en="Asking", name_fr="Demandeur", short_name="ask", type="ngo",
+        province="CA-ON", provinces_served=["CA-ON"],
+    )  # fmt: skip
+    asker = create_user(
+        by=system, org_id=asking.pk, role="caseworker", email="ask@example.org",
+        full_name="Asking Caseworker", password=secrets.token_urlsafe(24),
+    )  # fmt: skip
+    return asker, orgs
+
+
+def seed(n: int, seed_: int, workers: int) -> World:
+    """Survivors with their encodings and blocks, made as the bulk import makes them
+    (`new_encodings`, then `new_blocks`: the real encoder, the hub key) in `workers` forked
+    processes, and written by this one (the blocks with COPY on PostgreSQL)."""
+    import multiprocessing
+
+    from django.db import connections
+
+    from harbour.linkage.keys import hub_key
+
+    asker, orgs = make_orgs()
+    records, _truth = population(n, seed_)
+    world = World(asker=asker, orgs=orgs, records=records)
+    rng = random.Random(seed_)
+    owners = [rng.choice(orgs).pk for _ in records]
+    chunks = [
+        (start, records[start : start + BATCH], owners[start : start + BATCH])
+        for start in range(0, len(records), BATCH)
+    ]
+    hub_key()
+    started = time.perf_counter()
+    connections.close_all()  # the children must not share this process's connection
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        for survivors, encodings, blocks in pool.imap(_made, chunks):
+            _write(survivors, encodings, blocks)
+            world.survivor_ids += [s.pk for s in survivors]
+    world.seconds = time.perf_counter() - started
+    return world
+
+
+def _made(chunk: tuple[int, list[dict], list[Any]]) -> tuple[list, list, list[tuple]]:
+    """In a worker: one batch's survivors (unsaved), encodings and block rows. The values are
+    the generated ones, already typed as the import's validator hands them to the encoder."""
+    from harbour.cases.models import Survivor
+    from harbour.linkage.actions import new_blocks, new_encodings
+    from harbour.standard.dictionary import current
+
+    start, records, owners = chunk
+    version = str(current().latest)
+    survivors = [
+        Survivor(org_id=org, reference=f"S-{start + i:08d}", standard_version=version)
+        for i, org in enumerate(owners)
+    ]
+    encodings = new_encodings(list(zip(survivors, records, strict=True)))
+    blocks = [(b.pk, b.org_id, b.encoding_id, b.key) for b in new_blocks(encodings)]
+    return survivors, encodings, blocks
+
+
+def _write(survivors: list, encodings: list, blocks: list[tuple]) -> None:
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from harbour.cases.models import Survivor
+    from harbour.linkage.models import EncodingBlock, SurvivorEncoding
+
+    with transaction.atomic():
+        Survivor.objects.bulk_create(survivors, batch_size=1000)
+        SurvivorEncoding.objects.bulk_create(encodings, batch_size=1000)
+        if connection.vendor != "postgresql":
+            EncodingBlock.objects.bulk_create(
+                [EncodingBlock(pk=i, org_id=o, encoding_id=e, key=k) for i, o, e, k in blocks],
+                batch_size=2000,
+            )
+            return
+        now = timezone.now()
+        columns = "id, created_at, updated_at, org_id, encoding_id, key"
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY linkage_encodingblock ({columns}) FROM STDIN") as copy,
+        ):
+            for pk, org, encoding, key in blocks:
+                copy.write_row((pk, now, now, org, encoding, key))
+
+
+def as_typed(record: dict) -> dict:
+    """A generated record as typed at intake: text values, ISO dates, absent when missing."""
+    out = {}
+    for name, value in record.items():
+        if value is None:
+            continue
+        out[name] = value.isoformat() if isinstance(value, dt.date) else value
+    return out
+
+
+# --- probes ------------------------------------------------------------------------------------
+
+
+def returning(record: dict, rng: random.Random) -> dict:
+    """A seeded record as the survivor gives it at another organisation: day and month swapped
+    (half the time, where the day can be a month), else a typo in one of the names."""
+    out = dict(record)
+    born = out["birth_date"]
+    if born.day <= 12 and born.day != born.month and rng.random() < 0.5:
+        out["birth_date"] = born.replace(month=born.day, day=born.month)
+    else:
+        name = rng.choice(["given_name", "family_name"])
+        out[name] = typo(out[name], rng)
+    return as_typed(out)
+
+
+def probes(world: World, m: int, seed_: int) -> dict[str, list[dict]]:
+    """M returning survivors (seeded records with both names and a birth date, altered) and M
+    persons of another generated population."""
+    rng = random.Random(seed_ + 1)
+    names = ("given_name", "family_name", "birth_date")
+    seeded = [r for r in world.records if all(r.get(k) for k in names)]
+    strangers, _ = population(m, seed_ + 1000)
+    return {
+        "in the hub": [returning(rng.choice(seeded), rng) for _ in range(m)],
+        "not in it": [as_typed(r) for r in strangers[:m]],
+    }
+
+
+class QueryCounter:
+    """Counts the statements a block runs (an execute wrapper: no capture, no overhead)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
+@contextmanager
+def counting() -> Iterator[QueryCounter]:
+    from django.db import connection
+
+    counter = QueryCounter()
+    with connection.execute_wrapper(counter):
+        yield counter
+
+
+def percentiles(times: list[float]) -> dict[str, float]:
+    ordered = sorted(times)
+
+    def at(q: float) -> float:
+        return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+    return {"p50": at(0.5), "p95": at(0.95), "p99": at(0.99)}
+
+
+def time_ours(world: World, values: list[dict], warmup: int) -> tuple[list[float], float, int]:
+    """ms of each hint, queries per hint, and how many answered 'known'."""
+    from harbour.core import tenancy
+
+    hint = hint_function()
+    tenancy.for_user(world.asker)  # as a request of this caseworker: their organisation only
+    try:
+        for v in values[:warmup]:
+            hint(by=world.asker, values=v)
+        times, known = [], 0
+        with counting() as counter:
+            for v in values:
+                started = time.perf_counter()
+                answer = hint(by=world.asker, values=v)
+                times.append(1000 * (time.perf_counter() - started))
+                known += int(answer.known)
+        return times, counter.count / len(values), known
+    finally:
+        tenancy.reset()
+
+
+@dataclass
+class Probe:
+    """A probe's encoding and its hashed lookup keys, made before any timing."""
+
+    mine: Any
+    same: str
+    pairs: list[tuple[str, str]]
+
+
+def prepared(values: list[dict]) -> list[Probe]:
+    from harbour.linkage.actions import block_keys
+    from harbour.linkage.core import matching
+    from harbour.linkage.core.encoding import encode
+    from harbour.linkage.keys import hub_key
+    from harbour.standard.dictionary import current
+    from harbour.standard.validation import validate
+
+    key, index = hub_key(), matching.LookupIndex()
+    entity, version = current().entity("survivor"), current().latest
+    out = []
+    for v in values:
+        mine = encode(key, validate(entity, v, version=version, partial=True))
+        entries = index.entries(mine)
+        hashed = block_keys(
+            key,
+            [matching.block_text(index.same(mine))]
+            + [matching.block_text(k) for pair in entries for k in pair],
+        )
+        out.append(Probe(mine, hashed[0], list(zip(hashed[1::2], hashed[2::2], strict=True))))
+    return out
+
+
+def raw_lookup(cursor: Any, probe: Probe, org_id: Any, key_id: str, limit: int) -> list[tuple]:
+    """The hint's candidate lookup as bare SQL: sizes of the record's blocks (one grouped
+    query), of the narrowed blocks of the oversized ones (a second), then the other
+    organisations' current, not weak encodings holding a chosen key (a third)."""
+    from harbour.linkage.core.encoding import SCHEME
+
+    def sizes(keys: list[str]) -> dict[str, int]:
+        marks = ", ".join(["%s"] * len(keys))
+        cursor.execute(
+            f"SELECT key, COUNT(*) FROM linkage_encodingblock WHERE key IN ({marks}) "  # noqa: S608
+            "GROUP BY key",
+            keys,
+        )
+        return dict(cursor.fetchall())
+
+    found = sizes([probe.same, *(k for k, _n in probe.pairs)])
+    narrowed = [n for k, n in probe.pairs if found.get(k, 0) > limit]
+    if narrowed:
+        found |= sizes(narrowed)
+    chosen = [
+        b
+        for b in (probe.same, *(n if found.get(k, 0) > limit else k for k, n in probe.pairs))
+        if found.get(b, 0) <= limit
+    ]
+    marks = ", ".join(["%s"] * len(chosen))
+    cursor.execute(
+        "SELECT e.org_id, e.survivor_id, e.encoding FROM linkage_survivorencoding e "  # noqa: S608
+        "WHERE e.id IN (SELECT b.encoding_id FROM linkage_encodingblock b "
+        f"WHERE b.key IN ({marks})) AND e.scheme = %s AND e.key_id = %s AND NOT e.weak "
+        "AND e.org_id <> %s",
+        [*chosen, SCHEME, key_id, _db_id(org_id)],
+    )
+    return cursor.fetchall()
+
+
+def _db_id(value: Any) -> Any:
+    from django.db import connection
+
+    return value.hex if connection.vendor == "sqlite" else value
+
+
+def time_raw(world: World, probes_: list[Probe]) -> tuple[list[float], list[set]]:
+    from django.db import connection
+
+    from harbour.linkage.core import matching
+    from harbour.linkage.keys import hub_key
+
+    key_id, limit = hub_key().key_id, matching.Blocking().max_block
+    times, found = [], []
+    with connection.cursor() as cursor:
+        for probe in probes_:
+            started = time.perf_counter()
+            rows = raw_lookup(cursor, probe, world.asker.org_id, key_id, limit)
+            times.append(1000 * (time.perf_counter() - started))
+            found.append({uuid.UUID(str(survivor)) for _org, survivor, _e in rows})
+    return times, found
+
+
+def linkage_run() -> float:
+    """`harbour linkage run` over the seeded encodings (not timed with the probes): the hint
+    then uses the weights it learnt, as in a hub where runs are scheduled."""
+    from harbour.audit.actions import SystemActor
+    from harbour.linkage.actions import run_linkage
+
+    started = time.perf_counter()
+    run_linkage(by=SystemActor("benchmark"))
+    return time.perf_counter() - started
+
+
+def kernel_index(world: World) -> tuple[Any, list[Any], float]:
+    """The kernel's index over the stored encodings (read back, as the hint reads them)."""
+    from harbour.linkage.core import matching
+    from harbour.linkage.core.encoding import Encoding
+    from harbour.linkage.keys import hub_key
+    from harbour.linkage.models import SurvivorEncoding
+
+    key_id = hub_key().key_id
+    rows = SurvivorEncoding.objects.values_list("survivor_id", "encoding").order_by("pk")
+    stored = [(s, Encoding.from_text(t, key_id=key_id)) for s, t in rows.iterator(5000)]
+    started = time.perf_counter()
+    index = matching.LookupIndex()
+    for survivor, made in stored:
+        index.add(survivor, made)
+    return index, stored, time.perf_counter() - started
+
+
+def time_kernel(index: Any, stored: list, probes_: list[Probe]) -> tuple[list[float], list[set]]:
+    from harbour.linkage.core import matching
+    from harbour.linkage.queries import current_run
+
+    # The hint's weights: the latest run's, the defaults before any run.
+    run = current_run()
+    weights = (
+        matching.Weights(m=run.weights["m"], u=run.weights["u"], prior=run.weights["prior"])
+        if run is not None and run.weights
+        else matching.estimate({}, {})
+    )
+    by_id = dict(stored)
+    times, found = [], []
+    for probe in probes_:
+        started = time.perf_counter()
+        candidates = {c for c in index.candidates(probe.mine) if not by_id[c].weak}
+        for c in candidates:
+            other = by_id[c]
+            if not matching.same_person_for_sure(probe.mine, other):
+                weights.probability(matching.compare(probe.mine, other))
+        times.append(1000 * (time.perf_counter() - started))
+        found.append(candidates)
+    return times, found
+
+
+# --- sizes and plans ---------------------------------------------------------------------------
+
+
+def database_size() -> dict[str, int]:
+    from django.db import DatabaseError, connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT pg_database_size(current_database()), "
+                "pg_total_relation_size('linkage_encodingblock'), "
+                "pg_total_relation_size('linkage_survivorencoding')"
+            )
+            total, blocks, encodings = cursor.fetchone()
+            return {"database": total, "blocks": blocks, "encodings": encodings}
+        cursor.execute("PRAGMA page_count")
+        pages = cursor.fetchone()[0]
+        cursor.execute("PRAGMA page_size")
+        size = pages * cursor.fetchone()[0]
+        try:  # per table where SQLite was built with the dbstat table
+            cursor.execute(
+                "SELECT name, SUM(pgsize) FROM dbstat WHERE name LIKE 'linkage_%' GROUP BY name"
+            )
+            tables = dict(cursor.fetchall())
+        except DatabaseError:  # dbstat is optional in SQLite builds
+            tables = {}
+        blocks = sum(v for k, v in tables.items() if "encodingblock" in k)
+        encodings = sum(v for k, v in tables.items() if "survivorencoding" in k)
+        return {"database": size, "blocks": blocks, "encodings": encodings}
+
+
+def explain(world: World, probe: Probe) -> None:
+    """EXPLAIN ANALYZE of the hint's three queries for one probe (PostgreSQL)."""
+    from django.db import connection
+
+    from harbour.linkage.core import matching
+    from harbour.linkage.keys import hub_key
+
+    if connection.vendor != "postgresql":
+        return
+    plans: list[str] = []
+
+    def capture(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        if sql.lstrip().upper().startswith("SELECT"):
+            execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params, many, context)
+            plans.append("\n".join(r[0] for r in context["cursor"].fetchall()))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(capture), connection.cursor() as cursor:
+        limit = matching.Blocking().max_block
+        raw_lookup(cursor, probe, world.asker.org_id, hub_key().key_id, limit)
+    for plan in plans:
+        print("\n" + plan)
+
+
+def profile(world: World, values: list[dict], kind: str) -> None:
+    """Where a hint's time goes: cProfile of the same probes again, by cumulative time."""
+    import cProfile
+    import pstats
+
+    from harbour.core import tenancy
+
+    hint = hint_function()
+    tenancy.for_user(world.asker)
+    profiler = cProfile.Profile()
+    try:
+        profiler.enable()
+        for v in values:
+            hint(by=world.asker, values=v)
+        profiler.disable()
+    finally:
+        tenancy.reset()
+    print(f"\nprofile of {len(values)} hints, {kind}:")
+    pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(25)
+
+
+# --- the run -----------------------------------------------------------------------------------
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    from django.db import connection
+
+    from harbour.linkage.models import EncodingBlock, SurvivorEncoding
+
+    world = seed(args.encodings, args.seed, args.workers)
+    linked = None if args.no_run else linkage_run()
+    encodings = SurvivorEncoding.objects.count()
+    blocks = EncodingBlock.objects.count()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")  # as autovacuum would soon after a bulk load
+    sizes = database_size()
+    index, stored, built = kernel_index(world)
+    kinds = probes(world, args.probes, args.seed)
+    out: dict[str, Any] = {
+        "vendor": connection.vendor,
+        "encodings": encodings,
+        "organisations": len(world.orgs),
+        "rows_per_encoding": blocks / encodings,
+        "seed_s": world.seconds,
+        "linkage_run_s": linked,
+        "index_build_s": built,
+        "size": sizes,
+        "load_before": os.getloadavg(),
+        "kinds": {},
+    }
+    for kind, values in kinds.items():
+        ready = prepared(values)
+        raw_t, raw_found = time_raw(world, ready)
+        kernel_t, kernel_found = time_kernel(index, stored, ready)
+        ours_t, queries, known = time_ours(world, values, args.warmup)
+        differing = sum(a != b for a, b in zip(raw_found, kernel_found, strict=True))
+        out["kinds"][kind] = {
+            "ours": percentiles(ours_t),
+            "raw_sql": percentiles(raw_t),
+            "kernel": percentiles(kernel_t),
+            "queries_per_probe": queries,
+            "answered_known": known,
+            "probes": len(values),
+            "candidates_mean": sum(len(f) for f in raw_found) / len(raw_found),
+            "candidate_sets_differing": differing,
+        }
+        if args.explain and kind == "in the hub":
+            explain(world, ready[0])
+        if args.profile:
+            profile(world, values, kind)
+    out["load_after"] = os.getloadavg()
+    return out
+
+
+def report(r: dict[str, Any]) -> None:
+    mib = 1024 * 1024
+    size = r["size"]
+    weights = (
+        f"weights of a linkage run ({r['linkage_run_s']:.0f} s)"
+        if r["linkage_run_s"] is not None
+        else "default weights (no linkage run)"
+    )
+    print(
+        f"returning-survivor hint: {r['vendor']}, {r['encodings']:,} encodings over "
+        f"{r['organisations']} organisations in {len(PROVINCES)} provinces, "
+        f"{r['rows_per_encoding']:.1f} block rows per encoding; seeded in {r['seed_s']:.0f} s; "
+        f"{weights}; database {size['database'] / mib:,.1f} MiB "
+        f"(blocks {size['blocks'] / mib:,.1f} MiB, encodings {size['encodings'] / mib:,.1f} "
+        f"MiB); kernel index built in "
+        f"{r['index_build_s']:.1f} s; {os.cpu_count()} CPUs, load average "
+        f"{r['load_before'][0]:.1f} before, {r['load_after'][0]:.1f} after"
+    )
+    for kind, k in r["kinds"].items():
+        print(
+            f"\n{kind}: {k['probes']} probes, {k['answered_known']} answered 'known', "
+            f"{k['candidates_mean']:.0f} candidates per probe on average, "
+            f"{k['queries_per_probe']:.1f} queries per hint; candidate sets differing between "
+            f"raw SQL and kernel: {k['candidate_sets_differing']}"
+        )
+        print(f"  {'ms':<40}{'p50':>9}{'p95':>9}{'p99':>9}")
+        for label, name in (
+            ("kernel LookupIndex in memory", "kernel"),
+            ("raw SQL candidate lookup (baseline)", "raw_sql"),
+            ("Harbour returning_hint", "ours"),
+        ):
+            p = k[name]
+            print(f"  {label:<40}{p['p50']:9.2f}{p['p95']:9.2f}{p['p99']:9.2f}")
+        for label, base in (("raw SQL", "raw_sql"), ("kernel", "kernel")):
+            ratio = {q: k["ours"][q] / k[base][q] for q in ("p50", "p95", "p99")}
+            print(
+                f"  {'Harbour / ' + label:<40}"
+                + "".join(f"{'x' + format(v, '.1f'):>9}" for v in ratio.values())
+            )
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    var_dir = configure(args)
+    try:
+        result = run(args)
+        report(result)
+        if args.json:
+            Path(args.json).write_text(json.dumps(result, indent=2, default=str))
+    finally:
+        if not args.keep:
+            shutil.rmtree(var_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,39 @@
+"""The hint's lookup benchmark still runs, its baseline still looks up the same candidates as the
+kernel, and the hint still finds returning survivors.
+
+A few hundred generated encodings in a throwaway SQLite database, in a subprocess (the script
+configures Django itself), as tests/test_bench_stats_runs.py does for the statistics benchmark:
+a renamed function, column or setting breaks this test instead of the next benchmark run."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from django.conf import settings
+
+SCRIPT = Path(settings.BASE_DIR) / "benchmarks" / "bench_linkage_lookup.py"
+
+
+def test_the_lookup_benchmark_runs_and_its_sides_agree(tmp_path: Path) -> None:
+    out = tmp_path / "lookup.json"
+    command = [
+        sys.executable, str(SCRIPT), "--encodings", "400", "--probes", "20", "--warmup", "2",
+        "--json", str(out),
+    ]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600)  # noqa: S603
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Harbour / raw SQL" in done.stdout, done.stdout
+    figures = json.loads(out.read_text())
+    assert figures["encodings"] == 400
+    # Every encoding has its whole-encoding block and, with a birth date and names, up to 50 more.
+    assert 1 < figures["rows_per_encoding"] <= 51
+    found, stranger = figures["kinds"]["in the hub"], figures["kinds"]["not in it"]
+    for kind in (found, stranger):
+        assert kind["candidate_sets_differing"] == 0, kind
+        assert kind["probes"] == 20
+        assert kind["ours"]["p50"] > 0 and kind["raw_sql"]["p50"] > 0
+    # A typo or a swapped date still shares a block and matches: most returning survivors are
+    # found, and candidates are looked up for them.
+    assert found["answered_known"] >= 14, found
+    assert found["candidates_mean"] >= 1, found
