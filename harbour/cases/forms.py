@@ -12,6 +12,7 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from harbour.core import widgets
 from harbour.core.errors import InvalidInput
 from harbour.core.forms import set_choices
 from harbour.standard import picklists
@@ -56,27 +57,29 @@ def form_field(
     if kind == "codes":
         options = _choices(field, version, held or [])
         if len(options) <= CHECKBOX_LIMIT:
-            widget: Any = forms.CheckboxSelectMultiple
+            widget: Any = widgets.CheckboxSelectMultiple
         else:
             options = _long_list(field, options, held or [])
-            widget = forms.SelectMultiple(attrs={"size": 8} | _filterable())
+            widget = widgets.SelectMultiple(attrs={"size": 8} | _filterable())
         return LooseMultipleChoiceField(choices=options, widget=widget, **common)
     if kind == "code":
         options = _choices(field, version, [held] if held else [])
         if len(options) <= 6:
-            return LooseChoiceField(choices=options, widget=forms.RadioSelect, **common)
+            return LooseChoiceField(choices=options, widget=widgets.RadioSelect, **common)
         if len(options) > CHECKBOX_LIMIT:
             options = _long_list(field, options, [held] if held else [])
-            widget = forms.Select(attrs=_filterable())
+            widget = widgets.Select(attrs=_filterable())
         else:
-            widget = forms.Select
+            widget = widgets.Select
         return LooseChoiceField(choices=[("", "—"), *options], widget=widget, **common)
     if kind in {"staff", "organisation"}:
-        return LooseChoiceField(choices=[("", "—"), *(choices or [])], **common)
+        return LooseChoiceField(
+            choices=[("", "—"), *(choices or [])], widget=widgets.Select, **common
+        )
     if kind == "boolean":
         # A required question offers no "Not answered": pre-selected, it could only be refused.
         offered = BOOLEAN_CHOICES[1:] if field.required else BOOLEAN_CHOICES
-        return LooseChoiceField(choices=offered, widget=forms.RadioSelect, **common)
+        return LooseChoiceField(choices=offered, widget=widgets.RadioSelect, **common)
     return forms.CharField(widget=_widget(field), strip=False, **common)
 
 

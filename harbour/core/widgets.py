@@ -1,0 +1,119 @@
+"""Choice widgets that write their options in Python instead of one template include each.
+
+Django renders every <option>, checkbox and radio through its widget templates (an include of the
+option template, which includes the attributes template). The intake form offers about 2,300
+options (countries, languages, the Delphi indicators...), and rendering them that way took
+about 80 % of the page's time (issue 9, load run). These widgets produce the same HTML as
+Django's templates, character for character (harbour/core/tests/test_widgets.py compares them);
+anything else a widget renders (the whole checkbox group, a custom template) still goes through
+the templates.
+"""
+
+from typing import Any
+
+from django import forms
+from django.utils.formats import localize
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeData, SafeString
+from django.utils.timezone import template_localtime  # type: ignore[attr-defined]
+
+SELECT = "django/forms/widgets/select.html"
+OPTION = "django/forms/widgets/select_option.html"
+INPUT_OPTIONS = {
+    "django/forms/widgets/checkbox_option.html",
+    "django/forms/widgets/radio_option.html",
+}
+
+
+def _shown(value: Any) -> str:
+    """`{{ value }}` in an autoescaping template."""
+    value = localize(template_localtime(value))
+    return str(conditional_escape(value if isinstance(value, str) else str(value)))
+
+
+def _formatted(value: Any) -> str:
+    """`{{ value|stringformat:'s' }}`: already-safe text stays as it is."""
+    if isinstance(value, SafeData):
+        return str(conditional_escape(value))
+    text = "%s" % (str(value) if isinstance(value, tuple) else value)  # the filter's own formatting
+    return str(conditional_escape(text))
+
+
+def _attrs(attrs: dict[str, Any]) -> str:
+    """django/forms/widgets/attrs.html."""
+    out = []
+    for name, value in attrs.items():
+        if value is False:
+            continue
+        shown = _shown(name)
+        out.append(f" {shown}" if value is True else f' {shown}="{_formatted(value)}"')
+    return "".join(out)
+
+
+def _option(option: dict[str, Any]) -> str:
+    """django/forms/widgets/select_option.html."""
+    return (
+        f'<option value="{_formatted(option["value"])}"{_attrs(option["attrs"])}>'
+        f"{_shown(option['label'])}</option>\n"
+    )
+
+
+def _input_option(option: dict[str, Any]) -> str:
+    """django/forms/widgets/checkbox_option.html or radio_option.html: input_option.html, which
+    includes input.html (each template file ends with a newline, kept in the output)."""
+    value = "" if option["value"] is None else f' value="{_formatted(option["value"])}"'
+    tag = (
+        f'<input type="{_shown(option["type"])}" name="{_shown(option["name"])}"{value}'
+        f"{_attrs(option['attrs'])}>\n"
+    )
+    if not option.get("wrap_label"):
+        return f"{tag}\n\n"
+    id_ = option["attrs"].get("id")
+    for_ = f' for="{_shown(id_)}"' if id_ else ""
+    return f"<label{for_}>{tag} {_shown(option['label'])}</label>\n\n"
+
+
+def _select(widget: dict[str, Any]) -> str:
+    """django/forms/widgets/select.html."""
+    out = [f'<select name="{_shown(widget["name"])}"{_attrs(widget["attrs"])}>']
+    for group_name, group_choices, _index in widget["optgroups"]:
+        if group_name:
+            out.append(f'\n  <optgroup label="{_shown(group_name)}">')
+        out.extend(f"\n  {_option(option)}" for option in group_choices)
+        if group_name:
+            out.append("\n  </optgroup>")
+    out.append("\n</select>\n")
+    return "".join(out)
+
+
+class _InPython:
+    """Renders the templates it knows in Python; any other through Django's renderer."""
+
+    def _render(self, template_name: str, context: dict[str, Any], renderer: Any = None) -> str:
+        widget = context["widget"]
+        if template_name == SELECT:
+            html = _select(widget)
+        elif template_name == OPTION:
+            html = _option(widget)
+        elif template_name in INPUT_OPTIONS:
+            html = _input_option(widget)
+        else:
+            return super()._render(template_name, context, renderer)  # type: ignore[misc]
+        # As Django's renderer does with a template's output (the files end with a newline).
+        return SafeString(html.strip())
+
+
+class Select(_InPython, forms.Select):
+    pass
+
+
+class SelectMultiple(_InPython, forms.SelectMultiple):
+    pass
+
+
+class RadioSelect(_InPython, forms.RadioSelect):
+    pass
+
+
+class CheckboxSelectMultiple(_InPython, forms.CheckboxSelectMultiple):
+    pass
