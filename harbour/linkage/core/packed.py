@@ -118,16 +118,17 @@ class Compared:
 def compare(
     packed: Packed,
     a: Ints,
-    b: Ints,
+    b: Ints | slice,
     cuts: Sequence[tuple[float, float, float]],
     *,
     against: Packed | None = None,
 ) -> Compared:
     """`matching.compare` of each pair (a[i], b[i]), vectorised: the level of the Dice
     coefficient 2|x∧y| / (|x| + |y|) against the field's cuts, 0 when either side is missing.
-    b indexes `against` when given (a lookup: one record, a of length 1, against many)."""
+    b indexes `against` when given (a lookup: one record, a of length 1, against many; b may
+    then be `slice(None)`, every row without a copy)."""
     other = packed if against is None else against
-    size = max(len(a), len(b))
+    size = len(packed.present[0][a] & other.present[0][b])  # broadcast: b may be a slice
     pattern = np.zeros(size, dtype=np.int16)
     shared = np.zeros(size, dtype=np.uint8)
     equal = np.zeros(size, dtype=np.uint8)

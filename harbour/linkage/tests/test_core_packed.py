@@ -130,3 +130,19 @@ def test_a_batch_links_its_copies_and_reports_its_pairs():
     assert result.persons == result.persons_if_uncertain_merged == 2
     assert math.isclose(result.persons_expected, 2.0)
     assert result.candidate_pairs == 6  # the three pairs inside each person, nothing across
+
+
+@settings(max_examples=30, deadline=None)
+@given(records, st.lists(records, min_size=1, max_size=10))
+def test_a_lookup_compares_one_record_with_every_row_as_the_reference(query, batch):
+    rows = packed.Packed.of(batch)
+    one = np.zeros(1, dtype=np.int64)
+    compared = packed.compare(
+        packed.Packed.of([query]), one, slice(None), matching._CUTS, against=rows
+    )
+    assert [packed.vector(int(p)) for p in compared.pattern] == [
+        matching.compare(query, other) for other in batch
+    ]
+    assert packed.sure(compared).tolist() == [
+        matching.same_person_for_sure(query, other) for other in batch
+    ]
