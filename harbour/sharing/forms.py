@@ -34,10 +34,17 @@ class ConsentForm(forms.Form):
     recipient_org_type = forms.ChoiceField(
         label=_("Or any organisation of this type"), required=False
     )
+    # Not required here: the action decides, since a consent for "known elsewhere" alone
+    # opens no information and needs no category (ADR 41); any other purpose needs one.
     categories = forms.MultipleChoiceField(
         label=_("What information"),
         widget=forms.CheckboxSelectMultiple,
-        help_text=_("Only what the survivor agreed to. They can withdraw at any moment."),
+        required=False,
+        help_text=_(
+            "Only what the survivor agreed to. They can withdraw at any moment. None when the "
+            "only purpose is that other organisations may learn they were served here: that "
+            "consent opens no information."
+        ),
     )
     purposes = forms.MultipleChoiceField(
         label=_("For what purpose"), choices=Purpose.choices, widget=forms.CheckboxSelectMultiple

@@ -33,6 +33,13 @@ class Purpose(models.TextChoices):
     KNOWN_ELSEWHERE = "known_elsewhere", _("other organisations may learn that I was served here")
 
 
+def only_known_elsewhere(purposes: list[str]) -> bool:
+    """Whether a consent of these purposes opens no information: "known elsewhere" alone (a
+    hint tells a province and a year, none of the record: ADR 41), so it needs no category.
+    Any other purpose opens what the consent's categories name, so it needs one."""
+    return set(purposes) == {Purpose.KNOWN_ELSEWHERE}
+
+
 class ConsentMethod(models.TextChoices):
     VERBAL = "verbal", _("verbal")
     WRITTEN = "written", _("written (signed)")
@@ -91,6 +98,10 @@ class Consent(TenantModel):
 
     # Set on the instance by the action that issues a code; never saved.
     issued_code: str | None = None
+
+    @property
+    def opens_no_information(self) -> bool:
+        return only_known_elsewhere(self.purposes)
 
 
 class Agreement(BaseModel):

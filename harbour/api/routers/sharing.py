@@ -23,7 +23,14 @@ class ConsentIn(Schema):
     recipient_kind: str
     recipient_org_id: uuid.UUID | None = None
     recipient_org_type: str = ""
-    categories: list[str]
+    categories: list[str] = Field(
+        default_factory=list,
+        description=(
+            "The kinds of information opened. At least one, except when the only purpose is "
+            "known_elsewhere: that consent opens no information (a returning-survivor hint "
+            "may tell the province and the year), so it may have none."
+        ),
+    )
     purposes: list[str]
     method: str
     starts_on: dt.date | None = None

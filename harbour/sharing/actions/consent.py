@@ -24,6 +24,7 @@ from harbour.sharing.models import (
     Consent,
     Purpose,
     RecipientKind,
+    only_known_elsewhere,
 )
 from harbour.standard.dictionary import current
 from harbour.standard.validation import MSG_CHOOSE
@@ -111,7 +112,7 @@ def _check_consent(
         current().codelists["organisation_type"].get(org_type) is None
     ):
         errors["recipient_org_type"] = [MSG_CHOOSE]
-    if not categories or not set(categories) <= category_ids():
+    if not set(categories) <= category_ids() or not (categories or only_known_elsewhere(purposes)):
         errors["categories"] = [_("Choose at least one kind of information to share.")]
     if not purposes or not set(purposes) <= set(Purpose.values):
         errors["purposes"] = [_("Choose at least one purpose.")]
