@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from harbour.core import widgets
 from harbour.core.forms import set_choices
 from harbour.directory import regions
 from harbour.directory.models import (
@@ -55,7 +56,7 @@ class ProfileFields(forms.Form):
     """The survivor's profile, shared by the care map and directory search."""
 
     age = forms.IntegerField(label=_("Age"), required=False, min_value=0, max_value=120)
-    gender = forms.ChoiceField(label=_("Gender"), required=False)
+    gender = forms.ChoiceField(label=_("Gender"), required=False, widget=widgets.Select)
     children = forms.BooleanField(label=_("Has children with them"), required=False)
     pregnant = forms.BooleanField(label=_("Pregnant"), required=False)
     addiction = forms.BooleanField(
@@ -113,10 +114,13 @@ class CareMapForm(ProfileFields):
         ),
         max_length=120,
     )
+    # The care map is one of the most used pages (issue 9): its long lists are written in Python.
     needs = forms.MultipleChoiceField(
-        label=_("Needs"), required=False, widget=forms.CheckboxSelectMultiple
+        label=_("Needs"), required=False, widget=widgets.CheckboxSelectMultiple
     )
-    language = forms.ChoiceField(label=_("Preferred language"), required=False)
+    language = forms.ChoiceField(
+        label=_("Preferred language"), required=False, widget=widgets.Select
+    )
     interpreter = forms.BooleanField(label=_("Needs an interpreter"), required=False)
     indigenous = forms.BooleanField(
         label=_("Indigenous (prefers Indigenous-led services)"), required=False
