@@ -50,7 +50,7 @@ BLOCKING: list[BlockingRuleCreator | dict[str, Any]] = [
     block_on("given_name", "family_name", "birth_year"),
     block_on("birth_date", "substr(given_name, 1, 1)"),
     block_on("birth_date", "substr(family_name, 1, 1)"),
-    block_on("given_name", "family_name", "birth_month", "birth_day"),  # a year off
+    block_on("given_name", "family_name", "birth_month"),  # a year or a few days off
     block_on("given_name", "family_name", "country_of_birth"),  # a missing date
     block_on("family_name", "birth_year", "birth_month"),  # a changed given name
     block_on("given_name", "birth_year", "birth_month"),  # a changed family name
