@@ -41,7 +41,8 @@ def _choices(field: Field, version: Version, held: Iterable[str]) -> list[tuple[
     assert field.codelist is not None
     held = set(held)
     codes = [c for c in field.codelist.codes if c.lifetime.offered_in(version) or c.code in held]
-    return [(c.code, str(c.label)) for c in codes]
+    language = get_language()  # once: str(label) asks for it again for each of ~2,300 codes
+    return [(c.code, c.label.in_language(language)) for c in codes]
 
 
 def form_field(

@@ -6,6 +6,7 @@ the others sorted by their name in the reader's language, accents ignored. Histo
 constructed languages (Avestan, Volapük, Latin...) are not offered for new data.
 """
 
+import functools
 import unicodedata
 from collections.abc import Iterable
 from typing import Any
@@ -31,6 +32,9 @@ PLAIN_NAMES: dict[str, dict[str, str]] = {
 }
 
 
+# Both are pure and asked about the same few hundred codes and names on every form with a long
+# list (the intake form sorts ~500 names per request; issue 9's load run): remembered.
+@functools.lru_cache(maxsize=4096)
 def everyday_language(code: str) -> bool:
     """A living language (ISO 639-3 type L); codes pycountry does not know are hand-written
     Canadian ones, all living."""
@@ -38,6 +42,7 @@ def everyday_language(code: str) -> bool:
     return found is None or getattr(found, "type", "L") == "L"
 
 
+@functools.lru_cache(maxsize=8192)
 def sort_key(label: str) -> str:
     """Alphabetical in English and French: accents and case do not move a name (Égypte with E)."""
     decomposed = unicodedata.normalize("NFKD", label)
