@@ -256,7 +256,9 @@ class ReferralOut(Schema):
     shared: dict[str, Any] | None
 
 
-def _referral_out(referral: Referral, user: Any) -> dict[str, Any]:
+def _referral_out(referral: Referral, user: Any, *, open_shared: bool = True) -> dict[str, Any]:
+    """One referral; with `open_shared`, the shared record it opens for the receiver (an
+    audited, decrypted disclosure: one referral at a time, never for a whole list)."""
     receiving = referral.receiving_org_id == user.org_id
     return {
         "id": str(referral.pk),
@@ -275,7 +277,7 @@ def _referral_out(referral: Referral, user: Any) -> dict[str, Any]:
         if referral.receiving_case_id and receiving
         else None,
         "shared": _shared_out(user, referral.case_id)
-        if receiving and policy.referral_grants(referral)
+        if open_shared and receiving and policy.referral_grants(referral)
         else None,
     }
 
@@ -307,13 +309,23 @@ def send_referral(
     return Status(201, _referral_out(referral, user))
 
 
-@router.get("/referrals", response={200: list[ReferralOut], **ERRORS})
+@router.get(
+    "/referrals",
+    response={200: list[ReferralOut], **ERRORS},
+    summary="Referrals received (box=received, the default) or sent (box=sent), at most 200",
+    description=(
+        "In this list `shared` is always null: opening the survivor's shared record is an "
+        "audited disclosure of decrypted values, made for one referral at a time by "
+        "GET /referrals/{referral_id}. (Until 2026-12-06 the list opened it for every received "
+        "referral, which made the list's time grow with the referrals received.)"
+    ),
+)
 def list_referrals(request: HttpRequest, box: str = "received") -> list[dict[str, Any]]:
     user = current_user(request)
     lists = queries.referral_lists(user)
     if box not in lists:
         raise NotFound()
-    return [_referral_out(r, user) for r in lists[box][:200]]
+    return [_referral_out(r, user, open_shared=False) for r in lists[box][:200]]
 
 
 @router.get("/referrals/{referral_id}", response={200: ReferralOut, **ERRORS})
