@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from harbour.accounts.models import User
 from harbour.accounts.policy import Perm, can
-from harbour.audit.actions import Actor, record_event
+from harbour.audit.actions import Actor, EventSpec, record_event, record_events
 from harbour.cases import policy, states
 from harbour.cases.immigration import steps as immigration
 from harbour.cases.models import (
@@ -552,6 +552,28 @@ def record_identity_read(*, by: User, record: Any, fields: list[str], purpose: s
     if fields:
         action = f"{record._meta.model_name}.identity_viewed"
         _audit(by, action, record, fields, purpose=purpose)
+
+
+@transaction.atomic
+def record_identity_reads(*, by: User, reads: list[tuple[Any, list[str]]], purpose: str) -> None:
+    """One page's reads of several records (the case page: the survivor and the case): the
+    same events as `record_identity_read` for each, in order, appended under
+    one lock of each chain's head in one transaction instead of one transaction each (issue 9:
+    the most visited page's audit writes, half the round trips and commits)."""
+    by_chain: dict[Any, list[EventSpec]] = {}
+    for record, fields in reads:
+        if fields:
+            by_chain.setdefault(record.org_id, []).append(
+                EventSpec(
+                    action=f"{record._meta.model_name}.identity_viewed",
+                    target_type=record._meta.model_name,
+                    target_id=record.pk,
+                    fields=tuple(fields),
+                    context={"purpose": purpose},
+                )
+            )
+    for org_id, events in by_chain.items():
+        record_events(by=by, org_id=org_id, events=events)
 
 
 def organisation_choices() -> list[Organisation]:

@@ -342,18 +342,17 @@ def _audit_case_view(
 ) -> None:
     """The case page shows identifying values: the survivor's, and free text in the case and
     its records. Each read is recorded, field by field, without the values."""
-    actions.record_identity_read(
-        by=user,
-        record=case.survivor,
-        purpose="case_view",
-        fields=sealed_shown("survivor", survivor_values),
-    )
     in_case = sealed_shown("case", case_values)
     for item in timeline:
         if item.kind != "intake":
             in_case += sealed_shown(item.kind, item.values, prefix=f"{item.kind}.")
-    actions.record_identity_read(
-        by=user, record=case, fields=sorted(set(in_case)), purpose="case_view"
+    actions.record_identity_reads(
+        by=user,
+        reads=[
+            (case.survivor, sealed_shown("survivor", survivor_values)),
+            (case, sorted(set(in_case))),
+        ],
+        purpose="case_view",
     )
 
 

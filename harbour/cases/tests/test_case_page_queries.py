@@ -1,0 +1,48 @@
+"""The case page's cost does not grow with the records on its timeline, and its identity reads
+are written together (issue 9: the page is the load run's most visited)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from harbour.audit.models import AuditEvent
+from harbour.cases import actions
+from harbour.cases.models import CaseNote
+
+pytestmark = pytest.mark.django_db
+
+
+def _queries(client, url) -> int:
+    client.get(url)  # the first view of a session also writes the session
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def _notes(caseworker, case, n) -> None:
+    for i in range(n):
+        actions.add_record(by=caseworker, case=case, model=CaseNote, values={"body": f"Note {i}"})
+
+
+def test_the_case_page_costs_the_same_for_3_and_30_notes(client_for, case, caseworker) -> None:
+    client = client_for(caseworker)
+    url = f"/cases/{case.pk}/"
+    _notes(caseworker, case, 3)
+    few = _queries(client, url)
+    _notes(caseworker, case, 27)
+    many = _queries(client, url)
+    assert many == few, f"{few} queries with 3 notes, {many} with 30: one or more per record"
+
+
+def test_the_two_identity_reads_follow_each_other_in_the_chain(
+    client_for, case, caseworker
+) -> None:
+    _notes(caseworker, case, 1)
+    client_for(caseworker).get(f"/cases/{case.pk}/")
+    survivor_read = AuditEvent.objects.filter(action="survivor.identity_viewed").latest("seq")
+    case_read = AuditEvent.objects.filter(action="case.identity_viewed").latest("seq")
+    assert survivor_read.chain == case_read.chain == str(case.org_id)
+    assert case_read.seq == survivor_read.seq + 1
+    assert case_read.prev_hash == survivor_read.hash
+    assert survivor_read.context == case_read.context == {"purpose": "case_view"}
+    assert "case_note.body" in case_read.fields
