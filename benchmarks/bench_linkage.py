@@ -579,9 +579,11 @@ def ours(records: list[dict]) -> tuple[list[int], dict]:
     start = time.perf_counter()
     encodings = [enc.encode(key, r) for r in records]
     encoded = time.perf_counter() - start
+    print(f"[ours] encoded in {encoded:.1f} s", flush=True)
     start = time.perf_counter()
     result = matching.link(encodings)
     linked = time.perf_counter() - start
+    print(f"[ours] linked in {linked:.1f} s", flush=True)
     assert result.weights is not None  # link returns the weights it learnt
     scan, compared = scan_lookup_times(encodings, result.weights, samples=200)
     facts = {
@@ -641,6 +643,16 @@ def splink_side():
     return link_splink, ""
 
 
+def progress(name: str, side: tuple, truth: list[int]) -> tuple:
+    """Print a side's figures as soon as it ends (a long run keeps what it measured)."""
+    out, seconds, peak, own = side
+    found = scores(out[0] if name == "ours" else out, truth)
+    figures = ", ".join(f"{k} {found[k]:.4f}" for k in ("precision", "recall", "f1", "count_error"))
+    print(f"[{name}] {figures}; {seconds:.1f} s, peak RSS {peak:.0f} MiB ({own:.0f} its own)")
+    sys.stdout.flush()
+    return side
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=10_000)
@@ -649,11 +661,13 @@ def main() -> None:
     args = parser.parse_args()
     records, truth = population(args.records, args.seed)
     print(f"{len(records):,} records from {len(set(truth)):,} people")
-    sides = {"ours": timed(ours, records)}
-    sides["CLK + Dice"] = timed(reference, records, args.clk_threshold)
+    sides = {"ours": progress("ours", timed(ours, records), truth)}
+    sides["CLK + Dice"] = progress(
+        "CLK + Dice", timed(reference, records, args.clk_threshold), truth
+    )
     link_splink, why = splink_side()
     if link_splink is not None:
-        sides["splink"] = timed(link_splink, records)
+        sides["splink"] = progress("splink", timed(link_splink, records), truth)
     facts = sides["ours"][0][1]
     labels = {name: out[0][0] if name == "ours" else out[0] for name, out in sides.items()}
     score = {name: scores(found, truth) for name, found in labels.items()}

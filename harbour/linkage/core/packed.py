@@ -293,7 +293,7 @@ def candidate_pairs(packed: Packed, keys: Keys, blocking: "Blocking") -> tuple[I
     named = np.flatnonzero(keys.band_ok)
     by_names = np.zeros(0, dtype=np.int64)
     for column in keys.bands:  # one band at a time: a pair found by many bands is held once
-        found = _rule_pairs([column[named]], named, keys.by_birth, limit, n)
+        found = _rule_pairs([column[named]], named, keys.by_birth, blocking.band_block, n)
         by_names = merge(by_names, found)
     return by_birth, by_names
 

@@ -88,11 +88,14 @@ def _codes(pairs: set[tuple[int, int]], n: int) -> list[int]:
     st.lists(identities, min_size=1, max_size=30),
     st.integers(min_value=1, max_value=8),
     st.integers(min_value=0, max_value=6),
+    st.integers(min_value=1, max_value=8),
 )
-def test_packed_candidate_pairs_equal_the_reference_blocking(people, max_block, bands):
+def test_packed_candidate_pairs_equal_the_reference_blocking(people, max_block, bands, band):
     """Small blocks, oversized ones split, parts still too large dropped: the same pairs."""
     batch = [enc.encode(KEY, p) for p in people]
-    blocking = matching.Blocking(max_block=max_block, bands=bands, bits_per_band=12)
+    blocking = matching.Blocking(
+        max_block=max_block, bands=bands, bits_per_band=12, band_block=band
+    )
     rows = packed.Packed.of(batch)
     by_birth, by_names = packed.candidate_pairs(rows, packed.Keys.of(rows, blocking), blocking)
     want_birth, want_names = blocking.pairs_by_rule(batch)
