@@ -14,6 +14,8 @@ and each request's number of queries.
   Baseline: none (a form has no SQL to compare with; its 14 queries are the session's and the
   organisation's).
 - Care map with a place and a need: its lists of needs, languages, genders, the same way.
+- Case page (GET /cases/<id>/, an audited identity read): its two identity-read events are
+  appended in one transaction. Before = one transaction each.
 - Web case list (GET /cases/?page=2): unchanged, for scale; baseline = its page of rows.
 """
 
@@ -50,6 +52,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from harbour.accounts.actions import issue_token  # noqa: E402
 from harbour.accounts.models import User  # noqa: E402
 from harbour.api.routers import sharing as sharing_api  # noqa: E402
+from harbour.cases import actions as case_actions  # noqa: E402
 from harbour.cases.models import Case, CaseStatus  # noqa: E402
 from harbour.core import widgets  # noqa: E402
 from harbour.sharing import actions, policy  # noqa: E402
@@ -180,6 +183,29 @@ def bench_page(client: Client, name: str, url: str, runs: int) -> None:
     row(name, mine, before, "before")
 
 
+def bench_case_page(client: Client, user: User, runs: int) -> None:
+    """Before: the two identity reads in two transactions (record_identity_read each)."""
+    case = Case.objects.filter(org_id=user.org_id).order_by("pk").first()
+    assert case is not None
+    url = f"/cases/{case.pk}/"
+
+    def get() -> None:
+        assert client.get(url).status_code == 200
+
+    def one_by_one(*, by: User, reads: list, purpose: str) -> None:
+        for record, fields in reads:
+            case_actions.record_identity_read(by=by, record=record, fields=fields, purpose=purpose)
+
+    mine = timed(get, runs)
+    original = case_actions.record_identity_reads
+    setattr(case_actions, "record_identity_reads", one_by_one)  # noqa: B010
+    try:
+        before = timed(get, runs)
+    finally:
+        setattr(case_actions, "record_identity_reads", original)  # noqa: B010
+    row("web: case page (audited)", mine, before, "before")
+
+
 def bench_case_list(client: Client, user: User, runs: int) -> None:
     def ours() -> None:
         assert client.get("/cases/?page=2").status_code == 200
@@ -213,6 +239,7 @@ def main() -> None:
     bench_page(client, "web: intake (form)", "/cases/intake/", args.runs)
     place = "/directory/care-map/?place=Toronto&needs=emergency_shelter"
     bench_page(client, "web: care map (Toronto, a need)", place, args.runs)
+    bench_case_page(client, user, args.runs)
     bench_case_list(client, user, args.runs)
 
 
