@@ -306,17 +306,19 @@ def returning(record: dict, rng: random.Random) -> dict:
     return as_typed(out)
 
 
-def probes(world: World, m: int, seed_: int) -> dict[str, list[dict]]:
+def probes(world: World, m: int, seed_: int) -> tuple[dict[str, list[dict]], list[Any]]:
     """M returning survivors (seeded records with both names and a birth date, altered) and M
-    persons of another generated population."""
+    persons of another generated population; and the survivor each returning one came from."""
     rng = random.Random(seed_ + 1)
     names = ("given_name", "family_name", "birth_date")
-    seeded = [r for r in world.records if all(r.get(k) for k in names)]
+    seeded = [i for i, r in enumerate(world.records) if all(r.get(k) for k in names)]
+    sources, returning_ = [], []
+    for _ in range(m):  # drawn in turn, as before: the same probes for the same seed
+        sources.append(rng.choice(seeded))
+        returning_.append(returning(world.records[sources[-1]], rng))
     strangers, _ = population(m, seed_ + 1000)
-    return {
-        "in the hub": [returning(rng.choice(seeded), rng) for _ in range(m)],
-        "not in it": [as_typed(r) for r in strangers[:m]],
-    }
+    kinds = {"in the hub": returning_, "not in it": [as_typed(r) for r in strangers[:m]]}
+    return kinds, [world.survivor_ids[i] for i in sources]
 
 
 class QueryCounter:
@@ -605,7 +607,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             cursor.execute("ANALYZE")  # as autovacuum would soon after a bulk load
     sizes = database_size()
     index, stored, built = kernel_index(world)
-    kinds = probes(world, args.probes, args.seed)
+    kinds, sources = probes(world, args.probes, args.seed)
     out: dict[str, Any] = {
         "vendor": connection.vendor,
         "encodings": encodings,
@@ -633,6 +635,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "probes": len(values),
             "candidates_mean": sum(len(f) for f in raw_found) / len(raw_found),
             "candidate_sets_differing": differing,
+            # Returning survivors whose own seeded record was among the candidates: the others
+            # were lost to blocking, whatever the weights.
+            "source_among_candidates": (
+                sum(s in f for s, f in zip(sources, raw_found, strict=True))
+                if kind == "in the hub"
+                else None
+            ),
         }
         if args.explain and kind == "in the hub":
             explain(world, ready[0])
@@ -667,6 +676,11 @@ def report(r: dict[str, Any]) -> None:
             f"{k['queries_per_probe']:.1f} queries per hint; candidate sets differing between "
             f"raw SQL and kernel: {k['candidate_sets_differing']}"
         )
+        if k["source_among_candidates"] is not None:
+            print(
+                f"  the returning survivor's own record among the candidates: "
+                f"{k['source_among_candidates']} of {k['probes']}"
+            )
         print(f"  {'ms':<40}{'p50':>9}{'p95':>9}{'p99':>9}")
         for label, name in (
             ("kernel LookupIndex in memory", "kernel"),

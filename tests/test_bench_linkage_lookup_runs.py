@@ -37,3 +37,4 @@ def test_the_lookup_benchmark_runs_and_its_sides_agree(tmp_path: Path) -> None:
     # found, and candidates are looked up for them.
     assert found["answered_known"] >= 14, found
     assert found["candidates_mean"] >= 1, found
+    assert found["source_among_candidates"] >= 14, found
