@@ -12,6 +12,19 @@ from django.utils.translation import gettext_lazy as _
 from harbour.accounts.policy import ROLE_PERMISSIONS, Perm, Role
 from harbour.core.models import BaseModel
 from harbour.core.sensitivity import Sensitivity
+from harbour.core.tenancy import ME, RowSecurity
+
+# Row-level security (ADR 40, decided 2026-12-06): an account's secrets and an organisation's
+# invitations and second-factor policy pass for the organisation of their user. Every user has
+# one (`User.org` is required; the platform's and national staff belong to their own body's
+# organisation), so one's own devices always pass in one's own scoped requests. Users are not
+# under RLS, so the subquery on accounts_user sees every user and filters by organisation.
+_OWN_ORG = RowSecurity(read=(f"org_id = {ME}",), write=(f"org_id = {ME}",))
+_USERS_ORG = (
+    "user_id IN (SELECT u.id FROM accounts_user u"  # noqa: S608 - constant SQL, no input
+    f" WHERE u.org_id = {ME})"
+)
+_OWN_USERS = RowSecurity(read=(_USERS_ORG,), write=(_USERS_ORG,))
 
 
 class UserManager(BaseUserManager["User"]):
@@ -106,6 +119,8 @@ class ApiToken(BaseModel):
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
+    row_security: ClassVar[RowSecurity] = _OWN_USERS
+
     sensitivity: ClassVar[dict[str, Sensitivity]] = {
         "user": Sensitivity.NONE,
         "name": Sensitivity.NONE,
@@ -157,6 +172,8 @@ class Invitation(BaseModel):
     user = models.ForeignKey(
         User, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
+
+    row_security: ClassVar[RowSecurity] = _OWN_ORG
 
     sensitivity: ClassVar[dict[str, Sensitivity]] = {
         "purpose": Sensitivity.NONE,
@@ -223,6 +240,8 @@ class TotpDevice(BaseModel):
     last_step = models.BigIntegerField(default=0)
     last_used_at = models.DateTimeField(null=True, blank=True)
 
+    row_security: ClassVar[RowSecurity] = _OWN_ORG
+
     sensitivity: ClassVar[dict[str, Sensitivity]] = {
         "user": Sensitivity.NONE,
         "org": Sensitivity.NONE,
@@ -247,6 +266,8 @@ class RecoveryCode(BaseModel):
     digest = models.CharField(max_length=64, unique=True)
     used_at = models.DateTimeField(null=True, blank=True)
 
+    row_security: ClassVar[RowSecurity] = _OWN_USERS
+
     sensitivity: ClassVar[dict[str, Sensitivity]] = {
         "user": Sensitivity.NONE,
         "digest": Sensitivity.IDENTIFIER,
@@ -267,6 +288,8 @@ class Passkey(BaseModel):
     sign_count = models.BigIntegerField(default=0)
     transports = models.JSONField(default=list, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+
+    row_security: ClassVar[RowSecurity] = _OWN_USERS
 
     sensitivity: ClassVar[dict[str, Sensitivity]] = {
         "user": Sensitivity.NONE,
@@ -293,6 +316,8 @@ class SecondFactorPolicy(BaseModel):
         "orgs.Organisation", on_delete=models.CASCADE, related_name="second_factor_policy"
     )
     caseworkers_required = models.BooleanField(_("caseworkers need a second factor"), default=False)
+
+    row_security: ClassVar[RowSecurity] = _OWN_ORG
 
     sensitivity: ClassVar[dict[str, Sensitivity]] = {
         "org": Sensitivity.NONE,

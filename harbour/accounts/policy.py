@@ -4,11 +4,14 @@ A role is a fixed set of permissions. Record-level rules (which case, which orga
 each domain's policy module; this module answers only "may this role do this kind of thing?".
 """
 
+from contextlib import nullcontext
 from enum import StrEnum
 from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from harbour.core import tenancy
 
 
 class Role(models.TextChoices):
@@ -177,10 +180,15 @@ def invitation_for(user: Any, invitation_id: Any) -> Any:
     from harbour.core.forms import uuid_or_none
 
     wanted = uuid_or_none(invitation_id)
-    found = Invitation.objects.filter(pk=wanted).first() if wanted else None
+    every_org = can(user, Perm.USERS_MANAGE_ALL)
+    # A system admin manages every organisation's invitations: that reading widens (ADR 40).
+    reading = (
+        tenancy.widened("accounts: a system admin's invitation") if every_org else nullcontext()
+    )
+    with reading:
+        found = Invitation.objects.filter(pk=wanted).first() if wanted else None
     if found is None or not (
-        can(user, Perm.USERS_MANAGE_ALL)
-        or (can(user, Perm.STAFF_MANAGE) and found.org_id == user.org_id)
+        every_org or (can(user, Perm.STAFF_MANAGE) and found.org_id == user.org_id)
     ):
         raise NotFound()
     return found

@@ -1,5 +1,6 @@
 """Staff management: invitations, role changes, deactivation, password-reset links (ADR 9)."""
 
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from django.contrib import messages
@@ -20,6 +21,7 @@ from harbour.accounts.policy import (
     staff_member_for,
     staff_visible_to,
 )
+from harbour.core import tenancy
 from harbour.core.errors import DomainError, NotFound
 from harbour.core.forms import show_errors, uuid_or_none
 from harbour.orgs.models import Organisation
@@ -40,27 +42,37 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     context = {
         "staff": staff,
         "pending": pending,
-        "with_factor": _with_second_factor(staff),
+        "with_factor": _with_second_factor(user, staff),
         "manages_org": can(user, Perm.STAFF_MANAGE),
         "caseworkers_required": actions.caseworkers_required(user.org),
     }
     return render(request, "accounts/staff_list.html", context)
 
 
-def _with_second_factor(staff: Any) -> set[Any]:
+def _with_second_factor(user: User, staff: Any) -> set[Any]:
     """Who has a second factor, in two queries for the whole list."""
     ids = staff.values("pk")
     totp = TotpDevice.objects.filter(user__in=ids, confirmed_at__isnull=False)
-    return set(totp.values_list("user_id", flat=True)) | set(
-        Passkey.objects.filter(user__in=ids).values_list("user_id", flat=True)
-    )
+    with _every_org(user, "accounts: a system admin's staff list, who has a second factor"):
+        return set(totp.values_list("user_id", flat=True)) | set(
+            Passkey.objects.filter(user__in=ids).values_list("user_id", flat=True)
+        )
 
 
-def _pending_for(user: User) -> Any:
+def _pending_for(user: User) -> list[Invitation]:
     live = Invitation.objects.filter(
         purpose=LinkPurpose.JOIN, used_at__isnull=True, revoked_at__isnull=True
     ).select_related("org", "invited_by")
-    return live if can(user, Perm.USERS_MANAGE_ALL) else live.filter(org_id=user.org_id)
+    if not can(user, Perm.USERS_MANAGE_ALL):
+        return list(live.filter(org_id=user.org_id))
+    with _every_org(user, "accounts: a system admin's pending invitations"):
+        return list(live)
+
+
+def _every_org(user: User, reason: str) -> AbstractContextManager[None]:
+    """A system admin manages every organisation's staff: their lists read across
+    organisations on purpose (row-level security, ADR 40); anyone else stays in their own."""
+    return tenancy.widened(reason) if can(user, Perm.USERS_MANAGE_ALL) else nullcontext()
 
 
 @login_required

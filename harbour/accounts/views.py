@@ -29,6 +29,7 @@ from harbour.accounts.middleware import (
 )
 from harbour.accounts.models import ApiToken, LinkPurpose, User
 from harbour.accounts.policy import Perm, can
+from harbour.core import tenancy
 from harbour.core.errors import DomainError, NotFound
 from harbour.core.forms import show_errors
 from harbour.web.redirects import is_local_path
@@ -50,6 +51,9 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         user = _authenticate(request, form, attempt)
         if user is not None:
             login(request, user)
+            # The request began unscoped (nobody was signed in when the middleware ran), and the
+            # second-factor step reads the account's devices, under row-level security (ADR 40).
+            tenancy.for_user(user)
             request.session.pop(SECOND_FACTOR_PASSED, None)
             return _signed_in(request, user, attempt)
     return render(request, "accounts/sign_in.html", {"form": form})

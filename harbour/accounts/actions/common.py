@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from harbour.accounts.models import ApiToken, User
 from harbour.audit.actions import Actor, record_event
+from harbour.core import tenancy
 from harbour.core.errors import InvalidInput
 
 
@@ -42,5 +43,8 @@ def revoke_credentials(user: User) -> int:
     """
     user.security_stamp = secrets.token_hex(16)
     user.save(update_fields=["security_stamp", "updated_at"])
-    live = ApiToken.objects.filter(user=user, revoked_at__isnull=True)
-    return live.update(revoked_at=timezone.now())
+    # A system admin, or a reset link opened before anyone is signed in, acts on another
+    # organisation's member: the tokens are that organisation's rows (ADR 40).
+    with tenancy.as_organisation(user.org_id, "accounts: credentials revoked"):
+        live = ApiToken.objects.filter(user=user, revoked_at__isnull=True)
+        return live.update(revoked_at=timezone.now())

@@ -22,6 +22,7 @@ from harbour.accounts.actions.common import check_password, revoke_credentials, 
 from harbour.accounts.models import Invitation, LinkPurpose, User
 from harbour.accounts.policy import Perm, Role, assignable_roles, can
 from harbour.audit.actions import Actor, SystemActor, record_event
+from harbour.core import tenancy
 from harbour.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from harbour.orgs.models import Organisation
 
@@ -98,17 +99,20 @@ def invite(
         raise InvalidInput({"full_name": [_("Enter the person's name.")]})
     if preferred_language not in {"en", "fr"}:
         raise InvalidInput({"preferred_language": [_("Choose English or French.")]})
-    _revoke_pending(org, email)
-    invitation, token = _new_link(
-        by,
-        purpose=LinkPurpose.JOIN,
-        org=org,
-        email=email,
-        full_name=full_name.strip(),
-        job_title=job_title.strip(),
-        role=role,
-        preferred_language=preferred_language,
-    )
+    # A system admin invites another organisation's first administrator: the invitation is
+    # that organisation's row (row-level security, ADR 40).
+    with tenancy.as_organisation(org.pk, "accounts: invitation into the organisation"):
+        _revoke_pending(org, email)
+        invitation, token = _new_link(
+            by,
+            purpose=LinkPurpose.JOIN,
+            org=org,
+            email=email,
+            full_name=full_name.strip(),
+            job_title=job_title.strip(),
+            role=role,
+            preferred_language=preferred_language,
+        )
     _link_event(by, "invitation.sent", invitation, role=role)
     notify.invitation(invitation, token)
     if on_link is not None and not isinstance(by, User):
@@ -175,13 +179,15 @@ def _link_event(by: Actor, action: str, invitation: Invitation, **context: Any) 
 
 @transaction.atomic
 def revoke_invitation(*, by: User, invitation: Invitation) -> Invitation:
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-    if invitation.used_at is not None:
-        raise Conflict(_("This invitation has already been used."))
-    if invitation.revoked_at is None:
-        invitation.revoked_at = timezone.now()
-        invitation.save(update_fields=["revoked_at", "updated_at"])
-        _link_event(by, "invitation.revoked", invitation)
+    # The caller found it through `policy.invitation_for`; a system admin's is another org's.
+    with tenancy.as_organisation(invitation.org_id, "accounts: invitation revoked"):
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.used_at is not None:
+            raise Conflict(_("This invitation has already been used."))
+        if invitation.revoked_at is None:
+            invitation.revoked_at = timezone.now()
+            invitation.save(update_fields=["revoked_at", "updated_at"])
+            _link_event(by, "invitation.revoked", invitation)
     return invitation
 
 
@@ -189,11 +195,14 @@ def live_link(token: str, purpose: str) -> Invitation:
     """The invitation or reset behind a link, if it can still be used (else NotFound)."""
     if not token or len(token) > 100:
         raise NotFound()
-    found = (
-        Invitation.objects.select_related("org", "user")
-        .filter(digest=Invitation.digest_of(token), purpose=purpose)
-        .first()
-    )
+    # Whoever opens the link is not signed in, so nothing is scoped yet: holding the link is
+    # the grant, and the lookup widens for its one row (ADR 40).
+    with tenancy.widened(f"accounts: {purpose} link looked up by its digest"):
+        found = (
+            Invitation.objects.select_related("org", "user")
+            .filter(digest=Invitation.digest_of(token), purpose=purpose)
+            .first()
+        )
     if found is None or not found.is_live:
         raise NotFound(MSG_LINK_DEAD)
     if purpose == LinkPurpose.JOIN:
@@ -204,7 +213,12 @@ def live_link(token: str, purpose: str) -> Invitation:
 @transaction.atomic
 def accept_invitation(*, token: str, password: str) -> User:
     """The invitee chooses their password; the account exists from now on."""
-    invitation = live_link(token, LinkPurpose.JOIN)
+    found = live_link(token, LinkPurpose.JOIN)
+    with tenancy.as_organisation(found.org_id, "accounts: invitation accepted"):
+        return _accept(found, password)
+
+
+def _accept(invitation: Invitation, password: str) -> User:
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if not invitation.is_live:
         raise NotFound(MSG_LINK_DEAD)
@@ -312,19 +326,22 @@ def require_password_reset(*, by: User, user: User) -> Invitation:
 
 
 def _reset_link(by: User | SystemActor, user: User) -> Invitation:
-    Invitation.objects.filter(user=user, purpose=LinkPurpose.RESET, used_at__isnull=True).update(
-        revoked_at=timezone.now()
-    )
-    link, token = _new_link(
-        by,
-        purpose=LinkPurpose.RESET,
-        org=user.org,
-        email=user.email,
-        full_name=user.full_name,
-        role=user.role,
-        preferred_language=user.preferred_language,
-        user=user,
-    )
+    # Asked by the person themselves (nobody signed in) or by a system admin of another
+    # organisation: the link is the person's organisation's row (ADR 40).
+    with tenancy.as_organisation(user.org_id, "accounts: password reset link"):
+        Invitation.objects.filter(
+            user=user, purpose=LinkPurpose.RESET, used_at__isnull=True
+        ).update(revoked_at=timezone.now())
+        link, token = _new_link(
+            by,
+            purpose=LinkPurpose.RESET,
+            org=user.org,
+            email=user.email,
+            full_name=user.full_name,
+            role=user.role,
+            preferred_language=user.preferred_language,
+            user=user,
+        )
     notify.reset_link(link, token)
     return link
 
@@ -343,7 +360,12 @@ def request_password_reset(*, email: str) -> None:
 
 @transaction.atomic
 def use_reset_link(*, token: str, password: str) -> User:
-    link = live_link(token, LinkPurpose.RESET)
+    found = live_link(token, LinkPurpose.RESET)
+    with tenancy.as_organisation(found.org_id, "accounts: password reset link used"):
+        return _use_reset(found, password)
+
+
+def _use_reset(link: Invitation, password: str) -> User:
     link = Invitation.objects.select_for_update(of=("self",)).select_related("user").get(pk=link.pk)
     user = link.user
     if not link.is_live or user is None or not user.is_active:
