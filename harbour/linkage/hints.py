@@ -216,7 +216,10 @@ def _matching_elsewhere(mine: Encoding, org_id: Any) -> list[tuple[Any, Any]]:
     """(organisation, survivor) of every other organisation's record that matches confidently,
     among the records sharing a lookup block with it (`_candidates`)."""
     key = hub_key()
-    weights = _weights_from(current_run()) or matching.estimate({}, {})
+    # Before the first linkage run there are no weights learnt from the hub's records, and the
+    # default ones told 27 % of strangers "known" at 10,000 encodings (bench_linkage_lookup):
+    # until a run, only a record the same for sure counts (ADR 41).
+    weights = _weights_from(current_run())
     thresholds = matching.Thresholds()
     found = []
     with tenancy.widened("returning-survivor hint (encodings only)"):
@@ -226,8 +229,10 @@ def _matching_elsewhere(mine: Encoding, org_id: Any) -> list[tuple[Any, Any]]:
                 other = Encoding.from_text(text, key_id=key.key_id)
             except EncodingError:
                 continue  # a malformed stored row is skipped, as run_linkage counts it stale
-            sure = matching.same_person_for_sure(mine, other)
-            if sure or weights.probability(matching.compare(mine, other)) >= thresholds.match:
+            if matching.same_person_for_sure(mine, other) or (
+                weights is not None
+                and weights.probability(matching.compare(mine, other)) >= thresholds.match
+            ):
                 found.append((other_org, survivor_id))
     return found
 

@@ -525,3 +525,16 @@ def test_the_answers_speak_french():
         canada = hints.Hint(hints.Answer.KNOWN, ((None, 2025),)).message()
         assert "(Canada en 2025)" in canada
         assert str(Purpose.KNOWN_ELSEWHERE.label).startswith("d’autres organismes")
+
+
+def test_before_the_first_linkage_run_only_a_record_the_same_for_sure_is_known(
+    make_case, make_user, other_org, caseworker, api_for
+):
+    """The default weights, learnt from nothing, told 27 % of strangers "known" (ADR 41): until
+    a run has learnt weights from the hub's records, a near match says nothing."""
+    make_case(caseworker)
+    api = api_for(make_user("caseworker", other_org))
+    typo = IDENTITY | {"given_name": "Élodei"}
+    for identity, answer in ((typo, "none"), (STRANGER, "none"), (IDENTITY, "known")):
+        body = api.post("/api/v1/linkage/hint", identity, content_type="application/json").json()
+        assert body["answer"] == answer, identity
