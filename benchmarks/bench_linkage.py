@@ -672,13 +672,13 @@ def main() -> None:
     records, truth = population(args.records, args.seed)
     print(f"{len(records):,} records from {len(set(truth)):,} people")
     sides = {"ours": progress("ours", timed(ours, records), truth)}
+    print_facts(sides["ours"][0][1], sides["ours"][0][0], truth)
     sides["CLK + Dice"] = progress(
         "CLK + Dice", timed(reference, records, args.clk_threshold), truth
     )
     link_splink, why = splink_side()
     if link_splink is not None:
         sides["splink"] = progress("splink", timed(link_splink, records), truth)
-    facts = sides["ours"][0][1]
     labels = {name: out[0][0] if name == "ours" else out[0] for name, out in sides.items()}
     score = {name: scores(found, truth) for name, found in labels.items()}
     others = [name for name in sides if name != "ours"]
@@ -700,15 +700,19 @@ def main() -> None:
     row("  of which the side itself", {side: out[3] for side, out in sides.items()}, ".0f")
     if why:
         print(why)
-    ours_score = score["ours"]
-    true = ours_score["true_persons"]
-    print(f"true persons {true:,}")
+    print(f"true persons {score['ours']['true_persons']:,}")
+
+
+def print_facts(facts: dict, labels: list[int], truth: list[int]) -> None:
+    """Our side's own figures, printed as soon as it ends."""
+    found = scores(labels, truth)
+    true = found["true_persons"]
     print(
         f"ours: encoding {facts['encode_s']:.1f} s, linking {facts['link_s']:.1f} s "
         f"({facts['candidate_pairs']:,} candidate pairs), "
         f"{facts['uncertain_pairs']:,} uncertain pairs, {facts['weak_records']:,} weak records; "
         f"persons between {facts['persons_if_uncertain_merged']:,} (every uncertain pair one "
-        f"person) and {ours_score['persons']:,}"
+        f"person) and {found['persons']:,}"
     )
     expected = facts["persons_expected"]
     print(
@@ -717,7 +721,8 @@ def main() -> None:
     )
     print(
         f"ours, incremental lookup (one record against all {facts['scan_compared']:,}, "
-        f"packed): p95 {facts['scan_p95_ms']:.1f} ms"
+        f"packed): p95 {facts['scan_p95_ms']:.1f} ms",
+        flush=True,
     )
 
 
