@@ -90,7 +90,7 @@ class LinkageRun(BaseModel):
     persons_if_uncertain_merged = models.PositiveIntegerField(
         _("persons if every uncertain pair were one person")
     )
-    # The point estimate between the two counts (matching.expected_persons); empty for runs
+    # The point estimate between the two counts (`matching.cluster`); empty for runs
     # made before it was computed.
     persons_expected = models.PositiveIntegerField(_("expected persons"), null=True, blank=True)
     uncertain_pairs = models.PositiveIntegerField(_("uncertain pairs"))

@@ -449,7 +449,7 @@ class Linkage:
     candidate_pairs: int
     weights: Weights | None = field(default=None, repr=False)
     # The count's point estimate: each uncertain pair that would join two persons takes away
-    # its probability of being one person (`expected_persons`); between the two counts above.
+    # its probability of being one person (`cluster`); between the two counts above.
     persons_expected: float = 0.0
 
 
