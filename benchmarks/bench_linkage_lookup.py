@@ -56,12 +56,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_linkage import (  # noqa: E402  (the generated population)
-    COUNTRIES,
-    FAMILY,
-    GIVEN,
-    SEXES,
-    corrupt,
-    draw_name,
+    population,
     typo,
 )
 
@@ -244,40 +239,6 @@ def _write(survivors: list, encodings: list, blocks: list[tuple]) -> None:
         ):
             for pk, org, encoding, key in blocks:
                 copy.write_row((pk, now, now, org, encoding, key))
-
-
-def population(records: int, seed: int = 7) -> tuple[list[dict], list[int]]:
-    """`bench_linkage.population`, the same records for the same seed, with a running count of
-    the records drawn (that one sums every person's count per person drawn: quadratic, minutes
-    at 100,000)."""
-    rng = random.Random(seed)
-    people, drawn = [], 0
-    while drawn < records:
-        lang = rng.choice(list(GIVEN))
-        given = draw_name(rng, GIVEN[lang], 0.3)
-        if rng.random() < 0.5:
-            lang = rng.choice(list(GIVEN))
-        born = dt.date(1960, 1, 1) + dt.timedelta(days=rng.randrange(45 * 365))
-        if rng.random() < 0.08:
-            born = born.replace(month=1, day=1)
-        person = {
-            "given_name": given,
-            "family_name": draw_name(rng, FAMILY[lang], 0.6),
-            "birth_date": born,
-            "gender_identity": rng.choices(SEXES, [70, 25, 3, 2])[0],
-            "country_of_birth": rng.choice(COUNTRIES),
-        }
-        n = 1 + rng.choices(range(6), [70, 16, 7, 4, 2, 1])[0]
-        people.append((person, n))
-        drawn += n
-    out, truth = [], []
-    for pid, (person, n) in enumerate(people):
-        for copy in range(n):
-            out.append(person if copy == 0 else corrupt(person, rng))
-            truth.append(pid)
-            if len(out) == records:
-                return out, truth
-    return out, truth
 
 
 def as_typed(record: dict) -> dict:
