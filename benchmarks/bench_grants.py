@@ -14,15 +14,10 @@ Prints p50/p95 per measure and the ratio to the baseline. See benchmarks/README.
 """
 
 import argparse
-import base64
 import datetime as dt
-import os
 import random
-import secrets
 import shutil
 import statistics
-import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -40,30 +35,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def configure(args: argparse.Namespace) -> Path:
-    var_dir = Path(tempfile.mkdtemp(prefix="harbour-bench-grants-"))
-    (var_dir / "static").mkdir()
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "HARBOUR_VAR_DIR": str(var_dir),
-            "HARBOUR_DATABASE_URL": args.database_url,
-            "HARBOUR_KEYSTORE_URL": f"sqlite:///{var_dir / 'keys' / 'keystore.sqlite3'}",
-            "HARBOUR_SECRET_KEY": secrets.token_urlsafe(48),
-            "HARBOUR_MASTER_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("="),
-            "HARBOUR_AUDIT_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("="),
-            "HARBOUR_DEBUG": "false",
-            "HARBOUR_ALLOWED_HOSTS": "testserver",
-            "HARBOUR_LOG_LEVEL": "ERROR",
-        }
-    )
-    sys.path.insert(0, str(ROOT))
-    import django
+    from benchenv import throwaway_harbour
 
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
-    return var_dir
+    return throwaway_harbour(args.database_url, name="grants", HARBOUR_ALLOWED_HOSTS="testserver")
 
 
 def seed(n: int) -> None:

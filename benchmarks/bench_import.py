@@ -19,14 +19,10 @@ needs more. The audit chain is verified after the import (not timed). See benchm
 """
 
 import argparse
-import base64
-import os
 import random
 import resource
 import secrets
 import shutil
-import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -51,31 +47,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def configure(args: argparse.Namespace) -> Path:
-    var_dir = Path(tempfile.mkdtemp(prefix="harbour-bench-import-"))
-    (var_dir / "static").mkdir()
-    key = base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "HARBOUR_VAR_DIR": str(var_dir),
-            "HARBOUR_DATABASE_URL": args.database_url,
-            "HARBOUR_KEYSTORE_URL": f"sqlite:///{var_dir / 'keys' / 'keystore.sqlite3'}",
-            "HARBOUR_SECRET_KEY": secrets.token_urlsafe(48),
-            "HARBOUR_MASTER_KEY": key,
-            "HARBOUR_AUDIT_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("="),
-            "HARBOUR_DEBUG": "false",
-            "HARBOUR_FAST_PASSWORD_HASHER": "1",
-            "HARBOUR_LOG_LEVEL": "ERROR",
-        }
-    )
-    sys.path.insert(0, str(ROOT))
-    import django
+    from benchenv import throwaway_harbour
 
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
-    return var_dir
+    return throwaway_harbour(args.database_url, name="import", HARBOUR_FAST_PASSWORD_HASHER="1")
 
 
 def csv_rows(n: int, seed: int = 13) -> list[list[str]]:

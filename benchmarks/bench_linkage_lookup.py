@@ -34,7 +34,6 @@ encoding, seed time, database size.
 """
 
 import argparse
-import base64
 import datetime as dt
 import json
 import os
@@ -42,7 +41,6 @@ import random
 import secrets
 import shutil
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -89,34 +87,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def configure(args: argparse.Namespace) -> Path:
-    var_dir = Path(tempfile.mkdtemp(prefix="harbour-bench-lookup-"))
-    (var_dir / "static").mkdir()
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "HARBOUR_VAR_DIR": str(var_dir),
-            "HARBOUR_DATABASE_URL": args.database_url,
-            "HARBOUR_KEYSTORE_URL": f"sqlite:///{var_dir / 'keys' / 'keystore.sqlite3'}",
-            "HARBOUR_SECRET_KEY": secrets.token_urlsafe(48),
-            "HARBOUR_MASTER_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("="),
-            "HARBOUR_AUDIT_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("="),
-            "HARBOUR_DEBUG": "false",
-            "HARBOUR_LOG_LEVEL": "ERROR",
-            # Lifted for the run, not removed: every probe is still counted against them.
-            "HARBOUR_HINT_PROBES_PER_HOUR": str(10**9),
-            "HARBOUR_HINT_PROBES_PER_HOUR_ORG": str(10**9),
-        }
+    from benchenv import throwaway_harbour
+
+    return throwaway_harbour(
+        args.database_url,
+        name="lookup",
+        every_org=True,  # seeding is an operator's load over every organisation
+        # Lifted for the run, not removed: every probe is still counted against them.
+        HARBOUR_HINT_PROBES_PER_HOUR=str(10**9),
+        HARBOUR_HINT_PROBES_PER_HOUR_ORG=str(10**9),
     )
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    from harbour.core import tenancy
-
-    tenancy.set_process_default(tenancy.ALL)  # seeding is an operator's load over every org
-    call_command("migrate", verbosity=0, interactive=False)
-    return var_dir
 
 
 def hint_function() -> Callable[..., Any]:

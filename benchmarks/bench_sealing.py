@@ -20,14 +20,11 @@ Prints p50/p95 per side and the ratio B/A. See benchmarks/README.md.
 """
 
 import argparse
-import base64
 import os
 import random
 import secrets
 import shutil
 import statistics
-import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -46,34 +43,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def configure(args: argparse.Namespace) -> Path:
-    var_dir = Path(tempfile.mkdtemp(prefix="harbour-bench-sealing-"))
-    (var_dir / "static").mkdir()
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "HARBOUR_VAR_DIR": str(var_dir),
-            "HARBOUR_DATABASE_URL": args.database_url,
-            "HARBOUR_KEYSTORE_URL": f"sqlite:///{var_dir / 'keys' / 'keystore.sqlite3'}",
-            "HARBOUR_SECRET_KEY": secrets.token_urlsafe(48),
-            "HARBOUR_MASTER_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("="),
-            "HARBOUR_AUDIT_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("="),
-            "HARBOUR_DEBUG": "false",
-            "HARBOUR_SECURE_COOKIES": "false",
-            "HARBOUR_FAST_PASSWORD_HASHER": "1",
-            "HARBOUR_ALLOWED_HOSTS": "testserver",
-            "HARBOUR_LOG_LEVEL": "ERROR",
-            "HARBOUR_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-        }
+    from benchenv import throwaway_harbour
+
+    return throwaway_harbour(
+        args.database_url,
+        name="sealing",
+        HARBOUR_SECURE_COOKIES="false",
+        HARBOUR_FAST_PASSWORD_HASHER="1",
+        HARBOUR_ALLOWED_HOSTS="testserver",
+        HARBOUR_EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
     )
-    sys.path.insert(0, str(ROOT))
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
-    return var_dir
 
 
 def seed(n: int) -> dict[str, Any]:

@@ -21,15 +21,12 @@ with no code where Harbour counts it as "not recorded"). Also printed: the DP er
 """
 
 import argparse
-import base64
 import datetime as dt
 import os
 import random
 import secrets
 import shutil
 import statistics
-import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -54,33 +51,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def configure(args: argparse.Namespace) -> Path:
-    var_dir = Path(tempfile.mkdtemp(prefix="harbour-bench-stats-"))
-    (var_dir / "static").mkdir()
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "HARBOUR_VAR_DIR": str(var_dir),
-            "HARBOUR_DATABASE_URL": args.database_url,
-            "HARBOUR_KEYSTORE_URL": f"sqlite:///{var_dir / 'keys' / 'keystore.sqlite3'}",
-            "HARBOUR_SECRET_KEY": secrets.token_urlsafe(48),
-            "HARBOUR_MASTER_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("="),
-            "HARBOUR_AUDIT_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("="),
-            "HARBOUR_DEBUG": "false",
-            "HARBOUR_LOG_LEVEL": "ERROR",
-        }
-    )
-    sys.path.insert(0, str(ROOT))
-    import django
+    from benchenv import throwaway_harbour
 
-    django.setup()
-    from django.core.management import call_command
-
-    from harbour.core import tenancy
-
-    tenancy.set_process_default(tenancy.ALL)  # an operator's run over every organisation (ADR 40)
-
-    call_command("migrate", verbosity=0, interactive=False)
-    return var_dir
+    return throwaway_harbour(args.database_url, name="stats", every_org=True)  # an operator's run
 
 
 # --- seeding (not measured) --------------------------------------------------------------------
