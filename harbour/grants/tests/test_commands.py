@@ -126,10 +126,3 @@ def test_any_bytes_are_rows_or_a_clear_error(data: bytes) -> None:
         assert error.errors and all(str(m) for ms in error.errors.values() for m in ms)
     else:
         assert all(set(r) <= set(FUNDER_COLUMNS) for r in rows)
-
-
-@pytest.mark.django_db
-def test_a_nul_in_the_program_search_is_refused_not_a_server_error(api_for, caseworker) -> None:
-    response = api_for(caseworker).get("/api/v1/grants/programs", {"q": "a\x00b"})
-    assert response.status_code == 422, response.content
-    assert response.json()["error"]["fields"] == {"q": ["This value is not valid."]}
