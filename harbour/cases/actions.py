@@ -545,13 +545,10 @@ def discard_draft(*, by: User, draft: IntakeDraft) -> None:
 # --- reads of identifying data ----------------------------------------------------------------
 
 
-@transaction.atomic
 def record_identity_read(*, by: User, record: Any, fields: list[str], purpose: str) -> None:
     """Every read of identifying data leaves a trace (which fields, never their values).
     Nothing is written when nothing identifying was shown."""
-    if fields:
-        action = f"{record._meta.model_name}.identity_viewed"
-        _audit(by, action, record, fields, purpose=purpose)
+    record_identity_reads(by=by, reads=[(record, fields)], purpose=purpose)
 
 
 @transaction.atomic
