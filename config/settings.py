@@ -177,17 +177,18 @@ AUTH_PASSWORD_VALIDATORS = [
 # validated primitives are required. Both stay listed, so a hash of either kind verifies and is
 # re-made with the preferred one at the next sign-in. MD5 is the test suite's, never production's
 # (harbour.W109).
-_HASHERS = {
+HARBOUR_PASSWORD_HASHERS = {  # the hashers a server may use, by HARBOUR_PASSWORD_HASHER
     "argon2id": "harbour.accounts.hashers.Argon2idPasswordHasher",
     "pbkdf2": "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 }
 _PREFERRED_HASHER = os.environ.get("HARBOUR_PASSWORD_HASHER", "argon2id")
-if _PREFERRED_HASHER not in _HASHERS:
+if _PREFERRED_HASHER not in HARBOUR_PASSWORD_HASHERS:
     raise ImproperlyConfigured(
-        f"HARBOUR_PASSWORD_HASHER must be one of {', '.join(_HASHERS)}, not {_PREFERRED_HASHER!r}."
+        f"HARBOUR_PASSWORD_HASHER must be one of {', '.join(HARBOUR_PASSWORD_HASHERS)}, "
+        f"not {_PREFERRED_HASHER!r}."
     )
-PASSWORD_HASHERS = [_HASHERS[_PREFERRED_HASHER]] + [
-    path for name, path in _HASHERS.items() if name != _PREFERRED_HASHER
+PASSWORD_HASHERS = [HARBOUR_PASSWORD_HASHERS[_PREFERRED_HASHER]] + [
+    path for name, path in HARBOUR_PASSWORD_HASHERS.items() if name != _PREFERRED_HASHER
 ]
 if env_bool("HARBOUR_FAST_PASSWORD_HASHER", False):
     PASSWORD_HASHERS.insert(0, "django.contrib.auth.hashers.MD5PasswordHasher")

@@ -134,7 +134,7 @@ def check_session_folder(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
 def check_password_hasher(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """HARBOUR_FAST_PASSWORD_HASHER makes the test suite fast by storing passwords as salted MD5,
     which a stolen backup gives up at once: it must never reach a server (ADR 47)."""
-    if settings.PASSWORD_HASHERS[0] in PRODUCTION_HASHERS:
+    if settings.PASSWORD_HASHERS[0] in settings.HARBOUR_PASSWORD_HASHERS.values():
         return []
     return [
         Warning(
@@ -144,14 +144,6 @@ def check_password_hasher(app_configs: Any = None, **kwargs: Any) -> list[CheckM
             id="harbour.W109",
         )
     ]
-
-
-PRODUCTION_HASHERS = frozenset(
-    {
-        "harbour.accounts.hashers.Argon2idPasswordHasher",
-        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
-    }
-)
 
 
 @register(Tags.database, deploy=True)

@@ -71,6 +71,9 @@ def test_a_wrong_password_against_an_old_hash_changes_nothing(client, caseworker
     old = make_password(PASSWORD, hasher="pbkdf2_sha256")
     caseworker.password = old
     caseworker.save(update_fields=["password"])
-    client.post("/accounts/sign-in/", {"email": caseworker.email, "password": "not it at all!"})
+    page = client.post(
+        "/accounts/sign-in/", {"email": caseworker.email, "password": "not it at all!"}
+    )
+    assert page.status_code == 200 and "_auth_user_id" not in client.session
     caseworker.refresh_from_db()
     assert caseworker.password == old
