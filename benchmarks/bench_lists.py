@@ -45,7 +45,7 @@ django.setup()
 
 from django import forms  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
@@ -193,8 +193,9 @@ def bench_case_page(client: Client, user: User, runs: int) -> None:
         assert client.get(url).status_code == 200
 
     def one_by_one(*, by: User, reads: list, purpose: str) -> None:
-        for record, fields in reads:
-            case_actions.record_identity_read(by=by, record=record, fields=fields, purpose=purpose)
+        for read in reads:  # each read alone, in its own transaction (the original, unpatched)
+            with transaction.atomic():
+                original(by=by, reads=[read], purpose=purpose)
 
     mine = timed(get, runs)
     original = case_actions.record_identity_reads
@@ -218,6 +219,15 @@ def bench_case_list(client: Client, user: User, runs: int) -> None:
     row("web: case list (page 2)", timed(ours, runs), timed(bare, runs), "bare SQL")
 
 
+def _refuse_a_real_database() -> None:
+    """The run issues a token and records consents and referrals: with --reuse, only in a
+    database of the synthetic demo (every organisation made by the demo loader)."""
+    from harbour.orgs.models import Organisation
+
+    if Organisation.objects.filter(is_synthetic=False).exists():
+        sys.exit("bench_lists writes referrals: this database holds real organisations.")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cases", type=int, default=1200)
@@ -228,6 +238,7 @@ def main() -> None:
     if not args.reuse:
         call_command("migrate", verbosity=0)
         call_command("demo_load", cases=args.cases, seed=2026, password="bench-pass-1234")
+    _refuse_a_real_database()
     staff = national_caseworkers()
     user = staff[0]
     receive_referrals(user, [u for u in staff if u.org_id != user.org_id], args.referrals)
