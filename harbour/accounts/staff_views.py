@@ -143,12 +143,14 @@ def staff_edit(request: HttpRequest, user_id: str) -> HttpResponse:
         else:
             messages.success(request, _("The account has been updated."))
             return redirect("accounts:staff")
+    may_reset = can(user, Perm.STAFF_MANAGE) and member.org_id == user.org_id
     context = {
         "form": form,
         "member": member,
         "is_self": member.pk == user.pk,
-        "may_reset_factor": can(user, Perm.STAFF_MANAGE) and member.org_id == user.org_id,
-        "has_factor": actions.has_second_factor(member),
+        "may_reset_factor": may_reset,
+        # Only asked where it is shown: another organisation's devices are out of sight (RLS).
+        "has_factor": may_reset and actions.has_second_factor(member),
     }
     return render(request, "accounts/staff_form.html", context)
 
