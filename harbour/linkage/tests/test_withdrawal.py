@@ -13,25 +13,10 @@ from harbour.cases import bulk
 from harbour.cases.actions import update_survivor
 from harbour.linkage import hints, queries
 from harbour.linkage.models import SurvivorEncoding, Withdrawal
+from harbour.linkage.tests.test_hint import IDENTITY, INTAKE
 
 pytestmark = pytest.mark.django_db
 
-IDENTITY = {
-    "given_name": "Élodie",
-    "family_name": "Tremblay",
-    "birth_date": "1998-04-02",
-    "gender_identity": "woman",
-}
-INTAKE = {
-    "case__intake_date": "2026-10-14",
-    "case__intake_province": "CA-MB",
-    "case__consent_to_record": "true",
-    "case__exploitation_types": ["forced_labour"],
-    "survivor__given_name": "Elodie",
-    "survivor__family_name": "TREMBLAY",
-    "survivor__birth_date": "1998-04-02",
-    "survivor__gender_identity": "woman",
-}
 NOT_AVAILABLE = "Not available: your organisation has left record linkage."
 
 
