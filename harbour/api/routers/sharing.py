@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from harbour.api.auth import current_user
-from harbour.api.routers.cases import ERRORS, _plain
+from harbour.api.routers.cases import ERRORS, _page, _plain
 from harbour.api.schemas import ErrorOut
 from harbour.cases import policy as case_policy
 from harbour.core.errors import NotFound
@@ -309,23 +309,41 @@ def send_referral(
     return Status(201, _referral_out(referral, user))
 
 
+class ReferralPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    next_page: int | None
+    results: list[ReferralOut]
+
+
 @router.get(
     "/referrals",
-    response={200: list[ReferralOut], **ERRORS},
-    summary="Referrals received (box=received, the default) or sent (box=sent), at most 200",
+    response={200: ReferralPage, **ERRORS},
+    summary="Referrals received (box=received, the default) or sent (box=sent), a page at a time",
     description=(
+        "Paginated like /cases: `page` (from 1) and `page_size` (1–200, default 50); follow "
+        "`next_page` until it is null to read them all, newest first. "
         "In this list `shared` is always null: opening the survivor's shared record is an "
         "audited disclosure of decrypted values, made for one referral at a time by "
         "GET /referrals/{referral_id}. (Until 2026-12-06 the list opened it for every received "
-        "referral, which made the list's time grow with the referrals received.)"
+        "referral, which made the list's time grow with the referrals received; it was also a "
+        "bare list cut at 200 rows, which hid the rest.)"
     ),
 )
-def list_referrals(request: HttpRequest, box: str = "received") -> list[dict[str, Any]]:
+def list_referrals(
+    request: HttpRequest, box: str = "received", page: int = 1, page_size: int = 50
+) -> dict[str, Any]:
     user = current_user(request)
     lists = queries.referral_lists(user)
     if box not in lists:
         raise NotFound()
-    return [_referral_out(r, user, open_shared=False) for r in lists[box][:200]]
+    # The pk breaks ties between referrals sent in the same instant, so no row falls between
+    # two pages or shows on both.
+    ordered = lists[box].order_by("-created_at", "-pk")
+    return _page(
+        request, ordered, page, page_size, lambda r: _referral_out(r, user, open_shared=False)
+    )
 
 
 @router.get("/referrals/{referral_id}", response={200: ReferralOut, **ERRORS})
