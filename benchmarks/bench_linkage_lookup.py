@@ -83,12 +83,27 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--json", default="", help="also write the figures here")
     parser.add_argument("--keep", action="store_true", help="keep the throwaway directory")
+    parser.add_argument(
+        "--state",
+        default="",
+        help="a folder: the first call seeds (and runs linkage) then stops, leaving its secrets "
+        "and figures there; a later call with the same folder and database times the hint on "
+        "that seed (seeding 100,000 takes tens of minutes, the hint's code may change meanwhile)",
+    )
     return parser.parse_args(argv)
+
+
+STATE_ENV = (
+    "HARBOUR_VAR_DIR", "HARBOUR_KEYSTORE_URL", "HARBOUR_SECRET_KEY", "HARBOUR_MASTER_KEY",
+    "HARBOUR_AUDIT_KEY",
+)  # fmt: skip
 
 
 def configure(args: argparse.Namespace) -> Path:
     from benchenv import throwaway_harbour
 
+    # A seeded state's secrets (its keystore and audit chains were made with them).
+    saved = load_state(args)
     return throwaway_harbour(
         args.database_url,
         name="lookup",
@@ -96,7 +111,44 @@ def configure(args: argparse.Namespace) -> Path:
         # Lifted for the run, not removed: every probe is still counted against them.
         HARBOUR_HINT_PROBES_PER_HOUR=str(10**9),
         HARBOUR_HINT_PROBES_PER_HOUR_ORG=str(10**9),
+        **(saved["env"] if saved else {}),
     )
+
+
+def load_state(args: argparse.Namespace) -> dict[str, Any] | None:
+    state = Path(args.state) / "state.json" if args.state else None
+    return json.loads(state.read_text()) if state and state.exists() else None
+
+
+def save_state(args: argparse.Namespace, world: "World", linked: float | None) -> None:
+    folder = Path(args.state)
+    folder.mkdir(parents=True, exist_ok=True)
+    env = {k: os.environ[k] for k in STATE_ENV}
+    figures = {"seed_s": world.seconds, "linkage_run_s": linked, "encodings": args.encodings}
+    (folder / "state.json").write_text(json.dumps({"env": env, "figures": figures}))
+
+
+def reseeded(args: argparse.Namespace, figures: dict[str, Any]) -> "World":
+    """The World of a seeded state: the same generated records (same seed), the survivors by
+    their references (S-<index>), the organisations and the asker by their names."""
+    from harbour.accounts.models import User
+    from harbour.cases.models import Survivor
+    from harbour.orgs.models import Organisation
+
+    if figures["encodings"] != args.encodings:
+        raise SystemExit(f"the state was seeded with --encodings {figures['encodings']}")
+    records, _truth = population(args.encodings, args.seed)
+    ids = dict(
+        Survivor.objects.filter(reference__startswith="S-").values_list("reference", "pk")
+    )
+    world = World(
+        asker=User.objects.get(email="ask@example.org"),
+        orgs=list(Organisation.objects.filter(short_name__startswith="h").order_by("name_en")),
+        records=records,
+        survivor_ids=[ids[f"S-{i:08d}"] for i in range(len(records))],
+        seconds=figures["seed_s"],
+    )
+    return world
 
 
 def hint_function() -> Callable[..., Any]:
@@ -539,8 +591,18 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     from harbour.linkage.models import EncodingBlock, SurvivorEncoding
 
-    world = seed(args.encodings, args.seed, args.workers)
-    linked = None if args.no_run else linkage_run()
+    saved = load_state(args)
+    if saved:
+        world, linked = reseeded(args, saved["figures"]), saved["figures"]["linkage_run_s"]
+    else:
+        world = seed(args.encodings, args.seed, args.workers)
+        linked = None if args.no_run else linkage_run()
+        if args.state:
+            save_state(args, world, linked)
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("ANALYZE")
+            return {}
     encodings = SurvivorEncoding.objects.count()
     blocks = EncodingBlock.objects.count()
     if connection.vendor == "postgresql":
@@ -643,11 +705,15 @@ def main(argv: list[str] | None = None) -> None:
     var_dir = configure(args)
     try:
         result = run(args)
+        if not result:
+            print(f"seeded; state in {args.state}: run again with the same --state to time it")
+            return
         report(result)
         if args.json:
             Path(args.json).write_text(json.dumps(result, indent=2, default=str))
     finally:
-        if not args.keep:
+        # With a state, its own folder is kept (the one made by this call is not used).
+        if not args.keep and (not args.state or str(var_dir) != os.environ["HARBOUR_VAR_DIR"]):
             shutil.rmtree(var_dir, ignore_errors=True)
 
 
