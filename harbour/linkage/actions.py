@@ -20,6 +20,7 @@ from harbour.core.errors import Conflict
 from harbour.linkage.core import matching
 from harbour.linkage.core.encoding import SCHEME, Encoding, EncodingError, LinkageKey, encode
 from harbour.linkage.keys import hub_key
+from harbour.linkage.lookup import frequencies_json
 from harbour.linkage.models import EncodingBlock, LinkageRun, SurvivorEncoding, Withdrawal
 from harbour.linkage.queries import has_left, organisations_left
 from harbour.orgs.models import Organisation
@@ -206,7 +207,7 @@ def run_linkage(*, by: Actor, thresholds: matching.Thresholds | None = None) -> 
             weak_records=result.weak_records,
             stale_records=stale,
             candidate_pairs=result.candidate_pairs,
-            weights=_weights_json(result.weights),
+            weights=_weights_json(result.weights, key, encodings),
         )
     record_event(
         by=by,
@@ -223,10 +224,15 @@ def run_linkage(*, by: Actor, thresholds: matching.Thresholds | None = None) -> 
     return run
 
 
-def _weights_json(weights: matching.Weights | None) -> dict[str, Any]:
+def _weights_json(
+    weights: matching.Weights | None, key: LinkageKey, records: list[Encoding]
+) -> dict[str, Any]:
     if weights is None:
         return {}
-    return {"m": weights.m, "u": weights.u, "prior": weights.prior}
+    # With the run's term frequencies (keyed digests -> counts), which the hint weighs by as
+    # the run did (linkage.lookup, ADR 41).
+    frequencies = frequencies_json(key, records)
+    return {"m": weights.m, "u": weights.u, "prior": weights.prior, "frequencies": frequencies}
 
 
 def _store_persons(ids: list[Any], labels: list[int]) -> None:

@@ -18,14 +18,14 @@ from harbour.audit.models import Outcome
 from harbour.cases.models import Survivor
 from harbour.core import tenancy
 from harbour.core.errors import Forbidden
-from harbour.linkage import policy
+from harbour.linkage import lookup, policy
 from harbour.linkage.actions import LINKAGE_FIELDS, block_keys
 from harbour.linkage.core import matching
 from harbour.linkage.core.encoding import SCHEME, Encoding, EncodingError, LinkageKey, encode
 from harbour.linkage.keys import hub_key
-from harbour.linkage.models import EncodingBlock, LinkageRun, SurvivorEncoding
+from harbour.linkage.models import EncodingBlock, SurvivorEncoding
 from harbour.linkage.policy import Limit
-from harbour.linkage.queries import current_run, has_left
+from harbour.linkage.queries import current_run_id, has_left
 from harbour.standard.dictionary import current
 from harbour.standard.validation import validate
 
@@ -215,27 +215,25 @@ def _audit_probe(by: User, action: str, outcome: str = Outcome.OK, **told: str) 
 
 def _matching_elsewhere(mine: Encoding, org_id: Any) -> list[tuple[Any, Any]]:
     """(organisation, survivor) of every other organisation's record that matches confidently,
-    among the records sharing a lookup block with it (`_candidates`)."""
+    among the records sharing a lookup block with it (`_candidates`), compared all at once by
+    the packed kernel with the latest run's weights and term frequencies (`lookup.matches`)."""
     key = hub_key()
     # Before the first linkage run there are no weights learnt from the hub's records, and the
     # default ones told 27 % of strangers "known" at 10,000 encodings (bench_linkage_lookup):
     # until a run, only a record the same for sure counts (ADR 41).
-    weights = _weights_from(current_run())
-    thresholds = matching.Thresholds()
-    found = []
+    run_id = current_run_id()
+    scoring = lookup.scoring(run_id) if run_id is not None else None
+    owners, encodings = [], []
     with tenancy.widened("returning-survivor hint (encodings only)"):
         rows = _candidates(mine, org_id, key).values_list("org_id", "survivor_id", "encoding")
         for other_org, survivor_id, text in rows.iterator(chunk_size=2000):
             try:
-                other = Encoding.from_text(text, key_id=key.key_id)
+                encodings.append(Encoding.from_text(text, key_id=key.key_id))
             except EncodingError:
                 continue  # a malformed stored row is skipped, as run_linkage counts it stale
-            if matching.same_person_for_sure(mine, other) or (
-                weights is not None
-                and weights.probability(matching.compare(mine, other)) >= thresholds.match
-            ):
-                found.append((other_org, survivor_id))
-    return found
+            owners.append((other_org, survivor_id))
+    found = lookup.matches(key, mine, encodings, scoring, matching.Thresholds().match)
+    return [owner for owner, yes in zip(owners, found.tolist(), strict=True) if yes]
 
 
 def _candidates(
@@ -287,10 +285,3 @@ def _sizes(keys: list[str]) -> dict[str, int]:
         .values_list("key", "n")
     )
     return dict(counted)
-
-
-def _weights_from(run: LinkageRun | None) -> matching.Weights | None:
-    if run is None or not run.weights:
-        return None
-    w = run.weights
-    return matching.Weights(m=w["m"], u=w["u"], prior=w["prior"])

@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from harbour.accounts.models import User
@@ -67,28 +67,48 @@ def places_told(matched: list[tuple[Any, Any]], by: User) -> dict[Any, tuple[str
     """(province, year) of each matched (organisation, survivor) whose survivor consented to be
     known elsewhere (sharing policy, live consent): the province of the organisation that served
     them (None, said Canada, where that would identify it: `_unidentifying`) and the year of
-    their latest intake there. Keyed by survivor; a survivor left out may not be placed."""
-    from harbour.sharing.policy import may_tell_where_served
-
+    their latest intake there. Keyed by survivor; a survivor left out may not be placed.
+    A fixed number of queries however many records matched (the survivors, their consents,
+    their latest intakes, the provinces' organisations)."""
     if not matched:
         return {}
     asker = Organisation.objects.get(pk=by.org_id)
     now = timezone.now()
-    found: dict[Any, tuple[str, int]] = {}
     with tenancy.widened("returning-survivor hint: consent, province and year"):
-        survivors = Survivor.objects.select_related("org").in_bulk([s for _o, s in matched])
-        for survivor in survivors.values():
-            if not may_tell_where_served(survivor, asker=asker, now=now):
-                continue
-            latest = (
-                Case.objects.filter(survivor=survivor)
-                .order_by("-intake_date")
-                .values_list("intake_date", flat=True)
-                .first()
-            )
-            if latest is not None:
-                found[survivor.pk] = (survivor.org.province, latest.year)
+        survivors = {
+            pk: (org_id, province)
+            for pk, org_id, province in Survivor.objects.filter(
+                pk__in={s for _o, s in matched}
+            ).values_list("pk", "org_id", "org__province")
+        }
+        consenting = _consenting(survivors, asker, now)
+        latest = (
+            Case.objects.filter(survivor_id__in=consenting)
+            .values("survivor_id")
+            .order_by()
+            .annotate(last=Max("intake_date"))
+            .values_list("survivor_id", "last")
+        )
+        found = {s: (survivors[s][1], last.year) for s, last in latest if last is not None}
     return _unidentifying(found)
+
+
+def _consenting(
+    survivors: dict[Any, tuple[Any, str]], asker: Organisation, now: dt.datetime
+) -> set[Any]:
+    """The survivors with a live consent to be known elsewhere that names the asker or its
+    type, recorded at the organisation holding their record (`tells_where_served`, the test
+    of `sharing.policy.may_tell_where_served`), read in one query. Call under `widened`."""
+    from harbour.sharing.models import Consent
+    from harbour.sharing.policy import consent_facts, tells_where_served
+
+    consents = Consent.objects.filter(survivor_id__in=survivors, withdrawn_at__isnull=True)
+    return {
+        c.survivor_id
+        for c in consents
+        if c.org_id == survivors[c.survivor_id][0]
+        and tells_where_served(consent_facts(c), asker=asker, now=now)
+    }
 
 
 def _unidentifying(found: dict[Any, tuple[str, int]]) -> dict[Any, tuple[str | None, int]]:

@@ -59,6 +59,16 @@ def current_run() -> LinkageRun | None:
     return LinkageRun.objects.filter(scheme=SCHEME, key_id=hub_key().key_id).first()
 
 
+def current_run_id() -> Any:
+    """The id of `current_run`, without its weights (which hold the run's term frequencies:
+    the hint reads them once per run, `lookup.scoring`)."""
+    return (
+        LinkageRun.objects.filter(scheme=SCHEME, key_id=hub_key().key_id)
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
 def organisations_left() -> QuerySet[Withdrawal]:
     """The open withdrawals: one per organisation out of record linkage now (ADR 41)."""
     return Withdrawal.objects.filter(rejoined_at__isnull=True)

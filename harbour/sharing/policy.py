@@ -114,9 +114,17 @@ def may_tell_where_served(
             org_id=survivor.org_id, survivor_id=survivor.pk, withdrawn_at__isnull=True
         )
         facts = [consent_facts(c) for c in consents]
-    return any(
-        Purpose.KNOWN_ELSEWHERE in f.purposes and f.live(when) and f.names(asker.pk, asker.type)
-        for f in facts
+    return any(tells_where_served(f, asker=asker, now=when) for f in facts)
+
+
+def tells_where_served(facts: rules.ConsentFacts, *, asker: Organisation, now: dt.datetime) -> bool:
+    """Whether this one consent lets a hint at `asker` say where and when (the test of
+    `may_tell_where_served`; `linkage.policy.places_told` applies it to many survivors' consents
+    read in one query)."""
+    return (
+        Purpose.KNOWN_ELSEWHERE in facts.purposes
+        and facts.live(now)
+        and facts.names(asker.pk, asker.type)
     )
 
 
