@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "harbour.accounts.middleware.SessionRefreshMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "harbour.api.middleware.RefuseNulMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -193,11 +194,15 @@ PASSWORD_HASHERS = [HARBOUR_PASSWORD_HASHERS[_PREFERRED_HASHER]] + [
 if env_bool("HARBOUR_FAST_PASSWORD_HASHER", False):
     PASSWORD_HASHERS.insert(0, "django.contrib.auth.hashers.MD5PasswordHasher")
 
-# Idle timeout: the cookie expires HARBOUR_SESSION_IDLE_MINUTES after the last request, because
-# every request re-saves the session. Shared computers in drop-in centres are the threat.
+# Idle timeout: a session ends HARBOUR_SESSION_IDLE_MINUTES after its last write, and a request
+# re-writes it once its last write is SESSION_REFRESH_SECONDS old
+# (accounts.middleware.SessionRefreshMiddleware), not on every request: that was a database write
+# per page. Shared computers in drop-in centres are the threat (ADR 9).
 SESSION_IDLE_MINUTES = env_int("HARBOUR_SESSION_IDLE_MINUTES", 30)
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
+# A minute, or a quarter of a (test's) very short idle limit, so a session in use never lapses.
+SESSION_REFRESH_SECONDS = min(60, SESSION_COOKIE_AGE // 4)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite has one writer: while an import writes (one transaction for minutes, ADR 45) every
     # request would wait for it to save its session, then fail. Sessions live in files beside
