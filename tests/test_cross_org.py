@@ -371,6 +371,7 @@ def _commands_to_run(tmp_path: Any, org: Any) -> dict[str, list[str]]:
         "audit_checkpoint": ["--out", str(tmp_path / "checkpoints")],
         "audit_key": [],
         "audit_public_key": [],
+        "audit_prune_refusals": [],
         "orgs_reseal": [],
         "orgs_sweep_keys": [],
         "directory_export": [str(tmp_path / "directory.json")],

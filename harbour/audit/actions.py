@@ -1,5 +1,6 @@
 """Writing audit events. Only actions call this, inside their own transaction (invariant 2)."""
 
+import datetime as dt
 import re
 import uuid
 from collections.abc import Iterable, Mapping
@@ -362,6 +363,30 @@ def _refusal_events(by: Actor, tally: RefusalTally) -> None:
             outcome=Outcome.REFUSED,
             context={**context, "owner_org": str(tally.owner_org_id)},
         )
+
+
+# A day's refusal tally is only counted into while its day lasts; after that it is kept a while
+# for whoever investigates a sweep (its exact count, its last record), then deleted: the trail
+# keeps the day's 1st, 10th, 100th... refusal for good (ADR 8).
+REFUSAL_TALLY_KEEP_DAYS = 30
+
+
+@transaction.atomic
+def prune_refusal_tallies(*, by: Actor, keep_days: int = REFUSAL_TALLY_KEEP_DAYS) -> int:
+    """Delete every organisation's refusal tallies of days more than `keep_days` days ago (at
+    least 1: today's tally is still being counted). Returns how many were deleted."""
+    if keep_days < 1:
+        raise ValueError("keep_days must be at least 1")
+    before = timezone.localdate() - dt.timedelta(days=keep_days)
+    with tenancy.widened("refusal tallies past their retention"):
+        deleted, _by_model = RefusalTally.objects.filter(day__lt=before).delete()
+    record_event(
+        by=by,
+        action="audit.refusal_tallies_pruned",
+        target_type="refusal_tally",
+        context={"before": before.isoformat(), "deleted": deleted},
+    )
+    return deleted
 
 
 def refuse_read(*, by: Actor, model: type[Any], record_id: Any) -> NoReturn:

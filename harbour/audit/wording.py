@@ -99,6 +99,7 @@ HAPPENINGS: dict[str, Promise] = {
     "checkpoint_checked": pgettext_lazy("audit", "checkpoint checked"),
     "chain_keyed": pgettext_lazy("audit", "chain keyed"),
     "trail_exported": pgettext_lazy("audit", "exported to a spreadsheet"),
+    "refusal_tallies_pruned": pgettext_lazy("audit", "old counts of refused reads deleted"),
     "reminders_sent": pgettext_lazy("audit", "reminders sent"),
     "demo_loaded": pgettext_lazy("audit", "demonstration data loaded"),
     "imported": pgettext_lazy("audit", "imported"),
