@@ -32,8 +32,14 @@ os.makedirs(os.path.join(os.environ["HARBOUR_VAR_DIR"], "static"), exist_ok=True
 # Property tests check what is true, not how fast: Hypothesis's default 200 ms deadline per
 # example turns a busy machine (a CI runner, parallel workers) into flaky failures. Speed is
 # measured in benchmarks/.
-hypothesis_settings.register_profile("harbour", deadline=None)
-hypothesis_settings.load_profile("harbour")
+# The default run (`./dev test` at a desk) tries 25 examples per property to stay quick; CI
+# (HARBOUR_SLOW=1) tries Hypothesis's usual 100, so the search is as deep as before where every
+# change is checked. A property that sets its own max_examples keeps it in both.
+hypothesis_settings.register_profile("harbour", deadline=None, max_examples=25)
+hypothesis_settings.register_profile("harbour-ci", deadline=None, max_examples=100)
+hypothesis_settings.load_profile(
+    "harbour-ci" if os.environ.get("HARBOUR_SLOW") == "1" else "harbour"
+)
 
 
 # A browser drives the same pages whichever database is behind them: CI runs them once.
