@@ -638,6 +638,76 @@ def scan_lookup_times(
     return times[int(0.95 * (len(times) - 1))], rows.n
 
 
+def explain_errors(records: list[dict], truth: list[int]) -> None:
+    """What our side gets wrong, by kind (`--explain-errors`): the false pairs of its persons,
+    scored at or above the match threshold themselves (direct) or joined only through other
+    records of the cluster (transitive); the true pairs it missed, never candidates or scored
+    low; and for each kind the commonest comparison vectors (one level per field, 4 = the same
+    value, 0 = missing on a side) with the fields holding the very same filter."""
+    key = enc.LinkageKey(b"benchmark-linkage-key-0123456789abcdef")
+    encodings = [enc.encode(key, r) for r in records]
+    result = matching.link(encodings)
+    assert result.weights is not None
+    weights, n = result.weights, len(encodings)
+    batch = packed.Packed.of(encodings)
+    del encodings
+    blocking = matching.Blocking()
+    by_birth, by_names = packed.candidate_pairs(batch, packed.Keys.of(batch, blocking), blocking)
+    candidates = packed.merge(by_birth, by_names)
+    del by_birth, by_names
+    table = np.array([weights.score(packed.vector(p)) for p in range(packed.PATTERNS)])
+    labels, people = np.asarray(result.labels), np.asarray(truth)
+    predicted, actual = _pairs_inside(labels, n), _pairs_inside(people, n)
+    false = predicted[people[predicted // n] != people[predicted % n]]
+    missed = actual[labels[actual // n] != labels[actual % n]]
+    false_p, false_c = _scored(batch, false, weights, table)
+    direct = false_p >= matching.Thresholds().match
+    print(f"explain: {len(predicted):,} pairs inside persons found, {len(false):,} of them false")
+    _vectors("  direct (scored >= match)", false_c, direct)
+    _vectors("  transitive (through other records)", false_c, ~direct)
+    print(f"explain: {len(actual):,} true pairs, {len(missed):,} missed")
+    never = ~packed.among(missed, candidates)
+    missed_p, missed_c = _scored(batch, missed, weights, table)
+    thresholds = matching.Thresholds()
+    _vectors("  never candidates", missed_c, never)
+    _vectors("  candidates scored uncertain", missed_c, ~never & (missed_p >= thresholds.uncertain))
+    _vectors(
+        "  candidates scored below uncertain", missed_c, ~never & (missed_p < thresholds.uncertain)
+    )
+    print(
+        f"  confident matches refused (their clusters held a clear non-match): "
+        f"{result.refused_merges:,}; prior {weights.prior:.3g}",
+        flush=True,
+    )
+
+
+def _pairs_inside(labels: np.ndarray, n: int) -> np.ndarray:
+    """Every pair of records with the same label, as codes a·n + b (a < b)."""
+    order, starts, sizes = packed.groups([labels.astype(np.int64)])
+    return packed.unique_codes(packed.pairs_within(order, starts, sizes, n))
+
+
+def _scored(batch, codes: np.ndarray, weights, table) -> tuple[np.ndarray, packed.Compared]:
+    n = batch.n
+    a, b = codes // n, codes % n
+    compared = packed.compare(batch, a, b, matching._CUTS)
+    return matching._probabilities(batch, a, b, compared, weights, table), compared
+
+
+def _vectors(label: str, compared: packed.Compared, chosen: np.ndarray, top: int = 8) -> None:
+    print(f"{label}: {int(chosen.sum()):,}")
+    codes = Counter(
+        zip(compared.pattern[chosen].tolist(), compared.equal[chosen].tolist(), strict=True)
+    )
+    fields = matching.FIELD_ORDER
+    for (pattern, equal), count in codes.most_common(top):
+        same = ",".join(f for i, f in enumerate(fields) if equal & (1 << i)) or "-"
+        vector = " ".join(
+            f"{f}={lvl}" for f, lvl in zip(fields, packed.vector(pattern), strict=True)
+        )
+        print(f"    {count:>8,}  {vector}  (identical: {same})")
+
+
 def reference(records: list[dict], threshold: float) -> list[int]:
     key = b"benchmark-clk-key-0123456789abcdef"
     return link_clk([clk(key, r) for r in records], threshold)
@@ -668,9 +738,17 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=10_000)
     parser.add_argument("--clk-threshold", type=float, default=0.9)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--explain-errors",
+        action="store_true",
+        help="only our side: the kinds of false and missed pairs, then stop",
+    )
     args = parser.parse_args()
     records, truth = population(args.records, args.seed)
     print(f"{len(records):,} records from {len(set(truth)):,} people")
+    if args.explain_errors:
+        timed(explain_errors, records, truth)
+        return
     sides = {"ours": progress("ours", timed(ours, records), truth)}
     print_facts(sides["ours"][0][1], sides["ours"][0][0], truth)
     sides["CLK + Dice"] = progress(

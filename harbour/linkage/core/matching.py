@@ -348,21 +348,39 @@ def learn_weights(
     by_birth: Mapping[tuple[int, ...], int],
     by_names: Mapping[tuple[int, ...], int],
     background: Mapping[tuple[int, ...], int],
+    *,
+    records: int | None = None,
 ) -> Weights:
     """m of every field but birth from the pairs sharing a birth date, m of birth from the
-    pairs with similar names, u from random pairs (`estimate`)."""
+    pairs with similar names, u from random pairs (`estimate`); the prior of a random pair
+    among `records` records (`_prior`)."""
     others = [n for n in FIELD_ORDER if n != "birth"]
     not_names = [n for n in FIELD_ORDER if n not in {"given", "family"}]
     first = estimate(by_birth, background, learn=others)
     second = estimate(by_names, background, learn=not_names, m=first.m)
     birth = FIELD_ORDER.index("birth")
     m = [second.m[f] if f == birth else first.m[f] for f in range(len(FIELD_ORDER))]
-    # The prior of a *random* pair, from the share of matches among pairs sharing a birth date
-    # (Bayes: P(match) = P(match | same date) · P(same date) / P(same date | match)): the prior
-    # of candidate pairs would count their chosen-for-agreeing names twice.
     u = first.u
-    prior = first.prior * u[birth][LEVELS - 1] / m[birth][LEVELS - 1]
-    return Weights(m=m, u=u, prior=min(max(prior, 1e-9), 0.5))
+    prior = _prior(first.prior, sum(by_birth.values()), m[birth][LEVELS - 1], records)
+    if prior is None:
+        # Without the batch's size: Bayes over a random pair, P(match) = P(match | same date)
+        # · P(same date) / P(same date | match), P(same date) from the sampled pairs.
+        prior = first.prior * u[birth][LEVELS - 1] / m[birth][LEVELS - 1]
+    return Weights(m=m, u=u, prior=min(max(prior, 1e-12), 0.5))
+
+
+def _prior(share: float, dated_pairs: int, m_same_date: float, records: int | None) -> float | None:
+    """The prior of a random pair: the matches among the candidate pairs sharing a birth date
+    (their `share`, by EM), divided by the share of matches that share a date, are the
+    matching pairs of the batch; over all its pairs. The candidate pairs, not all pairs
+    sharing a date, are what EM saw: a placeholder date's block is split by names, so among
+    its candidates the share of matches is far above its share among all pairs with that
+    date, and Bayes over a sampled P(same date) put the prior 5 times too high at 1,000,000
+    records (precision fell from 0.97 to 0.87; benchmarks/README.md, bench_linkage)."""
+    if not records or records < 2 or not dated_pairs:
+        return None
+    matches = share * dated_pairs / max(m_same_date, 1e-6)
+    return matches / (records * (records - 1) / 2)
 
 
 def background_pairs(n: int, size: int, seed: int = 5) -> list[tuple[int, int]]:
@@ -427,14 +445,21 @@ class Frequencies:
 # --- thresholds and clustering ----------------------------------------------------------------
 
 
+LARGEST_CHECKED = 1000  # clusters above this size are not checked for conflicts (quadratic)
+
+
 @dataclass(frozen=True)
 class Thresholds:
     match: float = 0.7  # posterior at or above: one person
     uncertain: float = 0.2  # between: never merged, counted as uncertainty
+    # Below: clearly two people. Two clusters holding such a pair are never merged, however
+    # strong the match that would join them (`cluster`): single linkage otherwise chains
+    # different people through a third record with a common name and date.
+    conflict: float = 0.001
 
     def __post_init__(self) -> None:
-        if not 0 < self.uncertain <= self.match < 1:
-            raise ValueError("thresholds must satisfy 0 < uncertain <= match < 1")
+        if not 0 < self.conflict <= self.uncertain <= self.match < 1:
+            raise ValueError("thresholds must satisfy 0 < conflict <= uncertain <= match < 1")
 
 
 @dataclass
@@ -451,6 +476,9 @@ class Linkage:
     # The count's point estimate: each uncertain pair that would join two persons takes away
     # its probability of being one person (`cluster`); between the two counts above.
     persons_expected: float = 0.0
+    # Confident matches refused because their clusters held a pair scored clearly two people
+    # (`cluster`); counted among the uncertain pairs.
+    refused_merges: int = 0
 
 
 class _Union:
@@ -473,20 +501,40 @@ class _Union:
 
 def cluster(
     n: int,
-    matches: Iterable[tuple[int, int]],
+    matches: Sequence[tuple[int, int]],
     uncertain: Sequence[tuple[int, int]],
     chances: Sequence[float] | None = None,
+    *,
+    strengths: Sequence[float] | None = None,
+    conflicts: Iterable[tuple[int, int]] = (),
 ) -> Linkage:
-    """Connected components over confident matches; uncertain pairs only measure how many
-    more persons might be one. With `chances` (each uncertain pair's probability of being one
-    person), also the expected number of persons: the confident count less, for each
-    uncertain pair (likeliest first) that would still join two persons, its chance. A pair
-    already joined through likelier ones takes nothing (a person is not merged twice)."""
+    """Connected components over confident matches, except that two clusters holding a
+    `conflicts` pair (scored clearly two people) are never joined: the matches are taken
+    strongest first (by `strengths`, each match's probability), and a match that would join
+    such clusters is refused and counted as uncertain instead (with its strength as its
+    chance). Uncertain pairs only measure how many more persons might be one. With `chances`
+    (each uncertain pair's probability of being one person), also the expected number of
+    persons: the confident count less, for each uncertain pair (likeliest first) that would
+    still join two persons, its chance. A pair already joined through likelier ones takes
+    nothing (a person is not merged twice)."""
     persons = _Union(n)
-    for a, b in matches:
-        persons.join(a, b)
+    apart: dict[int, set[int]] = defaultdict(set)  # root -> records its cluster conflicts with
+    for a, b in conflicts:
+        apart[a].add(b)
+        apart[b].add(a)
+    order: Sequence[int] = range(len(matches))
+    if strengths is not None:
+        order = sorted(order, key=lambda k: -strengths[k])
+    refused: list[int] = []
+    for k in order:
+        if not _join_unless_apart(persons, apart, *matches[k]):
+            refused.append(k)
     labels = [persons.root(i) for i in range(n)]
     count = len(set(labels))
+    if refused:
+        uncertain = [*uncertain, *(matches[k] for k in refused)]
+        if chances is not None:
+            chances = [*chances, *(strengths[k] if strengths else 1.0 for k in refused)]
     widened = _Union(n)
     widened.parent = list(labels)  # each record points at its cluster's root (a root itself)
     ranked: Sequence[int] = range(len(uncertain))
@@ -503,7 +551,53 @@ def cluster(
             expected -= chances[k] if chances is not None else 0.0
     result = Linkage(labels, count, count - merges, open_pairs, 0, 0)
     result.persons_expected = expected
+    result.refused_merges = len(refused)
     return result
+
+
+def _join_unless_apart(persons: _Union, apart: dict[int, set[int]], a: int, b: int) -> bool:
+    """Join a's and b's clusters unless one holds a record the other must stay apart from;
+    the conflicts of a joined cluster are filed under its new root. False when refused."""
+    ra, rb = persons.root(a), persons.root(b)
+    if ra == rb:
+        return True
+    mine, theirs = apart.get(ra), apart.get(rb)
+    if mine and theirs:  # a conflict is filed at both ends: read the shorter list
+        smaller, other = (mine, rb) if len(mine) <= len(theirs) else (theirs, ra)
+        if any(persons.root(x) == other for x in smaller):
+            return False
+    persons.join(ra, rb)
+    root = persons.root(ra)
+    held = apart.pop(ra, set()) | apart.pop(rb, set())
+    if held:
+        apart[root] = held
+    return True
+
+
+def conflicting_pairs(
+    records: Sequence[Encoding],
+    labels: Sequence[int],
+    weights: Weights,
+    frequencies: Frequencies | None,
+    cut: float,
+    *,
+    largest: int = LARGEST_CHECKED,
+) -> list[tuple[int, int]]:
+    """Every pair inside one cluster of `labels` (clusters of at most `largest` records)
+    whose probability is below `cut`: the reference of what `link` computes over arrays."""
+    members: dict[int, list[int]] = defaultdict(list)
+    for i, label in enumerate(labels):
+        members[label].append(i)
+    out = []
+    for group in members.values():
+        if len(group) > largest:
+            continue
+        for x, a in enumerate(group):
+            for b in group[x + 1 :]:
+                vector = compare(records[a], records[b])
+                if pair_probability(records[a], records[b], vector, weights, frequencies) < cut:
+                    out.append((a, b))
+    return out
 
 
 def same_person_for_sure(a: Encoding, b: Encoding) -> bool:
@@ -562,8 +656,10 @@ def link(
             packed.counts(compared.pattern[packed.among(pairs, by_birth)]),
             packed.counts(compared.pattern[packed.among(pairs, by_names)]),
             packed.counts(background),
+            records=n,
         )
     matches: list[tuple[int, int]] = []
+    strengths: list[float] = []
     uncertain: list[tuple[int, int]] = []
     chances: list[float] = []
     table = np.array([weights.score(packed.vector(p)) for p in range(packed.PATTERNS)])
@@ -575,9 +671,12 @@ def link(
         # A weak record's likely match is uncertainty, never a merge.
         unsure = ~sure & (p >= thresholds.uncertain)
         matches += zip(a[sure].tolist(), b[sure].tolist(), strict=True)
+        strengths += p[sure].tolist()
         uncertain += zip(a[unsure].tolist(), b[unsure].tolist(), strict=True)
         chances += p[unsure].tolist()
-    result = cluster(n, matches, uncertain, chances)
+    first = cluster(n, matches, [])
+    conflicts = _conflicts(batch, first.labels, weights, table, thresholds.conflict)
+    result = cluster(n, matches, uncertain, chances, strengths=strengths, conflicts=conflicts)
     result.weak_records = int(batch.weak.sum())
     result.candidate_pairs = len(pairs)
     result.weights = weights
@@ -585,6 +684,27 @@ def link(
 
 
 _CUTS = tuple(LEVEL_CUTS[name] for name in FIELD_ORDER)
+
+
+def _conflicts(
+    batch: packed.Packed,
+    labels: Sequence[int],
+    weights: Weights,
+    table: npt.NDArray[np.float64],
+    cut: float,
+) -> list[tuple[int, int]]:
+    """`conflicting_pairs` over arrays: every pair inside a cluster of the confident matches
+    (of 3 to LARGEST_CHECKED records: a pair is its own match) scored below `cut`."""
+    n = batch.n
+    order, starts, sizes = packed.groups([np.asarray(labels, dtype=np.int64)])
+    checked = np.where((sizes > 2) & (sizes <= LARGEST_CHECKED), sizes, 0)
+    codes = packed.unique_codes(packed.pairs_within(order, starts, checked, n))
+    out: list[tuple[int, int]] = []
+    for _part, a, b in packed.chunks(codes, n):
+        c = packed.compare(batch, a, b, _CUTS)
+        low = _probabilities(batch, a, b, c, weights, table) < cut
+        out += zip(a[low].tolist(), b[low].tolist(), strict=True)
+    return out
 
 
 def _compare_all(batch: packed.Packed, pairs: npt.NDArray[np.int64]) -> packed.Compared:

@@ -369,3 +369,74 @@ def test_block_texts_are_distinct_for_distinct_keys():
     texts = [matching.block_text(k) for pair in index.entries(a) for k in pair]
     assert len(set(texts)) == len(texts) == 2 * 25
     assert texts[0].startswith("birth:") and "/" in texts[1]
+
+
+# --- clusters kept apart by a pair scored clearly two people ------------------------------------
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.integers(min_value=2, max_value=12).flatmap(
+        lambda n: st.tuples(
+            st.just(n),
+            st.lists(
+                st.tuples(st.integers(0, n - 1), st.integers(0, n - 1), st.floats(0.7, 1.0)),
+                max_size=14,
+            ),
+            st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=4),
+        )
+    )
+)
+def test_no_cluster_holds_a_conflict_and_every_refused_match_would_make_one(case):
+    n, weighted, conflicts = case
+    conflicts = [(a, b) for a, b in conflicts if a != b]
+    matches = [(a, b) for a, b, _p in weighted]
+    result = matching.cluster(
+        n, matches, [], [], strengths=[p for *_, p in weighted], conflicts=conflicts
+    )
+    labels = result.labels
+    assert result.persons == len(set(labels))
+    for a, b in conflicts:
+        assert labels[a] != labels[b]
+    refused = 0
+    for a, b in matches:
+        if labels[a] != labels[b]:
+            refused += 1
+            joined = {labels[a], labels[b]}
+            assert any(labels[x] in joined and labels[y] in joined for x, y in conflicts)
+    assert result.refused_merges >= refused  # a repeated refused pair is counted each time
+    if not conflicts:
+        assert labels == matching.cluster(n, matches, []).labels
+    assert result.persons_if_uncertain_merged <= result.persons_expected + 1e-9
+    assert result.persons_if_uncertain_merged <= len(set(matching.cluster(n, matches, []).labels))
+
+
+def test_a_chain_through_a_third_record_is_cut_at_its_weakest_match():
+    # 0-1 and 1-2 are confident matches, but 0 and 2 were scored clearly two people: the
+    # weaker match (1-2) is refused and counted as uncertain, by its probability.
+    result = matching.cluster(
+        3, [(0, 1), (1, 2)], [], [], strengths=[0.99, 0.8], conflicts=[(0, 2)]
+    )
+    assert result.labels[0] == result.labels[1] != result.labels[2]
+    assert (result.persons, result.persons_if_uncertain_merged) == (2, 1)
+    assert result.refused_merges == 1
+    assert result.persons_expected == pytest.approx(2 - 0.8)
+    plain = matching.cluster(3, [(0, 1), (1, 2)], [])
+    assert plain.persons == 1  # single linkage alone chains them
+
+
+def test_link_keeps_apart_two_people_joined_only_through_a_third_record():
+    """Two people with a common given name, born the same day, with different family names,
+    sexes and countries of birth; a third record holds only the given name and the date. It
+    is surely the same person as each (every field it shares is equal), but the two are
+    clearly different people: one of the matches is refused, and counted as uncertain."""
+    base = {"given_name": "Maria", "birth_date": dt.date(1990, 3, 14)}
+    first = {**base, "family_name": "Cruz", "gender_identity": "woman", "country_of_birth": "PH"}
+    second = {**base, "family_name": "Santos", "gender_identity": "man", "country_of_birth": "MX"}
+    records = [enc.encode(KEY, p) for p in (first, base, second)]
+    learnt = matching.estimate({(4, 4, 4, 4, 4): 50}, {(1, 1, 1, 4, 1): 500})
+    weights = matching.Weights(m=learnt.m, u=learnt.u, prior=0.01)
+    result = matching.link(records, weights=weights)
+    assert result.labels[0] != result.labels[2]
+    assert result.refused_merges == 1
+    assert (result.persons, result.persons_if_uncertain_merged) == (2, 1)

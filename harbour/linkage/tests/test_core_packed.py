@@ -149,3 +149,24 @@ def test_a_lookup_compares_one_record_with_every_row_as_the_reference(query, bat
     assert packed.sure(compared).tolist() == [
         matching.same_person_for_sure(query, other) for other in batch
     ]
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(identities, min_size=2, max_size=25), st.data())
+def test_packed_conflicts_equal_the_reference(people, data):
+    """The pairs inside each cluster scored below the cut: the same over arrays."""
+    batch = [enc.encode(KEY, p) for p in people]
+    n = len(batch)
+    labels = data.draw(st.lists(st.integers(0, 3), min_size=n, max_size=n))
+    rows = packed.Packed.of(batch)
+    weights = matching.estimate({(1, 4, 4, 4, 4): 5}, {(1, 1, 1, 4, 1): 20})
+    table = np.array([weights.score(packed.vector(p)) for p in range(packed.PATTERNS)])
+    frequencies = matching.Frequencies.of(batch)
+    got = matching._conflicts(rows, labels, weights, table, 0.3)
+    # clusters of two are left to the reference too: their only pair is their own match
+    want = [
+        pair
+        for pair in matching.conflicting_pairs(batch, labels, weights, frequencies, 0.3)
+        if labels.count(labels[pair[0]]) > 2
+    ]
+    assert sorted(got) == sorted(want)
