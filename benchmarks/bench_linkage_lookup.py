@@ -79,6 +79,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--database-url", default="", help="an EMPTY database (default SQLite)")
     parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE one lookup")
     parser.add_argument(
+        "--misses",
+        action="store_true",
+        help="print each returning survivor the hint did not find: its comparison with its own "
+        "record, the posterior by the levels only and with the run's term frequencies",
+    )
+    parser.add_argument(
         "--profile", action="store_true", help="cProfile the hints of each kind (after timing)"
     )
     parser.add_argument("--json", default="", help="also write the figures here")
@@ -138,9 +144,7 @@ def reseeded(args: argparse.Namespace, figures: dict[str, Any]) -> "World":
     if figures["encodings"] != args.encodings:
         raise SystemExit(f"the state was seeded with --encodings {figures['encodings']}")
     records, _truth = population(args.encodings, args.seed)
-    ids = dict(
-        Survivor.objects.filter(reference__startswith="S-").values_list("reference", "pk")
-    )
+    ids = dict(Survivor.objects.filter(reference__startswith="S-").values_list("reference", "pk"))
     world = World(
         asker=User.objects.get(email="ask@example.org"),
         orgs=list(Organisation.objects.filter(short_name__startswith="h").order_by("name_en")),
@@ -465,6 +469,56 @@ def linkage_run() -> float:
     return time.perf_counter() - started
 
 
+def run_has_frequencies() -> bool:
+    from harbour.linkage.queries import current_run
+
+    run = current_run()
+    return run is not None and "frequencies" in (run.weights or {})
+
+
+def misses(world: World, values: list[dict], sources: list[Any], stored: list) -> int:
+    """Each returning survivor the hint did not tell "known": its comparison vector with its
+    own seeded record, how many of the run's records hold its exact given name, family name
+    and birth date, and the posterior by the levels only and with those frequencies (the
+    threshold is 0.7). Returns how many were missed."""
+    from harbour.core import tenancy
+    from harbour.linkage import lookup
+    from harbour.linkage.core import matching
+    from harbour.linkage.keys import hub_key
+    from harbour.linkage.queries import current_run_id
+
+    hint, key = hint_function(), hub_key()
+    scoring = lookup.scoring(current_run_id())
+    by_id = dict(stored)
+    probes_ = prepared(values)
+    missed = 0
+    tenancy.for_user(world.asker)
+    try:
+        answers = [hint(by=world.asker, values=v).known for v in values]
+    finally:
+        tenancy.reset()
+    print("\nreturning survivors not told 'known' (vector: given, family, birth, sex, place):")
+    for probe, source, known in zip(probes_, sources, answers, strict=True):
+        if known:
+            continue
+        missed += 1
+        own = by_id[source]
+        vector = matching.compare(probe.mine, own)
+        plain = scoring.weights.probability(vector) if scoring else float("nan")
+        tf = float("nan")
+        if scoring is not None:
+            extra = scoring.adjustments(key, probe.mine)
+            shared = [
+                e
+                for e, name in zip(extra, lookup.TF_FIELDS, strict=True)
+                if probe.mine.filters.get(name) is not None
+                and probe.mine.filters.get(name) == own.filters.get(name)
+            ]
+            tf = scoring.weights.probability(vector, sum(shared))
+        print(f"  {vector}  levels only {plain:.3f}  with term frequencies {tf:.3f}")
+    return missed
+
+
 def kernel_index(world: World) -> tuple[Any, list[Any], float]:
     """The kernel's index over the stored encodings (read back, as the hint reads them)."""
     from harbour.linkage.core import matching
@@ -594,6 +648,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     saved = load_state(args)
     if saved:
         world, linked = reseeded(args, saved["figures"]), saved["figures"]["linkage_run_s"]
+        if not args.no_run and not run_has_frequencies():
+            linked = linkage_run()  # the seed's run predates the stored term frequencies
     else:
         world = seed(args.encodings, args.seed, args.workers)
         linked = None if args.no_run else linkage_run()
@@ -648,6 +704,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         }
         if args.explain and kind == "in the hub":
             explain(world, ready[0])
+        if args.misses and kind == "in the hub":
+            misses(world, values, sources, stored)
         if args.profile:
             profile(world, values, kind)
     out["load_after"] = os.getloadavg()
