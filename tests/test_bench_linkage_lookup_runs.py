@@ -38,3 +38,20 @@ def test_the_lookup_benchmark_runs_and_its_sides_agree(tmp_path: Path) -> None:
     assert found["answered_known"] >= 14, found
     assert found["candidates_mean"] >= 1, found
     assert found["source_among_candidates"] >= 14, found
+
+
+def test_a_seeded_state_is_timed_by_a_later_call_with_the_misses(tmp_path: Path) -> None:
+    """--state: the first call seeds and stops, the second times the hint on that seed (and
+    --misses explains each returning survivor not found)."""
+    state, out = tmp_path / "state", tmp_path / "lookup.json"
+    base = [sys.executable, str(SCRIPT), "--encodings", "300", "--state", str(state)]
+    seeded = subprocess.run(base, capture_output=True, text=True, timeout=600)  # noqa: S603
+    assert seeded.returncode == 0, seeded.stdout + seeded.stderr
+    assert "seeded; state in" in seeded.stdout and (state / "state.json").exists()
+    command = [*base, "--probes", "10", "--warmup", "1", "--misses", "--json", str(out)]
+    timed = subprocess.run(command, capture_output=True, text=True, timeout=600)  # noqa: S603
+    assert timed.returncode == 0, timed.stdout + timed.stderr
+    assert "not told 'known'" in timed.stdout and "Harbour / raw SQL" in timed.stdout
+    figures = json.loads(out.read_text())
+    assert figures["encodings"] == 300
+    assert figures["kinds"]["in the hub"]["source_among_candidates"] >= 7
