@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from harbour.accounts.policy import Perm, can
 from harbour.audit.actions import Actor, record_event
 from harbour.core.errors import Forbidden, InvalidInput
-from harbour.directory import index, policy, references, regions
+from harbour.directory import index, policy, references, regions, sealing
 from harbour.directory.models import (
     ELIGIBILITY_FLAGS,
     Address,
@@ -33,7 +33,6 @@ from harbour.directory.models import (
 )
 from harbour.directory.pathway import TAXONOMY_URI, pathway
 from harbour.directory.places import provinces
-from harbour.orgs import crypto
 from harbour.standard.dictionary import current
 
 SERVICE_FIELDS = (
@@ -446,14 +445,14 @@ def _store_address(location: Location, addr: dict[str, Any], lat: Any, lon: Any)
             "latitude": lat,
             "longitude": lon,
         }
-        location.sealed = crypto.seal_record(location, payload)
+        sealing.store_hidden(location, payload)
         location.latitude = location.longitude = None
     else:
-        location.sealed = ""
+        sealing.drop_hidden(location)
         location.latitude, location.longitude = lat, lon
         if addr.get("city"):
             Address.objects.create(location=location, country="CA", address_type="physical", **addr)
-    location.save(update_fields=["sealed", "latitude", "longitude", "updated_at"])
+    location.save(update_fields=["latitude", "longitude", "updated_at"])
 
 
 def _store_region(location: Location, lat: Any, lon: Any, reach_km: Any) -> None:
@@ -498,7 +497,7 @@ def fill_regions(*, by: Actor) -> int:
     missing = Location.objects.filter(confidentiality=Confidentiality.HIDDEN, region__isnull=True)
     services: list[Any] = []
     filled = 0
-    for location in missing.exclude(sealed="").order_by("pk"):
+    for location in missing.filter(hidden_address__isnull=False).order_by("pk"):
         detail = policy.sealed_detail(location)
         lat, lon = detail.get("latitude"), detail.get("longitude")
         if lat is None or lon is None:
@@ -526,5 +525,6 @@ def remove_location(*, by: Actor, service: Service, location: Location) -> None:
     # Rows kept apart for it (a service-at-location of a service still outside, docs/adr/0043)
     # go with it: once it is gone they would count as "outside" and leave in the whole export.
     ExtraRecord.objects.filter(parent_id=location.pk).delete()
+    sealing.drop_hidden(location)  # as its organisation: a curator's scope would not see it
     location.delete()
     index.refresh(services)

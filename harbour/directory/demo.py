@@ -198,6 +198,7 @@ class _Builder:
                 m.Service,
                 m.Location,
                 m.HiddenRegion,
+                m.HiddenAddress,
                 m.ServiceAtLocation,
                 m.Address,
                 m.Phone,
@@ -371,12 +372,14 @@ class _Builder:
             confidentiality=confidentiality,
             province=city.province,
         )
-        if confidentiality == m.Confidentiality.HIDDEN:
+        if confidentiality == m.Confidentiality.HIDDEN and owner is not None:  # always, above
             from harbour.orgs import crypto
 
-            location.sealed = crypto.seal_record(
-                location, {"addresses": [address], "latitude": lat, "longitude": lon}
+            hidden = m.HiddenAddress(location=location, org_id=owner)
+            hidden.sealed = crypto.seal_record(
+                hidden, {"addresses": [address], "latitude": lat, "longitude": lon}
             )
+            self.rows[m.HiddenAddress].append(hidden)
             region = regions.region_for(lat, lon, regions.DEFAULT_REACH_KM)
             self.rows[m.HiddenRegion].append(
                 m.HiddenRegion(

@@ -73,9 +73,11 @@ def bundle_for(
 
 def _locations(locs: list[m.Location]) -> tuple[list[dict], list[dict]]:
     """Rows of locations the audience may see in full; a hidden one (seen only by its own
-    organisation) is opened from its sealed payload."""
+    organisation) is opened from its sealed row."""
     rows, addresses = [], []
-    plain = m.Address.objects.filter(location__in=[x for x in locs if not x.sealed]).order_by("id")
+    plain = m.Address.objects.filter(
+        location__in=[x for x in locs if x.confidentiality != m.Confidentiality.HIDDEN]
+    ).order_by("id")
     by_location: dict[Any, list[m.Address]] = {}
     for address in plain:
         by_location.setdefault(address.location_id, []).append(address)

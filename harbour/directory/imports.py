@@ -449,6 +449,9 @@ def _delete_replaced(bundle: Bundle) -> list[Any]:
         if table.model is None:
             continue
         m.Attribute.objects.filter(link_id__in=ids).delete()
+        if table.name == "location":  # their sealed rows first, as each one's organisation
+            for location in m.Location.objects.filter(pk__in=ids, hidden_address__isnull=False):
+                sealing.drop_hidden(location)
         table.model._default_manager.filter(pk__in=ids).delete()
     return affected
 
@@ -512,6 +515,7 @@ def _write_rows(
     fields = model_fields(table)
     objects: list[Any] = []
     placed: list[tuple[Any, Any, Any]] = []  # hidden locations with their true position
+    sealed: list[tuple[Any, Any, Any, Any]] = []  # ... and their addresses, to seal
     for row in rows:
         # an external reference stays as it came, in `extra`, since no row here can hold it
         ext = outside.get((table.name, str(row.get("id"))), set())
@@ -528,11 +532,13 @@ def _write_rows(
             obj.org_id = org_id
         if table.name == "location" and (position := sealing.prepare_location(obj, row, hidden)):
             placed.append((obj, *position))
+            sealed.append((obj, hidden[row["id"]], *position))
         objects.append(obj)
     if table.name in {"organization", "taxonomy", "taxonomy_term"}:
         _upsert(table.model, objects)
     else:
         table.model._default_manager.bulk_create(objects, batch_size=500)
+    sealing.seal_prepared(sealed)  # once the locations exist: the sealed row refers to them
     # A hidden location's coarse region (ADR 44), from its position while it is still at hand;
     # the index, refreshed after the writes, copies the region and never the position.
     store_regions(placed)

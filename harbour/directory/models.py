@@ -6,8 +6,9 @@ seasonal closures, capacity and vacancy, and a confidentiality level on every lo
 docs/adr/0010 and 0011). A record may be owned by a Harbour organisation (`org`), whose staff keep
 it current; only `actions.py` writes these tables, and only `policy.py` decides who sees what.
 
-Hidden locations keep their address and coordinates in `sealed`, encrypted with the owning
-organisation's key: no column holds them, so no query, export or index can leak them.
+Hidden locations keep their address and coordinates in a `HiddenAddress` row of their own,
+sealed with the owning organisation's key: no plain column holds them, so no query, export or
+index can leak them, and on PostgreSQL that table is under row-level security (ADR 40).
 """
 
 from typing import ClassVar
@@ -17,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from harbour.core.models import BaseModel
 from harbour.core.sensitivity import Sensitivity
+from harbour.core.tenancy import ME, RowSecurity
 
 # The tables hanging off services and locations live in details.py, imported here so Django and
 # every caller find them in `harbour.directory.models`.
@@ -273,7 +275,7 @@ class Location(Owned):
     alternate_name = models.CharField(max_length=250, blank=True)
     description = models.TextField(_("description"), blank=True)
     transportation = models.TextField(_("getting there"), blank=True)
-    # Null for hidden locations: their coordinates live in `sealed`.
+    # Null for hidden locations: their coordinates are sealed in their `HiddenAddress`.
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
     external_identifier = models.CharField(max_length=250, blank=True)
@@ -286,7 +288,6 @@ class Location(Owned):
     )
     # The one geographic fact shown for a hidden location.
     province = models.CharField(_("province or territory"), max_length=5, blank=True)
-    sealed = models.TextField(blank=True, default="")
 
     sensitivity: ClassVar[dict[str, Sensitivity]] = _plain(
         "provider",
@@ -304,11 +305,34 @@ class Location(Owned):
         # Public for public locations; for hidden ones these stay empty and the values are sealed.
         "latitude": Sensitivity.QUASI_IDENTIFIER,
         "longitude": Sensitivity.QUASI_IDENTIFIER,
-        "sealed": Sensitivity.IDENTIFIER,
     }
 
     def __str__(self) -> str:
         return self.name or str(self.pk)
+
+
+class HiddenAddress(BaseModel):
+    """A hidden location's addresses and true position, sealed with the owning organisation's
+    key: the directory's one secret (docs/adr/0044). Apart from the public location row so that
+    PostgreSQL's row-level security can keep it to that organisation (ADR 40): the location
+    passes for everyone, this row only for its organisation's scope or `all`. Not an HSDS table."""
+
+    location = models.OneToOneField(
+        Location, on_delete=models.CASCADE, related_name="hidden_address"
+    )
+    # The location's owner, whose key seals it (key rotation finds `org` and `sealed`).
+    org = models.ForeignKey("orgs.Organisation", on_delete=models.PROTECT, related_name="+")
+    sealed = models.TextField()
+
+    row_security: ClassVar[RowSecurity] = RowSecurity(
+        read=(f"org_id = {ME}",), write=(f"org_id = {ME}",)
+    )
+
+    sensitivity: ClassVar[dict[str, Sensitivity]] = {
+        "location": Sensitivity.NONE,
+        "org": Sensitivity.NONE,
+        "sealed": Sensitivity.IDENTIFIER,
+    }
 
 
 class HiddenRegion(BaseModel):
@@ -336,7 +360,7 @@ class ServiceAtLocation(HsdsRecord):
 
 
 class Address(HsdsRecord):
-    """Addresses of public and partners-only locations (hidden ones are sealed in the location)."""
+    """Addresses of public and partners-only locations (hidden ones are in `HiddenAddress`)."""
 
     location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="addresses")
     attention = models.CharField(max_length=250, blank=True)

@@ -26,6 +26,7 @@ from harbour.directory import regions
 from harbour.directory.models import (
     Address,
     Confidentiality,
+    HiddenAddress,
     HiddenRegion,
     Location,
     Provider,
@@ -223,7 +224,7 @@ def card_places(aud: Audience, sal_ids: set[Any]) -> dict[Any, ShownPlace | None
         loc = dict(zip(_CARD_LOCATION, values, strict=True))
         visible = _may_see(aud, loc["confidentiality"], loc["org_id"])
         if visible and loc["confidentiality"] == HIDDEN:
-            # Its owner, whose address is sealed in the row: rare, so one by one.
+            # Its owner, whose address is sealed in its own row: rare, so one by one.
             out[sal_id] = shown_place(aud, Location.objects.get(pk=location_id))
         elif visible:
             open_ids[sal_id] = dict(loc, id=location_id)
@@ -278,10 +279,11 @@ def shown_places(aud: Audience, service: Service) -> list[ShownPlace]:
 
 
 def sealed_detail(location: Location) -> dict[str, Any]:
-    """Open a hidden location's sealed address. Callers have checked `may_see_address`."""
-    if not location.sealed or location.org_id is None:
-        return {}
-    return crypto.open_record(location)
+    """Open a hidden location's sealed address. Callers have checked `may_see_address`; on
+    PostgreSQL the row is found only in its organisation's scope or `all` (ADR 40), so a
+    caller that skipped the check finds nothing to open."""
+    found = HiddenAddress.objects.filter(location_id=location.pk).first()
+    return crypto.open_record(found) if found is not None else {}
 
 
 _ADDRESS_FIELDS = (

@@ -1,12 +1,16 @@
-"""Hidden locations in an import (ADR 43, 44): their addresses and positions are sealed into
-the location, never written to a column, whether the location comes in the same file or is
-already in Harbour."""
+"""Hidden locations' addresses and positions (ADR 43, 44): sealed into the location's own
+`HiddenAddress` row, never written to a plain column, whether the location comes in an import
+(in the same file or already in Harbour), from its page or from the demo. That row is under
+row-level security on PostgreSQL (ADR 40): only its organisation's scope, or `all`, reads or
+writes it."""
 
 import uuid
 from collections import defaultdict
 from typing import Any
 
+from harbour.core import tenancy
 from harbour.directory import models as m
+from harbour.directory import policy
 from harbour.directory.hsds import Bundle
 from harbour.directory.index import area_code
 from harbour.orgs import crypto
@@ -52,21 +56,44 @@ def _uuid(value: Any) -> uuid.UUID | None:
         return None
 
 
+def store_hidden(location: Any, payload: dict[str, Any]) -> None:
+    """Seal `payload` (addresses, latitude, longitude) as the hidden location's row: created,
+    replaced, or removed when nothing is left to seal. Written as the location's organisation
+    (logged): a national curator's import or edit writes that organisation's row, which its
+    own scope would refuse."""
+    with tenancy.as_organisation(location.org_id, "directory: a hidden location's address"):
+        row = m.HiddenAddress.objects.filter(location_id=location.pk).first()
+        row = row or m.HiddenAddress(location_id=location.pk)
+        row.org_id = location.org_id
+        row.sealed = crypto.seal_record(row, payload)
+        if row.sealed:
+            row.save()
+        elif not row._state.adding:
+            row.delete()
+
+
+def drop_hidden(location: Any) -> None:
+    """A location no longer hidden keeps no sealed address."""
+    with tenancy.as_organisation(location.org_id, "directory: a location no longer hidden"):
+        m.HiddenAddress.objects.filter(location_id=location.pk).delete()
+
+
 def seal_addresses(location: Any, addresses: list[dict[str, Any]]) -> None:
     """Add (or replace, by id) addresses in a hidden location's sealed detail."""
-    detail = crypto.open_record(location)
+    with tenancy.as_organisation(location.org_id, "directory: a hidden location's address"):
+        detail = policy.sealed_detail(location)
     new = {str(a.get("id")) for a in addresses}
     kept = [a for a in detail.get("addresses", []) if str(a.get("id")) not in new]
     detail["addresses"] = [*kept, *addresses]
-    location.sealed = crypto.seal_record(location, detail)
-    location.save(update_fields=["sealed"])
+    store_hidden(location, detail)
 
 
 def prepare_location(
     obj: Any, row: dict[str, Any], hidden_addresses: dict[str, list[dict[str, Any]]]
 ) -> tuple[Any, Any] | None:
-    """Fill the province; seal a hidden location's address and position. Returns the position
-    of a hidden location, for its region."""
+    """Fill the province; take a hidden location's position off the row (its address and
+    position are sealed by `seal_prepared` once the location is saved). Returns the position
+    of a hidden location, for its region and its sealed row."""
     if not obj.province:
         obj.province = area_code(str(row.get("state_province", "")))
     hidden = hidden_addresses.get(row["id"])
@@ -75,8 +102,12 @@ def prepare_location(
     position = (obj.latitude, obj.longitude)
     first = hidden[0] if hidden else {}
     obj.province = obj.province or area_code(str(first.get("state_province", "")))
-    obj.sealed = crypto.seal_record(
-        obj, {"addresses": hidden, "latitude": obj.latitude, "longitude": obj.longitude}
-    )
     obj.latitude = obj.longitude = None
     return position
+
+
+def seal_prepared(placed: list[tuple[Any, list[dict[str, Any]], Any, Any]]) -> None:
+    """Seal each hidden location an import saved: (location, its addresses, latitude,
+    longitude)."""
+    for obj, addresses, lat, lon in placed:
+        store_hidden(obj, {"addresses": addresses, "latitude": lat, "longitude": lon})

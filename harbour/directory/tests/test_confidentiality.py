@@ -85,9 +85,10 @@ def _urls(world: Any) -> list[str]:
 
 def test_the_hidden_address_is_sealed_not_stored_in_any_column(world) -> None:
     loc = Location.objects.get(pk=world.hidden_location.pk)
-    assert loc.latitude is None and loc.longitude is None and loc.sealed
+    assert loc.latitude is None and loc.longitude is None
+    assert loc.hidden_address.org_id == loc.org_id and loc.hidden_address.sealed
     assert not Address.objects.filter(location=loc).exists()
-    assert HIDDEN_STREET not in loc.sealed
+    assert HIDDEN_STREET not in loc.hidden_address.sealed
     entries = SearchEntry.objects.filter(service=world.safe_house)
     assert entries and all(e.latitude is None and "mockingbird" not in e.text for e in entries)
     assert policy.sealed_detail(loc)["addresses"][0]["address_1"] == HIDDEN_STREET

@@ -146,7 +146,7 @@ def test_the_owner_can_round_trip_its_hidden_location(world, supervisor) -> None
     report = imports.import_file(by=BY, data=data, org=world.org)
     assert report.ok, report.problems
     loc = m.Location.objects.get(pk=world.hidden_location.pk)
-    assert loc.latitude is None and loc.sealed and not loc.addresses.exists()
+    assert loc.latitude is None and loc.hidden_address.sealed and not loc.addresses.exists()
     assert policy.sealed_detail(loc)["addresses"][0]["address_1"] == "1313 Mockingbird Lane"
     # ...and the import gave it its coarse service region at once (ADR 44).
     assert loc.region.km == 100 and loc.region.label

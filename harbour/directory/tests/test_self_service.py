@@ -83,7 +83,7 @@ def test_a_provider_creates_a_service_with_a_hidden_location(org, supervisor, cl
     assert response.status_code == 302
     location = Location.objects.get(name="House")
     assert location.confidentiality == "hidden" and location.latitude is None
-    assert "Secret" not in location.sealed
+    assert "Secret" not in location.hidden_address.sealed
     page = client.get(f"/directory/manage/{service.pk}/locations/{location.pk}/")
     assert "5 Secret Road" in page.content.decode()  # its own organisation may read it
     assert AuditEvent.objects.filter(
