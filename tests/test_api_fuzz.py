@@ -10,6 +10,7 @@ the generated calls reach the code behind the 404. Any 5xx fails. The default ru
 
 import os
 from collections.abc import Iterator
+from functools import cache
 from typing import Any
 from urllib.parse import quote
 
@@ -30,12 +31,17 @@ pytestmark = pytest.mark.django_db
 EXAMPLES = 50 if os.environ.get("HARBOUR_SLOW") == "1" else 6
 
 
-def _documents() -> Iterator[tuple[str, Any]]:
+@cache
+def _schemas() -> dict[str, Any]:
+    """The two documents, generated and parsed once per process: the routes do not change while
+    the tests run, and building them once per operation took most of the sweep's time."""
     from harbour.api.api import api
     from harbour.directory.api import hsds_api
 
-    yield "api", api.get_openapi_schema()
-    yield "hsds", hsds_api.get_openapi_schema()
+    return {
+        "api": schemathesis.openapi.from_dict(api.get_openapi_schema()),
+        "hsds": schemathesis.openapi.from_dict(hsds_api.get_openapi_schema()),
+    }
 
 
 @pytest.fixture
@@ -92,8 +98,7 @@ def app() -> Iterator[WSGIHandler]:
 
 def _operations() -> list[tuple[str, str, str]]:
     found = []
-    for name, document in _documents():
-        schema = schemathesis.openapi.from_dict(document)
+    for name, schema in _schemas().items():
         for result in schema.get_all_operations():
             operation = result.ok()
             found.append((name, operation.method.upper(), operation.path))
@@ -101,9 +106,7 @@ def _operations() -> list[tuple[str, str, str]]:
 
 
 def _operation(name: str, method: str, path: str) -> Any:
-    document = dict(_documents())[name]
-    schema = schemathesis.openapi.from_dict(document)
-    return schema[path][method]
+    return _schemas()[name][path][method]
 
 
 @pytest.mark.parametrize("role", ["caseworker", "org_admin"])
