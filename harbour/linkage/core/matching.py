@@ -348,39 +348,27 @@ def learn_weights(
     by_birth: Mapping[tuple[int, ...], int],
     by_names: Mapping[tuple[int, ...], int],
     background: Mapping[tuple[int, ...], int],
-    *,
-    records: int | None = None,
 ) -> Weights:
     """m of every field but birth from the pairs sharing a birth date, m of birth from the
-    pairs with similar names, u from random pairs (`estimate`); the prior of a random pair
-    among `records` records (`_prior`)."""
+    pairs with similar names, u from random pairs (`estimate`)."""
     others = [n for n in FIELD_ORDER if n != "birth"]
     not_names = [n for n in FIELD_ORDER if n not in {"given", "family"}]
     first = estimate(by_birth, background, learn=others)
     second = estimate(by_names, background, learn=not_names, m=first.m)
     birth = FIELD_ORDER.index("birth")
     m = [second.m[f] if f == birth else first.m[f] for f in range(len(FIELD_ORDER))]
+    # The prior of a *random* pair, from the share of matches among pairs sharing a birth date
+    # (Bayes: P(match) = P(match | same date) · P(same date) / P(same date | match)): the prior
+    # of candidate pairs would count their chosen-for-agreeing names twice. It runs high at
+    # scale (about 5 times the true prior at 1,000,000 records: among the candidates of a split
+    # placeholder date the share of matches is far above the share among all pairs with that
+    # date); a prior from the matches found over all pairs, tried, came within 6 % of the true
+    # one but lowered recall as much as it raised precision and moved the expected count's
+    # error from -0.7 % to +3.9 % (benchmarks/README.md, bench_linkage, 2026-12-06, third
+    # session): the other weights lean on this one, so it stays until they are mended too.
     u = first.u
-    prior = _prior(first.prior, sum(by_birth.values()), m[birth][LEVELS - 1], records)
-    if prior is None:
-        # Without the batch's size: Bayes over a random pair, P(match) = P(match | same date)
-        # · P(same date) / P(same date | match), P(same date) from the sampled pairs.
-        prior = first.prior * u[birth][LEVELS - 1] / m[birth][LEVELS - 1]
-    return Weights(m=m, u=u, prior=min(max(prior, 1e-12), 0.5))
-
-
-def _prior(share: float, dated_pairs: int, m_same_date: float, records: int | None) -> float | None:
-    """The prior of a random pair: the matches among the candidate pairs sharing a birth date
-    (their `share`, by EM), divided by the share of matches that share a date, are the
-    matching pairs of the batch; over all its pairs. The candidate pairs, not all pairs
-    sharing a date, are what EM saw: a placeholder date's block is split by names, so among
-    its candidates the share of matches is far above its share among all pairs with that
-    date, and Bayes over a sampled P(same date) put the prior 5 times too high at 1,000,000
-    records (precision fell from 0.97 to 0.87; benchmarks/README.md, bench_linkage)."""
-    if not records or records < 2 or not dated_pairs:
-        return None
-    matches = share * dated_pairs / max(m_same_date, 1e-6)
-    return matches / (records * (records - 1) / 2)
+    prior = first.prior * u[birth][LEVELS - 1] / m[birth][LEVELS - 1]
+    return Weights(m=m, u=u, prior=min(max(prior, 1e-9), 0.5))
 
 
 def background_pairs(n: int, size: int, seed: int = 5) -> list[tuple[int, int]]:
@@ -656,7 +644,6 @@ def link(
             packed.counts(compared.pattern[packed.among(pairs, by_birth)]),
             packed.counts(compared.pattern[packed.among(pairs, by_names)]),
             packed.counts(background),
-            records=n,
         )
     matches: list[tuple[int, int]] = []
     strengths: list[float] = []
