@@ -150,6 +150,7 @@ def test_a_tampered_bulk_event_is_found(supervisor) -> None:
     assert [p.seq for p in problems if p.kind == "altered"] == [event.seq]
 
 
+@pytest.mark.usefixtures("small_batches")
 def test_an_import_larger_than_a_batch_verifies_and_is_not_duplicated(supervisor) -> None:
     n = bulk.MAX_BATCH + 150
     job = actions.create_import_job(by=supervisor, data=csv_of(n), dry_run=False)
@@ -212,6 +213,7 @@ def refused_at_the_end(supervisor, n: int) -> None:
     assert problems == []
 
 
+@pytest.mark.usefixtures("small_batches")
 def test_a_row_refused_after_a_written_batch_leaves_the_database_unchanged(supervisor) -> None:
     refused_at_the_end(supervisor, bulk.MAX_BATCH + 10)
 

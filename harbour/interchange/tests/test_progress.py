@@ -59,6 +59,7 @@ class Watch:
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("small_batches")
 def test_the_write_shows_its_progress_to_other_connections(
     supervisor, client_for, api_for, monkeypatch
 ) -> None:
@@ -104,6 +105,7 @@ def test_the_write_shows_its_progress_to_other_connections(
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("small_batches")
 def test_a_write_that_crashes_leaves_final_counts_and_no_progress(
     supervisor, api_for, monkeypatch
 ) -> None:
