@@ -6,6 +6,7 @@ configures Django itself), as tests/test_bench_stats_runs.py does for the statis
 a renamed function, column or setting breaks this test instead of the next benchmark run."""
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -49,7 +50,11 @@ def test_a_seeded_state_is_timed_by_a_later_call_with_the_misses(tmp_path: Path)
     assert seeded.returncode == 0, seeded.stdout + seeded.stderr
     assert "seeded; state in" in seeded.stdout and (state / "state.json").exists()
     command = [*base, "--probes", "10", "--warmup", "1", "--misses", "--json", str(out)]
-    timed = subprocess.run(command, capture_output=True, text=True, timeout=600)  # noqa: S603
+    try:
+        timed = subprocess.run(command, capture_output=True, text=True, timeout=600)  # noqa: S603
+    finally:  # the state's own folder (its keys, its SQLite database) is kept by the script
+        var_dir = json.loads((state / "state.json").read_text())["env"]["HARBOUR_VAR_DIR"]
+        shutil.rmtree(var_dir, ignore_errors=True)
     assert timed.returncode == 0, timed.stdout + timed.stderr
     assert "not told 'known'" in timed.stdout and "Harbour / raw SQL" in timed.stdout
     figures = json.loads(out.read_text())
