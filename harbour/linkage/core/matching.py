@@ -616,23 +616,27 @@ def pair_probability(
 
 
 def link(
-    records: Sequence[Encoding],
+    records: Sequence[Encoding] | packed.Packed,
     *,
     blocking: Blocking | None = None,
     thresholds: Thresholds | None = None,
     weights: Weights | None = None,
 ) -> Linkage:
-    """Link a batch of encodings (all of one key and scheme) into persons.
+    """Link a batch of encodings (all of one key and scheme), or a batch already packed, into
+    persons.
 
     Over packed arrays (`packed`): candidate pairs are int64 codes, compared in chunks; only
     the confident and uncertain pairs become Python tuples, for the clustering."""
-    keys = {(r.scheme, r.key_id) for r in records}
-    if len(keys) > 1:
-        raise ValueError("encodings of different keys or scheme versions cannot be compared")
+    if isinstance(records, packed.Packed):
+        batch = records  # packed from stored texts of one key (`Packed.from_texts`)
+    else:
+        keys = {(r.scheme, r.key_id) for r in records}
+        if len(keys) > 1:
+            raise ValueError("encodings of different keys or scheme versions cannot be compared")
+        batch = packed.Packed.of(records)
     thresholds = thresholds or Thresholds()
     blocking = blocking or Blocking()
-    n = len(records)
-    batch = packed.Packed.of(records)
+    n = batch.n
     by_birth, by_names = packed.candidate_pairs(batch, packed.Keys.of(batch, blocking), blocking)
     pairs = packed.merge(by_birth, by_names)
     compared = _compare_all(batch, pairs)

@@ -170,3 +170,44 @@ def test_packed_conflicts_equal_the_reference(people, data):
         if labels.count(labels[pair[0]]) > 2
     ]
     assert sorted(got) == sorted(want)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(identities, max_size=12))
+def test_packing_stored_texts_equals_packing_their_encodings(people):
+    batch = [enc.encode(KEY, p) for p in people]
+    texts = [e.to_text() for e in batch]
+    got = packed.Packed.from_texts(texts, key_id=KEY.key_id)
+    want = packed.Packed.of(batch)
+    assert got.n == want.n
+    assert got.weak.tolist() == want.weak.tolist()
+    for mine, theirs in zip(
+        (got.words, got.present, got.ones, got.value, got.holders),
+        (want.words, want.present, want.ones, want.value, want.holders),
+        strict=True,
+    ):
+        for x, y in zip(mine, theirs, strict=True):
+            assert np.array_equal(x, y)
+    if batch:
+        assert matching.link(got).labels == matching.link(batch).labels
+
+
+def test_packing_stored_texts_refuses_what_parsing_refuses():
+    good = enc.encode(KEY, {"given_name": "Ana", "family_name": "Cruz"}).to_text()
+    given = good.split(".")[2].partition(":")[2]
+    unbalanced = good.replace(given, "1" + given[1:] if given[0] != "1" else "3" + given[1:])
+    for bad in [
+        "",
+        "hle0" + good[4:],
+        good + ".given:ff",
+        good.replace("given:", "nickname:"),
+        good.rsplit(":", 1)[0] + ":zz",
+        good.rsplit(":", 1)[0] + ":1" + "0" * 200,  # wider than the field
+        unbalanced,
+    ]:
+        with pytest.raises(enc.EncodingError):
+            enc.Encoding.from_text(bad, key_id=KEY.key_id)
+        with pytest.raises(enc.EncodingError):
+            packed.Packed.from_texts([good, bad], key_id=KEY.key_id)
+    with pytest.raises(enc.EncodingError, match="key"):
+        packed.Packed.from_texts([good], key_id="another")
