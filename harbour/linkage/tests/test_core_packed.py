@@ -181,12 +181,8 @@ def test_packing_stored_texts_equals_packing_their_encodings(people):
     want = packed.Packed.of(batch)
     assert got.n == want.n
     assert got.weak.tolist() == want.weak.tolist()
-    for mine, theirs in zip(
-        (got.words, got.present, got.ones, got.value, got.holders),
-        (want.words, want.present, want.ones, want.value, want.holders),
-        strict=True,
-    ):
-        for x, y in zip(mine, theirs, strict=True):
+    for name in ("words", "present", "ones", "value", "holders"):
+        for x, y in zip(getattr(got, name), getattr(want, name), strict=True):
             assert np.array_equal(x, y)
     if batch:
         assert matching.link(got).labels == matching.link(batch).labels
