@@ -9,6 +9,8 @@ from contextlib import contextmanager
 
 from django.db import connection
 
+from harbour.core import tenancy
+
 _CREATE = """
 DO $$ BEGIN
   CREATE ROLE {role} NOLOGIN NOSUPERUSER NOBYPASSRLS;
@@ -36,3 +38,33 @@ def application_role(role: str = "harbour_app_test") -> Iterator[str]:
     finally:
         with connection.cursor() as cursor:
             cursor.execute("RESET ROLE")
+
+
+def set_scope(org: object, scope: str) -> None:
+    """Set the connection's organisation and scope as a request or command would (session-wide,
+    so that it outlasts the test's transactions)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('harbour.org', %s, false), set_config('harbour.scope', %s, false)",
+            [str(org or ""), scope],
+        )
+
+
+def raw_count(table: str) -> int:
+    """The rows of `table` this connection sees, by raw SQL (no application filter)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {connection.ops.quote_name(table)}")  # noqa: S608
+        return int(cursor.fetchone()[0])
+
+
+@contextmanager
+def served() -> Iterator[None]:
+    """As under the web server: a request, before it knows its user, sees nobody's rows (the
+    tests' own default is every row, as a command's)."""
+    tenancy.set_process_default(tenancy.NONE)
+    set_scope("", tenancy.NONE)
+    try:
+        yield
+    finally:
+        tenancy.set_process_default(tenancy.ALL)
+        set_scope("", tenancy.ALL)

@@ -10,8 +10,6 @@ explicitly. Run as an ordinary role: superusers bypass row-level security.
 
 import json
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pyotp
@@ -26,7 +24,7 @@ from harbour.accounts.models import Invitation, Passkey, SecondFactorPolicy, Tot
 from harbour.accounts.tests.factors import enrol_totp
 from harbour.accounts.tests.soft_authenticator import SoftAuthenticator
 from harbour.core import tenancy
-from harbour.core.testing import application_role
+from harbour.core.testing import application_role, raw_count, served, set_scope
 from harbour.testenv import PASSWORD
 
 pytestmark = [
@@ -47,20 +45,6 @@ SECRET_TABLES = {
 NEW_PASSWORD = "a passphrase of my own 42"
 
 
-def _scope(org: Any, scope: str) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT set_config('harbour.org', %s, false), set_config('harbour.scope', %s, false)",
-            [str(org or ""), scope],
-        )
-
-
-def _raw_count(table: str) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608 - a constant table name
-        return int(cursor.fetchone()[0])
-
-
 def _raw_orgs(table: str) -> set[str]:
     """The organisations of the rows this connection sees, through their user or their org."""
     if table in {"accounts_totpdevice", "accounts_invitation", "accounts_secondfactorpolicy"}:
@@ -73,19 +57,6 @@ def _raw_orgs(table: str) -> set[str]:
     with connection.cursor() as cursor:
         cursor.execute(sql)
         return {row[0] for row in cursor.fetchall()}
-
-
-@contextmanager
-def served() -> Iterator[None]:
-    """As under the web server: a connection, and a request before it knows its user, sees
-    nobody's rows (the tests' own default is every row, as a command's)."""
-    tenancy.set_process_default(tenancy.NONE)
-    _scope("", tenancy.NONE)
-    try:
-        yield
-    finally:
-        tenancy.set_process_default(tenancy.ALL)
-        _scope("", tenancy.ALL)
 
 
 def _secrets_of(user: Any, org_admin: Any) -> None:
@@ -121,18 +92,18 @@ def test_a_raw_query_without_an_organisation_returns_no_secret(two_orgs) -> None
     for table in SECRET_TABLES:
         assert _raw_orgs(table) == {mine, theirs}, table  # the rows are there
     with application_role():
-        _scope("", tenancy.NONE)
+        set_scope("", tenancy.NONE)
         for table in sorted(SECRET_TABLES):
-            assert _raw_count(table) == 0, table
+            assert raw_count(table) == 0, table
 
 
 def test_an_organisation_sees_its_own_secrets_and_none_of_anothers(two_orgs) -> None:
     mine, theirs = two_orgs
     with application_role():
-        _scope(mine, "org")
+        set_scope(mine, "org")
         for table in sorted(SECRET_TABLES):
             assert _raw_orgs(table) == {mine}, table
-        _scope(theirs, "org")
+        set_scope(theirs, "org")
         for table in sorted(SECRET_TABLES):
             assert _raw_orgs(table) == {theirs}, table
 
@@ -140,7 +111,7 @@ def test_an_organisation_sees_its_own_secrets_and_none_of_anothers(two_orgs) -> 
 def test_another_organisations_device_cannot_be_written(two_orgs, supervisor, outsider) -> None:
     mine, _theirs = two_orgs
     with application_role():
-        _scope(mine, "org")
+        set_scope(mine, "org")
         forged = TotpDevice(user=outsider, org=outsider.org, name="Forged", sealed="x")
         with pytest.raises(DatabaseError, match="row-level security"), transaction.atomic():
             forged.save(force_insert=True)
@@ -223,7 +194,7 @@ def test_an_api_call_with_a_token(caseworker, case, api_for) -> None:
         assert (
             Client().get("/api/v1/cases", HTTP_AUTHORIZATION="Bearer hbr_nope").status_code == 401
         )
-        assert _raw_count("accounts_apitoken") == 0  # the request's scope ended with it
+        assert raw_count("accounts_apitoken") == 0  # the request's scope ended with it
 
 
 def _link(message: Any) -> str:

@@ -20,7 +20,7 @@ from django.test import Client
 from harbour.accounts.models import ApiToken, Invitation, LinkPurpose, TotpDevice
 from harbour.accounts.tests.factors import enrol_totp
 from harbour.audit.models import AuditEvent
-from harbour.core import tenancy
+from harbour.core import tenancy, testing
 from harbour.core.testing import application_role
 
 pytestmark = [
@@ -31,25 +31,11 @@ pytestmark = [
 ]
 
 
-def _scope(org: Any, scope: str) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT set_config('harbour.org', %s, false), set_config('harbour.scope', %s, false)",
-            [str(org or ""), scope],
-        )
-
-
 @pytest.fixture
 def served() -> Iterator[None]:
     """As under the web server: nobody's rows until a request knows its user."""
-    with application_role():
-        tenancy.set_process_default(tenancy.NONE)
-        _scope("", tenancy.NONE)
-        try:
-            yield
-        finally:
-            tenancy.set_process_default(tenancy.ALL)
-            _scope("", tenancy.ALL)
+    with application_role(), testing.served():
+        yield
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ role: superusers bypass row-level security.
 """
 
 import io
-from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -19,7 +18,7 @@ from harbour.audit.actions import SYSTEM_CHAIN, SystemActor, record_event
 from harbour.audit.models import AuditEvent, ChainHead, Checkpoint, RefusalTally
 from harbour.audit.queries import events_for_org
 from harbour.core import tenancy
-from harbour.core.testing import application_role
+from harbour.core.testing import application_role, raw_count, set_scope
 from harbour.sharing import actions as sharing
 from harbour.sharing.models import Referral
 
@@ -33,24 +32,10 @@ pytestmark = [
 AUDIT_TABLES = {"audit_auditevent", "audit_chainhead", "audit_checkpoint", "audit_refusaltally"}
 
 
-def _scope(org: Any, scope: str) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT set_config('harbour.org', %s, false), set_config('harbour.scope', %s, false)",
-            [str(org or ""), scope],
-        )
-
-
 def _raw_chains(table: str = "audit_auditevent") -> set[str]:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT DISTINCT chain FROM {table}")  # noqa: S608
         return {row[0] for row in cursor.fetchall()}
-
-
-def _raw_count(table: str) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608
-        return int(cursor.fetchone()[0])
 
 
 @pytest.fixture
@@ -84,28 +69,28 @@ def test_a_raw_query_without_an_organisation_set_returns_no_audit_row(three_chai
     mine, theirs = three_chains
     assert {mine, theirs, SYSTEM_CHAIN} <= _raw_chains()  # the events are there
     with application_role():
-        _scope("", "")
+        set_scope("", "")
         for table in sorted(AUDIT_TABLES):
-            assert _raw_count(table) == 0, table
+            assert raw_count(table) == 0, table
 
 
 def test_an_organisation_reads_its_chain_and_no_other(three_chains) -> None:
     mine, theirs = three_chains
     with application_role():
-        _scope(mine, "org")
+        set_scope(mine, "org")
         assert _raw_chains() == {mine}
         assert _raw_chains("audit_chainhead") == {mine}
-        assert _raw_count("audit_checkpoint") == 0  # the checkpoint of every chain is not its
-        _scope(theirs, "org")
+        assert raw_count("audit_checkpoint") == 0  # the checkpoint of every chain is not its
+        set_scope(theirs, "org")
         assert _raw_chains() == {theirs}
-        _scope("", tenancy.ALL)
+        set_scope("", tenancy.ALL)
         assert {mine, theirs, SYSTEM_CHAIN} <= _raw_chains()
 
 
 def test_writing_into_another_organisations_chain_directly_is_refused(three_chains) -> None:
     mine, theirs = three_chains
     with application_role():
-        _scope(mine, "org")
+        set_scope(mine, "org")
         forged = AuditEvent(
             chain=theirs, seq=99, occurred_at=timezone.now(), action="test.forged", hash="x"
         )
@@ -126,7 +111,7 @@ def test_an_event_for_another_organisation_is_appended_as_that_organisation(
     mine, theirs = three_chains
     before = ChainHead.objects.get(chain=theirs).seq
     with application_role():
-        _scope(mine, "org")
+        set_scope(mine, "org")
         with transaction.atomic():
             event = record_event(
                 by=SystemActor("linkage-hint"),
@@ -137,7 +122,7 @@ def test_an_event_for_another_organisation_is_appended_as_that_organisation(
             )
         assert event.chain == theirs and event.seq == before + 1
         assert _raw_chains() == {mine}  # A's scope is back, and A still does not see it
-        _scope(theirs, "org")
+        set_scope(theirs, "org")
         assert ChainHead.objects.get(chain=theirs).seq == event.seq
         assert AuditEvent.objects.filter(chain=theirs, action="linkage.hint_about").exists()
 
@@ -187,14 +172,14 @@ def test_a_referral_answered_by_the_receiver_goes_into_the_senders_chain(
         assert accepted.chain == str(caseworker.org_id)
         assert accepted.actor_org_id == outsider.org_id
         # Each side's trail page shows it (the sender's chain; the receiver's own person's act).
-        _scope(outsider.org_id, "org")
+        set_scope(outsider.org_id, "org")
         assert accepted in events_for_org(outsider.org_id)
         assert not AuditEvent.objects.filter(action="referral.sent").exists()
-        _scope(caseworker.org_id, "org")
+        set_scope(caseworker.org_id, "org")
         assert {"referral.sent", "referral.accept"} <= set(
             events_for_org(caseworker.org_id).values_list("action", flat=True)
         )
-        _scope("", tenancy.ALL)
+        set_scope("", tenancy.ALL)
         out = io.StringIO()
         call_command("audit_verify", stdout=out)
         assert "audit trail intact" in out.getvalue()
@@ -227,5 +212,5 @@ def test_an_organisation_signs_and_checks_its_own_checkpoint_as_the_application_
         assert list(Checkpoint.objects.filter(scope=mine).values_list("scope", flat=True)) == [mine]
         checked = web.post("/audit/checkpoints/", {"text": signed.content.decode()})
         assert checked.status_code == 200
-        _scope("", "")
+        set_scope("", "")
         assert ChainHead.objects.count() == 0

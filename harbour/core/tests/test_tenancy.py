@@ -4,14 +4,13 @@ Run as an ordinary role (superusers bypass row-level security), as production co
 """
 
 import os
-from typing import Any
 
 import pytest
 from django.db import DatabaseError, connection, transaction
 
 from harbour.cases.models import Case, Survivor
 from harbour.core import tenancy
-from harbour.core.testing import application_role
+from harbour.core.testing import application_role, raw_count, set_scope
 
 pytestmark = [
     pytest.mark.django_db,
@@ -19,20 +18,6 @@ pytestmark = [
         connection.vendor != "postgresql", reason="row-level security is PostgreSQL's"
     ),
 ]
-
-
-def _raw_count(table: str) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM {connection.ops.quote_name(table)}")  # noqa: S608
-        return int(cursor.fetchone()[0])
-
-
-def _scope(org: Any, scope: str) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT set_config('harbour.org', %s, false), set_config('harbour.scope', %s, false)",
-            [str(org or ""), scope],
-        )
 
 
 @pytest.fixture
@@ -59,25 +44,25 @@ def test_every_organisation_table_is_under_a_forced_policy() -> None:
 
 def test_a_raw_query_without_an_organisation_set_returns_nothing(two_cases) -> None:
     with application_role():
-        _scope("", "")
+        set_scope("", "")
         for table in tenancy.tenant_tables():
-            assert _raw_count(table) == 0, table
+            assert raw_count(table) == 0, table
 
 
 def test_an_organisations_scope_sees_only_its_rows_and_all_sees_every_row(two_cases) -> None:
     mine, theirs = two_cases
     with application_role():
-        _scope(mine.org_id, "org")
+        set_scope(mine.org_id, "org")
         assert list(Case.objects.values_list("pk", flat=True)) == [mine.pk]  # no filter at all
         assert Survivor.objects.filter(pk=theirs.survivor_id).count() == 0
-        _scope("", tenancy.ALL)
+        set_scope("", tenancy.ALL)
         assert Case.objects.count() == 2
 
 
 def test_writing_a_row_for_another_organisation_is_refused(two_cases) -> None:
     mine, theirs = two_cases
     with application_role():
-        _scope(mine.org_id, "org")
+        set_scope(mine.org_id, "org")
         with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(
                 "UPDATE cases_case SET org_id = %s WHERE id = %s", [theirs.org_id, mine.pk]
@@ -89,7 +74,7 @@ def test_writing_a_row_for_another_organisation_is_refused(two_cases) -> None:
 def test_widened_is_scoped_to_its_block_and_restores_the_user_scope(two_cases) -> None:
     mine, _theirs = two_cases
     with application_role():
-        _scope(mine.org_id, "org")
+        set_scope(mine.org_id, "org")
         with tenancy.widened("test"):
             assert Case.objects.count() == 2
         assert Case.objects.count() == 1

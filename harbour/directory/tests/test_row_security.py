@@ -11,14 +11,13 @@ owning organisation. Run as an ordinary role: superusers bypass row-level securi
 
 import json
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from django.db import DatabaseError, connection, transaction
 from django.test import Client
 
-from harbour.core import tenancy
-from harbour.core.testing import application_role
+from harbour.core import tenancy, testing
+from harbour.core.testing import application_role, set_scope
 from harbour.directory import actions, imports, policy
 from harbour.directory import models as m
 from harbour.directory.tests.conftest import HIDDEN_STREET
@@ -32,14 +31,6 @@ pytestmark = [
 TABLE = "directory_hiddenaddress"
 
 
-def _scope(org: Any, scope: str) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT set_config('harbour.org', %s, false), set_config('harbour.scope', %s, false)",
-            [str(org or ""), scope],
-        )
-
-
 def _raw_locations() -> set[str]:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT location_id::text FROM {TABLE}")  # noqa: S608 - a constant
@@ -49,14 +40,8 @@ def _raw_locations() -> set[str]:
 @pytest.fixture
 def served() -> Iterator[None]:
     """As under the web server: nobody's rows until a request knows its user."""
-    with application_role():
-        tenancy.set_process_default(tenancy.NONE)
-        _scope("", tenancy.NONE)
-        try:
-            yield
-        finally:
-            tenancy.set_process_default(tenancy.ALL)
-            _scope("", tenancy.ALL)
+    with application_role(), testing.served():
+        yield
 
 
 def test_the_hidden_address_table_is_under_a_forced_policy() -> None:
@@ -73,15 +58,15 @@ def test_a_raw_query_sees_a_hidden_address_only_in_its_owners_scope(world, other
     hidden = str(world.hidden_location.pk)
     assert _raw_locations() == {hidden}  # the row is there
     with application_role():
-        _scope("", tenancy.NONE)
+        set_scope("", tenancy.NONE)
         assert _raw_locations() == set()
-        _scope(other_org.pk, "org")
+        set_scope(other_org.pk, "org")
         assert _raw_locations() == set()
         assert policy.sealed_detail(world.hidden_location) == {}  # nothing to open
         with connection.cursor() as cursor:  # the location itself stays public
             cursor.execute("SELECT confidentiality FROM directory_location WHERE id = %s", [hidden])
             assert cursor.fetchone() == ("hidden",)
-        _scope(world.org.pk, "org")
+        set_scope(world.org.pk, "org")
         assert _raw_locations() == {hidden}
         detail = policy.sealed_detail(world.hidden_location)
         assert detail["addresses"][0]["address_1"] == HIDDEN_STREET
@@ -90,14 +75,14 @@ def test_a_raw_query_sees_a_hidden_address_only_in_its_owners_scope(world, other
 def test_another_organisation_cannot_write_a_hidden_address(world, other_org) -> None:
     hidden = world.hidden_location
     with application_role():
-        _scope(other_org.pk, "org")
+        set_scope(other_org.pk, "org")
         forged = m.HiddenAddress(location=hidden, org_id=world.org.pk, sealed="x")
         with pytest.raises(DatabaseError, match="row-level security"), transaction.atomic():
             forged.save(force_insert=True)
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {TABLE} WHERE location_id = %s", [hidden.pk])  # noqa: S608
             assert cursor.rowcount == 0
-        _scope("", tenancy.ALL)
+        set_scope("", tenancy.ALL)
     assert m.HiddenAddress.objects.filter(location=hidden).exists()
 
 
@@ -176,7 +161,7 @@ def test_the_address_sealed_by_the_import_opens_for_the_owner(world, make_org, m
             assert imports.import_file(by=curator, data=json.dumps(document).encode()).ok
         finally:
             tenancy.reset()
-        _scope(world.org.pk, "org")
+        set_scope(world.org.pk, "org")
         streets = {a["address_1"] for a in policy.sealed_detail(hidden)["addresses"]}
-        _scope("", tenancy.ALL)
+        set_scope("", tenancy.ALL)
     assert streets == {HIDDEN_STREET, "77 Quiet Crescent"}
