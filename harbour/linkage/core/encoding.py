@@ -14,7 +14,7 @@ import hmac
 import random
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property, lru_cache
@@ -356,27 +356,37 @@ class Encoding:
     @classmethod
     def from_text(cls, text: str, *, key_id: str) -> "Encoding":
         """Parse a stored encoding, refusing one of another scheme version or key."""
-        if not isinstance(text, str) or text.count(".") < 1:
-            raise EncodingError("not a linkage encoding")
-        scheme, found_key, *parts = text.split(".")
-        if scheme != SCHEME:
-            raise EncodingError(f"encoding of scheme {scheme!r}; this hub uses {SCHEME!r}")
-        if found_key != key_id:
-            raise EncodingError(f"encoding made with key {found_key!r}; this hub uses {key_id!r}")
         filters: dict[str, int] = {}
-        for part in parts:
-            name, _sep, value = part.partition(":")
-            spec = FIELDS.get(name)
-            if spec is None or name in filters:
-                raise EncodingError(f"unknown or repeated field {name!r} in encoding")
-            # Exactly what to_text writes: int(_, 16) alone would take "0x", "_", signs, spaces.
-            if not _HEX.fullmatch(value):
-                raise EncodingError(f"field {name!r} is not a filter (lowercase hexadecimal)")
+        for name, spec, value in text_fields(text, key_id=key_id):
             bits = int(value, 16)
             if bits < 0 or bits.bit_length() > 2 * spec.bits or bits.bit_count() != spec.bits:
                 raise EncodingError(f"field {name!r} is not a balanced filter of this scheme")
             filters[name] = bits
-        return cls(key_id=found_key, filters=filters, scheme=scheme)
+        return cls(key_id=key_id, filters=filters, scheme=SCHEME)
+
+
+def text_fields(text: object, *, key_id: str) -> Iterator[tuple[str, FieldSpec, str]]:
+    """A stored encoding's fields as (name, spec, lowercase hexadecimal), refusing one of
+    another scheme version or key, an unknown or repeated field, or a value `to_text` would
+    not write. The filters' balance is the caller's to check (bit by bit or over a matrix)."""
+    if not isinstance(text, str) or text.count(".") < 1:
+        raise EncodingError("not a linkage encoding")
+    scheme, found_key, *parts = text.split(".")
+    if scheme != SCHEME:
+        raise EncodingError(f"encoding of scheme {scheme!r}; this hub uses {SCHEME!r}")
+    if found_key != key_id:
+        raise EncodingError(f"encoding made with key {found_key!r}; this hub uses {key_id!r}")
+    seen: set[str] = set()
+    for part in parts:
+        name, _sep, value = part.partition(":")
+        spec = FIELDS.get(name)
+        if spec is None or name in seen:
+            raise EncodingError(f"unknown or repeated field {name!r} in encoding")
+        # Exactly what to_text writes: int(_, 16) alone would take "0x", "_", signs, spaces.
+        if not _HEX.fullmatch(value) or len(value.lstrip("0")) > spec.bits // 2:
+            raise EncodingError(f"field {name!r} is not a filter (lowercase hexadecimal)")
+        seen.add(name)
+        yield name, spec, value
 
 
 def encode(key: LinkageKey, identity: Mapping[str, Any]) -> Encoding:

@@ -18,13 +18,12 @@ import numpy as np
 import numpy.typing as npt
 
 from harbour.linkage.core.encoding import (
-    _HEX,
     FIELDS,
     MIN_STRONG,
-    SCHEME,
     STRONG_FIELDS,
     Encoding,
     EncodingError,
+    text_fields,
 )
 
 if TYPE_CHECKING:  # matching imports this module: the type only, no cycle at run time
@@ -126,22 +125,9 @@ def _fields_of(text: str, key_id: str) -> dict[str, bytes]:
     """A stored encoding's filters as little-endian bytes by field, checked as
     `Encoding.from_text` checks them (scheme, key, known fields once each, lowercase
     hexadecimal of at most the field's width); balance is checked over the matrix."""
-    if not isinstance(text, str) or text.count(".") < 1:
-        raise EncodingError("not a linkage encoding")
-    scheme, found_key, *parts = text.split(".")
-    if scheme != SCHEME:
-        raise EncodingError(f"encoding of scheme {scheme!r}; this hub uses {SCHEME!r}")
-    if found_key != key_id:
-        raise EncodingError(f"encoding made with key {found_key!r}; this hub uses {key_id!r}")
     out: dict[str, bytes] = {}
-    for part in parts:
-        name, _sep, hexa = part.partition(":")
-        spec = FIELDS.get(name)
-        if spec is None or name in out:
-            raise EncodingError(f"unknown or repeated field {name!r} in encoding")
+    for name, spec, hexa in text_fields(text, key_id=key_id):
         width = 2 * spec.bits // 8
-        if not _HEX.fullmatch(hexa) or len(hexa.lstrip("0")) > 2 * width:
-            raise EncodingError(f"field {name!r} is not a filter (lowercase hexadecimal)")
         out[name] = bytes.fromhex(hexa.lstrip("0").zfill(2 * width))[::-1]
     return out
 
