@@ -6,7 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.conf import settings
+
+# A benchmark run end to end (20-40 s): in CI (HARBOUR_SLOW=1), not in the default suite.
+pytestmark = pytest.mark.slow
 
 SCRIPT = Path(settings.BASE_DIR) / "benchmarks" / "bench_lists.py"
 
