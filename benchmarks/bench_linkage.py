@@ -743,6 +743,11 @@ def main() -> None:
         action="store_true",
         help="only our side: the kinds of false and missed pairs, then stop",
     )
+    parser.add_argument(
+        "--ours-only",
+        action="store_true",
+        help="only our side's figures (time, memory, scores), without the CLK and splink sides",
+    )
     args = parser.parse_args()
     records, truth = population(args.records, args.seed)
     print(f"{len(records):,} records from {len(set(truth)):,} people")
@@ -751,6 +756,8 @@ def main() -> None:
         return
     sides = {"ours": progress("ours", timed(ours, records), truth)}
     print_facts(sides["ours"][0][1], sides["ours"][0][0], truth)
+    if args.ours_only:
+        return
     sides["CLK + Dice"] = progress(
         "CLK + Dice", timed(reference, records, args.clk_threshold), truth
     )

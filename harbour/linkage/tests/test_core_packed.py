@@ -207,3 +207,49 @@ def test_packing_stored_texts_refuses_what_parsing_refuses():
             packed.Packed.from_texts([good, bad], key_id=KEY.key_id)
     with pytest.raises(enc.EncodingError, match="key"):
         packed.Packed.from_texts([good], key_id="another")
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.integers(min_value=0, max_value=60), max_size=40),
+    st.sets(st.integers(min_value=0, max_value=60)),
+    st.integers(min_value=1, max_value=5),
+)
+def test_membership_in_chunks_is_set_membership(codes, held, chunk):
+    """`among` reads the codes CHUNK at a time: chunks of 1 to 5 cross every boundary."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(packed, "CHUNK", chunk)
+        got = packed.among(np.array(codes, dtype=np.int64), np.array(sorted(held), dtype=np.int64))
+    assert got.tolist() == [c in held for c in codes]
+
+
+def test_linking_in_small_chunks_gives_the_same_persons_and_pairs():
+    """Chunk boundaries inside the candidate pairs (membership, comparisons, scoring, the
+    conflict check) change nothing of the result."""
+    names = [("Maricel", "Santos"), ("Olena", "Shevchenko"), ("Amina", "Diallo"), ("Jon", "Berg")]
+    names += [("Jon", "Bergs"), ("Maricel", "Santo")]  # near neighbours: uncertain pairs
+    people = [
+        {"given_name": g, "family_name": f, "birth_date": dt.date(1980 + i % 4, 1 + i % 4, 3)}
+        for i, (g, f) in enumerate(names)
+        for _copy in range(3)
+    ]
+    people += [{**p, "birth_date": None} for p in people[::4]]
+    people += [{**p, "given_name": p["given_name"] + "e"} for p in people[1::3]]
+    batch = [enc.encode(KEY, p) for p in people]
+    whole = matching.link(batch)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(packed, "CHUNK", 3)
+        chunked = matching.link(batch)
+    assert whole.candidate_pairs > 100 and whole.uncertain_pairs > 10  # many chunks of each
+    assert 1 < whole.persons < len(people)
+    assert chunked.labels == whole.labels
+    assert (chunked.persons, chunked.persons_if_uncertain_merged, chunked.uncertain_pairs) == (
+        whole.persons,
+        whole.persons_if_uncertain_merged,
+        whole.uncertain_pairs,
+    )
+    assert (chunked.candidate_pairs, chunked.refused_merges) == (
+        whole.candidate_pairs,
+        whole.refused_merges,
+    )
+    assert chunked.persons_expected == whole.persons_expected
