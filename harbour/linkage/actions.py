@@ -196,6 +196,7 @@ def run_linkage(*, by: Actor, thresholds: matching.Thresholds | None = None) -> 
             ids.append(pk)
         result = matching.link(encodings, thresholds=thresholds)
         _store_persons(ids, result.labels)
+        _drop_old_frequencies()
         run = LinkageRun.objects.create(
             scheme=SCHEME,
             key_id=key.key_id,
@@ -222,6 +223,15 @@ def run_linkage(*, by: Actor, thresholds: matching.Thresholds | None = None) -> 
         },
     )
     return run
+
+
+def _drop_old_frequencies() -> None:
+    """Earlier runs keep their weights and counts of persons, not their term frequencies: only
+    the current run's are read (by the hint), and those of an earlier run still count the
+    records of survivors since erased and of organisations since withdrawn (ADR 41)."""
+    for run in LinkageRun.objects.filter(weights__has_key="frequencies"):
+        del run.weights["frequencies"]
+        run.save(update_fields=["weights"])
 
 
 def _weights_json(

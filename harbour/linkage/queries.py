@@ -55,8 +55,11 @@ def person_map(survivor_ids: Iterable[Any]) -> dict[Any, Any]:
 
 
 def current_run() -> LinkageRun | None:
-    """The latest run made with the hub's current key and scheme."""
-    return LinkageRun.objects.filter(scheme=SCHEME, key_id=hub_key().key_id).first()
+    """The latest run made with the hub's current key and scheme, without its weights (which
+    hold the run's term frequencies, up to megabytes: the hint reads them through
+    `lookup.scoring`; loaded only if asked for)."""
+    runs = LinkageRun.objects.filter(scheme=SCHEME, key_id=hub_key().key_id)
+    return runs.defer("weights").first()
 
 
 def current_run_id() -> Any:

@@ -151,3 +151,21 @@ def test_the_hint_weighs_by_the_frequencies_its_run_stored(
             api.post("/api/v1/linkage/hint", typo, content_type="application/json").json()["answer"]
         )
     assert answers == ["known", "none"]
+
+
+@pytest.mark.django_db
+def test_only_the_current_run_keeps_its_frequencies(make_case, caseworker):
+    """An earlier run's counts still count survivors since erased and organisations since
+    withdrawn: a new run drops them (its weights and counts of persons stay), and the current
+    run is read without its weights where only its counts are wanted."""
+    from harbour.linkage.queries import current_run
+
+    make_case(caseworker)
+    first = run_linkage(by=SystemActor("test"))
+    second = run_linkage(by=SystemActor("test"))
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert "frequencies" not in first.weights and "prior" in first.weights
+    assert "frequencies" in second.weights
+    run = current_run()
+    assert run is not None and run.pk == second.pk and "weights" in run.get_deferred_fields()
