@@ -18,6 +18,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from harbour.audit.actions import Actor, record_event
+from harbour.core import tenancy
 from harbour.directory import index, references, sealing, shapes, tabular
 from harbour.directory import models as m
 from harbour.directory.actions import store_regions
@@ -450,10 +451,20 @@ def _delete_replaced(bundle: Bundle) -> list[Any]:
             continue
         m.Attribute.objects.filter(link_id__in=ids).delete()
         if table.name == "location":  # their sealed rows first, as each one's organisation
-            for location in m.Location.objects.filter(pk__in=ids, hidden_address__isnull=False):
+            for location in _with_sealed_rows(ids):
                 sealing.drop_hidden(location)
         table.model._default_manager.filter(pk__in=ids).delete()
     return affected
+
+
+def _with_sealed_rows(ids: list[Any]) -> list[Any]:
+    """The locations among `ids` that hold a sealed row, whoever's they are. Widened: a
+    national curator replacing another organisation's hidden location cannot see its row, and
+    a join in the curator's own scope would leave it behind (a location made public keeping
+    its address, or a second row refused for the new owner). Reads which rows exist, never
+    their contents."""
+    with tenancy.widened("directory import: replaced locations' sealed rows"):
+        return list(m.Location.objects.filter(pk__in=ids, hidden_address__isnull=False))
 
 
 def _write_extra(

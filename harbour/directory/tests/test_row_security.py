@@ -165,3 +165,47 @@ def test_the_address_sealed_by_the_import_opens_for_the_owner(world, make_org, m
         streets = {a["address_1"] for a in policy.sealed_detail(hidden)["addresses"]}
         set_scope("", tenancy.ALL)
     assert streets == {HIDDEN_STREET, "77 Quiet Crescent"}
+
+
+def _replace_hidden(curator, location, org, confidentiality: str):
+    """A curator's import of the hidden location's own record (replaced whole), for `org`."""
+    place = {
+        "id": str(location.pk),
+        "location_type": "physical",
+        "name": "Lighthouse",
+        "confidentiality": confidentiality,
+        "latitude": 43.66,
+        "longitude": -79.35,
+    }
+    with application_role():
+        tenancy.for_user(curator)
+        try:
+            return imports.import_file(by=curator, data=json.dumps(place).encode(), org=org)
+        finally:
+            tenancy.reset()
+
+
+@pytest.mark.parametrize("confidentiality", ["public", "partners"])
+def test_a_curator_making_a_hidden_location_public_leaves_no_address(
+    world, make_org, make_user, confidentiality
+) -> None:
+    """Found in review: the replaced location's sealed row was looked for in the curator's
+    scope, which cannot see it, so it stayed behind a location no longer hidden."""
+    curator = make_user("system_admin", make_org(type="national_coordinating_body"))
+    hidden = world.hidden_location
+    assert m.HiddenAddress.objects.filter(location_id=hidden.pk).exists()
+    assert _replace_hidden(curator, hidden, world.org, confidentiality).ok
+    assert m.Location.objects.get(pk=hidden.pk).confidentiality == confidentiality
+    assert not m.HiddenAddress.objects.filter(location_id=hidden.pk).exists()
+
+
+def test_a_curator_moving_a_hidden_location_to_another_organisation(
+    world, make_org, make_user, other_org
+) -> None:
+    """The old owner's sealed row goes (as the old owner); the new one's is written as the new
+    owner, instead of a second row refused by the one-to-one key (a 500 before)."""
+    curator = make_user("system_admin", make_org(type="national_coordinating_body"))
+    hidden = world.hidden_location
+    assert _replace_hidden(curator, hidden, other_org, "hidden").ok
+    rows = list(m.HiddenAddress.objects.filter(location_id=hidden.pk))
+    assert [row.org_id for row in rows] == [other_org.pk]
