@@ -13,9 +13,19 @@ def _aad(label: str, pk: object) -> str:
     return f"{label}:{pk}"  # as crypto.record_aad spells it for the live models
 
 
+def _every_organisation(schema_editor) -> None:
+    """Every organisation's rows for this migration's transaction, whoever runs it: as an
+    ordinary role without `harbour migrate`'s scope, row-level security would show none, and
+    moving back would drop the table with every address unread."""
+    if schema_editor.connection.vendor == "postgresql":
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('harbour.scope', 'all', true)")
+
+
 def move_sealed(apps, schema_editor):
     from harbour.orgs import crypto
 
+    _every_organisation(schema_editor)
     Location = apps.get_model("directory", "Location")
     HiddenAddress = apps.get_model("directory", "HiddenAddress")
     sealed = Location.objects.exclude(sealed="").exclude(org_id__isnull=True)
@@ -29,6 +39,7 @@ def move_sealed(apps, schema_editor):
 def move_back(apps, schema_editor):
     from harbour.orgs import crypto
 
+    _every_organisation(schema_editor)
     Location = apps.get_model("directory", "Location")
     HiddenAddress = apps.get_model("directory", "HiddenAddress")
     for row in HiddenAddress.objects.all().iterator():
