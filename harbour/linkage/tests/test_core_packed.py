@@ -253,3 +253,19 @@ def test_linking_in_small_chunks_gives_the_same_persons_and_pairs():
         whole.refused_merges,
     )
     assert chunked.persons_expected == whole.persons_expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.sets(st.integers(min_value=0, max_value=80)),
+    st.sets(st.integers(min_value=0, max_value=80)),
+    st.integers(min_value=1, max_value=5),
+)
+def test_growing_codes_in_place_is_the_sorted_union(held, new, chunk):
+    """`grow` moves the held codes CHUNK at a time from the end: small chunks cross every
+    boundary; the answer is `merge`'s, the sorted union."""
+    codes = np.array(sorted(held), dtype=np.int64)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(packed, "CHUNK", chunk)
+        got = packed.grow(codes, np.array(sorted(new), dtype=np.int64))
+    assert got.tolist() == sorted(held | new)
