@@ -228,13 +228,13 @@ def test_linking_in_small_chunks_gives_the_same_persons_and_pairs():
     conflict check) change nothing of the result."""
     names = [("Maricel", "Santos"), ("Olena", "Shevchenko"), ("Amina", "Diallo"), ("Jon", "Berg")]
     names += [("Jon", "Bergs"), ("Maricel", "Santo")]  # near neighbours: uncertain pairs
-    people = [
+    people: list[dict[str, object]] = [
         {"given_name": g, "family_name": f, "birth_date": dt.date(1980 + i % 4, 1 + i % 4, 3)}
         for i, (g, f) in enumerate(names)
         for _copy in range(3)
     ]
     people += [{**p, "birth_date": None} for p in people[::4]]
-    people += [{**p, "given_name": p["given_name"] + "e"} for p in people[1::3]]
+    people += [{**p, "given_name": f"{p['given_name']}e"} for p in people[1::3]]
     batch = [enc.encode(KEY, p) for p in people]
     whole = matching.link(batch)
     with pytest.MonkeyPatch.context() as patch:
@@ -253,19 +253,3 @@ def test_linking_in_small_chunks_gives_the_same_persons_and_pairs():
         whole.refused_merges,
     )
     assert chunked.persons_expected == whole.persons_expected
-
-
-@settings(max_examples=60, deadline=None)
-@given(
-    st.sets(st.integers(min_value=0, max_value=80)),
-    st.sets(st.integers(min_value=0, max_value=80)),
-    st.integers(min_value=1, max_value=5),
-)
-def test_growing_codes_in_place_is_the_sorted_union(held, new, chunk):
-    """`grow` moves the held codes CHUNK at a time from the end: small chunks cross every
-    boundary; the answer is `merge`'s, the sorted union."""
-    codes = np.array(sorted(held), dtype=np.int64)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(packed, "CHUNK", chunk)
-        got = packed.grow(codes, np.array(sorted(new), dtype=np.int64))
-    assert got.tolist() == sorted(held | new)
