@@ -399,7 +399,8 @@ class Frequencies:
 
     Encodings of one key are equal exactly when the values were (keyed hashing is
     deterministic), so the count of a filter is the count of a value, learnt without reading
-    one. Held in memory for one run or lookup, never stored (ADR 41)."""
+    one. The current run stores them for the hint only as keyed digests of the values held
+    twice or more (`linkage.lookup.frequencies_json`; ADR 41, amended 2026-12-06)."""
 
     records: int
     counts: dict[str, dict[int, int]]

@@ -384,17 +384,30 @@ def test_block_texts_are_distinct_for_distinct_keys():
                 max_size=14,
             ),
             st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=4),
+            st.lists(
+                st.tuples(st.integers(0, n - 1), st.integers(0, n - 1), st.floats(0.2, 0.7)),
+                max_size=6,
+            ),
         )
     )
 )
 def test_no_cluster_holds_a_conflict_and_every_refused_match_would_make_one(case):
-    n, weighted, conflicts = case
+    n, weighted, conflicts, unsure = case
     conflicts = [(a, b) for a, b in conflicts if a != b]
     matches = [(a, b) for a, b, _p in weighted]
+    strengths = [p for *_, p in weighted]
     result = matching.cluster(
-        n, matches, [], [], strengths=[p for *_, p in weighted], conflicts=conflicts
+        n,
+        matches,
+        [(a, b) for a, b, _p in unsure],
+        [p for *_, p in unsure],
+        strengths=strengths,
+        conflicts=conflicts,
     )
     labels = result.labels
+    # Uncertain pairs are never merged, with or without refusals.
+    alone = matching.cluster(n, matches, [], [], strengths=strengths, conflicts=conflicts)
+    assert labels == alone.labels
     assert result.persons == len(set(labels))
     for a, b in conflicts:
         assert labels[a] != labels[b]
@@ -404,7 +417,9 @@ def test_no_cluster_holds_a_conflict_and_every_refused_match_would_make_one(case
             refused += 1
             joined = {labels[a], labels[b]}
             assert any(labels[x] in joined and labels[y] in joined for x, y in conflicts)
-    assert result.refused_merges >= refused  # a repeated refused pair is counted each time
+    # Clusters only grow and conflicts only gather, so a refused match stays apart: every
+    # refusal is a match found apart here (a repeated one counted each time), and no other.
+    assert result.refused_merges == refused
     if not conflicts:
         assert labels == matching.cluster(n, matches, []).labels
     assert result.persons_if_uncertain_merged <= result.persons_expected + 1e-9
