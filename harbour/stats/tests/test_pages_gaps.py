@@ -11,6 +11,7 @@ import pytest
 from django.test import Client
 
 from harbour.audit.actions import SystemActor
+from harbour.core.errors import Conflict
 from harbour.linkage import actions as linkage
 from harbour.stats import actions, presentation, queries
 from harbour.stats.models import RESEARCH, Release
@@ -170,6 +171,14 @@ def research_spent(make_case: Any, caseworker: Any, researcher: Any, analyst: An
     request = actions.request_extract(
         by=researcher, purpose=PURPOSE, method="synthetic", epsilon="2"
     )
+    # At ε = 2 pac-synth's noisy record count (5 % of ε) falls below zero for 40 persons now
+    # and then (it did once in CI): the approval is then refused and changes nothing
+    # (test_synthetic), so ask again; these tests are about the budgets shown, not synthesis.
+    for _attempt in range(4):
+        try:
+            return actions.decide_extract(by=analyst, request=request, approve=True)
+        except Conflict:
+            request.refresh_from_db()
     return actions.decide_extract(by=analyst, request=request, approve=True)
 
 
