@@ -6,9 +6,10 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NoReturn
 
-from django.db import connection, transaction
+from django.db import NotSupportedError, connection, models, transaction
+from django.db.models import F, Func
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -228,10 +229,34 @@ def run_linkage(*, by: Actor, thresholds: matching.Thresholds | None = None) -> 
 def _drop_old_frequencies() -> None:
     """Earlier runs keep their weights and counts of persons, not their term frequencies: only
     the current run's are read (by the hint), and those of an earlier run still count the
-    records of survivors since erased and of organisations since withdrawn (ADR 41)."""
-    for run in LinkageRun.objects.filter(weights__has_key="frequencies"):
-        del run.weights["frequencies"]
-        run.save(update_fields=["weights"])
+    records of survivors since erased and of organisations since withdrawn (ADR 41). One
+    UPDATE, in the database: not each earlier run's weights (megabytes of counts at scale) read
+    into Python and written back."""
+    LinkageRun.objects.filter(weights__has_key="frequencies").update(
+        weights=_WithoutKey("weights", "frequencies")
+    )
+
+
+class _WithoutKey(Func):
+    """A JSON object column without one top-level key, computed by the database (PostgreSQL's
+    jsonb `-`, SQLite's `json_remove`); the two databases Harbour runs on."""
+
+    output_field = models.JSONField()
+
+    def __init__(self, column: str, key: str) -> None:
+        super().__init__(F(column))
+        self.key = key
+
+    def as_sql(self, compiler: Any, connection: Any, *args: Any, **extra: Any) -> NoReturn:
+        raise NotSupportedError(f"removing a JSON key is not written for {connection.vendor}")
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        column, params = compiler.compile(self.source_expressions[0])
+        return f"({column} - %s::text)", (*params, self.key)
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        column, params = compiler.compile(self.source_expressions[0])
+        return f"json_remove({column}, %s)", (*params, f"$.{self.key}")
 
 
 def _weights_json(

@@ -126,6 +126,42 @@ def test_encodings_of_another_key_are_not_compared_but_counted(make_case, casewo
         Encoding.from_text(f"{SCHEME}.0000000000000000.given:ff", key_id=hub_key().key_id)
 
 
+def _run(weights):
+    return LinkageRun.objects.create(
+        scheme=SCHEME,
+        key_id="k",
+        records=2,
+        persons=2,
+        persons_if_uncertain_merged=2,
+        uncertain_pairs=0,
+        weak_records=0,
+        stale_records=0,
+        candidate_pairs=1,
+        weights=weights,
+    )
+
+
+def test_earlier_runs_lose_their_frequencies_in_one_statement(db):
+    """Every earlier run's term frequencies go in one UPDATE, whatever the number of runs; the
+    rest of their weights stays, and a run without weights or frequencies is left as it was."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    frequencies = {"records": 2, "counts": {"00ff00ff00ff00ff": 2}}
+    weights = {"m": [[0.1, 0.9]], "u": [[0.9, 0.1]], "prior": 0.01}
+    old = [_run(weights | {"frequencies": frequencies}) for _ in range(3)]
+    bare, without = _run({}), _run(weights)
+    with CaptureQueriesContext(connection) as queries_run:
+        actions._drop_old_frequencies()
+    assert len(queries_run.captured_queries) == 1
+    for run in old:
+        run.refresh_from_db()
+        assert run.weights == weights
+    bare.refresh_from_db()
+    without.refresh_from_db()
+    assert bare.weights == {} and without.weights == weights
+
+
 def test_backfill_encodes_survivors_and_audits_per_organisation(make_case, caseworker):
     case = make_case(caseworker)
     SurvivorEncoding.objects.all().delete()
