@@ -7,6 +7,7 @@ helpers switch the connection to a role without that privilege, as production co
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 from django.db import connection
 
 from harbour.core import tenancy
@@ -68,3 +69,12 @@ def served() -> Iterator[None]:
     finally:
         tenancy.set_process_default(tenancy.ALL)
         set_scope("", tenancy.ALL)
+
+
+@pytest.fixture(name="served")
+def served_fixture() -> Iterator[None]:
+    """The `served` fixture: the test runs as the application role (an ordinary one, as
+    production connects) with the web server's starting scope, nobody's rows until a request
+    knows its user. A test module takes it by importing `served_fixture`."""
+    with application_role(), served():
+        yield

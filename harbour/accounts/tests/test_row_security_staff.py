@@ -9,7 +9,6 @@ organisation's chain (not the national body's) — all with the web server's sta
 """
 
 import io
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -20,8 +19,8 @@ from django.test import Client
 from harbour.accounts.models import ApiToken, Invitation, LinkPurpose, TotpDevice
 from harbour.accounts.tests.factors import enrol_totp
 from harbour.audit.models import AuditEvent
-from harbour.core import tenancy, testing
-from harbour.core.testing import application_role
+from harbour.core import tenancy
+from harbour.core.testing import served_fixture  # noqa: F401 - the `served` fixture
 
 pytestmark = [
     pytest.mark.django_db,
@@ -29,13 +28,6 @@ pytestmark = [
         connection.vendor != "postgresql", reason="row-level security is PostgreSQL's"
     ),
 ]
-
-
-@pytest.fixture
-def served() -> Iterator[None]:
-    """As under the web server: nobody's rows until a request knows its user."""
-    with application_role(), testing.served():
-        yield
 
 
 @pytest.fixture

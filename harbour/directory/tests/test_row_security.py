@@ -10,14 +10,17 @@ owning organisation. Run as an ordinary role: superusers bypass row-level securi
 """
 
 import json
-from collections.abc import Iterator
 
 import pytest
 from django.db import DatabaseError, connection, transaction
 from django.test import Client
 
-from harbour.core import tenancy, testing
-from harbour.core.testing import application_role, set_scope
+from harbour.core import tenancy
+from harbour.core.testing import (
+    application_role,
+    served_fixture,  # noqa: F401 - the `served` fixture
+    set_scope,
+)
 from harbour.directory import actions, imports, policy
 from harbour.directory import models as m
 from harbour.directory.tests.conftest import HIDDEN_STREET
@@ -35,13 +38,6 @@ def _raw_locations() -> set[str]:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT location_id::text FROM {TABLE}")  # noqa: S608 - a constant
         return {row[0] for row in cursor.fetchall()}
-
-
-@pytest.fixture
-def served() -> Iterator[None]:
-    """As under the web server: nobody's rows until a request knows its user."""
-    with application_role(), testing.served():
-        yield
 
 
 def test_the_hidden_address_table_is_under_a_forced_policy() -> None:
