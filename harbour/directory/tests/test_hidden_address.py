@@ -2,12 +2,15 @@
 re-seals it, and kept by key rotation like every sealed record."""
 
 import os
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from harbour.audit.actions import SystemActor
+from harbour.core import tenancy
 from harbour.directory import models as m
 from harbour.directory import policy
 from harbour.directory.tests.conftest import HIDDEN_STREET
@@ -34,22 +37,78 @@ def test_key_rotation_reseals_the_hidden_address_and_retires_the_old_key(world, 
     assert detail["addresses"][0]["address_1"] == HIDDEN_STREET
 
 
-@pytest.mark.skipif(
+OWNER_ONLY = pytest.mark.skipif(
     bool(os.environ.get("HARBOUR_TEST_DB_ROLE")), reason="migrating needs the tables' owner"
 )
-@pytest.mark.django_db(transaction=True)
-def test_the_migration_moves_an_address_sealed_in_the_location_and_it_still_opens(org) -> None:
+PAYLOAD = {"addresses": [{"address_1": HIDDEN_STREET}], "latitude": 43.7, "longitude": -79.4}
+
+
+@pytest.fixture
+def at_0006() -> Iterator[None]:
+    """The directory migrated back to 0006; put back to the latest at the end, with the
+    row-level security policies that `harbour migrate` installs after migrating (a table made
+    again by a migration has none, and later tests of this process would read it unguarded)."""
+    _migrate(BEFORE)
+    yield
+    _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+    tenancy.install()
+
+
+def _migrate(target: list[tuple[str, str]]) -> Any:
+    """Migrate to `target`; the models of that state."""
     executor = MigrationExecutor(connection)
-    executor.migrate(BEFORE)
-    old = executor.loader.project_state(BEFORE).apps
-    location = old.get_model("directory", "Location").objects.create(
+    executor.migrate(target)
+    return MigrationExecutor(connection).loader.project_state(target).apps
+
+
+def _old_locations(org: Any) -> tuple[Any, Any]:
+    """Before 0007: a hidden location with its address sealed in the location row (bound to
+    it), and a public one with nothing sealed."""
+    Location = _migrate(BEFORE).get_model("directory", "Location")
+    hidden = Location.objects.create(
         org_id=org.pk, name="Old safe house", confidentiality="hidden", province="CA-ON"
     )
-    payload = {"addresses": [{"address_1": HIDDEN_STREET}], "latitude": 43.7, "longitude": -79.4}
-    token = crypto.seal(org.pk, payload, aad=f"directory.location:{location.pk}")
-    type(location).objects.filter(pk=location.pk).update(sealed=token)
-    executor = MigrationExecutor(connection)
-    executor.migrate(AFTER)
-    moved = m.HiddenAddress.objects.get(location_id=location.pk)
-    assert moved.org_id == org.pk and moved.sealed != token  # bound to its new row
-    assert policy.sealed_detail(m.Location.objects.get(pk=location.pk)) == payload
+    token = crypto.seal(org.pk, PAYLOAD, aad=f"directory.location:{hidden.pk}")
+    Location.objects.filter(pk=hidden.pk).update(sealed=token)
+    public = Location.objects.create(
+        org_id=org.pk, name="Drop-in", confidentiality="public", province="CA-ON"
+    )
+    return hidden, public
+
+
+@OWNER_ONLY
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_moves_an_address_sealed_in_the_location_and_it_still_opens(
+    at_0006, org
+) -> None:
+    hidden, public = _old_locations(org)
+    _migrate(AFTER)
+    moved = m.HiddenAddress.objects.get()
+    assert moved.location_id == hidden.pk and moved.org_id == org.pk
+    # Sealed again, bound to its new row: a copied token would not open as the new row's, and
+    # the new one does not open as the location's (a row's ciphertext moved to another row
+    # must not open there).
+    opened = crypto.open_sealed(org.pk, moved.sealed, aad=f"directory.hiddenaddress:{moved.pk}")
+    assert opened == PAYLOAD
+    with pytest.raises(crypto.KeyError_):
+        crypto.open_sealed(org.pk, moved.sealed, aad=f"directory.location:{hidden.pk}")
+    assert policy.sealed_detail(m.Location.objects.get(pk=hidden.pk)) == PAYLOAD
+    assert policy.sealed_detail(m.Location.objects.get(pk=public.pk)) == {}
+
+
+@OWNER_ONLY
+@pytest.mark.django_db(transaction=True)
+def test_moving_back_seals_the_address_in_the_location_again_and_drops_the_table(
+    at_0006, org
+) -> None:
+    """0007 is reversible: its reverse opens each hidden address as its row's and seals it in
+    its location again, bound to the location, before the table is dropped."""
+    hidden, public = _old_locations(org)
+    _migrate(AFTER)
+    moved = m.HiddenAddress.objects.get().sealed
+    Location = _migrate(BEFORE).get_model("directory", "Location")
+    assert m.HiddenAddress._meta.db_table not in connection.introspection.table_names()
+    back = Location.objects.get(pk=hidden.pk).sealed
+    assert back and back != moved
+    assert crypto.open_sealed(org.pk, back, aad=f"directory.location:{hidden.pk}") == PAYLOAD
+    assert Location.objects.get(pk=public.pk).sealed == ""
