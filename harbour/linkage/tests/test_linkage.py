@@ -283,16 +283,26 @@ def test_the_hint_says_only_known_elsewhere_and_is_audited_at_both_ends(
     assert str(other_org.pk) not in str(about.context) and about.actor_org_id is None
 
 
+@pytest.mark.parametrize(
+    "corrupt_field",
+    [
+        "given:not-hex",
+        # Well-formed text, but not a balanced filter: refused only once its bits are counted
+        # (a batch packing all candidates at once must still skip this row alone).
+        "given:ff",
+    ],
+)
 def test_a_malformed_stored_encoding_is_skipped_not_a_server_error(
-    make_case, make_user, make_org, org, other_org, caseworker, api_for
+    corrupt_field, make_case, make_user, make_org, org, other_org, caseworker, api_for
 ):
     make_case(caseworker)
-    corrupt = make_case(
-        make_user("caseworker", make_org()),
-        survivor={"given_name": "Amira", "family_name": "Haddad", "birth_date": "1990-07-21"},
-    )
-    SurvivorEncoding.objects.filter(survivor=corrupt.survivor).update(
-        encoding=f"{SCHEME}.{hub_key().key_id}.given:not-hex"
+    # The same person at a third organisation: a candidate (its blocks were made from the
+    # encoding before it was spoilt), which the hint would match were its row read.
+    corrupt = make_case(make_user("caseworker", make_org()), survivor=IDENTITY)
+    row = SurvivorEncoding.objects.get(survivor=corrupt.survivor)
+    fields = [f for f in row.encoding.split(".")[2:] if not f.startswith("given:")]
+    SurvivorEncoding.objects.filter(pk=row.pk).update(
+        encoding=".".join([SCHEME, hub_key().key_id, corrupt_field, *fields])
     )
     elsewhere = make_user("caseworker", other_org)
     response = api_for(elsewhere).post(
