@@ -5,6 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -114,13 +115,27 @@ def mark_second_factor_passed(session: Any, user: Any, kind: str) -> None:
 
 def second_factor_step(user: Any) -> str | None:
     """What a signed-in session without a passed second factor must do first: "verify" (the
-    account has one), "enrol" (its role needs one and it has none) or nothing."""
-    from harbour.accounts.actions import has_second_factor
-    from harbour.accounts.policy import second_factor_required
+    account has one), "enrol" (its role needs one and it has none) or nothing.
 
-    if has_second_factor(user):
+    A caseworker without a second factor whose organisation does not require one asks this on
+    every page, so the three questions (an authenticator? a passkey? the organisation's policy?)
+    are one query, not three (`has_second_factor` and `second_factor_required` say the same)."""
+    from harbour.accounts.models import Passkey, SecondFactorPolicy, TotpDevice, User
+    from harbour.accounts.policy import SECOND_FACTOR_OPTIONAL_ROLES
+
+    totp = TotpDevice.objects.filter(user=OuterRef("pk"), confirmed_at__isnull=False)
+    policy = SecondFactorPolicy.objects.filter(org_id=user.org_id, caseworkers_required=True)
+    has_totp, has_passkey, org_requires = (
+        User.objects.filter(pk=user.pk)
+        .annotate(
+            t=Exists(totp), p=Exists(Passkey.objects.filter(user=OuterRef("pk"))), o=Exists(policy)
+        )
+        .values_list("t", "p", "o")
+        .get()
+    )
+    if has_totp or has_passkey:
         return "verify"
-    return "enrol" if second_factor_required(user) else None
+    return "enrol" if user.role not in SECOND_FACTOR_OPTIONAL_ROLES or org_requires else None
 
 
 class SecondFactorMiddleware:
