@@ -9,6 +9,11 @@ organisation, looks at the referral list and the care map, and reads through the
 Knows nothing of Django: everything it needs comes from the JSON file named by
 HARBOUR_LOAD_PLAN, written by load_run.py. The load shape (staff over time, with a spike) comes
 from HARBOUR_LOAD_SHAPE: "users:seconds,users:seconds,...".
+
+The simulated staff speak HTTP through locust's FastHttpUser (geventhttpclient): it costs the
+load generator several times less CPU per request than HttpUser (python-requests), and the load
+generator shares the server's two CPUs. HARBOUR_LOAD_CLIENT=requests selects HttpUser, the
+client of runs 1-5 (benchmarks/README.md), to measure the difference in one run.
 """
 
 import itertools
@@ -20,7 +25,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from locust import HttpUser, LoadTestShape, between, events, task
+from locust import FastHttpUser, HttpUser, LoadTestShape, between, events, task
 
 PLAN: dict[str, Any] = json.loads(Path(os.environ["HARBOUR_LOAD_PLAN"]).read_text(encoding="utf-8"))
 _staff = itertools.cycle(PLAN["staff"])
@@ -46,8 +51,14 @@ def _record(request_type: str, name: str, response_time: float, exception: Any, 
     )
 
 
-class Staff(HttpUser):
+_Client: Any = HttpUser if os.environ.get("HARBOUR_LOAD_CLIENT") == "requests" else FastHttpUser
+
+
+class Staff(_Client):
     wait_time = between(2, 8)  # seconds of reading and typing between two actions
+    # HttpUser waits for an answer without limit; FastHttpUser gives up after 60 s. A queued
+    # answer is late, not lost: wait as long as gunicorn lets a worker run (load_run --timeout).
+    network_timeout = connection_timeout = 300.0
 
     def on_start(self) -> None:
         self.me = next(_staff)
