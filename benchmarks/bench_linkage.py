@@ -17,7 +17,6 @@ import datetime as dt
 import functools
 import hashlib
 import hmac
-import math
 import multiprocessing
 import queue as queue_module
 import random
@@ -619,7 +618,6 @@ def scan_lookup_times(
     resident index). Also how many records each lookup compares (all of them)."""
     rows = packed.Packed.of(encodings)
     table = np.array([weights.score(packed.vector(p)) for p in range(packed.PATTERNS)])
-    logit = math.log2(weights.prior / (1 - weights.prior))
     threshold = matching.Thresholds().match
     everyone = slice(None)  # every row, without copying the matrices
     one = np.zeros(1, dtype=np.int64)
@@ -630,7 +628,7 @@ def scan_lookup_times(
         start = time.perf_counter()
         query = packed.Packed.of([mine])
         compared = packed.compare(query, one, everyone, matching._CUTS, against=rows)
-        p = 1 / (1 + 2 ** -np.clip(table[compared.pattern] + logit, -60.0, 60.0))
+        p = matching.posterior(table[compared.pattern] + weights.logit)
         found = np.flatnonzero(packed.sure(compared) | (p >= threshold))
         times.append(1000 * (time.perf_counter() - start))
         del found  # the answer; a weak or dateless record may not even match itself
@@ -652,9 +650,12 @@ def explain_errors(records: list[dict], truth: list[int]) -> None:
     batch = packed.Packed.of(encodings)
     del encodings
     blocking = matching.Blocking()
-    by_birth, by_names = packed.candidate_pairs(batch, packed.Keys.of(batch, blocking), blocking)
-    candidates = packed.merge(by_birth, by_names)
-    del by_birth, by_names
+    keys = packed.Keys.of(batch, blocking)
+    by_birth, by_names = packed.candidate_pairs(batch, keys, blocking)
+    candidates = packed.merge(
+        packed.merge(by_birth, by_names), packed.recovered_pairs(batch, keys, blocking)
+    )
+    del by_birth, by_names, keys
     table = np.array([weights.score(packed.vector(p)) for p in range(packed.PATTERNS)])
     labels, people = np.asarray(result.labels), np.asarray(truth)
     predicted, actual = _pairs_inside(labels, n), _pairs_inside(people, n)

@@ -12,7 +12,6 @@ family name or birth date by how many of the run's records held it, as the run d
 import functools
 import hashlib
 import hmac
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,10 +22,8 @@ import numpy.typing as npt
 from harbour.linkage.core import matching, packed
 from harbour.linkage.core.encoding import Encoding, LinkageKey
 
-# The fields whose exact agreement weighs by the value's frequency (matching.TF_FIELDS).
-TF_FIELDS = ("given", "family", "birth")
+TF_FIELDS = matching.TF_FIELDS  # whose exact agreement weighs by the value's frequency
 _CUTS = tuple(matching.LEVEL_CUTS[name] for name in matching.FIELD_ORDER)
-_TOP = matching.LEVELS - 1
 
 
 def frequencies_json(key: LinkageKey, records: Iterable[Encoding]) -> dict[str, Any]:
@@ -79,7 +76,7 @@ class Scoring:
         return cls(
             weights,
             table,
-            math.log2(weights.prior / (1 - weights.prior)),
+            weights.logit,
             int(tf["records"]) if tf else 0,
             tf["counts"] if tf else None,
         )
@@ -96,9 +93,7 @@ class Scoring:
             value = mine.filters.get(name)
             f = matching.FIELD_ORDER.index(name)
             held = self.counts.get(_digest(base, name, value), 1) if value is not None else 1
-            share = max(held, 1) / self.records
-            w = self.weights
-            out.append(math.log2(w.m[f][_TOP] / share) - w.weight(f, _TOP))
+            out.append(matching.tf_weight(self.weights, f, max(held, 1) / self.records))
         return out
 
 
@@ -135,5 +130,4 @@ def matches(
     for extra, name in zip(scoring_.adjustments(key, mine), TF_FIELDS, strict=True):
         bit = np.uint8(1 << matching.FIELD_ORDER.index(name))
         odds = odds + np.where((compared.equal & bit) > 0, extra, 0.0)
-    p = 1 / (1 + 2 ** -np.clip(odds, -60.0, 60.0))
-    return np.asarray(sure | (p >= threshold))
+    return np.asarray(sure | (matching.posterior(odds) >= threshold))

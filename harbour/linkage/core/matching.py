@@ -1,5 +1,7 @@
-"""Matching encodings into persons: blocking, per-field similarity, Fellegi–Sunter weights
-learnt by EM without labels, thresholds, and clustering over confident matches only (ADR 41).
+"""Matching encodings into persons: per-field similarity, Fellegi–Sunter weights learnt by EM
+without labels, term frequencies, thresholds and the conflict check, and `link`, the batch run
+(ADR 41). Blocking is in `core.blocking`, clustering in `core.clustering` (their names used
+elsewhere are importable from here too).
 
 Every function takes encodings of one key and scheme; nothing here can read a name.
 """
@@ -7,14 +9,20 @@ Every function takes encodings of one key and scheme; nothing here can read a na
 import math
 import random
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from harbour.linkage.core import packed
+from harbour.linkage.core.blocking import Blocking as Blocking
+from harbour.linkage.core.blocking import Key as Key
+from harbour.linkage.core.blocking import LookupIndex as LookupIndex
+from harbour.linkage.core.blocking import block_text as block_text
+from harbour.linkage.core.clustering import LARGEST_CHECKED as LARGEST_CHECKED
+from harbour.linkage.core.clustering import Linkage as Linkage
+from harbour.linkage.core.clustering import cluster as cluster
 from harbour.linkage.core.encoding import FIELDS, Encoding
 
 FIELD_ORDER = tuple(FIELDS)
@@ -53,174 +61,6 @@ def compare(a: Encoding, b: Encoding) -> tuple[int, ...]:
         x, y = a.filters.get(name), b.filters.get(name)
         out.append(0 if x is None or y is None else level(dice(x, y), name))
     return tuple(out)
-
-
-# --- blocking ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Blocking:
-    """Candidate pairs share a block: the same filter of a strong field, or the same sampled
-    bits of the name filters in one LSH band (bit sampling for Hamming distance)."""
-
-    bands: int = 24
-    bits_per_band: int = 40
-    max_block: int = 400  # larger blocks are split, then dropped (quadratic time)
-    # A name band larger than this is split by birth bits in a batch run: at 1,000,000
-    # records bands of one common full name (different people, different dates) held 200
-    # million pairs at 400, 15 million at 20; at 100,000, F1 was the same (0.926 and 0.927).
-    # The lookup of one record keeps `max_block` (ADR 41, amended 2026-12-06).
-    band_block: int = 20
-    seed: int = 12
-
-    def positions(self) -> list[list[int]]:
-        """One list per band: the sampled positions of the joined name filters (the given
-        name's bits first, then the family name's)."""
-        rng = random.Random(self.seed)
-        width = 2 * (FIELDS["given"].bits + FIELDS["family"].bits)
-        return [rng.sample(range(width), self.bits_per_band) for _ in range(self.bands)]
-
-    def masks(self) -> list[int]:
-        """One mask per band (`positions` as a bitset)."""
-        return [sum(1 << p for p in band) for band in self.positions()]
-
-    def split_positions(self) -> tuple[list[int], list[int], list[int]]:
-        """The sampled bits of the given name, family name and birth filters that split an
-        oversized block (`pairs_by_rule`)."""
-        rng = random.Random(self.seed + 1)
-        return (
-            rng.sample(range(2 * FIELDS["given"].bits), 24),
-            rng.sample(range(2 * FIELDS["family"].bits), 24),
-            rng.sample(range(2 * FIELDS["birth"].bits), 16),
-        )
-
-    def keys(self, enc: Encoding, masks: Sequence[int]) -> list[Hashable]:
-        # The whole birth filter is a block; whole name filters are not (a common given name
-        # would make one huge block, and EM would learn "same given name" as the match class).
-        keys: list[Hashable] = [("birth", enc.filters["birth"])] if "birth" in enc.filters else []
-        given, family = enc.filters.get("given"), enc.filters.get("family")
-        if given is not None and family is not None:
-            joined = given | (family << (2 * FIELDS["given"].bits))
-            # The sampled bits, kept in place: equal exactly when the sampled bits are equal.
-            keys.extend((band, joined & mask) for band, mask in enumerate(masks))
-        return keys
-
-    def pairs_by_rule(
-        self, records: Sequence[Encoding]
-    ) -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:
-        """Candidate pairs found by the birth block, and by the name bands (EM learns each
-        field's m from the pairs the *other* rule found, where that field is not biased).
-
-        The reference, over Python sets: `link` uses `packed.candidate_pairs`, the same pairs
-        over arrays (the tests check that they agree)."""
-        masks = self.masks()
-        blocks: dict[Hashable, list[int]] = defaultdict(list)
-        for i, enc in enumerate(records):
-            for key in self.keys(enc, masks):
-                blocks[key].append(i)
-        found: tuple[set[tuple[int, int]], set[tuple[int, int]]] = (set(), set())
-        split = self._splitters()
-        for key, members in blocks.items():
-            rule = 0 if key[0] == "birth" else 1  # type: ignore[index]
-            limit = self.max_block if rule == 0 else self.band_block
-            groups = [members]
-            if len(members) > limit:
-                # A common name or a placeholder birthday: split the block by a few sampled bits
-                # of the other rule's field, rather than lose every pair in it.
-                sub: dict[Hashable, list[int]] = defaultdict(list)
-                for i in members:
-                    sub[split[rule](records[i])].append(i)
-                groups = list(sub.values())
-            for group in groups:
-                if 1 < len(group) <= limit:
-                    into = found[rule]
-                    for x in range(len(group)):
-                        for y in range(x + 1, len(group)):
-                            into.add((group[x], group[y]))
-        return found
-
-    def _splitters(self) -> tuple[Any, Any]:
-        given, family, birth = (sum(1 << p for p in x) for x in self.split_positions())
-
-        def by_names(enc: Encoding) -> Hashable:
-            f = enc.filters
-            return (f.get("given", 0) & given, f.get("family", 0) & family)
-
-        def by_birth(enc: Encoding) -> Hashable:
-            return enc.filters.get("birth", 0) & birth
-
-        return by_names, by_birth
-
-
-Key = tuple[Any, ...]
-
-
-def block_text(key: Key) -> str:
-    """A block key as text ("birth:…", "band3:…", then the narrowing bits after "/"; "same:…"
-    for a whole encoding), the same in every process: what a persistent index hashes."""
-    if key[0] == "same":
-        return "same:" + ".".join(f"{name}={bits:x}" for name, bits in key[1])
-    rule, bits, *narrowed = key
-    text = f"{'birth' if rule == 'birth' else f'band{rule}'}:{bits:x}"
-    for split in narrowed:
-        text += "/" + ".".join(f"{x:x}" for x in (split if isinstance(split, tuple) else (split,)))
-    return text
-
-
-class LookupIndex:
-    """Incremental blocking for the lookup of one record (the hint at intake): the records
-    sharing at least one of `Blocking.keys` with a query, without scanning every record.
-
-    A block larger than `Blocking.max_block` is narrowed as `Blocking.pairs_by_rule` splits
-    it: to the records that also share the query's sampled bits of the other rule's field;
-    a narrowed block still too large is left out and counted (`skipped`), never returned
-    whole. Identical records are always candidates of each other (up to the cap), even when
-    every block they share is too large: each record is also filed under its whole encoding
-    (`same`). Each record is filed under `entries`, which is what a persistent index stores."""
-
-    def __init__(self, blocking: Blocking | None = None) -> None:
-        self.blocking = blocking or Blocking()
-        self._masks = self.blocking.masks()
-        self._split = self.blocking._splitters()
-        self._blocks: dict[Hashable, set[Hashable]] = defaultdict(set)
-        self.skipped = 0  # narrowed blocks left out by the latest `candidates`
-
-    def entries(self, enc: Encoding) -> list[tuple[Key, Key]]:
-        """(key, narrowed key) for each block key of a record."""
-        out = []
-        for key in self.blocking.keys(enc, self._masks):
-            assert isinstance(key, tuple)  # Blocking.keys makes (rule, bits)
-            rule = 0 if key[0] == "birth" else 1
-            out.append((key, (*key, self._split[rule](enc))))
-        return out
-
-    @staticmethod
-    def same(enc: Encoding) -> Key:
-        """The key of the records identical to this one (every filter equal)."""
-        return ("same", tuple(sorted(enc.filters.items())))
-
-    def add(self, record_id: Hashable, enc: Encoding) -> None:
-        self._blocks[self.same(enc)].add(record_id)
-        for key, narrowed in self.entries(enc):
-            self._blocks[key].add(record_id)
-            self._blocks[narrowed].add(record_id)
-
-    def candidates(self, enc: Encoding) -> set[Hashable]:
-        found: set[Hashable] = set()
-        self.skipped = 0
-        limit = self.blocking.max_block
-        same = self._blocks.get(self.same(enc), set())
-        if len(same) <= limit:
-            found |= same
-        for key, narrowed in self.entries(enc):
-            members = self._blocks.get(key, set())
-            if len(members) > limit:
-                members = self._blocks.get(narrowed, set())
-                if len(members) > limit:
-                    self.skipped += 1
-                    continue
-            found |= members
-        return found
 
 
 # --- Fellegi–Sunter by EM ---------------------------------------------------------------------
@@ -263,11 +103,36 @@ class Weights:
     def score(self, vector: Sequence[int]) -> float:
         return sum(self.table[f][lvl] for f, lvl in enumerate(vector))
 
+    @property
+    def logit(self) -> float:
+        """The prior's log2 odds: what every pair's score starts from."""
+        return math.log2(self.prior / (1 - self.prior))
+
     def probability(self, vector: Sequence[int], adjust: float = 0.0) -> float:
         """Posterior probability that the pair is one person; `adjust` (log2) is what the
-        values' own frequencies add to the levels' weights (`Frequencies.adjustment`)."""
-        odds = self.score(vector) + adjust + math.log2(self.prior / (1 - self.prior))
-        return 1 / (1 + 2 ** -max(-60.0, min(60.0, odds)))
+        values' own frequencies add to the levels' weights (`tf_weight`)."""
+        return float(posterior(self.score(vector) + adjust + self.logit))
+
+
+def posterior[Odds: (float, npt.NDArray[np.float64])](odds: Odds) -> Odds:
+    """The probability of log2 odds, clipped to ±60 (the one posterior step: the batch, the
+    reference and the hint all use it)."""
+    if isinstance(odds, np.ndarray):
+        return 1 / (1 + 2 ** -np.clip(odds, -60.0, 60.0))
+    return 1 / (1 + 2 ** -max(-60.0, min(60.0, odds)))
+
+
+def tf_weight[Share: (float, npt.NDArray[np.float64])](
+    weights: "Weights", f: int, share: Share
+) -> Share:
+    """log2 weight to add for field f when a pair holds the very same value, held by `share`
+    of the records: the value's own u replaces the level's average u in the top level's
+    weight (the one term-frequency adjustment: `Frequencies.adjustment`, the batch's
+    `_probabilities` and the hint's `lookup.Scoring.adjustments` all use it)."""
+    top = LEVELS - 1
+    if isinstance(share, np.ndarray):
+        return np.log2(weights.m[f][top] / share) - weights.weight(f, top)
+    return math.log2(weights.m[f][top] / share) - weights.weight(f, top)
 
 
 _SMOOTH = 0.005
@@ -302,6 +167,7 @@ def estimate(
     *,
     learn: Iterable[str] = FIELDS,
     m: list[list[float]] | None = None,
+    fixed: Iterable[str] = (),
 ) -> Weights:
     """Fit m (of the fields in `learn`) and the prior to comparison-vector counts by EM.
 
@@ -311,10 +177,12 @@ def estimate(
     people agree far more than by chance. m starts from DEFAULT_M (or `m`), pulled towards it
     by the same pseudo-counts, so a small batch stays sensible. Only the `learn` fields take
     part: a field the candidates were chosen on says nothing there. Missing values (level 0)
-    take no part. The weights are made monotone (`Weights`).
+    take no part. The weights are made monotone (`Weights`). The `fixed` fields take part
+    with their m from `m`, never re-learnt (`learn_weights`: sex and place of birth).
     """
-    learnt = {f for f, name in enumerate(FIELD_ORDER) if name in set(learn)}
-    used = sorted(learnt)
+    kept = {f for f, name in enumerate(FIELD_ORDER) if name in set(fixed)}
+    learnt = {f for f, name in enumerate(FIELD_ORDER) if name in set(learn)} - kept
+    used = sorted(learnt | kept)
     u0 = [[PSEUDO_PAIRS * x for x in DEFAULT_U[name]] for name in FIELD_ORDER]
     for vector, count in background.items():
         for f, lvl in enumerate(vector):
@@ -348,13 +216,16 @@ def learn_weights(
     by_birth: Mapping[tuple[int, ...], int],
     by_names: Mapping[tuple[int, ...], int],
     background: Mapping[tuple[int, ...], int],
+    sure: Mapping[tuple[int, ...], int] | None = None,
 ) -> Weights:
     """m of every field but birth from the pairs sharing a birth date, m of birth from the
-    pairs with similar names, u from random pairs (`estimate`)."""
+    pairs with similar names, u from random pairs (`estimate`); m of sex and place from the
+    `sure` pairs (`traits_m`; by default the pairs sharing a birth date)."""
     others = [n for n in FIELD_ORDER if n != "birth"]
     not_names = [n for n in FIELD_ORDER if n not in {"given", "family"}]
-    first = estimate(by_birth, background, learn=others)
-    second = estimate(by_names, background, learn=not_names, m=first.m)
+    start = traits_m(by_birth if sure is None else sure)
+    first = estimate(by_birth, background, learn=others, m=start, fixed=TRAITS)
+    second = estimate(by_names, background, learn=not_names, m=first.m, fixed=TRAITS)
     birth = FIELD_ORDER.index("birth")
     m = [second.m[f] if f == birth else first.m[f] for f in range(len(FIELD_ORDER))]
     # The prior of a *random* pair, from the share of matches among pairs sharing a birth date
@@ -369,6 +240,33 @@ def learn_weights(
     u = first.u
     prior = first.prior * u[birth][LEVELS - 1] / m[birth][LEVELS - 1]
     return Weights(m=m, u=u, prior=min(max(prior, 1e-9), 0.5))
+
+
+# Fields whose m is counted on the pairs the other fields make sure, not learnt by EM: among
+# all candidates EM reads the different people sharing a common name and date (who differ in
+# sex and place) as matches, more of them the larger the batch (m of a different country of
+# birth 0.002 at 100,000 records, 0.035 at 1,000,000), and a disagreement there then weighs
+# ever less (ADR 41, amended 2026-12-06, fourth session).
+TRAITS = ("sex", "place")
+_SURE_BY = tuple(FIELD_ORDER.index(name) for name in ("given", "family", "birth"))
+
+
+def traits_m(vectors: Mapping[tuple[int, ...], int]) -> list[list[float]]:
+    """DEFAULT_M for every field, except the m of each of TRAITS: its levels' shares among the
+    pairs of `vectors` that agree at the top level on both names and the birth date (nearly
+    all one person however large the batch), with DEFAULT_M as PSEUDO_PAIRS pseudo-counts."""
+    top = LEVELS - 1
+    rows = [[PSEUDO_PAIRS * x for x in DEFAULT_M] for _ in FIELD_ORDER]
+    for vector, count in vectors.items():
+        if all(vector[f] == top for f in _SURE_BY):
+            for name in TRAITS:
+                f = FIELD_ORDER.index(name)
+                rows[f][vector[f]] += count
+    traits = {FIELD_ORDER.index(name) for name in TRAITS}
+    return [
+        _normalise([0.0, *row[1:]]) if f in traits else list(DEFAULT_M)
+        for f, row in enumerate(rows)
+    ]
 
 
 def background_pairs(n: int, size: int, seed: int = 5) -> list[tuple[int, int]]:
@@ -420,21 +318,17 @@ class Frequencies:
     def adjustment(self, a: Encoding, b: Encoding, weights: Weights) -> float:
         """log2 weight to add for the TF fields on which a and b hold the very same value:
         the value's own u (its share of the records) replaces the level's average u."""
-        top = LEVELS - 1
         out = 0.0
         for f, name in _TF_INDEX:
             value = a.filters.get(name)
             if value is None or value != b.filters.get(name):
                 continue
             share = max(self.counts[name].get(value, 0), 1) / max(self.records, 1)
-            out += math.log2(weights.m[f][top] / share) - weights.weight(f, top)
+            out += tf_weight(weights, f, share)
         return out
 
 
-# --- thresholds and clustering ----------------------------------------------------------------
-
-
-LARGEST_CHECKED = 1000  # clusters above this size are not checked for conflicts (quadratic)
+# --- thresholds and the conflict check ----------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -449,118 +343,6 @@ class Thresholds:
     def __post_init__(self) -> None:
         if not 0 < self.conflict <= self.uncertain <= self.match < 1:
             raise ValueError("thresholds must satisfy 0 < conflict <= uncertain <= match < 1")
-
-
-@dataclass
-class Linkage:
-    """Persons found: a cluster label per record, and how uncertain the count is."""
-
-    labels: list[int]
-    persons: int
-    persons_if_uncertain_merged: int  # the count if every uncertain pair were one person
-    uncertain_pairs: int
-    weak_records: int
-    candidate_pairs: int
-    weights: Weights | None = field(default=None, repr=False)
-    # The count's point estimate: each uncertain pair that would join two persons takes away
-    # its probability of being one person (`cluster`); between the two counts above.
-    persons_expected: float = 0.0
-    # Confident matches refused because their clusters held a pair scored clearly two people
-    # (`cluster`); counted among the uncertain pairs.
-    refused_merges: int = 0
-
-
-class _Union:
-    def __init__(self, n: int) -> None:
-        self.parent = list(range(n))
-
-    def root(self, x: int) -> int:
-        while self.parent[x] != x:
-            self.parent[x] = self.parent[self.parent[x]]
-            x = self.parent[x]
-        return x
-
-    def join(self, a: int, b: int) -> bool:
-        ra, rb = self.root(a), self.root(b)
-        if ra == rb:
-            return False
-        self.parent[max(ra, rb)] = min(ra, rb)
-        return True
-
-
-def cluster(
-    n: int,
-    matches: Sequence[tuple[int, int]],
-    uncertain: Sequence[tuple[int, int]],
-    chances: Sequence[float] | None = None,
-    *,
-    strengths: Sequence[float] | None = None,
-    conflicts: Iterable[tuple[int, int]] = (),
-) -> Linkage:
-    """Connected components over confident matches, except that two clusters holding a
-    `conflicts` pair (scored clearly two people) are never joined: the matches are taken
-    strongest first (by `strengths`, each match's probability), and a match that would join
-    such clusters is refused and counted as uncertain instead (with its strength as its
-    chance). Uncertain pairs only measure how many more persons might be one. With `chances`
-    (each uncertain pair's probability of being one person), also the expected number of
-    persons: the confident count less, for each uncertain pair (likeliest first) that would
-    still join two persons, its chance. A pair already joined through likelier ones takes
-    nothing (a person is not merged twice)."""
-    persons = _Union(n)
-    apart: dict[int, set[int]] = defaultdict(set)  # root -> records its cluster conflicts with
-    for a, b in conflicts:
-        apart[a].add(b)
-        apart[b].add(a)
-    order: Sequence[int] = range(len(matches))
-    if strengths is not None:
-        order = sorted(order, key=lambda k: -strengths[k])
-    refused: list[int] = []
-    for k in order:
-        if not _join_unless_apart(persons, apart, *matches[k]):
-            refused.append(k)
-    labels = [persons.root(i) for i in range(n)]
-    count = len(set(labels))
-    if refused:
-        uncertain = [*uncertain, *(matches[k] for k in refused)]
-        if chances is not None:
-            chances = [*chances, *(strengths[k] if strengths else 1.0 for k in refused)]
-    widened = _Union(n)
-    widened.parent = list(labels)  # each record points at its cluster's root (a root itself)
-    ranked: Sequence[int] = range(len(uncertain))
-    if chances is not None:
-        ranked = sorted(ranked, key=lambda k: -chances[k])
-    merges = open_pairs = 0
-    expected = float(count)
-    for k in ranked:
-        a, b = uncertain[k]
-        if labels[a] != labels[b]:
-            open_pairs += 1
-        if widened.join(a, b):
-            merges += 1
-            expected -= chances[k] if chances is not None else 0.0
-    result = Linkage(labels, count, count - merges, open_pairs, 0, 0)
-    result.persons_expected = expected
-    result.refused_merges = len(refused)
-    return result
-
-
-def _join_unless_apart(persons: _Union, apart: dict[int, set[int]], a: int, b: int) -> bool:
-    """Join a's and b's clusters unless one holds a record the other must stay apart from;
-    the conflicts of a joined cluster are filed under its new root. False when refused."""
-    ra, rb = persons.root(a), persons.root(b)
-    if ra == rb:
-        return True
-    mine, theirs = apart.get(ra), apart.get(rb)
-    if mine and theirs:  # a conflict is filed at both ends: read the shorter list
-        smaller, other = (mine, rb) if len(mine) <= len(theirs) else (theirs, ra)
-        if any(persons.root(x) == other for x in smaller):
-            return False
-    persons.join(ra, rb)
-    root = persons.root(ra)
-    held = apart.pop(ra, set()) | apart.pop(rb, set())
-    if held:
-        apart[root] = held
-    return True
 
 
 def conflicting_pairs(
@@ -638,17 +420,12 @@ def link(
     thresholds = thresholds or Thresholds()
     blocking = blocking or Blocking()
     n = batch.n
-    by_birth, by_names = packed.candidate_pairs(batch, packed.Keys.of(batch, blocking), blocking)
-    pairs = packed.merge(by_birth, by_names)
-    # Which rule found each pair, for the weights: two boolean arrays instead of the two rules'
-    # codes (0.3 GB at 1,000,000 records), dropped before the comparisons are held.
-    found_by = (
-        (packed.among(pairs, by_birth), packed.among(pairs, by_names)) if weights is None else None
-    )
-    del by_birth, by_names
+    pairs, found_by = _candidates(batch, blocking)
+    # Pairs only the recovery found (`Blocking.recovered_pairs`) are uncertain at most: same
+    # names, a date changed or missing, are as often two people with a common name.
+    recovered = ~(found_by[0] | found_by[1])
     compared = _compare_all(batch, pairs)
     if weights is None:
-        assert found_by is not None
         sampled = np.array(background_pairs(n, min(50_000, 20 * n)), dtype=np.int64)
         sampled = sampled.reshape(-1, 2)
         background = packed.compare(batch, sampled[:, 0], sampled[:, 1], _CUTS).pattern
@@ -656,6 +433,7 @@ def link(
             packed.counts(compared.pattern[found_by[0]]),
             packed.counts(compared.pattern[found_by[1]]),
             packed.counts(background),
+            packed.counts(compared.pattern[_rare_and_same(batch, pairs, compared)]),
         )
     del found_by
     matches: list[tuple[int, int]] = []
@@ -667,7 +445,7 @@ def link(
         chunk = packed.Compared(compared.pattern[part], compared.shared[part], compared.equal[part])
         p = _probabilities(batch, a, b, chunk, weights, table)
         weak = batch.weak[a] | batch.weak[b]
-        sure = (p >= thresholds.match) & ~weak
+        sure = (p >= thresholds.match) & ~weak & ~recovered[part]
         # A weak record's likely match is uncertainty, never a merge.
         unsure = ~sure & (p >= thresholds.uncertain)
         matches += zip(a[sure].tolist(), b[sure].tolist(), strict=True)
@@ -675,7 +453,11 @@ def link(
         uncertain += zip(a[unsure].tolist(), b[unsure].tolist(), strict=True)
         chances += p[unsure].tolist()
     candidates = len(pairs)
-    del pairs, compared  # the clustering reads only the pairs kept above: 0.5 GB at 1,000,000
+    del (
+        pairs,
+        compared,
+        recovered,
+    )  # the clustering reads only the pairs kept above: 0.5 GB at 1,000,000
     first = cluster(n, matches, [])
     conflicts = _conflicts(batch, first.labels, weights, table, thresholds.conflict)
     result = cluster(n, matches, uncertain, chances, strengths=strengths, conflicts=conflicts)
@@ -686,6 +468,19 @@ def link(
 
 
 _CUTS = tuple(LEVEL_CUTS[name] for name in FIELD_ORDER)
+
+
+def _candidates(
+    batch: packed.Packed, blocking: Blocking
+) -> tuple[npt.NDArray[np.int64], tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]]:
+    """Every candidate pair's code, and which of them each rule found (for the weights: two
+    boolean arrays instead of the two rules' codes, 0.3 GB at 1,000,000 records); a pair
+    found by neither was found by `Blocking.recovered_pairs` alone."""
+    keys = packed.Keys.of(batch, blocking)
+    by_birth, by_names = packed.candidate_pairs(batch, keys, blocking)
+    pairs = packed.merge(by_birth, by_names)
+    pairs = packed.merge(pairs, packed.recovered_pairs(batch, keys, blocking))
+    return pairs, (packed.among(pairs, by_birth), packed.among(pairs, by_names))
 
 
 def _conflicts(
@@ -706,6 +501,31 @@ def _conflicts(
         c = packed.compare(batch, a, b, _CUTS)
         low = _probabilities(batch, a, b, c, weights, table) < cut
         out += zip(a[low].tolist(), b[low].tolist(), strict=True)
+    return out
+
+
+# A pair holding the same given name, family name and birth date is one person for sure when
+# so few records would share all three by chance: holders(given) · holders(family) ·
+# holders(birth) / n² (the expected number of records holding the three values if they were
+# independent) below this. Common names on a placeholder date are not sure.
+RARE = 0.01
+
+
+def _rare_and_same(
+    batch: packed.Packed, pairs: npt.NDArray[np.int64], compared: packed.Compared
+) -> npt.NDArray[np.bool_]:
+    """Which pairs hold the very same, jointly rare, given name, family name and birth date
+    (what `traits_m` counts m of sex and place on)."""
+    fields = [FIELD_ORDER.index(name) for name in ("given", "family", "birth")]
+    bits = np.uint8(sum(1 << f for f in fields))
+    out = np.zeros(len(pairs), dtype=bool)
+    scale = float(max(batch.n, 1)) ** 2
+    for part, a, _b in packed.chunks(pairs, batch.n):
+        same = (compared.equal[part] & bits) == bits
+        chance = np.ones(len(a), dtype=np.float64)
+        for f in fields:
+            chance *= batch.holders[f][a]
+        out[part] = same & (chance / scale < RARE)
     return out
 
 
@@ -733,13 +553,10 @@ def _probabilities(
     (`Frequencies.adjustment`: a value's share of the records replaces the level's u);
     `table` is each comparison vector's score, by pattern code."""
     odds = table[compared.pattern]
-    top = LEVELS - 1
     for f, _name in _TF_INDEX:
         equal = (compared.equal & np.uint8(1 << f)) > 0
         share = np.maximum(batch.holders[f][a], 1) / max(batch.n, 1)
-        extra = np.log2(weights.m[f][top] / share) - weights.weight(f, top)
-        odds = odds + np.where(equal, extra, 0.0)
-    odds = odds + math.log2(weights.prior / (1 - weights.prior))
-    p = 1 / (1 + 2 ** -np.clip(odds, -60.0, 60.0))
+        odds = odds + np.where(equal, tf_weight(weights, f, share), 0.0)
+    p = posterior(odds + weights.logit)
     p[packed.sure(compared)] = 1.0
     return p

@@ -26,8 +26,8 @@ from harbour.linkage.core.encoding import (
     text_fields,
 )
 
-if TYPE_CHECKING:  # matching imports this module: the type only, no cycle at run time
-    from harbour.linkage.core.matching import Blocking
+if TYPE_CHECKING:  # the type only: blocking's module needs none of this one
+    from harbour.linkage.core.blocking import Blocking
 
 Words = npt.NDArray[np.uint64]
 Ints = npt.NDArray[np.int64]
@@ -247,14 +247,16 @@ NAMES = ("given", "family")
 @dataclass
 class Keys:
     """Every record's block keys as columns: the birth filter's id, the sampled name bits of
-    each band (`band_ok` when both names are present), and the bits that split an oversized
-    block of each rule (`Blocking._splitters`)."""
+    each band (`band_ok` when both names are present), the bits that split an oversized
+    block of each rule (`Blocking._splitters`), and the ids of the sex and place filters
+    (−1 missing), the second split of an oversized name band (`Blocking.pairs_by_rule`)."""
 
     birth: Ints
     bands: list[npt.NDArray[np.uint64]]
     band_ok: Bools
     by_names: npt.NDArray[np.uint64]  # splits a birth block
     by_birth: npt.NDArray[np.uint64]  # splits a name band
+    traits: tuple[Ints, Ints]  # split a name band again: (sex id, place id)
 
     @classmethod
     def of(cls, packed: Packed, blocking: "Blocking") -> "Keys":
@@ -267,6 +269,7 @@ class Keys:
             band_ok=packed.present[given] & packed.present[family],
             by_names=by_names,
             by_birth=packed.bits(["birth"], b_pos),
+            traits=(packed.value[ORDER.index("sex")], packed.value[ORDER.index("place")]),
         )
 
 
@@ -302,7 +305,7 @@ def pairs_within(members: Ints, starts: Ints, sizes: Ints, n: int) -> list[Ints]
 def _rule_pairs(
     key: Sequence[npt.NDArray[np.generic]],
     members: Ints,
-    split: npt.NDArray[np.uint64],
+    split: npt.NDArray[np.generic],
     limit: int,
     n: int,
 ) -> Ints:
@@ -320,6 +323,50 @@ def _rule_pairs(
         kept = np.where(sub_sizes <= limit, sub_sizes, 0)
         found += pairs_within(sub_members[sub_order], sub_starts, kept, n)
     return unique_codes(found)
+
+
+def _recovered_pairs(
+    key: npt.NDArray[np.generic], members: Ints, keys: Keys, blocking: "Blocking", n: int
+) -> Ints:
+    """What the birth bits lost in a band of more than `band_block` records: pairs sharing
+    sex and place there (parts of at most `band_block`), and each undated record paired with
+    every other member of a band of at most `fan_block` (`Blocking.recovered_pairs`)."""
+    limit = blocking.band_block
+    order, starts, sizes = groups([key])
+    held = members[order]
+    big = sizes > limit
+    if not big.any():
+        return np.zeros(0, dtype=np.int64)
+    group = np.repeat(np.arange(len(sizes)), sizes)
+    found: list[Ints] = []
+    if blocking.split_by_traits:
+        inside = big[group]
+        sub_members, sub_group = held[inside], group[inside]
+        sex, place = keys.traits
+        sub_order, sub_starts, sub_sizes = groups([sub_group, sex[sub_members], place[sub_members]])
+        kept = np.where(sub_sizes <= limit, sub_sizes, 0)
+        found += pairs_within(sub_members[sub_order], sub_starts, kept, n)
+    if blocking.fan_block:
+        chosen = big & (sizes <= blocking.fan_block)
+        found.append(_fan_out(held, starts, sizes, group, chosen, keys.birth < 0, n))
+    return unique_codes(found)
+
+
+def _fan_out(
+    held: Ints, starts: Ints, sizes: Ints, group: Ints, chosen: Bools, undated: Bools, n: int
+) -> Ints:
+    """Each undated record of a chosen group paired with every other member of its group."""
+    rows = np.flatnonzero(chosen[group] & undated[held])
+    if not len(rows):
+        return np.zeros(0, dtype=np.int64)
+    g = group[rows]
+    counts = sizes[g]
+    first = np.repeat(starts[g], counts)
+    offset = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    a, b = np.repeat(held[rows], counts), held[first + offset]
+    keep = a != b
+    a, b = a[keep], b[keep]
+    return np.minimum(a, b) * n + np.maximum(a, b)
 
 
 def unique_codes(parts: list[Ints]) -> Ints:
@@ -344,6 +391,15 @@ def candidate_pairs(packed: Packed, keys: Keys, blocking: "Blocking") -> tuple[I
         found = _rule_pairs([column[named]], named, keys.by_birth, blocking.band_block, n)
         by_names = merge(by_names, found)
     return by_birth, by_names
+
+
+def recovered_pairs(packed: Packed, keys: Keys, blocking: "Blocking") -> Ints:
+    """`Blocking.recovered_pairs` over packed records: sorted pair codes."""
+    named = np.flatnonzero(keys.band_ok)
+    out = np.zeros(0, dtype=np.int64)
+    for column in keys.bands:
+        out = merge(out, _recovered_pairs(column[named], named, keys, blocking, packed.n))
+    return out
 
 
 def merge(held: Ints, new: Ints) -> Ints:

@@ -211,6 +211,116 @@ def test_an_oversized_block_is_split_not_lost():
     assert (0, len(records) - 1) in by_birth
 
 
+def _namesakes() -> list[dict[str, object]]:
+    """Twelve people sharing one full name, each with their own date, sex and place."""
+    return [
+        {
+            "given_name": "Maria",
+            "family_name": "Santos",
+            "birth_date": dt.date(1970 + i, 1 + i % 12, 1 + i),
+            "gender_identity": ("woman", "man", "non_binary")[i % 3],
+            "country_of_birth": ("PH", "MX", "CA", "UA")[i // 3],
+        }
+        for i in range(12)
+    ]
+
+
+def test_a_changed_or_missing_date_in_an_oversized_name_band_is_recovered():
+    """The band of a common full name is split by birth bits: the same person with another
+    date, or none, lands apart. The recovery finds both pairs; nothing else in the band."""
+    people = _namesakes()
+    records = [enc.encode(KEY, p) for p in people]
+    records.append(enc.encode(KEY, {**people[0], "birth_date": dt.date(1970, 1, 2)}))
+    records.append(enc.encode(KEY, {**people[5], "birth_date": None}))
+    blocking = matching.Blocking(band_block=4, fan_block=0)
+    _birth, by_names = blocking.pairs_by_rule(records)
+    recovered = blocking.recovered_pairs(records)
+    assert (0, 12) not in by_names and (5, 13) not in by_names
+    assert (0, 12) in recovered and (5, 13) in recovered  # same sex and place
+    assert recovered <= {(0, 12), (5, 13)}  # every other pair differs in sex or place
+    assert not matching.Blocking(band_block=4, fan_block=0, split_by_traits=False).recovered_pairs(
+        records
+    )
+    # The undated record, fanned out: paired with every member of its band.
+    fanned = matching.Blocking(band_block=4, split_by_traits=False).recovered_pairs(records)
+    assert {(min(i, 13), max(i, 13)) for i in range(13)} <= fanned
+
+
+def test_a_pair_only_the_recovery_found_is_never_merged():
+    """Same names and another (or no) date: as often two namesakes; uncertain at most, even
+    when scored above the match threshold."""
+    people = _namesakes()
+    records = [enc.encode(KEY, p) for p in people]
+    records.append(enc.encode(KEY, {**people[0], "birth_date": dt.date(1970, 1, 2)}))
+    records.append(enc.encode(KEY, {**people[5], "birth_date": None}))
+    rng = random.Random(3)
+    syllables = ["ka", "ri", "mo", "lu", "ne", "sa", "to", "vi", "da", "pe"]
+    for _other in range(300):  # others, so that the shared name is not everyone's
+        given, family = ("".join(rng.choices(syllables, k=3)) for _name in range(2))
+        born = dt.date(1950, 1, 1) + dt.timedelta(days=rng.randrange(20_000))
+        records.append(
+            enc.encode(KEY, {"given_name": given, "family_name": family, "birth_date": born})
+        )
+    weights = matching.estimate({}, {})
+    frequencies = matching.Frequencies.of(records)
+    for a, b in ((0, 12), (5, 13)):
+        vector = matching.compare(records[a], records[b])
+        probability = matching.pair_probability(
+            records[a], records[b], vector, weights, frequencies
+        )
+        assert probability >= matching.Thresholds().match
+    result = matching.link(records, blocking=matching.Blocking(band_block=4), weights=weights)
+    assert result.labels[12] != result.labels[0] and result.labels[13] != result.labels[5]
+    assert result.uncertain_pairs >= 2
+    assert result.persons_expected < result.persons  # they count as uncertainty
+
+
+def test_the_hints_block_keys_do_not_depend_on_the_batch_recovery():
+    """Batch only: the keys the hint's stored blocks are made from stay as they were, so no
+    stored `EncodingBlock` row is stale."""
+    record = enc.encode(KEY, _namesakes()[0])
+    plain = matching.LookupIndex(matching.Blocking(split_by_traits=False, fan_block=0))
+    assert matching.LookupIndex().entries(record) == plain.entries(record)
+
+
+def test_m_of_sex_and_place_is_counted_on_sure_pairs_only():
+    """Pairs agreeing at the top level on both names and the date count; others do not."""
+    top = matching.LEVELS - 1
+    sex, place = (matching.FIELD_ORDER.index(x) for x in ("sex", "place"))
+    sure_differ = (top, top, top, 1, 1)
+    loose_differ = (top, 3, top, 1, 1)
+    m = matching.traits_m({sure_differ: 0, loose_differ: 10_000, (top,) * 5: 1_000})
+    assert m[place][1] < 0.05 and m[sex][1] < 0.05
+    more = matching.traits_m({sure_differ: 1_000, (top,) * 5: 1_000})
+    assert more[place][1] > 0.4 and more[sex][1] > 0.4
+    assert m[0] == list(matching.DEFAULT_M)  # other fields: the defaults, learnt by EM
+
+
+def test_namesakes_on_a_common_date_do_not_teach_that_place_may_differ():
+    """Many people sharing a common name and a placeholder date (different sex and place):
+    not sure pairs, so m of a different place stays small; EM alone would learn it high."""
+    people = [
+        {
+            "given_name": "Maria",
+            "family_name": "Santos",
+            "birth_date": dt.date(1990, 1, 1),
+            "gender_identity": ("woman", "man")[i % 2],
+            "country_of_birth": ("PH", "MX", "CA", "UA", "CO")[i % 5],
+        }
+        for i in range(40)
+    ]
+    people += [
+        {"given_name": f"Ana{c}", "family_name": f"Rey{c}", "birth_date": dt.date(1980, 3, 1 + i)}
+        for i, c in enumerate("bcdfghjklmnp")
+        for _copy in range(2)
+    ]
+    records = [enc.encode(KEY, p) for p in people]
+    result = matching.link(records)
+    assert result.weights is not None
+    place = matching.FIELD_ORDER.index("place")
+    assert result.weights.m[place][1] < 0.05  # EM alone learnt 0.39 here
+
+
 def _weights() -> matching.Weights:
     return matching.estimate({}, {})
 

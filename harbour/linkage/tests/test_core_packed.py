@@ -103,6 +103,26 @@ def test_packed_candidate_pairs_equal_the_reference_blocking(people, max_block, 
     assert by_names.tolist() == _codes(want_names, len(batch))
 
 
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(identities, min_size=1, max_size=30),
+    st.integers(min_value=0, max_value=6),
+    st.integers(min_value=1, max_value=8),
+    st.integers(min_value=0, max_value=12),
+    st.booleans(),
+)
+def test_packed_recovered_pairs_equal_the_reference(people, bands, band, fan, by_traits):
+    """Oversized name bands split by sex and place, undated records fanned out over bands
+    of at most `fan_block`: the same pairs."""
+    batch = [enc.encode(KEY, p) for p in people]
+    blocking = matching.Blocking(
+        bands=bands, bits_per_band=12, band_block=band, fan_block=fan, split_by_traits=by_traits
+    )
+    rows = packed.Packed.of(batch)
+    found = packed.recovered_pairs(rows, packed.Keys.of(rows, blocking), blocking)
+    assert found.tolist() == _codes(blocking.recovered_pairs(batch), len(batch))
+
+
 @settings(max_examples=30, deadline=None)
 @given(st.lists(identities, min_size=2, max_size=25))
 def test_packed_probabilities_equal_the_reference_with_term_frequencies(people):
