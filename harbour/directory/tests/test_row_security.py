@@ -205,3 +205,10 @@ def test_a_curator_moving_a_hidden_location_to_another_organisation(
     assert _replace_hidden(curator, hidden, other_org, "hidden").ok
     rows = list(m.HiddenAddress.objects.filter(location_id=hidden.pk))
     assert [row.org_id for row in rows] == [other_org.pk]
+    with application_role():  # sealed with the new owner's key, opened in its scope alone
+        set_scope(other_org.pk, "org")
+        opened = policy.sealed_detail(hidden)
+        set_scope(world.org.pk, "org")
+        assert policy.sealed_detail(hidden) == {}
+        set_scope("", tenancy.ALL)
+    assert (opened["latitude"], opened["longitude"]) == (43.66, -79.35)
