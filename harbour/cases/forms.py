@@ -226,7 +226,8 @@ def fields_of(
 
 
 class CloseCaseForm(forms.Form):
-    closure_reason = forms.ChoiceField(label=_("Reason for closing"))
+    # On every case page (a select written in Python, as the dictionary's: issue 9, load run).
+    closure_reason = forms.ChoiceField(label=_("Reason for closing"), widget=widgets.Select)
     closure_details = forms.CharField(
         label=_("Details"),
         required=False,
