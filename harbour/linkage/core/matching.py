@@ -421,9 +421,6 @@ def link(
     blocking = blocking or Blocking()
     n = batch.n
     pairs, found_by = _candidates(batch, blocking)
-    # Pairs only the recovery found (`Blocking.recovered_pairs`) are uncertain at most: same
-    # names, a date changed or missing, are as often two people with a common name.
-    recovered = ~(found_by[0] | found_by[1])
     compared = _compare_all(batch, pairs)
     if weights is None:
         sampled = np.array(background_pairs(n, min(50_000, 20 * n)), dtype=np.int64)
@@ -436,28 +433,21 @@ def link(
             packed.counts(compared.pattern[_rare_and_same(batch, pairs, compared)]),
         )
     del found_by
-    matches: list[tuple[int, int]] = []
-    strengths: list[float] = []
-    uncertain: list[tuple[int, int]] = []
-    chances: list[float] = []
     table = np.array([weights.score(packed.vector(p)) for p in range(packed.PATTERNS)])
-    for part, a, b in packed.chunks(pairs, n):
-        chunk = packed.Compared(compared.pattern[part], compared.shared[part], compared.equal[part])
-        p = _probabilities(batch, a, b, chunk, weights, table)
-        weak = batch.weak[a] | batch.weak[b]
-        sure = (p >= thresholds.match) & ~weak & ~recovered[part]
-        # A weak record's likely match is uncertainty, never a merge.
-        unsure = ~sure & (p >= thresholds.uncertain)
-        matches += zip(a[sure].tolist(), b[sure].tolist(), strict=True)
-        strengths += p[sure].tolist()
-        uncertain += zip(a[unsure].tolist(), b[unsure].tolist(), strict=True)
-        chances += p[unsure].tolist()
-    candidates = len(pairs)
-    del (
-        pairs,
-        compared,
-        recovered,
-    )  # the clustering reads only the pairs kept above: 0.5 GB at 1,000,000
+    kept = _Kept()
+    kept.score(batch, pairs, compared, weights, table, thresholds)
+    del compared
+    # Then the pairs only the recovery found (`Blocking.recovered_pairs`), compared once the
+    # others' comparisons are dropped: uncertain at most (same names, a date changed or
+    # missing, are as often two people with a common name).
+    extra = packed.recovered_pairs(batch, packed.Keys.of(batch, blocking), blocking)
+    extra = extra[~packed.among(extra, pairs)]
+    candidates = len(pairs) + len(extra)
+    del pairs  # the clustering reads only the pairs kept: 0.5 GB at 1,000,000
+    kept.score(batch, extra, None, weights, table, thresholds, merge=False)
+    del extra
+    matches, strengths = kept.matches, kept.strengths
+    uncertain, chances = kept.uncertain, kept.chances
     first = cluster(n, matches, [])
     conflicts = _conflicts(batch, first.labels, weights, table, thresholds.conflict)
     result = cluster(n, matches, uncertain, chances, strengths=strengths, conflicts=conflicts)
@@ -470,16 +460,54 @@ def link(
 _CUTS = tuple(LEVEL_CUTS[name] for name in FIELD_ORDER)
 
 
+@dataclass
+class _Kept:
+    """The pairs scored at or above the uncertain threshold, as Python tuples for the
+    clustering: confident matches with their probabilities (strengths), uncertain pairs with
+    theirs (chances)."""
+
+    matches: list[tuple[int, int]] = field(default_factory=list)
+    strengths: list[float] = field(default_factory=list)
+    uncertain: list[tuple[int, int]] = field(default_factory=list)
+    chances: list[float] = field(default_factory=list)
+
+    def score(
+        self,
+        batch: packed.Packed,
+        pairs: npt.NDArray[np.int64],
+        compared: packed.Compared | None,
+        weights: Weights,
+        table: npt.NDArray[np.float64],
+        thresholds: Thresholds,
+        *,
+        merge: bool = True,
+    ) -> None:
+        """Score the pairs chunk by chunk (compared here when `compared` is None) and keep
+        them; with `merge=False` none is a confident match, a likely one is uncertain."""
+        for part, a, b in packed.chunks(pairs, batch.n):
+            if compared is None:
+                chunk = packed.compare(batch, a, b, _CUTS)
+            else:
+                chunk = packed.Compared(
+                    compared.pattern[part], compared.shared[part], compared.equal[part]
+                )
+            p = _probabilities(batch, a, b, chunk, weights, table)
+            # A weak record's likely match is uncertainty, never a merge.
+            sure = (p >= thresholds.match) & ~(batch.weak[a] | batch.weak[b]) & merge
+            unsure = ~sure & (p >= thresholds.uncertain)
+            self.matches += zip(a[sure].tolist(), b[sure].tolist(), strict=True)
+            self.strengths += p[sure].tolist()
+            self.uncertain += zip(a[unsure].tolist(), b[unsure].tolist(), strict=True)
+            self.chances += p[unsure].tolist()
+
+
 def _candidates(
     batch: packed.Packed, blocking: Blocking
 ) -> tuple[npt.NDArray[np.int64], tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]]:
-    """Every candidate pair's code, and which of them each rule found (for the weights: two
-    boolean arrays instead of the two rules' codes, 0.3 GB at 1,000,000 records); a pair
-    found by neither was found by `Blocking.recovered_pairs` alone."""
-    keys = packed.Keys.of(batch, blocking)
-    by_birth, by_names = packed.candidate_pairs(batch, keys, blocking)
+    """The two rules' candidate pairs (codes), and which of them each rule found (for the
+    weights: two boolean arrays instead of the rules' codes, 0.3 GB at 1,000,000 records)."""
+    by_birth, by_names = packed.candidate_pairs(batch, packed.Keys.of(batch, blocking), blocking)
     pairs = packed.merge(by_birth, by_names)
-    pairs = packed.merge(pairs, packed.recovered_pairs(batch, keys, blocking))
     return pairs, (packed.among(pairs, by_birth), packed.among(pairs, by_names))
 
 
