@@ -52,9 +52,9 @@ def refresh_encoding(
     # Defensive: erasure today deletes the survivor (and their encoding with it) and nothing
     # sets `Survivor.erased_at`; should a soft erasure ever set it, no encoding survives it.
     # An organisation that left record linkage keeps nothing in it (ADR 41): checked under
-    # `_has_left_held`, so a withdrawal running now waits for this write, or this one waits
+    # `has_left_held`, so a withdrawal running now waits for this write, or this one waits
     # for it and sees it.
-    if survivor.erased_at is not None or _has_left_held(survivor.org_id):
+    if survivor.erased_at is not None or has_left_held(survivor.org_id):
         SurvivorEncoding.objects.filter(survivor=survivor).delete()
         return None
     if values is None:
@@ -78,7 +78,7 @@ def new_encodings(
     organisation that has left record linkage."""
     key = hub_key()
     rows = list(survivors)
-    left = {org for org in {s.org_id for s, _v in rows} if _has_left_held(org)}
+    left = {org for org in {s.org_id for s, _v in rows} if has_left_held(org)}
     return [
         SurvivorEncoding(survivor=s, **_encoded(s, values, key))
         for s, values in rows
@@ -332,16 +332,18 @@ def rejoin_organisation(*, by: Actor, org_id: Any) -> int:
 
 def _hold_organisation(org_id: Any) -> None:
     """FOR UPDATE on the organisation's row: waits for its writes in flight that hold it
-    (`_has_left_held`, and every insert referencing it), and holds new ones back until the
+    (`has_left_held`, and every insert referencing it), and holds new ones back until the
     withdrawal or the return is committed, so none encodes across it."""
     list(Organisation.objects.select_for_update().filter(pk=org_id).values_list("pk", flat=True))
 
 
-def _has_left_held(org_id: Any) -> bool:
+def has_left_held(org_id: Any) -> bool:
     """`has_left`, read under FOR KEY SHARE of the organisation's row (PostgreSQL): it does not
     hold up the organisation's other writes (they take the same or weaker), only a withdrawal
-    or a return (`_hold_organisation`), so the answer stays true until this transaction ends.
-    SQLite serialises writing transactions by itself."""
+    or a return (`_hold_organisation`), which waits for this transaction to end; and a
+    withdrawal in flight is waited for before reading, so the answer is not one read before it
+    committed. Intake and the hint decide on it. SQLite serialises writing transactions by
+    itself."""
     if connection.vendor == "postgresql":
         table = connection.ops.quote_name(Organisation._meta.db_table)
         with connection.cursor() as cursor:

@@ -19,13 +19,13 @@ from harbour.cases.models import Survivor
 from harbour.core import tenancy
 from harbour.core.errors import Forbidden
 from harbour.linkage import lookup, policy
-from harbour.linkage.actions import LINKAGE_FIELDS, block_keys
+from harbour.linkage.actions import LINKAGE_FIELDS, block_keys, has_left_held
 from harbour.linkage.core import matching
 from harbour.linkage.core.encoding import SCHEME, Encoding, EncodingError, LinkageKey, encode
 from harbour.linkage.keys import hub_key
 from harbour.linkage.models import EncodingBlock, SurvivorEncoding
 from harbour.linkage.policy import Limit
-from harbour.linkage.queries import current_run_id, has_left
+from harbour.linkage.queries import current_run_id
 from harbour.standard.dictionary import current
 from harbour.standard.validation import validate
 
@@ -127,7 +127,9 @@ def returning_hint(*, by: User, values: dict[str, Any]) -> Hint:
     """
     if not can(by, Perm.CASE_CREATE):
         raise Forbidden()
-    if has_left(by.org_id):  # before encoding: nothing of it is encoded, not even a probe
+    # Before encoding: nothing of it is encoded, not even a probe. Held (`has_left_held`): a
+    # withdrawal in flight is waited for, and none starts before this hint is over.
+    if has_left_held(by.org_id):
         return _unavailable(by)
     entity = current().entity("survivor")
     wanted = {k: v for k, v in values.items() if k in LINKAGE_FIELDS}
@@ -141,7 +143,7 @@ def returning_hint_for(*, by: User, survivor: Survivor) -> Hint | None:
     like any other). None when there is no current encoding to compare."""
     if not can(by, Perm.CASE_CREATE) or survivor.org_id != by.org_id:
         raise Forbidden()
-    if has_left(by.org_id):
+    if has_left_held(by.org_id):
         return _unavailable(by)
     row = SurvivorEncoding.objects.filter(survivor=survivor).first()
     if row is None:

@@ -3,15 +3,18 @@ encoded (intake, identity change, bulk import, `linkage encode`, key rotation) a
 hint probes are answered "not available", until `harbour linkage rejoin`."""
 
 import datetime as dt
+import threading
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection, transaction
 
+from harbour.audit.actions import SystemActor
 from harbour.audit.models import AuditEvent
 from harbour.cases import bulk
 from harbour.cases.actions import update_survivor
-from harbour.linkage import hints, queries
+from harbour.linkage import actions, hints, queries
 from harbour.linkage.models import SurvivorEncoding, Withdrawal
 from harbour.linkage.tests.test_hint import IDENTITY, INTAKE
 
@@ -140,3 +143,64 @@ def test_a_survivor_of_an_organisation_that_left_is_not_found_from_elsewhere(
     assert hints.returning_hint(by=asker, values=IDENTITY).answer == hints.Answer.KNOWN
     _withdraw(org)
     assert hints.returning_hint(by=asker, values=IDENTITY).answer == hints.Answer.NONE
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_hint_asked_while_its_organisation_leaves_waits_and_is_told_nothing(
+    make_case, make_user, caseworker, org, other_org
+):
+    """A withdrawal in flight holds the organisation's row: a hint asked meanwhile by its staff
+    waits for it and is then answered "not available". Read before the wait, `has_left` said
+    no, and the hint compared the probe and was answered from the hub its organisation had
+    just left (and the record's organisation heard of it)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises writers by itself")
+    make_case(make_user("caseworker", other_org))  # the same person, known elsewhere
+    held, release, answers, errors = threading.Event(), threading.Event(), [], []
+
+    def withdraw():
+        try:
+            with transaction.atomic():
+                actions.withdraw_organisation(by=SystemActor("test"), org_id=org.pk)
+                held.set()
+                release.wait(30)
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            held.set()
+            connection.close()
+
+    def ask():
+        try:
+            held.wait(30)
+            answers.append(hints.returning_hint(by=caseworker, values=IDENTITY).answer)
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=withdraw), threading.Thread(target=ask)]
+    for t in threads:
+        t.start()
+    held.wait(30)
+    _until_a_query_waits_for_a_lock()
+    release.set()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    assert answers == [hints.Answer.LEFT]
+    assert not AuditEvent.objects.filter(action="linkage.hint_about").exists()
+
+
+def _until_a_query_waits_for_a_lock() -> None:
+    """Until another session of this database waits for a row lock (the hint, held up by the
+    withdrawal); at most 30 s, then the test goes on (and fails on its answers)."""
+    for _ in range(300):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                return
+        threading.Event().wait(0.1)
