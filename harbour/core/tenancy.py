@@ -130,16 +130,30 @@ def widened(reason: str) -> Iterator[None]:
     if not _is_postgres():
         yield
         return
-    org, scope = _current()
+    org, scope = _widen()
     if scope == ALL:
         yield
         return
     logger.info("tenancy widened: %s", reason)
-    _set(org, ALL)
     try:
         yield
     finally:
         _restore(org, scope)
+
+
+def _widen() -> tuple[str, str]:
+    """The scope as it was, and every row from now on, in one round trip (an API request widens
+    for its token: this was two, reading then setting). The materialised CTE reads the settings
+    before the outer row sets the scope; the organisation is left as it was."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "WITH before AS MATERIALIZED (SELECT coalesce(current_setting('harbour.org', true), '')"
+            " AS org, coalesce(current_setting('harbour.scope', true), '') AS scope)"
+            " SELECT org, scope, set_config('harbour.scope', %s, false) FROM before",
+            [ALL],
+        )
+        org, scope, _all = cursor.fetchone()
+    return org, scope
 
 
 @contextmanager
