@@ -22,6 +22,8 @@ and each request's number of queries.
   not require one): one query where it was three. Before = has_second_factor() then
   second_factor_required(); baseline = the same three EXISTS as one hand-written statement.
   Medians of 40 times --runs calls (each call is well under a millisecond).
+- tenancy.widened (PostgreSQL), entered and left once per API request (the token lookup): two
+  round trips where it was three. Before = read, set, restore; baseline = one set_config.
 """
 
 import argparse
@@ -61,7 +63,7 @@ from harbour.accounts.policy import second_factor_required  # noqa: E402
 from harbour.api.routers import sharing as sharing_api  # noqa: E402
 from harbour.cases import actions as case_actions  # noqa: E402
 from harbour.cases.models import Case, CaseStatus  # noqa: E402
-from harbour.core import widgets  # noqa: E402
+from harbour.core import tenancy, widgets  # noqa: E402
 from harbour.sharing import actions, policy  # noqa: E402
 from harbour.sharing.models import Party, Referral  # noqa: E402
 from harbour.standard import picklists  # noqa: E402
@@ -258,6 +260,32 @@ def bench_second_factor_step(user: User, runs: int) -> None:
     row(name, mine, timed(bare, many), "bare SQL")
 
 
+def bench_widened(user: User, runs: int) -> None:
+    if connection.vendor != "postgresql":
+        return
+
+    def ours() -> None:
+        with tenancy.widened("bench"):
+            pass
+
+    def before() -> None:  # the three round trips it took
+        org, scope = tenancy._current()
+        tenancy._set(org, tenancy.ALL)
+        tenancy._restore(org, scope)
+
+    def bare() -> None:
+        tenancy._set(user.org_id, "org")
+
+    tenancy.for_user(user)
+    try:
+        many = runs * 40
+        mine = timed(ours, many)
+        row("tenancy.widened, per API request", mine, timed(before, many), "before")
+        row("tenancy.widened, per API request", mine, timed(bare, many), "bare SQL")
+    finally:
+        tenancy.reset()
+
+
 def _refuse_a_real_database() -> None:
     """The run issues a token and records consents and referrals: with --reuse, only in a
     database of the synthetic demo (every organisation made by the demo loader)."""
@@ -292,6 +320,7 @@ def main() -> None:
     bench_case_page(client, user, args.runs)
     bench_case_list(client, user, args.runs)
     bench_second_factor_step(user, args.runs)
+    bench_widened(user, args.runs)
 
 
 if __name__ == "__main__":
