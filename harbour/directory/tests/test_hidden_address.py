@@ -11,6 +11,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 from harbour.audit.actions import SystemActor
 from harbour.core import tenancy
+from harbour.core.testing import raw_count, set_scope
 from harbour.directory import models as m
 from harbour.directory import policy
 from harbour.directory.tests.conftest import HIDDEN_STREET
@@ -112,3 +113,59 @@ def test_moving_back_seals_the_address_in_the_location_again_and_drops_the_table
     assert back and back != moved
     assert crypto.open_sealed(org.pk, back, aad=f"directory.location:{hidden.pk}") == PAYLOAD
     assert Location.objects.get(pk=public.pk).sealed == ""
+
+
+MIGRATOR = "harbour_migrator_test"
+OWNED = ("directory_location", "directory_hiddenaddress")
+
+
+@pytest.fixture
+def ordinary_owner() -> Iterator[None]:
+    """After the test's own steps as the superuser: the directory's tables owned by an ordinary
+    role (no superuser, no BYPASSRLS), as a deployment's migrations may run; owned back after.
+    Row-level security is forced on the owner too, so that role sees no hidden address without
+    a scope."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_user")
+        superuser = connection.ops.quote_name(cursor.fetchone()[0])
+        cursor.execute(
+            "DO $$ BEGIN CREATE ROLE harbour_migrator_test NOLOGIN NOSUPERUSER NOBYPASSRLS; "
+            "EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
+        )
+        cursor.execute(f"GRANT USAGE, CREATE ON SCHEMA public TO {MIGRATOR}")
+        cursor.execute(f"GRANT ALL ON ALL TABLES IN SCHEMA public TO {MIGRATOR}")
+        cursor.execute(f"GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO {MIGRATOR}")
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("RESET ROLE")
+        existing = set(connection.introspection.table_names(cursor))
+        for table in OWNED:
+            if table in existing:
+                cursor.execute(f"ALTER TABLE {table} OWNER TO {superuser}")
+
+
+@OWNER_ONLY
+@pytest.mark.django_db(transaction=True)
+def test_moving_back_as_an_ordinary_owner_without_a_scope_keeps_every_address(
+    at_0006, org, ordinary_owner
+) -> None:
+    """Found in review (75d21cf): run by an ordinary role without `harbour migrate`'s scope,
+    the reverse saw no hidden address under row-level security and dropped the table unread.
+    The migration now gives itself every organisation's rows."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row-level security is PostgreSQL's")
+    hidden, _public = _old_locations(org)
+    _migrate(AFTER)
+    tenancy.install()  # the hidden address table under its forced policy, as after `migrate`
+    with connection.cursor() as cursor:
+        for table in OWNED:
+            cursor.execute(f"ALTER TABLE {table} OWNER TO {MIGRATOR}")
+        cursor.execute(f"SET ROLE {MIGRATOR}")
+    set_scope("", tenancy.NONE)
+    assert raw_count("directory_hiddenaddress") == 0  # what the reverse would have read
+    Location = _migrate(BEFORE).get_model("directory", "Location")
+    with connection.cursor() as cursor:
+        cursor.execute("RESET ROLE")
+    set_scope("", tenancy.ALL)
+    back = Location.objects.get(pk=hidden.pk).sealed
+    assert crypto.open_sealed(org.pk, back, aad=f"directory.location:{hidden.pk}") == PAYLOAD
