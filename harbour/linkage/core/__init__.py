@@ -1,5 +1,7 @@
-"""The linkage kernel: pure Python, no Django. Encodings in, persons out (ADR 41).
+"""The linkage kernel: no Django. Encodings in, persons out (ADR 41).
 
 `encoding` turns a survivor's identifying fields into keyed per-field Bloom filters (run inside
-the owning organisation's boundary); `matching` only ever sees those encodings.
+the owning organisation's boundary); `blocking`, `matching` and `clustering` only ever see those
+encodings (which pairs to compare, how likely each is one person, persons from the likely
+ones); `packed` is the batch run's numpy kernel, tested against their pure-Python reference.
 """
