@@ -145,6 +145,7 @@ def ordinary_owner() -> Iterator[None]:
 
 
 @OWNER_ONLY
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row-level security is PostgreSQL's")
 @pytest.mark.django_db(transaction=True)
 def test_moving_back_as_an_ordinary_owner_without_a_scope_keeps_every_address(
     at_0006, org, ordinary_owner
@@ -152,8 +153,6 @@ def test_moving_back_as_an_ordinary_owner_without_a_scope_keeps_every_address(
     """Found in review (75d21cf): run by an ordinary role without `harbour migrate`'s scope,
     the reverse saw no hidden address under row-level security and dropped the table unread.
     The migration now gives itself every organisation's rows."""
-    if connection.vendor != "postgresql":
-        pytest.skip("row-level security is PostgreSQL's")
     hidden, _public = _old_locations(org)
     _migrate(AFTER)
     tenancy.install()  # the hidden address table under its forced policy, as after `migrate`
