@@ -172,7 +172,11 @@ def stop(server: Any) -> None:
         server.wait(timeout=60)
 
 
-def drive(env: dict[str, str], port: int, shape: str, plan: Path, record: Path) -> None:
+def drive(
+    env: dict[str, str], port: int, shape: str, plan: Path, record: Path
+) -> list[tuple[float, float]]:
+    """Run locust until the shape ends; returns the machine's 1-minute load average sampled
+    every few seconds meanwhile (seconds since epoch, load), for the report of each phase."""
     locust_env = env | {
         "HARBOUR_LOAD_PLAN": str(plan),
         "HARBOUR_LOAD_RECORD": str(record),
@@ -183,7 +187,15 @@ def drive(env: dict[str, str], port: int, shape: str, plan: Path, record: Path) 
         "--headless", "--host", f"http://127.0.0.1:{port}", "--only-summary",
         "--loglevel", "WARNING", "--stop-timeout", "10",
     ]  # fmt: skip
-    subprocess.run(command, env=locust_env, cwd=ROOT, check=False, stdout=subprocess.DEVNULL)  # noqa: S603
+    locust = subprocess.Popen(command, env=locust_env, cwd=ROOT, stdout=subprocess.DEVNULL)  # noqa: S603
+    load = [(time.time(), os.getloadavg()[0])]
+    while locust.poll() is None:
+        time.sleep(LOAD_SAMPLE_S)
+        load.append((time.time(), os.getloadavg()[0]))
+    return load
+
+
+LOAD_SAMPLE_S = 5.0
 
 
 # --- the report ---------------------------------------------------------------------------------
@@ -215,10 +227,13 @@ def summarise(rows: list[list[Any]], seconds: float) -> dict[str, Any]:
 SIGN_IN = ("sign in", "sign in (page)")
 
 
-def report(record: Path, shape: str) -> dict[str, Any]:
+def report(
+    record: Path, shape: str, load: list[tuple[float, float]] | None = None
+) -> dict[str, Any]:
     """Per phase of the shape, the staff's work (sign-ins apart: each is one password hash,
-    PBKDF2 by design slow, once per session, and they bunch up when sessions start); per action,
-    the whole run."""
+    slow by design, once per session, and they bunch up when sessions start) and the machine's
+    load average during it (mean and highest of the 1-minute figure); per action, the whole
+    run."""
     every = [json.loads(line) for line in record.read_text().splitlines() if line.strip()]
     start = min(r[0] for r in every)
     rows = [r for r in every if r[1] not in SIGN_IN]
@@ -226,8 +241,12 @@ def report(record: Path, shape: str) -> dict[str, Any]:
     for part in shape.split(","):
         users, seconds = (int(x) for x in part.split(":"))
         chosen = [r for r in rows if offset <= r[0] - start < offset + seconds]
+        during = [la for t, la in load or [] if offset <= t - start < offset + seconds]
         phases.append(
-            {"users": users, "from_s": offset, "seconds": seconds} | summarise(chosen, seconds)
+            {"users": users, "from_s": offset, "seconds": seconds}
+            | summarise(chosen, seconds)
+            | {"load_mean": round(statistics.fmean(during), 1) if during else None}
+            | {"load_max": round(max(during), 1) if during else None}
         )
         offset += seconds
     names = sorted({r[1] for r in every})
@@ -242,7 +261,7 @@ def print_report(result: dict[str, Any], header: str) -> None:
     for phase in result["phases"]:
         end = phase["from_s"] + phase["seconds"]
         label = f"{phase['users']} staff, {phase['from_s']:.0f}-{end:.0f} s"
-        print(_row(line, label, phase))
+        print(_row(line, label, phase) + _load(phase))
     print(_row(line, "whole run (sign-ins apart)", result["overall"]))
     print("\nby action (whole run):")
     for name, stats in result["actions"].items():
@@ -256,6 +275,12 @@ def print_report(result: dict[str, Any], header: str) -> None:
         f"\ntargets: errors < 1 %, p95 < 800 ms at the steady load: "
         f"{'met' if verdict else 'NOT met'}; audit trail after the run: {result['audit']}"
     )
+
+
+def _load(phase: dict[str, Any]) -> str:
+    if phase.get("load_mean") is None:
+        return ""
+    return f"   load average {phase['load_mean']:.1f} (up to {phase['load_max']:.1f})"
 
 
 def _row(line: str, label: str, s: dict[str, Any]) -> str:
@@ -282,14 +307,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         port = free_port()
         server = start_server(env, port, args, var_dir / "server.log")
         record = var_dir / "requests.jsonl"
-        drive(env, port, args.shape, var_dir / "plan.json", record)
+        load = drive(env, port, args.shape, var_dir / "plan.json", record)
         stop(server)
-        result = report(record, args.shape) | {"audit": verify_audit(env)}
+        result = report(record, args.shape, load) | {"audit": verify_audit(env)}
         result["setup"] = {
             "shape": args.shape, "workers": args.workers, "threads": args.threads,
             "demo_cases": args.cases, "demo_accounts_used": staff, "seeding_s": round(seeded),
             "cpus": os.cpu_count(), "python": sys.version.split()[0],
-            "load_average_at_end": os.getloadavg(),
+            "load_average_at_end": os.getloadavg(), "load_average_1min_samples": load,
         }  # fmt: skip
         header = (
             f"Harbour load run: gunicorn {args.workers} workers x {args.threads} threads, "
