@@ -20,7 +20,7 @@ from harbour.core import tenancy
 from harbour.core.errors import Forbidden
 from harbour.linkage import lookup, policy
 from harbour.linkage.actions import LINKAGE_FIELDS, block_keys, has_left_held
-from harbour.linkage.core import matching
+from harbour.linkage.core import matching, packed
 from harbour.linkage.core.encoding import SCHEME, Encoding, EncodingError, LinkageKey, encode
 from harbour.linkage.keys import hub_key
 from harbour.linkage.models import EncodingBlock, SurvivorEncoding
@@ -225,19 +225,33 @@ def _matching_elsewhere(mine: Encoding, org_id: Any) -> list[tuple[Any, Any]]:
     # until a run, only a record the same for sure counts (ADR 41).
     run_id = current_run_id()
     scoring = lookup.scoring(run_id) if run_id is not None else None
-    owners, encodings = [], []
     with tenancy.widened("returning-survivor hint (encodings only)"):
-        rows = _candidates(mine, org_id, key).values_list("org_id", "survivor_id", "encoding")
         # Fetched at once, not through a server-side cursor (`iterator`): a few hundred rows
         # at most (blocks are capped), and a named cursor cost three round trips more.
-        for other_org, survivor_id, text in rows:
-            try:
-                encodings.append(Encoding.from_text(text, key_id=key.key_id))
-            except EncodingError:
-                continue  # a malformed stored row is skipped, as run_linkage counts it stale
-            owners.append((other_org, survivor_id))
-    found = lookup.matches(key, mine, encodings, scoring, matching.Thresholds().match)
-    return [owner for owner, yes in zip(owners, found.tolist(), strict=True) if yes]
+        rows = list(_candidates(mine, org_id, key).values_list("org_id", "survivor_id", "encoding"))
+    theirs, kept = _packed([text for _o, _s, text in rows], key.key_id)
+    found = lookup.matches(key, mine, theirs, scoring, matching.Thresholds().match)
+    return [rows[i][:2] for i, yes in zip(kept, found.tolist(), strict=True) if yes]
+
+
+def _packed(texts: list[str], key_id: str) -> tuple[packed.Packed, list[int]]:
+    """The candidates' stored texts packed in one pass (`Packed.from_texts`), with the index
+    of each packed row among `texts`. One malformed row refuses the whole batch; then each text
+    is tried alone and only those that pack are kept: a malformed stored row counts as stale,
+    as run_linkage counts it, and never aborts the hint."""
+    try:
+        return packed.Packed.from_texts(texts, key_id=key_id), list(range(len(texts)))
+    except EncodingError:
+        kept = [i for i, text in enumerate(texts) if _packs(text, key_id)]
+        return packed.Packed.from_texts([texts[i] for i in kept], key_id=key_id), kept
+
+
+def _packs(text: str, key_id: str) -> bool:
+    try:
+        packed.Packed.from_texts([text], key_id=key_id)
+    except EncodingError:
+        return False
+    return True
 
 
 def _candidates(

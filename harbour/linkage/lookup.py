@@ -111,16 +111,16 @@ def scoring(run_id: Any) -> Scoring | None:
 def matches(
     key: LinkageKey,
     mine: Encoding,
-    candidates: Sequence[Encoding],
+    candidates: Sequence[Encoding] | packed.Packed,
     scoring_: Scoring | None,
     threshold: float,
 ) -> npt.NDArray[np.bool_]:
     """Which candidates match `mine`: the same for sure (`matching.same_person_for_sure`), or,
     with a run's scoring, a posterior at or above `threshold` with the run's term frequencies
     (`matching.pair_probability`). All candidates compared at once by the packed kernel."""
-    if not candidates:
+    theirs = candidates if isinstance(candidates, packed.Packed) else packed.Packed.of(candidates)
+    if not theirs.n:
         return np.zeros(0, dtype=bool)
-    theirs = packed.Packed.of(candidates)
     one = np.zeros(1, dtype=np.int64)
     compared = packed.compare(packed.Packed.of([mine]), one, slice(None), _CUTS, against=theirs)
     sure = packed.sure(compared)
