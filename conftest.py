@@ -22,6 +22,13 @@ from harbour.orgs.models import Organisation
 from harbour.testenv import PASSWORD
 
 SYSTEM = SystemActor("tests")
+# As harbour.core.testing creates it: an ordinary role, which row-level security applies to.
+CREATE_ROLE = """
+DO $$ BEGIN
+  CREATE ROLE {role} NOLOGIN NOSUPERUSER NOBYPASSRLS;
+EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+END $$
+"""
 
 
 @pytest.fixture(autouse=True)
@@ -54,6 +61,26 @@ _counter = itertools.count(1)
 # Fixtures and test code act as an operator would (commands see every organisation); the
 # requests they make are scoped to the signed-in user by the middleware (ADR 40).
 tenancy.set_process_default(tenancy.ALL)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
+    """pytest-django's test database, and on PostgreSQL the ordinary roles the tests switch to,
+    created once and committed.
+
+    A role belongs to the whole server, not to a database: created inside a test's transaction
+    (which is rolled back), it was created again by every test, and each test's CREATE ROLE
+    waited for the other worker's (or another checkout's) open test transaction to end, so the
+    workers took turns. Created here, `application_role` finds it and only grants and switches."""
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if connection.vendor != "postgresql":
+            return
+        roles = {"harbour_app_test", os.environ.get("HARBOUR_TEST_DB_ROLE") or "harbour_app_test"}
+        with connection.cursor() as cursor:
+            for role in sorted(roles):
+                cursor.execute(CREATE_ROLE.format(role=connection.ops.quote_name(role)))
 
 
 @pytest.fixture(autouse=True)
