@@ -54,6 +54,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_linkage import (  # noqa: E402  (the generated population)
+    NAMES,
     population,
     typo,
 )
@@ -71,6 +72,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=10, help="untimed probes first")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--workers", type=int, default=2, help="processes encoding the seed")
+    parser.add_argument(
+        "--names",
+        choices=NAMES,
+        default=NAMES[0],
+        help="bench_linkage's name distribution (heavy: every figure before 2026-12-06 evening)",
+    )
     parser.add_argument(
         "--no-run",
         action="store_true",
@@ -130,7 +137,12 @@ def save_state(args: argparse.Namespace, world: "World", linked: float | None) -
     folder = Path(args.state)
     folder.mkdir(parents=True, exist_ok=True)
     env = {k: os.environ[k] for k in STATE_ENV}
-    figures = {"seed_s": world.seconds, "linkage_run_s": linked, "encodings": args.encodings}
+    figures = {
+        "seed_s": world.seconds,
+        "linkage_run_s": linked,
+        "encodings": args.encodings,
+        "names": args.names,
+    }
     (folder / "state.json").write_text(json.dumps({"env": env, "figures": figures}))
 
 
@@ -143,7 +155,9 @@ def reseeded(args: argparse.Namespace, figures: dict[str, Any]) -> "World":
 
     if figures["encodings"] != args.encodings:
         raise SystemExit(f"the state was seeded with --encodings {figures['encodings']}")
-    records, _truth = population(args.encodings, args.seed)
+    if figures.get("names", "heavy") != args.names:  # states before --names were heavy
+        raise SystemExit(f"the state was seeded with --names {figures.get('names', 'heavy')}")
+    records, _truth = population(args.encodings, args.seed, args.names)
     ids = dict(Survivor.objects.filter(reference__startswith="S-").values_list("reference", "pk"))
     world = World(
         asker=User.objects.get(email="ask@example.org"),
@@ -203,7 +217,7 @@ def make_orgs() -> tuple[Any, list[Any]]:
     return asker, orgs
 
 
-def seed(n: int, seed_: int, workers: int) -> World:
+def seed(n: int, seed_: int, workers: int, names: str) -> World:
     """Survivors with their encodings and blocks, made as the bulk import makes them
     (`new_encodings`, then `new_blocks`: the real encoder, the hub key) in `workers` forked
     processes, and written by this one (the blocks with COPY on PostgreSQL)."""
@@ -214,7 +228,7 @@ def seed(n: int, seed_: int, workers: int) -> World:
     from harbour.linkage.keys import hub_key
 
     asker, orgs = make_orgs()
-    records, _truth = population(n, seed_)
+    records, _truth = population(n, seed_, names)
     world = World(asker=asker, orgs=orgs, records=records)
     rng = random.Random(seed_)
     owners = [rng.choice(orgs).pk for _ in records]
@@ -303,7 +317,9 @@ def returning(record: dict, rng: random.Random) -> dict:
     return as_typed(out)
 
 
-def probes(world: World, m: int, seed_: int) -> tuple[dict[str, list[dict]], list[Any]]:
+def probes(
+    world: World, m: int, seed_: int, distribution: str
+) -> tuple[dict[str, list[dict]], list[Any]]:
     """M returning survivors (seeded records with both names and a birth date, altered) and M
     persons of another generated population; and the survivor each returning one came from."""
     rng = random.Random(seed_ + 1)
@@ -313,7 +329,7 @@ def probes(world: World, m: int, seed_: int) -> tuple[dict[str, list[dict]], lis
     for _ in range(m):  # drawn in turn, as before: the same probes for the same seed
         sources.append(rng.choice(seeded))
         returning_.append(returning(world.records[sources[-1]], rng))
-    strangers, _ = population(m, seed_ + 1000)
+    strangers, _ = population(m, seed_ + 1000, distribution)
     kinds = {"in the hub": returning_, "not in it": [as_typed(r) for r in strangers[:m]]}
     return kinds, [world.survivor_ids[i] for i in sources]
 
@@ -651,7 +667,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if not args.no_run and not run_has_frequencies():
             linked = linkage_run()  # the seed's run predates the stored term frequencies
     else:
-        world = seed(args.encodings, args.seed, args.workers)
+        world = seed(args.encodings, args.seed, args.workers, args.names)
         linked = None if args.no_run else linkage_run()
         if args.state:
             save_state(args, world, linked)
@@ -666,10 +682,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             cursor.execute("ANALYZE")  # as autovacuum would soon after a bulk load
     sizes = database_size()
     index, stored, built = kernel_index(world)
-    kinds, sources = probes(world, args.probes, args.seed)
+    kinds, sources = probes(world, args.probes, args.seed, args.names)
     out: dict[str, Any] = {
         "vendor": connection.vendor,
         "encodings": encodings,
+        "names": args.names,
         "organisations": len(world.orgs),
         "rows_per_encoding": blocks / encodings,
         "seed_s": world.seconds,
@@ -721,7 +738,8 @@ def report(r: dict[str, Any]) -> None:
         else "default weights (no linkage run)"
     )
     print(
-        f"returning-survivor hint: {r['vendor']}, {r['encodings']:,} encodings over "
+        f"returning-survivor hint: {r['vendor']}, {r['encodings']:,} encodings "
+        f"(names {r['names']}) over "
         f"{r['organisations']} organisations in {len(PROVINCES)} provinces, "
         f"{r['rows_per_encoding']:.1f} block rows per encoding; seeded in {r['seed_s']:.0f} s; "
         f"{weights}; database {size['database'] / mib:,.1f} MiB "

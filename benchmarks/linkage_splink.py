@@ -173,15 +173,22 @@ def link_splink(records: list[dict], threshold: float = THRESHOLD) -> list[int]:
 
 
 def main() -> None:
-    from bench_linkage import population, scores, timed
+    from bench_linkage import NAMES, name_statistics, population, scores, timed
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--threshold", type=float, default=THRESHOLD)
+    parser.add_argument(
+        "--names",
+        choices=NAMES,
+        default=NAMES[0],
+        help="bench_linkage's name distribution (heavy: every figure before 2026-12-06 evening)",
+    )
     args = parser.parse_args()
-    records, truth = population(args.records, args.seed)
-    print(f"{len(records):,} records from {len(set(truth)):,} people")
+    records, truth = population(args.records, args.seed, args.names)
+    print(f"{len(records):,} records from {len(set(truth)):,} people; names {args.names}")
+    print("\n".join(name_statistics(records, truth)), flush=True)
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     start = time.perf_counter()
     labels, seconds, rss, own = timed(link_splink, records, args.threshold)
