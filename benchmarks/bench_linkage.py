@@ -367,7 +367,7 @@ def invented(rng: random.Random, syllables: int) -> str:
 
 
 def draw_name(rng: random.Random, common: list[str], tail: float) -> str:
-    """The heavy draw (`--names heavy`, every figure before 2026-12-06 evening): P(X < 2) of
+    """The heavy draw (`--names heavy`, every figure before --names): P(X < 2) of
     paretovariate(1.2) is 0.565, so over half the list's draws are its first name (William,
     María... each held by ~40 % of its language group, far above any real population)."""
     if rng.random() < tail:
@@ -448,8 +448,8 @@ def population(
     records: int, seed: int = 7, names: str = "realistic"
 ) -> tuple[list[dict], list[int]]:
     """About records / 1.43 people (as in the issue: 1,000,000 records from 700,000 people).
-    `names`: "realistic" (SHARES) or "heavy" (the draw of every figure before 2026-12-06
-    evening, the same population record for record)."""
+    `names`: "realistic" (SHARES) or "heavy" (the draw of every figure before --names, the
+    same population record for record)."""
     if names not in NAMES:
         raise ValueError(f"names: one of {NAMES}, not {names!r}")
     rng = random.Random(seed)

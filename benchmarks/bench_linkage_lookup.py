@@ -76,7 +76,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--names",
         choices=NAMES,
         default=NAMES[0],
-        help="bench_linkage's name distribution (heavy: every figure before 2026-12-06 evening)",
+        help="bench_linkage's name distribution (heavy: every figure before --names)",
     )
     parser.add_argument(
         "--no-run",

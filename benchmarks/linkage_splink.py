@@ -183,7 +183,7 @@ def main() -> None:
         "--names",
         choices=NAMES,
         default=NAMES[0],
-        help="bench_linkage's name distribution (heavy: every figure before 2026-12-06 evening)",
+        help="bench_linkage's name distribution (heavy: every figure before --names)",
     )
     args = parser.parse_args()
     records, truth = population(args.records, args.seed, args.names)

@@ -2,7 +2,7 @@
 
 Its names decide how many namesakes the linkage sides must tell apart, so the figures in
 benchmarks/README.md depend on them: the realistic draw must keep the shares it was set from,
-and the heavy draw (every figure before 2026-12-06 evening) must stay the same population,
+and the heavy draw (every figure before --names) must stay the same population,
 record for record, so that those figures can be reproduced.
 """
 
