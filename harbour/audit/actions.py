@@ -171,6 +171,17 @@ def lock_chain(org_id: uuid.UUID | None) -> None:
         _locked_head(chain)
 
 
+def lock_chains(org_ids: Iterable[uuid.UUID | None]) -> None:
+    """Hold the chain heads of several organisations until the transaction ends, taken in one
+    order (by chain name: the organisation's id, then the platform's). A transaction that
+    appends to several chains (a hint: the asker's and each matched organisation's) takes
+    them all here first: two taking them in the order they write could each hold the chain
+    the other waits for, and PostgreSQL would abort one of them (a deadlock)."""
+    for chain in sorted({str(org_id or SYSTEM_CHAIN) for org_id in org_ids}):
+        with _appending(chain, "lock"):
+            _locked_head(chain)
+
+
 def _locked_head(chain: str) -> ChainHead:
     head = ChainHead.objects.select_for_update().filter(chain=chain).first()
     if head is not None:

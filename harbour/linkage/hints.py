@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from harbour.accounts.models import User
 from harbour.accounts.policy import Perm, can
-from harbour.audit.actions import SystemActor, record_event
+from harbour.audit.actions import SystemActor, lock_chains, record_event
 from harbour.audit.models import Outcome
 from harbour.cases.models import Survivor
 from harbour.core import tenancy
@@ -165,6 +165,10 @@ def _hint(by: User, mine: Encoding) -> Hint:
         return Hint(Answer.TOO_LITTLE)
     matched = _matching_elsewhere(mine, by.org_id)
     places = policy.places_told(matched, by)
+    # Every chain this hint writes, locked before any is written and in one order: written in
+    # turn (the asker's, then each matched one's), a hint from A about a record at B and one
+    # from B about a record at A each held its own and waited for the other's (a deadlock).
+    lock_chains([by.org_id, *(org for org, _survivor in matched)])
     # What the asker was told, no more: how many records matched elsewhere is not said to the
     # asker, so it is not written in the asker's own chain either.
     _audit_probe(
@@ -236,19 +240,21 @@ def _matching_elsewhere(mine: Encoding, org_id: Any) -> list[tuple[Any, Any]]:
 
 def _packed(texts: list[str], key_id: str) -> tuple[packed.Packed, list[int]]:
     """The candidates' stored texts packed in one pass (`Packed.from_texts`), with the index
-    of each packed row among `texts`. One malformed row refuses the whole batch; then each text
-    is tried alone and only those that pack are kept: a malformed stored row counts as stale,
-    as run_linkage counts it, and never aborts the hint."""
+    of each packed row among `texts`. One malformed row refuses the whole batch; then every
+    text is checked as `Packed.from_texts` checks it (`Encoding.from_text`) and the
+    well-formed ones packed once (300 rows: 5 ms, where packing each alone took 41 ms): a
+    malformed stored row counts as stale, as run_linkage counts it, and never aborts the
+    hint."""
     try:
         return packed.Packed.from_texts(texts, key_id=key_id), list(range(len(texts)))
     except EncodingError:
-        kept = [i for i, text in enumerate(texts) if _packs(text, key_id)]
+        kept = [i for i, text in enumerate(texts) if _well_formed(text, key_id)]
         return packed.Packed.from_texts([texts[i] for i in kept], key_id=key_id), kept
 
 
-def _packs(text: str, key_id: str) -> bool:
+def _well_formed(text: str, key_id: str) -> bool:
     try:
-        packed.Packed.from_texts([text], key_id=key_id)
+        Encoding.from_text(text, key_id=key_id)
     except EncodingError:
         return False
     return True

@@ -110,7 +110,10 @@ class Blocking:
             if self.split_by_traits:
                 sub: dict[Hashable, list[int]] = defaultdict(list)
                 for i in members:
-                    sub[_traits(records[i])].append(i)
+                    traits = _traits(records[i])
+                    # Both missing is no shared value: such records are not grouped together.
+                    if traits != (None, None):
+                        sub[traits].append(i)
                 _add_pairs(found, sub.values(), self.band_block)
             if len(members) <= self.fan_block:
                 for i in members:
@@ -140,7 +143,8 @@ class Blocking:
 
 
 def _traits(enc: Encoding) -> Hashable:
-    """The sex and place filters (None missing): the second split of an oversized name band."""
+    """The sex and place filters (None missing): the second split of an oversized name band.
+    A record missing both is left out of that split (`recovered_pairs`)."""
     return (enc.filters.get("sex"), enc.filters.get("place"))
 
 

@@ -216,14 +216,17 @@ def learn_weights(
     by_birth: Mapping[tuple[int, ...], int],
     by_names: Mapping[tuple[int, ...], int],
     background: Mapping[tuple[int, ...], int],
-    sure: Mapping[tuple[int, ...], int] | None = None,
+    *,
+    sure: Mapping[tuple[int, ...], int],
 ) -> Weights:
     """m of every field but birth from the pairs sharing a birth date, m of birth from the
     pairs with similar names, u from random pairs (`estimate`); m of sex and place from the
-    `sure` pairs (`traits_m`; by default the pairs sharing a birth date)."""
+    `sure` pairs (`traits_m`; empty: DEFAULT_M). Required: the pairs sharing a birth date
+    are no substitute (namesakes on a placeholder date differ in sex and place and would
+    read as the same person's)."""
     others = [n for n in FIELD_ORDER if n != "birth"]
     not_names = [n for n in FIELD_ORDER if n not in {"given", "family"}]
-    start = traits_m(by_birth if sure is None else sure)
+    start = traits_m(sure)
     first = estimate(by_birth, background, learn=others, m=start, fixed=TRAITS)
     second = estimate(by_names, background, learn=not_names, m=first.m, fixed=TRAITS)
     birth = FIELD_ORDER.index("birth")
@@ -430,7 +433,7 @@ def link(
             packed.counts(compared.pattern[found_by[0]]),
             packed.counts(compared.pattern[found_by[1]]),
             packed.counts(background),
-            packed.counts(compared.pattern[_rare_and_same(batch, pairs, compared)]),
+            sure=packed.counts(compared.pattern[_rare_and_same(batch, pairs, compared)]),
         )
     del found_by
     table = np.array([weights.score(packed.vector(p)) for p in range(packed.PATTERNS)])

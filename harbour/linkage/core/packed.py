@@ -340,9 +340,10 @@ def _recovered_pairs(
     group = np.repeat(np.arange(len(sizes)), sizes)
     found: list[Ints] = []
     if blocking.split_by_traits:
-        inside = big[group]
-        sub_members, sub_group = held[inside], group[inside]
         sex, place = keys.traits
+        # A record missing both traits shares no value with another: left out of the split.
+        inside = big[group] & ((sex[held] >= 0) | (place[held] >= 0))
+        sub_members, sub_group = held[inside], group[inside]
         sub_order, sub_starts, sub_sizes = groups([sub_group, sex[sub_members], place[sub_members]])
         kept = np.where(sub_sizes <= limit, sub_sizes, 0)
         found += pairs_within(sub_members[sub_order], sub_starts, kept, n)

@@ -283,8 +283,6 @@ def test_the_hints_block_keys_do_not_depend_on_the_batch_recovery():
     before the recovery was added (commit 067664d's parent): a change of the lookup's keys
     must make the stored rows stale (`encode --stale`) and change this test on purpose."""
     record = enc.encode(KEY, _namesakes()[0])
-    plain = matching.LookupIndex(matching.Blocking(split_by_traits=False, fan_block=0))
-    assert matching.LookupIndex().entries(record) == plain.entries(record)
     index = matching.LookupIndex()
     keys = [index.same(record), *(k for pair in index.entries(record) for k in pair)]
     texts = "\n".join(matching.block_text(k) for k in keys)
@@ -304,7 +302,23 @@ def test_m_of_sex_and_place_is_counted_on_sure_pairs_only():
     assert m[place][1] < 0.05 and m[sex][1] < 0.05
     more = matching.traits_m({sure_differ: 1_000, (top,) * 5: 1_000})
     assert more[place][1] > 0.4 and more[sex][1] > 0.4
-    assert m[0] == list(matching.DEFAULT_M)  # other fields: the defaults, learnt by EM
+    # Loose pairs alone count for nothing: the defaults (the pseudo-counts), not their levels.
+    loose = matching.traits_m({loose_differ: 10_000})
+    assert loose[place] == pytest.approx(list(matching.DEFAULT_M), abs=1e-6)
+    assert loose[sex] == pytest.approx(list(matching.DEFAULT_M), abs=1e-6)
+
+
+def test_learning_weights_needs_the_sure_pairs_and_none_means_the_default_m():
+    """No fallback to the pairs sharing a birth date: namesakes on a placeholder date (sure on
+    names and date, differing in sex and place) would teach that place may differ."""
+    top = matching.LEVELS - 1
+    place = matching.FIELD_ORDER.index("place")
+    namesakes: dict[tuple[int, ...], int] = {(top, top, top, 1, 1): 5_000, (top,) * 5: 100}
+    background: dict[tuple[int, ...], int] = {(1, 1, 1, 1, 1): 10_000, (1,) * 3 + (top,) * 2: 9}
+    with pytest.raises(TypeError, match="sure"):
+        matching.learn_weights(namesakes, namesakes, background)  # type: ignore[call-arg]
+    weights = matching.learn_weights(namesakes, namesakes, background, sure={})
+    assert weights.m[place] == pytest.approx(list(matching.DEFAULT_M), abs=1e-6)
 
 
 def test_namesakes_on_a_common_date_do_not_teach_that_place_may_differ():

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from harbour.linkage.core import encoding as enc
@@ -103,7 +103,23 @@ def test_packed_candidate_pairs_equal_the_reference_blocking(people, max_block, 
     assert by_names.tolist() == _codes(want_names, len(batch))
 
 
+def _traitless_band() -> list[dict]:
+    """One name, three dates: two records missing both sex and place, one with both."""
+    return [
+        {"given_name": "Ana", "family_name": "Cruz", "birth_date": dt.date(1990, 1, 1)},
+        {"given_name": "Ana", "family_name": "Cruz", "birth_date": dt.date(1985, 7, 3)},
+        {
+            "given_name": "Ana",
+            "family_name": "Cruz",
+            "birth_date": dt.date(1990, 1, 2),
+            "gender_identity": "woman",
+            "country_of_birth": "PH",
+        },
+    ]
+
+
 @settings(max_examples=40, deadline=None)
+@example(people=_traitless_band(), bands=2, band=2, fan=0, by_traits=True)
 @given(
     st.lists(identities, min_size=1, max_size=30),
     st.integers(min_value=0, max_value=6),
@@ -121,6 +137,21 @@ def test_packed_recovered_pairs_equal_the_reference(people, bands, band, fan, by
     rows = packed.Packed.of(batch)
     found = packed.recovered_pairs(rows, packed.Keys.of(rows, blocking), blocking)
     assert found.tolist() == _codes(blocking.recovered_pairs(batch), len(batch))
+
+
+def test_records_missing_both_sex_and_place_are_not_paired_by_them():
+    """In the sex-and-place split of an oversized name band, two records missing both share
+    no value: not paired (they were, grouped under "missing, missing"), by the reference or
+    by the kernel; two sharing both are."""
+    blocking = matching.Blocking(bands=2, bits_per_band=12, band_block=2, fan_block=0)
+    people = _traitless_band()
+    sharing = [people[0] | {"gender_identity": "woman", "country_of_birth": "PH"}, *people[1:]]
+    for batch, want in ((people, set()), (sharing, {(0, 2)})):
+        encoded = [enc.encode(KEY, p) for p in batch]
+        assert blocking.recovered_pairs(encoded) == want
+        rows = packed.Packed.of(encoded)
+        found = packed.recovered_pairs(rows, packed.Keys.of(rows, blocking), blocking)
+        assert found.tolist() == _codes(want, len(batch))
 
 
 @settings(max_examples=30, deadline=None)
