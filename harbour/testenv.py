@@ -63,7 +63,21 @@ def on_postgresql() -> bool:
     return os.environ.get("HARBOUR_DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
 
 
+# The modules whose tests take longest (a minute or so each with their fixtures, measured
+# 2026-12-06), run first: pytest-xdist hands each worker a contiguous half of the list and a
+# worker that runs out takes queued tests from the other's end, so a long module left near the end
+# kept one worker busy while the other had nothing left (longest first, as a scheduler would).
+LONG_FIRST = (
+    "tests/test_crawl.py",
+    "tests/test_cross_org.py",
+    "tests/test_api_fuzz.py",
+    "tests/test_sharing_stateful.py",
+    "harbour/demo/tests/test_demo_load.py",
+)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: item.nodeid.split("::")[0] not in LONG_FIRST)  # stable
     run_slow = os.environ.get("HARBOUR_SLOW") == "1"
     chromium = shutil.which("chromium") or os.path.exists("/usr/bin/chromium")
     for item in items:
