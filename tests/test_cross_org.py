@@ -245,7 +245,7 @@ def _outsider(role: str, make_user: Any, other_org: Any) -> tuple[Any, Client, d
 @pytest.fixture
 def openapi_built_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each API's OpenAPI document built once per language, not at each of the sweep's requests
-    for it (about 1.8 s of CPU each, a fifth of the sweep): the same document every time."""
+    for it (a fifth of the sweep's time under a profiler): the same document every time."""
     from django.utils import translation
     from ninja import NinjaAPI
 
