@@ -357,6 +357,10 @@ def record_refused_read(*, by: Actor, owner_org_id: Any, target_type: str, targe
 
 def _refusal_events(by: Actor, tally: RefusalTally) -> None:
     context = {"count": tally.count, "day": tally.day.isoformat()}
+    if by.org_id is not None:
+        # Both chains first, in one order: written in turn (the owner's, then the viewer's), a
+        # refusal at B of A's staff and one at A of B's each held one and waited for the other.
+        lock_chains([tally.owner_org_id, by.org_id])
     record_event(
         by=by,
         action="access.refused_reads",

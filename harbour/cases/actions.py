@@ -23,6 +23,7 @@ from harbour.cases.models import (
     SurvivorIndexEntry,
 )
 from harbour.cases.values import apply_values, entity_of, read_values, sealed_shown
+from harbour.core import tenancy
 from harbour.core.errors import Conflict, Forbidden, InvalidInput
 from harbour.orgs import crypto
 from harbour.orgs.models import Organisation
@@ -361,12 +362,15 @@ def _validate_status_values(case: Case, values: dict[str, Any]) -> dict[str, Any
 def close_as_referred(*, by: Actor, case: Case) -> Case:
     """Close a case whose survivor was transferred (HTCDS ClosedReferred). Only the sharing domain
     calls this, when the receiving organisation accepts the transfer."""
-    case = Case.objects.select_for_update().get(pk=case.pk)
-    if not case.is_open:
-        raise Conflict(_("Only an open case can be transferred."))
-    source = case.status
-    case.status, case.closed_at = CaseStatus.CLOSED_REFERRED, timezone.now()
-    case.save(update_fields=["status", "closed_at", "updated_at"])
+    # The receiver's request closes the sender's case: that organisation's row, written as it
+    # (ADR 40); under row-level security the receiver's scope may read it, not lock or write it.
+    with tenancy.as_organisation(case.org_id, "transfer accepted: the sender's case closed"):
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        if not case.is_open:
+            raise Conflict(_("Only an open case can be transferred."))
+        source = case.status
+        case.status, case.closed_at = CaseStatus.CLOSED_REFERRED, timezone.now()
+        case.save(update_fields=["status", "closed_at", "updated_at"])
     _audit(by, "case.closed_referred", case, ["status"], **{"from": source, "to": case.status})
     return case
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from harbour.accounts.models import User
 from harbour.accounts.policy import Perm
-from harbour.audit.actions import record_event
+from harbour.audit.actions import lock_chains, record_event
 from harbour.cases import actions as case_actions
 from harbour.cases.models import Case, Survivor
 from harbour.cases.values import apply_values
@@ -199,6 +199,8 @@ def _move(
     referral = Referral.objects.select_for_update().get(pk=referral.pk)
     require(by, Perm.CASE_EDIT)
     step = _transition(by, referral, name, side)
+    if name == "accept" and referral.kind == ReferralKind.TRANSFER:
+        _lock_both_chains(by, referral)
     referral.status = step.target
     for field_name, value in (updates or {}).items():
         setattr(referral, field_name, value)
@@ -213,6 +215,19 @@ def _move(
         **{"from": step.source, "to": step.target} | (updates or {}),
     )
     return referral
+
+
+def _lock_both_chains(by: User, referral: Referral) -> None:
+    """Accepting a transfer writes the sender's chain (the answer, the case closed as referred)
+    and the receiver's (the new survivor and case). Written in turn, B accepting A's transfer
+    held A's chain and waited for B's while A accepting B's held B's and waited for A's, and
+    PostgreSQL aborted one (a 500): both are taken here first, in one order (ADR 35). The
+    receiver's organisation row before them, as the intake below takes it (FOR KEY SHARE): a
+    withdrawal from record linkage holds that row, then appends to the chain."""
+    from harbour.linkage.actions import has_left_held
+
+    has_left_held(by.org_id)
+    lock_chains([referral.org_id, by.org_id])
 
 
 @transaction.atomic
