@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from harbour.accounts.policy import Perm, can
-from harbour.audit.actions import Actor, record_event
+from harbour.audit.actions import Actor, lock_chains, record_event
 from harbour.core.errors import Forbidden, InvalidInput
 from harbour.directory import index, policy, references, regions, sealing
 from harbour.directory.models import (
@@ -497,7 +497,11 @@ def fill_regions(*, by: Actor) -> int:
     missing = Location.objects.filter(confidentiality=Confidentiality.HIDDEN, region__isnull=True)
     services: list[Any] = []
     filled = 0
-    for location in missing.filter(hidden_address__isnull=False).order_by("pk"):
+    hidden = list(missing.filter(hidden_address__isnull=False).order_by("pk"))
+    # Each event goes to its location's organisation's chain: all taken first, in one order
+    # (ADR 35), not in the locations' order, which another transaction could cross.
+    lock_chains(location.org_id or by.org_id for location in hidden)
+    for location in hidden:
         detail = policy.sealed_detail(location)
         lat, lon = detail.get("latitude"), detail.get("longitude")
         if lat is None or lon is None:

@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from harbour.audit.actions import lock_chains
 from harbour.core.errors import DomainError, InvalidInput
 from harbour.core.sensitivity import Sensitivity, declared_sensitivity
 from harbour.grants import actions
@@ -185,12 +186,21 @@ def import_csv(*, by: Any, kind: str, data: bytes) -> Report:
     save = {"funders": _save_funder, "programs": _save_program, "awards": _save_award}[kind]
     try:
         with transaction.atomic():
+            if kind == "awards":
+                _lock_award_chains(rows)
             _each(by, rows, save, report)
             if report.problems:
                 raise _Rollback()
     except _Rollback:
         report.created = 0
     return report
+
+
+def _lock_award_chains(rows: list[dict[str, str]]) -> None:
+    """Each award's event goes to its organisation's chain: all taken first, in one order
+    (ADR 35), not in the file's order, which another file could cross."""
+    named = {row.get("org", "") for row in rows}
+    lock_chains(Organisation.objects.filter(short_name__in=named).values_list("pk", flat=True))
 
 
 def _each(by: Any, rows: list[dict[str, str]], save: Callable[..., Any], report: Report) -> None:

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from harbour.audit import keys as audit_keys
-from harbour.audit.actions import Actor, record_event
+from harbour.audit.actions import Actor, lock_chains, record_event
 from harbour.core.errors import Conflict, InvalidInput
 from harbour.orgs import crypto, keystore
 from harbour.orgs.models import KeyPurpose, Organisation, OrgKey
@@ -83,8 +83,12 @@ def rotate_master_key(*, by: Actor) -> int:
                 "master key is removed."
             )
         )
+    rewrapped = list(stale)
+    # One event per key in its organisation's chain: every chain taken first, in one order
+    # (ADR 35), not in the keys' order, which another transaction could cross.
+    lock_chains(key.org_id for key in rewrapped)
     changed = 0
-    for key in stale:
+    for key in rewrapped:
         raw = crypto.unwrap(key)
         key.wrapped, key.master_key_id = crypto.wrap(
             raw, org_id=key.org_id, purpose=key.purpose, version=key.version

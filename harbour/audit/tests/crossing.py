@@ -83,3 +83,21 @@ def _a_query_waits_for_a_lock() -> bool:
             "AND wait_event_type = 'Lock'"
         )
         return bool(cursor.fetchone()[0])
+
+
+def chains_taken(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The chains whose heads are locked from now on, each in the order first taken: for an
+    action run after this, sorted means no transaction following the rule can cross it (a
+    check for jobs that write many organisations' chains, on either database)."""
+    from harbour.audit import actions
+
+    taken: list[str] = []
+    locked_head = actions._locked_head
+
+    def recording(chain: str) -> Any:
+        if chain not in taken:
+            taken.append(chain)
+        return locked_head(chain)
+
+    monkeypatch.setattr(actions, "_locked_head", recording)
+    return taken
