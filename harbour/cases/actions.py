@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from harbour.accounts.models import User
 from harbour.accounts.policy import Perm, can
-from harbour.audit.actions import Actor, EventSpec, record_event, record_events
+from harbour.audit.actions import Actor, EventSpec, lock_chains, record_event, record_events
 from harbour.cases import policy, states
 from harbour.cases.immigration import steps as immigration
 from harbour.cases.models import (
@@ -573,6 +573,8 @@ def record_identity_reads(*, by: User, reads: list[tuple[Any, list[str]]], purpo
                     context={"purpose": purpose},
                 )
             )
+    if len(by_chain) > 1:  # records of several organisations: their chains in one order (ADR 35)
+        lock_chains(by_chain)
     for org_id, events in by_chain.items():
         record_events(by=by, org_id=org_id, events=events)
 
