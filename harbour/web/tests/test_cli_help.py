@@ -54,3 +54,17 @@ def test_serve_starts_gunicorn_without_a_control_socket_in_the_home_directory(
     call_command("web_serve", port=8123)
     assert started and "--no-control-socket" in started[0]
     assert "config.wsgi:application" in started[0]
+    threads = started[0].index("--threads")
+    assert started[0][threads + 1] == "8"  # the measured default on two CPUs
+
+
+def test_serve_takes_its_workers_and_threads_from_the_command_line(monkeypatch) -> None:
+    import os
+
+    from django.core.management import call_command
+
+    started: list[list[str]] = []
+    monkeypatch.setattr(os, "execv", lambda _exe, argv: started.append(argv))
+    call_command("web_serve", port=8123, workers=3, threads=2)
+    argv = started[0]
+    assert argv[argv.index("--workers") + 1] == "3" and argv[argv.index("--threads") + 1] == "2"

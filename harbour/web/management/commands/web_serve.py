@@ -11,7 +11,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--host", default=os.environ.get("HARBOUR_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("HARBOUR_PORT", 8000)))
-        parser.add_argument("--workers", type=int, default=2)
+        # One process per CPU, threads for the waits on the database: on the 2-CPU load run
+        # (benchmarks/README.md, run 6) 2 x 8 used about 15 % less CPU a request than 4 x 4.
+        parser.add_argument("--workers", type=int, default=2, help="gunicorn processes (2)")
+        parser.add_argument("--threads", type=int, default=8, help="threads per process (8)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         from harbour.directory.places import canadian_places
@@ -27,7 +30,7 @@ class Command(BaseCommand):
             "--workers",
             str(options["workers"]),
             "--threads",
-            "4",
+            str(options["threads"]),
             "--access-logfile",
             "-",
             # The access log shows method, path and status only: never query strings or bodies.
