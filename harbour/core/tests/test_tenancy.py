@@ -20,11 +20,6 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def two_cases(make_case, caseworker, outsider) -> tuple[Case, Case]:
-    return make_case(caseworker), make_case(outsider)
-
-
 def test_every_organisation_table_is_under_a_forced_policy() -> None:
     # The tenant tables, and the tables whose model declares its rule (the audit trail).
     tables = sorted(tenancy.secured_tables())

@@ -16,11 +16,6 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def two_cases(make_case, caseworker, outsider) -> tuple[Case, Case]:
-    return make_case(caseworker), make_case(outsider)
-
-
 @pytest.mark.parametrize("scope", ["org", "", "none"])
 def test_widened_sees_every_row_then_exactly_the_scope_before(two_cases, scope) -> None:
     mine, _theirs = two_cases

@@ -15,7 +15,7 @@ from django.db import connection
 from django.utils import timezone, translation
 
 from harbour.audit.models import AuditEvent
-from harbour.core import tenancy
+from harbour.audit.tests import crossing
 from harbour.linkage import hints, policy
 from harbour.linkage.core import packed
 from harbour.linkage.core.encoding import LinkageKey, encode
@@ -552,66 +552,24 @@ def test_hints_crossing_two_organisations_at_once_do_not_deadlock(
     held its own chain's head and waited for the other's, and PostgreSQL aborted one (a 500).
     Both are held up here after their probe event, before the event at the other end; with
     every chain locked first in one order, one waits for the other and both finish."""
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite serialises writers by itself")
+    crossing.skip_unless_postgresql()
     theirs = make_user("caseworker", other_org)
     make_case(theirs)  # IDENTITY, known at B
     make_case(caseworker, survivor=STRANGER)  # known at A
-    arrived = {"a": threading.Event(), "b": threading.Event()}
-    go, answers, errors = threading.Event(), {}, []
-    record_event = hints.record_event
-
-    def held_up(**kwargs):
-        if kwargs["action"] == "linkage.hint_about":
-            arrived[threading.current_thread().name].set()
-            go.wait(30)
-        return record_event(**kwargs)
-
-    monkeypatch.setattr(hints, "record_event", held_up)
-    role = os.environ.get("HARBOUR_TEST_DB_ROLE", "")
 
     def ask(user, values):
-        try:
-            if role:  # as the application would connect: row-level security applies
-                with connection.cursor() as cursor:
-                    cursor.execute(f"SET ROLE {connection.ops.quote_name(role)}")
-            tenancy.for_user(user)  # scoped to the asker's organisation, as a request is
-            answers[threading.current_thread().name] = hints.returning_hint(
-                by=user, values=values
-            ).answer
-        except Exception as exc:
-            errors.append(exc)
-        finally:
-            arrived[threading.current_thread().name].set()
-            connection.close()
+        return lambda: hints.returning_hint(by=user, values=values).answer
 
-    threads = [
-        threading.Thread(target=ask, args=(caseworker, IDENTITY), name="a"),
-        threading.Thread(target=ask, args=(theirs, STRANGER), name="b"),
-    ]
-    for t in threads:
-        t.start()
-    # Let both go once both have written their probe, or once one waits for the other's lock.
-    for _ in range(300):
-        if all(e.is_set() for e in arrived.values()) or _a_query_waits_for_a_lock():
-            break
-        time.sleep(0.1)
-    go.set()
-    for t in threads:
-        t.join(60)
+    answers, errors = crossing.cross(
+        monkeypatch,
+        hints,
+        lambda event: event["action"] == "linkage.hint_about",
+        {"a": (caseworker, ask(caseworker, IDENTITY)), "b": (theirs, ask(theirs, STRANGER))},
+    )
     assert errors == []
     assert answers == {"a": hints.Answer.KNOWN, "b": hints.Answer.KNOWN}
     about = AuditEvent.objects.filter(action="linkage.hint_about")
     assert sorted(str(e.org_id) for e in about) == sorted([str(org.pk), str(other_org.pk)])
-
-
-def _a_query_waits_for_a_lock() -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND wait_event_type = 'Lock'"
-        )
-        return bool(cursor.fetchone()[0])
 
 
 def test_one_malformed_stored_row_costs_one_check_per_row_not_one_packing_each(monkeypatch):
