@@ -166,9 +166,7 @@ def lock_chain(org_id: uuid.UUID | None) -> None:
     """Hold the organisation's chain head until the transaction ends. Every write of that
     organisation appends to its chain, so it waits: a bulk write that takes the lock first sees
     everything committed before it (two imports of one file do not both write it)."""
-    chain = str(org_id or SYSTEM_CHAIN)
-    with _appending(chain, "lock"):
-        _locked_head(chain)
+    lock_chains([org_id])
 
 
 def lock_chains(org_ids: Iterable[uuid.UUID | None]) -> None:
