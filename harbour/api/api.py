@@ -6,14 +6,14 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from ninja import NinjaAPI
 from ninja.errors import HttpError, ValidationError
 
 from harbour.api.auth import TokenAuth
 from harbour.api.errors import error_response, handle_domain_and_auth_errors
+from harbour.api.openapi import CachedSchemaAPI
 from harbour.standard.validation import MSG_UNKNOWN_FIELD
 
-api = NinjaAPI(
+api = CachedSchemaAPI(
     title="Harbour API",
     version="1.0.0",
     description=(
