@@ -105,7 +105,7 @@ def test_a_backup_taken_before_erasure_cannot_be_opened_after_it(
 
     # ... and after it nothing that remains opens it: not the key store (the survivor's key is
     # destroyed), not the organisation keys, not the master key.
-    assert keystore.store().get(str(survivor.pk)).destroyed
+    assert _key(survivor.pk).destroyed
     crypto._SUBJECT_CACHE.clear()
     for token, (aad, _values) in sealed.items():
         with pytest.raises(crypto.Shredded):
@@ -121,7 +121,7 @@ def test_the_destroyed_key_is_gone_from_the_key_store_file(erasable, supervisor)
     store = keystore.store()
     if not isinstance(store, keystore.SQLiteKeyStore):
         pytest.skip("the file check is about the SQLite key store")
-    wrapped = store.get(str(erasable.survivor_id)).wrapped.encode()
+    wrapped = _key(erasable.survivor_id).wrapped.encode()
     files = [Path(store.path), Path(store.path + "-wal")]
     assert any(wrapped in f.read_bytes() for f in files if f.exists())
     sharing_actions.erase_survivor(by=supervisor, survivor=erasable.survivor)
@@ -137,9 +137,9 @@ def test_a_crash_before_the_key_is_destroyed_is_repaired_by_the_sweep(
         crash.setattr(org_actions, "_destroy", lambda *args: 0)
         sharing_actions.erase_survivor(by=supervisor, survivor=erasable.survivor)
     assert not Survivor.objects.filter(pk=erasable.survivor_id).exists()
-    assert not keystore.store().get(str(erasable.survivor_id)).destroyed
+    assert not _key(erasable.survivor_id).destroyed
     call_command("orgs_sweep_keys")
-    assert keystore.store().get(str(erasable.survivor_id)).destroyed
+    assert _key(erasable.survivor_id).destroyed
     assert org_actions.sweep_erased_keys(by=supervisor) == 0  # nothing left to do
 
 
@@ -181,3 +181,10 @@ def _opened_before(tokens: list[str], case: Any) -> dict[str, tuple[str, dict[st
                 continue  # not this record's, or a prefix that is not the whole value
     assert len(found) >= 2, "the survivor's and the note's sealed values, at least"
     return found
+
+
+def _key(survivor_id: Any) -> keystore.StoredKey:
+    """The survivor's entry in the key store (typed: `get` answers None for no entry)."""
+    stored = keystore.store().get(str(survivor_id))
+    assert stored is not None, f"no key stored for survivor {survivor_id}"
+    return stored

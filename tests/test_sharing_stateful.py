@@ -239,6 +239,7 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
             if with_code:  # the survivor asks any organisation, showing her receipt
                 worker = world.workers[by]
                 code = self.codes[consent_id]
+                assert code is not None  # record_consent issues one (typed optional on the model)
                 consent = actions.find_consent_by_receipt(by=worker, code=code)
             else:
                 worker = _worker_of(consent.org_id)
@@ -594,7 +595,7 @@ def test_the_sender_of_an_accepted_transfer_reads_the_new_case(
     the receiver is linked to the sender's, so the sender may read it by the rules; no
     referral names the sender as its receiver, so no row-level grant let the row through."""
     world = World(make_org, make_user, make_case)
-    state = machine_for(world)()
+    state: Any = machine_for(world)()  # the class is built inside machine_for: no name to type
     try:
         state.consent_agree_and_refer(
             case=0, categories=frozenset(["identity_contact"]), to=1, transfer=True
