@@ -18,7 +18,7 @@ from harbour.cases.models import Survivor
 from harbour.cases.values import read_values
 from harbour.core import tenancy
 from harbour.core.errors import Conflict
-from harbour.linkage.core import matching
+from harbour.linkage.core import matching, packed
 from harbour.linkage.core.encoding import SCHEME, Encoding, EncodingError, LinkageKey, encode
 from harbour.linkage.keys import hub_key
 from harbour.linkage.lookup import frequencies_json
@@ -181,21 +181,17 @@ def run_linkage(*, by: Actor, thresholds: matching.Thresholds | None = None) -> 
     key = hub_key()
     started = time.perf_counter()
     with tenancy.widened("record linkage run (encodings only)"):
-        rows = list(
+        rows = (
             # Defensive, as in refresh_encoding: nothing sets erased_at today (erasure deletes).
             SurvivorEncoding.objects.filter(survivor__erased_at__isnull=True)
             .order_by("pk")
             .values_list("pk", "encoding")
+            .iterator(chunk_size=2000)
         )
-        ids, encodings, stale = [], [], 0
-        for pk, text in rows:
-            try:
-                encodings.append(Encoding.from_text(text, key_id=key.key_id))
-            except EncodingError:
-                stale += 1
-                continue
-            ids.append(pk)
-        result = matching.link(encodings, thresholds=thresholds)
+        # Packed straight from the stored texts, read one at a time: no `Encoding` per record
+        # nor every text held at once (ADR 41, amended 2026-12-06, sixth session).
+        batch, ids, stale = packed.Packed.from_stored(rows, key_id=key.key_id)
+        result = matching.link(batch, thresholds=thresholds)
         _store_persons(ids, result.labels)
         _drop_old_frequencies()
         run = LinkageRun.objects.create(
@@ -209,7 +205,7 @@ def run_linkage(*, by: Actor, thresholds: matching.Thresholds | None = None) -> 
             weak_records=result.weak_records,
             stale_records=stale,
             candidate_pairs=result.candidate_pairs,
-            weights=_weights_json(result.weights, key, encodings),
+            weights=_weights_json(result.weights, key, batch),
         )
     record_event(
         by=by,
@@ -260,13 +256,13 @@ class _WithoutKey(Func):
 
 
 def _weights_json(
-    weights: matching.Weights | None, key: LinkageKey, records: list[Encoding]
+    weights: matching.Weights | None, key: LinkageKey, batch: packed.Packed
 ) -> dict[str, Any]:
     if weights is None:
         return {}
     # With the run's term frequencies (keyed digests -> counts), which the hint weighs by as
     # the run did (linkage.lookup, ADR 41).
-    frequencies = frequencies_json(key, records)
+    frequencies = frequencies_json(key, batch.encodings(matching.TF_FIELDS, key_id=key.key_id))
     return {"m": weights.m, "u": weights.u, "prior": weights.prior, "frequencies": frequencies}
 
 

@@ -10,9 +10,9 @@ compared in chunks. The results are exactly those of the reference functions of 
 check on random filters and populations.
 """
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -37,6 +37,7 @@ ORDER = tuple(FIELDS)
 LEVELS = 5
 PATTERNS = LEVELS ** len(ORDER)  # comparison vectors as base-5 codes: field f is digit f
 CHUNK = 1 << 19  # pairs compared at once: ~60 MiB of gathered words
+T = TypeVar("T")
 
 
 @dataclass
@@ -75,34 +76,76 @@ class Packed:
         return cls(n, words, present, ones, value, holders, np.asarray(strong < MIN_STRONG))
 
     @classmethod
-    def from_texts(cls, texts: Sequence[str], *, key_id: str) -> "Packed":
+    def from_texts(cls, texts: Iterable[str], *, key_id: str) -> "Packed":
         """`Packed.of` the encodings stored as `Encoding.to_text`, without making an `Encoding`
         (a dict of Python ints) per record: at 1,000,000 records those objects were a third of
-        a run's memory. Refuses what `Encoding.from_text` refuses (EncodingError)."""
-        n = len(texts)
-        raw: dict[str, list[bytes]] = {name: [] for name in ORDER}
+        a run's memory. Refuses what `Encoding.from_text` refuses (EncodingError). The texts
+        are read one at a time (a generator is enough): only the filters' bytes are held."""
+        rows = _Rows()
         for text in texts:
-            seen = _fields_of(text, key_id)
-            for name in ORDER:
-                raw[name].append(seen.get(name, b""))
-        words, present, ones, value, holders = [], [], [], [], []
-        for name in ORDER:
-            width = 2 * FIELDS[name].bits // 8
-            has = np.fromiter((len(x) > 0 for x in raw[name]), dtype=bool, count=n)
-            joined = b"".join(x or bytes(width) for x in raw[name])
-            del raw[name]
-            matrix = np.frombuffer(joined, dtype="<u8").astype(np.uint64).reshape(n, width // 8)
-            counted = np.bitwise_count(matrix).sum(axis=1, dtype=np.int64)
-            if (counted[has] != FIELDS[name].bits).any():
-                raise EncodingError(f"field {name!r} is not a balanced filter of this scheme")
+            rows.add(_fields_of(text, key_id))
+        matrices, balanced = rows.matrices()
+        if not balanced.all():
+            name = ORDER[int(np.flatnonzero((~balanced).any(axis=1))[0])]
+            raise EncodingError(f"field {name!r} is not a balanced filter of this scheme")
+        return cls._of_matrices(matrices, rows.present())
+
+    @classmethod
+    def from_stored(
+        cls, rows: Iterable[tuple[T, str]], *, key_id: str
+    ) -> tuple["Packed", list[T], int]:
+        """A linkage run's batch from its stored (id, text) rows, read one at a time: the
+        rows `Encoding.from_text` would refuse (another key or scheme, not a filter) are left
+        out and counted. Returns the batch, the ids of its records in order, and the count
+        left out."""
+        held, ids, refused = _Rows(), [], 0
+        for pk, text in rows:
+            try:
+                fields = _fields_of(text, key_id)
+            except EncodingError:
+                refused += 1
+                continue
+            held.add(fields)
+            ids.append(pk)
+        matrices, balanced = held.matrices()
+        ok = balanced.all(axis=0)
+        present = held.present()
+        if not ok.all():  # an unbalanced filter: the record is refused as from_text would
+            matrices = [m[ok] for m in matrices]
+            present = [p[ok] for p in present]
+            ids = [pk for pk, keep in zip(ids, ok.tolist(), strict=True) if keep]
+            refused += int((~ok).sum())
+        return cls._of_matrices(matrices, present), ids, refused
+
+    @classmethod
+    def _of_matrices(cls, words: list[Words], present: list[Bools]) -> "Packed":
+        n = len(present[0])
+        ones, value, holders = [], [], []
+        for matrix, has in zip(words, present, strict=True):
+            ones.append(np.bitwise_count(matrix).sum(axis=1, dtype=np.int64))
             ids, counts = _value_ids(matrix, has)
-            words.append(matrix)
-            present.append(has)
-            ones.append(counted)
             value.append(ids)
             holders.append(counts)
         strong = sum(present[ORDER.index(name)].astype(np.int64) for name in STRONG_FIELDS)
         return cls(n, words, present, ones, value, holders, np.asarray(strong < MIN_STRONG))
+
+    def encodings(self, fields: Sequence[str], *, key_id: str) -> Iterator[Encoding]:
+        """Each record as an `Encoding` holding only `fields`, made one at a time, for what
+        reads a few filters of every record (the run's term frequencies,
+        `lookup.frequencies_json`) without an `Encoding` of every field per record held."""
+        columns = []
+        for name in fields:
+            f = ORDER.index(name)
+            ids = self.value[f]
+            held = np.flatnonzero(ids >= 0)
+            first = np.zeros(int(ids.max(initial=-1)) + 1, dtype=np.int64)
+            first[ids[held][::-1]] = held[::-1]  # a row holding each distinct filter
+            rows = self.words[f][first]
+            ints = [int.from_bytes(row.astype("<u8").tobytes(), "little") for row in rows]
+            columns.append((name, ids.tolist(), ints))
+        for i in range(self.n):
+            got = {name: ints[ids[i]] for name, ids, ints in columns if ids[i] >= 0}
+            yield Encoding(key_id=key_id, filters=got)
 
     def bits(self, fields: Sequence[str], positions: Sequence[int]) -> npt.NDArray[np.uint64]:
         """The bits at `positions` of the fields joined in order (the first field's bits
@@ -130,6 +173,40 @@ def _fields_of(text: str, key_id: str) -> dict[str, bytes]:
         width = 2 * spec.bits // 8
         out[name] = bytes.fromhex(hexa.lstrip("0").zfill(2 * width))[::-1]
     return out
+
+
+class _Rows:
+    """Stored filters gathered record by record as bytes per field (missing: zeros), the
+    only copy held until they become the matrices."""
+
+    def __init__(self) -> None:
+        self.raw = {name: bytearray() for name in ORDER}
+        self.has = {name: bytearray() for name in ORDER}
+
+    def add(self, fields: dict[str, bytes]) -> None:
+        for name in ORDER:
+            got = fields.get(name)
+            self.raw[name] += got if got else bytes(2 * FIELDS[name].bits // 8)
+            self.has[name].append(1 if got else 0)
+
+    def present(self) -> list[Bools]:
+        return [np.frombuffer(bytes(self.has[name]), dtype=np.uint8).astype(bool) for name in ORDER]
+
+    def matrices(self) -> tuple[list[Words], Bools]:
+        """The fields' matrices (the bytes released as each is made), and per field and
+        record whether a present filter has the scheme's number of bits set (fields × n)."""
+        out = []
+        balanced = np.ones((len(ORDER), len(self.has[ORDER[0]])), dtype=bool)
+        for f, name in enumerate(ORDER):
+            width = 2 * FIELDS[name].bits // 8
+            flat = np.frombuffer(self.raw.pop(name), dtype="<u8").astype(np.uint64)
+            matrix = flat.reshape(-1, width // 8)
+            del flat
+            has = np.frombuffer(bytes(self.has[name]), dtype=np.uint8).astype(bool)
+            counted = np.bitwise_count(matrix).sum(axis=1, dtype=np.int64)
+            balanced[f] = ~has | (counted == FIELDS[name].bits)
+            out.append(matrix)
+        return out, balanced
 
 
 def _value_ids(matrix: Words, has: Bools) -> tuple[Ints, Ints]:

@@ -261,6 +261,59 @@ def test_packing_stored_texts_refuses_what_parsing_refuses():
 
 
 @settings(max_examples=40, deadline=None)
+@given(st.lists(identities, max_size=12), st.data())
+def test_packing_stored_rows_leaves_out_and_counts_what_parsing_refuses(people, data):
+    """A run's batch (`Packed.from_stored`): the rows `Encoding.from_text` refuses (another
+    key, not hexadecimal, an unbalanced filter) are left out and counted; the others are
+    packed as `Packed.of` their encodings, with their ids in order."""
+    good = [enc.encode(KEY, p).to_text() for p in people]
+    rows: list[tuple[int, str]] = []
+    kept: list[tuple[int, str]] = []
+    for i, text in enumerate(good):
+        spoil = data.draw(st.sampled_from(["", "key", "hex", "balance"]))
+        if spoil == "key":
+            text = text.replace(KEY.key_id, "0" * len(KEY.key_id))
+        elif spoil == "hex":
+            text += ".sex:zz"
+        elif spoil == "balance" and ".given:" in text:
+            head, _sep, rest = text.partition(".given:")
+            value, dot, tail = rest.partition(".")
+            flipped = format(int(value, 16) ^ 1, "x")  # one bit more or less set
+            text = f"{head}.given:{flipped}{dot}{tail}"
+        else:
+            kept.append((10 * i, text))
+        rows.append((10 * i, text))
+    got, ids, refused = packed.Packed.from_stored(iter(rows), key_id=KEY.key_id)
+    assert ids == [pk for pk, _text in kept]
+    assert refused == len(rows) - len(kept)
+    want = packed.Packed.of([enc.Encoding.from_text(t, key_id=KEY.key_id) for _pk, t in kept])
+    assert got.n == want.n
+    assert got.weak.tolist() == want.weak.tolist()
+    for name in ("words", "present", "ones", "value", "holders"):
+        for x, y in zip(getattr(got, name), getattr(want, name), strict=True):
+            assert np.array_equal(x, y)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(identities, max_size=12))
+def test_term_frequencies_of_a_packed_batch_equal_those_of_its_encodings(people):
+    """`Packed.encodings` gives each record's filters of the fields asked for, so the run's
+    term frequencies (`Frequencies.of`, what the hint's stored counts come from) are the same
+    from a packed batch as from the encodings."""
+    batch = [enc.encode(KEY, p) for p in people]
+    rows = packed.Packed.from_texts((e.to_text() for e in batch), key_id=KEY.key_id)
+    made = list(rows.encodings(matching.TF_FIELDS, key_id=KEY.key_id))
+    for mine, theirs in zip(made, batch, strict=True):
+        tf = {k: v for k, v in theirs.filters.items() if k in matching.TF_FIELDS}
+        assert dict(mine.filters) == tf and mine.key_id == KEY.key_id
+    got, want = matching.Frequencies.of(made), matching.Frequencies.of(batch)
+    assert got.records == want.records
+    assert {k: dict(v) for k, v in got.counts.items()} == {
+        k: dict(v) for k, v in want.counts.items()
+    }
+
+
+@settings(max_examples=40, deadline=None)
 @given(
     st.lists(st.integers(min_value=0, max_value=60), max_size=40),
     st.sets(st.integers(min_value=0, max_value=60)),
