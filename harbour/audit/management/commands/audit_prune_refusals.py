@@ -1,6 +1,8 @@
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from harbour.audit.actions import REFUSAL_TALLY_KEEP_DAYS, SystemActor, prune_refusal_tallies
 
@@ -19,14 +21,26 @@ class Command(BaseCommand):
             help="today's counts and those of this many days before it are kept "
             f"(default {REFUSAL_TALLY_KEEP_DAYS}, at least 1)",
         )
+        parser.add_argument(
+            "--language",
+            choices=["en", "fr"],
+            default="en",
+            help="the language of what it prints",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        keep = options["keep_days"]
+        # A command runs outside any request, so nothing else picks its language.
+        with translation.override(options["language"]):
+            self._prune(options["keep_days"])
+
+    def _prune(self, keep: int) -> None:
         if keep < 1:
             raise CommandError(
-                f"--keep-days must be at least 1 (today's count is still kept): {keep}"
+                _("--keep-days must be at least 1 (today's count is still kept): %(keep)d")
+                % {"keep": keep}
             )
         deleted = prune_refusal_tallies(by=SystemActor("refusal-prune"), keep_days=keep)
         self.stdout.write(
-            f"{deleted} daily count(s) of refused reads older than {keep} day(s) deleted"
+            _("%(deleted)d daily count(s) of refused reads older than %(keep)d day(s) deleted")
+            % {"deleted": deleted, "keep": keep}
         )
