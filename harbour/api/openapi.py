@@ -2,10 +2,12 @@
 
 Building it walks every operation and its pydantic schemas: about 0.25 s of CPU, and
 `/api/v1/openapi.json` (like `/api/v1/docs`, linked from every page's footer) needs no sign-in, so
-anyone could make the server do that work again and again. The document is public on purpose (it
-is committed as docs/reference/openapi.json and describes no one's data, ADR 1 amended
-2026-12-06); what was wrong was the cost. Its text is translated (Accept-Language), so it is kept
-per language, as the exact bytes the view sends: a request for it costs a dictionary lookup.
+anyone could make the server do that work again and again. The document stays public on purpose:
+it is committed as docs/reference/openapi.json, describes no one's data, and the footer of every
+page (signed in or not) links its page; what was wrong was the cost. It is kept per language
+(none of its text is translated today, but a description given with gettext_lazy would be, and
+a French request must never get the English document), as the exact bytes the view sends: a
+request for it costs a dictionary lookup.
 
 Nobody can change the kept document: the view sends bytes, and `get_openapi_schema` (the
 management command, schemathesis, tests) gets a new dict parsed from them at each call.

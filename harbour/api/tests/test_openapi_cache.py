@@ -88,7 +88,7 @@ def test_no_caller_can_change_the_kept_document(builds: list[str]) -> None:
 def test_the_document_and_its_page_need_no_sign_in(builds: list[str]) -> None:
     """Public on purpose: the document is committed (docs/reference/openapi.json) and holds no
     one's data; the footer of every page links its page. What an anonymous caller costs now is
-    a dictionary lookup (ADR 1, amended 2026-12-06)."""
+    a dictionary lookup."""
     anonymous = Client()
     assert anonymous.get(URL).status_code == 200
     assert anonymous.get("/api/v1/docs").status_code == 200
