@@ -38,14 +38,14 @@ import datetime as dt
 import json
 import os
 import random
-import secrets
+import resource
 import shutil
 import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -58,11 +58,7 @@ from bench_linkage import (  # noqa: E402  (the generated population)
     population,
     typo,
 )
-
-# Organisations holding the encodings: two per province, so a province is told (ADR 41 needs 3
-# active organisations per province; with the asker's, Ontario has 3).
-PROVINCES = ("CA-ON", "CA-QC", "CA-BC", "CA-AB", "CA-MB", "CA-NS")
-BATCH = 5000
+from lookup_seed import PROVINCES, World, seed  # noqa: E402  (seeding, not measured)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -139,6 +135,7 @@ def save_state(args: argparse.Namespace, world: "World", linked: float | None) -
     env = {k: os.environ[k] for k in STATE_ENV}
     figures = {
         "seed_s": world.seconds,
+        "indexes_s": world.indexes_s,
         "linkage_run_s": linked,
         "encodings": args.encodings,
         "names": args.names,
@@ -177,118 +174,6 @@ def hint_function() -> Callable[..., Any]:
 
 
 # --- seeding (not measured) --------------------------------------------------------------------
-
-
-@dataclass
-class World:
-    asker: Any
-    orgs: list[Any]
-    records: list[dict]  # the seeded identities, in order
-    survivor_ids: list[Any] = field(default_factory=list)  # the survivor of each record
-    seconds: float = 0.0
-
-
-def make_orgs() -> tuple[Any, list[Any]]:
-    from harbour.accounts.actions import create_user
-    from harbour.audit.actions import SystemActor
-    from harbour.orgs.actions import create_organisation
-
-    system = SystemActor("benchmark")
-    orgs = [
-        create_organisation(
-            by=system,
-            name_en=f"Holder {i}",
-            name_fr=f"Détenteur {i}",
-            short_name=f"h{i}",
-            type="ngo",
-            province=province,
-            provinces_served=[province],
-        )
-        for i, province in enumerate(p for p in PROVINCES for _ in range(2))
-    ]
-    asking = create_organisation(
-        by=system, name_en="Asking", name_fr="Demandeur", short_name="ask", type="ngo",
-        province="CA-ON", provinces_served=["CA-ON"],
-    )  # fmt: skip
-    asker = create_user(
-        by=system, org_id=asking.pk, role="caseworker", email="ask@example.org",
-        full_name="Asking Caseworker", password=secrets.token_urlsafe(24),
-    )  # fmt: skip
-    return asker, orgs
-
-
-def seed(n: int, seed_: int, workers: int, names: str) -> World:
-    """Survivors with their encodings and blocks, made as the bulk import makes them
-    (`new_encodings`, then `new_blocks`: the real encoder, the hub key) in `workers` forked
-    processes, and written by this one (the blocks with COPY on PostgreSQL)."""
-    import multiprocessing
-
-    from django.db import connections
-
-    from harbour.linkage.keys import hub_key
-
-    asker, orgs = make_orgs()
-    records, _truth = population(n, seed_, names)
-    world = World(asker=asker, orgs=orgs, records=records)
-    rng = random.Random(seed_)
-    owners = [rng.choice(orgs).pk for _ in records]
-    chunks = [
-        (start, records[start : start + BATCH], owners[start : start + BATCH])
-        for start in range(0, len(records), BATCH)
-    ]
-    hub_key()
-    started = time.perf_counter()
-    connections.close_all()  # the children must not share this process's connection
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        for survivors, encodings, blocks in pool.imap(_made, chunks):
-            _write(survivors, encodings, blocks)
-            world.survivor_ids += [s.pk for s in survivors]
-    world.seconds = time.perf_counter() - started
-    return world
-
-
-def _made(chunk: tuple[int, list[dict], list[Any]]) -> tuple[list, list, list[tuple]]:
-    """In a worker: one batch's survivors (unsaved), encodings and block rows. The values are
-    the generated ones, already typed as the import's validator hands them to the encoder."""
-    from harbour.cases.models import Survivor
-    from harbour.linkage.actions import new_blocks, new_encodings
-    from harbour.standard.dictionary import current
-
-    start, records, owners = chunk
-    version = str(current().latest)
-    survivors = [
-        Survivor(org_id=org, reference=f"S-{start + i:08d}", standard_version=version)
-        for i, org in enumerate(owners)
-    ]
-    encodings = new_encodings(list(zip(survivors, records, strict=True)))
-    blocks = [(b.pk, b.org_id, b.encoding_id, b.key) for b in new_blocks(encodings)]
-    return survivors, encodings, blocks
-
-
-def _write(survivors: list, encodings: list, blocks: list[tuple]) -> None:
-    from django.db import connection, transaction
-    from django.utils import timezone
-
-    from harbour.cases.models import Survivor
-    from harbour.linkage.models import EncodingBlock, SurvivorEncoding
-
-    with transaction.atomic():
-        Survivor.objects.bulk_create(survivors, batch_size=1000)
-        SurvivorEncoding.objects.bulk_create(encodings, batch_size=1000)
-        if connection.vendor != "postgresql":
-            EncodingBlock.objects.bulk_create(
-                [EncodingBlock(pk=i, org_id=o, encoding_id=e, key=k) for i, o, e, k in blocks],
-                batch_size=2000,
-            )
-            return
-        now = timezone.now()
-        columns = "id, created_at, updated_at, org_id, encoding_id, key"
-        with (
-            connection.cursor() as cursor,
-            cursor.cursor.copy(f"COPY linkage_encodingblock ({columns}) FROM STDIN") as copy,
-        ):
-            for pk, org, encoding, key in blocks:
-                copy.write_row((pk, now, now, org, encoding, key))
 
 
 def as_typed(record: dict) -> dict:
@@ -482,7 +367,11 @@ def linkage_run() -> float:
 
     started = time.perf_counter()
     run_linkage(by=SystemActor("benchmark"))
-    return time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2  # KiB on Linux
+    print(f"linkage run in {seconds:.0f} s; this process's peak RSS {peak:.2f} GiB; load "
+          f"{os.getloadavg()[0]:.1f}", flush=True)  # fmt: skip
+    return seconds
 
 
 def run_has_frequencies() -> bool:
@@ -668,6 +557,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             linked = linkage_run()  # the seed's run predates the stored term frequencies
     else:
         world = seed(args.encodings, args.seed, args.workers, args.names)
+        if args.state:  # saved before the run too: a later call runs it if this one did not
+            save_state(args, world, None)
+        print(f"seeded in {world.seconds:.0f} s; load {os.getloadavg()[0]:.1f}", flush=True)
         linked = None if args.no_run else linkage_run()
         if args.state:
             save_state(args, world, linked)
@@ -690,6 +582,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "organisations": len(world.orgs),
         "rows_per_encoding": blocks / encodings,
         "seed_s": world.seconds,
+        "indexes_s": world.indexes_s,
         "linkage_run_s": linked,
         "index_build_s": built,
         "size": sizes,
