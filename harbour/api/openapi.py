@@ -51,6 +51,8 @@ class CachedSchemaAPI(NinjaAPI):
         encoded it (its encoder, its defaults)."""
         if path_prefix is None:
             path_prefix = self.get_root_path(path_params or {})
+        # Bounded: the language is one of settings.LANGUAGES (LocaleMiddleware activates only
+        # those, whatever Accept-Language says) and the prefix comes from the URL conf.
         key = (translation.get_language() or "", path_prefix)
         document = self._documents.get(key)
         if document is None:

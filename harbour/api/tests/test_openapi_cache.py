@@ -64,6 +64,14 @@ def test_each_language_is_built_once_in_that_language(builds: list[str]) -> None
     assert {key[0] for key in api._documents} == {"en", "fr"}
 
 
+def test_whatever_languages_are_asked_for_only_the_known_ones_are_kept(builds) -> None:
+    client = Client()
+    for asked in ("de", "fr-CA", "en-GB,en;q=0.9", "x" * 200, "*", "zz;q=0.1, fr;q=0.5"):
+        assert client.get(URL, HTTP_ACCEPT_LANGUAGE=asked).status_code == 200
+    assert {key[0] for key in api._documents} <= {code for code, _name in settings.LANGUAGES}
+    assert len(builds) == len(api._documents)
+
+
 def test_the_served_document_is_the_committed_one_byte_for_byte_as_before(builds) -> None:
     served = Client().get(URL, HTTP_ACCEPT_LANGUAGE="en")
     assert served.json() == json.loads(COMMITTED.read_text(encoding="utf-8"))
