@@ -18,6 +18,7 @@ import threading
 from functools import partial
 from typing import Any, cast
 
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, path
 from django.utils import translation
@@ -75,8 +76,9 @@ class CachedSchemaAPI(NinjaAPI):
     def _get_urls(self) -> list[URLResolver | URLPattern]:
         urls = super()._get_urls()
         found = [i for i, u in enumerate(urls) if getattr(u, "name", None) == _URL_NAME]
-        # Fails at start-up, not silently, if a django-ninja upgrade names its view otherwise.
-        assert self.openapi_url and len(found) == 1, "django-ninja's openapi-json URL moved"
+        if not self.openapi_url or len(found) != 1:
+            # At start-up, not silently, if a django-ninja upgrade names its view otherwise.
+            raise ImproperlyConfigured("django-ninja's openapi-json URL is not where it was")
         view: Any = partial(_serve_document, api=self)
         if self.docs_decorator:
             view = self.docs_decorator(view)
