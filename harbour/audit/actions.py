@@ -10,7 +10,7 @@ from typing import Any, NoReturn, Protocol
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -392,12 +392,28 @@ def prune_refusal_tallies(*, by: Actor, keep_days: int = REFUSAL_TALLY_KEEP_DAYS
         raise ValueError("keep_days must be at least 1")
     before = timezone.localdate() - dt.timedelta(days=keep_days)
     with tenancy.widened("refusal tallies past their retention"):
-        deleted, _by_model = RefusalTally.objects.filter(day__lt=before).delete()
+        old = RefusalTally.objects.filter(day__lt=before)
+        # Per organisation of the person refused (whose rows they are, ADR 40). Only today's
+        # rows are written, so none of these changes between the count and the delete.
+        per_org = dict(old.values_list("actor_org_id").annotate(n=models.Count("id")).order_by())
+        deleted, _by_model = old.delete()
+    # Each organisation's auditors see their own chain only (ADR 4): the deletion of their
+    # people's counts is written there; the system chain keeps the whole run (ADR 35's order).
+    orgs = sorted(org for org, n in per_org.items() if org is not None and n)
+    lock_chains([*orgs, None])
+    for org in orgs:
+        record_event(
+            by=by,
+            action="audit.refusal_tallies_pruned",
+            org_id=org,
+            target_type="refusal_tally",
+            context={"before": before.isoformat(), "deleted": per_org[org]},
+        )
     record_event(
         by=by,
         action="audit.refusal_tallies_pruned",
         target_type="refusal_tally",
-        context={"before": before.isoformat(), "deleted": deleted},
+        context={"before": before.isoformat(), "deleted": deleted, "organisations": len(orgs)},
     )
     return deleted
 

@@ -85,5 +85,5 @@ def test_the_event_says_the_cut_off_day_and_how_many() -> None:
     _prune("--keep-days", "30")
     event = AuditEvent.objects.get(action="audit.refusal_tallies_pruned", chain="system")
     before = (timezone.localdate() - dt.timedelta(days=30)).isoformat()
-    assert event.context == {"before": before, "deleted": 1}
+    assert event.context == {"before": before, "deleted": 1, "organisations": 1}
     assert event.target_type == "refusal_tally"

@@ -41,8 +41,11 @@ def test_counts_past_their_retention_are_deleted_in_every_organisation(org, othe
         _tally(400, o.pk)
     assert "4 daily count(s)" in _prune()
     assert set(RefusalTally.objects.values_list("pk", flat=True)) == {t.pk for t in kept}
-    event = AuditEvent.objects.get(action="audit.refusal_tallies_pruned")
-    assert event.context["deleted"] == 4
+    event = AuditEvent.objects.get(action="audit.refusal_tallies_pruned", chain="system")
+    assert event.context["deleted"] == 4 and event.context["organisations"] == 2
+    for o in (org, other_org):  # each organisation's auditors see their own people's part
+        own = AuditEvent.objects.get(action="audit.refusal_tallies_pruned", chain=str(o.pk))
+        assert own.context == {"before": event.context["before"], "deleted": 2}
     assert verify()[1] == []
 
 
