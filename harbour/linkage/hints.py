@@ -239,17 +239,17 @@ def _matching_elsewhere(mine: Encoding, org_id: Any) -> list[tuple[Any, Any]]:
 
 
 def _packed(texts: list[str], key_id: str) -> tuple[packed.Packed, list[int]]:
-    """The candidates' stored texts packed in one pass (`Packed.from_texts`), with the index
+    """The candidates' stored texts packed in one pass (`lookup.packed_texts`), with the index
     of each packed row among `texts`. One malformed row refuses the whole batch; then every
     text is checked as `Packed.from_texts` checks it (`Encoding.from_text`) and the
     well-formed ones packed once (300 rows: 5 ms, where packing each alone took 41 ms): a
     malformed stored row counts as stale, as run_linkage counts it, and never aborts the
     hint."""
     try:
-        return packed.Packed.from_texts(texts, key_id=key_id), list(range(len(texts)))
+        return lookup.packed_texts(texts, key_id), list(range(len(texts)))
     except EncodingError:
         kept = [i for i, text in enumerate(texts) if _well_formed(text, key_id)]
-        return packed.Packed.from_texts([texts[i] for i in kept], key_id=key_id), kept
+        return lookup.packed_texts([texts[i] for i in kept], key_id), kept
 
 
 def _well_formed(text: str, key_id: str) -> bool:

@@ -12,6 +12,7 @@ family name or birth date by how many of the run's records held it, as the run d
 import functools
 import hashlib
 import hmac
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from harbour.linkage.core import matching, packed
-from harbour.linkage.core.encoding import Encoding, LinkageKey
+from harbour.linkage.core.encoding import FIELDS, SCHEME, Encoding, LinkageKey
 
 TF_FIELDS = matching.TF_FIELDS  # whose exact agreement weighs by the value's frequency
 _CUTS = tuple(matching.LEVEL_CUTS[name] for name in matching.FIELD_ORDER)
@@ -131,3 +132,40 @@ def matches(
         bit = np.uint8(1 << matching.FIELD_ORDER.index(name))
         odds = odds + np.where((compared.equal & bit) > 0, extra, 0.0)
     return np.asarray(sure | (matching.posterior(odds) >= threshold))
+
+
+def packed_texts(texts: Sequence[str], key_id: str) -> packed.Packed:
+    """`packed.Packed.from_texts(texts)`, the same arrays, about ten times faster: the hint's
+    candidates (hundreds per probe at 1,000,000 encodings) were parsed one field at a time,
+    40 µs a text. Texts as `Encoding.to_text` writes them (fields in order, no leading zeros)
+    are matched by one pattern each and every field's hexadecimal decoded at once; anything
+    else, or a filter that is not balanced, goes to `Packed.from_texts`, which refuses it as
+    it always did (EncodingError)."""
+    pattern = _written(key_id)
+    found = [pattern.fullmatch(t) if isinstance(t, str) else None for t in texts]
+    if not texts or not all(found):
+        return packed.Packed.from_texts(texts, key_id=key_id)
+    n, matrices, present = len(texts), [], []
+    columns = zip(*(m.groups() for m in found if m), strict=True)  # per field, in FIELDS order
+    for (_name, spec), values in zip(FIELDS.items(), columns, strict=True):
+        width = 2 * spec.bits // 8  # bytes of the stored (balanced) filter
+        empty = "0" * (2 * width)
+        raw = bytes.fromhex("".join(v.zfill(2 * width) if v else empty for v in values))
+        big_endian = np.frombuffer(raw, dtype=np.uint8).reshape(n, width)
+        matrix = np.ascontiguousarray(big_endian[:, ::-1]).view("<u8").astype(np.uint64)
+        has = np.fromiter((v is not None for v in values), dtype=bool, count=n)
+        if not (~has | (np.bitwise_count(matrix).sum(axis=1) == spec.bits)).all():
+            return packed.Packed.from_texts(texts, key_id=key_id)  # refuses it as before
+        matrices.append(matrix)
+        present.append(has)
+    return packed.Packed._of_matrices(matrices, present)
+
+
+@functools.lru_cache(maxsize=4)
+def _written(key_id: str) -> re.Pattern[str]:
+    """An encoding exactly as `Encoding.to_text` writes it with this key: each field at most
+    once, in `FIELDS` order, lowercase hexadecimal of at most the filter's width."""
+    fields = "".join(
+        rf"(?:\.{name}:([0-9a-f]{{1,{spec.bits // 2}}}))?" for name, spec in FIELDS.items()
+    )
+    return re.compile(rf"{re.escape(SCHEME)}\.{re.escape(key_id)}{fields}")

@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 
 from harbour.audit.models import AuditEvent
 from harbour.audit.tests import crossing
-from harbour.linkage import hints, policy
+from harbour.linkage import hints, lookup, policy
 from harbour.linkage.core import packed
 from harbour.linkage.core.encoding import LinkageKey, encode
 from harbour.sharing.actions.consent import record_consent, withdraw_consent
@@ -584,16 +584,16 @@ def test_one_malformed_stored_row_costs_one_check_per_row_not_one_packing_each(m
     texts = [encode(key, p).to_text() for p in people]
     bad = texts[7].rsplit(":", 1)[0] + ":ff"  # not a balanced filter
     texts = [*texts[:7], bad, *texts[7:]]
-    from_texts, calls = packed.Packed.from_texts, []
+    packed_texts, calls = lookup.packed_texts, []
 
-    def counted(texts, *, key_id):
+    def counted(texts, key_id):
         calls.append(len(texts))
-        return from_texts(texts, key_id=key_id)
+        return packed_texts(texts, key_id)
 
-    monkeypatch.setattr(packed.Packed, "from_texts", counted)
+    monkeypatch.setattr(lookup, "packed_texts", counted)
     rows, kept = hints._packed(texts, key.key_id)
     assert calls == [21, 20]
     assert kept == [i for i in range(21) if i != 7]
-    good = from_texts([t for t in texts if t != bad], key_id=key.key_id)
+    good = packed.Packed.from_texts([t for t in texts if t != bad], key_id=key.key_id)
     assert rows.n == 20
     assert all((x == y).all() for x, y in zip(rows.words, good.words, strict=True))
