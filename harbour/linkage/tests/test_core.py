@@ -590,3 +590,41 @@ def test_link_keeps_apart_two_people_joined_only_through_a_third_record():
     assert result.labels[0] != result.labels[2]
     assert result.refused_merges == 1
     assert (result.persons, result.persons_if_uncertain_merged) == (2, 1)
+
+
+def test_a_batch_merges_at_its_own_threshold_not_the_hints():
+    """A run joins two records when one person is likelier than two (`Thresholds.merge`,
+    ½ by default), below the hint's `match`; at or above `merge` they are one person,
+    just below it an uncertain pair."""
+    person = {"given_name": "Maricel", "family_name": "Santos", "birth_date": dt.date(1988, 4, 12)}
+    records = [
+        enc.encode(KEY, person),
+        enc.encode(KEY, {**person, "given_name": "Marisel", "birth_date": dt.date(1988, 12, 4)}),
+    ]
+    rng = random.Random(5)
+    syllables = ["ka", "ri", "mo", "lu", "ne", "sa", "to", "vi", "da", "pe"]
+    for _other in range(200):
+        given, family = ("".join(rng.choices(syllables, k=3)) for _name in range(2))
+        born = dt.date(1950, 1, 1) + dt.timedelta(days=rng.randrange(20_000))
+        records.append(
+            enc.encode(KEY, {"given_name": given, "family_name": family, "birth_date": born})
+        )
+    weights = matching.estimate({}, {})
+    vector = matching.compare(records[0], records[1])
+    p = matching.pair_probability(
+        records[0], records[1], vector, weights, matching.Frequencies.of(records)
+    )
+    assert 0.01 < p < 0.99
+
+    def linked(merge: float) -> matching.Linkage:
+        thresholds = matching.Thresholds(match=0.99, uncertain=0.005, merge=merge)
+        return matching.link(records, weights=weights, thresholds=thresholds)
+
+    at, above = linked(p), linked(min(p * 1.0001, 0.999))
+    assert at.labels[0] == at.labels[1]
+    assert above.labels[0] != above.labels[1] and above.uncertain_pairs >= 1
+    assert above.persons == at.persons + 1
+    assert matching.Thresholds().merge == 0.5 < matching.Thresholds().match
+    assert matching.Thresholds(uncertain=0.6, match=0.7).merging == 0.6  # never below uncertain
+    with pytest.raises(ValueError):
+        matching.Thresholds(merge=1.0)
