@@ -9,6 +9,7 @@ import base64
 import os
 import secrets
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -83,7 +84,45 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(f"harbour: {error}")
     command = translate(args)
     _command_scope(command[0] if command else "")
+    _activate_language(os.environ)
     execute_from_command_line(["harbour", *command])
+
+
+# The standard locale variables, in POSIX order of precedence (the first one set wins).
+LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
+LANGUAGES = ("en", "fr")
+
+
+def cli_language(environ: Mapping[str, str]) -> tuple[str, str]:
+    """The language a command speaks, and a warning to print ("" if none).
+
+    HARBOUR_LANGUAGE=en|fr wins; otherwise the locale (fr_CA.UTF-8 -> French, C or en_GB ->
+    English). An unknown HARBOUR_LANGUAGE is a typo, not a reason to refuse to run: English,
+    with a warning (in English, the only language we can be sure the operator did not refuse).
+    """
+    chosen = environ.get("HARBOUR_LANGUAGE", "").strip()
+    if chosen:
+        if chosen.lower() in LANGUAGES:
+            return chosen.lower(), ""
+        return "en", (
+            f"harbour: HARBOUR_LANGUAGE={chosen[:20]!r} is not one of en, fr; using English"
+        )
+    for name in LOCALE_VARIABLES:
+        value = environ.get(name, "")
+        if value:
+            return ("fr" if value.lower().startswith("fr") else "en"), ""
+    return "en", ""
+
+
+def _activate_language(environ: Mapping[str, str]) -> None:
+    """Once, for every command: outside a request nothing else chooses a language, and a
+    command's messages and errors (CommandError included) are translated as they are made."""
+    from django.utils import translation
+
+    language, warning = cli_language(environ)
+    if warning:
+        print(warning, file=sys.stderr)
+    translation.activate(language)
 
 
 def _command_scope(command: str) -> None:

@@ -24,13 +24,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--language",
             choices=["en", "fr"],
-            default="en",
-            help="the language of what it prints",
+            default=None,
+            help="the language of what it prints (default: the command line's, from "
+            "HARBOUR_LANGUAGE or the locale)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        # A command runs outside any request, so nothing else picks its language.
-        with translation.override(options["language"]):
+        # Without --language, the language harbour.cli activated from the environment stays.
+        language = options["language"] or translation.get_language()
+        with translation.override(language):
             self._prune(options["keep_days"])
 
     def _prune(self, keep: int) -> None:
