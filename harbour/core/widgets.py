@@ -9,6 +9,7 @@ anything else a widget renders (the whole checkbox group, a custom template) sti
 the templates.
 """
 
+import html
 from typing import Any
 
 from django import forms
@@ -27,12 +28,16 @@ INPUT_OPTIONS = {
 
 def _shown(value: Any) -> str:
     """`{{ value }}` in an autoescaping template."""
+    if type(value) is str:  # nearly every label and value: what escape() does, without its
+        return html.escape(value)  # lazy-string and localisation checks (2,300 options a form)
     value = localize(template_localtime(value))
     return str(conditional_escape(value if isinstance(value, str) else str(value)))
 
 
 def _formatted(value: Any) -> str:
     """`{{ value|stringformat:'s' }}`: already-safe text stays as it is."""
+    if type(value) is str:
+        return html.escape(value)
     if isinstance(value, SafeData):
         return str(conditional_escape(value))
     text = "%s" % (str(value) if isinstance(value, tuple) else value)  # the filter's own formatting

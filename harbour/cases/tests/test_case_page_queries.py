@@ -4,10 +4,11 @@ are written together (issue 9: the page is the load run's most visited)."""
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from harbour.audit.models import AuditEvent
 from harbour.cases import actions
-from harbour.cases.models import CaseNote
+from harbour.cases.models import CaseNote, Screening
 
 pytestmark = pytest.mark.django_db
 
@@ -32,6 +33,30 @@ def test_the_case_page_costs_the_same_for_3_and_30_notes(client_for, case, casew
     _notes(caseworker, case, 27)
     many = _queries(client, url)
     assert many == few, f"{few} queries with 3 notes, {many} with 30: one or more per record"
+
+
+def test_screenings_and_the_intake_name_their_recorder_without_a_query_each(
+    client_for, case, caseworker, supervisor
+) -> None:
+    """The timeline shows who recorded each entry; the intake's and the screenings' recorders
+    come from the page's one query of names, not one query a row (as they did)."""
+    client = client_for(caseworker)
+    url = f"/cases/{case.pk}/"
+
+    def screen(by) -> None:
+        actions.screen(by=by, case=case, indicator_set="adult-sexual", indicators=[])
+
+    screen(caseworker)
+    few = _queries(client, url)
+    for _ in range(4):
+        screen(supervisor)
+    many = _queries(client, url)
+    assert many == few, f"{few} queries with 1 screening, {many} with 5: one or more per row"
+    page = client.get(url).content.decode()
+    assert page.count(f" · {supervisor.full_name}</div>") == 4
+    assert f" · {caseworker.full_name}</div>" in page  # the intake and the first screening
+    for screening in Screening.objects.filter(case=case):  # each row's link, one reverse a page
+        assert f'href="{reverse("cases:screening", args=[case.pk, screening.pk])}"' in page
 
 
 def test_the_two_identity_reads_follow_each_other_in_the_chain(
