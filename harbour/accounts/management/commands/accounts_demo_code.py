@@ -4,6 +4,7 @@ from typing import Any
 
 import pyotp
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from harbour.accounts import actions
 from harbour.accounts.models import TotpDevice
@@ -30,7 +31,9 @@ class Command(BaseCommand):
         )
         if device is None:
             raise CommandError(
-                "No demo account with an authenticator has this address (this command works "
-                "only for the synthetic demo organisations)."
+                _(
+                    "No demo account with an authenticator has this address (this command works "
+                    "only for the synthetic demo organisations)."
+                )
             )
         self.stdout.write(pyotp.TOTP(actions.totp_secret(device)).now())

@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from harbour.accounts import actions
 from harbour.accounts.policy import Role
@@ -25,12 +26,20 @@ class Command(BaseCommand):
         parser.add_argument(
             "--role", choices=[Role.ORG_ADMIN, Role.SYSTEM_ADMIN], default=Role.ORG_ADMIN
         )
-        parser.add_argument("--language", choices=["en", "fr"], default="en")
+        # The invited person's language (their e-mail and pages), not this command's.
+        parser.add_argument(
+            "--language",
+            choices=["en", "fr"],
+            default="en",
+            help="the invited person's language: of the e-mail and of Harbour's pages (en)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         org = Organisation.objects.filter(short_name=options["org"]).first()
         if org is None:
-            raise CommandError(f"No organisation has the short name {options['org']!r}.")
+            raise CommandError(
+                _("No organisation has the short name %(org)r.") % {"org": options["org"]}
+            )
         printed: list[str] = []
         try:
             actions.invite(
@@ -45,5 +54,8 @@ class Command(BaseCommand):
         except DomainError as exc:
             errors = getattr(exc, "errors", {}) or {"": [exc.message]}
             raise CommandError("; ".join(str(m) for ms in errors.values() for m in ms)) from None
-        self.stdout.write(f"Invitation e-mailed to {options['email']}. Its link (single use):")
+        self.stdout.write(
+            _("Invitation e-mailed to %(email)s. Its link (single use):")
+            % {"email": options["email"]}
+        )
         self.stdout.write(printed[0])

@@ -4,6 +4,7 @@ their organisation can do it (an organisation's only administrator). ADR 38."""
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from harbour.accounts import actions
 from harbour.accounts.models import User
@@ -24,8 +25,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         user = User.objects.filter(email__iexact=options["email"].strip()).first()
         if user is None:
-            raise CommandError("No account has this e-mail address.")
+            raise CommandError(_("No account has this e-mail address."))
         actions.reset_second_factor(by=SystemActor("accounts reset-second-factor"), user=user)
         self.stdout.write(
-            f"Second factors of {user.email} removed; they set up a new one at their next sign-in."
+            _("Second factors of %(email)s removed; they set up a new one at their next sign-in.")
+            % {"email": user.email}
         )

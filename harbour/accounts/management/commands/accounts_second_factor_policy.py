@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from harbour.accounts import actions
 from harbour.audit.actions import SystemActor
@@ -25,12 +26,17 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         org = Organisation.objects.filter(short_name=options["org"]).first()
         if org is None:
-            raise CommandError(f"No organisation has the short name {options['org']!r}.")
+            raise CommandError(
+                _("No organisation has the short name %(org)r.") % {"org": options["org"]}
+            )
         if options["require"] or options["optional"]:
             actions.set_caseworker_policy(
                 by=SystemActor("accounts second-factor-policy"),
                 org=org,
                 required=bool(options["require"]),
             )
-        state = "required" if actions.caseworkers_required(org) else "optional"
-        self.stdout.write(f"{org.short_name}: a second factor is {state} for caseworkers.")
+        if actions.caseworkers_required(org):
+            state = _("%(org)s: a second factor is required for caseworkers.")
+        else:
+            state = _("%(org)s: a second factor is optional for caseworkers.")
+        self.stdout.write(state % {"org": org.short_name})

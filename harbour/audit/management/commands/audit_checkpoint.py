@@ -3,11 +3,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from harbour.accounts.models import User
 from harbour.accounts.policy import Role
 from harbour.audit import actions, delivery
 from harbour.audit.actions import SystemActor, TrailNotIntact
+from harbour.audit.management.commands._problems import first_bad_event
 from harbour.orgs.models import Organisation
 
 
@@ -38,14 +40,20 @@ class Command(BaseCommand):
             checkpoint = actions.sign_checkpoint(by=actor, full=options["full"])
         except TrailNotIntact as exc:
             for problem in exc.problems:
-                self.stderr.write(f"first bad event in {problem}")
+                self.stderr.write(first_bad_event(problem))
             raise CommandError(str(exc.message)) from exc
         target = options["out"] or settings.HARBOUR_AUDIT_CHECKPOINT_DIR
         try:
             path = delivery.write_file(checkpoint, target)
         except OSError as exc:
-            raise CommandError(f"checkpoint signed but not written to {target}: {exc}") from exc
-        self.stdout.write(f"checkpoint of {checkpoint.issued_at:%Y-%m-%d %H:%M:%S} UTC -> {path}")
+            raise CommandError(
+                _("checkpoint signed but not written to %(target)s: %(error)s")
+                % {"target": target, "error": exc}
+            ) from exc
+        self.stdout.write(
+            _("checkpoint of %(issued)s UTC -> %(path)s")
+            % {"issued": f"{checkpoint.issued_at:%Y-%m-%d %H:%M:%S}", "path": path}
+        )
         if options["email"]:
             self._email(actor)
 
@@ -55,7 +63,9 @@ class Command(BaseCommand):
             auditors = User.objects.filter(org=org, role=Role.AUDITOR, is_active=True)
             recipients = [(u.email, u.preferred_language) for u in auditors]
             if not recipients:
-                self.stderr.write(f"{org.short_name}: no active auditor to e-mail")
+                self.stderr.write(
+                    _("%(org)s: no active auditor to e-mail") % {"org": org.short_name}
+                )
                 continue
             scoped = actions.sign_checkpoint(by=actor, scope=str(org.pk), delivery="email")
             sent += delivery.email_checkpoint(
@@ -65,4 +75,7 @@ class Command(BaseCommand):
                 label=org.short_name,
             )
             orgs += 1
-        self.stdout.write(f"e-mailed {sent} auditor(s) of {orgs} organisation(s)")
+        self.stdout.write(
+            _("e-mailed %(sent)d auditor(s) of %(orgs)d organisation(s)")
+            % {"sent": sent, "orgs": orgs}
+        )

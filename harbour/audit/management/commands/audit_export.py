@@ -4,9 +4,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from harbour.audit import actions, presenting, queries
 from harbour.audit.actions import SystemActor
+from harbour.audit.models import AuditEvent
 from harbour.orgs.models import Organisation
 
 
@@ -25,16 +27,21 @@ class Command(BaseCommand):
         parser.add_argument("--since", default="", help="from this date (YYYY-MM-DD)")
         parser.add_argument("--until", default="", help="to this date (YYYY-MM-DD)")
         parser.add_argument("--record", default="", help="a case or survivor reference, or an id")
-        parser.add_argument("--language", choices=["en", "fr"], default="en")
+        # The spreadsheet's language, not the messages' (those follow the command line's).
+        parser.add_argument(
+            "--language",
+            choices=["en", "fr"],
+            default="en",
+            help="the language of the spreadsheet's words (en)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         org = Organisation.objects.filter(short_name=options["org"]).first()
         if org is None:
-            raise CommandError(f"No organisation with the short name {options['org']!r}.")
-        with translation.override(options["language"]):
-            self._export(org, options)
-
-    def _export(self, org: Organisation, options: dict[str, Any]) -> None:
+            raise CommandError(
+                _("No organisation with the short name %(org)r.") % {"org": options["org"]}
+            )
+        # Bad filters are refused in the command line's language, before anything is recorded.
         data = {k: options[k] for k in ("action", "since", "until", "record") if options[k]}
         form, wanted = presenting.trail_filter(org.pk, data)
         if form.is_bound and form.errors:
@@ -46,9 +53,17 @@ class Command(BaseCommand):
         actions.record_trail_export(
             by=SystemActor("audit-export"), org_id=org.pk, filters=wanted.used(), rows=len(events)
         )
+        with translation.override(options["language"]):
+            self._write(org, events, options["out"])
         if options["out"]:
-            with options["out"].open("w", encoding="utf-8-sig", newline="") as stream:
+            self.stderr.write(
+                _("Wrote %(count)d events to %(path)s.")
+                % {"count": len(events), "path": options["out"]}
+            )
+
+    def _write(self, org: Organisation, events: list[AuditEvent], out: Path | None) -> None:
+        if out:
+            with out.open("w", encoding="utf-8-sig", newline="") as stream:
                 presenting.write_csv(stream, org.pk, events, named=False)
-            self.stderr.write(f"Wrote {len(events)} events to {options['out']}.")
         else:
             presenting.write_csv(sys.stdout, org.pk, events, named=False)

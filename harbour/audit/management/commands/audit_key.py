@@ -2,6 +2,7 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from harbour.audit import keys
 from harbour.audit.models import AuditEvent
@@ -22,5 +23,5 @@ class Command(BaseCommand):
         except ImproperlyConfigured as exc:
             raise CommandError(str(exc)) from exc
         if not keys.current_key().derived_from_master:
-            self.stderr.write("HARBOUR_AUDIT_KEY is already set; this is the key in use.")
+            self.stderr.write(_("HARBOUR_AUDIT_KEY is already set; this is the key in use."))
         self.stdout.write(f"HARBOUR_AUDIT_KEY={secret}")

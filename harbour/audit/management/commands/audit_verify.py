@@ -2,10 +2,12 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from harbour.audit import note, queries
 from harbour.audit.checkpoint import Body, CheckpointError
 from harbour.audit.delivery import MAX_CHECKPOINT_BYTES, checkpoint_refusal
+from harbour.audit.management.commands._problems import first_bad_event
 
 
 class Command(BaseCommand):
@@ -39,22 +41,38 @@ class Command(BaseCommand):
         bodies = [self._read(path, extra) for path in files]
         result = queries.check_against(bodies)
         for body in result.checkpoints:
-            scope = f"chain {body.scope}" if body.scope else "all chains"
+            scope = _("chain %(scope)s") % {"scope": body.scope} if body.scope else _("all chains")
             self.stdout.write(
-                f"checkpoint of {body.issued_at:%Y-%m-%d %H:%M:%S} UTC ({scope}, "
-                f"{len(body.heads)} chains): signature valid"
+                _("checkpoint of %(issued)s UTC (%(scope)s, %(chains)d chains): signature valid")
+                % {
+                    "issued": f"{body.issued_at:%Y-%m-%d %H:%M:%S}",
+                    "scope": scope,
+                    "chains": len(body.heads),
+                }
             )
         if result.problems:
             first = queries.first_problems(result.problems)
             for problem in first:
-                self.stderr.write(f"first bad event in {problem}")
+                self.stderr.write(first_bad_event(problem))
             raise CommandError(
-                f"audit trail NOT intact: {len(result.problems)} problem(s) in {len(first)} "
-                f"chain(s), {result.checked} events checked"
+                _(
+                    "audit trail NOT intact: %(problems)d problem(s) in %(chains)d chain(s), "
+                    "%(checked)d events checked"
+                )
+                % {
+                    "problems": len(result.problems),
+                    "chains": len(first),
+                    "checked": result.checked,
+                }
             )
-        extends = f"; extends {len(bodies)} checkpoint(s)" if bodies else ""
+        if bodies:
+            done = _(
+                "audit trail intact: %(checked)d events verified; extends %(count)d checkpoint(s)"
+            )
+        else:
+            done = _("audit trail intact: %(checked)d events verified")
         self.stdout.write(
-            self.style.SUCCESS(f"audit trail intact: {result.checked} events verified{extends}")
+            self.style.SUCCESS(done % {"checked": result.checked, "count": len(bodies)})
         )
 
     def _files(self, path: Path) -> list[Path]:
@@ -62,25 +80,30 @@ class Command(BaseCommand):
             return [path]
         found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix == ".txt")
         if not found:
-            raise CommandError(f"{path}: no checkpoint (*.txt) in this folder")
+            raise CommandError(_("%(path)s: no checkpoint (*.txt) in this folder") % {"path": path})
         return found
 
     def _verifier(self, text: str) -> note.Verifier:
         try:
             return note.parse_verifier(text)
         except note.NoteError as exc:
-            raise CommandError(f"--public-key: {exc}") from exc
+            raise CommandError(_("--public-key: %(error)s") % {"error": exc}) from exc
 
     def _read(self, path: Path, extra: list[note.Verifier]) -> Body:
         try:
             raw = path.read_bytes()
         except OSError as exc:
-            raise CommandError(f"{path}: cannot be read ({exc.strerror})") from exc
+            raise CommandError(
+                _("%(path)s: cannot be read (%(error)s)") % {"path": path, "error": exc.strerror}
+            ) from exc
         try:
             if len(raw) > MAX_CHECKPOINT_BYTES:
                 raise CheckpointError("malformed", "too large")
             return queries.open_checkpoint(raw.decode("utf-8"), extra=extra)
         except UnicodeDecodeError:
-            raise CommandError(f"{path}: refused: not UTF-8 text") from None
+            raise CommandError(_("%(path)s: refused: not UTF-8 text") % {"path": path}) from None
         except CheckpointError as exc:
-            raise CommandError(f"{path}: refused: {checkpoint_refusal(exc)}") from exc
+            raise CommandError(
+                _("%(path)s: refused: %(reason)s")
+                % {"path": path, "reason": checkpoint_refusal(exc)}
+            ) from exc

@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from harbour.audit.actions import SystemActor
 from harbour.orgs import actions
@@ -23,12 +24,20 @@ class Command(BaseCommand):
         if options["org"]:
             orgs = orgs.filter(short_name=options["org"])
             if not orgs.exists():
-                raise CommandError(f"no organisation with short name {options['org']!r}")
+                raise CommandError(
+                    _("no organisation with short name %(org)r") % {"org": options["org"]}
+                )
         actor = SystemActor("reseal")
         total = 0
         for org in orgs:
             count = actions.reseal_records(by=actor, org=org)
             total += count
             if count:
-                self.stdout.write(f"{org.short_name}: {count} record(s) re-encrypted")
-        self.stdout.write(f"{total} record(s) re-encrypted in {orgs.count()} organisation(s)")
+                self.stdout.write(
+                    _("%(org)s: %(count)d record(s) re-encrypted")
+                    % {"org": org.short_name, "count": count}
+                )
+        self.stdout.write(
+            _("%(total)d record(s) re-encrypted in %(orgs)d organisation(s)")
+            % {"total": total, "orgs": orgs.count()}
+        )

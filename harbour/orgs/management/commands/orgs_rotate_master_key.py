@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from harbour.audit.actions import SystemActor
 from harbour.core.errors import Conflict
@@ -21,4 +22,7 @@ class Command(BaseCommand):
             changed = actions.rotate_master_key(by=SystemActor("key-rotation"))
         except Conflict as exc:
             raise CommandError(str(exc.message)) from exc
-        self.stdout.write(f"{changed} organisation key(s) re-wrapped under the current master key")
+        self.stdout.write(
+            _("%(changed)d organisation key(s) re-wrapped under the current master key")
+            % {"changed": changed}
+        )

@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from harbour.audit.actions import SystemActor
 from harbour.orgs import actions
@@ -15,4 +16,4 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         count = actions.sweep_erased_keys(by=SystemActor("key-sweep"))
-        self.stdout.write(f"{count} erased survivor key(s) destroyed")
+        self.stdout.write(_("%(count)d erased survivor key(s) destroyed") % {"count": count})

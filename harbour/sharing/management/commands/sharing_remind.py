@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from harbour.audit.actions import SystemActor
 from harbour.sharing.actions import send_reminders
@@ -15,8 +16,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         counts = send_reminders(by=SystemActor("reminders"))
         self.stdout.write(
-            f"{counts['overdue_referrals']} overdue referral(s), "
-            f"{counts['expiring_consents']} expiring consent(s), "
-            f"{counts['expiring_permits']} permit(s) ending, "
-            f"{counts['waiting_applications']} waiting immigration application(s) notified"
+            _(
+                "%(overdue_referrals)d overdue referral(s), %(expiring_consents)d expiring "
+                "consent(s), %(expiring_permits)d permit(s) ending, %(waiting_applications)d "
+                "waiting immigration application(s) notified"
+            )
+            % counts
         )

@@ -4,7 +4,9 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.utils.translation import gettext as _
 
+from harbour.audit.management.commands._problems import first_bad_event
 from harbour.audit.queries import first_problems, verify
 from harbour.orgs import crypto, keystore
 from harbour.orgs.models import OrgKey
@@ -29,28 +31,38 @@ class Command(BaseCommand):
         checked, problems = verify()
         if problems:
             for problem in first_problems(problems):
-                self.stderr.write(f"first bad event in {problem}")
-            raise CommandError(f"audit trail NOT intact: {len(problems)} problem(s)")
-        self.stdout.write(f"audit trail intact ({checked} events)")
-        self.stdout.write(self.style.SUCCESS("Harbour check passed."))
+                self.stderr.write(first_bad_event(problem))
+            raise CommandError(
+                _("audit trail NOT intact: %(count)d problem(s)") % {"count": len(problems)}
+            )
+        self.stdout.write(_("audit trail intact (%(checked)d events)") % {"checked": checked})
+        self.stdout.write(self.style.SUCCESS(_("Harbour check passed.")))
 
     def _migrations(self) -> None:
         executor = MigrationExecutor(connection)
         pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
         if pending:
-            raise CommandError(f"{len(pending)} migration(s) not applied: run `harbour migrate`")
-        self.stdout.write("database schema up to date")
+            raise CommandError(
+                _("%(count)d migration(s) not applied: run `harbour migrate`")
+                % {"count": len(pending)}
+            )
+        self.stdout.write(_("database schema up to date"))
 
     def _keys(self) -> None:
         keys = list(OrgKey.objects.all())
         for key in keys:
             crypto.unwrap(key)  # raises if the master key cannot open it
-        self.stdout.write(f"{len(keys)} organisation keys open with the master key")
+        self.stdout.write(
+            _("%(count)d organisation keys open with the master key") % {"count": len(keys)}
+        )
         keystore.store().get("harbour-check")  # raises if the key store cannot be reached
-        self.stdout.write("survivor key store reachable")
+        self.stdout.write(_("survivor key store reachable"))
         waiting = records_awaiting_survivor_keys()
         if waiting:
             raise CommandError(
-                f"{waiting} record(s) about survivors are still sealed with organisation keys, "
-                "so erasure would not reach backups of them: run `harbour orgs reseal`"
+                _(
+                    "%(count)d record(s) about survivors are still sealed with organisation keys, "
+                    "so erasure would not reach backups of them: run `harbour orgs reseal`"
+                )
+                % {"count": waiting}
             )
