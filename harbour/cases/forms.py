@@ -100,17 +100,17 @@ def _widget(field: Field) -> forms.Widget:
     if field.max_length:
         attrs["maxlength"] = field.max_length
     if field.type == "long_text":
-        return forms.Textarea(attrs=attrs | {"rows": 4})
+        return widgets.Textarea(attrs=attrs | {"rows": 4})
     if field.type == "date":
-        return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        return widgets.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     if field.type in {"integer", "decimal"}:
         attrs = {"inputmode": "numeric" if field.type == "integer" else "decimal"}
-        return forms.TextInput(attrs=attrs)
+        return widgets.TextInput(attrs=attrs)
     if field.type == "email":
-        return forms.EmailInput(attrs=attrs | {"autocomplete": "off"})
+        return widgets.EmailInput(attrs=attrs | {"autocomplete": "off"})
     if field.type == "phone":
-        return forms.TextInput(attrs=attrs | {"type": "tel", "autocomplete": "off"})
-    return forms.TextInput(attrs=attrs | {"autocomplete": "off"})
+        return widgets.TextInput(attrs=attrs | {"type": "tel", "autocomplete": "off"})
+    return widgets.TextInput(attrs=attrs | {"autocomplete": "off"})
 
 
 class DictionaryForm(forms.Form):
@@ -231,7 +231,7 @@ class CloseCaseForm(forms.Form):
     closure_details = forms.CharField(
         label=_("Details"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=widgets.Textarea(attrs={"rows": 3}),
         max_length=5000,
     )
 
@@ -244,11 +244,16 @@ class CloseCaseForm(forms.Form):
 class SearchForm(forms.Form):
     """Find a returning survivor. Sent by POST so a name never appears in a URL or a log."""
 
-    name = forms.CharField(label=_("Name"), required=False, max_length=200)
-    birth_date = forms.DateField(
-        label=_("Birth date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    # On the case list and the search page (widgets written in Python: issue 9, item 5).
+    name = forms.CharField(
+        label=_("Name"), required=False, max_length=200, widget=widgets.TextInput
     )
-    reference = forms.CharField(label=_("Reference"), required=False, max_length=16)
+    birth_date = forms.DateField(
+        label=_("Birth date"), required=False, widget=widgets.DateInput(attrs={"type": "date"})
+    )
+    reference = forms.CharField(
+        label=_("Reference"), required=False, max_length=16, widget=widgets.TextInput
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -264,11 +269,11 @@ class ScreeningForm(forms.Form):
     screened_on = forms.CharField(
         label=_("Date of screening"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=widgets.DateInput(attrs={"type": "date"}),
     )
     details = forms.CharField(
         label=_("Notes on the screening"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=widgets.Textarea(attrs={"rows": 3}),
         max_length=5000,
     )

@@ -1,4 +1,4 @@
-"""Choice widgets that write their options in Python instead of one template include each.
+"""Widgets that write their HTML in Python instead of through Django's widget templates.
 
 Django renders every <option>, checkbox and radio through its widget templates (an include of the
 option template, which includes the attributes template). The intake form offers about 2,300
@@ -6,7 +6,8 @@ options (countries, languages, the Delphi indicators...), and rendering them tha
 about 80 % of the page's time (issue 9, load run). These widgets produce the same HTML as
 Django's templates, character for character (harbour/core/tests/test_widgets.py compares them);
 anything else a widget renders (the whole checkbox group, a custom template) still goes through
-the templates.
+the templates. The text, date, e-mail and long-text inputs are written the same way (issue 9,
+item 5: each was an include of input.html and attrs.html, on every form of the load run).
 """
 
 import html
@@ -24,6 +25,9 @@ INPUT_OPTIONS = {
     "django/forms/widgets/checkbox_option.html",
     "django/forms/widgets/radio_option.html",
 }
+# Each of these only includes input.html (which includes attrs.html).
+INPUTS = {f"django/forms/widgets/{kind}.html" for kind in ("text", "date", "email", "number")}
+TEXTAREA = "django/forms/widgets/textarea.html"
 
 
 def _shown(value: Any) -> str:
@@ -78,6 +82,24 @@ def _input_option(option: dict[str, Any]) -> str:
     return f"<label{for_}>{tag} {_shown(option['label'])}</label>\n\n"
 
 
+def _input(widget: dict[str, Any]) -> str:
+    """django/forms/widgets/input.html, as text.html, date.html... include it."""
+    value = widget["value"]
+    shown = "" if value is None else f' value="{_formatted(value)}"'
+    return (
+        f'<input type="{_shown(widget["type"])}" name="{_shown(widget["name"])}"{shown}'
+        f"{_attrs(widget['attrs'])}>"
+    )
+
+
+def _textarea(widget: dict[str, Any]) -> str:
+    """django/forms/widgets/textarea.html."""
+    value = _shown(widget["value"]) if widget["value"] else ""
+    return (
+        f'<textarea name="{_shown(widget["name"])}"{_attrs(widget["attrs"])}>\n{value}</textarea>'
+    )
+
+
 def _select(widget: dict[str, Any]) -> str:
     """django/forms/widgets/select.html."""
     out = [f'<select name="{_shown(widget["name"])}"{_attrs(widget["attrs"])}>']
@@ -102,6 +124,10 @@ class _InPython:
             html = _option(widget)
         elif template_name in INPUT_OPTIONS:
             html = _input_option(widget)
+        elif template_name in INPUTS:
+            html = _input(widget)
+        elif template_name == TEXTAREA:
+            html = _textarea(widget)
         else:
             return super()._render(template_name, context, renderer)  # type: ignore[misc]
         # As Django's renderer does with a template's output (the files end with a newline).
@@ -121,4 +147,20 @@ class RadioSelect(_InPython, forms.RadioSelect):
 
 
 class CheckboxSelectMultiple(_InPython, forms.CheckboxSelectMultiple):
+    pass
+
+
+class TextInput(_InPython, forms.TextInput):
+    pass
+
+
+class DateInput(_InPython, forms.DateInput):
+    pass
+
+
+class EmailInput(_InPython, forms.EmailInput):
+    pass
+
+
+class Textarea(_InPython, forms.Textarea):
     pass

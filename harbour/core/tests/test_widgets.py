@@ -85,3 +85,27 @@ def test_the_whole_group_still_renders_through_templates():
     assert widget.render("x", ["3"], attrs={"id": "id_x"}) == forms.CheckboxSelectMultiple(
         choices=CHOICES
     ).render("x", ["3"], attrs={"id": "id_x"})
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+@pytest.mark.parametrize(
+    ("widget", "value"),
+    [
+        (widgets.TextInput(attrs={"maxlength": 200, "autocomplete": "off"}), 'A "quoted" <b>&'),
+        (widgets.TextInput(attrs={"type": "tel", "required": True, "disabled": False}), ""),
+        (widgets.TextInput(attrs={"inputmode": "decimal"}), 1234.5),
+        (widgets.TextInput(), None),
+        (widgets.TextInput(), mark_safe("<i>safe</i>")),
+        (widgets.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), dt.date(2026, 12, 6)),
+        (widgets.DateInput(attrs={"type": "date"}), "not a date"),
+        (widgets.EmailInput(attrs={"autocomplete": "off"}), "a&b@example.org"),
+        (widgets.Textarea(attrs={"rows": 4, "maxlength": 2000}), "Line one\n<two> & 'three'"),
+        (widgets.Textarea(attrs={"rows": 3}), ""),
+        (widgets.Textarea(), None),
+    ],
+)
+def test_inputs_and_textareas_match_django(widget, value, language):
+    with override(language):
+        ours, theirs = _both(widget, lambda: widget.render("f__x", value, attrs={"id": "id_f__x"}))
+    assert ours == theirs
+    assert ours.startswith(("<input", "<textarea"))

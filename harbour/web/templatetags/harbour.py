@@ -1,11 +1,12 @@
 """Template helpers: dictionary labels and server-rendered SVG charts (no JavaScript, no CDN)."""
 
+import html
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django import template
-from django.utils.formats import number_format
-from django.utils.html import format_html, format_html_join
+from django.utils.formats import localize, number_format
+from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -285,3 +286,75 @@ def field_type_label(kind: str) -> str:
 @register.filter
 def match_label(kind: str) -> str:
     return _(MATCHES[kind]) if kind in MATCHES else kind
+
+
+# --- a form field, as templates/includes/field.html writes it ----------------------------------
+
+
+def _esc(value: Any) -> str:
+    """`{{ value }}` in an autoescaping template (the values here: text, lazy text, safe text)."""
+    if type(value) is str:
+        return html.escape(value)
+    return str(conditional_escape(localize(value)))
+
+
+def _required_mark(bound: Any) -> str:
+    dictionary_field = getattr(bound.field, "dictionary_field", None)
+    if not getattr(dictionary_field, "required", False):
+        return ""
+    hidden = _esc(_("(required)"))
+    return (
+        ' <span class="required-mark" aria-hidden="true">*</span>'
+        f'<span class="visually-hidden">{hidden}</span>'
+    )
+
+
+def _help_and_errors(bound: Any, indent: str) -> str:
+    help_text = (
+        f'<span class="help" id="{_esc(bound.auto_id)}_help">{_esc(bound.help_text)}</span>'
+        if bound.help_text
+        else ""
+    )
+    errors = bound.errors
+    listed = (
+        f'<ul class="errorlist" id="{_esc(bound.auto_id)}_errors">'
+        + "".join(f"<li>{_esc(e)}</li>" for e in errors)
+        + "</ul>"
+        if errors
+        else ""
+    )
+    return f"{indent}{help_text}\n{indent}{listed}\n"
+
+
+@register.simple_tag
+def form_field(bound: Any) -> SafeString:
+    """templates/includes/field.html, character for character, written in Python: the
+    include was a template of its own for every field of every form (the intake form has about
+    60, each checkbox of a group its own loop turn), about a quarter of that page's time
+    (issue 9, item 5). harbour/web/tests/test_form_field.py compares the two."""
+    widget = bound.field.widget
+    input_type = getattr(widget, "input_type", None)
+    grouped = input_type == "radio" or (
+        getattr(widget, "allow_multiple_selected", False) and input_type == "checkbox"
+    )
+    label = f"{_esc(bound.label)}{_required_mark(bound)}"
+    if grouped:
+        choices = "".join(
+            f'<li>{choice.tag()}<label for="{_esc(choice.id_for_label)}">'
+            f"{_esc(choice.choice_label)}</label></li>"
+            for choice in bound
+        )
+        body = (
+            f"\n  <fieldset>\n    <legend>{label}</legend>\n"
+            f"{_help_and_errors(bound, '    ')}"
+            f'    <ul class="choices">{choices}</ul>\n  </fieldset>\n  '
+        )
+    else:
+        body = (
+            f'\n  <label for="{_esc(bound.id_for_label)}">{label}</label>\n'
+            f"{_help_and_errors(bound, '  ')}  {conditional_escape(str(bound))}\n  "
+        )
+    has_error = " has-error" if bound.errors else ""
+    return SafeString(
+        f'\n<div class="field{has_error}" id="field-{_esc(bound.html_name)}">\n  {body}\n</div>\n\n'
+    )
