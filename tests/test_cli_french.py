@@ -189,3 +189,28 @@ def test_harbour_check_through_harbour_passes_in_french(
     out = capsys.readouterr().out
     assert "schéma de la base de données à jour" in out
     assert "Vérification de Harbour réussie." in out
+
+
+# --- files a command writes keep their own language ---------------------------------------------
+
+
+def test_the_openapi_reference_is_english_even_from_a_french_command_line(tmp_path: Path) -> None:
+    """Never skips: docs/reference/openapi.json is the English document whatever LANG says."""
+    from harbour.api.management.commands.api_openapi import openapi_text
+
+    english = openapi_text()
+    target = tmp_path / "openapi.json"
+    _in_french("api_openapi", "--out", str(target))
+    assert target.read_text(encoding="utf-8") == english
+
+
+def test_api_openapi_and_standard_docs_report_in_french(tmp_path: Path) -> None:
+    _french_has("wrote %(path)s")
+    out, _err = _in_french("standard_docs", "--out", str(tmp_path / "dictionary.md"))
+    assert out.strip() == f"{tmp_path / 'dictionary.md'} écrit"
+
+
+def test_demo_load_refuses_a_bad_count_in_french() -> None:
+    _french_has("--cases must be at least 1.")
+    refused = _refused_in_french("demo_load", "--cases", "0", "--password", "x" * 16)
+    assert refused == "--cases doit valoir au moins 1."

@@ -4,6 +4,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.test.utils import override_settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from harbour.demo import loader
 
@@ -33,13 +34,17 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         today = options["today"] or timezone.localdate()
         if today > timezone.localdate():
-            raise CommandError("--today cannot be in the future: intake dates must be in the past.")
+            raise CommandError(
+                _("--today cannot be in the future: intake dates must be in the past.")
+            )
         if options["cases"] < 1:
-            raise CommandError("--cases must be at least 1.")
+            raise CommandError(_("--cases must be at least 1."))
         if loader.demo_exists():
-            self.stdout.write("Demo data is already loaded; nothing to do.")
+            self.stdout.write(_("Demo data is already loaded; nothing to do."))
             return
-        self.stdout.write(f"Loading the synthetic demo data ({options['cases']} cases) ...")
+        self.stdout.write(
+            _("Loading the synthetic demo data (%(cases)d cases) ...") % {"cases": options["cases"]}
+        )
         try:
             # The synthetic staff have no mailboxes: the notifications the demo's referrals
             # raise are kept in-app only instead of being printed by the console e-mail backend.
@@ -54,17 +59,30 @@ class Command(BaseCommand):
         except Exception as exc:
             detail = getattr(exc, "errors", None) or exc  # field names and messages, never values
             raise CommandError(
-                f"Loading the demo data failed ({type(exc).__name__}: {detail}). Part of it may "
-                "be saved: start again with an empty database (a new HARBOUR_VAR_DIR)."
+                _(
+                    "Loading the demo data failed (%(error)s: %(detail)s). Part of it may be "
+                    "saved: start again with an empty database (a new HARBOUR_VAR_DIR)."
+                )
+                % {"error": type(exc).__name__, "detail": detail}
             ) from exc
         if summary is None:
-            self.stdout.write("Demo data is already loaded; nothing to do.")
+            self.stdout.write(_("Demo data is already loaded; nothing to do."))
             return
         self.stdout.write(
             self.style.SUCCESS(
-                f"Loaded {summary.organisations} organisations ({summary.provinces} provinces and "
-                f"territories), {summary.accounts} accounts, {summary.cases} cases of "
-                f"{summary.survivors} survivors in {summary.seconds:.1f} s."
+                _(
+                    "Loaded %(organisations)d organisations (%(provinces)d provinces and "
+                    "territories), %(accounts)d accounts, %(cases)d cases of %(survivors)d "
+                    "survivors in %(seconds).1f s."
+                )
+                % {
+                    "organisations": summary.organisations,
+                    "provinces": summary.provinces,
+                    "accounts": summary.accounts,
+                    "cases": summary.cases,
+                    "survivors": summary.survivors,
+                    "seconds": summary.seconds,
+                }
             )
         )
 

@@ -54,7 +54,8 @@ class Command(BaseCommand):
             self.stdout.write(_("Read as %(shape)s.") % {"shape": report.shape})
         if not report.ok:
             for where, message in report.problems:
-                self.stderr.write(f"{where}: {message}")
+                line = {"where": where, "message": message}
+                self.stderr.write(_("%(where)s: %(message)s") % line)
             raise CommandError(
                 _("Nothing was imported: %(n)d problems.") % {"n": len(report.problems)}
             )

@@ -3,6 +3,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from harbour.standard.dictionary import current
 from harbour.standard.exports import markdown
@@ -18,4 +19,4 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         Path(options["out"]).write_text(markdown(current()), encoding="utf-8")
-        self.stdout.write(f"wrote {options['out']}")
+        self.stdout.write(_("wrote %(path)s") % {"path": options["out"]})

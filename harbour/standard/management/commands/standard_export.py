@@ -4,6 +4,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from harbour.standard.dictionary import DictionaryError, current
 from harbour.standard.exports import json_schema, table_schema
@@ -18,7 +19,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--out", default="standard-export", help="output directory")
         parser.add_argument("--dictionary-version", dest="dict_version", help="e.g. 1.0")
-        parser.add_argument("--language", default="en", choices=["en", "fr"])
+        # The language of the schemas' titles and descriptions, not of this command's messages.
+        parser.add_argument(
+            "--language",
+            default="en",
+            choices=["en", "fr"],
+            help="the language of the JSON Schemas' titles and descriptions (en)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         d = current()
@@ -47,7 +54,10 @@ class Command(BaseCommand):
         }
         _write(out / "datapackage.json", package)
         files = 3 * len(d.entities) + len(d.codelists) + 1
-        self.stdout.write(f"wrote {files} files for version {version} to {out}")
+        self.stdout.write(
+            _("wrote %(files)d files for version %(version)s to %(path)s")
+            % {"files": files, "version": version, "path": out}
+        )
 
 
 CODELIST_SCHEMA = {

@@ -3,6 +3,7 @@ from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from harbour.orgs.models import Organisation
 
@@ -26,12 +27,12 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         password = os.environ.get("HARBOUR_DEMO_PASSWORD")
         if not password:
-            raise CommandError("HARBOUR_DEMO_PASSWORD is not set (var/harbour.env makes it).")
-        self.stdout.write("Preparing the database ...")
+            raise CommandError(_("HARBOUR_DEMO_PASSWORD is not set (var/harbour.env makes it)."))
+        self.stdout.write(_("Preparing the database ..."))
         call_command("migrate", verbosity=0, interactive=False)
         call_command("collectstatic", verbosity=0, interactive=False)
         if Organisation.objects.filter(is_synthetic=True).exists():
-            self.stdout.write("Demo data already loaded; starting the server.")
+            self.stdout.write(_("Demo data already loaded; starting the server."))
         else:
             call_command(
                 "demo_load",
@@ -51,13 +52,17 @@ class Command(BaseCommand):
 
         enrolled = set(TotpDevice.objects.values_list("user__email", flat=True))
 
-        self.stdout.write("\nDemo logins (every account uses the same demo password):")
+        self.stdout.write("\n" + _("Demo logins (every account uses the same demo password):"))
         for role, email, org in demo_logins():
             key = demo_totp_secret(password, email) if email in enrolled else "-"
             self.stdout.write(f"  {role:<18} {email:<44} {key:<33} {org}")
-        self.stdout.write(f"  password: {password}")
-        self.stdout.write(
-            "  Second factor: every account with a key asks for a 6-digit code after the "
-            "password.\n  Add the key printed beside the account to an authenticator app, or "
-            "print the current code:\n  .venv/bin/harbour accounts demo-code EMAIL\n"
-        )
+        self.stdout.write("  " + _("password: %(password)s") % {"password": password})
+        lines = [
+            _("Second factor: each account with a key asks for a 6-digit code after the password."),
+            _(
+                "Add the key printed beside the account to an authenticator app, or print the "
+                "current code:"
+            ),
+            ".venv/bin/harbour accounts demo-code EMAIL",
+        ]
+        self.stdout.write("".join(f"  {line}\n" for line in lines))

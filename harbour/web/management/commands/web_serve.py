@@ -3,6 +3,7 @@ import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 
 class Command(BaseCommand):
@@ -39,6 +40,7 @@ class Command(BaseCommand):
             # gunicorn 25+ opens a control socket in the home directory by default: unused here.
             "--no-control-socket",
         ]
-        self.stdout.write(f"Harbour on http://{options['host']}:{options['port']}/ (Ctrl+C stops)")
+        address = f"http://{options['host']}:{options['port']}/"
+        self.stdout.write(_("Harbour on %(address)s (Ctrl+C stops)") % {"address": address})
         sys.stdout.flush()
         os.execv(sys.executable, argv)  # noqa: S606 (replace this process with gunicorn)
