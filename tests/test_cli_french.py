@@ -204,6 +204,16 @@ def test_the_openapi_reference_is_english_even_from_a_french_command_line(tmp_pa
     assert target.read_text(encoding="utf-8") == english
 
 
+def test_the_data_dictionary_reference_is_the_same_from_a_french_command_line(
+    tmp_path: Path,
+) -> None:
+    """Never skips: docs/reference/data-dictionary.md shows both languages side by side."""
+    english, french = tmp_path / "en.md", tmp_path / "fr.md"
+    call_command("standard_docs", "--out", str(english), stdout=io.StringIO())
+    _in_french("standard_docs", "--out", str(french))
+    assert french.read_text(encoding="utf-8") == english.read_text(encoding="utf-8")
+
+
 def test_api_openapi_and_standard_docs_report_in_french(tmp_path: Path) -> None:
     _french_has("wrote %(path)s")
     out, _err = _in_french("standard_docs", "--out", str(tmp_path / "dictionary.md"))
