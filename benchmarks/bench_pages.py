@@ -24,6 +24,7 @@ What was slow (4.7 s and 4.6 s in issue 8) was not the directory queries (bench_
 
 import argparse
 import functools
+import json
 import os
 import statistics
 import sys
@@ -34,7 +35,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# --compare runs this script on another checkout's code (BENCH_PAGES_TREE): "before".
+sys.path.insert(
+    0, os.environ.get("BENCH_PAGES_TREE") or str(Path(__file__).resolve().parent.parent)
+)
 _TMP = tempfile.mkdtemp(prefix="bench-pages-")
 os.environ.setdefault("HARBOUR_SECRET_KEY", "benchmark-only-secret-key-0123456789abcdefghij")
 os.environ.setdefault("HARBOUR_MASTER_KEY", "YmVuY2gtb25seS1tYXN0ZXIta2V5LTMyLWJ5dGVzISE")
@@ -199,6 +203,7 @@ def load_requests(runs: int, profile: str | None) -> None:
             return
         bare = None
         print(f"{connection.vendor}; {user.email}; medians of {runs}")
+        results = {}
         for name, fn in every:
             walls, cpus = [], []
             for _ in range(runs):
@@ -213,6 +218,65 @@ def load_requests(runs: int, profile: str | None) -> None:
                 f"{name:<36} {wall:7.1f} ms  cpu {cpu:6.1f} ms  {len(queries):3d} q"
                 f"   bare {bare:5.1f} ms  ratio {wall / bare:5.1f}"
             )
+            results[name] = {"wall": wall, "cpu": cpu, "queries": len(queries)}
+        if os.environ.get("BENCH_PAGES_JSON"):
+            Path(os.environ["BENCH_PAGES_JSON"]).write_text(json.dumps(results), encoding="utf-8")
+
+
+# The locustfile's task weights (benchmarks/load/locustfile.py) of the requests measured here:
+# the mix the load run asks for, its writes through the API left out.
+WEIGHTS = {
+    "web: case list": 6,
+    "web: case (identity read, audited)": 5,
+    "web: search (page)": 2,
+    "web: search": 2,
+    "web: referrals": 2,
+    "web: care map": 2,
+    "web: intake (form)": 1,
+    "api: cases": 3,
+    "api: case": 2,
+    "api: referrals": 1,
+}
+
+
+def compare(before_tree: str, rounds: int, runs: int) -> None:
+    """--load-requests on this checkout's code and on `before_tree`'s, alternating (a new
+    process each, the order swapped every round), same database; medians over the rounds."""
+    import subprocess
+    import tempfile as tmp
+
+    seen: dict[str, list[dict[str, dict[str, float]]]] = {"ours": [], "before": []}
+    for round_ in range(rounds):
+        order = [("ours", ""), ("before", before_tree)]
+        for label, tree in order if round_ % 2 == 0 else order[::-1]:
+            with tmp.NamedTemporaryFile(suffix=".json") as out:
+                env = os.environ | {"BENCH_PAGES_JSON": out.name, "BENCH_PAGES_TREE": tree}
+                command = [sys.executable, __file__, "--reuse", "--load-requests"]
+                subprocess.run(  # noqa: S603 (this script)
+                    [*command, "--runs", str(runs)], env=env, check=True, stdout=subprocess.DEVNULL
+                )
+                seen[label].append(json.loads(Path(out.name).read_text(encoding="utf-8")))
+    print(f"CPU ms a request (medians of {rounds} rounds of {runs}); before = {before_tree}")
+    mix = {"ours": 0.0, "before": 0.0}
+    for name in seen["ours"][0]:
+        got = {
+            label: {k: statistics.median(r[name][k] for r in rounds_) for k in ("cpu", "queries")}
+            for label, rounds_ in seen.items()
+        }
+        ours, before = got["ours"], got["before"]
+        for label in mix:
+            mix[label] += WEIGHTS.get(name, 0) * got[label]["cpu"]
+        print(
+            f"{name:<36} ours {ours['cpu']:5.1f} ms {ours['queries']:3.0f} q   "
+            f"before {before['cpu']:5.1f} ms {before['queries']:3.0f} q   "
+            f"ratio {ours['cpu'] / before['cpu']:4.2f}"
+        )
+    total = sum(WEIGHTS.values())
+    ours, before = mix["ours"] / total, mix["before"] / total
+    print(
+        f"{'the load run mix (task weights)':<36} ours {ours:5.1f} ms         "
+        f"before {before:5.1f} ms         ratio {ours / before:4.2f}"
+    )
 
 
 def main() -> None:
@@ -222,7 +286,12 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="measure the demo already loaded")
     parser.add_argument("--load-requests", action="store_true", help="the load run's requests")
     parser.add_argument("--profile", help="with --load-requests: cProfile this request (or all)")
+    parser.add_argument("--compare", metavar="TREE", help="--load-requests, ours beside TREE's")
+    parser.add_argument("--rounds", type=int, default=4, help="with --compare (default 4)")
     args = parser.parse_args()
+    if args.compare:
+        compare(args.compare, args.rounds, args.runs)
+        return
     call_command("migrate", verbosity=0)
     if not args.reuse:
         call_command("demo_load", cases=args.cases, seed=2026, password="bench-pass-1234")

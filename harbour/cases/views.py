@@ -314,20 +314,22 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
         _audit_case_view(user, case, survivor_values, case_values, timeline)
     recorders = [i.record.created_by_id for i in timeline if i.kind in {"intake", "screening"}]
     names = _names(case_values, staff=recorders)
-    links = _TimelineLinks(case)
+    links = _CaseLinks(case)
     context = {
         "case": case,
-        "survivor_groups": _grouped(current().entity("survivor"), survivor_values, names),
-        "case_groups": _grouped(current().entity("case"), case_values, names),
+        "survivor_groups": links.sections("survivor", survivor_values, names),
+        "case_groups": links.sections("case", case_values, names),
         "display_name": _display_name(survivor_values) if identity else "",
         "timeline": [_timeline_row(item, names, links) for item in timeline],
         "transitions": [t for t in states.available(case.status) if can(user, t.perm)],
         "close_form": CloseCaseForm(),
         "other_cases": case.survivor.cases.exclude(pk=case.pk).order_by("-intake_date"),
-        "record_kinds": _record_kinds(),
+        "record_kinds": links.with_url(_record_kinds(), "record_new"),
         "staff": _choices(user)["staff"] if can(user, Perm.CASE_REASSIGN) else [],
         "may_edit": can(user, Perm.CASE_EDIT),
-        "sets": delphi.load_catalogue().sets,
+        "sets": links.with_url(
+            [{"id": s.id, "title": s.title} for s in delphi.load_catalogue().sets], "screening_new"
+        ),
         "referrals": _referrals_of(case),
         "immigration": _immigration(case, names),
     }
@@ -386,12 +388,27 @@ def _audit_case_view(
     )
 
 
-class _TimelineLinks:
-    """The timeline's links for one case: two reverses a page instead of one a row."""
+class _CaseLinks:
+    """The case page's links in its lists (timeline rows, sections, record kinds, screening
+    sets): one reverse a kind of link instead of one a row (issue 9, item 5)."""
 
     def __init__(self, case: Case) -> None:
+        self.case = case
         self.edit = reverse("cases:record_edit", args=[case.pk, _ANY_KIND, _ANY_ID])
         self.screening = reverse("cases:screening", args=[case.pk, _ANY_ID])
+
+    def sections(
+        self, entity_id: str, values: dict[str, Any], names: dict[str, str]
+    ) -> list[dict[str, Any]]:
+        """_grouped, each group with the link to edit it."""
+        pattern = reverse("cases:edit_section", args=[self.case.pk, entity_id, _ANY_KIND])
+        groups = _grouped(current().entity(entity_id), values, names)
+        return [g | {"url": pattern.replace(f"/{_ANY_KIND}/", f"/{g['id']}/")} for g in groups]
+
+    def with_url(self, items: list[dict[str, Any]], url_name: str) -> list[dict[str, Any]]:
+        """Each item (an "id") with its link: the route `url_name` of this case and that id."""
+        pattern = reverse(f"cases:{url_name}", args=[self.case.pk, _ANY_KIND])
+        return [i | {"url": pattern.replace(f"/{_ANY_KIND}/", f"/{i['id']}/")} for i in items]
 
     def of(self, item: queries.TimelineItem) -> str:
         if item.kind == "screening":
@@ -403,7 +420,7 @@ class _TimelineLinks:
 
 
 def _timeline_row(
-    item: queries.TimelineItem, names: dict[str, str], links: _TimelineLinks
+    item: queries.TimelineItem, names: dict[str, str], links: _CaseLinks
 ) -> dict[str, Any]:
     """`by`: who recorded it (None when no one is known). The recorders of the intake (the
     case's creator) and of screenings are among `names`, so they cost no query a row; the

@@ -2,6 +2,8 @@
 character, for every kind of field the forms have: text, date, long text, selects, radio and
 checkbox groups, required marks, help, errors; in English and French (issue 9, item 5)."""
 
+from types import SimpleNamespace
+
 import pytest
 from django import forms
 from django.template.loader import render_to_string
@@ -60,3 +62,45 @@ def test_a_field_without_an_id_and_with_help() -> None:
 
     _same(Form(auto_id=False))
     _same(Form({"x": "c"}))
+
+
+def test_value_rows_as_the_loops_wrote_them() -> None:
+    """The case page's groups and timeline rows (value_rows, value_rows_br) against the loops
+    they replace, with labels of every kind and values that need escaping."""
+    import datetime as dt
+
+    from django.template import engines
+    from django.utils import timezone
+    from django.utils.safestring import mark_safe
+    from django.utils.translation import gettext_lazy
+
+    from harbour.standard.dictionary import current
+
+    def Field(label: object) -> SimpleNamespace:
+        return SimpleNamespace(label=label)
+
+    label = current().entity("case").field("intake_date").label  # a bilingual label
+    rows = [
+        {"field": Field(label), "value": "Line one\nLine <two> & 'three'\r\nfour"},
+        {"field": Field(gettext_lazy("Yes")), "value": ""},
+        {"field": Field('A "label" <b>'), "value": dt.date(2026, 12, 6)},
+        {"field": Field("Count"), "value": 1234.5},
+        {"field": Field("Safe"), "value": mark_safe("<i>kept</i>")},
+        {"field": Field("When"), "value": timezone.now()},
+        {"field": Field("None"), "value": None},
+    ]
+    engine = engines["django"]
+    groups = engine.from_string(
+        "{% for r in rows %}{% if r.value %}<dt>{{ r.field.label }}</dt><dd>{{ r.value }}</dd>"
+        "{% endif %}{% endfor %}|{% load harbour %}{{ rows|value_rows }}"
+    )
+    timeline = engine.from_string(
+        "{% for r in rows %}<dt>{{ r.field.label }}</dt><dd>{{ r.value|linebreaksbr }}</dd>"
+        "{% endfor %}|{% load harbour %}{{ rows|value_rows_br }}"
+    )
+    for language in ("en", "fr"):
+        with override(language):
+            for template in (groups, timeline):
+                theirs, ours = template.render({"rows": rows}).split("|")
+                assert ours == theirs
+                assert "&lt;two&gt;" in ours
