@@ -272,10 +272,10 @@ def compare(before_tree: str, rounds: int, runs: int) -> None:
             f"ratio {ours['cpu'] / before['cpu']:4.2f}"
         )
     total = sum(WEIGHTS.values())
-    ours, before = mix["ours"] / total, mix["before"] / total
+    mixed, mixed_before = mix["ours"] / total, mix["before"] / total
     print(
-        f"{'the load run mix (task weights)':<36} ours {ours:5.1f} ms         "
-        f"before {before:5.1f} ms         ratio {ours / before:4.2f}"
+        f"{'the load run mix (task weights)':<36} ours {mixed:5.1f} ms         "
+        f"before {mixed_before:5.1f} ms         ratio {mixed / mixed_before:4.2f}"
     )
 
 
