@@ -750,7 +750,7 @@ def scan_lookup_times(
 
 def explain_errors(records: list[dict], truth: list[int]) -> None:
     """What our side gets wrong, by kind (`--explain-errors`): the false pairs of its persons,
-    scored at or above the match threshold themselves (direct) or joined only through other
+    scored at or above the merge threshold themselves (direct) or joined only through other
     records of the cluster (transitive); the true pairs it missed, never candidates or scored
     low; and for each kind the commonest comparison vectors (one level per field, 4 = the same
     value, 0 = missing on a side) with the fields holding the very same filter."""
@@ -774,9 +774,9 @@ def explain_errors(records: list[dict], truth: list[int]) -> None:
     false = predicted[people[predicted // n] != people[predicted % n]]
     missed = actual[labels[actual // n] != labels[actual % n]]
     false_p, false_c = _scored(batch, false, weights, table)
-    direct = false_p >= matching.Thresholds().match
+    direct = false_p >= matching.Thresholds().merging  # what a run merges at
     print(f"explain: {len(predicted):,} pairs inside persons found, {len(false):,} of them false")
-    _vectors("  direct (scored >= match)", false_c, direct)
+    _vectors("  direct (scored >= merge)", false_c, direct)
     _vectors("  transitive (through other records)", false_c, ~direct)
     print(f"explain: {len(actual):,} true pairs, {len(missed):,} missed")
     never = ~packed.among(missed, candidates)
