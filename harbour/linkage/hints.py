@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from harbour.accounts.models import User
 from harbour.accounts.policy import Perm, can
-from harbour.audit.actions import SystemActor, lock_chains, record_event
+from harbour.audit.actions import EventSpec, SystemActor, lock_chains, record_event, record_events
 from harbour.audit.models import Outcome
 from harbour.cases.models import Survivor
 from harbour.core import tenancy
@@ -177,23 +177,34 @@ def _hint(by: User, mine: Encoding) -> Hint:
         answer=str(Answer.KNOWN if matched else Answer.NONE),
         place_told="yes" if places else "no",
     )
-    for org_id, survivor_id in matched:
-        # In the chain of the organisation whose record matched, by the system: it learns that
-        # a hint about its record was shown elsewhere, not where (which would tell it where the
-        # survivor went now); and whether the hint said where and when, by their consent.
-        record_event(
-            by=SystemActor("linkage-hint"),
-            action="linkage.hint_about",
-            org_id=org_id,
-            target_type="survivor",
-            target_id=survivor_id,
-            context={"place_told": "yes" if survivor_id in places else "no"},
-        )
+    _audit_about(matched, places)
     if not matched:
         return Hint(Answer.NONE)
     # Provinces first, then Canada (None), each by year.
     told = sorted(set(places.values()), key=lambda p: (p[0] is None, p[0] or "", p[1]))
     return Hint(Answer.KNOWN, tuple(told))
+
+
+def _audit_about(matched: list[tuple[Any, Any]], places: dict[Any, Any]) -> None:
+    """One `linkage.hint_about` event per matched record, in the chain of the organisation
+    whose record matched, by the system: it learns that a hint about its record was shown
+    elsewhere, not where (which would tell it where the survivor went now); and whether the
+    hint said where and when, by their consent. Appended organisation by organisation
+    (`record_events`: one lock of the head, one insert, one move of the head), in the order
+    matched: the same events as one `record_event` each, without its three to five queries
+    per matched record (a returning survivor matches several records in a large hub)."""
+    about: dict[Any, list[EventSpec]] = {}
+    for org_id, survivor_id in matched:
+        about.setdefault(org_id, []).append(
+            EventSpec(
+                action="linkage.hint_about",
+                target_type="survivor",
+                target_id=survivor_id,
+                context={"place_told": "yes" if survivor_id in places else "no"},
+            )
+        )
+    for org_id, events in about.items():
+        record_events(by=SystemActor("linkage-hint"), org_id=org_id, events=events)
 
 
 def _unavailable(by: User) -> Hint:
