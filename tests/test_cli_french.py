@@ -97,6 +97,19 @@ def test_the_translatable_descriptions_are_the_chain_s_own_english() -> None:
     assert first_bad_event(bare) == f"first bad event in {bare}"
 
 
+def test_audit_prune_refusals_without_language_follows_the_command_line(
+    french_locale: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Its --language chooses its messages; without it, the command line's language (LANG)."""
+    _french_has("--keep-days must be at least 1 (today's count is still kept): %(keep)d")
+    with pytest.raises(SystemExit):
+        main(["audit", "prune-refusals", "--keep-days", "0"])
+    assert (
+        f"--keep-days doit valoir au moins 1 (le décompte du jour est toujours conservé){NBSP}: 0"
+        in (capsys.readouterr().err)
+    )
+
+
 def test_audit_checkpoint_reports_in_french(case: Any, tmp_path: Path) -> None:
     _french_has("checkpoint of %(issued)s UTC -> %(path)s")
     out, _err = _in_french("audit_checkpoint", "--out", str(tmp_path))
