@@ -101,6 +101,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--start-at", default="", help="HH:MM UTC: prepare, then time from then (a quiet window)"
     )
+    parser.add_argument("--not-after", default="", help="HH:MM UTC: no timing started after it")
     parser.add_argument("--json", default="", help="also write the figures here")
     parser.add_argument("--keep", action="store_true", help="keep the throwaway directory")
     parser.add_argument(
@@ -592,6 +593,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if args.wait_for_run:
         linked = wait_for_run(args)
     wait_until(args.start_at)
+    if args.not_after and time.strftime("%H:%M", time.gmtime()) >= args.not_after:
+        raise SystemExit(f"not timed: past {args.not_after} UTC (the quiet window is over)")
     out: dict[str, Any] = {
         "vendor": connection.vendor,
         "encodings": encodings,
