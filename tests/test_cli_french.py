@@ -204,6 +204,33 @@ def test_harbour_check_through_harbour_passes_in_french(
     assert "Vérification de Harbour réussie." in out
 
 
+# --- imports -------------------------------------------------------------------------------------
+
+
+def test_grants_import_locates_each_problem_in_french(tmp_path: Path) -> None:
+    _french_has("%(where)s: %(message)s", "row %(n)s, %(column)s")
+    path = tmp_path / "funders.csv"
+    path.write_text(
+        "short_name,name_en,name_fr,kind,province,website\r\n"
+        "city-fund,City of Toronto,Ville de Toronto,municipal,CA-ZZ,https://example.org\r\n",
+        encoding="utf-8",
+    )
+    err = io.StringIO()
+    with translation.override("fr"), pytest.raises(CommandError):
+        call_command("grants_import", "funders", str(path), stdout=io.StringIO(), stderr=err)
+    assert f"ligne 2, province{NBSP}: " in err.getvalue()
+
+
+def test_directory_import_refuses_a_bad_file_in_french(tmp_path: Path) -> None:
+    _french_has("%(where)s: %(message)s", "Nothing was imported: %(n)d problems.")
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(b"[1]")
+    err = io.StringIO()
+    with translation.override("fr"), pytest.raises(CommandError) as refused:
+        call_command("directory_import", str(bad), "--dry-run", stderr=err)
+    assert str(refused.value).startswith("Rien n") and f"{NBSP}: " in err.getvalue()
+
+
 # --- files a command writes keep their own language ---------------------------------------------
 
 
