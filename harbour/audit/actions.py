@@ -396,11 +396,13 @@ def prune_refusal_tallies(*, by: Actor, keep_days: int = REFUSAL_TALLY_KEEP_DAYS
         # Per organisation of the person refused (whose rows they are, ADR 40). Only today's
         # rows are written, so none of these changes between the count and the delete.
         per_org = dict(old.values_list("actor_org_id").annotate(n=models.Count("id")).order_by())
-        deleted, _by_model = old.delete()
     # Each organisation's auditors see their own chain only (ADR 4): the deletion of their
-    # people's counts is written there; the system chain keeps the whole run (ADR 35's order).
+    # people's counts is written there; the system chain keeps the whole run. The chains are
+    # taken first, in ADR 35's order, before anything is deleted.
     orgs = sorted(org for org, n in per_org.items() if org is not None and n)
     lock_chains([*orgs, None])
+    with tenancy.widened("refusal tallies past their retention"):
+        deleted, _by_model = old.delete()
     for org in orgs:
         record_event(
             by=by,
