@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connections
 from django.utils import translation
 from django.utils.translation import gettext
 
@@ -39,6 +40,9 @@ def french_locale(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("LANG", "fr_CA.UTF-8")
     monkeypatch.setenv("HARBOUR_VAR_DIR", str(tmp_path))
+    # Django closes every connection after a command run from a command line (the process ends
+    # next); here the test's transaction must outlive it (PostgreSQL would lose it).
+    monkeypatch.setattr(connections, "close_all", lambda: None)
 
 
 def _in_french(command: str, *args: str) -> tuple[str, str]:

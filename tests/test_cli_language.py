@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.db import connections
 from django.utils import translation
 
 from harbour.cli import cli_language, main
@@ -49,6 +50,9 @@ def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[pytest.
     for name in ("HARBOUR_LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HARBOUR_VAR_DIR", str(tmp_path))  # no harbour.env read from var/
+    # Django closes every connection after a command run from a command line (the process ends
+    # next); here the test's transaction must outlive it (PostgreSQL would lose it).
+    monkeypatch.setattr(connections, "close_all", lambda: None)
     yield monkeypatch
     translation.activate("en")
 
