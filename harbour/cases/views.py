@@ -334,7 +334,7 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
         "timeline": [_timeline_row(item, names, links) for item in timeline],
         "transitions": [t for t in states.available(case.status) if can(user, t.perm)],
         "close_form": CloseCaseForm(),
-        "other_cases": case.survivor.cases.exclude(pk=case.pk).order_by("-intake_date"),
+        "other_cases": _other_cases(case),
         "record_kinds": links.with_url(_record_kinds(), "record_new"),
         "staff": _choices(user)["staff"] if can(user, Perm.CASE_REASSIGN) else [],
         "may_edit": can(user, Perm.CASE_EDIT),
@@ -370,10 +370,18 @@ def _immigration(case: Case, names: dict[str, str]) -> dict[str, Any]:
     }
 
 
+def _other_cases(case: Case) -> Any:
+    """The survivor's other episodes here, with what the page shows of them (not their sealed
+    values and forty other columns)."""
+    others = case.survivor.cases.exclude(pk=case.pk).order_by("-intake_date")
+    return others.only("id", "reference", "intake_date", "survivor_id")
+
+
 def _referrals_of(case: Case) -> Any:
     from harbour.sharing.models import Referral
 
-    return Referral.objects.filter(case=case).select_related("receiving_org")
+    shown = ("id", "kind", "status", "receiving_org__name_en", "receiving_org__name_fr")
+    return Referral.objects.filter(case=case).select_related("receiving_org").only(*shown)
 
 
 def _audit_case_view(

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from harbour.audit.models import AuditEvent
 from harbour.cases import actions
-from harbour.cases.models import CaseNote, Screening
+from harbour.cases.models import Case, CaseNote, Screening
 
 pytestmark = pytest.mark.django_db
 
@@ -71,3 +71,25 @@ def test_the_two_identity_reads_follow_each_other_in_the_chain(
     assert case_read.prev_hash == survivor_read.hash
     assert survivor_read.context == case_read.context == {"purpose": "case_view"}
     assert "case_note.body" in case_read.fields
+
+
+def test_the_survivor_s_other_episodes_are_listed(client_for, case, caseworker) -> None:
+    """Read with only the columns the page shows (views._other_cases): still each episode's
+    link, reference and month, newest first, and no query more for them."""
+    client = client_for(caseworker)
+    url = f"/cases/{case.pk}/"
+    alone = _queries(client, url)
+
+    def episode(day: str) -> Case:
+        values = {"intake_date": day, "intake_province": "CA-ON", "consent_to_record": True}
+        made, _new = actions.start_intake(
+            by=caseworker, survivor_values={}, case_values=values, survivor=case.survivor
+        )
+        return made
+
+    first, second = episode("2024-03-01"), episode("2025-07-09")
+    assert _queries(client, url) == alone
+    page = client.get(url).content.decode()
+    newer = f'<a href="/cases/{second.pk}/">{second.reference}</a> (2025-07)'
+    older = f'<a href="/cases/{first.pk}/">{first.reference}</a> (2024-03)'
+    assert f"{newer}, {older}" in page
