@@ -324,14 +324,14 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
     if identity:
         _audit_case_view(user, case, survivor_values, case_values, timeline)
     recorders = [i.record.created_by_id for i in timeline if i.kind in {"intake", "screening"}]
-    names = _names(case_values, staff=recorders)
+    names, recorded_by = _names(case_values, staff=recorders)
     links = _CaseLinks(case)
     context = {
         "case": case,
         "survivor_groups": links.sections("survivor", survivor_values, names),
         "case_groups": links.sections("case", case_values, names),
         "display_name": _display_name(survivor_values) if identity else "",
-        "timeline": [_timeline_row(item, names, links) for item in timeline],
+        "timeline": [_timeline_row(item, names, links, recorded_by) for item in timeline],
         "transitions": [t for t in states.available(case.status) if can(user, t.perm)],
         "close_form": CloseCaseForm(),
         "other_cases": _other_cases(case),
@@ -439,16 +439,19 @@ class _CaseLinks:
 
 
 def _timeline_row(
-    item: queries.TimelineItem, names: dict[str, str], links: _CaseLinks
+    item: queries.TimelineItem,
+    names: dict[str, str],
+    links: _CaseLinks,
+    recorded_by: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """`by`: who recorded it (None when no one is known). The recorders of the intake (the
-    case's creator) and of screenings are among `names`, so they cost no query a row; the
-    other records come with theirs (queries.timeline)."""
+    case's creator) and of screenings are in `recorded_by`, read with the page's names, so
+    they cost no query a row; the other records come with theirs (queries.timeline)."""
     by_id = item.record.created_by_id
     if not by_id:
         by = None
-    elif str(by_id) in names:
-        by = names[str(by_id)]
+    elif str(by_id) in (recorded_by or {}):
+        by = (recorded_by or {})[str(by_id)]
     else:
         by = item.record.created_by.full_name
     if item.kind == "intake":
@@ -465,21 +468,26 @@ def _display_name(values: dict[str, Any]) -> str:
     return preferred or full
 
 
-def _names(values: dict[str, Any], *, staff: list[Any] | None = None) -> dict[str, str]:
-    """Names of the staff and organisations the values name by id, and of `staff` (who
-    recorded the intake and the screenings, on the timeline): one query for people, one for
-    organisations, none when there is no id to look up."""
+def _names(
+    values: dict[str, Any], *, staff: list[Any] | None = None
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The names of the staff and organisations the values name by id (shown for the values
+    of those types), and apart, the names of `staff` (who recorded the intake and the
+    screenings, on the timeline): one query for people, one for organisations, none when
+    there is no id to look up."""
     from harbour.orgs.models import Organisation
 
     ids = [v for v in values.values() if isinstance(v, uuid.UUID)]
-    people = ids + [i for i in staff or [] if i]
-    names: dict[str, str] = {}
-    if people:
-        found = User.objects.filter(pk__in=people).values_list("pk", "full_name")
-        names |= {str(pk): full_name for pk, full_name in found}
+    wanted = {str(i) for i in staff or [] if i}
+    people: dict[str, str] = {}
+    if ids or wanted:
+        found = User.objects.filter(pk__in=ids + sorted(wanted)).values_list("pk", "full_name")
+        people = {str(pk): full_name for pk, full_name in found}
+    shown = {str(v) for v in ids}
+    names = {pk: name for pk, name in people.items() if pk in shown}
     if ids:
         names |= {str(o.pk): o.name for o in Organisation.objects.filter(pk__in=ids)}
-    return names
+    return names, {pk: name for pk, name in people.items() if pk in wanted}
 
 
 def _record_kinds() -> list[dict[str, Any]]:
