@@ -1,5 +1,6 @@
 """Every write of record linkage: encoding survivors (inside their organisation) and runs."""
 
+import dataclasses
 import hashlib
 import hmac
 import time
@@ -177,7 +178,10 @@ def run_linkage(*, by: Actor, thresholds: matching.Thresholds | None = None) -> 
 
     Encodings of another key or scheme are not compared (counted as stale); uncertain pairs
     are never merged, only counted. Crosses organisations on purpose: it reads encodings only.
+    The thresholds it ran with are stored with its weights and in its audit event: runs since
+    71c41e6 merge at 1/2, earlier ones at 0.7, and their persons differ (ADR 27, ADR 41).
     """
+    thresholds = thresholds or matching.Thresholds()
     key = hub_key()
     started = time.perf_counter()
     with tenancy.widened("record linkage run (encodings only)"):
@@ -205,7 +209,7 @@ def run_linkage(*, by: Actor, thresholds: matching.Thresholds | None = None) -> 
             weak_records=result.weak_records,
             stale_records=stale,
             candidate_pairs=result.candidate_pairs,
-            weights=_weights_json(result.weights, key, batch),
+            weights=_weights_json(result.weights, key, batch, thresholds),
         )
     record_event(
         by=by,
@@ -217,6 +221,7 @@ def run_linkage(*, by: Actor, thresholds: matching.Thresholds | None = None) -> 
             "persons": str(run.persons),
             "uncertain": str(run.uncertain_pairs),
             "ms": str(round(1000 * (time.perf_counter() - started))),
+            **{f"threshold_{name}": str(value) for name, value in _thresholds(thresholds).items()},
         },
     )
     return run
@@ -255,15 +260,34 @@ class _WithoutKey(Func):
         return f"json_remove({column}, %s)", (*params, f"$.{self.key}")
 
 
+def _thresholds(thresholds: matching.Thresholds) -> dict[str, float]:
+    """What a run records of its thresholds: `merge` and `uncertain` decide its persons,
+    `conflict` the merges it refuses; `match` is the hint's at the time, kept for the record
+    (a run does not use it)."""
+    return dataclasses.asdict(thresholds)
+
+
 def _weights_json(
-    weights: matching.Weights | None, key: LinkageKey, batch: packed.Packed
+    weights: matching.Weights | None,
+    key: LinkageKey,
+    batch: packed.Packed,
+    thresholds: matching.Thresholds,
 ) -> dict[str, Any]:
     if weights is None:
+        # Nothing to score with: the hint reads a run's weights only when there are some.
         return {}
     # With the run's term frequencies (keyed digests -> counts), which the hint weighs by as
-    # the run did (linkage.lookup, ADR 41).
+    # the run did (linkage.lookup, ADR 41), and the thresholds it ran with. A run without
+    # them was made before they were stored: at 0.7 before 71c41e6, at 1/2 since (its
+    # `created_at` against the deployment tells; ADR 27, amended 2026-12-06).
     frequencies = frequencies_json(key, batch.encodings(matching.TF_FIELDS, key_id=key.key_id))
-    return {"m": weights.m, "u": weights.u, "prior": weights.prior, "frequencies": frequencies}
+    return {
+        "m": weights.m,
+        "u": weights.u,
+        "prior": weights.prior,
+        "frequencies": frequencies,
+        "thresholds": _thresholds(thresholds),
+    }
 
 
 def _store_persons(ids: list[Any], labels: list[int]) -> None:
