@@ -102,11 +102,7 @@ def _weights_at(records: list, posterior: float) -> matching.Weights:
     `posterior` (with the batch's term frequencies, as a run and the hint weigh them)."""
     defaults = matching.estimate({}, {})
     frequencies = matching.Frequencies.of(records)
-    vector = matching.compare(records[0], records[1])
-    p = matching.pair_probability(records[0], records[1], vector, defaults, frequencies)
-    assert 0.001 < p < 0.999  # neither the same for sure nor clipped
-    logit = defaults.logit + math.log2(posterior / (1 - posterior)) - math.log2(p / (1 - p))
-    prior = 2**logit / (1 + 2**logit)
+    prior = _prior_for(records[0], records[1], defaults, frequencies, posterior)
     return matching.Weights(m=defaults.m, u=defaults.u, prior=prior)
 
 
