@@ -625,6 +625,7 @@ def test_a_batch_merges_at_its_own_threshold_not_the_hints():
     assert above.labels[0] != above.labels[1] and above.uncertain_pairs >= 1
     assert above.persons == at.persons + 1
     assert matching.Thresholds().merge == 0.5 < matching.Thresholds().match
-    assert matching.Thresholds(uncertain=0.6, match=0.7).merging == 0.6  # never below uncertain
+    with pytest.raises(ValueError, match="merge"):  # a run never merges below `uncertain`
+        matching.Thresholds(uncertain=0.6, match=0.7)
     with pytest.raises(ValueError):
         matching.Thresholds(merge=1.0)
