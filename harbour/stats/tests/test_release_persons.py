@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from harbour.audit.actions import SystemActor
 from harbour.core.errors import Conflict
 from harbour.linkage import actions as linkage
+from harbour.linkage.core import matching
 from harbour.stats import actions, presentation, queries
 from harbour.stats.models import BudgetSpend, Release
 from harbour.stats.tests.conftest import intake
@@ -66,6 +67,8 @@ def test_a_release_after_a_linkage_run_records_and_shows_its_figures(
     assert recorded["persons_expected"] == run.persons_expected
     assert recorded["persons_if_uncertain_merged"] == run.persons_if_uncertain_merged
     assert recorded["run_at"] == run.created_at.isoformat()
+    assert recorded["thresholds"] == run.weights["thresholds"]  # what it merged at, kept with it
+    assert recorded["thresholds"]["merge"] == matching.Thresholds().merge
     note = presentation.persons_note(release)
     day = timezone.localtime(run.created_at).date().isoformat()
     assert note.startswith(f"Persons unduplicated by the record-linkage run of {day}")
