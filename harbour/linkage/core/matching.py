@@ -356,7 +356,7 @@ class Thresholds:
     def __post_init__(self) -> None:
         # A merge below `uncertain` used to be raised to it silently (`merging`): a run then
         # merged at another posterior than the one asked for and recorded (ADR 41, amended
-        # 2026-12-06, seventh session). Refused instead, naming the threshold at fault.
+        # 2026-12-06, sixth session, after review). Refused instead, naming the threshold at fault.
         if not 0 < self.conflict <= self.uncertain <= self.match < 1:
             raise ValueError("thresholds must satisfy 0 < conflict <= uncertain <= match < 1")
         if not self.uncertain <= self.merge < 1:
