@@ -1,9 +1,9 @@
 """Operators' commands in French (issue #9): each family run through `harbour` with a French
 locale, or inside translation.override, says its messages and errors in French.
 
-These need the compiled French catalogue, which is merged at the end of the session
-(/work/tr/O2.json): a test whose message has no French yet skips and says so. The choice of
-language itself is tested in tests/test_cli_language.py, which never skips.
+These need the compiled French catalogue: a test whose message has no French fails and names
+it (tests/test_i18n.py also fails then). The choice of language itself is tested in
+tests/test_cli_language.py.
 """
 
 import io
@@ -29,8 +29,7 @@ NBSP = "\u00a0"
 def _french_has(*msgids: str) -> None:
     with translation.override("fr"):
         missing = [m for m in msgids if gettext(m) == m]
-    if missing:
-        pytest.skip(f"the French catalogue does not have {missing[0]!r} yet (/work/tr/O2.json)")
+    assert not missing, f"the French catalogue does not have {missing[0]!r}"
 
 
 @pytest.fixture
@@ -92,7 +91,7 @@ def test_the_first_bad_event_is_described_in_french() -> None:
 
 
 def test_the_translatable_descriptions_are_the_chain_s_own_english() -> None:
-    """Never skips: the copy here must not drift from harbour.audit.chain's wording (the
+    """The copy here must not drift from harbour.audit.chain's wording (the
     tampering tests and logs use the latter)."""
     assert {k: str(v) for k, v in DESCRIPTIONS.items()} == chain.DESCRIPTIONS
     problem = Problem("org-1", 7, "gap", 42, "case.updated")
@@ -239,7 +238,7 @@ def test_directory_import_refuses_a_bad_file_in_french(tmp_path: Path) -> None:
 
 
 def test_the_openapi_reference_is_english_even_from_a_french_command_line(tmp_path: Path) -> None:
-    """Never skips: docs/reference/openapi.json is the English document whatever LANG says."""
+    """docs/reference/openapi.json is the English document whatever LANG says."""
     from harbour.api.management.commands.api_openapi import openapi_text
 
     english = openapi_text()
@@ -251,7 +250,7 @@ def test_the_openapi_reference_is_english_even_from_a_french_command_line(tmp_pa
 def test_the_data_dictionary_reference_is_the_same_from_a_french_command_line(
     tmp_path: Path,
 ) -> None:
-    """Never skips: docs/reference/data-dictionary.md shows both languages side by side."""
+    """docs/reference/data-dictionary.md shows both languages side by side."""
     english, french = tmp_path / "en.md", tmp_path / "fr.md"
     call_command("standard_docs", "--out", str(english), stdout=io.StringIO())
     _in_french("standard_docs", "--out", str(french))
