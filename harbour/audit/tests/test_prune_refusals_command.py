@@ -2,38 +2,20 @@
 refuses a bad --keep-days in it, changing nothing."""
 
 import datetime as dt
-import io
-import uuid
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from harbour.audit.models import AuditEvent, RefusalTally
+from harbour.audit.tests.refusal_rows import prune as _prune
+from harbour.audit.tests.refusal_rows import tally as _tally
 
 pytestmark = pytest.mark.django_db
 
 DONE = "%(deleted)d daily count(s) of refused reads older than %(keep)d day(s) deleted"
 TOO_SHORT = "--keep-days must be at least 1 (today's count is still kept): %(keep)d"
-
-
-def _tally(days_ago: int) -> RefusalTally:
-    return RefusalTally.objects.create(
-        actor_id=uuid.uuid4(),
-        actor_org_id=uuid.uuid4(),
-        owner_org_id=uuid.uuid4(),
-        day=timezone.localdate() - dt.timedelta(days=days_ago),
-        count=1,
-        last_target_type="case",
-        last_target_id=str(uuid.uuid4()),
-    )
-
-
-def _prune(*args: str) -> str:
-    out = io.StringIO()
-    call_command("audit_prune_refusals", *args, stdout=out)
-    return out.getvalue()
 
 
 def _french_catalogue_has(msgid: str) -> None:

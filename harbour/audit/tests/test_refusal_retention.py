@@ -1,37 +1,22 @@
 """Daily counts of refused reads are deleted after their retention (issue #12: RefusalTally grew
 for ever), by `harbour audit prune-refusals`, run daily; the trail's events stay."""
 
-import datetime as dt
-import io
 import uuid
 
 import pytest
-from django.core.management import CommandError, call_command
-from django.utils import timezone
+from django.core.management import CommandError
 
 from harbour.audit.actions import REFUSAL_TALLY_KEEP_DAYS, record_refused_read
 from harbour.audit.models import AuditEvent, RefusalTally
 from harbour.audit.queries import verify
+from harbour.audit.tests.refusal_rows import prune as _prune
+from harbour.audit.tests.refusal_rows import tally
 
 pytestmark = pytest.mark.django_db
 
 
 def _tally(days_ago: int, org_id: uuid.UUID) -> RefusalTally:
-    return RefusalTally.objects.create(
-        actor_id=uuid.uuid4(),
-        actor_org_id=org_id,
-        owner_org_id=uuid.uuid4(),
-        day=timezone.localdate() - dt.timedelta(days=days_ago),
-        count=3,
-        last_target_type="case",
-        last_target_id=str(uuid.uuid4()),
-    )
-
-
-def _prune(*args: str) -> str:
-    out = io.StringIO()
-    call_command("audit_prune_refusals", *args, stdout=out)
-    return out.getvalue()
+    return tally(days_ago, org_id, count=3)
 
 
 def test_counts_past_their_retention_are_deleted_in_every_organisation(org, other_org) -> None:

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from harbour.linkage.core import encoding as enc
 from harbour.linkage.core import matching
+from harbour.linkage.tests.namesakes import one_person_among_others
 
 KEY = enc.LinkageKey(b"k" * 32)
 OTHER = enc.LinkageKey(b"o" * 32)
@@ -596,19 +597,7 @@ def test_a_batch_merges_at_its_own_threshold_not_the_hints():
     """A run joins two records when one person is likelier than two (`Thresholds.merge`,
     ½ by default), below the hint's `match`; at or above `merge` they are one person,
     just below it an uncertain pair."""
-    person = {"given_name": "Maricel", "family_name": "Santos", "birth_date": dt.date(1988, 4, 12)}
-    records = [
-        enc.encode(KEY, person),
-        enc.encode(KEY, {**person, "given_name": "Marisel", "birth_date": dt.date(1988, 12, 4)}),
-    ]
-    rng = random.Random(5)
-    syllables = ["ka", "ri", "mo", "lu", "ne", "sa", "to", "vi", "da", "pe"]
-    for _other in range(200):
-        given, family = ("".join(rng.choices(syllables, k=3)) for _name in range(2))
-        born = dt.date(1950, 1, 1) + dt.timedelta(days=rng.randrange(20_000))
-        records.append(
-            enc.encode(KEY, {"given_name": given, "family_name": family, "birth_date": born})
-        )
+    records = one_person_among_others(KEY)
     weights = matching.estimate({}, {})
     vector = matching.compare(records[0], records[1])
     p = matching.pair_probability(

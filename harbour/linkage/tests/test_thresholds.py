@@ -5,7 +5,6 @@ records the ones it ran with, and `harbour linkage run` takes `--merge`."""
 import dataclasses
 import datetime as dt
 import math
-import random
 from io import StringIO
 
 import pytest
@@ -19,6 +18,7 @@ from harbour.linkage.core import matching
 from harbour.linkage.core.encoding import Encoding, LinkageKey, encode
 from harbour.linkage.management.commands.linkage_run import Command
 from harbour.linkage.models import LinkageRun
+from harbour.linkage.tests.namesakes import one_person_among_others
 
 KEY = LinkageKey(b"t" * 32)
 DEFAULTS = {"match": 0.7, "uncertain": 0.2, "merge": 0.5, "conflict": 0.001}
@@ -80,21 +80,7 @@ def test_merge_between_uncertain_and_one_is_accepted_whatever_match(given):
 
 
 def _hub() -> list:
-    """One person twice (a typo in the given name, day and month swapped) among 200 others."""
-    person = {"given_name": "Maricel", "family_name": "Santos", "birth_date": dt.date(1988, 4, 12)}
-    records = [
-        encode(KEY, person),
-        encode(KEY, {**person, "given_name": "Marisel", "birth_date": dt.date(1988, 12, 4)}),
-    ]
-    rng = random.Random(5)
-    syllables = ["ka", "ri", "mo", "lu", "ne", "sa", "to", "vi", "da", "pe"]
-    for _other in range(200):
-        given, family = ("".join(rng.choices(syllables, k=3)) for _name in range(2))
-        born = dt.date(1950, 1, 1) + dt.timedelta(days=rng.randrange(20_000))
-        records.append(
-            encode(KEY, {"given_name": given, "family_name": family, "birth_date": born})
-        )
-    return records
+    return one_person_among_others(KEY)
 
 
 def _weights_at(records: list, posterior: float) -> matching.Weights:
