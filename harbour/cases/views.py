@@ -6,18 +6,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.defaultfilters import date as date_filter
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
-from django.utils.html import escape
-from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from harbour.accounts.models import User
 from harbour.accounts.policy import Perm, can
-from harbour.cases import actions, policy, queries, states
+from harbour.cases import actions, policy, presentation, queries, states
 from harbour.cases.forms import (
     CloseCaseForm,
     DictionaryForm,
@@ -28,16 +24,13 @@ from harbour.cases.forms import (
 from harbour.cases.immigration import chart
 from harbour.cases.immigration import views as immigration_views
 from harbour.cases.models import Case, CaseStatus, Screening
-from harbour.cases.values import display_value, read_values, sealed_shown
+from harbour.cases.values import read_values, sealed_shown
 from harbour.core.errors import DomainError, NotFound
 from harbour.core.forms import set_choices, show_errors, uuid_or_none
 from harbour.standard import delphi
 from harbour.standard.dictionary import current
 
 PAGE_SIZE = 25
-# Stand-ins reversed once per page: a row's link is the pattern with the row's own ids.
-_ANY_ID = uuid.UUID(int=0)
-_ANY_KIND = "any-kind"
 
 
 def _user(request: HttpRequest) -> User:
@@ -82,7 +75,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     statuses = [(value, str(label)) for value, label in CaseStatus.choices]
     context = {
         "page": page,
-        "rows": _list_rows(page, dict(statuses), exploitation.codelist),
+        "rows": presentation.list_rows(page, dict(statuses), exploitation.codelist),
         "status": status,
         "mine": mine,
         "statuses": statuses,
@@ -92,35 +85,6 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "exploitation": exploitation,
     }
     return render(request, "cases/list.html", context)
-
-
-def _list_rows(page: Any, status_labels: dict[str, str], codelist: Any) -> list[dict[str, Any]]:
-    """Each row of the list as HTML, written in Python: in the template each row was a dozen
-    lookups, a reverse, a status label (a lazy translation looked up through the model's
-    choices) and a code list label per code, about a third of the page's time (issue 9, item 5;
-    test_case_list.py compares it with the template it replaces)."""
-    detail = reverse("cases:detail", args=[_ANY_ID])
-    survivor = escape(_("Survivor"))
-    rows = []
-    for case in page:
-        codes = case.exploitation_types or []
-        labels = ", ".join(str(codelist.label_of(c)) if codelist else c for c in codes)
-        owner = case.owner.full_name if case.owner_id else ""
-        html = (
-            "\n    <tr>\n"
-            f'      <td><a href="{detail.replace(str(_ANY_ID), str(case.pk))}">'
-            f"{escape(case.reference)}</a><br>"
-            f'<span class="muted small">{survivor} <span class="nowrap">'
-            f"{escape(case.survivor.reference)}</span></span></td>\n"
-            f"      <td>{date_filter(case.intake_date, 'Y-m-d')}</td>\n"
-            f'      <td><span class="badge{" ok" if case.is_open else " muted"}">'
-            f"{escape(status_labels.get(case.status, case.status))}</span></td>\n"
-            f"      <td>{escape(labels)}</td>\n"
-            f"      <td>{escape(owner or '—')}</td>\n"
-            "    </tr>"
-        )
-        rows.append({"case": case, "html": SafeString(html)})
-    return rows
 
 
 @login_required
@@ -286,33 +250,6 @@ def discard_draft(request: HttpRequest, draft_id: str) -> HttpResponse:
 # --- one case ---------------------------------------------------------------------------------
 
 
-def _grouped(entity: Any, values: dict[str, Any], names: dict[str, str]) -> list[dict[str, Any]]:
-    """The entity's filled-in values, by group, ready to display; `editable` says whether the
-    group has fields a caseworker may edit on its own page."""
-    editable_ids = {f.id for f in fields_of(entity)} - set(actions.PROTECTED_CASE_FIELDS)
-    groups = []
-    for group_id, label in [(g.id, g.label) for g in entity.groups] + [(None, entity.label)]:
-        members = [f for f in entity.fields if f.group == group_id]
-        if not members:
-            continue
-        rows = []
-        for field in members:
-            if field.id not in values:
-                continue
-            value = values[field.id]
-            shown = (
-                names.get(str(value), "")
-                if field.type in {"staff", "organisation"}
-                else display_value(field, value)
-            )
-            rows.append({"field": field, "value": shown})
-        editable = any(f.id in editable_ids for f in members)
-        groups.append(
-            {"id": group_id or "other", "label": label, "rows": rows, "editable": editable}
-        )
-    return groups
-
-
 @login_required
 def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
     user = _user(request)
@@ -325,13 +262,15 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
         _audit_case_view(user, case, survivor_values, case_values, timeline)
     recorders = [i.record.created_by_id for i in timeline if i.kind in {"intake", "screening"}]
     names, recorded_by = _names(case_values, staff=recorders)
-    links = _CaseLinks(case)
+    links = presentation.CaseLinks(case)
     context = {
         "case": case,
         "survivor_groups": links.sections("survivor", survivor_values, names),
         "case_groups": links.sections("case", case_values, names),
         "display_name": _display_name(survivor_values) if identity else "",
-        "timeline": [_timeline_row(item, names, links, recorded_by) for item in timeline],
+        "timeline": [
+            presentation.timeline_row(item, names, links, recorded_by) for item in timeline
+        ],
         "transitions": [t for t in states.available(case.status) if can(user, t.perm)],
         "close_form": CloseCaseForm(),
         "other_cases": _other_cases(case),
@@ -359,7 +298,8 @@ def _immigration(case: Case, names: dict[str, str]) -> dict[str, Any]:
     for mark in found.marks if found else []:
         record = records[mark.step.key]
         values = read_values(record, with_identity=False)
-        shown = [r for g in _grouped(entity, values, names) for r in g["rows"] if r["value"]]
+        groups = presentation.grouped(entity, values, names)
+        shown = [r for g in groups for r in g["rows"] if r["value"]]
         shown = [r for r in shown if r["field"].id not in {"step", "step_date"}]
         label = current().codelists["immigration_step_type"].label_of(mark.step.step)
         rows.append({"mark": mark, "record": record, "label": label, "rows": shown})
@@ -405,61 +345,6 @@ def _audit_case_view(
         ],
         purpose="case_view",
     )
-
-
-class _CaseLinks:
-    """The case page's links in its lists (timeline rows, sections, record kinds, screening
-    sets): one reverse a kind of link instead of one a row (issue 9, item 5)."""
-
-    def __init__(self, case: Case) -> None:
-        self.case = case
-        self.edit = reverse("cases:record_edit", args=[case.pk, _ANY_KIND, _ANY_ID])
-        self.screening = reverse("cases:screening", args=[case.pk, _ANY_ID])
-
-    def sections(
-        self, entity_id: str, values: dict[str, Any], names: dict[str, str]
-    ) -> list[dict[str, Any]]:
-        """_grouped, each group with the link to edit it."""
-        pattern = reverse("cases:edit_section", args=[self.case.pk, entity_id, _ANY_KIND])
-        groups = _grouped(current().entity(entity_id), values, names)
-        return [g | {"url": pattern.replace(f"/{_ANY_KIND}/", f"/{g['id']}/")} for g in groups]
-
-    def with_url(self, items: list[dict[str, Any]], url_name: str) -> list[dict[str, Any]]:
-        """Each item (an "id") with its link: the route `url_name` of this case and that id."""
-        pattern = reverse(f"cases:{url_name}", args=[self.case.pk, _ANY_KIND])
-        return [i | {"url": pattern.replace(f"/{_ANY_KIND}/", f"/{i['id']}/")} for i in items]
-
-    def of(self, item: queries.TimelineItem) -> str:
-        if item.kind == "screening":
-            return self.screening.replace(str(_ANY_ID), str(item.record.pk))
-        if item.kind == "intake":
-            return ""
-        url = self.edit.replace(str(_ANY_ID), str(item.record.pk))
-        return url.replace(f"/{_ANY_KIND}/", f"/{item.kind}/")
-
-
-def _timeline_row(
-    item: queries.TimelineItem,
-    names: dict[str, str],
-    links: _CaseLinks,
-    recorded_by: dict[str, str] | None = None,
-) -> dict[str, Any]:
-    """`by`: who recorded it (None when no one is known). The recorders of the intake (the
-    case's creator) and of screenings are in `recorded_by`, read with the page's names, so
-    they cost no query a row; the other records come with theirs (queries.timeline)."""
-    by_id = item.record.created_by_id
-    if not by_id:
-        by = None
-    elif str(by_id) in (recorded_by or {}):
-        by = (recorded_by or {})[str(by_id)]
-    else:
-        by = item.record.created_by.full_name
-    if item.kind == "intake":
-        return {"item": item, "label": _("Intake"), "rows": [], "by": by, "url": ""}
-    entity = current().entity(item.kind)
-    rows = _grouped(entity, item.values, names)
-    flat = [r for g in rows for r in g["rows"] if r["value"]]
-    return {"item": item, "label": entity.label, "rows": flat, "by": by, "url": links.of(item)}
 
 
 def _display_name(values: dict[str, Any]) -> str:

@@ -1,4 +1,4 @@
-"""The case list's rows, written in Python (views._list_rows), are what its template loop
+"""The case list's rows, written in Python (presentation.list_rows), are what its template loop
 wrote, character for character, in English and French; one row per case of the page (issue 9,
 item 5)."""
 
@@ -7,7 +7,7 @@ from django.core.paginator import Paginator
 from django.template import engines
 from django.utils.translation import override
 
-from harbour.cases import queries, views
+from harbour.cases import presentation, queries
 from harbour.cases.models import Case, CaseStatus
 from harbour.standard.dictionary import current
 
@@ -39,7 +39,7 @@ def test_rows_as_the_template_wrote_them(make_case, caseworker) -> None:
     for language in ("en", "fr"):
         with override(language):
             labels = {value: str(label) for value, label in CaseStatus.choices}
-            rows = views._list_rows(page, labels, field.codelist)
+            rows = presentation.list_rows(page, labels, field.codelist)
             ours = "".join(str(row["html"]) for row in rows)
             theirs = BEFORE.render({"page": page, "exploitation": field})
             assert ours == theirs
