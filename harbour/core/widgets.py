@@ -30,12 +30,12 @@ INPUTS = {f"django/forms/widgets/{kind}.html" for kind in ("text", "date", "emai
 TEXTAREA = "django/forms/widgets/textarea.html"
 
 
-def _shown(value: Any) -> str:
-    """`{{ value }}` in an autoescaping template."""
+def as_html(value: Any) -> str:
+    """`{{ value }}` in an autoescaping template, as Django's render_value_in_context writes
+    it: local time, localised, escaped unless already safe, lazy text translated."""
     if type(value) is str:  # nearly every label and value: what escape() does, without its
         return html.escape(value)  # lazy-string and localisation checks (2,300 options a form)
-    value = localize(template_localtime(value))
-    return str(conditional_escape(value if isinstance(value, str) else str(value)))
+    return str(conditional_escape(localize(template_localtime(value))))
 
 
 def _formatted(value: Any) -> str:
@@ -54,7 +54,7 @@ def _attrs(attrs: dict[str, Any]) -> str:
     for name, value in attrs.items():
         if value is False:
             continue
-        shown = _shown(name)
+        shown = as_html(name)
         out.append(f" {shown}" if value is True else f' {shown}="{_formatted(value)}"')
     return "".join(out)
 
@@ -63,7 +63,7 @@ def _option(option: dict[str, Any]) -> str:
     """django/forms/widgets/select_option.html."""
     return (
         f'<option value="{_formatted(option["value"])}"{_attrs(option["attrs"])}>'
-        f"{_shown(option['label'])}</option>\n"
+        f"{as_html(option['label'])}</option>\n"
     )
 
 
@@ -72,14 +72,14 @@ def _input_option(option: dict[str, Any]) -> str:
     includes input.html (each template file ends with a newline, kept in the output)."""
     value = "" if option["value"] is None else f' value="{_formatted(option["value"])}"'
     tag = (
-        f'<input type="{_shown(option["type"])}" name="{_shown(option["name"])}"{value}'
+        f'<input type="{as_html(option["type"])}" name="{as_html(option["name"])}"{value}'
         f"{_attrs(option['attrs'])}>\n"
     )
     if not option.get("wrap_label"):
         return f"{tag}\n\n"
     id_ = option["attrs"].get("id")
-    for_ = f' for="{_shown(id_)}"' if id_ else ""
-    return f"<label{for_}>{tag} {_shown(option['label'])}</label>\n\n"
+    for_ = f' for="{as_html(id_)}"' if id_ else ""
+    return f"<label{for_}>{tag} {as_html(option['label'])}</label>\n\n"
 
 
 def _input(widget: dict[str, Any]) -> str:
@@ -87,25 +87,25 @@ def _input(widget: dict[str, Any]) -> str:
     value = widget["value"]
     shown = "" if value is None else f' value="{_formatted(value)}"'
     return (
-        f'<input type="{_shown(widget["type"])}" name="{_shown(widget["name"])}"{shown}'
+        f'<input type="{as_html(widget["type"])}" name="{as_html(widget["name"])}"{shown}'
         f"{_attrs(widget['attrs'])}>"
     )
 
 
 def _textarea(widget: dict[str, Any]) -> str:
     """django/forms/widgets/textarea.html."""
-    value = _shown(widget["value"]) if widget["value"] else ""
+    value = as_html(widget["value"]) if widget["value"] else ""
     return (
-        f'<textarea name="{_shown(widget["name"])}"{_attrs(widget["attrs"])}>\n{value}</textarea>'
+        f'<textarea name="{as_html(widget["name"])}"{_attrs(widget["attrs"])}>\n{value}</textarea>'
     )
 
 
 def _select(widget: dict[str, Any]) -> str:
     """django/forms/widgets/select.html."""
-    out = [f'<select name="{_shown(widget["name"])}"{_attrs(widget["attrs"])}>']
+    out = [f'<select name="{as_html(widget["name"])}"{_attrs(widget["attrs"])}>']
     for group_name, group_choices, _index in widget["optgroups"]:
         if group_name:
-            out.append(f'\n  <optgroup label="{_shown(group_name)}">')
+            out.append(f'\n  <optgroup label="{as_html(group_name)}">')
         out.extend(f"\n  {_option(option)}" for option in group_choices)
         if group_name:
             out.append("\n  </optgroup>")

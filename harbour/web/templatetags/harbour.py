@@ -1,17 +1,17 @@
 """Template helpers: dictionary labels and server-rendered SVG charts (no JavaScript, no CDN)."""
 
-import html
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django import template
 from django.template.defaultfilters import linebreaksbr
-from django.utils.formats import localize, number_format
+from django.utils.formats import number_format
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString
-from django.utils.timezone import template_localtime  # type: ignore[attr-defined]
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
+
+from harbour.core.widgets import as_html
 
 register = template.Library()
 
@@ -293,18 +293,11 @@ def match_label(kind: str) -> str:
 # --- a form field, as templates/includes/field.html writes it ----------------------------------
 
 
-def _esc(value: Any) -> str:
-    """`{{ value }}` in an autoescaping template (the values here: text, lazy text, safe text)."""
-    if type(value) is str:
-        return html.escape(value)
-    return str(conditional_escape(localize(template_localtime(value))))
-
-
 def _required_mark(bound: Any) -> str:
     dictionary_field = getattr(bound.field, "dictionary_field", None)
     if not getattr(dictionary_field, "required", False):
         return ""
-    hidden = _esc(_("(required)"))
+    hidden = as_html(_("(required)"))
     return (
         ' <span class="required-mark" aria-hidden="true">*</span>'
         f'<span class="visually-hidden">{hidden}</span>'
@@ -313,14 +306,14 @@ def _required_mark(bound: Any) -> str:
 
 def _help_and_errors(bound: Any, indent: str) -> str:
     help_text = (
-        f'<span class="help" id="{_esc(bound.auto_id)}_help">{_esc(bound.help_text)}</span>'
+        f'<span class="help" id="{as_html(bound.auto_id)}_help">{as_html(bound.help_text)}</span>'
         if bound.help_text
         else ""
     )
     errors = bound.errors
     listed = (
-        f'<ul class="errorlist" id="{_esc(bound.auto_id)}_errors">'
-        + "".join(f"<li>{_esc(e)}</li>" for e in errors)
+        f'<ul class="errorlist" id="{as_html(bound.auto_id)}_errors">'
+        + "".join(f"<li>{as_html(e)}</li>" for e in errors)
         + "</ul>"
         if errors
         else ""
@@ -339,11 +332,11 @@ def form_field(bound: Any) -> SafeString:
     grouped = input_type == "radio" or (
         getattr(widget, "allow_multiple_selected", False) and input_type == "checkbox"
     )
-    label = f"{_esc(bound.label)}{_required_mark(bound)}"
+    label = f"{as_html(bound.label)}{_required_mark(bound)}"
     if grouped:
         choices = "".join(
-            f'<li>{choice.tag()}<label for="{_esc(choice.id_for_label)}">'
-            f"{_esc(choice.choice_label)}</label></li>"
+            f'<li>{choice.tag()}<label for="{as_html(choice.id_for_label)}">'
+            f"{as_html(choice.choice_label)}</label></li>"
             for choice in bound
         )
         body = (
@@ -353,12 +346,13 @@ def form_field(bound: Any) -> SafeString:
         )
     else:
         body = (
-            f'\n  <label for="{_esc(bound.id_for_label)}">{label}</label>\n'
+            f'\n  <label for="{as_html(bound.id_for_label)}">{label}</label>\n'
             f"{_help_and_errors(bound, '  ')}  {conditional_escape(str(bound))}\n  "
         )
     has_error = " has-error" if bound.errors else ""
     return SafeString(
-        f'\n<div class="field{has_error}" id="field-{_esc(bound.html_name)}">\n  {body}\n</div>\n\n'
+        f'\n<div class="field{has_error}" id="field-{as_html(bound.html_name)}">\n'
+        f"  {body}\n</div>\n\n"
     )
 
 
@@ -372,7 +366,7 @@ def value_rows(rows: Sequence[Mapping[str, Any]]) -> SafeString:
     was several template lookups (issue 9, item 5; test_form_field.py compares the two)."""
     return SafeString(
         "".join(
-            f"<dt>{_esc(r['field'].label)}</dt><dd>{_esc(r['value'])}</dd>"
+            f"<dt>{as_html(r['field'].label)}</dt><dd>{as_html(r['value'])}</dd>"
             for r in rows
             if r["value"]
         )
@@ -384,7 +378,8 @@ def value_rows_br(rows: Sequence[Mapping[str, Any]]) -> SafeString:
     """The same for the timeline: every row, its value with `|linebreaksbr`."""
     return SafeString(
         "".join(
-            f"<dt>{_esc(r['field'].label)}</dt><dd>{linebreaksbr(r['value'], autoescape=True)}</dd>"
+            f"<dt>{as_html(r['field'].label)}</dt>"
+            f"<dd>{linebreaksbr(r['value'], autoescape=True)}</dd>"
             for r in rows
         )
     )
