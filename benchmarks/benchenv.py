@@ -15,10 +15,15 @@ def _key() -> str:
     return base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")
 
 
-def throwaway_harbour(database_url: str, *, name: str, every_org: bool = False, **env: str) -> Path:
+def throwaway_harbour(
+    database_url: str, *, name: str, every_org: bool = False, reuse: bool = False, **env: str
+) -> Path:
     """Configure and migrate a Harbour on `database_url` (SQLite in the folder when empty);
     `env` adds or overrides variables. `every_org`: the process runs with the operator's scope
-    over every organisation (ADR 40), as a seeding load does. Returns the throwaway folder."""
+    over every organisation (ADR 40), as a seeding load does. The database must hold no table
+    (a benchmark writes throwaway organisations, keys and audit events, and may drop indexes):
+    one that does is refused, unless `reuse` (a benchmark's own earlier seed). Returns the
+    throwaway folder."""
     var_dir = Path(tempfile.mkdtemp(prefix=f"harbour-bench-{name}-"))
     (var_dir / "static").mkdir()
     os.environ.update(
@@ -44,7 +49,20 @@ def throwaway_harbour(database_url: str, *, name: str, every_org: bool = False, 
 
     from harbour.core import tenancy
 
+    if not reuse:
+        _refuse_a_used_database()
     if every_org:
         tenancy.set_process_default(tenancy.ALL)
     call_command("migrate", verbosity=0, interactive=False)
     return var_dir
+
+
+def _refuse_a_used_database() -> None:
+    from django.db import connection
+
+    tables = connection.introspection.table_names()
+    if tables:
+        raise SystemExit(
+            f"{connection.settings_dict['NAME']} holds tables already ({len(tables)}): a benchmark "
+            "needs an EMPTY database of its own (createdb), never a real Harbour's"
+        )
