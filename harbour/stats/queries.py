@@ -187,7 +187,8 @@ def persons_method(run: Any) -> dict[str, Any]:
         "uncertain_pairs": run.uncertain_pairs,
         "weak_records": run.weak_records,
         "stale_records": run.stale_records,
-        # What the run merged at (ADR 41, sixth session); None for runs made before it was kept.
+        # What the run merged at (ADR 41, sixth session); None for a run made before it was kept
+        # or one without weights (too few records to learn them: its audit event has them).
         "thresholds": (run.weights or {}).get("thresholds"),
     }
 
