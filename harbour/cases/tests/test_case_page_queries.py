@@ -1,13 +1,15 @@
 """The case page's cost does not grow with the records on its timeline, and its identity reads
 are written together (issue 9: the page is the load run's most visited)."""
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from harbour.audit.models import AuditEvent
-from harbour.cases import actions
+from harbour.cases import actions, queries
 from harbour.cases.models import Case, CaseNote, Screening
 
 pytestmark = pytest.mark.django_db
@@ -93,3 +95,16 @@ def test_the_survivor_s_other_episodes_are_listed(client_for, case, caseworker) 
     newer = f'<a href="/cases/{second.pk}/">{second.reference}</a> (2025-07)'
     older = f'<a href="/cases/{first.pk}/">{first.reference}</a> (2024-03)'
     assert f"{newer}, {older}" in page
+
+
+def test_notes_written_at_one_moment_keep_the_order_the_database_gave_them(
+    case, caseworker
+) -> None:
+    """queries.timeline reads its records unordered and sorts them itself; ties of its whole
+    sort key (demo notes backdated to one day) keep the order the models' Meta.ordering
+    query gave them, so the case page reads as before (issue 9, review)."""
+    _notes(caseworker, case, 12)
+    CaseNote.objects.filter(case=case).update(created_at=dt.datetime(2026, 1, 1, 12, tzinfo=dt.UTC))
+    before = [n.pk for n in CaseNote.objects.filter(case=case)]
+    shown = [i.record.pk for i in queries.timeline(case, with_identity=False)]
+    assert [pk for pk in shown if pk in set(before)] == before
