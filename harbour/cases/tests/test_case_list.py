@@ -33,6 +33,9 @@ def test_rows_as_the_template_wrote_them(make_case, caseworker) -> None:
     make_case(caseworker, case={"exploitation_types": []})
     closed = make_case(caseworker)
     Case.objects.filter(pk=closed.pk).update(status=CaseStatus.CLOSED, owner=None)
+    # Text that must be escaped, where a user could write it: the owner's name, the references.
+    type(caseworker).objects.filter(pk=caseworker.pk).update(full_name="<b>O'Brien & Co</b>")
+    Case.objects.filter(pk=closed.pk).update(reference="<i>R&D</i>")
     cases = queries.filter_cases(Case.objects.filter(org_id=caseworker.org_id))
     page = Paginator(cases, 25).get_page(1)
     field = current().entity("case").field("exploitation_types")
@@ -45,3 +48,5 @@ def test_rows_as_the_template_wrote_them(make_case, caseworker) -> None:
             assert ours == theirs
             assert len(rows) == 3
             assert "—</td>" in ours  # the case without an owner
+            assert "&lt;b&gt;O&#x27;Brien &amp; Co&lt;/b&gt;" in ours and "<b>" not in ours
+            assert "&lt;i&gt;R&amp;D&lt;/i&gt;" in ours and "<i>" not in ours
