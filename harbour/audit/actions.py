@@ -395,14 +395,18 @@ def prune_refusal_tallies(*, by: Actor, keep_days: int = REFUSAL_TALLY_KEEP_DAYS
         old = RefusalTally.objects.filter(day__lt=before)
         # Per organisation of the person refused (whose rows they are, ADR 40). Only today's
         # rows are written, so none of these changes between the count and the delete.
-        per_org = dict(old.values_list("actor_org_id").annotate(n=models.Count("id")).order_by())
+        per_org = _refusals_per_org(old)
     # Each organisation's auditors see their own chain only (ADR 4): the deletion of their
     # people's counts is written there; the system chain keeps the whole run. The chains are
     # taken first, in ADR 35's order, before anything is deleted.
     orgs = sorted(org for org, n in per_org.items() if org is not None and n)
     lock_chains([*orgs, None])
     with tenancy.widened("refusal tallies past their retention"):
+        # Counted again under the locks: a prune running at the same moment may have deleted
+        # some first, and each chain must say only what this one deleted.
+        per_org = _refusals_per_org(old)
         deleted, _by_model = old.delete()
+    orgs = [org for org in orgs if per_org.get(org)]
     for org in orgs:
         record_event(
             by=by,
@@ -418,6 +422,10 @@ def prune_refusal_tallies(*, by: Actor, keep_days: int = REFUSAL_TALLY_KEEP_DAYS
         context={"before": before.isoformat(), "deleted": deleted, "organisations": len(orgs)},
     )
     return deleted
+
+
+def _refusals_per_org(tallies: Any) -> dict[Any, int]:
+    return dict(tallies.values_list("actor_org_id").annotate(n=models.Count("id")).order_by())
 
 
 def refuse_read(*, by: Actor, model: type[Any], record_id: Any) -> NoReturn:

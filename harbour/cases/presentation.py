@@ -94,7 +94,7 @@ class CaseLinks:
     def sections(
         self, entity_id: str, values: dict[str, Any], names: dict[str, str]
     ) -> list[dict[str, Any]]:
-        """_grouped, each group with the link to edit it."""
+        """`grouped`, each group with the link to edit it."""
         pattern = reverse("cases:edit_section", args=[self.case.pk, entity_id, _ANY_KIND])
         groups = grouped(current().entity(entity_id), values, names)
         return [g | {"url": _with_kind(pattern, g["id"])} for g in groups]

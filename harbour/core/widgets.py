@@ -35,7 +35,10 @@ def as_html(value: Any) -> str:
     it: local time, localised, escaped unless already safe, lazy text translated."""
     if type(value) is str:  # nearly every label and value: what escape() does, without its
         return html.escape(value)  # lazy-string and localisation checks (2,300 options a form)
-    return str(conditional_escape(localize(template_localtime(value))))
+    value = localize(template_localtime(value))
+    # Like render_value_in_context: anything not a str is made one first, so only text marked
+    # safe skips escaping (an object's own __html__ is not trusted).
+    return str(conditional_escape(value if isinstance(value, str) else str(value)))
 
 
 def _formatted(value: Any) -> str:

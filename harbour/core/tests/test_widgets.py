@@ -6,6 +6,7 @@ from collections.abc import Callable
 import pytest
 from django import forms
 from django.forms.boundfield import BoundWidget
+from django.template import engines
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy, override
 
@@ -109,3 +110,32 @@ def test_inputs_and_textareas_match_django(widget, value, language):
         ours, theirs = _both(widget, lambda: widget.render("f__x", value, attrs={"id": "id_f__x"}))
     assert ours == theirs
     assert ours.startswith(("<input", "<textarea"))
+
+
+class _Unsafe:
+    """An object that claims to be HTML and is not: `{{ value }}` escapes its text anyway."""
+
+    def __html__(self) -> str:
+        return "<b>trusted</b>"
+
+    def __str__(self) -> str:
+        return "<script>x</script>"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "<i>O'Brien & Co</i>",
+        mark_safe("<b>ok</b>"),
+        gettext_lazy("Survivor"),
+        3.5,
+        dt.date(2026, 12, 6),
+        None,
+        _Unsafe(),
+    ],
+)
+def test_as_html_is_what_a_template_writes(value: object) -> None:
+    template = engines["django"].from_string("{{ value }}")
+    for language in ("en", "fr"):
+        with override(language):
+            assert widgets.as_html(value) == template.render({"value": value})

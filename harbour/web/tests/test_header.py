@@ -41,7 +41,9 @@ def test_the_organisation_name_is_in_the_reader_s_language(caseworker) -> None:
 
 
 def test_a_user_without_an_organisation_has_no_name(caseworker) -> None:
-    caseworker.org_id = None  # never saved: how a national account without one reads
+    # Never saved, and not possible in the data (User.org is required): the statement's
+    # guard for a user object without one, not a kind of account.
+    caseworker.org_id = None
     assert header_reads(caseworker)[1] == ""
 
 
