@@ -71,6 +71,21 @@ def _row(values: Any) -> StoredKey:
     return StoredKey(str(values[0]), str(values[1]), int(values[2]), *values[3:])
 
 
+def _write_ahead_log(conn: sqlite3.Connection) -> None:
+    """Switch a new file to write-ahead logging. The mode is kept in the file, so only the first
+    connections of a new key store switch it; SQLite answers "database is locked" at once, not
+    after the busy timeout, to one of two connections switching together (threads starting
+    side by side): that one waits and asks again."""
+    for attempt in range(200):
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == 199:
+                raise
+            time.sleep(0.01)
+
+
 class SQLiteKeyStore:
     """A file beside the database. Deleted keys are overwritten (secure_delete) and the
     write-ahead log is truncated after a destruction, so the key does not linger in the file."""
@@ -84,7 +99,8 @@ class SQLiteKeyStore:
         if conn is None or getattr(self._local, "pid", None) != os.getpid():
             os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
             conn = sqlite3.connect(self.path, timeout=20, isolation_level=None)
-            for pragma in ("journal_mode=WAL", "synchronous=FULL", "secure_delete=ON"):
+            _write_ahead_log(conn)
+            for pragma in ("synchronous=FULL", "secure_delete=ON"):
                 conn.execute(f"PRAGMA {pragma}")
             conn.execute(
                 f"CREATE TABLE IF NOT EXISTS {TABLE} (subject_id TEXT PRIMARY KEY, "

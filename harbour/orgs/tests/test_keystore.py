@@ -94,3 +94,27 @@ def test_many_keys_are_stored_in_one_write_and_an_existing_one_is_kept(store) ->
     assert [store.get(k.subject_id) for k in many] == many
     assert store.get(first.subject_id) == first
     assert store.versions_in_use("org-1") == {1}
+
+
+def test_first_connections_to_a_new_file_all_open_it(tmp_path) -> None:
+    """Threads opening a new key store side by side all switch it to write-ahead logging (one
+    of two connections switching together is told "database is locked" at once, whatever the
+    busy timeout: it waits and asks again)."""
+    failures: list[BaseException] = []
+    for round_ in range(40):
+        store = keystore.SQLiteKeyStore(str(tmp_path / f"keys-{round_}.sqlite3"))
+
+        def write(n: int, store: keystore.SQLiteKeyStore = store) -> None:
+            try:
+                store.add(keystore.StoredKey(str(uuid.uuid4()), "org", 1, f"w{n}", keystore._now()))
+            except BaseException as exc:
+                failures.append(exc)
+            finally:
+                store.close()
+
+        threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert failures == []
