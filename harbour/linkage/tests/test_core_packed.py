@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from harbour.linkage.core import encoding as enc
 from harbour.linkage.core import matching, packed
+from harbour.linkage.tests.malformed import good_and_malformed
 
 KEY = enc.LinkageKey(b"k" * 32)
 
@@ -240,18 +241,8 @@ def test_packing_stored_texts_equals_packing_their_encodings(people):
 
 
 def test_packing_stored_texts_refuses_what_parsing_refuses():
-    good = enc.encode(KEY, {"given_name": "Ana", "family_name": "Cruz"}).to_text()
-    given = good.split(".")[2].partition(":")[2]
-    unbalanced = good.replace(given, "1" + given[1:] if given[0] != "1" else "3" + given[1:])
-    for bad in [
-        "",
-        "hle0" + good[4:],
-        good + ".given:ff",
-        good.replace("given:", "nickname:"),
-        good.rsplit(":", 1)[0] + ":zz",
-        good.rsplit(":", 1)[0] + ":1" + "0" * 200,  # wider than the field
-        unbalanced,
-    ]:
+    good, malformed = good_and_malformed(KEY)
+    for bad in malformed:
         with pytest.raises(enc.EncodingError):
             enc.Encoding.from_text(bad, key_id=KEY.key_id)
         with pytest.raises(enc.EncodingError):

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from harbour.linkage import lookup
 from harbour.linkage.core import encoding as enc
 from harbour.linkage.core import packed
+from harbour.linkage.tests.malformed import good_and_malformed
 from harbour.linkage.tests.test_core_packed import identities
 
 KEY = enc.LinkageKey(b"k" * 32)
@@ -54,19 +55,9 @@ def test_the_same_arrays_as_packed_from_texts(people, data):
 
 
 def test_the_same_refusals_as_packed_from_texts():
-    good = enc.encode(KEY, {"given_name": "Ana", "family_name": "Cruz"}).to_text()
-    given = good.split(".")[2].partition(":")[2]
-    unbalanced = good.replace(given, "1" + given[1:] if given[0] != "1" else "3" + given[1:])
-    for bad in [
-        "",
-        "hle0" + good[4:],
-        good + ".given:ff",
-        good.replace("given:", "nickname:"),
-        good.rsplit(":", 1)[0] + ":zz",
-        good.rsplit(":", 1)[0] + ":1" + "0" * 200,  # wider than the field
-        good.rsplit(":", 1)[0] + ":0",  # no bit set: not balanced
-        unbalanced,
-    ]:
+    good, malformed = good_and_malformed(KEY)
+    no_bit_set = good.rsplit(":", 1)[0] + ":0"  # not balanced
+    for bad in [*malformed, no_bit_set]:
         with pytest.raises(enc.EncodingError):
             packed.Packed.from_texts([good, bad], key_id=KEY.key_id)
         with pytest.raises(enc.EncodingError):
