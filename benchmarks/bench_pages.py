@@ -113,11 +113,112 @@ def _load_staff() -> User:
     return user
 
 
-def _requests(user: User, api: str) -> list[tuple[str, Callable[[Client], object]]]:
+def _partner(user: User) -> str:
+    """An organisation of the national protocol other than the user's: the load run's staff
+    refer to one of those (its `partners`)."""
+    from harbour.sharing.models import Party
+
+    adopted = Party.objects.filter(
+        agreement__is_national_protocol=True, accepted_at__isnull=False, left_at__isnull=True
+    ).exclude(org_id=user.org_id)
+    org = adopted.order_by("org_id").values_list("org_id", flat=True).first()
+    assert org is not None, "no partner in the national protocol: is this the demo?"
+    return str(org)
+
+
+class _Writes:
+    """The load run's writes through the API, with its bodies: an intake (a new survivor and
+    case each time), then for a case made so, a consent to a partner and a referral to it. They
+    write into the database measured (read-mostly: a few rows a run). Each consent and each
+    referral takes a case of its own, made beforehand and not measured (`stock`), so that
+    `--profile` of one of them alone measures only it."""
+
+    def __init__(self, user: User, bearer: dict[str, str]) -> None:
+        self.user, self.bearer, self.partner = user, bearer, _partner(user)
+        self.count = 0
+        self.for_consent: list[dict[str, Any]] = []
+        self.for_referral: list[dict[str, Any]] = []
+
+    def intake(self, c: Client) -> Any:
+        import uuid
+
+        self.count += 1
+        body = {
+            "survivor": {
+                "given_name": ("Maria", "Ana", "Li")[self.count % 3],
+                "family_name": f"Load{uuid.uuid4().int % 10**6}",
+                "birth_date": f"{1960 + self.count % 46}-0{1 + self.count % 9}-15",
+            },
+            "case": {
+                "intake_date": timezone.localdate().isoformat(),
+                "intake_province": self.user.org.province,
+                "consent_to_record": True,
+                "current_needs": ["safe_housing"],
+            },
+        }
+        response = c.post(
+            "/api/v1/cases",
+            data=json.dumps(body),
+            content_type="application/json",
+            HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex,
+            **self.bearer,  # type: ignore[arg-type]
+        )
+        assert response.status_code == 201, response.content
+        return response
+
+    def consent(self, c: Client) -> Any:
+        case = self.for_consent.pop()
+        response = c.post(
+            f"/api/v1/survivors/{case['survivor_id']}/consents",
+            data=json.dumps(
+                {
+                    "recipient_kind": "organisation",
+                    "recipient_org_id": self.partner,
+                    "categories": ["identity_contact", "needs"],
+                    "purposes": ["referral"],
+                    "method": "verbal",
+                }
+            ),
+            content_type="application/json",
+            **self.bearer,  # type: ignore[arg-type]
+        )
+        assert response.status_code in (200, 201), response.content
+        return response
+
+    def referral(self, c: Client) -> Any:
+        case = self.for_referral.pop()
+        response = c.post(
+            f"/api/v1/cases/{case['id']}/referrals",
+            data=json.dumps(
+                {
+                    "receiving_org_id": self.partner,
+                    "referral_date": timezone.localdate().isoformat(),
+                }
+            ),
+            content_type="application/json",
+            **self.bearer,  # type: ignore[arg-type]
+        )
+        assert response.status_code in (200, 201), response.content
+        return response
+
+    def stock(self, c: Client, n: int) -> None:
+        """n cases for consents, n with a consent for referrals (warm-up included)."""
+        for _ in range(n):
+            made = self.intake(c).json()
+            self.for_consent.append(made)
+            self.consent(c)  # takes `made`, which goes on to a referral
+            self.for_referral.append(made)
+            self.for_consent.append(self.intake(c).json())
+
+
+def _requests(
+    user: User, api: str, writes: "_Writes | None" = None
+) -> list[tuple[str, Callable[[Client], object]]]:
     """The locustfile's requests (their weights are its tasks'), for one caseworker."""
     case = Case.objects.filter(org_id=user.org_id).order_by("pk").first()
     assert case is not None
     bearer = {"HTTP_AUTHORIZATION": f"Bearer {api}"}
+    writes = writes or _Writes(user, bearer)
 
     def search_post(c: Client) -> object:
         return c.post("/cases/search/", {"name": "Maria"})
@@ -134,6 +235,9 @@ def _requests(user: User, api: str) -> list[tuple[str, Callable[[Client], object
         ("api: cases", lambda c: c.get("/api/v1/cases?page=2&page_size=50", **bearer)),
         ("api: case", lambda c: c.get(f"/api/v1/cases/{case.pk}", **bearer)),
         ("api: referrals", lambda c: c.get("/api/v1/referrals", **bearer)),
+        ("api: intake", writes.intake),
+        ("api: consent", writes.consent),
+        ("api: referral", writes.referral),
     ]
 
 
@@ -180,10 +284,12 @@ def load_requests(runs: int, profile: str | None) -> None:
     client = Client()
     client.force_login(user)
     with override_settings(ROOT_URLCONF=BARE_URLCONF):
-        every = _requests(user, api)
+        writes = _Writes(user, {"HTTP_AUTHORIZATION": f"Bearer {api}"})
+        writes.stock(client, runs + 1)  # + the warm-up's
+        every = _requests(user, api, writes)
         for _name, fn in every:  # warm: imports, template compilation, first queries
             response = fn(client)
-            assert response.status_code == 200, (_name, response.status_code)  # type: ignore[attr-defined]
+            assert response.status_code in (200, 201), (_name, response.status_code)  # type: ignore[attr-defined]
         if profile:
             for name, fn in every:
                 if profile != "all" and profile not in name:
@@ -224,7 +330,7 @@ def load_requests(runs: int, profile: str | None) -> None:
 
 
 # The locustfile's task weights (benchmarks/load/locustfile.py) of the requests measured here:
-# the mix the load run asks for, its writes through the API left out.
+# the mix the load run asks for, all 30 of its requests ("refer" is a consent and a referral).
 WEIGHTS = {
     "web: case list": 6,
     "web: case (identity read, audited)": 5,
@@ -236,6 +342,9 @@ WEIGHTS = {
     "api: cases": 3,
     "api: case": 2,
     "api: referrals": 1,
+    "api: intake": 2,
+    "api: consent": 1,
+    "api: referral": 1,
 }
 
 
