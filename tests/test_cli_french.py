@@ -137,6 +137,28 @@ def test_audit_export_refuses_an_unknown_organisation_in_french() -> None:
     )
 
 
+def test_several_refusals_on_one_line_are_separated_as_french_writes_them(org: Any) -> None:
+    """French sets a narrow no-break space before ';' (accounts invite, audit export, cases
+    immigration, stats budget and stats release join their refusals this way)."""
+    _french_has("No organisation with the short name %(org)r.")
+    with translation.override("fr"):
+        assert gettext("; ") == "; "  # not the separator: that one has a context
+    refused = _refused_in_french(
+        "audit_export", org.short_name, "--since", "not a date", "--until", "nor this"
+    )
+    assert refused.count("\u202f; ") == 1, refused
+    assert " ; " not in refused and refused.count(";") == 1
+
+
+def test_the_separator_of_refusals_stays_plain_in_english() -> None:
+    from harbour.core.errors import InvalidInput, one_line
+
+    with translation.override("en"):
+        assert one_line(InvalidInput({"a": ["One."], "b": ["Two."]})) == "One.; Two."
+    with translation.override("fr"):
+        assert one_line(InvalidInput({"a": ["Un."], "b": ["Deux."]})) == "Un.\u202f; Deux."
+
+
 # --- orgs -------------------------------------------------------------------------------------
 
 

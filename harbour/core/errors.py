@@ -5,11 +5,12 @@ Each error carries a stable machine `code` (for the API and tests) and a transla
 """
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 
 class DomainError(Exception):
@@ -84,3 +85,15 @@ def parsed_id(value: Any) -> uuid.UUID:
         return uuid.UUID(str(value))
     except (ValueError, TypeError, AttributeError):
         raise NotFound() from None
+
+
+def joined(messages: Iterable[object]) -> str:
+    """Several messages on one line of a command's output, with the language's separator:
+    French sets a narrow no-break space before a semicolon."""
+    return pgettext("between messages on one line", "; ").join(str(m) for m in messages)
+
+
+def one_line(exc: DomainError) -> str:
+    """A refusal's messages, every field's, on one line (for the command line)."""
+    errors = getattr(exc, "errors", None) or {"": [exc.message]}
+    return joined(m for messages in errors.values() for m in messages)

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from harbour.accounts import actions
 from harbour.accounts.policy import Role
 from harbour.audit.actions import SystemActor
-from harbour.core.errors import DomainError
+from harbour.core.errors import DomainError, one_line
 from harbour.orgs.models import Organisation
 
 
@@ -52,8 +52,7 @@ class Command(BaseCommand):
                 on_link=printed.append,
             )
         except DomainError as exc:
-            errors = getattr(exc, "errors", {}) or {"": [exc.message]}
-            raise CommandError("; ".join(str(m) for ms in errors.values() for m in ms)) from None
+            raise CommandError(one_line(exc)) from None
         self.stdout.write(
             _("Invitation e-mailed to %(email)s. Its link (single use):")
             % {"email": options["email"]}

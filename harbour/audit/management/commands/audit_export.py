@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from harbour.audit import actions, presenting, queries
 from harbour.audit.actions import SystemActor
 from harbour.audit.models import AuditEvent
+from harbour.core.errors import joined
 from harbour.orgs.models import Organisation
 
 
@@ -45,9 +46,7 @@ class Command(BaseCommand):
         data = {k: options[k] for k in ("action", "since", "until", "record") if options[k]}
         form, wanted = presenting.trail_filter(org.pk, data)
         if form.is_bound and form.errors:
-            problems = "; ".join(
-                f"{k}: {' '.join(str(m) for m in v)}" for k, v in form.errors.items()
-            )
+            problems = joined(f"{k}: {' '.join(str(m) for m in v)}" for k, v in form.errors.items())
             raise CommandError(problems)
         events = list(queries.filtered_events(org.pk, wanted))
         actions.record_trail_export(

@@ -18,7 +18,7 @@ from harbour.cases.immigration import reports
 from harbour.cases.immigration import steps as immigration
 from harbour.cases.models import Case, ImmigrationStep
 from harbour.cases.values import read_values
-from harbour.core.errors import DomainError
+from harbour.core.errors import DomainError, joined
 from harbour.orgs.models import Organisation
 
 ADD_OPTIONS = {
@@ -54,7 +54,7 @@ class Command(BaseCommand):
         except DomainError as exc:
             errors = getattr(exc, "errors", {}) or {"": [exc.message]}
             lines = [f"{k}: {m}" if k else str(m) for k, ms in errors.items() for m in ms]
-            raise CommandError("; ".join(lines)) from None
+            raise CommandError(joined(lines)) from None
 
     def _report(self, org: Organisation, options: dict[str, Any]) -> None:
         timelines = queries.immigration_timelines(org.pk).values()

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from harbour.audit.actions import SystemActor
-from harbour.core.errors import DomainError
+from harbour.core.errors import DomainError, one_line
 from harbour.stats import actions, queries
 from harbour.stats.models import NATIONAL, RESEARCH
 
@@ -33,10 +33,7 @@ class Command(BaseCommand):
                     dataset=options["dataset"],
                 )
             except DomainError as exc:
-                errors = getattr(exc, "errors", {}) or {"": [exc.message]}
-                raise CommandError(
-                    "; ".join(str(m) for ms in errors.values() for m in ms)
-                ) from None
+                raise CommandError(one_line(exc)) from None
         found = queries.budget(options["dataset"])
         if found is None:
             self.stdout.write(_("No privacy budget is set."))

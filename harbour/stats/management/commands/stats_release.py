@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from harbour.accounts.models import User
-from harbour.core.errors import DomainError
+from harbour.core.errors import DomainError, one_line
 from harbour.stats import actions
 from harbour.stats.catalogue import VARIABLES
 from harbour.stats.layered import layer_choices
@@ -23,8 +23,7 @@ def analyst(email: str) -> User:
 
 
 def refusal(exc: DomainError) -> CommandError:
-    errors = getattr(exc, "errors", {}) or {"": [exc.message]}
-    return CommandError("; ".join(str(m) for ms in errors.values() for m in ms))
+    return CommandError(one_line(exc))
 
 
 class Command(BaseCommand):
