@@ -119,9 +119,9 @@ def timeline_row(
     links: CaseLinks,
     recorded_by: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """`by`: who recorded it (None when no one is known). The recorders of the intake (the
-    case's creator) and of screenings are in `recorded_by`, read with the page's names, so
-    they cost no query a row; the other records come with theirs (queries.timeline)."""
+    """`by`: who recorded it (None when no one is known). The recorders of every row (the
+    intake's is the case's creator) are in `recorded_by`, read with the page's names, so they
+    cost no query a row; one missing from it is read from the record."""
     by_id = item.record.created_by_id
     if not by_id:
         by = None

@@ -2,10 +2,14 @@
 
 import dataclasses
 import datetime as dt
+import threading
+import uuid
+import weakref
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connections, router
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
@@ -77,18 +81,19 @@ class TimelineItem:
 
 
 def timeline(case: Case, *, with_identity: bool) -> list[TimelineItem]:
-    """Everything recorded in a case, newest first."""
+    """Everything recorded in a case, newest first. A record's `created_by` is not read with it
+    (the page names the recorders from its one query of names)."""
     items = [TimelineItem(case.intake_date, "intake", case, {})]
-    # Unordered (`.order_by()`): the sort below decides the order, and building each model's
-    # Meta.ordering was a quarter of the ORM's time here (issue 9, item 5). The database's
-    # order only broke ties of the whole sort key (one kind, same date, same created_at: demo
-    # notes backdated to one day), where SQL leaves it undefined anyway; the scan's order is
-    # what both databases gave (test_case_page_queries.py, notes written at one moment).
+    # Each kind's query is compiled once (`compiled_records`): building seven querysets was
+    # most of the page's ORM time (issue 9). Unordered: the sort below decides the order, and
+    # the database's order only broke ties of the whole sort key (one kind, same date, same
+    # created_at: demo notes backdated to one day), where SQL leaves it undefined anyway; the
+    # scan's order is what both databases gave (test_case_page_queries.py).
     for kind, model in RECORD_MODELS.items():
-        for record in model.objects.filter(case=case).select_related("created_by").order_by():
+        for record in compiled_records(model, "case_id", case.pk):
             values = read_values(record, with_identity=with_identity)
             items.append(TimelineItem(_date_of(kind, record, values), kind, record, values))
-    for screening in Screening.objects.filter(case=case).order_by():
+    for screening in compiled_records(Screening, "case_id", case.pk):
         items.append(
             TimelineItem(
                 screening.screened_on or case.intake_date,
@@ -98,6 +103,69 @@ def timeline(case: Case, *, with_identity: bool) -> list[TimelineItem]:
             )
         )
     return sorted(items, key=lambda i: (i.when, i.record.created_at), reverse=True)
+
+
+# --- queries compiled once ---------------------------------------------------------------------
+
+# A stand-in for the one value a compiled query filters on, found again in its parameters.
+_STAND_IN = uuid.UUID(int=0x5EED)
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    attnames: list[str]
+    converters: list[tuple[int, list[Any], Any]]
+
+
+# Per connection object (each thread has its own): the converters are bound to it.
+_compiled: "weakref.WeakKeyDictionary[Any, dict[Any, _Compiled]]" = weakref.WeakKeyDictionary()
+_compiled_lock = threading.Lock()
+
+
+def _compile(connection: Any, model: type[Any], column: str) -> _Compiled:
+    query = model._default_manager.filter(**{column: _STAND_IN}).order_by().query
+    compiler = query.get_compiler(connection=connection)
+    sql, params = compiler.as_sql()
+    prepared = [_prepared(connection, model, column, _STAND_IN)]
+    if list(params) != prepared or compiler.klass_info is None:
+        raise AssertionError(f"{model.__name__}.{column}: not a one-value query of one model")
+    columns = [expression for expression, _sql, _alias in compiler.select]
+    attnames = [expression.target.attname for expression in columns]
+    if attnames != [f.attname for f in model._meta.concrete_fields]:
+        raise AssertionError(f"{model.__name__}: the query does not read every column")
+    converters = compiler.get_converters(columns)
+    return _Compiled(sql, attnames, [(i, c, e) for i, (c, e) in converters.items()])
+
+
+def _prepared(connection: Any, model: type[Any], column: str, value: Any) -> Any:
+    field = model._meta.get_field(column.removesuffix("_id"))
+    target = getattr(field, "target_field", field)
+    return target.get_db_prep_value(value, connection, prepared=False)
+
+
+def compiled_records(model: type[Any], column: str, value: Any) -> list[Any]:
+    """`model.objects.filter(<column>=value).order_by()`, the same SQL and the same instances,
+    without building the queryset: its SQL and its columns' converters are compiled once per
+    model and connection (the ORM compiling seven record queries was about half of the case
+    page's time in its view, issue 9). Unordered, as the queryset was."""
+    connection = connections[router.db_for_read(model)]
+    with _compiled_lock:
+        known = _compiled.setdefault(connection, {})
+    found = known.get((model, column))
+    if found is None:
+        found = known[(model, column)] = _compile(connection, model, column)
+    with connection.cursor() as cursor:
+        cursor.execute(found.sql, [_prepared(connection, model, column, value)])
+        rows = cursor.fetchall()
+    records = []
+    for fetched in rows:
+        row = list(fetched)
+        for position, converters, expression in found.converters:
+            for convert in converters:
+                row[position] = convert(row[position], expression, connection)
+        records.append(model.from_db(connection.alias, found.attnames, row))
+    return records
 
 
 _DATE_FIELDS = {

@@ -260,7 +260,7 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
     timeline = queries.timeline(case, with_identity=identity)
     if identity:
         _audit_case_view(user, case, survivor_values, case_values, timeline)
-    recorders = [i.record.created_by_id for i in timeline if i.kind in {"intake", "screening"}]
+    recorders = [i.record.created_by_id for i in timeline]
     names, recorded_by = _names(case_values, staff=recorders)
     links = presentation.CaseLinks(case)
     context = {
