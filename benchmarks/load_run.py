@@ -176,10 +176,11 @@ def stop(server: Any) -> None:
 
 
 def drive(
-    env: dict[str, str], port: int, shape: str, plan: Path, record: Path
-) -> list[tuple[float, float]]:
-    """Run locust until the shape ends; returns the machine's 1-minute load average sampled
-    every few seconds meanwhile (seconds since epoch, load), for the report of each phase."""
+    env: dict[str, str], port: int, shape: str, plan: Path, record: Path, server_pid: int = 0
+) -> list[dict[str, Any]]:
+    """Run locust until the shape ends; returns samples taken every few seconds meanwhile: the
+    machine's 1-minute load average and the CPU seconds used so far by each process group
+    (cpu_sample), for the report of each phase."""
     locust_env = env | {
         "HARBOUR_LOAD_PLAN": str(plan),
         "HARBOUR_LOAD_RECORD": str(record),
@@ -191,11 +192,76 @@ def drive(
         "--loglevel", "WARNING", "--stop-timeout", "10",
     ]  # fmt: skip
     locust = subprocess.Popen(command, env=locust_env, cwd=ROOT, stdout=subprocess.DEVNULL)  # noqa: S603
-    load = [(time.time(), os.getloadavg()[0])]
+
+    def sample() -> dict[str, Any]:
+        taken = {"t": time.time(), "load": os.getloadavg()[0]}
+        return taken | {"cpu": cpu_sample(server_pid, locust.pid)}
+
+    samples = [sample()]
     while locust.poll() is None:
         time.sleep(LOAD_SAMPLE_S)
-        load.append((time.time(), os.getloadavg()[0]))
-    return load
+        samples.append(sample())
+    return samples
+
+
+# --- where the CPU went: read from /proc while the run goes (Linux) --------------------------
+
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _stat(pid: str) -> tuple[str, int, float] | None:
+    """(command name, parent pid, CPU seconds user + system) of a process, if it still runs."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    name, rest = text[text.index("(") + 1 : text.rindex(")")], text[text.rindex(")") + 2 :]
+    fields = rest.split()  # fields[0] is the state: the parent is [1], utime [11], stime [12]
+    return name, int(fields[1]), (int(fields[11]) + int(fields[12])) / _TICK
+
+
+def cpu_sample(server_pid: int, locust_pid: int) -> dict[str, float]:
+    """CPU seconds so far of each gunicorn worker ("worker <pid>"), of PostgreSQL's processes,
+    of the load generator, and of the whole machine ("machine busy": /proc/stat without idle
+    and I/O wait). Processes that ended are not counted (a group's use can only be under-read)."""
+    groups: dict[str, float] = {}
+    for pid in (p for p in os.listdir("/proc") if p.isdigit()) if Path("/proc").is_dir() else ():
+        found = _stat(pid)
+        if found is None:
+            continue
+        name, parent, seconds = found
+        if parent == server_pid and server_pid:
+            group = f"worker {pid}"
+        elif int(pid) == server_pid:
+            group = "gunicorn master"
+        elif name.startswith("postgres"):
+            group = "PostgreSQL"
+        elif locust_pid in (int(pid), parent):
+            group = "locust"
+        else:
+            continue
+        groups[group] = groups.get(group, 0.0) + seconds
+    return groups | _machine_busy()
+
+
+def _machine_busy() -> dict[str, float]:
+    try:
+        first = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except OSError:
+        return {}
+    ticks = [int(x) for x in first]
+    idle = ticks[3] + ticks[4]  # idle, iowait
+    return {"machine busy": (sum(ticks[:8]) - idle) / _TICK}
+
+
+def cores_used(samples: list[dict[str, Any]], start: float, end: float) -> dict[str, float]:
+    """Per group, CPU seconds used between the first and the last sample in [start, end),
+    divided by the seconds between them: how many of the machine's cores it kept busy."""
+    inside = [s for s in samples if start <= s["t"] < end and "cpu" in s]
+    if len(inside) < 2 or inside[-1]["t"] <= inside[0]["t"]:
+        return {}
+    first, last, wall = inside[0]["cpu"], inside[-1]["cpu"], inside[-1]["t"] - inside[0]["t"]
+    return {g: round((last[g] - first[g]) / wall, 2) for g in last if g in first}
 
 
 LOAD_SAMPLE_S = 5.0
@@ -230,9 +296,7 @@ def summarise(rows: list[list[Any]], seconds: float) -> dict[str, Any]:
 SIGN_IN = ("sign in", "sign in (page)")
 
 
-def report(
-    record: Path, shape: str, load: list[tuple[float, float]] | None = None
-) -> dict[str, Any]:
+def report(record: Path, shape: str, samples: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """Per phase of the shape, the staff's work (sign-ins apart: each is one password hash,
     slow by design, once per session, and they bunch up when sessions start) and the machine's
     load average during it (mean and highest of the 1-minute figure); per action, the whole
@@ -244,12 +308,13 @@ def report(
     for part in shape.split(","):
         users, seconds = (int(x) for x in part.split(":"))
         chosen = [r for r in rows if offset <= r[0] - start < offset + seconds]
-        during = [la for t, la in load or [] if offset <= t - start < offset + seconds]
+        during = [s["load"] for s in samples or [] if offset <= s["t"] - start < offset + seconds]
         phases.append(
             {"users": users, "from_s": offset, "seconds": seconds}
             | summarise(chosen, seconds)
             | {"load_mean": round(statistics.fmean(during), 1) if during else None}
             | {"load_max": round(max(during), 1) if during else None}
+            | {"cores": cores_used(samples or [], start + offset, start + offset + seconds)}
         )
         offset += seconds
     names = sorted({r[1] for r in every})
@@ -265,6 +330,8 @@ def print_report(result: dict[str, Any], header: str) -> None:
         end = phase["from_s"] + phase["seconds"]
         label = f"{phase['users']} staff, {phase['from_s']:.0f}-{end:.0f} s"
         print(_row(line, label, phase) + _load(phase))
+        if phase.get("cores"):
+            print(" " * 4 + _cores(phase["cores"]))
     print(_row(line, "whole run (sign-ins apart)", result["overall"]))
     print("\nby action (whole run):")
     for name, stats in result["actions"].items():
@@ -284,6 +351,16 @@ def _load(phase: dict[str, Any]) -> str:
     if phase.get("load_mean") is None:
         return ""
     return f"   load average {phase['load_mean']:.1f} (up to {phase['load_max']:.1f})"
+
+
+def _cores(cores: dict[str, float]) -> str:
+    """E.g. "cores busy: machine 1.97 of 2; worker 4242 0.81, worker 4243 0.74; PostgreSQL..."."""
+    workers = sorted(g for g in cores if g.startswith("worker "))
+    others = [g for g in ("gunicorn master", "PostgreSQL", "locust") if g in cores]
+    parts = [f"machine {cores.get('machine busy', 0):.2f} of {os.cpu_count()}"]
+    parts.append(", ".join(f"{g} {cores[g]:.2f}" for g in workers) or "no worker seen")
+    parts += [f"{g} {cores[g]:.2f}" for g in others]
+    return "cores busy: " + "; ".join(parts)
 
 
 def _row(line: str, label: str, s: dict[str, Any]) -> str:
@@ -324,17 +401,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         port = free_port()
         server = start_server(env, port, args, var_dir / "server.log")
         record = var_dir / "requests.jsonl"
-        load = drive(env, port, args.shape, var_dir / "plan.json", record)
+        samples = drive(env, port, args.shape, var_dir / "plan.json", record, server.pid)
         before = _children_cpu()  # locust has been waited for; the server not yet
         stop(server)
         server_cpu = _children_cpu() - before
-        result = report(record, args.shape, load) | {"audit": verify_audit(env)}
+        result = report(record, args.shape, samples) | {"audit": verify_audit(env)}
         result["server_cpu"] = _server_cpu(server_cpu, record)
         result["setup"] = {
             "shape": args.shape, "workers": args.workers, "threads": args.threads,
             "demo_cases": args.cases, "demo_accounts_used": staff, "seeding_s": round(seeded),
             "cpus": os.cpu_count(), "python": sys.version.split()[0],
-            "load_average_at_end": os.getloadavg(), "load_average_1min_samples": load,
+            "load_average_at_end": os.getloadavg(), "samples": samples,
         }  # fmt: skip
         header = (
             f"Harbour load run: gunicorn {args.workers} workers x {args.threads} threads, "

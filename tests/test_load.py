@@ -4,6 +4,7 @@ load whatever the machine — fewer than 1 % errors, an intact audit trail — a
 figures; latency is read from the output, never asserted (benchmarks/README.md, "Load")."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -36,3 +37,7 @@ def test_staff_under_load_and_a_spike_get_answers_and_the_trail_holds(
     assert result["overall"]["error_rate"] < 0.01, result["actions"]
     assert "intact" in result["audit"] and "NOT" not in result["audit"]
     assert {"api: intake", "api: referral", "web: care map"} <= set(result["actions"])
+    # Where the CPU went, per phase: the workers (gunicorn's children), PostgreSQL, the machine.
+    cores = result["phases"][-1]["cores"]
+    assert sum(1 for g in cores if g.startswith("worker ")) == 2, cores
+    assert 0 < cores["machine busy"] <= (os.cpu_count() or 1) + 0.1, cores
