@@ -14,7 +14,9 @@ from harbour.cases import actions, queries
 from harbour.cases.forms import fields_of
 from harbour.cases.models import Case
 from harbour.cases.values import display_value
+from harbour.core.widgets import as_html
 from harbour.standard.dictionary import current
+from harbour.web.templatetags.harbour import value_rows, value_rows_br
 
 # Stand-ins reversed once per page: a row's link is the pattern with the row's own ids.
 _ANY_ID = uuid.UUID(int=0)
@@ -135,3 +137,57 @@ def timeline_row(
     rows = grouped(entity, item.values, names)
     flat = [r for g in rows for r in g["rows"] if r["value"]]
     return {"item": item, "label": entity.label, "rows": flat, "by": by, "url": links.of(item)}
+
+
+# The case page's two long loops written in Python (issue 9): its template walked them at a few
+# hundred variable lookups and tag renders a page. Each writes what the template's loop wrote,
+# character for character (test_case_page_html.py renders both, with text to escape).
+
+
+def sections_html(groups: list[dict[str, Any]], *, may_edit: bool) -> SafeString:
+    """The Survivor or Case card's groups: the group's title (with its edit link when the user
+    may edit it) and its filled-in values; a group with neither is left out."""
+    edit = as_html(_("edit"))
+    parts = []
+    for g in groups:
+        editable = may_edit and g["editable"]
+        if not (g["rows"] or editable):
+            continue
+        link = f' <a class="small" href="{as_html(g["url"])}">{edit}</a>' if editable else ""
+        values = f'<dl class="dl-grid">{value_rows(g["rows"])}</dl>' if g["rows"] else ""
+        parts.append(f"\n      <h3>{as_html(g['label'])}{link}</h3>\n      {values}\n      ")
+    return SafeString("".join(parts))
+
+
+def timeline_html(rows: list[dict[str, Any]], *, may_edit: bool) -> SafeString:
+    """The timeline's items (`timeline_row`s): when, what and who, then the screening's result,
+    the intake's opening or the record's values with its edit link (notes are not edited)."""
+    edit = as_html(_("edit"))
+    met, not_met = (
+        as_html(_("Indicators of trafficking met")),
+        as_html(_("Indicators of trafficking not met")),
+    )
+    opened = as_html(_("Case opened"))
+    parts = []
+    for t in rows:
+        item = t["item"]
+        by = f" · {as_html(t['by'])}" if t["by"] is not None else ""
+        when = as_html(date_filter(item.when, "Y-m-d"))
+        if item.kind == "screening":
+            result = met if item.record.indicators_met else not_met
+            body = f'\n            <a href="{as_html(t["url"])}">{result}</a>\n          '
+        elif item.kind == "intake":
+            body = f"\n            {opened}\n          "
+        else:
+            link = ""
+            if may_edit and item.kind != "case_note":
+                link = f'<a class="small" href="{as_html(t["url"])}">{edit}</a>'
+            body = (
+                f'\n            <dl class="dl-grid small">{value_rows_br(t["rows"])}</dl>'
+                f"\n            {link}\n          "
+            )
+        parts.append(
+            f'\n        <li>\n          <div class="when">{when} · {as_html(t["label"])}{by}</div>'
+            f"\n          {body}\n        </li>\n        "
+        )
+    return SafeString("".join(parts))

@@ -263,20 +263,24 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
     recorders = [i.record.created_by_id for i in timeline]
     names, recorded_by = _names(case_values, staff=recorders)
     links = presentation.CaseLinks(case)
+    may_edit = can(user, Perm.CASE_EDIT)
+    rows = [presentation.timeline_row(item, names, links, recorded_by) for item in timeline]
     context = {
         "case": case,
-        "survivor_groups": links.sections("survivor", survivor_values, names),
-        "case_groups": links.sections("case", case_values, names),
+        "survivor_sections": presentation.sections_html(
+            links.sections("survivor", survivor_values, names), may_edit=may_edit
+        ),
+        "case_sections": presentation.sections_html(
+            links.sections("case", case_values, names), may_edit=may_edit
+        ),
         "display_name": _display_name(survivor_values) if identity else "",
-        "timeline": [
-            presentation.timeline_row(item, names, links, recorded_by) for item in timeline
-        ],
+        "timeline": presentation.timeline_html(rows, may_edit=may_edit),
         "transitions": [t for t in states.available(case.status) if can(user, t.perm)],
         "close_form": CloseCaseForm(),
         "other_cases": _other_cases(case),
         "record_kinds": links.with_url(_record_kinds(), "record_new"),
         "staff": _choices(user)["staff"] if can(user, Perm.CASE_REASSIGN) else [],
-        "may_edit": can(user, Perm.CASE_EDIT),
+        "may_edit": may_edit,
         "sets": links.with_url(
             [{"id": s.id, "title": s.title} for s in delphi.load_catalogue().sets], "screening_new"
         ),
