@@ -6,10 +6,11 @@ import threading
 import uuid
 import weakref
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connections, router
+from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
@@ -84,16 +85,16 @@ def timeline(case: Case, *, with_identity: bool) -> list[TimelineItem]:
     """Everything recorded in a case, newest first. A record's `created_by` is not read with it
     (the page names the recorders from its one query of names)."""
     items = [TimelineItem(case.intake_date, "intake", case, {})]
-    # Each kind's query is compiled once (`compiled_records`): building seven querysets was
+    # Each kind's query is compiled once (`compiled`): building seven querysets was
     # most of the page's ORM time (issue 9). Unordered: the sort below decides the order, and
     # the database's order only broke ties of the whole sort key (one kind, same date, same
     # created_at: demo notes backdated to one day), where SQL leaves it undefined anyway; the
     # scan's order is what both databases gave (test_case_page_queries.py).
     for kind, model in RECORD_MODELS.items():
-        for record in compiled_records(model, "case_id", case.pk):
+        for record in compiled(_OF_CASE[model], case.pk):
             values = read_values(record, with_identity=with_identity)
             items.append(TimelineItem(_date_of(kind, record, values), kind, record, values))
-    for screening in compiled_records(Screening, "case_id", case.pk):
+    for screening in compiled(_OF_CASE[Screening], case.pk):
         items.append(
             TimelineItem(
                 screening.screened_on or case.intake_date,
@@ -107,13 +108,16 @@ def timeline(case: Case, *, with_identity: bool) -> list[TimelineItem]:
 
 # --- queries compiled once ---------------------------------------------------------------------
 
-# A stand-in for the one value a compiled query filters on, found again in its parameters.
-_STAND_IN = uuid.UUID(int=0x5EED)
+# Stand-ins for the ids a compiled query filters on, found again in its parameters.
+_STAND_INS = [uuid.UUID(int=0x5EED0 + i) for i in range(4)]
+_AN_ID = models.UUIDField()
 
 
 @dataclass(frozen=True)
 class _Compiled:
+    model: type[Any]
     sql: str
+    order: list[int]  # each parameter: which of the ids
     attnames: list[str]
     converters: list[tuple[int, list[Any], Any]]
 
@@ -123,40 +127,41 @@ _compiled: "weakref.WeakKeyDictionary[Any, dict[Any, _Compiled]]" = weakref.Weak
 _compiled_lock = threading.Lock()
 
 
-def _compile(connection: Any, model: type[Any], column: str) -> _Compiled:
-    query = model._default_manager.filter(**{column: _STAND_IN}).order_by().query
-    compiler = query.get_compiler(connection=connection)
+def _compile(connection: Any, build: Callable[..., QuerySet[Any]], count: int) -> _Compiled:
+    compiler = build(*_STAND_INS[:count]).query.get_compiler(connection=connection)
     sql, params = compiler.as_sql()
-    prepared = [_prepared(connection, model, column, _STAND_IN)]
-    if list(params) != prepared or compiler.klass_info is None:
-        raise AssertionError(f"{model.__name__}.{column}: not a one-value query of one model")
+    stand_ins = [_AN_ID.get_db_prep_value(i, connection) for i in _STAND_INS[:count]]
+    info = compiler.klass_info
+    if info is None or info.get("related_klass_infos") or any(p not in stand_ins for p in params):
+        raise AssertionError(f"{build.__name__}: not a query of one model's rows by ids")
     columns = [expression for expression, _sql, _alias in compiler.select]
-    attnames = [expression.target.attname for expression in columns]
-    if attnames != [f.attname for f in model._meta.concrete_fields]:
-        raise AssertionError(f"{model.__name__}: the query does not read every column")
+    if len(columns) != len(info["select_fields"]):
+        raise AssertionError(f"{build.__name__}: reads more than the model's columns")
     converters = compiler.get_converters(columns)
-    return _Compiled(sql, attnames, [(i, c, e) for i, (c, e) in converters.items()])
+    return _Compiled(
+        info["model"],
+        sql,
+        [stand_ins.index(p) for p in params],
+        [expression.target.attname for expression in columns],
+        [(i, c, e) for i, (c, e) in converters.items()],
+    )
 
 
-def _prepared(connection: Any, model: type[Any], column: str, value: Any) -> Any:
-    field = model._meta.get_field(column.removesuffix("_id"))
-    target = getattr(field, "target_field", field)
-    return target.get_db_prep_value(value, connection, prepared=False)
-
-
-def compiled_records(model: type[Any], column: str, value: Any) -> list[Any]:
-    """`model.objects.filter(<column>=value).order_by()`, the same SQL and the same instances,
-    without building the queryset: its SQL and its columns' converters are compiled once per
-    model and connection (the ORM compiling seven record queries was about half of the case
-    page's time in its view, issue 9). Unordered, as the queryset was."""
-    connection = connections[router.db_for_read(model)]
+def compiled(build: Callable[..., QuerySet[Any]], *ids: Any) -> list[Any]:
+    """`list(build(*ids))`: the same SQL and the same instances, without building the queryset
+    each time: its SQL and its columns' converters are compiled once per connection (the ORM
+    building the case page's querysets was most of its view's time, issue 9). `build` is a
+    module-level function (the key) of ids only, a query of one model's rows (`.only()` is
+    fine, `select_related` is not): the same query whatever the ids."""
+    connection = connections[DEFAULT_DB_ALIAS]
     with _compiled_lock:
         known = _compiled.setdefault(connection, {})
-    found = known.get((model, column))
+    found = known.get(build)
     if found is None:
-        found = known[(model, column)] = _compile(connection, model, column)
+        found = known[build] = _compile(connection, build, len(ids))
+    prepared = [_AN_ID.get_db_prep_value(i, connection) for i in ids]
     with connection.cursor() as cursor:
-        cursor.execute(found.sql, [_prepared(connection, model, column, value)])
+        cursor.execute(found.sql, [prepared[i] for i in found.order])
         rows = cursor.fetchall()
     records = []
     for fetched in rows:
@@ -164,8 +169,20 @@ def compiled_records(model: type[Any], column: str, value: Any) -> list[Any]:
         for position, converters, expression in found.converters:
             for convert in converters:
                 row[position] = convert(row[position], expression, connection)
-        records.append(model.from_db(connection.alias, found.attnames, row))
+        records.append(found.model.from_db(connection.alias, found.attnames, row))
     return records
+
+
+def _records_of(model: type[Any]) -> Callable[[Any], QuerySet[Any]]:
+    def build(case_id: Any) -> QuerySet[Any]:
+        return model._default_manager.filter(case_id=case_id).order_by()
+
+    build.__name__ = f"{model.__name__}_of_case"
+    return build
+
+
+# One builder a model (the key of its compiled query), made once.
+_OF_CASE = {model: _records_of(model) for model in [*RECORD_MODELS.values(), Screening]}
 
 
 _DATE_FIELDS = {
@@ -221,11 +238,32 @@ def label_for(model_or_record: Any, field_id: str) -> str:
 # --- immigration ------------------------------------------------------------------------------
 
 
-def immigration_records(survivor: Survivor) -> QuerySet[ImmigrationStep]:
-    """The survivor's immigration steps in this organisation, across all their cases."""
-    return ImmigrationStep.objects.filter(org_id=survivor.org_id, case__survivor=survivor).order_by(
+def _immigration_of(org_id: Any, survivor_id: Any) -> QuerySet[ImmigrationStep]:
+    return ImmigrationStep.objects.filter(org_id=org_id, case__survivor_id=survivor_id).order_by(
         "step_date", "created_at"
     )
+
+
+def immigration_records(survivor: Survivor) -> QuerySet[ImmigrationStep]:
+    """The survivor's immigration steps in this organisation, across all their cases."""
+    return _immigration_of(survivor.org_id, survivor.pk)
+
+
+def immigration_record_list(survivor: Survivor) -> list[ImmigrationStep]:
+    """`immigration_records`, read by its compiled query (the case page's)."""
+    return compiled(_immigration_of, survivor.org_id, survivor.pk)
+
+
+def _other_episodes(survivor_id: Any, case_id: Any) -> QuerySet[Case]:
+    shown = ("id", "reference", "intake_date", "survivor_id")
+    others = Case.objects.filter(survivor_id=survivor_id).exclude(pk=case_id)
+    return others.order_by("-intake_date").only(*shown)
+
+
+def other_episodes(case: Case) -> list[Case]:
+    """The survivor's other episodes here, newest first, with what the case page shows of them
+    (not their sealed values and forty other columns)."""
+    return compiled(_other_episodes, case.survivor_id, case.pk)
 
 
 def immigration_steps(records: Any) -> list[immigration.Step]:

@@ -277,7 +277,7 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
         "timeline": presentation.timeline_html(rows, may_edit=may_edit),
         "transitions": [t for t in states.available(case.status) if can(user, t.perm)],
         "close_form": CloseCaseForm(),
-        "other_cases": _other_cases(case),
+        "other_cases": queries.other_episodes(case),
         "record_kinds": links.with_url(_record_kinds(), "record_new"),
         "staff": _choices(user)["staff"] if can(user, Perm.CASE_REASSIGN) else [],
         "may_edit": may_edit,
@@ -293,7 +293,7 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
 def _immigration(case: Case, names: dict[str, str]) -> dict[str, Any]:
     """The survivor's immigration timeline (all their cases here), without identifying values:
     the status computed from it, the drawing, and the numbered steps in words."""
-    records = {r.pk: r for r in queries.immigration_records(case.survivor)}
+    records = {r.pk: r for r in queries.immigration_record_list(case.survivor)}
     steps = queries.immigration_steps(records.values())
     today = timezone.localdate()
     found = chart.track(steps, today)
@@ -312,13 +312,6 @@ def _immigration(case: Case, names: dict[str, str]) -> dict[str, Any]:
         "track": found,
         "steps": rows,
     }
-
-
-def _other_cases(case: Case) -> Any:
-    """The survivor's other episodes here, with what the page shows of them (not their sealed
-    values and forty other columns)."""
-    others = case.survivor.cases.exclude(pk=case.pk).order_by("-intake_date")
-    return others.only("id", "reference", "intake_date", "survivor_id")
 
 
 def _referrals_of(case: Case) -> Any:

@@ -76,7 +76,7 @@ def test_the_two_identity_reads_follow_each_other_in_the_chain(
 
 
 def test_the_survivor_s_other_episodes_are_listed(client_for, case, caseworker) -> None:
-    """Read with only the columns the page shows (views._other_cases): still each episode's
+    """Read with only the columns the page shows (queries.other_episodes): still each episode's
     link, reference and month, newest first, and no query more for them."""
     client = client_for(caseworker)
     url = f"/cases/{case.pk}/"
