@@ -5,6 +5,7 @@ dates) are checked by standard.validation, the same code the API and imports use
 its French message exist once.
 """
 
+import functools
 from collections.abc import Iterable
 from typing import Any
 
@@ -36,13 +37,64 @@ class LooseMultipleChoiceField(forms.MultipleChoiceField):
         return True
 
 
-def _choices(field: Field, version: Version, held: Iterable[str]) -> list[tuple[str, str]]:
+def _choices(
+    field: Field, version: Version, held: Iterable[str], language: str | None = None
+) -> list[tuple[str, str]]:
     """Offered codes, plus deprecated ones a record already holds (so they are not lost)."""
     assert field.codelist is not None
     held = set(held)
     codes = [c for c in field.codelist.codes if c.lifetime.offered_in(version) or c.code in held]
-    language = get_language()  # once: str(label) asks for it again for each of ~2,300 codes
+    language = language or get_language()  # once: str(label) asks for it again for each code
     return [(c.code, c.label.in_language(language)) for c in codes]
+
+
+class _Same:
+    """A dictionary object as a cache key, by identity: hashing the frozen dataclass would walk
+    its codes each time, and a dictionary loaded again is new objects (so never a stale key)."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: Field) -> None:
+        self.obj = obj
+
+    def __hash__(self) -> int:
+        return id(self.obj)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Same) and other.obj is self.obj
+
+
+# The choices of a code field for one dictionary version and language (and the codes held that
+# it would not offer), built once a process: the intake form's ~2,300 options were sorted and
+# translated for every form (issue 9, the 5x spike). Kept: 512 (a few dozen fields x EN/FR, and
+# records holding deprecated codes).
+@functools.lru_cache(maxsize=512)
+def _offered(
+    field: _Same, version: Version, language: str | None, held: frozenset[str]
+) -> tuple[str, widgets.Choices]:
+    """(shape, choices): "checkboxes", "radios", "select" or "long" (a filterable select)."""
+    dictionary_field = field.obj
+    options = _choices(dictionary_field, version, held, language)
+    if dictionary_field.type == "codes":
+        if len(options) <= CHECKBOX_LIMIT:
+            return "checkboxes", widgets.Choices(options)
+        return "long", widgets.Choices(_long_list(dictionary_field, options, held, language))
+    if len(options) <= 6:
+        return "radios", widgets.Choices(options)
+    if len(options) > CHECKBOX_LIMIT:
+        options = _long_list(dictionary_field, options, held, language)
+        return "long", widgets.Choices([("", "—"), *options])
+    return "select", widgets.Choices([("", "—"), *options])
+
+
+def _code_choices(field: Field, version: Version, held: Any) -> tuple[str, widgets.Choices]:
+    """The choices for `field`, a record holding `held`: only held codes the field would not
+    offer anyway change them, so only those are in the key."""
+    codes = set(held or []) if field.type == "codes" else ({held} if held else set())
+    language = get_language()
+    shape, offered = _offered(_Same(field), version, language, frozenset())
+    extra = frozenset(c for c in codes if c not in offered.values)
+    return _offered(_Same(field), version, language, extra) if extra else (shape, offered)
 
 
 def form_field(
@@ -56,23 +108,18 @@ def form_field(
     }
     kind = field.type
     if kind == "codes":
-        options = _choices(field, version, held or [])
-        if len(options) <= CHECKBOX_LIMIT:
+        shape, options = _code_choices(field, version, held)
+        if shape == "checkboxes":
             widget: Any = widgets.CheckboxSelectMultiple
         else:
-            options = _long_list(field, options, held or [])
             widget = widgets.SelectMultiple(attrs={"size": 8} | _filterable())
         return LooseMultipleChoiceField(choices=options, widget=widget, **common)
     if kind == "code":
-        options = _choices(field, version, [held] if held else [])
-        if len(options) <= 6:
+        shape, options = _code_choices(field, version, held)
+        if shape == "radios":
             return LooseChoiceField(choices=options, widget=widgets.RadioSelect, **common)
-        if len(options) > CHECKBOX_LIMIT:
-            options = _long_list(field, options, [held] if held else [])
-            widget = widgets.Select(attrs=_filterable())
-        else:
-            widget = widgets.Select
-        return LooseChoiceField(choices=[("", "—"), *options], widget=widget, **common)
+        widget = widgets.Select(attrs=_filterable()) if shape == "long" else widgets.Select
+        return LooseChoiceField(choices=options, widget=widget, **common)
     if kind in {"staff", "organisation"}:
         return LooseChoiceField(
             choices=[("", "—"), *(choices or [])], widget=widgets.Select, **common
@@ -84,10 +131,12 @@ def form_field(
     return forms.CharField(widget=_widget(field), strip=False, **common)
 
 
-def _long_list(field: Field, options: list[tuple[str, str]], held: Iterable[str]) -> list[Any]:
+def _long_list(
+    field: Field, options: list[tuple[str, str]], held: Iterable[str], language: str | None
+) -> list[Any]:
     """Languages, countries: the common ones first, the rest by name in the reader's language."""
     assert field.codelist is not None
-    return picklists.ordered(field.codelist.id, options, held=held, language=get_language() or "en")
+    return picklists.ordered(field.codelist.id, options, held=held, language=language or "en")
 
 
 def _filterable() -> dict[str, str]:

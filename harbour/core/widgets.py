@@ -8,16 +8,26 @@ Django's templates, character for character (harbour/core/tests/test_widgets.py 
 anything else a widget renders (the whole checkbox group, a custom template) still goes through
 the templates. The text, date, e-mail and long-text inputs are written the same way (issue 9,
 item 5: each was an include of input.html and attrs.html, on every form of the load run).
+
+A select's HTML is moreover remembered (issue 9, the 5x spike: the intake form's ~2,300 options
+were written again for every request): everything but the selected options is a function of the
+widget's name, attributes and choices, all plain text, so that HTML is kept, keyed by exactly
+those (and the language), and only the ` selected` marks are put in per request.
 """
 
+import functools
 import html
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
+from django.utils.choices import BaseChoiceIterator
 from django.utils.formats import localize
+from django.utils.functional import Promise
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeData, SafeString
 from django.utils.timezone import template_localtime  # type: ignore[attr-defined]
+from django.utils.translation import get_language
 
 SELECT = "django/forms/widgets/select.html"
 OPTION = "django/forms/widgets/select_option.html"
@@ -116,6 +126,137 @@ def _select(widget: dict[str, Any]) -> str:
     return "".join(out)
 
 
+# --- selects remembered -------------------------------------------------------------------------
+
+# Choices as plain text: ((value, label) | (group name, ((value, label), ...)), ...).
+Content = tuple[tuple[str, Any], ...]
+# A select's HTML a language and process keep (~40 kB for the longest lists); the intake form
+# has about 20 selects a language.
+LAYOUTS = 256
+
+
+class Choices(BaseChoiceIterator):
+    """Choices built once and shared between forms and threads, so immutable: Django takes an
+    iterator as it is (the ~2,300 options of the intake form are not normalised again for each
+    form), and a select knows its content without walking it."""
+
+    def __init__(self, choices: Iterable[tuple[Any, Any]]) -> None:
+        self.items = tuple(
+            (v, tuple(label) if isinstance(label, (list, tuple)) else label) for v, label in choices
+        )
+        # Read once, so only plain text: a lazy translation would be kept in one language.
+        self.content = _content(self.items, lazy=False)
+        self.values = frozenset(
+            value
+            for v, label in self.items
+            for value in ([x for x, _ in label] if isinstance(label, tuple) else [v])
+        )
+
+    def __iter__(self) -> Any:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __copy__(self) -> "Choices":  # immutable: a widget's or a field's copy may share it
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> "Choices":
+        return self
+
+
+def _text(value: Any, lazy: bool) -> str | None:
+    """`value` as the text a template writes for it, when that text is all it writes: plain
+    text, or (`lazy`) a lazy translation read now (the language is part of the key)."""
+    if type(value) is str:
+        return value
+    if lazy and isinstance(value, Promise):
+        text = str(value)
+        return text if type(text) is str else None
+    return None
+
+
+def _content(choices: Iterable[Any], *, lazy: bool = True) -> Content | None:
+    """The choices as plain text, or None when one of them is anything else (a number, safe
+    HTML, a date: left to the uncached path)."""
+    out: list[tuple[str, Any]] = []
+    for value, label in choices:
+        if type(value) is not str:
+            return None
+        if isinstance(label, (list, tuple)):
+            group = []
+            for sub_value, sub_label in label:
+                text = _text(sub_label, lazy)
+                if type(sub_value) is not str or text is None:
+                    return None
+                group.append((sub_value, text))
+            out.append((value, tuple(group)))
+            continue
+        text = _text(label, lazy)
+        if text is None:
+            return None
+        out.append((value, text))
+    return tuple(out)
+
+
+def _attrs_key(attrs: dict[str, Any]) -> tuple[tuple[str, type, Any], ...] | None:
+    """The attributes with their types (True, 1 and 1.0 are equal keys but not equal HTML)."""
+    if not all(type(k) is str and type(v) in (str, int, bool) for k, v in attrs.items()):
+        return None
+    return tuple((k, type(v), v) for k, v in attrs.items())
+
+
+class _Layout:
+    """A select's HTML in parts; each option's part also written with ` selected`."""
+
+    def __init__(self, name: str, attrs: dict[str, Any], content: Content) -> None:
+        parts = [f'<select name="{as_html(name)}"{_attrs(attrs)}>']
+        self.chosen: dict[int, str] = {}  # part index -> the option selected
+        self.at: dict[str, list[int]] = {}  # value -> its options' part indexes, in order
+        for group_name, group in _groups(content):
+            if group_name:
+                parts.append(f'\n  <optgroup label="{as_html(group_name)}">')
+            for value, label in group:
+                self.at.setdefault(value, []).append(len(parts))
+                self.chosen[len(parts)] = "\n  " + _option(
+                    {"value": value, "attrs": {"selected": True}, "label": label}
+                )
+                parts.append("\n  " + _option({"value": value, "attrs": {}, "label": label}))
+            if group_name:
+                parts.append("\n  </optgroup>")
+        parts.append("\n</select>\n")
+        self.parts = tuple(parts)
+        self.unselected = "".join(parts).strip()
+
+    def html(self, values: list[str], multiple: bool) -> str:
+        """As ChoiceWidget.optgroups marks them: each option whose value is among `values`, or
+        for a single select only the first such option."""
+        found = [self.at[v] for v in values if v in self.at]
+        if not found:
+            return self.unselected
+        marked = {i for at in found for i in at} if multiple else {min(at[0] for at in found)}
+        return "".join(
+            self.chosen[i] if i in marked else p for i, p in enumerate(self.parts)
+        ).strip()
+
+
+def _groups(content: Content) -> Iterable[tuple[str | None, tuple[tuple[str, str], ...]]]:
+    for value, label in content:
+        if isinstance(label, tuple):
+            yield value, label
+        else:
+            yield None, ((value, label),)
+
+
+@functools.lru_cache(maxsize=LAYOUTS)
+def _layout(
+    name: str, attrs: tuple[tuple[str, type, Any], ...], content: Content, language: str | None
+) -> _Layout:
+    """Everything in the key is what the HTML is made of (the language too, though plain text
+    does not depend on it: no cache entry is ever read in another language)."""
+    return _Layout(name, {k: v for k, _type, v in attrs}, content)
+
+
 class _InPython:
     """Renders the templates it knows in Python; any other through Django's renderer."""
 
@@ -137,11 +278,40 @@ class _InPython:
         return SafeString(html.strip())
 
 
-class Select(_InPython, forms.Select):
+class _Remembered(_InPython):
+    """A select whose HTML is kept (above) when its choices and attributes are plain text."""
+
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> SafeString:
+        widget: Any = self
+        # Only where _render would write it in Python: not through a template of another name,
+        # nor when _render is replaced (the tests get Django's templates' HTML that way).
+        if (
+            widget.template_name == SELECT
+            and widget.option_template_name == OPTION
+            and type(widget)._render is _InPython._render
+        ):
+            choices = widget.choices
+            if isinstance(choices, Choices):
+                content = choices.content
+            else:  # a list, read twice if it is not plain text; not a lazy iterator
+                content = _content(choices) if isinstance(choices, (list, tuple)) else None
+            # As Widget.get_context and Select.get_context build them.
+            final = widget.build_attrs(widget.attrs, attrs)
+            if widget.allow_multiple_selected:
+                final["multiple"] = True
+            key = _attrs_key(final)
+            if content is not None and key is not None and type(name) is str:
+                layout = _layout(name, key, content, get_language())
+                values = widget.format_value(value)
+                return SafeString(layout.html(values, widget.allow_multiple_selected))
+        return super().render(name, value, attrs, renderer)  # type: ignore[misc]
+
+
+class Select(_Remembered, forms.Select):
     pass
 
 
-class SelectMultiple(_InPython, forms.SelectMultiple):
+class SelectMultiple(_Remembered, forms.SelectMultiple):
     pass
 
 
