@@ -70,7 +70,11 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "owner__full_name",
         "survivor__reference",
     )
-    page = Paginator(filtered, PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = queries.case_counts(cases)
+    paginator = Paginator(filtered, PAGE_SIZE)
+    if not mine:  # the cards' counts already say how many cases the list holds: no COUNT(*)
+        paginator.count = sum(counts.values()) if not status else counts.get(status, 0)  # type: ignore[misc]
+    page = paginator.get_page(request.GET.get("page"))
     exploitation = current().entity("case").field("exploitation_types")
     statuses = [(value, str(label)) for value, label in CaseStatus.choices]
     context = {
@@ -79,7 +83,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "status": status,
         "mine": mine,
         "statuses": statuses,
-        "counts": queries.case_counts(cases),
+        "counts": counts,
         "drafts": policy.drafts_for(user),
         "search_form": SearchForm(),
         "exploitation": exploitation,
@@ -354,21 +358,13 @@ def _names(
     values: dict[str, Any], *, staff: list[Any] | None = None
 ) -> tuple[dict[str, str], dict[str, str]]:
     """The names of the staff and organisations the values name by id (shown for the values
-    of those types), and apart, the names of `staff` (who recorded the intake and the
-    screenings, on the timeline): one query for people, one for organisations, none when
-    there is no id to look up."""
-    from harbour.orgs.models import Organisation
-
+    of those types), and apart, the names of `staff` (who recorded the timeline's entries):
+    one query for both, none when there is no id to look up."""
     ids = [v for v in values.values() if isinstance(v, uuid.UUID)]
     wanted = {str(i) for i in staff or [] if i}
-    people: dict[str, str] = {}
-    if ids or wanted:
-        found = User.objects.filter(pk__in=ids + sorted(wanted)).values_list("pk", "full_name")
-        people = {str(pk): full_name for pk, full_name in found}
+    people, organisations = queries.names_of(ids + sorted(wanted), ids)
     shown = {str(v) for v in ids}
-    names = {pk: name for pk, name in people.items() if pk in shown}
-    if ids:
-        names |= {str(o.pk): o.name for o in Organisation.objects.filter(pk__in=ids)}
+    names = {pk: name for pk, name in people.items() if pk in shown} | organisations
     return names, {pk: name for pk, name in people.items() if pk in wanted}
 
 
