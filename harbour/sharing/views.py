@@ -17,7 +17,7 @@ from harbour.cases.forms import DictionaryForm, fields_of
 from harbour.core.errors import DomainError, NotFound, TooManyAttempts
 from harbour.core.forms import show_errors, uuid_or_none
 from harbour.orgs.models import Organisation
-from harbour.sharing import actions, policy, queries, states
+from harbour.sharing import actions, policy, presentation, queries, states
 from harbour.sharing.forms import (
     AgreementForm,
     ConsentForm,
@@ -272,17 +272,7 @@ def referral_list(request: HttpRequest) -> HttpResponse:
         raise NotFound()
     lists = queries.referral_lists(user)
     now = timezone.now()
-    rows = {
-        name: [
-            {
-                "referral": r,
-                "overdue": queries.is_overdue(r, now),
-                "expired": queries.is_expired(r, now),
-            }
-            for r in qs[:200]
-        ]
-        for name, qs in lists.items()
-    }
+    rows = {box: presentation.referral_rows(qs, box, now, limit=200) for box, qs in lists.items()}
     return render(request, "sharing/referrals.html", {"rows": rows})
 
 

@@ -3,6 +3,7 @@
 import datetime as dt
 import hashlib
 import uuid
+from functools import cache
 from typing import Any
 
 from django.http import HttpRequest
@@ -18,7 +19,7 @@ from harbour.cases import actions, policy, queries
 from harbour.cases.immigration import reports
 from harbour.cases.immigration import steps as immigration
 from harbour.cases.models import Case, CaseStatus, Screening, Survivor
-from harbour.cases.values import read_values, sealed_shown
+from harbour.cases.values import entity_of, read_values, sealed_shown
 from harbour.core.errors import InvalidInput, NotFound
 from harbour.standard.validation import MSG_CHOOSE
 
@@ -135,6 +136,41 @@ def _case_out(case: Case, *, identity: bool = False) -> dict[str, Any]:
     }
 
 
+@cache
+def _case_list_plan() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The case list's columns and its dictionary fields' ids, as `_case_out(case)` (without
+    identity) reads them: every field not sealed, from its column, in the dictionary's order."""
+    fields = [f for f in entity_of(Case).fields if not f.is_sealed]
+    ids = tuple(f.id for f in fields)
+    columns = tuple(f"{f.id}_id" if f.type in {"staff", "organisation"} else f.id for f in fields)
+    meta = ("pk", "reference", "standard_version", "created_at", "updated_at")
+    return (*columns, *meta, "survivor_id", "survivor__reference", "closed_at"), ids
+
+
+def _case_rows(cases: Any) -> Any:
+    """The cases as `_case_out` rows read from one `values_list` query: the same dicts (keys,
+    order, values), without a Case, Survivor and User instance per row and the per-field
+    dictionary look-ups (issue 9: these were most of the API case list's CPU)."""
+    return cases.values_list(*_case_list_plan()[0])
+
+
+def _case_row(row: tuple[Any, ...]) -> dict[str, Any]:
+    _columns, ids = _case_list_plan()
+    n = len(ids)
+    values = {k: _plain(v) for k, v in zip(ids, row[:n], strict=False)}
+    pk, reference, version, created, updated, survivor_id, survivor_ref, closed = row[n:]
+    return values | {
+        "id": str(pk),
+        "reference": reference,
+        "standard_version": version,
+        "created_at": created,
+        "updated_at": updated,
+        "survivor_id": str(survivor_id),
+        "survivor_reference": survivor_ref,
+        "closed_at": closed,
+    }
+
+
 def _audited(user: Any, record: Any, out: dict[str, Any], entity_id: str) -> dict[str, Any]:
     """An API answer that holds identifying values is a read of them: recorded, field by
     field, without the values (as the web pages do)."""
@@ -203,7 +239,7 @@ def list_cases(
     qs = queries.filter_cases(policy.cases_for(user), status=status)
     if updated_since:
         qs = qs.filter(updated_at__gte=updated_since)
-    return _page(request, qs, page, page_size, _case_out)
+    return _page(request, _case_rows(qs), page, page_size, _case_row)
 
 
 @router.post(
