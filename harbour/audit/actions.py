@@ -3,14 +3,14 @@
 import datetime as dt
 import re
 import uuid
-from collections.abc import Iterable, Mapping
-from contextlib import AbstractContextManager
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, NoReturn, Protocol
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -74,8 +74,7 @@ def record_event(
     if not transaction.get_connection().in_atomic_block:
         raise NotInTransaction(f"audit event {action!r} written outside a transaction")
     chain = str(org_id or by.org_id or SYSTEM_CHAIN)
-    with _appending(chain, action):
-        head = _locked_head(chain)
+    with _appending(by, chain, action) as head:
         spec = EventSpec(action, target_type, target_id, tuple(fields), context, str(outcome))
         event = _next_event(by, chain, org_id, head.seq, head.hash, spec)
         event.save(force_insert=True)
@@ -83,18 +82,52 @@ def record_event(
     return event
 
 
-def _appending(chain: str, action: str) -> AbstractContextManager[None]:
-    """Row-level security (ADR 40): an event belongs to its chain's organisation, and the
+@contextmanager
+def _appending(by: Actor | None, chain: str, action: str) -> Iterator[ChainHead]:
+    """The chain's head, locked until the transaction ends, for the length of an append.
+
+    Row-level security (ADR 40): an event belongs to its chain's organisation, and the
     append reads and moves that chain's head, so a connection scoped to another organisation
     (a referral's receiver, the organisation a hint was about) appends as the chain's
     organisation, for these three statements only and never seeing a third organisation's;
     the platform chain widens. The caller's code never runs in the crossing: what it writes
     there is this one event, and the event is the record of the crossing."""
+    head = _head_in_scope(by, chain)
+    if head is not None:  # the connection already appends as the chain's organisation
+        yield head
+        return
     reason = f"audit: {action} appended to chain {chain}"
     org = _org_of_chain(chain)
-    if org is None:
-        return tenancy.widened(reason)
-    return tenancy.as_organisation(org, reason)
+    with tenancy.widened(reason) if org is None else tenancy.as_organisation(org, reason):
+        yield _locked_head(chain)
+
+
+def _head_in_scope(by: Actor | None, chain: str) -> ChainHead | None:
+    """PostgreSQL, most appends (a member of staff writing their own organisation's chain, a
+    command writing with every organisation in scope): the head locked and the connection's
+    scope read in one statement, instead of reading the scope, then locking. The head when
+    the scope is already what `_appending` would switch to (the chain's organisation, or
+    every organisation: `tenancy.as_organisation` and `widened` change nothing then); None
+    otherwise, or when the head is not there or not visible, and `_appending` switches (one
+    statement more than before, only for a chain that is not the actor's own)."""
+    if by is None or connection.vendor != "postgresql":
+        return None
+    if chain not in (str(by.org_id), SYSTEM_CHAIN):
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT seq, hash, coalesce(current_setting('harbour.org', true), ''),"
+            " coalesce(current_setting('harbour.scope', true), '')"
+            " FROM audit_chainhead WHERE chain = %s FOR UPDATE",  # ChainHead's table
+            [chain],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    seq, last_hash, org, scope = row
+    if scope != tenancy.ALL and org != chain:
+        return None  # visible but not in scope (a role that bypasses the policies): switch
+    return ChainHead(chain=chain, seq=seq, hash=last_hash)
 
 
 @dataclass(frozen=True)
@@ -119,8 +152,7 @@ def record_events(
     if not transaction.get_connection().in_atomic_block:
         raise NotInTransaction("audit events written outside a transaction")
     chain = str(org_id or by.org_id or SYSTEM_CHAIN)
-    with _appending(chain, "bulk"):
-        head = _locked_head(chain)
+    with _appending(by, chain, "bulk") as head:
         seq, last_hash, batch, count = head.seq, head.hash, [], 0
         for spec in events:
             event = _next_event(by, chain, org_id, seq, last_hash, spec)
@@ -162,22 +194,23 @@ def _next_event(
     return event
 
 
-def lock_chain(org_id: uuid.UUID | None) -> None:
+def lock_chain(org_id: uuid.UUID | None, *, by: Actor | None = None) -> None:
     """Hold the organisation's chain head until the transaction ends. Every write of that
     organisation appends to its chain, so it waits: a bulk write that takes the lock first sees
     everything committed before it (two imports of one file do not both write it)."""
-    lock_chains([org_id])
+    lock_chains([org_id], by=by)
 
 
-def lock_chains(org_ids: Iterable[uuid.UUID | None]) -> None:
+def lock_chains(org_ids: Iterable[uuid.UUID | None], *, by: Actor | None = None) -> None:
     """Hold the chain heads of several organisations until the transaction ends, taken in one
     order (by chain name: the organisation's id, then the platform's). A transaction that
     appends to several chains (a hint: the asker's and each matched organisation's) takes
     them all here first: two taking them in the order they write could each hold the chain
-    the other waits for, and PostgreSQL would abort one of them (a deadlock)."""
+    the other waits for, and PostgreSQL would abort one of them (a deadlock). `by`, the actor
+    who will append, when known: their own chain is then locked in one statement less."""
     for chain in sorted({str(org_id or SYSTEM_CHAIN) for org_id in org_ids}):
-        with _appending(chain, "lock"):
-            _locked_head(chain)
+        with _appending(by, chain, "lock"):
+            pass
 
 
 def _locked_head(chain: str) -> ChainHead:

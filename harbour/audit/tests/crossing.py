@@ -92,12 +92,19 @@ def chains_taken(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     from harbour.audit import actions
 
     taken: list[str] = []
-    locked_head = actions._locked_head
+    locked_head, head_in_scope = actions._locked_head, actions._head_in_scope
 
     def recording(chain: str) -> Any:
         if chain not in taken:
             taken.append(chain)
         return locked_head(chain)
 
+    def recording_in_scope(by: Any, chain: str) -> Any:
+        head = head_in_scope(by, chain)
+        if head is not None and chain not in taken:  # locked there, in one statement
+            taken.append(chain)
+        return head
+
     monkeypatch.setattr(actions, "_locked_head", recording)
+    monkeypatch.setattr(actions, "_head_in_scope", recording_in_scope)
     return taken
