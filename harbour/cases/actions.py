@@ -80,6 +80,11 @@ def _require(by: Any, perm: Perm) -> None:
         raise Forbidden()
 
 
+def _event(action: str, record: Any, fields: Any = ()) -> EventSpec:
+    """What `_audit` appends, for `record_events` (several events of one record's chain)."""
+    return EventSpec(action, record._meta.model_name, record.pk, tuple(fields))
+
+
 def _audit(by: Actor, action: str, record: Any, fields: Any = (), **context: Any) -> None:
     record_event(
         by=by,
@@ -178,6 +183,7 @@ def _validate_survivor(values: dict[str, Any], version: Any, survivor: Survivor 
 def _create_case(
     by: User, s_clean: dict, c_clean: dict, version: Any, key: str | None, survivor: Survivor | None
 ) -> Case:
+    created: EventSpec | None = None
     if survivor is None:
         survivor = Survivor(
             org_id=by.org_id,
@@ -187,12 +193,18 @@ def _create_case(
         )
         changed = apply_values(survivor, s_clean)
         survivor.save()
-        _audit(by, "survivor.created", survivor, changed)
-        _reindex(survivor)
-    elif not _update_survivor_values(by, survivor, s_clean):  # a change re-indexes already
-        _reindex(survivor)
-    # A returning survivor's new episode follows their latest one (the continuum reads it).
-    earlier = Case.objects.filter(survivor=survivor).order_by("-intake_date", "-created_at").first()
+        # Appended with the case's event, below: one lock of the chain's head for both, and
+        # held from there to the commit only, not while the survivor is indexed and encoded.
+        created = _event("survivor.created", survivor, changed)
+        _reindex(survivor, new=True)
+        earlier = None  # a new survivor has no episode yet
+    else:
+        if not _update_survivor_values(by, survivor, s_clean):  # a change re-indexes already
+            _reindex(survivor)
+        # A returning survivor's new episode follows their latest one (the continuum reads it).
+        earlier = (
+            Case.objects.filter(survivor=survivor).order_by("-intake_date", "-created_at").first()
+        )
     case = Case(
         org_id=by.org_id,
         survivor=survivor,
@@ -205,7 +217,8 @@ def _create_case(
     )
     changed = apply_values(case, c_clean | {"owner": by.pk, "status": CaseStatus.ACTIVE})
     case.save()
-    _audit(by, "case.created", case, changed)
+    events = [_event("case.created", case, changed)]
+    record_events(by=by, org_id=case.org_id, events=[created, *events] if created else events)
     return case
 
 
@@ -240,15 +253,17 @@ def _age_at(birth: dt.date, when: dt.date) -> int:
     return when.year - birth.year - ((when.month, when.day) < (birth.month, birth.day))
 
 
-def _reindex(survivor: Survivor) -> None:
+def _reindex(survivor: Survivor, *, new: bool = False) -> None:
     """Refresh the blind-index tokens that let staff find this survivor again, and the
-    survivor's record-linkage encoding (made here, inside the organisation, ADR 41)."""
+    survivor's record-linkage encoding (made here, inside the organisation, ADR 41). `new`: the
+    survivor was saved just now, in this transaction, so has neither yet (nothing to delete)."""
     from harbour.linkage.actions import refresh_encoding
 
-    SurvivorIndexEntry.objects.filter(survivor=survivor).delete()
+    if not new:
+        SurvivorIndexEntry.objects.filter(survivor=survivor).delete()
     values = read_values(survivor, with_identity=True)  # decrypted once, for both
     SurvivorIndexEntry.objects.bulk_create(index_entries(survivor, values))
-    refresh_encoding(survivor, values)
+    refresh_encoding(survivor, values, new=new)
 
 
 def index_entries(survivor: Survivor, values: dict[str, Any]) -> list[SurvivorIndexEntry]:
