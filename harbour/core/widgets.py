@@ -36,15 +36,25 @@ INPUT_OPTIONS = {
     "django/forms/widgets/radio_option.html",
 }
 # Each of these only includes input.html (which includes attrs.html).
-INPUTS = {f"django/forms/widgets/{kind}.html" for kind in ("text", "date", "email", "number")}
+INPUTS = {
+    f"django/forms/widgets/{kind}.html" for kind in ("text", "date", "email", "number", "checkbox")
+}
 TEXTAREA = "django/forms/widgets/textarea.html"
+
+
+def _escape(text: str) -> str:
+    """html.escape(text), which returns the same text when none of its five characters is in it
+    (most labels, values and ids): the five tests are cheaper than its five replaces."""
+    if "&" in text or "<" in text or ">" in text or '"' in text or "'" in text:
+        return html.escape(text)
+    return text
 
 
 def as_html(value: Any) -> str:
     """`{{ value }}` in an autoescaping template, as Django's render_value_in_context writes
     it: local time, localised, escaped unless already safe, lazy text translated."""
     if type(value) is str:  # nearly every label and value: what escape() does, without its
-        return html.escape(value)  # lazy-string and localisation checks (2,300 options a form)
+        return _escape(value)  # lazy-string and localisation checks (2,300 options a form)
     value = localize(template_localtime(value))
     # Like render_value_in_context: anything not a str is made one first, so only text marked
     # safe skips escaping (an object's own __html__ is not trusted).
@@ -54,7 +64,7 @@ def as_html(value: Any) -> str:
 def _formatted(value: Any) -> str:
     """`{{ value|stringformat:'s' }}`: already-safe text stays as it is."""
     if type(value) is str:
-        return html.escape(value)
+        return _escape(value)
     if isinstance(value, SafeData):
         return str(conditional_escape(value))
     text = "%s" % (str(value) if isinstance(value, tuple) else value)  # the filter's own formatting
@@ -200,10 +210,16 @@ def _content(choices: Iterable[Any], *, lazy: bool = True) -> Content | None:
 
 
 def _attrs_key(attrs: dict[str, Any]) -> tuple[tuple[str, type, Any], ...] | None:
-    """The attributes with their types (True, 1 and 1.0 are equal keys but not equal HTML)."""
-    if not all(type(k) is str and type(v) in (str, int, bool) for k, v in attrs.items()):
-        return None
-    return tuple((k, type(v), v) for k, v in attrs.items())
+    """The attributes with their types (True, 1 and 1.0 are equal keys but not equal HTML); a
+    lazy translation as its text now (the language is part of the key)."""
+    out = []
+    for name, value in attrs.items():
+        if isinstance(value, Promise):
+            value = _text(value, lazy=True)
+        if type(name) is not str or type(value) not in (str, int, bool):
+            return None
+        out.append((name, type(value), value))
+    return tuple(out)
 
 
 class _Layout:
@@ -336,4 +352,8 @@ class EmailInput(_InPython, forms.EmailInput):
 
 
 class Textarea(_InPython, forms.Textarea):
+    pass
+
+
+class CheckboxInput(_InPython, forms.CheckboxInput):
     pass

@@ -3,6 +3,7 @@ Django's own widgets write through their templates: hostile text, groups, select
 language switch, attributes equal as Python values but not as HTML."""
 
 import copy
+import html
 import datetime as dt
 from typing import Any
 
@@ -121,3 +122,34 @@ def test_the_cache_is_bounded():
     for n in range(widgets.LAYOUTS + 10):
         widgets.Select(choices=[(str(n), "x")]).render("x", None)
     assert widgets._layout.cache_info().currsize == widgets.LAYOUTS
+
+
+def test_a_lazy_attribute_is_read_in_each_language():
+    """The care map's language select: its filter hint is a lazy translation in its attrs."""
+    choices = widgets.Choices([("", "—"), ("fra", "French")])
+    widget = widgets.Select(attrs={"data-filter": gettext_lazy("Type to filter the list")})
+    widget.choices = choices
+    for language in ("en", "fr", "en"):
+        with override(language):
+            ours = widget.render("language", "fra")
+            assert ours == _stock(widget, choices).render("language", "fra")
+            assert ("Tapez" in ours) is (language == "fr")
+    assert widgets._layout.cache_info().hits == 1
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+@pytest.mark.parametrize("value", [True, False, None, "", "on", 'x"><b>'])
+def test_a_checkbox_is_written_as_django_writes_it(value, language):
+    attrs = {"id": "id_children", "required": False, "data-x": 'a "b" <c>'}
+    ours = widgets.CheckboxInput(attrs=attrs)
+    with override(language):
+        assert ours.render("children", value) == forms.CheckboxInput(attrs=attrs).render(
+            "children", value
+        )
+
+
+@pytest.mark.parametrize(
+    "text", ["", "plain", "é «\u00a0x\u00a0»", "a&b", "<", ">", '"', "'", "&amp;"]
+)
+def test_the_escape_shortcut_is_html_escape(text):
+    assert widgets._escape(text) == html.escape(text)
