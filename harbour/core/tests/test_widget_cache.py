@@ -3,8 +3,8 @@ Django's own widgets write through their templates: hostile text, groups, select
 language switch, attributes equal as Python values but not as HTML."""
 
 import copy
-import html
 import datetime as dt
+import html
 from typing import Any
 
 import pytest
