@@ -9,6 +9,7 @@ import uuid
 from typing import Any, cast
 
 from django.conf import settings
+from django.db import models
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -26,7 +27,8 @@ _ANY_ID = uuid.UUID(int=0)
 
 def _labels(field_name: str) -> dict[Any, str]:
     """A choice field's labels in the current language, as get_FOO_display gives them."""
-    return {value: str(label) for value, label in Referral._meta.get_field(field_name).flatchoices}
+    field = cast(models.Field, Referral._meta.get_field(field_name))
+    return {value: str(label) for value, label in field.flatchoices}
 
 
 def _day(value: dt.datetime, tz: Any) -> str:

@@ -2,10 +2,14 @@
 
 import datetime as dt
 import hashlib
+import json
 import uuid
+from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
+from django.db import models
+from django.db.models.functions import Cast
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
@@ -86,13 +90,25 @@ MAX_PAGE = 1_000_000
 MSG_BETWEEN = gettext_lazy("Enter a whole number from %(low)s to %(high)s.")
 
 
-def _page(request: HttpRequest, qs: Any, page: int, page_size: int, render: Any) -> dict:
+def _page(
+    request: HttpRequest,
+    qs: Any,
+    page: int,
+    page_size: int,
+    render: Any,
+    *,
+    read: Any = None,
+) -> dict:
+    """A page of `qs`, each row rendered; `read` (optional) turns the page's slice into what
+    `render` takes (e.g. a values_list of its columns: counted without them, no join)."""
     if not 1 <= page_size <= MAX_PAGE_SIZE:
         raise InvalidInput({"page_size": [MSG_BETWEEN % {"low": 1, "high": MAX_PAGE_SIZE}]})
     if not 1 <= page <= MAX_PAGE:
         raise InvalidInput({"page": [MSG_BETWEEN % {"low": 1, "high": MAX_PAGE}]})
     total = qs.count()
     rows = qs[(page - 1) * page_size : page * page_size]
+    if read is not None:
+        rows = read(rows)
     return {
         "count": total,
         "page": page,
@@ -136,39 +152,88 @@ def _case_out(case: Case, *, identity: bool = False) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class _ListPlan:
+    """How the case list reads each case's `_case_out` values (without identity) from one row:
+    every dictionary field not sealed, from its column, in the dictionary's order."""
+
+    columns: tuple[Any, ...]  # the dictionary's columns, then the case's own (see _case_row)
+    ids: tuple[str, ...]  # the dictionary fields' ids, for the first len(ids) columns
+    plain: tuple[int, ...]  # columns that may hold a UUID or a date: _plain makes them text
+    json: tuple[int, ...]  # JSON columns, read as their text: decoded once per text a page
+
+
 @cache
-def _case_list_plan() -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The case list's columns and its dictionary fields' ids, as `_case_out(case)` (without
-    identity) reads them: every field not sealed, from its column, in the dictionary's order."""
-    fields = [f for f in entity_of(Case).fields if not f.is_sealed]
-    ids = tuple(f.id for f in fields)
-    columns = tuple(f"{f.id}_id" if f.type in {"staff", "organisation"} else f.id for f in fields)
-    meta = ("pk", "reference", "standard_version", "created_at", "updated_at")
-    return (*columns, *meta, "survivor_id", "survivor__reference", "closed_at"), ids
+def _case_list_plan() -> _ListPlan:
+    ids: list[str] = []
+    columns: list[Any] = []
+    plain: list[int] = []
+    json_: list[int] = []
+    for i, field in enumerate(f for f in entity_of(Case).fields if not f.is_sealed):
+        column = cast(models.Field, Case._meta.get_field(field.id))
+        ids.append(field.id)
+        if isinstance(column, models.JSONField):
+            columns.append(Cast(field.id, models.TextField()))
+            json_.append(i)
+            continue
+        columns.append(column.attname)  # owner_id for the owner, as read_values reads it
+        # Only these column types give values _plain changes (UUIDs, dates, datetimes).
+        if isinstance(column, models.DateField | models.UUIDField | models.ForeignKey):
+            plain.append(i)
+    meta = ("pk", "reference", "standard_version", "created_at", "updated_at", "survivor_id")
+    return _ListPlan(
+        columns=(*columns, *meta, "survivor__reference", "closed_at"),
+        ids=tuple(ids),
+        plain=tuple(plain),
+        json=tuple(json_),
+    )
 
 
 def _case_rows(cases: Any) -> Any:
     """The cases as `_case_out` rows read from one `values_list` query: the same dicts (keys,
-    order, values), without a Case, Survivor and User instance per row and the per-field
-    dictionary look-ups (issue 9: these were most of the API case list's CPU)."""
-    return cases.values_list(*_case_list_plan()[0])
+    order, values), without a Case, Survivor and User instance per row, the per-field
+    dictionary look-ups, and a JSON decoding per list column (issue 9: these were most of the
+    API case list's CPU; most of a page's code lists are the same few texts, "[]" first)."""
+    return cases.values_list(*_case_list_plan().columns)
 
 
-def _case_row(row: tuple[Any, ...]) -> dict[str, Any]:
-    _columns, ids = _case_list_plan()
-    n = len(ids)
-    values = {k: _plain(v) for k, v in zip(ids, row[:n], strict=False)}
-    pk, reference, version, created, updated, survivor_id, survivor_ref, closed = row[n:]
-    return values | {
-        "id": str(pk),
-        "reference": reference,
-        "standard_version": version,
-        "created_at": created,
-        "updated_at": updated,
-        "survivor_id": str(survivor_id),
-        "survivor_reference": survivor_ref,
-        "closed_at": closed,
-    }
+def _case_row_maker() -> Any:
+    """A function making one page's rows (its decoded JSON texts shared by its rows: they are
+    only written out)."""
+    plan = _case_list_plan()
+    n = len(plan.ids)
+    decoded: dict[str, Any] = {}
+
+    def decode(text: str | None) -> Any:
+        # As JSONField.from_db_value reads a column (None stays None, bad JSON stays text).
+        if text is None:
+            return None
+        if text not in decoded:
+            try:
+                decoded[text] = json.loads(text)
+            except json.JSONDecodeError:
+                decoded[text] = text
+        return decoded[text]
+
+    def row_out(row: tuple[Any, ...]) -> dict[str, Any]:
+        found = list(row[:n])
+        for i in plan.json:
+            found[i] = decode(found[i])
+        for i in plan.plain:
+            found[i] = _plain(found[i])
+        pk, reference, version, created, updated, survivor_id, survivor_ref, closed = row[n:]
+        return dict(zip(plan.ids, found, strict=True)) | {
+            "id": str(pk),
+            "reference": reference,
+            "standard_version": version,
+            "created_at": created,
+            "updated_at": updated,
+            "survivor_id": str(survivor_id),
+            "survivor_reference": survivor_ref,
+            "closed_at": closed,
+        }
+
+    return row_out
 
 
 def _audited(user: Any, record: Any, out: dict[str, Any], entity_id: str) -> dict[str, Any]:
@@ -239,7 +304,7 @@ def list_cases(
     qs = queries.filter_cases(policy.cases_for(user), status=status)
     if updated_since:
         qs = qs.filter(updated_at__gte=updated_since)
-    return _page(request, _case_rows(qs), page, page_size, _case_row)
+    return _page(request, qs, page, page_size, _case_row_maker(), read=_case_rows)
 
 
 @router.post(
