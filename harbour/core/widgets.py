@@ -240,9 +240,9 @@ class _Layout:
                 parts.append("\n  " + _option({"value": value, "attrs": {}, "label": label}))
             if group_name:
                 parts.append("\n  </optgroup>")
-        parts.append("\n</select>\n")
+        parts.append("\n</select>")  # the template's last newline, stripped as _render does
         self.parts = tuple(parts)
-        self.unselected = "".join(parts).strip()
+        self.unselected = "".join(parts)
 
     def html(self, values: list[str], multiple: bool) -> str:
         """As ChoiceWidget.optgroups marks them: each option whose value is among `values`, or
@@ -251,9 +251,10 @@ class _Layout:
         if not found:
             return self.unselected
         marked = {i for at in found for i in at} if multiple else {min(at[0] for at in found)}
-        return "".join(
-            self.chosen[i] if i in marked else p for i, p in enumerate(self.parts)
-        ).strip()
+        out = list(self.parts)
+        for i in marked:
+            out[i] = self.chosen[i]
+        return "".join(out)
 
 
 def _groups(content: Content) -> Iterable[tuple[str | None, tuple[tuple[str, str], ...]]]:
