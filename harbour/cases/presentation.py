@@ -1,11 +1,12 @@
 """The case pages' rows and links, written in Python (issue 9, item 5): the list's rows as
 HTML, the case page's sections and timeline rows with their links reversed once a page."""
 
+import functools
 import uuid
 from typing import Any
 
 from django.template.defaultfilters import date as date_filter
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
@@ -18,14 +19,26 @@ from harbour.core.widgets import as_html
 from harbour.standard.dictionary import current
 from harbour.web.templatetags.harbour import value_rows, value_rows_br
 
-# Stand-ins reversed once per page: a row's link is the pattern with the row's own ids.
+# Stand-ins reversed once per process and URLconf: a link is the pattern with its own ids.
 _ANY_ID = uuid.UUID(int=0)
+_ANY_CASE = uuid.UUID(int=1)  # the case (or its survivor) whose page it is
 _ANY_KIND = "any-kind"
 
 
 def _with_kind(pattern: str, kind: str) -> str:
     """The link `pattern` (reversed with the stand-in kind) for `kind`."""
     return pattern.replace(f"/{_ANY_KIND}/", f"/{kind}/")
+
+
+@functools.lru_cache(maxsize=256)
+def _reversed(name: str, args: tuple[Any, ...], _urlconf: Any, _prefix: str) -> str:
+    return reverse(name, urlconf=_urlconf, args=args)
+
+
+def _pattern(name: str, *args: Any) -> str:
+    """`reverse(name, args=args)` of stand-ins, remembered for the URLconf and script prefix
+    in force (the case page reversed about 15 links a view, issue 9)."""
+    return _reversed(name, args, get_urlconf(), get_script_prefix())
 
 
 def list_rows(page: Any, status_labels: dict[str, str], codelist: Any) -> list[dict[str, Any]]:
@@ -85,25 +98,46 @@ def grouped(entity: Any, values: dict[str, Any], names: dict[str, str]) -> list[
 
 
 class CaseLinks:
-    """The case page's links in its lists (timeline rows, sections, record kinds, screening
-    sets): one reverse a kind of link instead of one a row (issue 9, item 5)."""
+    """The case page's links: in its lists (timeline rows, sections, record kinds, screening
+    sets), one pattern a kind of link instead of a reverse a row (issue 9, item 5), and its
+    fixed links (`page`); the patterns reversed once a process (`_pattern`)."""
 
     def __init__(self, case: Case) -> None:
         self.case = case
-        self.edit = reverse("cases:record_edit", args=[case.pk, _ANY_KIND, _ANY_ID])
-        self.screening = reverse("cases:screening", args=[case.pk, _ANY_ID])
+        self.edit = self._of_case("cases:record_edit", _ANY_KIND, _ANY_ID)
+        self.screening = self._of_case("cases:screening", _ANY_ID)
+
+    def _of_case(self, name: str, *args: Any) -> str:
+        return _pattern(name, _ANY_CASE, *args).replace(str(_ANY_CASE), str(self.case.pk))
+
+    def _of_survivor(self, name: str) -> str:
+        survivor = str(self.case.survivor_id)
+        return _pattern(name, _ANY_CASE).replace(str(_ANY_CASE), survivor)
+
+    def page(self) -> dict[str, str]:
+        """The links the page's template wrote with {% url %}."""
+        return {
+            "status": self._of_case("cases:status"),
+            "reassign": self._of_case("cases:reassign"),
+            "refer": self._of_case("sharing:refer"),
+            "care_map": self._of_case("directory:case_care_map"),
+            "new_step": self._of_case("cases:record_new", "immigration_step"),
+            "consents": self._of_survivor("sharing:consents"),
+            "continuum": self._of_survivor("sharing:continuum"),
+            "rights": self._of_survivor("sharing:rights"),
+        }
 
     def sections(
         self, entity_id: str, values: dict[str, Any], names: dict[str, str]
     ) -> list[dict[str, Any]]:
         """`grouped`, each group with the link to edit it."""
-        pattern = reverse("cases:edit_section", args=[self.case.pk, entity_id, _ANY_KIND])
+        pattern = self._of_case("cases:edit_section", entity_id, _ANY_KIND)
         groups = grouped(current().entity(entity_id), values, names)
         return [g | {"url": _with_kind(pattern, g["id"])} for g in groups]
 
     def with_url(self, items: list[dict[str, Any]], url_name: str) -> list[dict[str, Any]]:
         """Each item (an "id") with its link: the route `url_name` of this case and that id."""
-        pattern = reverse(f"cases:{url_name}", args=[self.case.pk, _ANY_KIND])
+        pattern = self._of_case(f"cases:{url_name}", _ANY_KIND)
         return [i | {"url": _with_kind(pattern, i["id"])} for i in items]
 
     def of(self, item: queries.TimelineItem) -> str:

@@ -285,6 +285,7 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
         "record_kinds": links.with_url(_record_kinds(), "record_new"),
         "staff": _choices(user)["staff"] if can(user, Perm.CASE_REASSIGN) else [],
         "may_edit": may_edit,
+        "urls": links.page(),
         "sets": links.with_url(
             [{"id": s.id, "title": s.title} for s in delphi.load_catalogue().sets], "screening_new"
         ),
