@@ -53,6 +53,20 @@ def filter_cases(
     return cases.select_related("owner", "survivor").order_by("-intake_date", "-created_at")
 
 
+def list_columns(cases: QuerySet[Case]) -> QuerySet[Any]:
+    """The columns a row of the case list shows, as named tuples (presentation.list_rows)."""
+    return cases.values_list(
+        "id",
+        "reference",
+        "intake_date",
+        "status",
+        "exploitation_types",
+        "owner__full_name",
+        "survivor__reference",
+        named=True,
+    )
+
+
 def find_survivors(
     survivors: QuerySet[Survivor],
     org_id: Any,

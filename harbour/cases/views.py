@@ -58,18 +58,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
     status = status if status in CaseStatus.values else ""
     mine = request.GET.get("mine") == "1"
     filtered = queries.filter_cases(cases, status=status, owner_id=user.pk if mine else None)
-    # The list shows a few columns: never drag sealed payloads or password hashes along.
-    filtered = filtered.only(
-        "id",
-        "org_id",
-        "reference",
-        "intake_date",
-        "status",
-        "exploitation_types",
-        "created_at",
-        "owner__full_name",
-        "survivor__reference",
-    )
+    # The list shows a few columns: never drag sealed payloads or password hashes along, and
+    # read them as tuples (model instances were half of the rows' time, issue 9).
+    filtered = queries.list_columns(filtered)
     counts = queries.case_counts(cases)
     paginator = Paginator(filtered, PAGE_SIZE)
     if not mine:  # the cards' counts already say how many cases the list holds: no COUNT(*)
