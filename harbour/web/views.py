@@ -19,10 +19,15 @@ LANDING: dict[str, str] = {
 }
 
 
+def landing(user: object) -> str:
+    """The name of the page a signed-in person starts from."""
+    return LANDING.get(str(getattr(user, "role", "")), "standard:index")
+
+
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user.is_authenticated:
-        return redirect(LANDING.get(str(getattr(user, "role", "")), "standard:index"))
+        return redirect(landing(user))
     return render(request, "web/landing.html")
 
 
