@@ -200,6 +200,18 @@ def _records_of(model: type[Any]) -> Callable[[Any], QuerySet[Any]]:
 _OF_CASE = {model: _records_of(model) for model in [*RECORD_MODELS.values(), Screening]}
 
 
+def _referrals_of_case(case_id: Any) -> QuerySet[Any]:
+    from harbour.sharing.models import Referral
+
+    return Referral.objects.filter(case_id=case_id).only("id", "kind", "status", "receiving_org_id")
+
+
+def referrals_of(case: Case) -> list[Any]:
+    """The case's referrals (newest first) with what its page shows of them: their kind,
+    status and receiving organisation's id (its name: `names_of`)."""
+    return compiled(_referrals_of_case, case.pk)
+
+
 def names_of(people: list[Any], organisations: list[Any]) -> tuple[dict[str, str], dict[str, str]]:
     """The full names of these staff and the names (in the current language) of these
     organisations, by id as text, in one statement, none without ids: the case page asked

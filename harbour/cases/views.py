@@ -310,11 +310,19 @@ def _immigration(case: Case, names: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def _referrals_of(case: Case) -> Any:
-    from harbour.sharing.models import Referral
-
-    shown = ("id", "kind", "status", "receiving_org__name_en", "receiving_org__name_fr")
-    return Referral.objects.filter(case=case).select_related("receiving_org").only(*shown)
+def _referrals_of(case: Case) -> list[dict[str, Any]]:
+    """Each referral of the case as its page shows it: kind, receiving organisation, status."""
+    found = queries.referrals_of(case)
+    _people, organisations = queries.names_of([], [r.receiving_org_id for r in found])
+    return [
+        {
+            "pk": r.pk,
+            "kind": r.get_kind_display(),
+            "org": organisations.get(str(r.receiving_org_id), ""),
+            "status": r.get_status_display(),
+        }
+        for r in found
+    ]
 
 
 def _audit_case_view(
