@@ -274,6 +274,90 @@ def _layout(
     return _Layout(name, {k: v for k, _type, v in attrs}, content)
 
 
+# An option dict of a kept radio or checkbox carries its HTML under this key.
+KEPT = "harbour_kept"
+# Radio and checkbox groups a process keeps (the intake form has about 30 a language).
+OPTION_GROUPS = 512
+
+
+def _kept_or_written(option: dict[str, Any]) -> str:
+    """The option's kept HTML when the option is still what it was written from."""
+    kept = option.get(KEPT)
+    shown = (option["type"], option["name"], option["value"], option["label"], option["attrs"])
+    if kept is not None and shown == kept[0]:
+        return kept[2] if option.get("wrap_label") else kept[1]
+    return _input_option(option)
+
+
+class _Options:
+    """A radio or checkbox group's option dicts, selected and not, each with its HTML."""
+
+    def __init__(self, widget: Any, name: str, attrs: dict[str, Any], content: Content) -> None:
+        self.groups: list[Any] = []  # (group name, [(value, (not selected, selected))], index)
+        for index, (value, label) in enumerate(content):
+            group_name, subindex, members = (
+                (value, 0, label) if isinstance(label, tuple) else (None, None, ((value, label),))
+            )
+            options = []
+            for sub_value, sub_label in members:
+                variants = tuple(
+                    self._variant(
+                        widget.create_option(
+                            name, sub_value, sub_label, on, index, subindex=subindex, attrs=attrs
+                        )
+                    )
+                    for on in (False, True)
+                )
+                options.append((sub_value, variants))
+                if subindex is not None:
+                    subindex += 1
+            self.groups.append((group_name, options, index))
+
+    @staticmethod
+    def _variant(data: dict[str, Any]) -> tuple[dict[str, Any], tuple[Any, str, str]]:
+        shown = (data["type"], data["name"], data["value"], data["label"], dict(data["attrs"]))
+        written = (_input_option(data | {"wrap_label": False}), _input_option(data))
+        return data, (shown, *written)
+
+    def optgroups(self, values: list[str], multiple: bool) -> list[Any]:
+        """As ChoiceWidget.optgroups: fresh dicts (a caller may change them), selected as it
+        selects them."""
+        out = []
+        has_selected = False
+        for group_name, options, index in self.groups:
+            subgroup = []
+            for value, variants in options:
+                selected = (not has_selected or multiple) and value in values
+                has_selected |= selected
+                data, kept = variants[selected]
+                subgroup.append(data | {"attrs": dict(data["attrs"]), KEPT: kept})
+            out.append((group_name, subgroup, index))
+        return out
+
+
+@functools.lru_cache(maxsize=OPTION_GROUPS)
+def _options(
+    cls: Any,
+    how: tuple[Any, ...],
+    name: str,
+    attrs: tuple[tuple[str, type, Any], ...],
+    content: Content,
+    language: str | None,
+) -> _Options:
+    """Everything create_option reads is in the key: the class, and `how` (its input type,
+    option template and id numbering, in case an instance changed them)."""
+    widget = cls()
+    widget.input_type, widget.option_template_name, widget.add_id_index = how
+    return _Options(widget, name, {k: v for k, _type, v in attrs}, content)
+
+
+def _choices_content(choices: Any) -> Content | None:
+    if isinstance(choices, Choices):
+        return choices.content
+    # A list, read twice if it is not plain text; never a lazy iterator (it would run twice).
+    return _content(choices) if isinstance(choices, (list, tuple)) else None
+
+
 class _InPython:
     """Renders the templates it knows in Python; any other through Django's renderer."""
 
@@ -284,7 +368,7 @@ class _InPython:
         elif template_name == OPTION:
             html = _option(widget)
         elif template_name in INPUT_OPTIONS:
-            html = _input_option(widget)
+            html = _kept_or_written(widget)
         elif template_name in INPUTS:
             html = _input(widget)
         elif template_name == TEXTAREA:
@@ -307,11 +391,7 @@ class _Remembered(_InPython):
             and widget.option_template_name == OPTION
             and type(widget)._render is _InPython._render
         ):
-            choices = widget.choices
-            if isinstance(choices, Choices):
-                content = choices.content
-            else:  # a list, read twice if it is not plain text; not a lazy iterator
-                content = _content(choices) if isinstance(choices, (list, tuple)) else None
+            content = _choices_content(widget.choices)
             # As Widget.get_context and Select.get_context build them.
             final = widget.build_attrs(widget.attrs, attrs)
             if widget.allow_multiple_selected:
@@ -332,11 +412,31 @@ class SelectMultiple(_Remembered, forms.SelectMultiple):
     pass
 
 
-class RadioSelect(_InPython, forms.RadioSelect):
+class _RememberedOptions(_InPython):
+    """Radios and checkboxes whose option dicts and HTML are kept (above) when their choices
+    and attributes are plain text: the intake form's ~250 were built and written each time."""
+
+    def optgroups(self, name: str, value: Any, attrs: Any = None) -> Any:
+        widget: Any = self
+        if (
+            type(widget)._render is _InPython._render  # as for selects
+            and widget.option_template_name in INPUT_OPTIONS
+            and widget.option_inherits_attrs
+        ):
+            content = _choices_content(widget.choices)
+            key = _attrs_key(widget.build_attrs(widget.attrs, attrs))  # each option's attrs
+            if content is not None and key is not None and type(name) is str:
+                how = (widget.input_type, widget.option_template_name, widget.add_id_index)
+                kept = _options(widget.__class__, how, name, key, content, get_language())
+                return kept.optgroups(value, widget.allow_multiple_selected)
+        return super().optgroups(name, value, attrs)  # type: ignore[misc]
+
+
+class RadioSelect(_RememberedOptions, forms.RadioSelect):
     pass
 
 
-class CheckboxSelectMultiple(_InPython, forms.CheckboxSelectMultiple):
+class CheckboxSelectMultiple(_RememberedOptions, forms.CheckboxSelectMultiple):
     pass
 
 

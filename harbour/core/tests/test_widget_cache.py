@@ -41,8 +41,10 @@ def _stock(widget: forms.Widget, choices: Any) -> forms.Widget:
 @pytest.fixture(autouse=True)
 def _empty_cache():
     widgets._layout.cache_clear()
+    widgets._options.cache_clear()
     yield
     widgets._layout.cache_clear()
+    widgets._options.cache_clear()
 
 
 @pytest.mark.parametrize("language", ["en", "fr"])
@@ -153,3 +155,45 @@ def test_a_checkbox_is_written_as_django_writes_it(value, language):
 )
 def test_the_escape_shortcut_is_html_escape(text):
     assert widgets._escape(text) == html.escape(text)
+
+
+GROUPS = {
+    widgets.RadioSelect: forms.RadioSelect,
+    widgets.CheckboxSelectMultiple: forms.CheckboxSelectMultiple,
+}
+
+
+def _tags(cls: type, choices: Any, initial: Any, auto_id: Any, wrap: bool) -> list[str]:
+    class Form(forms.Form):
+        x = forms.MultipleChoiceField(choices=choices, widget=cls, required=False)
+
+    form = Form(initial={"x": initial}, auto_id=auto_id)
+    return [str(b) if wrap else b.tag() for b in form["x"]] + [
+        f"{b.id_for_label}|{b.choice_label}" for b in form["x"]
+    ]
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+@pytest.mark.parametrize("cls", list(GROUPS))
+@pytest.mark.parametrize("choices", [HOSTILE, GROUPED])
+def test_remembered_radios_and_checkboxes_write_what_django_writes(cls, choices, language):
+    with override(language):
+        for initial in (None, [], ["dup"], ["a&b", "yes", "eng", "<x>"], ["nothing"]) * 2:
+            for auto_id in ("id_%s", False):
+                for wrap in (False, True):
+                    ours = _tags(cls, choices, initial, auto_id, wrap)
+                    assert ours == _tags(GROUPS[cls], choices, initial, auto_id, wrap)
+    assert widgets._options.cache_info().hits > 0
+
+
+def test_a_changed_option_is_written_again_not_taken_from_the_cache():
+    widget = widgets.CheckboxSelectMultiple(choices=[("a", "A"), ("b", "B")])
+    options = list(widget.options("x", ["a"], attrs={"id": "id_x"}))
+    assert options[0][widgets.KEPT] is not None
+    options[0]["attrs"]["data-x"] = "changed"
+    options[1]["label"] = "<b>"
+    html = [widget._render(o["template_name"], {"widget": o}) for o in options]
+    assert html[0].startswith('<label for="id_x_0"><input type="checkbox" name="x" value="a"')
+    assert 'data-x="changed"' in html[0] and "&lt;b&gt;" in html[1]
+    second = list(widget.options("x", ["a"], attrs={"id": "id_x"}))
+    assert "data-x" not in second[0]["attrs"]  # each request its own dicts
