@@ -64,6 +64,7 @@ def record_consent(
         starts_on,
         expires_on,
     )
+    raw, digest = _new_code(by.org_id)  # stored with the consent: no second write for it
     consent = Consent.objects.create(
         org_id=by.org_id,
         survivor=survivor,
@@ -76,9 +77,9 @@ def record_consent(
         recorded_by=by,
         starts_on=starts_on,
         expires_on=expires_on,
-        receipt_digest="",
+        receipt_digest=digest,
     )
-    _issue_code(consent)
+    consent.issued_code = _readable(raw)
     audit(
         by,
         "consent.recorded",
@@ -135,17 +136,25 @@ def _months_later(day: dt.date, months: int) -> dt.date:
 def _issue_code(consent: Consent) -> str:
     """12 random characters (60 bits) in groups of four, short enough to read over the phone.
     Only its keyed hash is stored; the plain code is on the instance for this request only."""
+    raw, consent.receipt_digest = _new_code(consent.org_id)
+    consent.save(update_fields=["receipt_digest", "updated_at"])
+    consent.issued_code = _readable(raw)
+    return consent.issued_code
+
+
+def _new_code(org_id: Any) -> tuple[str, str]:
+    """A receipt code no consent holds (`_issue_code`), and its keyed hash."""
     from harbour.sharing.policy import receipt_digest
 
     while True:
         raw = "".join(secrets.choice(_RECEIPT_ALPHABET) for _ in range(12))
-        digest = receipt_digest(consent.org_id, raw)
+        digest = receipt_digest(org_id, raw)
         if not Consent.objects.filter(receipt_digest=digest).exists():
-            break
-    consent.receipt_digest = digest
-    consent.save(update_fields=["receipt_digest", "updated_at"])
-    consent.issued_code = f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
-    return consent.issued_code
+            return raw, digest
+
+
+def _readable(raw: str) -> str:
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
 
 
 @transaction.atomic
