@@ -197,7 +197,8 @@ def _records_of(model: type[Any]) -> Callable[[Any], QuerySet[Any]]:
 
 
 # One builder a model (the key of its compiled query), made once.
-_OF_CASE = {model: _records_of(model) for model in [*RECORD_MODELS.values(), Screening]}
+_WITH_SCREENINGS: list[type[Any]] = [*RECORD_MODELS.values(), Screening]
+_OF_CASE = {model: _records_of(model) for model in _WITH_SCREENINGS}
 
 
 def _referrals_of_case(case_id: Any) -> QuerySet[Any]:
@@ -237,11 +238,11 @@ def names_of(people: list[Any], organisations: list[Any]) -> tuple[dict[str, str
             params += [_AN_ID.get_db_prep_value(i, connection) for i in ids]
     found: dict[str, dict[str, str]] = {"p": {}, "o": {}}
     if parts:
-        french = (get_language() or "en").startswith("fr")  # as Organisation.name
+        in_french = (get_language() or "en").startswith("fr")  # as Organisation.name
         with connection.cursor() as cursor:
             cursor.execute(" UNION ALL ".join(parts), params)
-            for kind, pk, english, in_french in cursor.fetchall():
-                found[kind][str(_AN_ID.to_python(pk))] = in_french if french else english
+            for kind, pk, name_en, name_fr in cursor.fetchall():
+                found[kind][str(_AN_ID.to_python(pk))] = name_fr if in_french else name_en
     return found["p"], found["o"]
 
 

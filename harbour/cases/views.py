@@ -64,7 +64,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     counts = queries.case_counts(cases)
     paginator = Paginator(filtered, PAGE_SIZE)
     if not mine:  # the cards' counts already say how many cases the list holds: no COUNT(*)
-        paginator.count = sum(counts.values()) if not status else counts.get(status, 0)  # type: ignore[misc]
+        paginator.count = sum(counts.values()) if not status else counts.get(status, 0)
     page = paginator.get_page(request.GET.get("page"))
     exploitation = current().entity("case").field("exploitation_types")
     statuses = [(value, str(label)) for value, label in CaseStatus.choices]
