@@ -1,6 +1,7 @@
 """The case pages' rows and links, written in Python (issue 9, item 5): the list's rows as
 HTML, the case page's sections and timeline rows with their links reversed once a page."""
 
+import datetime as dt
 import functools
 import uuid
 from typing import Any
@@ -41,6 +42,11 @@ def _pattern(name: str, *args: Any) -> str:
     return _reversed(name, args, get_urlconf(), get_script_prefix())
 
 
+def _day(day: Any) -> str:
+    """`{{ day|date:"Y-m-d" }}`: a date's ISO form is the same text, without the formatter."""
+    return day.isoformat() if type(day) is dt.date else str(date_filter(day, "Y-m-d"))
+
+
 # As Case.is_open (test_case_list.py checks every status).
 OPEN_STATUSES = frozenset({CaseStatus.ACTIVE, CaseStatus.FOLLOW_UP})
 
@@ -61,14 +67,14 @@ def list_rows(page: Any, status_labels: dict[str, str], codelist: Any) -> list[d
         html = (
             "\n    <tr>\n"
             f'      <td><a href="{detail.replace(str(_ANY_ID), str(case.id))}">'
-            f"{escape(case.reference)}</a><br>"
+            f"{as_html(case.reference)}</a><br>"
             f'<span class="muted small">{survivor} <span class="nowrap">'
-            f"{escape(case.survivor__reference)}</span></span></td>\n"
-            f"      <td>{date_filter(case.intake_date, 'Y-m-d')}</td>\n"
+            f"{as_html(case.survivor__reference)}</span></span></td>\n"
+            f"      <td>{_day(case.intake_date)}</td>\n"
             f'      <td><span class="badge{" ok" if case.status in OPEN_STATUSES else " muted"}">'
-            f"{escape(status_labels.get(case.status, case.status))}</span></td>\n"
-            f"      <td>{escape(labels)}</td>\n"
-            f"      <td>{escape(owner or '—')}</td>\n"
+            f"{as_html(status_labels.get(case.status, case.status))}</span></td>\n"
+            f"      <td>{as_html(labels)}</td>\n"
+            f"      <td>{as_html(owner or '—')}</td>\n"
             "    </tr>"
         )
         rows.append({"case": case, "html": SafeString(html)})
@@ -211,7 +217,7 @@ def timeline_html(rows: list[dict[str, Any]], *, may_edit: bool) -> SafeString:
     for t in rows:
         item = t["item"]
         by = f" · {as_html(t['by'])}" if t["by"] is not None else ""
-        when = as_html(date_filter(item.when, "Y-m-d"))
+        when = _day(item.when)
         if item.kind == "screening":
             result = met if item.record.indicators_met else not_met
             body = f'\n            <a href="{as_html(t["url"])}">{result}</a>\n          '
