@@ -39,8 +39,11 @@ class TenancyMiddleware:
         if request.path.startswith(API_PREFIX):
             # Nobody until the token names its user (and scopes the connection to it).
             request.user = AnonymousUser()
+        elif hasattr(request, "session") and not hasattr(request, "_cached_user"):
+            # The session's user is read here, first, with the scope set by the same statement.
+            request._cached_user = session_user(request, scope=True)  # type: ignore[attr-defined]
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
+        if user is not None and user.is_authenticated and not getattr(request, _SCOPED, False):
             tenancy.for_user(user)
         try:
             return self.get_response(request)
@@ -267,13 +270,19 @@ def _cached_user(request: Any) -> Any:
 
 
 _MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+# Set on a request whose connection the user's read also scoped to the user's organisation.
+_SCOPED = "_harbour_scoped_with_user"
 
 
-def session_user(request: Any) -> Any:
+def session_user(request: Any, *, scope: bool = False) -> Any:
     """`django.contrib.auth.get_user` (Django 6.1), line for line, except that the default
     backend's user (`ModelBackend.get_user`: the row by its key, if active) is read by
-    `_active_user`. Another backend is asked as Django asks it."""
+    `_active_user`. Another backend is asked as Django asks it.
+
+    `scope`: the same statement scopes the connection to the user's organisation (row-level
+    security, ADR 40), kept only if the session is then verified; otherwise reset at once."""
     user: Any = None
+    scoped = False
     try:
         user_id = auth._get_user_session_key(request)  # type: ignore[attr-defined]
         backend_path = request.session[auth.BACKEND_SESSION_KEY]
@@ -282,7 +291,7 @@ def session_user(request: Any) -> Any:
     else:
         if backend_path in settings.AUTHENTICATION_BACKENDS:
             if backend_path == _MODEL_BACKEND:
-                user = _active_user(user_id)
+                user, scoped = _active_user(user_id, scope=scope)
             else:
                 user = auth.load_backend(backend_path).get_user(user_id)
             # Verify the session
@@ -304,22 +313,31 @@ def session_user(request: Any) -> Any:
                     else:
                         request.session.flush()
                         user = None
+    if scoped:
+        if user is None:
+            tenancy.reset()  # not this session's user after all: nobody's scope
+        else:
+            setattr(request, _SCOPED, True)
     return user or AnonymousUser()
 
 
-def _active_user(user_id: Any) -> Any:
-    """What `ModelBackend.get_user` answers: the user with this key if active, else None."""
+def _active_user(user_id: Any, *, scope: bool) -> tuple[Any, bool]:
+    """What `ModelBackend.get_user` answers: the user with this key if active, else None; and
+    whether the statement also scoped the connection to the user's organisation."""
     from harbour.accounts.models import User
 
-    sql = _user_sql()
+    scoping = tenancy.user_scoping_columns("org_id") if scope else None
     db = router.db_for_read(User)
     with connections[db].cursor() as cursor:
-        cursor.execute(sql, [_UUID.get_db_prep_value(user_id, connections[db])])
+        cursor.execute(_user_sql(scoping), [_UUID.get_db_prep_value(user_id, connections[db])])
         row = cursor.fetchone()
     if row is None:
-        return None
+        return None, False
+    if scoping:
+        tenancy.scoped_by_statement()
+        row = row[:-2]
     user = model_from_row(User, db, row)
-    return user if user.is_active else None
+    return (user if user.is_active else None), bool(scoping)
 
 
 def model_from_row(model: Any, db: str, row: Any) -> Any:
@@ -353,9 +371,13 @@ def _converters(model: Any, vendor: str, db: str) -> list[tuple[int, Any, list[A
 
 
 @functools.cache
-def _user_sql() -> str:
+def _user_sql(scoping: str | None) -> str:
     from harbour.accounts.models import User
 
     fields = User._meta.concrete_fields
     columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
-    return f"SELECT {columns} FROM {User._meta.db_table} WHERE id = %s"  # noqa: S608 (our model)
+    if scoping:
+        columns = f"{columns}, {scoping}"
+    # Only an active user's row comes back, so only an active user's read sets a scope.
+    table = User._meta.db_table
+    return f"SELECT {columns} FROM {table} WHERE id = %s AND is_active"  # noqa: S608 (ours)

@@ -40,6 +40,7 @@ def _sql(queries: CaptureQueriesContext) -> list[str]:
     return [q["sql"] for q in queries.captured_queries]
 
 
+@pytest.mark.usefixtures("as_the_web_server")
 def test_a_signed_in_page_pays_at_most_its_session_user_scope_step_and_reset(
     caseworker: User, client_for: Any
 ) -> None:
@@ -50,19 +51,87 @@ def test_a_signed_in_page_pays_at_most_its_session_user_scope_step_and_reset(
             assert client.get("/__bare__/").content == b"ok"
     sql = _sql(queries)
     if connection.vendor == "postgresql":
-        # the session, its user, the scope, the second-factor step (not passed: force_login's
-        # mark is for tests only, so it is removed), the reset
-        assert len(sql) <= 5, sql
+        # the session, its user with the scope, the second-factor step (not passed), the reset
+        assert len(sql) <= 4, sql
     else:
         # SQLite keeps sessions in files: the user and the second-factor step at most
         assert len(sql) <= 2, sql
     assert not any("django_session" in s and "UPDATE" in s for s in sql)
 
 
-def test_an_api_call_reads_no_session_and_pays_widen_token_scope_reset(
+SEEN: list[tuple[str, str]] = []
+
+
+def _scope_seen(request: Any) -> HttpResponse:
+    from harbour.core import tenancy
+
+    SEEN.append(tenancy._current())
+    return HttpResponse("ok")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row-level security is PostgreSQL's")
+@pytest.mark.parametrize("end", ["none", "re-keyed", "deactivated", "forged"])
+def test_the_view_runs_in_its_users_scope_and_in_nobodys_once_refused(
+    caseworker: User, make_user: Any, client_for: Any, end: str
+) -> None:
+    from harbour.core import tenancy
+
+    user = make_user("caseworker", caseworker.org)
+    client = client_for(user)
+    module: Any = types.ModuleType(BARE + "_scope")
+    module.urlpatterns = [
+        path("__scope__/", _scope_seen),
+        *sys.modules[_bare_urlconf()].urlpatterns,
+    ]
+    sys.modules[BARE + "_scope"] = module
+    after: list[tuple[str, str]] = []
+    before = tenancy.process_default()
+    tenancy.set_process_default(tenancy.NONE)  # as in the web server
+    try:
+        with override_settings(ROOT_URLCONF=BARE + "_scope"):
+            SEEN.clear()
+            client.get("/__scope__/")
+            after.append(tenancy._current())
+            if end == "re-keyed":
+                User.objects.filter(pk=user.pk).update(security_stamp=uuid.uuid4().hex)
+            elif end == "deactivated":
+                User.objects.filter(pk=user.pk).update(is_active=False)
+            elif end == "forged":
+                session = client.session
+                session[auth.HASH_SESSION_KEY] = "forged"
+                session.save()
+            client.get("/__scope__/")
+            after.append(tenancy._current())
+    finally:
+        tenancy.set_process_default(before)
+    assert SEEN[0] == (str(user.org_id), "org")
+    assert SEEN[1] == ((str(user.org_id), "org") if end == "none" else ("", "")), end
+    assert after == [("", ""), ("", "")]  # and after each request: nobody's
+
+
+@pytest.fixture
+def as_the_web_server() -> Any:
+    """A web process's connections see nothing outside a request (tests' see everything)."""
+    from harbour.core import tenancy
+
+    default = tenancy.process_default()
+    tenancy.set_process_default(tenancy.NONE)
+    if connection.vendor == "postgresql":
+        tenancy._set("", tenancy.NONE)
+    yield
+    tenancy.set_process_default(default)
+    if connection.vendor == "postgresql":
+        tenancy._set("", default)
+
+
+@pytest.mark.usefixtures("as_the_web_server")
+def test_an_api_call_reads_no_session_and_pays_widen_token_reset(
     caseworker: User, client_for: Any
 ) -> None:
-    _token, plain = _issue(caseworker)
+    from harbour.core import tenancy
+
+    with tenancy.widened("tests: a token issued outside a request"):
+        _token, plain = _issue(caseworker)
     client = client_for(caseworker)  # the browser's session cookie goes along, as in the load run
     client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {plain}")  # the token's first use: touched
     with CaptureQueriesContext(connection) as queries:
@@ -72,8 +141,8 @@ def test_an_api_call_reads_no_session_and_pays_widen_token_scope_reset(
     assert response.json()["organisation"] == caseworker.org.name
     sql = _sql(queries)
     assert not any("django_session" in s for s in sql), sql
-    # PostgreSQL: widen, the token with its user and organisation, the user's scope, the reset
-    assert len(sql) == (4 if connection.vendor == "postgresql" else 1), sql
+    # PostgreSQL: widen, the token with its user and organisation and the user's scope, reset
+    assert len(sql) == (3 if connection.vendor == "postgresql" else 1), sql
 
 
 def test_the_api_ignores_the_session_cookie(caseworker: User, client_for: Any) -> None:
@@ -218,3 +287,39 @@ def test_a_row_becomes_the_instance_the_orm_makes(caseworker: User) -> None:
         assert getattr(ours, field.attname) == getattr(orm, field.attname), field.name
         assert type(getattr(ours, field.attname)) is type(getattr(orm, field.attname)), field.name
     assert ours._state.adding is False and ours._state.db == "default"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row-level security is PostgreSQL's")
+def test_a_refused_token_leaves_the_scope_as_it_was_and_a_good_one_scopes_to_its_user(
+    caseworker: User, make_user: Any
+) -> None:
+    from harbour.core import tenancy
+
+    user = make_user("caseworker", caseworker.org)
+    _token, plain = _issue(user)
+    default = tenancy.process_default()
+    request = RequestFactory().get("/api/v1/me")
+    try:
+        for start in (tenancy.NONE, tenancy.ALL):  # the web server's, and inside a wider block
+            tenancy.set_process_default(start)
+            tenancy._set("", start)
+            _refused_then_accepted(user, plain, request)
+    finally:
+        tenancy.set_process_default(default)
+        tenancy._set("", default)
+
+
+def _refused_then_accepted(user: User, plain: str, request: Any) -> None:
+    from harbour.api.auth import TokenAuth
+    from harbour.core import tenancy
+
+    before = tenancy._current()
+    User.objects.filter(pk=user.pk).update(must_change_password=True)
+    assert TokenAuth().authenticate(request, plain) is None
+    assert tenancy._current() == before
+    User.objects.filter(pk=user.pk).update(must_change_password=False)
+    found = TokenAuth().authenticate(request, plain)
+    assert found is not None and found.pk == user.pk and found.org.pk == user.org_id
+    assert tenancy._current() == (str(user.org_id), "org")
+    tenancy.reset()
+    assert tenancy._current() == before
