@@ -157,7 +157,7 @@ class _ListPlan:
     """How the case list reads each case's `_case_out` values (without identity) from one row:
     every dictionary field not sealed, from its column, in the dictionary's order."""
 
-    columns: tuple[Any, ...]  # the dictionary's columns, then the case's own (see _case_row)
+    columns: tuple[Any, ...]  # the dictionary's columns, then the case's own (see row_out)
     ids: tuple[str, ...]  # the dictionary fields' ids, for the first len(ids) columns
     plain: tuple[int, ...]  # columns that may hold a UUID or a date: _plain makes them text
     json: tuple[int, ...]  # JSON columns, read as their text: decoded once per text a page

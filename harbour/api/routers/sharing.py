@@ -2,7 +2,7 @@
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
@@ -342,8 +342,31 @@ def list_referrals(
     # two pages or shows on both.
     ordered = lists[box].order_by("-created_at", "-pk")
     return _page(
-        request, ordered, page, page_size, lambda r: _referral_out(r, user, open_shared=False)
+        request,
+        ordered,
+        page,
+        page_size,
+        lambda r: _referral_out(cast(Referral, r), user, open_shared=False),
+        read=lambda rows: rows.values_list(*_LIST_COLUMNS, named=True),
     )
+
+
+# A row of the list as a named tuple (no Referral instance a row): every attribute that
+# _referral_out reads without opening the shared record, is_overdue and is_expired included.
+_LIST_COLUMNS = (
+    "pk",
+    "kind",
+    "status",
+    "org_id",
+    "receiving_org_id",
+    "survivor_id",
+    "case_id",
+    "receiving_case_id",
+    "created_at",
+    "responded_at",
+    "decline_reason",
+    "outcome",
+)
 
 
 @router.get("/referrals/{referral_id}", response={200: ReferralOut, **ERRORS})

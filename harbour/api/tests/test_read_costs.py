@@ -143,3 +143,31 @@ def test_referral_list_queries(caseworker, make_case, partner, agreement, api_fo
     for statement in referrals:  # no join: a row needs none of the case's or orgs' columns
         assert "JOIN" not in statement
         assert '"sharing_referral"."sealed"' not in statement
+
+
+def test_referral_list_rows_are_referral_out(
+    caseworker, make_case, make_user, partner, agreement, api_for
+) -> None:
+    """The rows, read as named tuples, are what _referral_out makes of each Referral: overdue,
+    expired, answered, sent and received."""
+    from harbour.api.routers.sharing import _referral_out
+    from harbour.sharing.models import Referral
+
+    receiver = make_user("caseworker", partner)
+    sent = [_refer(caseworker, make_case(caseworker), partner) for _ in range(4)]
+    actions.accept_referral(by=receiver, referral=sent[0])
+    now = timezone.now()
+    Referral.objects.filter(pk=sent[1].pk).update(created_at=now - dt.timedelta(days=10))
+    Referral.objects.filter(pk=sent[2].pk).update(created_at=now - dt.timedelta(days=40))
+    seen = {"overdue": 0, "expired": 0, "responded_at": 0}
+    for user, box in ((caseworker, "sent"), (receiver, "received")):
+        response = api_for(user).get(f"/api/v1/referrals?box={box}")
+        assert response.status_code == 200
+        results = response.json()["results"]
+        assert len(results) == 4
+        for row in results:
+            referral = Referral.objects.get(pk=row["id"])
+            expected = _as_json(_referral_out(referral, user, open_shared=False))
+            assert row == expected  # (the order of the keys is ReferralOut's)
+            seen = {k: n + bool(row[k]) for k, n in seen.items()}
+    assert seen == {"overdue": 2, "expired": 2, "responded_at": 2}  # sent, received
