@@ -4,13 +4,14 @@ E-mails say only that something is waiting in Harbour — never a name, a case d
 reason — because mailboxes are shared, forwarded and read on lock screens.
 """
 
+import contextlib
 import logging
 import smtplib
 from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, mailers
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
@@ -45,27 +46,49 @@ def _caseworkers(org_id: Any) -> Iterable[User]:
 
 
 def _notify(users: Iterable[User], kind: str, **target: Any) -> None:
-    created = [Notification.objects.create(user=u, kind=kind, **target) for u in users]
+    # One statement for all recipients (an organisation's caseworkers and supervisors).
+    created = Notification.objects.bulk_create(
+        [Notification(user=u, kind=kind, **target) for u in users]
+    )
     transaction.on_commit(lambda: _email(created))
 
 
 def _email(notifications: list[Notification]) -> None:
-    for notification in notifications:
-        user = notification.user
-        try:
-            with translation.override(user.preferred_language):
-                send_mail(
-                    str(SUBJECTS[notification.kind]),
-                    str(BODY) % {"url": settings.HARBOUR_SITE_URL + "/sharing/notifications/"},
-                    settings.DEFAULT_FROM_EMAIL,
-                    [user.email],
-                )
-        except (OSError, smtplib.SMTPException) as exc:
-            # The in-app notification is saved; a mail outage must not fail the request that
-            # already committed. Left without `emailed_at`, so the failure is visible.
-            logger.warning("notification %s not e-mailed: %s", notification.pk, type(exc).__name__)
-            continue
-        Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
+    """Each recipient's e-mail in their language, through one connection to the mail server
+    (opened once, not once a message); the ones sent are marked in one update."""
+    if not notifications:
+        return
+    sent: list[Any] = []
+    connection = mailers.default
+    try:
+        connection.open()
+        sent = [n.pk for n in notifications if _send(n, connection)]
+    except (OSError, smtplib.SMTPException) as exc:
+        logger.warning("notifications not e-mailed: %s", type(exc).__name__)
+    finally:
+        # Sent, or logged as not sent: a failed goodbye to the mail server changes nothing.
+        with contextlib.suppress(OSError, smtplib.SMTPException):
+            connection.close()
+    Notification.objects.filter(pk__in=sent).update(emailed_at=timezone.now())
+
+
+def _send(notification: Notification, connection: Any) -> bool:
+    user = notification.user
+    with translation.override(user.preferred_language):
+        message = EmailMessage(
+            subject=str(SUBJECTS[notification.kind]),
+            body=str(BODY) % {"url": settings.HARBOUR_SITE_URL + "/sharing/notifications/"},
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[user.email],
+        )
+    try:
+        connection.send_messages([message])
+    except (OSError, smtplib.SMTPException) as exc:
+        # The in-app notification is saved; a mail outage must not fail the request that
+        # already committed. Left without `emailed_at`, so the failure is visible.
+        logger.warning("notification %s not e-mailed: %s", notification.pk, type(exc).__name__)
+        return False
+    return True
 
 
 def referral_received(referral: Referral) -> None:
