@@ -36,7 +36,19 @@ class TenancyMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path.startswith(API_PREFIX):
+        # Whatever ended the last request on this connection, it starts in nobody's scope (no
+        # statement unless a scope is still marked as set).
+        tenancy.reset()
+        try:
+            # Inside the `try`: the user's read sets the scope before the session is verified,
+            # and a verification that raises (a session flushed, a key cycled) must reset it.
+            self._scope(request)
+            return self.get_response(request)
+        finally:
+            tenancy.reset()
+
+    def _scope(self, request: HttpRequest) -> None:
+        if request.path_info.startswith(API_PREFIX):
             # Nobody until the token names its user (and scopes the connection to it).
             request.user = AnonymousUser()
         elif hasattr(request, "session") and not hasattr(request, "_cached_user"):
@@ -45,10 +57,6 @@ class TenancyMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and not getattr(request, _SCOPED, False):
             tenancy.for_user(user)
-        try:
-            return self.get_response(request)
-        finally:
-            tenancy.reset()
 
 
 # When the session was last written (seconds since the epoch): the idle limit counts from it.
@@ -67,7 +75,7 @@ class SessionRefreshMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         session = getattr(request, "session", None)
-        if request.path.startswith(API_PREFIX):
+        if request.path_info.startswith(API_PREFIX):
             session = None  # the API does not use the session: reading it would be a query
         # An empty session (a visitor, or a cookie whose session has ended) is left unsaved:
         # writing it would make a session for nobody.

@@ -219,6 +219,34 @@ def _expire_session(client: Client, key: str | None) -> None:
         os.utime(file, (0, 0))
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row-level security is PostgreSQL's")
+def test_a_session_check_that_fails_leaves_the_connection_in_nobodys_scope(
+    caseworker: User, make_user: Any, client_for: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The user's read scopes the connection before the session is verified: if the refusal
+    itself fails (here the flush of a re-keyed session), the next request on this connection
+    (the sign-in page, a public page) must not see that organisation's rows."""
+    from harbour.core import tenancy
+
+    user = make_user("caseworker", caseworker.org)
+    client = client_for(user)
+    client.raise_request_exception = False
+    User.objects.filter(pk=user.pk).update(security_stamp=uuid.uuid4().hex)
+
+    def broken(self: Any) -> None:
+        raise RuntimeError("the session's row could not be deleted")
+
+    monkeypatch.setattr(SessionStore, "flush", broken)
+    before = tenancy.process_default()
+    tenancy.set_process_default(tenancy.NONE)  # as in the web server
+    try:
+        with override_settings(ROOT_URLCONF=_bare_urlconf()):
+            assert client.get("/__bare__/").status_code == 500
+            assert tenancy._current() == ("", "")
+    finally:
+        tenancy.set_process_default(before)
+
+
 def _request_with(session: Any) -> Any:
     request = RequestFactory().get("/")
     request.session = session
@@ -244,8 +272,13 @@ def test_session_user_answers_as_djangos_get_user(
         user.delete()
     elif case == "re-keyed":
         User.objects.filter(pk=user.pk).update(security_stamp=uuid.uuid4().hex)
+    # Each reads its own copy of the session: the first to refuse it flushes its row, and the
+    # second would then refuse an empty session, whatever it made of the hash.
+    copy = SessionStore()
+    copy.update(SessionStore(session.session_key).load())
+    copy.save()
+    djangos = auth.get_user(_request_with(SessionStore(copy.session_key)))
     ours = session_user(_request_with(SessionStore(session.session_key)))
-    djangos = auth.get_user(_request_with(SessionStore(session.session_key)))
     assert type(ours) is type(djangos)
     if case == "valid":
         assert ours.pk == djangos.pk == user.pk
