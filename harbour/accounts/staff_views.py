@@ -69,7 +69,7 @@ def _pending_for(user: User) -> list[Invitation]:
         return list(live)
 
 
-def _every_org(user: User, reason: str) -> AbstractContextManager[None]:
+def _every_org(user: User, reason: str) -> AbstractContextManager[Any]:
     """A system admin manages every organisation's staff: their lists read across
     organisations on purpose (row-level security, ADR 40); anyone else stays in their own."""
     return tenancy.widened(reason) if can(user, Perm.USERS_MANAGE_ALL) else nullcontext()
