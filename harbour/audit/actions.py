@@ -108,17 +108,18 @@ def _head_in_scope(by: Actor | None, chain: str) -> ChainHead | None:
     scope read in one statement, instead of reading the scope, then locking. The head when
     the scope is already what `_appending` would switch to (the chain's organisation, or
     every organisation: `tenancy.as_organisation` and `widened` change nothing then); None
-    otherwise, or when the head is not there or not visible, and `_appending` switches (one
-    statement more than before, only for a chain that is not the actor's own)."""
+    otherwise, and `_appending` switches. A chain that is not the actor's own (nor the
+    system's) costs no statement here; one that is, but whose head is missing, not visible or
+    not in scope, costs this one statement more than before."""
     if by is None or connection.vendor != "postgresql":
         return None
     if chain not in (str(by.org_id), SYSTEM_CHAIN):
         return None
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT seq, hash, coalesce(current_setting('harbour.org', true), ''),"
+            "SELECT seq, hash, coalesce(current_setting('harbour.org', true), ''),"  # noqa: S608 (the model's table)
             " coalesce(current_setting('harbour.scope', true), '')"
-            " FROM audit_chainhead WHERE chain = %s FOR UPDATE",  # ChainHead's table
+            f" FROM {ChainHead._meta.db_table} WHERE chain = %s FOR UPDATE",
             [chain],
         )
         row = cursor.fetchone()

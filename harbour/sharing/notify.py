@@ -62,18 +62,23 @@ def _email(notifications: list[Notification]) -> None:
     connection = mailers.default
     try:
         connection.open()
-        sent = [n.pk for n in notifications if _send(n, connection)]
+        for notification in notifications:
+            if _send(notification, connection):
+                sent.append(notification.pk)
     except (OSError, smtplib.SMTPException) as exc:
         logger.warning("notifications not e-mailed: %s", type(exc).__name__)
     finally:
         # Sent, or logged as not sent: a failed goodbye to the mail server changes nothing.
         with contextlib.suppress(OSError, smtplib.SMTPException):
             connection.close()
-    Notification.objects.filter(pk__in=sent).update(emailed_at=timezone.now())
+        # The ones sent are marked even if a later one failed in a way not foreseen here.
+        Notification.objects.filter(pk__in=sent).update(emailed_at=timezone.now())
 
 
 def _send(notification: Notification, connection: Any) -> bool:
     user = notification.user
+    if not user.email.strip():
+        return False  # nobody to write to: left unmarked, as a message that failed
     with translation.override(user.preferred_language):
         message = EmailMessage(
             subject=str(SUBJECTS[notification.kind]),
@@ -82,13 +87,13 @@ def _send(notification: Notification, connection: Any) -> bool:
             to=[user.email],
         )
     try:
-        connection.send_messages([message])
-    except (OSError, smtplib.SMTPException) as exc:
-        # The in-app notification is saved; a mail outage must not fail the request that
-        # already committed. Left without `emailed_at`, so the failure is visible.
+        return bool(connection.send_messages([message]))  # how many it sent
+    except (OSError, smtplib.SMTPException, ValueError) as exc:
+        # The in-app notification is saved; a mail outage (or an address the mail library
+        # refuses, a ValueError) must not fail the request that already committed, nor the
+        # other recipients' e-mails. Left without `emailed_at`, so the failure is visible.
         logger.warning("notification %s not e-mailed: %s", notification.pk, type(exc).__name__)
         return False
-    return True
 
 
 def referral_received(referral: Referral) -> None:

@@ -7,6 +7,7 @@ import pytest
 from django.core import mail
 from django.core.mail.backends import locmem
 
+from harbour.accounts.models import User
 from harbour.sharing.models import Notification
 from harbour.sharing.tests.test_actions import consent_to, refer
 
@@ -111,3 +112,17 @@ def test_one_refused_message_leaves_only_its_notification_unmarked(
     assert Notification.objects.get(user=refused_to).emailed_at is None
     assert Notification.objects.get(user=kept_to).emailed_at is not None
     assert [m for m in mail.outbox if m.to == [refused_to.email]] == []
+
+
+@pytest.mark.parametrize("address", ["", "broken\naddress@example.org"])
+def test_an_address_the_mail_library_refuses_fails_nobody_elses_email(
+    make_user, partner, send_a_referral, address
+) -> None:
+    """A blank address is sent to nobody; one with a line break is refused by the mail library
+    (a ValueError). Either way the request stands, the others are mailed and marked, and that
+    one is left unmarked."""
+    bad, good = make_user("caseworker", partner), make_user("caseworker", partner)
+    User.objects.filter(pk=bad.pk).update(email=address)
+    assert send_a_referral().pk
+    assert Notification.objects.get(user=bad).emailed_at is None
+    assert Notification.objects.get(user=good).emailed_at is not None
