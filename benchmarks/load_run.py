@@ -43,6 +43,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     # 150 staff, in both orders (benchmarks/README.md, "Where the CPU goes under load").
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument("--threads", type=int, default=8, help="threads per worker (default 8)")
+    parser.add_argument(
+        "--reuse-port",
+        action="store_true",
+        help="each worker its own listening socket (SO_REUSEPORT): the kernel shares new "
+        "connections out evenly, where one shared socket let one worker take most of them",
+    )
     parser.add_argument("--cases", type=int, default=1200, help="demo cases (default 1200)")
     parser.add_argument(
         "--timeout", type=int, default=60, help="gunicorn's worker timeout, seconds (default 60)"
@@ -145,7 +151,7 @@ def start_server(env: dict[str, str], port: int, args: argparse.Namespace, log: 
         "--threads", str(args.threads), "--timeout", str(args.timeout),
         # Clients (and proxies) reuse connections; gunicorn's default 2 s keep-alive makes
         # a reused connection race the server's close ("connection reset by peer").
-        "--keep-alive", "30",
+        "--keep-alive", "30", *(["--reuse-port"] if args.reuse_port else []),
     ]  # fmt: skip
     server = subprocess.Popen(  # noqa: S603
         command, env=env, cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT,
@@ -231,7 +237,7 @@ def cpu_sample(server_pid: int, locust_pid: int) -> dict[str, float]:
             continue
         name, parent, seconds = found
         if parent == server_pid and server_pid:
-            group = f"worker {pid}"
+            group = f"worker {pid}"  # one group a worker: is the work shared out evenly?
         elif int(pid) == server_pid:
             group = "gunicorn master"
         elif name.startswith("postgres"):
@@ -240,7 +246,7 @@ def cpu_sample(server_pid: int, locust_pid: int) -> dict[str, float]:
             group = "locust"
         else:
             continue
-        groups[group] = groups.get(group, 0.0) + seconds
+        groups[f"{group}|{pid}"] = seconds
     return groups | _machine_busy()
 
 
@@ -261,7 +267,13 @@ def cores_used(samples: list[dict[str, Any]], start: float, end: float) -> dict[
     if len(inside) < 2 or inside[-1]["t"] <= inside[0]["t"]:
         return {}
     first, last, wall = inside[0]["cpu"], inside[-1]["cpu"], inside[-1]["t"] - inside[0]["t"]
-    return {g: round((last[g] - first[g]) / wall, 2) for g in last if g in first}
+    used: dict[str, float] = {}
+    for key, seconds in last.items():
+        # Per process: one started meanwhile counts from nothing; one that ended is not seen
+        # (PostgreSQL's backends come and go), so a group's figure can only be under-read.
+        group = key.split("|")[0]
+        used[group] = used.get(group, 0.0) + seconds - first.get(key, 0.0)
+    return {g: round(seconds / wall, 2) for g, seconds in used.items()}
 
 
 LOAD_SAMPLE_S = 5.0
@@ -409,12 +421,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         result["server_cpu"] = _server_cpu(server_cpu, record)
         result["setup"] = {
             "shape": args.shape, "workers": args.workers, "threads": args.threads,
+            "reuse_port": args.reuse_port,
             "demo_cases": args.cases, "demo_accounts_used": staff, "seeding_s": round(seeded),
             "cpus": os.cpu_count(), "python": sys.version.split()[0],
             "load_average_at_end": os.getloadavg(), "samples": samples,
         }  # fmt: skip
         header = (
-            f"Harbour load run: gunicorn {args.workers} workers x {args.threads} threads, "
+            f"Harbour load run: gunicorn {args.workers} workers x {args.threads} threads"
+            f"{' (a socket each)' if args.reuse_port else ''}, "
             f"PostgreSQL on loopback, {args.cases} demo cases, {staff} demo caseworker accounts; "
             f"{os.cpu_count()} CPUs shared with the load generator (load average at the end: "
             f"{', '.join(f'{x:.1f}' for x in os.getloadavg())})\n"
