@@ -356,3 +356,16 @@ def _refused_then_accepted(user: User, plain: str, request: Any) -> None:
     assert tenancy._current() == (str(user.org_id), "org")
     tenancy.reset()
     assert tenancy._current() == before
+
+
+def test_a_django_upgrade_that_changes_get_user_is_noticed() -> None:
+    """`session_user` is Django 6.1's `get_user` with the user's row read by SQL (ADR 37, third
+    amendment): when an upgrade changes `get_user` (a security fix, say), this fails, so that
+    the copy is brought up to date by someone who read the change, and then this digest."""
+    import hashlib
+    import inspect
+
+    source = inspect.getsource(auth.get_user).encode()
+    assert hashlib.sha256(source).hexdigest() == (
+        "08a852f701f765bc91f251764cc682d2d3f59d5d0fdfa2e1fc6fb9bba45ba960"
+    ), "django.contrib.auth.get_user changed: compare it with accounts.middleware.session_user"
