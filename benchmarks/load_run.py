@@ -43,11 +43,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     # 150 staff, in both orders (benchmarks/README.md, "Where the CPU goes under load").
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument("--threads", type=int, default=8, help="threads per worker (default 8)")
+    # Each worker its own listening socket (SO_REUSEPORT), as `harbour serve` since run 9: the
+    # kernel shares new connections out evenly; one shared socket let one worker keep most of
+    # them (run 8: 2.4 times the other's CPU at the steady load).
     parser.add_argument(
-        "--reuse-port",
+        "--one-socket",
         action="store_true",
-        help="each worker its own listening socket (SO_REUSEPORT): the kernel shares new "
-        "connections out evenly, where one shared socket let one worker take most of them",
+        help="all workers on one listening socket, as before run 9 (to measure the difference)",
     )
     parser.add_argument("--cases", type=int, default=1200, help="demo cases (default 1200)")
     parser.add_argument(
@@ -151,7 +153,7 @@ def start_server(env: dict[str, str], port: int, args: argparse.Namespace, log: 
         "--threads", str(args.threads), "--timeout", str(args.timeout),
         # Clients (and proxies) reuse connections; gunicorn's default 2 s keep-alive makes
         # a reused connection race the server's close ("connection reset by peer").
-        "--keep-alive", "30", *(["--reuse-port"] if args.reuse_port else []),
+        "--keep-alive", "30", *([] if args.one_socket else ["--reuse-port"]),
     ]  # fmt: skip
     server = subprocess.Popen(  # noqa: S603
         command, env=env, cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT,
@@ -349,13 +351,16 @@ def print_report(result: dict[str, Any], header: str) -> None:
     for name, stats in result["actions"].items():
         print(_row(line, name[:44], stats))
     overall = result["overall"]
-    verdict = (
-        overall["error_rate"] < TARGETS["error_rate"]
-        and max(p["p95_ms"] for p in result["phases"][:1]) < TARGETS["p95_ms"]
-    )
+    missed = [
+        f"{p['users']} staff from {p['from_s']:.0f} s"
+        for p in result["phases"]
+        if p["p95_ms"] >= TARGETS["p95_ms"] or p["error_rate"] >= TARGETS["error_rate"]
+    ]
+    verdict = overall["error_rate"] < TARGETS["error_rate"] and not missed
     print(
-        f"\ntargets: errors < 1 %, p95 < 800 ms at the steady load: "
-        f"{'met' if verdict else 'NOT met'}; audit trail after the run: {result['audit']}"
+        f"\ntargets: errors < 1 %, p95 < 800 ms in every phase (the spike's included): "
+        f"{'met' if verdict else 'NOT met (' + ', '.join(missed) + ')'}; "
+        f"audit trail after the run: {result['audit']}"
     )
 
 
@@ -421,14 +426,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         result["server_cpu"] = _server_cpu(server_cpu, record)
         result["setup"] = {
             "shape": args.shape, "workers": args.workers, "threads": args.threads,
-            "reuse_port": args.reuse_port,
+            "reuse_port": not args.one_socket,
             "demo_cases": args.cases, "demo_accounts_used": staff, "seeding_s": round(seeded),
             "cpus": os.cpu_count(), "python": sys.version.split()[0],
             "load_average_at_end": os.getloadavg(), "samples": samples,
         }  # fmt: skip
         header = (
             f"Harbour load run: gunicorn {args.workers} workers x {args.threads} threads"
-            f"{' (a socket each)' if args.reuse_port else ''}, "
+            f"{' (one socket)' if args.one_socket else ' (a socket each)'}, "
             f"PostgreSQL on loopback, {args.cases} demo cases, {staff} demo caseworker accounts; "
             f"{os.cpu_count()} CPUs shared with the load generator (load average at the end: "
             f"{', '.join(f'{x:.1f}' for x in os.getloadavg())})\n"

@@ -56,6 +56,7 @@ def test_serve_starts_gunicorn_without_a_control_socket_in_the_home_directory(
     assert "config.wsgi:application" in started[0]
     threads = started[0].index("--threads")
     assert started[0][threads + 1] == "8"  # the measured default on two CPUs
+    assert "--reuse-port" in started[0]  # a socket a worker: connections shared out evenly
 
 
 def test_serve_takes_its_workers_and_threads_from_the_command_line(monkeypatch) -> None:

@@ -39,6 +39,10 @@ class Command(BaseCommand):
             '%(t)s "%(m)s %(U)s" %(s)s %(M)sms',
             # gunicorn 25+ opens a control socket in the home directory by default: unused here.
             "--no-control-socket",
+            # Each worker its own listening socket (SO_REUSEPORT): the kernel shares connections
+            # out evenly. On one shared socket one worker kept most kept-alive connections (load
+            # run 8: 2.4 times the other's CPU); run 9 with this: spike p95 854 -> 474 ms.
+            "--reuse-port",
         ]
         address = f"http://{options['host']}:{options['port']}/"
         self.stdout.write(_("Harbour on %(address)s (Ctrl+C stops)") % {"address": address})
