@@ -145,7 +145,12 @@ class Staff(_Client):
         """Consent, then a referral to a partner under the national protocol."""
         mine = self.me.get("new_cases") or []
         if not mine:
-            return
+            # Nobody of this account has recorded an intake yet (early in a run, or in CI's
+            # short run, where a referral would otherwise be left to chance): record one first.
+            self.intake()
+            mine = self.me.get("new_cases") or []
+            if not mine:
+                return  # the intake was refused: counted as an error by the intake itself
         case = mine.pop()
         partner = self.rng.choice(self.me["partners"])
         consent = {
