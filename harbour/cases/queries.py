@@ -13,7 +13,6 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models import Count, QuerySet
 from django.utils import timezone
-from django.utils.translation import get_language
 
 from harbour.cases.actions import search_tokens
 from harbour.cases.immigration import steps as immigration
@@ -30,6 +29,7 @@ from harbour.cases.models import (
     TraffickingEvent,
 )
 from harbour.cases.values import entity_of, read_values
+from harbour.orgs.models import name_column
 
 RECORD_MODELS: dict[str, type[Any]] = {
     "trafficking_event": TraffickingEvent,
@@ -238,7 +238,7 @@ def names_of(people: list[Any], organisations: list[Any]) -> tuple[dict[str, str
             params += [_AN_ID.get_db_prep_value(i, connection) for i in ids]
     found: dict[str, dict[str, str]] = {"p": {}, "o": {}}
     if parts:
-        in_french = (get_language() or "en").startswith("fr")  # as Organisation.name
+        in_french = name_column() == "name_fr"  # as Organisation.name
         with connection.cursor() as cursor:
             cursor.execute(" UNION ALL ".join(parts), params)
             for kind, pk, name_en, name_fr in cursor.fetchall():

@@ -1,7 +1,6 @@
 """Every write of record linkage: encoding survivors (inside their organisation) and runs."""
 
 import dataclasses
-import functools
 import hashlib
 import hmac
 import time
@@ -23,7 +22,7 @@ from harbour.core.errors import Conflict
 from harbour.linkage.core import matching, packed
 from harbour.linkage.core.encoding import SCHEME, Encoding, EncodingError, LinkageKey, encode
 from harbour.linkage.keys import hub_key
-from harbour.linkage.lookup import frequencies_json
+from harbour.linkage.lookup import frequencies_json, shared_index
 from harbour.linkage.models import EncodingBlock, LinkageRun, SurvivorEncoding, Withdrawal
 from harbour.linkage.queries import has_left, organisations_left
 from harbour.orgs.models import Organisation
@@ -114,7 +113,7 @@ def _hashed_blocks(row: SurvivorEncoding, key: LinkageKey) -> list[str]:
         made = Encoding.from_text(row.encoding, key_id=key.key_id)
     except EncodingError:
         return []  # another key's encoding: stale, found by `encode --stale`, no blocks
-    return block_keys(key, _block_texts(_lookup_index(), made))
+    return block_keys(key, _block_texts(shared_index(), made))
 
 
 def _write_blocks(row: SurvivorEncoding, key: LinkageKey) -> None:
@@ -135,14 +134,6 @@ def _write_blocks(row: SurvivorEncoding, key: LinkageKey) -> None:
             " SELECT i, %s, %s, %s, %s, k FROM unnest(%s::uuid[], %s::text[]) AS b(i, k)",
             [now, now, row.org_id, row.pk, [uuid.uuid4() for _ in hashed], hashed],
         )
-
-
-@functools.cache
-def _lookup_index() -> matching.LookupIndex:
-    """One per process, as the hint's (`hints._lookup_index`): its band masks and splitters
-    come from fixed seeds, and sampling them again was about half of an intake's encoding
-    (1 ms of 2). Only its read-only `entries` and `same` are used here."""
-    return matching.LookupIndex()
 
 
 def _block_texts(index: matching.LookupIndex, made: Encoding) -> list[str]:

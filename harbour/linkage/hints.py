@@ -2,7 +2,6 @@
 of a survivor just taken in, against every other organisation's current encodings. What it may
 tell, and how often it may be asked, is `policy`'s; this module compares, answers and audits."""
 
-import functools
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -278,7 +277,7 @@ def _candidates(
     kernel's `LookupIndex.candidates` chooses them: a block of more than `max_block`
     encodings is narrowed to its narrowed key, left out if still too large (ADR 41). Three
     indexed queries at most, whatever the number of encodings. Call under `widened`."""
-    index = index or _lookup_index()
+    index = index or lookup.shared_index()
     limit = index.blocking.max_block
     entries = index.entries(mine)
     hashed = block_keys(
@@ -299,14 +298,6 @@ def _candidates(
     return SurvivorEncoding.objects.filter(
         pk__in=blocks, scheme=SCHEME, key_id=key.key_id, weak=False
     ).exclude(org_id=org_id)
-
-
-@functools.cache
-def _lookup_index() -> matching.LookupIndex:
-    """One per process: its band masks and splitters come from fixed seeds (a persistent index
-    needs them equal everywhere), and sampling them again cost about 12 ms of every hint
-    (bench_linkage_lookup). Only its read-only `entries` and `same` are used here."""
-    return matching.LookupIndex()
 
 
 def _sizes(keys: list[str]) -> dict[str, int]:

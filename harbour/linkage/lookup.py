@@ -27,6 +27,15 @@ TF_FIELDS = matching.TF_FIELDS  # whose exact agreement weighs by the value's fr
 _CUTS = tuple(matching.LEVEL_CUTS[name] for name in matching.FIELD_ORDER)
 
 
+@functools.cache
+def shared_index() -> matching.LookupIndex:
+    """One lookup index per process, for the hint and the intake's encoding alike: its band
+    masks and splitters come from fixed seeds (a persistent index needs them equal
+    everywhere), and sampling them again cost about 12 ms of every hint and half of an
+    intake's encoding. Callers use only its read-only `entries`, `same` and `blocking`."""
+    return matching.LookupIndex()
+
+
 def frequencies_json(key: LinkageKey, records: Iterable[Encoding]) -> dict[str, Any]:
     """What a run stores for the hint: how many records it read, and for each filter of a TF
     field held by at least two records, its count under a keyed digest (a value held once, or

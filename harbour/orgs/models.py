@@ -47,7 +47,13 @@ class Organisation(BaseModel):
 
     @property
     def name(self) -> str:
-        return self.name_fr if (get_language() or "en").startswith("fr") else self.name_en
+        return getattr(self, name_column())
+
+
+def name_column() -> str:
+    """The column of an organisation's name in the language of the moment (`Organisation.name`;
+    for queries that read names without Organisation instances)."""
+    return "name_fr" if (get_language() or "en").startswith("fr") else "name_en"
 
 
 class KeyPurpose(models.TextChoices):

@@ -14,10 +14,10 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from harbour.core.widgets import as_html
+from harbour.orgs.models import name_column
 from harbour.sharing import queries
 from harbour.sharing.models import Referral
 
@@ -56,8 +56,7 @@ def referral_rows(
     overdue = f' <span class="badge danger">{as_html(_("no answer yet"))}</span>'
     expired = f' <span class="badge muted">{as_html(_("expired without an answer"))}</span>'
     tz = timezone.get_current_timezone() if settings.USE_TZ else None
-    name = "name_fr" if (get_language() or "en").startswith("fr") else "name_en"
-    found = referrals.values_list(*_COLUMNS, f"{_NAMED[box]}__{name}", named=True)[:limit]
+    found = referrals.values_list(*_COLUMNS, f"{_NAMED[box]}__{name_column()}", named=True)[:limit]
     rows = []
     for r in found:
         # A row has every attribute is_overdue and is_expired read of a referral.

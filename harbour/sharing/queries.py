@@ -95,29 +95,11 @@ def _case_items(case: Case, own: bool, categories: frozenset[str] | None) -> lis
     return items
 
 
-# What a row of a referral list shows or decides with (is_overdue, is_expired): the lists read
-# only these columns (issue 9: the referral's details, its case with every dictionary column
-# and the join were most of the lists' time, read for nothing).
-REFERRAL_LIST_FIELDS = (
-    "id",
-    "created_at",
-    "org",
-    "receiving_org",
-    "survivor",
-    "case",
-    "receiving_case",
-    "kind",
-    "status",
-    "responded_at",
-    "decline_reason",
-    "outcome",
-)
-
-
 def referral_lists(user: User) -> dict[str, QuerySet[Referral]]:
-    """The referrals the user's organisation received and sent, each row with the columns of
-    REFERRAL_LIST_FIELDS only (any other one is read again, one query a row)."""
-    qs = policy.referrals_for(user).only(*REFERRAL_LIST_FIELDS)
+    """The referrals the user's organisation received and sent. Their readers choose the
+    columns (`values_list`: the web list's rows in sharing.presentation, the API's
+    `_LIST_COLUMNS`), so no case or organisation is joined for a list."""
+    qs = policy.referrals_for(user)
     return {
         "received": qs.filter(receiving_org_id=user.org_id),
         "sent": qs.filter(org_id=user.org_id),

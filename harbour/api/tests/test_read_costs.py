@@ -18,6 +18,7 @@ from ninja.responses import NinjaJSONEncoder
 from harbour.api.routers.cases import _case_out
 from harbour.cases.models import Case, CaseStatus
 from harbour.sharing import actions
+from harbour.sharing.tests.test_actions import consent_to, refer
 
 pytestmark = pytest.mark.django_db
 
@@ -112,21 +113,8 @@ def agreement(org_admin, make_user, partner, case):
 
 
 def _refer(caseworker, case, partner):
-    actions.record_consent(
-        by=caseworker,
-        survivor=case.survivor,
-        recipient_kind="organisation",
-        recipient_org=partner,
-        categories=["identity_contact", "needs"],
-        purposes=["referral"],
-        method="verbal",
-    )
-    return actions.send_referral(
-        by=caseworker,
-        case=case,
-        receiving_org=partner,
-        values={"referral_date": case.intake_date, "reason": "other"},
-    )
+    consent_to(caseworker, case, partner)
+    return refer(caseworker, case, partner)
 
 
 def test_referral_list_queries(caseworker, make_case, partner, agreement, api_for) -> None:

@@ -15,6 +15,7 @@ from harbour.audit.models import AuditEvent
 from harbour.cases import actions as case_actions
 from harbour.core import tenancy
 from harbour.sharing import actions
+from harbour.sharing.tests.test_actions import consent_to
 
 # Before issue #9's work on writes: intake 31 (PostgreSQL) and 28 (SQLite), consent 9 and 8,
 # referral 13 and 12 (its e-mails, sent after the commit, are not counted: the test's
@@ -53,18 +54,6 @@ def _intake(caseworker: Any, n: int = 0) -> Any:
     return case
 
 
-def _consent(caseworker: Any, case: Any, partner: Any) -> Any:
-    return actions.record_consent(
-        by=caseworker,
-        survivor=case.survivor,
-        recipient_kind="organisation",
-        recipient_org=partner,
-        categories=["identity_contact", "needs"],
-        purposes=["referral"],
-        method="verbal",
-    )
-
-
 @pytest.fixture
 def counted(django_assert_max_num_queries: Callable[..., Any]) -> Callable[[dict], Any]:
     return lambda pins: django_assert_max_num_queries(pins[connection.vendor])
@@ -80,7 +69,7 @@ def test_an_intake_s_queries_are_pinned(caseworker, counted) -> None:
 
 def test_a_consent_s_queries_are_pinned(caseworker, case, partner, counted) -> None:
     with as_request(caseworker), counted(CONSENT_QUERIES):
-        consent = _consent(caseworker, case, partner)
+        consent = consent_to(caseworker, case, partner)
     assert consent.issued_code and consent.receipt_digest
     assert AuditEvent.objects.filter(action="consent.recorded", target_id=str(consent.pk)).exists()
 
@@ -88,7 +77,7 @@ def test_a_consent_s_queries_are_pinned(caseworker, case, partner, counted) -> N
 def test_a_referral_s_queries_are_pinned(
     caseworker, case, partner, partner_worker, agreement, counted
 ) -> None:
-    _consent(caseworker, case, partner)
+    consent_to(caseworker, case, partner)
     with as_request(caseworker), counted(REFERRAL_QUERIES):
         referral = actions.send_referral(
             by=caseworker, case=case, receiving_org=partner, values={"referral_date": "2026-01-06"}
